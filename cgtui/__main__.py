@@ -1,0 +1,3 @@
+from cgtui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,74 @@
+"""The project's own error types.
+
+Every problem with user input is reported as a :class:`CgtuiError` that names the
+problem and, where there is one, the place: file, line, column and the source line
+with a caret under the offending character.
+"""
+
+from __future__ import annotations
+
+
+class CgtuiError(Exception):
+    """Bad input: an expression, a YAML file, a command-line value."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        line: int | None = None,
+        column: int | None = None,
+        source_line: str | None = None,
+        file: str | None = None,
+        context: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+        self.source_line = source_line
+        self.file = file
+        self.context = context
+
+    def located(self) -> str:
+        """``file:line:col`` (the parts that are known), or ''."""
+        parts: list[str] = []
+        if self.file:
+            parts.append(self.file)
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+    def __str__(self) -> str:
+        text = self.message
+        if self.context:
+            text = f"{text} ({self.context})"
+        if self.line is not None:
+            where = f"{self.line}:{self.column}" if self.column is not None else f"line {self.line}"
+            text = f"{text} at {where}"
+            if self.file:
+                text = f"{text} in {self.file}"
+        elif self.file:
+            text = f"{text} in {self.file}"
+        if self.source_line is not None and self.column is not None:
+            caret = " " * (self.column - 1) + "^"
+            text = f"{text}\n  {self.source_line}\n  {caret}"
+        return text
+
+
+class ParseError(CgtuiError):
+    """The expression language could not read the text."""
+
+
+class GraphError(CgtuiError):
+    """The graph definition is inconsistent (undefined name, cycle, wrong arity...)."""
+
+
+class NumericalFault(CgtuiError):
+    """A node's value or local derivative is undefined or not finite."""
+
+    def __init__(self, message: str, *, node: str | None = None, op: str | None = None) -> None:
+        super().__init__(message)
+        self.node = node
+        self.op = op

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
@@ -157,11 +157,13 @@ def arithmetic_text(graph: Graph, i: int, values: Sequence[Value | None]) -> str
 def differentiable(graph: Graph) -> list[bool]:
     """Whether each node depends on a leaf that is not a constant."""
     needs = [False] * len(graph.nodes)
+    const = Kind.CONST
     for i, node in enumerate(graph.nodes):
-        if node.op is None:
-            needs[i] = node.kind is not Kind.CONST
-        else:
-            needs[i] = any(needs[p] for p in node.operands)
+        ops = node.operands
+        if not ops:
+            needs[i] = node.kind is not const
+        elif needs[ops[0]] or (len(ops) == 2 and needs[ops[1]]):
+            needs[i] = True
     return needs
 
 
@@ -178,7 +180,9 @@ def on_path(graph: Graph, output: int) -> list[bool]:
 
 def leaf_values(graph: Graph, overrides: Mapping[str, float] | None = None) -> list[Value | None]:
     """Values for every node: leaves' from the graph and ``overrides``, the rest None."""
-    values: list[Value | None] = [n.value if n.op is None else None for n in graph.nodes]
+    values: list[Value | None] = [
+        None if n.op is not None or n.value is None else float(n.value) for n in graph.nodes
+    ]
     for name, v in (overrides or {}).items():
         i = graph.lookup(name)
         if graph.nodes[i].op is not None:
@@ -202,31 +206,123 @@ def require_values(graph: Graph, values: Sequence[Value | None]) -> None:
 
 
 # --- the full passes -------------------------------------------------------------------
+#
+# The scalar fast path calls each op's rule directly and checks the result with one
+# comparison (``v - v == 0.0`` is False for inf and NaN); only a node whose rule raised or
+# gave a non-finite number goes through :func:`evaluate_node` / :func:`local_derivative`,
+# which name the problem. The rules are the op table's, so the numbers are the same as
+# the stepper's, bit for bit.
+
+_FORWARD = {name: op.forward for name, op in OPS.items()}
+_PARTIALS = {name: tuple(p.rule for p in op.partials) for name, op in OPS.items()}
+
+
+def _all_float(values: Sequence[Value | None]) -> bool:
+    return all(type(v) is float for v in values if v is not None)
 
 
 def forward(graph: Graph, values: Sequence[Value | None]) -> list[Value]:
     """Every node's value; raises :class:`NumericalFault` at the first bad node."""
     require_values(graph, values)
-    vals = list(values)
+    vals = [float(v) if type(v) is int else v for v in values]
     nodes = graph.nodes
+    if _all_float(vals):
+        fwd = _FORWARD
+        for i, node in enumerate(nodes):
+            ops = node.operands
+            if not ops:
+                continue
+            try:
+                f = fwd[node.op]  # type: ignore[index]
+                v = f(vals[ops[0]], vals[ops[1]]) if len(ops) == 2 else f(vals[ops[0]])
+                ok = type(v) is float and v - v == 0.0
+            except (ArithmeticError, ValueError):
+                ok = False
+            if not ok:
+                v = _evaluate_or_raise(graph, i, vals)
+            vals[i] = v
+        return vals
     with np.errstate(all="ignore"):
         for i, node in enumerate(nodes):
-            if node.op is None:
-                continue
-            v, problem = evaluate_node(graph, i, vals)
-            if problem is not None:
-                raise NumericalFault(_fault_text(graph, i, problem), node=node.name, op=node.op)
-            vals[i] = v
+            if node.op is not None:
+                vals[i] = _evaluate_or_raise(graph, i, vals)
     return vals
 
 
+def _evaluate_or_raise(graph: Graph, i: int, vals: Sequence[Value]) -> Value:
+    with np.errstate(all="ignore"):
+        v, problem = evaluate_node(graph, i, vals)
+    if problem is not None:
+        node = graph.nodes[i]
+        raise NumericalFault(_fault_text(graph, i, problem), node=node.name, op=node.op)
+    return v
+
+
+def _edge_fault(graph: Graph, s: int, slot: int, values: Sequence[Value], output: int) -> None:
+    """Raise the fault for edge ``operand[slot] -> s``: its local derivative or its contribution."""
+    nodes = graph.nodes
+    node = nodes[s]
+    p = node.operands[slot]
+    with np.errstate(all="ignore"):
+        _, problem = local_derivative(graph, s, slot, values)
+    if problem is None:
+        problem = f"overflow: the partial d{nodes[output].name}/d{nodes[p].name} is not finite"
+    raise NumericalFault(
+        _fault_text(graph, s, f"{problem} (edge {nodes[p].name} -> {node.name})"), node=node.name, op=node.op
+    )
+
+
 def backward(graph: Graph, values: Sequence[Value], output: int) -> list[Value | None]:
-    """``dL/dnode`` for every node (L = ``output``); None where there is no partial."""
+    """``dL/dnode`` for every node (L = ``output``); None where there is no partial.
+
+    Nodes are visited in reverse topological order, so when node ``s`` is reached every
+    successor has pushed into it and ``dL/ds`` is complete; ``s`` then pushes
+    ``dL/ds * ds/dp`` into each operand ``p``, one push per edge.
+    """
     nodes = graph.nodes
     needs = differentiable(graph)
     grads: list[Value | None] = [None] * len(nodes)
     seed = values[output]
     grads[output] = 1.0 if type(seed) is float else np.ones_like(seed)
+    if type(seed) is float and _all_float(values):
+        rules = _PARTIALS
+        for s in range(output, -1, -1):
+            g = grads[s]
+            if g is None:
+                continue
+            node = nodes[s]
+            ops = node.operands
+            if not ops or not needs[s]:
+                continue
+            partials = rules[node.op]  # type: ignore[index]
+            if len(ops) == 2:
+                a = values[ops[0]]
+                b = values[ops[1]]
+                for slot in (0, 1):
+                    p = ops[slot]
+                    if needs[p]:
+                        try:
+                            c = g * partials[slot](a, b, values[s])
+                            ok = type(c) is float and c - c == 0.0
+                        except (ArithmeticError, ValueError):
+                            ok = False
+                        if not ok:
+                            _edge_fault(graph, s, slot, values, output)
+                        old = grads[p]
+                        grads[p] = c if old is None else old + c
+            else:
+                p = ops[0]
+                if needs[p]:
+                    try:
+                        c = g * partials[0](values[p], values[s])
+                        ok = type(c) is float and c - c == 0.0
+                    except (ArithmeticError, ValueError):
+                        ok = False
+                    if not ok:
+                        _edge_fault(graph, s, 0, values, output)
+                    old = grads[p]
+                    grads[p] = c if old is None else old + c
+        return grads
     with np.errstate(all="ignore"):
         for s in range(output, -1, -1):
             g = grads[s]
@@ -238,12 +334,10 @@ def backward(graph: Graph, values: Sequence[Value], output: int) -> list[Value |
                     continue
                 d, problem = local_derivative(graph, s, slot, values)
                 if problem is not None:
-                    raise NumericalFault(
-                        _fault_text(graph, s, f"{problem} (edge {nodes[p].name} -> {node.name})"),
-                        node=node.name,
-                        op=node.op,
-                    )
+                    _edge_fault(graph, s, slot, values, output)
                 c = _unbroadcast(g * d, values[p])
+                if not _finite(c):
+                    _edge_fault(graph, s, slot, values, output)
                 old = grads[p]
                 grads[p] = c if old is None else old + c
     return grads
@@ -270,7 +364,7 @@ def gradients(
 # --- the stepper -----------------------------------------------------------------------
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     UNCOMPUTED = "not yet computed"
     PENDING = "pending"
     FINAL = "final"
@@ -300,12 +394,14 @@ class Push:
     before: Value | None
     after: Value
 
-    def text(self, graph: Graph) -> str:
+    def text(self, graph: Graph, output: str = "L") -> str:
+        """``dL/dz += dL/dyhat * dyhat/dz = 0.2 * 1 = 0.2  (0 -> 0.2)``."""
         s, p = graph.nodes[self.result].name, graph.nodes[self.operand].name
+        before = value_text(self.before) if self.before is not None else "0"
         return (
-            f"dL/d{p} += dL/d{s} * d{s}/d{p} = {value_text(self.upstream)} * "
+            f"d{output}/d{p} += d{output}/d{s} * d{s}/d{p} = {value_text(self.upstream)} * "
             f"{_operand_value_text(self.local)} = {value_text(self.contribution)}"
-            f"  ({value_text(self.before) if self.before is not None else '0'} -> {value_text(self.after)})"
+            f"  ({before} -> {value_text(self.after)})"
         )
 
 
@@ -335,40 +431,55 @@ class StepResult:
 
 
 class Stepper:
-    """Forward and backward passes one node at a time, with a ledger and undo."""
+    """Forward and backward passes one node at a time, with a ledger and undo.
 
-    def __init__(self, graph: Graph, output: str | int | None = None, values: Mapping[str, float] | None = None) -> None:
+    Forward steps evaluate computation nodes in topological order. Backward steps
+    visit, in reverse topological order, the nodes on a path to the output that depend
+    on a non-constant leaf; the first is the output itself (the seed, dL/dL = 1). Every
+    step is kept in ``history`` so any number of them can be undone. Each operation is
+    O(1) or O(size of the node), so stepping through 100,000 nodes is linear.
+    """
+
+    def __init__(
+        self, graph: Graph, output: str | int | None = None, values: Mapping[str, float] | None = None
+    ) -> None:
         self.graph = graph
-        self._base = leaf_values(graph, values)
-        self.values: list[Value | None] = list(self._base)
+        self.values: list[Value | None] = leaf_values(graph, values)
         self.needs = differentiable(graph)
+        n = len(graph.nodes)
+        self.forward_order = [i for i in range(n) if graph.nodes[i].op is not None]
+        self._forward_pos = [-1] * n
+        for k, i in enumerate(self.forward_order):
+            self._forward_pos[i] = k
+        self._cursor = 0  # no forward node before this position is uncomputed
+        self._computed = 0
+        self.history: list[ForwardStep | BackwardStep] = []
+        self.fault: StepFault | None = None
         self.output = 0
-        self.set_output(graph.outputs[0] if output is None else output, _init=True)
+        self.set_output(graph.outputs[0] if output is None else output)
 
     # ---- configuration -------------------------------------------------
 
-    def set_output(self, output: str | int, *, _init: bool = False) -> None:
-        out = self.graph.lookup(output) if isinstance(output, str) else output
-        self.output = out
-        self.path = on_path(self.graph, out)
+    def set_output(self, output: str | int) -> None:
+        """Differentiate ``output`` from now on (forward values are kept, partials dropped)."""
         g = self.graph
-        self.forward_order = [i for i in range(len(g.nodes)) if g.nodes[i].op is not None]
-        self.backward_order = [
-            i
-            for i in range(out, -1, -1)
-            if self.path[i] and g.nodes[i].op is not None and self.needs[i]
+        out = g.lookup(output) if isinstance(output, str) else output
+        if not 0 <= out < len(g.nodes):
+            raise CgtuiError(f"no node number {out}")
+        self.output = out
+        self.path = on_path(g, out)
+        self.backward_order = [out] + [
+            i for i in range(out - 1, -1, -1) if self.path[i] and g.nodes[i].op is not None and self.needs[i]
         ]
-        # pushes each node must receive before its partial is final
+        # the pushes each node receives before its partial is final
         need = [0] * len(g.nodes)
         for s in self.backward_order:
-            for p in g.nodes[s].operands:
-                if self.needs[p]:
-                    need[p] += 1
+            if self.needs[s]:
+                for p in g.nodes[s].operands:
+                    if self.needs[p]:
+                        need[p] += 1
         self.pushes_needed = need
         self._reset_backward()
-        if _init:
-            self.history: list[ForwardStep | BackwardStep] = []
-            self.fault: StepFault | None = None
 
     def _reset_backward(self) -> None:
         n = len(self.graph.nodes)
@@ -376,16 +487,30 @@ class Stepper:
         self.pushes_done = [0] * n
         self.ledger: list[list[Push]] = [[] for _ in range(n)]
         self.backward_pos = 0
-        if hasattr(self, "history"):
-            self.history = [s for s in self.history if isinstance(s, ForwardStep)]
-            if self.fault is not None and self.fault.backward:
-                self.fault = None
+        self.history = [s for s in self.history if isinstance(s, ForwardStep)]
+        if self.fault is not None and self.fault.backward:
+            self.fault = None
+
+    def _store(self, i: int, v: Value | None) -> None:
+        """Set or clear a computation node's value, keeping the forward cursor right."""
+        was = self.values[i] is not None
+        self.values[i] = v
+        if v is None:
+            if was:
+                self._computed -= 1
+            self._cursor = min(self._cursor, self._forward_pos[i])
+        elif not was:
+            self._computed += 1
 
     # ---- state ---------------------------------------------------------
 
     @property
+    def output_name(self) -> str:
+        return self.graph.nodes[self.output].name
+
+    @property
     def forward_done(self) -> int:
-        return sum(1 for i in self.forward_order if self.values[i] is not None)
+        return self._computed
 
     @property
     def forward_total(self) -> int:
@@ -393,7 +518,11 @@ class Stepper:
 
     @property
     def forward_complete(self) -> bool:
-        return all(self.values[i] is not None for i in self.forward_order)
+        return self._computed == len(self.forward_order)
+
+    @property
+    def backward_done(self) -> int:
+        return self.backward_pos
 
     @property
     def backward_total(self) -> int:
@@ -404,10 +533,12 @@ class Stepper:
         return self.backward_pos == len(self.backward_order)
 
     def next_forward(self) -> int | None:
-        for i in self.forward_order:
-            if self.values[i] is None:
-                return i
-        return None
+        order = self.forward_order
+        k = self._cursor
+        while k < len(order) and self.values[order[k]] is not None:
+            k += 1
+        self._cursor = k
+        return order[k] if k < len(order) else None
 
     def next_backward(self) -> int | None:
         if self.backward_pos < len(self.backward_order):
@@ -415,24 +546,25 @@ class Stepper:
         return None
 
     def status(self, i: int) -> Status:
+        """Where node ``i``'s partial stands: final, pending, no path to the output ..."""
         if self.fault is not None and self.fault.node == i:
             return Status.FAULT
         if not self.path[i]:
             return Status.NO_PATH
+        if i == self.output:
+            if self.partials[i] is not None:
+                return Status.FINAL
+            return Status.PENDING if self.values[i] is not None else Status.UNCOMPUTED
         if not self.needs[i]:
             return Status.CONSTANT
-        if i == self.output:
-            return Status.FINAL if self.partials[i] is not None else (
-                Status.PENDING if self.values[i] is not None else Status.UNCOMPUTED
-            )
         if self.values[i] is None:
             return Status.UNCOMPUTED
-        if self.pushes_done[i] == self.pushes_needed[i] and self.pushes_needed[i] > 0:
+        if self.pushes_done[i] == self.pushes_needed[i]:
             return Status.FINAL
         return Status.PENDING
 
     def can_undo(self) -> bool:
-        return bool(self.history)
+        return bool(self.history) or self.fault is not None
 
     def leaf_value(self, name: str) -> Value | None:
         return self.values[self.graph.lookup(name)]
@@ -440,29 +572,37 @@ class Stepper:
     def params(self) -> list[tuple[str, Value | None]]:
         return [(n.name, self.values[i]) for i, n in enumerate(self.graph.nodes) if n.kind is Kind.PARAM]
 
+    def _stopped(self) -> StepResult:
+        assert self.fault is not None
+        return StepResult("fault", self.fault.node, [f"stopped: {self.fault.message} (undo or edit a value)"])
+
     # ---- forward -------------------------------------------------------
 
     def step_forward(self) -> StepResult:
+        """Evaluate the next node in topological order."""
         if self.fault is not None:
-            return StepResult("fault", self.fault.node, [f"stopped: {self.fault.message} (undo or edit a value)"])
+            return self._stopped()
         i = self.next_forward()
         if i is None:
             return StepResult("none", None, ["the forward pass is complete"])
-        missing = [self.graph.nodes[p].name for p in self.graph.ancestors(i) if self.values[p] is None]
-        if missing:
-            return StepResult("none", None, [f"no value for {', '.join(sorted(missing))}: set it first"])
+        g = self.graph
+        if any(self.values[p] is None for p in g.nodes[i].operands):
+            # computations before i are computed, so only leaves can be missing
+            missing = sorted(g.nodes[p].name for p in g.ancestors(i) if self.values[p] is None)
+            return StepResult("none", None, [f"no value for {', '.join(missing)}: set it first"])
         with np.errstate(all="ignore"):
-            v, problem = evaluate_node(self.graph, i, self.values)
+            v, problem = evaluate_node(g, i, self.values)
         if problem is not None:
-            msg = _fault_text(self.graph, i, problem)
+            msg = _fault_text(g, i, problem)
             self.fault = StepFault(i, msg, backward=False)
             return StepResult("fault", i, [msg])
-        self.values[i] = v
-        step = ForwardStep(i, v, arithmetic_text(self.graph, i, self.values))
+        self._store(i, v)
+        step = ForwardStep(i, v, arithmetic_text(g, i, self.values))
         self.history.append(step)
         return StepResult("forward", i, [step.text])
 
     def run_forward(self) -> StepResult:
+        """Step forward to the end of the forward pass (or to a fault)."""
         lines: list[str] = []
         last: int | None = None
         while self.next_forward() is not None:
@@ -478,44 +618,50 @@ class Stepper:
     # ---- backward ------------------------------------------------------
 
     def step_backward(self) -> StepResult:
+        """Take the next node s in reverse topological order, whose partial is now final,
+        and push dL/ds * ds/dp into each operand p, one push per edge."""
         if self.fault is not None:
-            return StepResult("fault", self.fault.node, [f"stopped: {self.fault.message} (undo or edit a value)"])
+            return self._stopped()
         prefix: list[str] = []
         if not self.forward_complete:
             r = self.run_forward()
-            if r.kind == "fault" or self.next_forward() is not None:
+            if r.kind != "forward" or not self.forward_complete:
                 return StepResult(r.kind, r.node, [*r.lines, "the backward pass needs the forward pass"])
             prefix = [f"forward pass completed first ({len(r.lines)} steps)", *r.lines]
         s = self.next_backward()
         if s is None:
             return StepResult("none", None, [*prefix, "the backward pass is complete"])
         g = self.graph
-        seed = False
-        lines = list(prefix)
-        if s == self.output:
+        out = self.output_name
+        node = g.nodes[s]
+        seed = s == self.output
+        if seed:
             out_val = self.values[s]
             self.partials[s] = 1.0 if type(out_val) is float else np.ones_like(out_val)
-            seed = True
-            lines.append(f"dL/d{g.nodes[s].name} = 1 (seed: L = {g.nodes[s].name})")
         upstream = self.partials[s]
         assert upstream is not None
+        if seed:
+            head = f"d{out}/d{out} = 1 (the seed)"
+        else:
+            head = f"d{out}/d{node.name} = {value_text(upstream)} is final"
+        lines = [*prefix, head]
         pushes: list[Push] = []
-        node = g.nodes[s]
         with np.errstate(all="ignore"):
             for slot, p in enumerate(node.operands):
-                if not self.needs[p]:
+                if not (self.needs[p] and self.needs[s]):
                     continue
                 d, problem = local_derivative(g, s, slot, self.values)
+                c = None if d is None else _unbroadcast(upstream * d, self.values[p])
+                if problem is None and not _finite(c):
+                    problem = f"overflow: the partial d{out}/d{g.nodes[p].name} is not finite"
                 if problem is not None:
-                    # undo the pushes made so far in this step
-                    for push in reversed(pushes):
+                    for push in reversed(pushes):  # this step never happened
                         self._unpush(push)
                     if seed:
                         self.partials[s] = None
                     msg = _fault_text(g, s, f"{problem} (edge {g.nodes[p].name} -> {node.name})")
                     self.fault = StepFault(s, msg, backward=True)
                     return StepResult("fault", s, [*lines, msg])
-                c = _unbroadcast(upstream * d, self.values[p])
                 before = self.partials[p]
                 after = c if before is None else before + c
                 push = Push(s, slot, p, upstream, edge_formula(g, s, slot), d, c, before, after)
@@ -523,11 +669,11 @@ class Stepper:
                 self.pushes_done[p] += 1
                 self.ledger[p].append(push)
                 pushes.append(push)
-                lines.append(push.text(g))
-        step = BackwardStep(s, upstream, pushes, seed, f"dL/d{node.name} = {value_text(upstream)} is final")
+                lines.append(push.text(g, out))
+        step = BackwardStep(s, upstream, pushes, seed, head)
         self.history.append(step)
         self.backward_pos += 1
-        return StepResult("backward", s, [step.text, *lines] if not seed else [*lines])
+        return StepResult("backward", s, lines)
 
     def _unpush(self, push: Push) -> None:
         p = push.operand
@@ -536,11 +682,12 @@ class Stepper:
         self.ledger[p].pop()
 
     def run_backward(self) -> StepResult:
+        """Step backward to the end (completing the forward pass first if needed)."""
         lines: list[str] = []
         last: int | None = None
         while True:
             r = self.step_backward()
-            if r.kind == "none" and lines:
+            if r.kind == "none" and last is not None:
                 break
             lines.extend(r.lines)
             if r.kind != "backward":
@@ -551,6 +698,7 @@ class Stepper:
     # ---- undo / reset / edit -------------------------------------------
 
     def undo(self) -> StepResult:
+        """Clear a fault, or take back the last step (forward or backward)."""
         if self.fault is not None:
             node = self.fault.node
             self.fault = None
@@ -560,7 +708,7 @@ class Stepper:
         step = self.history.pop()
         name = self.graph.nodes[step.node].name
         if isinstance(step, ForwardStep):
-            self.values[step.node] = None
+            self._store(step.node, None)
             return StepResult("undo", step.node, [f"undid forward step {name}"])
         for push in reversed(step.pushes):
             self._unpush(push)
@@ -571,14 +719,16 @@ class Stepper:
 
     def reset(self) -> StepResult:
         for i in self.forward_order:
-            self.values[i] = None
+            self._store(i, None)
         self.history = []
         self.fault = None
         self._reset_backward()
         return StepResult("reset", None, ["reset: no values computed, no partials"])
 
     def set_value(self, name: str, value: float) -> list[int]:
-        """Give a leaf a new value; returns the nodes whose values were invalidated."""
+        """Give a leaf a new value: the forward values downstream of it and every partial
+        are invalidated (other forward values and their steps are kept). Returns the
+        nodes whose values were invalidated."""
         i = self.graph.lookup(name)
         node = self.graph.nodes[i]
         if node.op is not None:
@@ -586,20 +736,20 @@ class Stepper:
         if not math.isfinite(value):
             raise CgtuiError(f"the value of '{name}' must be a finite number")
         self.values[i] = float(value)
-        self._base[i] = float(value)
         node.value = float(value)
         stale = sorted(d for d in self.graph.descendants(i) if self.values[d] is not None)
-        for d in stale:
-            self.values[d] = None
-        self.history = []
+        for k in stale:
+            self._store(k, None)
+        dropped = set(stale)
+        self.history = [s for s in self.history if isinstance(s, ForwardStep) and s.node not in dropped]
         self.fault = None
         self._reset_backward()
         return stale
 
     def set_kind(self, name: str, kind: Kind) -> None:
+        """Mark a leaf as input, label, param or constant (partials start again)."""
         self.graph.set_kind(name, kind)
         self.needs = differentiable(self.graph)
-        self.history = [s for s in self.history if isinstance(s, ForwardStep)]
         self.set_output(self.output)
 
     # ---- explanations --------------------------------------------------
@@ -697,8 +847,8 @@ def descent_step(
             g = partials[i]
             old = vals[i]
             step = 0.0 if g is None else lr * g
-            new[i] = old - step
-            changes.append((n.name, old, new[i]))
+            new[i] = updated = old - step
+            changes.append((n.name, old, updated))
     after = forward(graph, new)[output]
     return changes, vals[output], after
 

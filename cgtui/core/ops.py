@@ -2,13 +2,16 @@
 
 Each entry holds the forward rule and, for each operand slot, the local derivative
 twice over: as a formula in cgtui's own expression language (what the explorer and
-the CLI show a learner) and as the rule that computes it. In formulas the operands
-are ``a`` and ``b`` and the op's own result is ``out`` (``tanh``: ``1 - out^2``).
-``tests/test_ops.py`` evaluates every formula with cgtui's parser and checks that it
-agrees with its rule, so the text shown can never drift from the numbers used.
+the CLI show a learner) and as the rule that computes it, in the spirit of PyTorch's
+``derivatives.yaml``. In formulas the operands are ``a`` and ``b`` and the op's own
+result is ``out`` (``tanh``: ``1 - out^2``). ``tests/test_ops.py`` parses every formula
+with cgtui's parser, evaluates it with the engine and checks that it agrees with its
+rule, so the text shown can never drift from the numbers used.
 
 Rules are elementwise: they take Python floats (the fast scalar path) or float64
-numpy arrays (a whole batch in one pass) and return the same kind.
+numpy arrays (a whole batch in one pass) and return the same kind. Outside its domain
+a rule raises (``ZeroDivisionError``, ``ValueError``, ``OverflowError``) or returns a
+non-finite number; the op's ``domain`` function then says what went wrong, in words.
 
 Kinks and domains, by definition here:
 
@@ -17,7 +20,8 @@ Kinks and domains, by definition here:
   and its derivative needs ``a > 0``.
 * ``a ^ b`` with a non-integer ``b`` needs ``a >= 0``; ``0 ^ b`` needs ``b >= 0``.
   Its derivative with respect to ``b`` needs ``a > 0``; at ``a = 0`` (with ``b > 0``)
-  it is taken as 0, as PyTorch does.
+  it is taken as 0, as PyTorch does. The engine only asks for ``d/db`` when the
+  exponent is not a constant, so ``(-2)^2`` and ``d^2`` never need it.
 
 Adding an op is one entry in ``OPS`` plus its tests.
 """
@@ -61,37 +65,12 @@ class Op:
         return self.symbol is None
 
 
-# --- elementwise helpers ----------------------------------------------------
-
-
-def _is_scalar(x: Value) -> bool:
-    return type(x) is float or type(x) is int
-
-
-def _unary(scalar: Callable[[float], float], array: Callable[[Any], Any]) -> Rule:
-    def rule(a: Value) -> Value:
-        return scalar(a) if _is_scalar(a) else array(a)
-
-    return rule
-
-
-def _bad(mask: Any, values: Any) -> float | None:
-    """The first offending value, where ``mask`` marks the offending entries."""
-    if isinstance(mask, (bool, np.bool_)):
-        return float(values) if mask else None
-    arr = np.asarray(mask)
-    if not arr.any():
-        return None
-    vals = np.broadcast_to(np.asarray(values, dtype=float), arr.shape)
-    return float(vals[arr][0])
-
-
-def _fmt(x: float) -> str:
-    return format_number(x)
+# --- numbers as text ----------------------------------------------------------------
 
 
 def format_number(x: float) -> str:
-    """Short, exact-enough text for a number: ``2``, ``0.5``, ``1e-06``."""
+    """Short, exact-enough text for a number: ``2``, ``0.5``, ``1e-06``, ``0.4`` for
+    ``0.40000000000000036`` (12 significant digits)."""
     if isinstance(x, np.ndarray):
         if x.ndim == 0:
             x = float(x)
@@ -104,39 +83,59 @@ def format_number(x: float) -> str:
         return "inf" if x > 0 else "-inf"
     if x == int(x) and abs(x) < 1e16:
         return str(int(x))
-    text = f"{x:.12g}"
-    return text
+    return f"{x:.12g}"
 
 
-def _ones(*args: Value) -> Value:
-    return 1.0
+# --- elementwise helpers --------------------------------------------------------------
 
 
-def _minus_ones(*args: Value) -> Value:
-    return -1.0
+def _is_scalar(x: Value) -> bool:
+    return type(x) is float or type(x) is int
 
 
-def _zeros(*args: Value) -> Value:
-    return 0.0
+def _elementwise(scalar: Callable[[float], float], array: Callable[[Any], Any]) -> Rule:
+    """One rule from a ``math`` function (floats) and a numpy one (arrays)."""
+
+    def rule(a: Value) -> Value:
+        return scalar(a) if type(a) is float else array(a)
+
+    rule.__name__ = getattr(scalar, "__name__", "rule")
+    return rule
 
 
-# --- scalar/array rules -----------------------------------------------------
+def _first_bad(mask: Any, values: Any) -> float | None:
+    """The first offending value, where ``mask`` marks the offending entries."""
+    if isinstance(mask, (bool, np.bool_)):
+        return float(values) if mask else None
+    arr = np.asarray(mask)
+    if not arr.any():
+        return None
+    vals = np.broadcast_to(np.asarray(values, dtype=float), arr.shape)
+    return float(vals[arr][0])
+
+
+def _arr(x: Value) -> Any:
+    return x if _is_scalar(x) else np.asarray(x, dtype=float)
+
+
+def _is_integer(b: Value) -> Any:
+    return float(b).is_integer() if _is_scalar(b) else np.equal(np.mod(b, 1.0), 0.0)
+
+
+# --- rules that need more than one line --------------------------------------------------
 
 
 def _sigmoid_scalar(a: float) -> float:
     if a >= 0:
         return 1.0 / (1.0 + math.exp(-a))
-    e = math.exp(a)
+    e = math.exp(a)  # for negative a: no overflow
     return e / (1.0 + e)
 
 
 def _sigmoid_array(a: Any) -> Any:
-    out = np.empty_like(np.asarray(a, dtype=float))
-    pos = a >= 0
-    out[pos] = 1.0 / (1.0 + np.exp(-a[pos]))
-    e = np.exp(a[~pos])
-    out[~pos] = e / (1.0 + e)
-    return out
+    a = np.asarray(a, dtype=float)
+    e = np.exp(-np.abs(a))
+    return np.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 def _step_scalar(a: float) -> float:
@@ -147,226 +146,166 @@ def _sign_scalar(a: float) -> float:
     return 1.0 if a > 0 else (-1.0 if a < 0 else 0.0)
 
 
-def _pow_forward(a: Value, b: Value) -> Value:
+step = _elementwise(_step_scalar, lambda a: (np.asarray(a) > 0).astype(float))
+sign = _elementwise(_sign_scalar, np.sign)
+
+
+def _pow(a: Value, b: Value) -> Value:
+    # math.pow raises ValueError for a negative base with a non-integer exponent
+    # (where ``**`` would return a complex number) and for 0 to a negative power.
     if _is_scalar(a) and _is_scalar(b):
-        return float(a) ** float(b)
-    return np.power(a, b)
+        return math.pow(a, b)
+    return np.power(_arr(a), _arr(b))
 
 
-def _is_integer(b: Value) -> Any:
-    if _is_scalar(b):
-        return float(b).is_integer()
-    return np.equal(np.mod(b, 1.0), 0.0)
+def _pow_da(a: Value, b: Value, out: Value) -> Value:
+    """b * a^(b - 1); exactly 1 when b = 1 (so 0^0 never appears)."""
+    if _is_scalar(a) and _is_scalar(b):
+        return 1.0 if b == 1 else b * math.pow(a, b - 1.0)
+    a, b = _arr(a), _arr(b)
+    return np.where(b == 1, 1.0, b * np.power(a, b - 1.0))
+
+
+def _pow_db(a: Value, b: Value, out: Value) -> Value:
+    """out * log(a) for a > 0; 0 at a = 0 (where out = 0 for b > 0); NaN for a < 0."""
+    if _is_scalar(a) and _is_scalar(b):
+        if a > 0:
+            return out * math.log(a)
+        return 0.0 if a == 0 and b > 0 else math.nan
+    a, b = _arr(a), _arr(b)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inner = out * np.log(np.where(a > 0, a, 1.0))
+    return np.where(a > 0, inner, np.where((a == 0) & (b > 0), 0.0, np.nan))
+
+
+# --- domains: what went wrong, in words -------------------------------------------------
 
 
 def _pow_domain(a: Value, b: Value) -> str | None:
-    neg = (np.asarray(a) < 0) & ~np.asarray(_is_integer(b)) if not (_is_scalar(a) and _is_scalar(b)) else (
-        a < 0 and not float(b).is_integer()
-    )
-    bad = _bad(neg, a)
+    a_, b_ = _arr(a), _arr(b)
+    bad = _first_bad((a_ < 0) & ~np.asarray(_is_integer(b_)), a_)
     if bad is not None:
-        return f"non-integer power of a negative number ({_fmt(bad)})"
-    if _is_scalar(a) and _is_scalar(b):
-        zero = a == 0 and b < 0
-    else:
-        zero = (np.asarray(a) == 0) & (np.asarray(b) < 0)
-    if _bad(zero, a) is not None:
+        return f"non-integer power of a negative number ({format_number(bad)})"
+    if _first_bad((a_ == 0) & (b_ < 0), a_) is not None:
         return "division by zero (0 to a negative power)"
     return None
 
 
-def _pow_da(a: Value, b: Value, out: Value) -> Value:
-    if _is_scalar(a) and _is_scalar(b):
-        if b == 1.0:
-            return 1.0
-        return float(b) * float(a) ** (float(b) - 1.0)
-    return np.asarray(b) * np.power(a, np.asarray(b) - 1.0)
-
-
 def _pow_da_domain(a: Value, b: Value, out: Value) -> str | None:
-    if _is_scalar(a) and _is_scalar(b):
-        zero = a == 0 and b < 1 and b != 0
-    else:
-        zero = (np.asarray(a) == 0) & (np.asarray(b) < 1) & (np.asarray(b) != 0)
-    if _bad(zero, a) is not None:
+    a_, b_ = _arr(a), _arr(b)
+    if _first_bad((a_ == 0) & (b_ < 1) & (b_ != 0), a_) is not None:
         return "d/da of a^b is infinite at a = 0 when b < 1"
     return None
 
 
-def _pow_db(a: Value, b: Value, out: Value) -> Value:
-    if _is_scalar(a) and _is_scalar(b):
-        if a > 0:
-            return out * math.log(a)
-        return 0.0  # a == 0, b > 0 (the domain check refuses the rest)
-    a = np.asarray(a, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(a > 0, out * np.log(np.where(a > 0, a, 1.0)), 0.0)
-
-
 def _pow_db_domain(a: Value, b: Value, out: Value) -> str | None:
-    if _is_scalar(a) and _is_scalar(b):
-        bad = a < 0 or (a == 0 and b <= 0)
-    else:
-        a_, b_ = np.asarray(a), np.asarray(b)
-        bad = (a_ < 0) | ((a_ == 0) & (b_ <= 0))
-    val = _bad(bad, a)
+    a_, b_ = _arr(a), _arr(b)
+    val = _first_bad((a_ < 0) | ((a_ == 0) & (b_ <= 0)), a_)
     if val is not None:
-        return f"d/db of a^b needs a > 0 (a = {_fmt(val)})"
+        return f"d/db of a^b needs a > 0 (a = {format_number(val)})"
     return None
 
 
 def _div_domain(a: Value, b: Value) -> str | None:
-    if _bad(np.asarray(b) == 0 if not _is_scalar(b) else b == 0, b) is not None:
-        return "division by zero"
-    return None
+    return "division by zero" if _first_bad(_arr(b) == 0, b) is not None else None
 
 
 def _log_domain(a: Value) -> str | None:
-    val = _bad(np.asarray(a) <= 0 if not _is_scalar(a) else a <= 0, a)
-    return None if val is None else f"log of {_fmt(val)} is undefined"
+    val = _first_bad(_arr(a) <= 0, a)
+    return None if val is None else f"log of {format_number(val)} is undefined"
 
 
 def _sqrt_domain(a: Value) -> str | None:
-    val = _bad(np.asarray(a) < 0 if not _is_scalar(a) else a < 0, a)
-    return None if val is None else f"sqrt of {_fmt(val)} is undefined"
+    val = _first_bad(_arr(a) < 0, a)
+    return None if val is None else f"sqrt of {format_number(val)} is undefined"
 
 
 def _sqrt_d_domain(a: Value, out: Value) -> str | None:
-    val = _bad(np.asarray(a) == 0 if not _is_scalar(a) else a == 0, a)
-    return None if val is None else "the derivative of sqrt at 0 is infinite"
+    if _first_bad(_arr(a) == 0, a) is not None:
+        return "the derivative of sqrt at 0 is infinite"
+    return None
 
 
-def _binary(
-    name: str,
-    symbol: str,
-    precedence: int,
-    forward: Rule,
-    da: tuple[str, Rule],
-    db: tuple[str, Rule],
-    *,
-    domain: Domain | None = None,
-    doc: str = "",
-) -> Op:
-    return Op(
-        name,
-        2,
-        forward,
-        (Partial(*da), Partial(*db)),
-        symbol=symbol,
-        precedence=precedence,
-        domain=domain,
-        doc=doc,
-    )
+# --- the table ------------------------------------------------------------------------------
 
 
-def _function(
-    name: str,
-    scalar: Callable[[float], float],
-    array: Callable[[Any], Any],
-    formula: str,
-    rule: Rule,
-    *,
-    domain: Domain | None = None,
-    partial_domain: Domain | None = None,
-    doc: str = "",
-) -> Op:
-    return Op(
-        name,
-        1,
-        _unary(scalar, array),
-        (Partial(formula, rule, partial_domain),),
-        domain=domain,
-        doc=doc,
-    )
+def d(formula: str, rule: Rule, domain: Domain | None = None) -> Partial:
+    """One local derivative: its formula (shown) and its rule (computed)."""
+    return Partial(formula, rule, domain)
 
+
+def function(name: str, forward: Rule, *partials: Partial, domain: Domain | None = None, doc: str = "") -> Op:
+    """A one-operand function called by name: ``tanh(a)``."""
+    return Op(name, 1, forward, partials, domain=domain, doc=doc)
+
+
+def _one(*_: Value) -> Value:
+    return 1.0
+
+
+def _minus_one(*_: Value) -> Value:
+    return -1.0
+
+
+def _zero(*_: Value) -> Value:
+    return 0.0
+
+
+_cos = _elementwise(math.cos, np.cos)
+_sin = _elementwise(math.sin, np.sin)
 
 OPS: dict[str, Op] = {
     op.name: op
     for op in (
-        _binary("add", "+", 1, lambda a, b: a + b, ("1", _ones), ("1", _ones)),
-        _binary("sub", "-", 1, lambda a, b: a - b, ("1", _ones), ("-1", _minus_ones)),
-        _binary("mul", "*", 2, lambda a, b: a * b, ("b", lambda a, b, out: b), ("a", lambda a, b, out: a)),
-        _binary(
-            "div",
-            "/",
-            2,
-            lambda a, b: a / b,
-            ("1 / b", lambda a, b, out: 1.0 / b),
-            ("-a / b^2", lambda a, b, out: -a / (b * b)),
-            domain=_div_domain,
-            doc="b must not be 0",
+        # operators                  forward          d/da                          d/db
+        Op("add", 2, lambda a, b: a + b, (d("1", _one), d("1", _one)), symbol="+", precedence=1),
+        Op("sub", 2, lambda a, b: a - b, (d("1", _one), d("-1", _minus_one)), symbol="-", precedence=1),
+        Op(
+            "mul", 2, lambda a, b: a * b,
+            (d("b", lambda a, b, out: b), d("a", lambda a, b, out: a)),
+            symbol="*", precedence=2,
         ),
         Op(
-            "pow",
-            2,
-            _pow_forward,
-            (
-                Partial("b * a^(b - 1)", _pow_da, _pow_da_domain),
-                Partial("out * log(a)", _pow_db, _pow_db_domain),
-            ),
-            symbol="^",
-            precedence=4,
-            domain=_pow_domain,
+            "div", 2, lambda a, b: a / b,
+            (d("1 / b", lambda a, b, out: 1.0 / b), d("-a / b^2", lambda a, b, out: -a / (b * b))),
+            symbol="/", precedence=2, domain=_div_domain, doc="b must not be 0",
+        ),
+        Op(
+            "pow", 2, _pow,
+            (d("b * a^(b - 1)", _pow_da, _pow_da_domain), d("out * log(a)", _pow_db, _pow_db_domain)),
+            symbol="^", precedence=4, domain=_pow_domain,
             doc="a >= 0 unless b is an integer; d/db needs a > 0 (0 at a = 0)",
         ),
-        Op("neg", 1, lambda a: -a, (Partial("-1", _minus_ones),), symbol="-", precedence=3),
-        _function("exp", math.exp, np.exp, "out", lambda a, out: out),
-        _function(
-            "log",
-            math.log,
-            np.log,
-            "1 / a",
-            lambda a, out: 1.0 / a,
-            domain=_log_domain,
-            doc="natural logarithm; a > 0",
+        Op("neg", 1, lambda a: -a, (d("-1", _minus_one),), symbol="-", precedence=3),
+        # functions
+        function("exp", _elementwise(math.exp, np.exp), d("out", lambda a, out: out)),
+        function(
+            "log", _elementwise(math.log, np.log), d("1 / a", lambda a, out: 1.0 / a),
+            domain=_log_domain, doc="natural logarithm; a > 0",
         ),
-        _function(
-            "sqrt",
-            math.sqrt,
-            np.sqrt,
-            "1 / (2 * out)",
-            lambda a, out: 0.5 / out,
-            domain=_sqrt_domain,
-            partial_domain=_sqrt_d_domain,
-            doc="a >= 0; derivative needs a > 0",
+        function(
+            "sqrt", _elementwise(math.sqrt, np.sqrt),
+            d("1 / (2 * out)", lambda a, out: 0.5 / out, _sqrt_d_domain),
+            domain=_sqrt_domain, doc="a >= 0; the derivative needs a > 0",
         ),
-        _function("sin", math.sin, np.sin, "cos(a)", lambda a, out: _unary(math.cos, np.cos)(a)),
-        _function("cos", math.cos, np.cos, "-sin(a)", lambda a, out: -_unary(math.sin, np.sin)(a)),
-        _function("tan", math.tan, np.tan, "1 + out^2", lambda a, out: 1.0 + out * out),
-        _function("tanh", math.tanh, np.tanh, "1 - out^2", lambda a, out: 1.0 - out * out),
-        _function(
-            "sigmoid",
-            _sigmoid_scalar,
-            _sigmoid_array,
-            "out * (1 - out)",
-            lambda a, out: out * (1.0 - out),
-            doc="1 / (1 + exp(-a))",
+        function("sin", _sin, d("cos(a)", lambda a, out: _cos(a))),
+        function("cos", _cos, d("-sin(a)", lambda a, out: -_sin(a))),
+        function("tan", _elementwise(math.tan, np.tan), d("1 + out^2", lambda a, out: 1.0 + out * out)),
+        function("tanh", _elementwise(math.tanh, np.tanh), d("1 - out^2", lambda a, out: 1.0 - out * out)),
+        function(
+            "sigmoid", _elementwise(_sigmoid_scalar, _sigmoid_array),
+            d("out * (1 - out)", lambda a, out: out * (1.0 - out)), doc="1 / (1 + exp(-a))",
         ),
-        _function(
-            "relu",
-            lambda a: a if a > 0 else 0.0,
-            lambda a: np.maximum(a, 0.0),
-            "step(a)",
-            lambda a, out: _unary(_step_scalar, lambda x: (x > 0).astype(float))(a),
-            doc="max(a, 0); derivative 0 at a = 0",
+        function(
+            "relu", _elementwise(lambda a: a if a > 0 else 0.0, lambda a: np.maximum(a, 0.0)),
+            d("step(a)", lambda a, out: step(a)), doc="max(a, 0); derivative 0 at a = 0",
         ),
-        _function(
-            "abs",
-            abs,
-            np.abs,
-            "sign(a)",
-            lambda a, out: _unary(_sign_scalar, np.sign)(a),
+        function(
+            "abs", _elementwise(abs, np.abs), d("sign(a)", lambda a, out: sign(a)),
             doc="derivative 0 at a = 0",
         ),
-        _function(
-            "step",
-            _step_scalar,
-            lambda a: (a > 0).astype(float),
-            "0",
-            _zeros,
-            doc="1 where a > 0, else 0 (relu's derivative)",
-        ),
-        _function("sign", _sign_scalar, np.sign, "0", _zeros, doc="-1, 0 or 1 (abs's derivative)"),
+        function("step", step, d("0", _zero), doc="1 where a > 0, else 0 (relu's derivative)"),
+        function("sign", sign, d("0", _zero), doc="-1, 0 or 1 (abs's derivative)"),
     )
 }
 

@@ -1,0 +1,435 @@
+"""Learning the params: batch evaluation, gradient descent, and the loss landscape.
+
+A :class:`Problem` is a graph, its loss output and (optionally) a :class:`Dataset`.
+Evaluating it runs the engine's plain passes once over the whole batch: each input and
+label node holds its column (an array with one entry per row), params and constants are
+single numbers that broadcast, so every node computed from data is a column too. The
+per-row losses are then reduced (mean or sum); the engine's backward pass seeds ones and
+sums each param's contributions over the rows, which is the gradient of the *sum*; the
+mean divides by the number of rows (the same as seeding ``1/N``). :meth:`Problem.evaluate_rows`
+does the same by looping over the rows one at a time, as a reference.
+
+:class:`Trainer` takes descent steps ``p <- p - lr * dL/dp`` on the params only. If a
+step sends the loss (or a param, or a gradient) to inf or NaN, or out of an op's domain,
+training stops at that step, says so, and keeps the last params whose loss was finite.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from cgtui.core.dataset import Dataset, check_lr
+from cgtui.core.engine import backward, forward, leaf_values
+from cgtui.core.errors import CgtuiError, NumericalFault
+from cgtui.core.graph import Graph, Kind
+from cgtui.core.ops import format_number
+
+Value = Any  # float or float64 ndarray
+
+#: Grid evaluations are split so that one chunk holds at most this many numbers per node.
+GRID_CHUNK = 400_000
+
+
+@dataclass
+class BatchResult:
+    """The reduced loss at one set of params, with every node's value and partial."""
+
+    loss: float
+    rows: int
+    per_row: Value  # the output's value: one per row (an array) or one number
+    values: list[Value]
+    partials: list[Value | None]  # d(reduced loss)/dnode; per row for batched nodes
+    grads: dict[str, float]  # dL/dparam for each param, in graph order
+
+
+class Problem:
+    """A graph, the output to minimise and the rows to average (or sum) it over."""
+
+    def __init__(
+        self,
+        graph: Graph,
+        dataset: Dataset | None = None,
+        output: str | int | None = None,
+        values: Mapping[str, float] | None = None,
+    ) -> None:
+        self.graph = graph
+        self.dataset = dataset
+        if output is None:
+            if not graph.outputs:
+                raise CgtuiError("the graph has no output to minimise")
+            self.output = graph.outputs[0]
+        else:
+            self.output = graph.lookup(output) if isinstance(output, str) else output
+        self.output_name = graph.nodes[self.output].name
+        self.reduction = dataset.reduction if dataset is not None else "mean"
+        self.rows = dataset.rows if dataset is not None else 1
+        self.param_index = {n.name: i for i, n in enumerate(graph.nodes) if n.kind is Kind.PARAM}
+        if not self.param_index:
+            raise CgtuiError("the graph has no params to learn (mark leaves as params, e.g. --param w,b)")
+        base = leaf_values(graph, values)
+        if dataset is not None:
+            for name, column in dataset.columns.items():
+                base[graph.lookup(name)] = column
+        missing = [graph.nodes[i].name for i in graph.leaves() if base[i] is None]
+        if missing:
+            kinds = {graph.node(m).kind.value for m in missing}
+            hint = "give initial values" if kinds == {"param"} else "give values or data rows"
+            raise CgtuiError(f"no value for {', '.join(missing)} ({hint})")
+        self.base: list[Value] = base
+        ancestors = graph.ancestors(self.output) | {self.output}
+        data_names = set(dataset.columns) if dataset is not None else set()
+        #: whether the loss has one value per row (it depends on some data column)
+        self.batched = any(graph.nodes[i].name in data_names for i in ancestors)
+
+    # --- params -----------------------------------------------------------------------
+
+    @property
+    def param_names(self) -> list[str]:
+        return list(self.param_index)
+
+    def initial_params(self) -> dict[str, float]:
+        return {name: float(self.base[i]) for name, i in self.param_index.items()}
+
+    def _values(self, params: Mapping[str, Value] | None) -> list[Value]:
+        vals = list(self.base)
+        for name, v in (params or {}).items():
+            i = self.param_index.get(name)
+            if i is None:
+                known = ", ".join(self.param_index)
+                raise CgtuiError(f"'{name}' is not a param of the graph (params: {known})")
+            vals[i] = v
+        return vals
+
+    # --- evaluation ---------------------------------------------------------------------
+
+    def _reduce(self, out: Value) -> float:
+        if not self.batched:
+            return float(out)
+        total = float(np.sum(out))
+        return total / self.rows if self.reduction == "mean" else total
+
+    def evaluate(self, params: Mapping[str, float] | None = None) -> BatchResult:
+        """The loss and its gradient at ``params``, over all rows in one vectorised pass."""
+        vals = forward(self.graph, self._values(params))
+        out = vals[self.output]
+        partials = backward(self.graph, vals, self.output)
+        if self.batched and self.reduction == "mean" and self.rows != 1:
+            scale = 1.0 / self.rows
+            partials = [None if p is None else p * scale for p in partials]
+        grads = {name: _as_float(partials[i]) for name, i in self.param_index.items()}
+        return BatchResult(self._reduce(out), self.rows, out, vals, partials, grads)
+
+    def evaluate_rows(self, params: Mapping[str, float] | None = None) -> BatchResult:
+        """The same as :meth:`evaluate`, one row at a time (the slow reference)."""
+        if self.dataset is None or not self.batched:
+            return self.evaluate(params)
+        base = self._values(params)
+        names = list(self.dataset.columns)
+        idx = [self.graph.lookup(n) for n in names]
+        cols = [self.dataset.columns[n].tolist() for n in names]
+        total = 0.0
+        per_row: list[float] = []
+        grads = dict.fromkeys(self.param_index, 0.0)
+        pidx = list(self.param_index.items())
+        vals: list[Value] = []
+        for r in range(self.rows):
+            row_vals = list(base)
+            for i, col in zip(idx, cols, strict=True):
+                row_vals[i] = col[r]
+            vals = forward(self.graph, row_vals)
+            loss = float(vals[self.output])
+            partials = backward(self.graph, vals, self.output)
+            per_row.append(loss)
+            total += loss
+            for name, i in pidx:
+                grads[name] += _as_float(partials[i])
+        if self.reduction == "mean":
+            total /= self.rows
+            grads = {k: v / self.rows for k, v in grads.items()}
+        return BatchResult(total, self.rows, np.array(per_row), vals, [], grads)
+
+    def loss_at(self, points: Mapping[str, FloatLike]) -> np.ndarray:
+        """The loss at K points in param space, in vectorised chunks.
+
+        ``points`` maps some param names to arrays of K values; the other params keep
+        their base values. Points where the graph is undefined give NaN.
+        """
+        arrays = {name: np.asarray(v, dtype=np.float64).ravel() for name, v in points.items()}
+        sizes = {a.size for a in arrays.values()}
+        if len(sizes) != 1:
+            raise CgtuiError("every param in a grid needs the same number of points")
+        k_total = sizes.pop()
+        out = np.full(k_total, np.nan)
+        chunk = max(1, GRID_CHUNK // max(1, self.rows))
+        for start in range(0, k_total, chunk):
+            stop = min(k_total, start + chunk)
+            block = {name: a[start:stop, None] for name, a in arrays.items()}
+            try:
+                out[start:stop] = self._grid_losses(block, stop - start)
+            except NumericalFault:
+                for j in range(start, stop):
+                    single = {name: a[j : j + 1, None] for name, a in arrays.items()}
+                    try:
+                        out[j] = self._grid_losses(single, 1)[0]
+                    except NumericalFault:
+                        out[j] = np.nan
+        return out
+
+    def _grid_losses(self, block: Mapping[str, np.ndarray], k: int) -> np.ndarray:
+        vals = forward(self.graph, self._values(block))
+        out = np.asarray(vals[self.output], dtype=np.float64)
+        # grid values are (k, 1) columns, data are (N,) rows: batched results are (k, N)
+        if self.batched:
+            total: np.ndarray = np.broadcast_to(out, (k, self.rows)).sum(axis=1)
+            return total / self.rows if self.reduction == "mean" else total
+        return np.array(np.broadcast_to(out, (k, 1)).reshape(k))
+
+
+FloatLike = Any  # a float, a sequence of floats, or an array
+
+
+def _as_float(v: Value | None) -> float:
+    if v is None:
+        return 0.0
+    if type(v) is float:
+        return v
+    return float(np.sum(v))
+
+
+# --- descent --------------------------------------------------------------------------
+
+
+@dataclass
+class StepRecord:
+    """One descent step: p <- p - lr * dL/dp for every param."""
+
+    step: int  # 1 for the first step
+    lr: float
+    loss_before: float
+    loss_after: float
+    grads: dict[str, float]
+    before: dict[str, float]
+    after: dict[str, float]
+
+    def lines(self) -> list[str]:
+        out = []
+        for name, old in self.before.items():
+            g = self.grads[name]
+            out.append(
+                f"{name} <- {name} - lr * dL/d{name} = {format_number(old)} - {format_number(self.lr)} * "
+                f"{_paren(g)} = {format_number(self.after[name])}"
+            )
+        out.append(f"loss {format_number(self.loss_before)} -> {format_number(self.loss_after)}")
+        return out
+
+
+def _paren(x: float) -> str:
+    text = format_number(x)
+    return f"({text})" if text.startswith("-") else text
+
+
+@dataclass
+class Outcome:
+    """How a run ended."""
+
+    steps_done: int
+    reason: str  # "done", "diverged", "stopped"
+    message: str
+    initial_loss: float
+    final_loss: float
+    params: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def diverged(self) -> bool:
+        return self.reason == "diverged"
+
+
+class Diverged(Exception):
+    """A step left the finite numbers; the trainer keeps its previous params."""
+
+
+class Trainer:
+    """Gradient descent on a problem's params, with the loss and params after every step."""
+
+    def __init__(self, problem: Problem, lr: float, params: Mapping[str, float] | None = None) -> None:
+        self.problem = problem
+        self.lr = check_lr(lr)
+        start = problem.initial_params()
+        start.update({k: float(v) for k, v in (params or {}).items()})
+        self.params: dict[str, float] = start
+        self.current = problem.evaluate(self.params)  # a bad start is bad input: it raises
+        if not math.isfinite(self.current.loss):
+            raise NumericalFault(f"the loss is not finite at the initial params ({self.current.loss})")
+        self.losses: list[float] = [self.current.loss]
+        self.trajectory: dict[str, list[float]] = {k: [v] for k, v in self.params.items()}
+        self.steps_done = 0
+        self.divergence: str | None = None
+
+    def set_lr(self, lr: float) -> None:
+        self.lr = check_lr(lr)
+
+    def step(self) -> StepRecord:
+        """One descent step; raises :class:`Diverged` (params unchanged) if it leaves the finite."""
+        if self.divergence is not None:
+            raise Diverged(self.divergence)
+        grads = self.current.grads
+        number = self.steps_done + 1
+        new: dict[str, float] = {}
+        with np.errstate(all="ignore"):
+            for name, value in self.params.items():
+                new[name] = value - self.lr * grads[name]
+        bad = [k for k, v in new.items() if not math.isfinite(v)]
+        if bad:
+            self._diverge(number, f"param {bad[0]} became {format_number(new[bad[0]])}")
+        bad_grads = [k for k, v in grads.items() if not math.isfinite(v)]
+        if bad_grads:
+            self._diverge(number, f"dL/d{bad_grads[0]} is {format_number(grads[bad_grads[0]])}")
+        try:
+            result = self.problem.evaluate(new)
+        except NumericalFault as exc:
+            self._diverge(number, str(exc))
+        if not math.isfinite(result.loss):
+            self._diverge(number, f"the loss became {format_number(result.loss)}")
+        bad_grads = [k for k, v in result.grads.items() if not math.isfinite(v)]
+        if bad_grads:
+            self._diverge(number, f"dL/d{bad_grads[0]} became {format_number(result.grads[bad_grads[0]])}")
+        record = StepRecord(
+            number, self.lr, self.current.loss, result.loss, dict(grads), dict(self.params), new
+        )
+        self.params = new
+        self.current = result
+        self.steps_done = number
+        self.losses.append(result.loss)
+        for k, v in new.items():
+            self.trajectory[k].append(v)
+        return record
+
+    def _diverge(self, number: int, problem: str) -> None:
+        self.divergence = (
+            f"training diverged at step {number} (lr {format_number(self.lr)}): {problem}; "
+            f"kept the params from step {number - 1} (loss {format_number(self.current.loss)})"
+        )
+        raise Diverged(self.divergence)
+
+    def run(
+        self,
+        steps: int,
+        *,
+        on_step: Callable[[Trainer, StepRecord], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> Outcome:
+        """Take up to ``steps`` steps; stop early on divergence or when ``should_stop()``."""
+        initial = self.losses[0]
+        done = 0
+        for _ in range(steps):
+            if should_stop is not None and should_stop():
+                return self._outcome(done, "stopped", f"stopped after {done} steps", initial)
+            try:
+                record = self.step()
+            except Diverged as exc:
+                return self._outcome(done, "diverged", str(exc), initial)
+            done += 1
+            if on_step is not None:
+                on_step(self, record)
+        message = f"{done} steps: loss {format_number(initial)} -> {format_number(self.current.loss)}"
+        if self.current.loss > initial:
+            message += " (the loss grew: the learning rate may be too large)"
+        return self._outcome(done, "done", message, initial)
+
+    def _outcome(self, done: int, reason: str, message: str, initial: float) -> Outcome:
+        return Outcome(done, reason, message, initial, self.current.loss, dict(self.params))
+
+
+# --- the loss landscape --------------------------------------------------------------------
+
+
+@dataclass
+class Slice:
+    """The loss along one param with the others held fixed, and the tangent there."""
+
+    param: str
+    at: float  # the param's current value
+    loss: float  # the loss there
+    slope: float  # dL/dparam there
+    xs: np.ndarray
+    losses: np.ndarray  # NaN where the graph is undefined
+
+    def tangent(self) -> np.ndarray:
+        return self.loss + self.slope * (self.xs - self.at)
+
+
+def span_around(values: Sequence[float], *, margin: float = 0.5, minimum: float = 1.0) -> tuple[float, float]:
+    """An interval holding every value, padded, at least ``minimum`` wide."""
+    lo, hi = float(min(values)), float(max(values))
+    centre = (lo + hi) / 2
+    width = max(hi - lo, minimum, abs(centre) * 0.5) * (1 + 2 * margin)
+    return centre - width / 2, centre + width / 2
+
+
+def loss_slice(
+    problem: Problem,
+    params: Mapping[str, float],
+    name: str,
+    *,
+    points: int = 81,
+    span: tuple[float, float] | None = None,
+) -> Slice:
+    """Loss vs ``name`` around its value (the other params held fixed), in one pass."""
+    if name not in problem.param_index:
+        raise CgtuiError(f"'{name}' is not a param (params: {', '.join(problem.param_index)})")
+    here = problem.evaluate(params)
+    at = float(params[name])
+    lo, hi = span if span is not None else span_around([at])
+    xs = np.linspace(lo, hi, points)
+    fixed = _fixed(problem, params, {name})
+    losses = problem_with(problem, fixed).loss_at({name: xs})
+    return Slice(name, at, here.loss, here.grads[name], xs, losses)
+
+
+@dataclass
+class Surface:
+    """The loss over a grid of two params: ``losses[j, i]`` at ``(xs[i], ys[j])``."""
+
+    x: str
+    y: str
+    xs: np.ndarray
+    ys: np.ndarray
+    losses: np.ndarray
+
+
+def loss_surface(
+    problem: Problem,
+    params: Mapping[str, float],
+    x: str,
+    y: str,
+    *,
+    xs: np.ndarray,
+    ys: np.ndarray,
+) -> Surface:
+    """Loss over the grid ``xs`` x ``ys`` of two params (the rest held fixed)."""
+    for name in (x, y):
+        if name not in problem.param_index:
+            raise CgtuiError(f"'{name}' is not a param (params: {', '.join(problem.param_index)})")
+    if x == y:
+        raise CgtuiError("pick two different params for the surface")
+    gx, gy = np.meshgrid(np.asarray(xs, dtype=float), np.asarray(ys, dtype=float))
+    fixed = _fixed(problem, params, {x, y})
+    flat = problem_with(problem, fixed).loss_at({x: gx.ravel(), y: gy.ravel()})
+    return Surface(x, y, np.asarray(xs, dtype=float), np.asarray(ys, dtype=float), flat.reshape(gx.shape))
+
+
+def _fixed(problem: Problem, params: Mapping[str, float], varied: set[str]) -> dict[str, float]:
+    return {k: float(v) for k, v in params.items() if k not in varied}
+
+
+def problem_with(problem: Problem, params: Mapping[str, float]) -> Problem:
+    """A view of ``problem`` whose base values hold ``params``."""
+    view = Problem.__new__(Problem)
+    view.__dict__.update(problem.__dict__)
+    view.base = problem._values(params)
+    return view

@@ -1,0 +1,270 @@
+"""cgtui's engine against micrograd, the same graphs built in the same run.
+
+    python benchmarks/bench_engine.py [--repeat N] [--quick]
+
+Prints, for each graph, the times of both engines and their ratio (cgtui / micrograd:
+below 1.0 means cgtui is faster):
+
+1. an MLP(16, [32, 32, 1]) (ReLU hidden layers, as micrograd's ``nn.MLP``) with a
+   squared-error loss summed over 8 samples, about 31,000 scalar nodes. micrograd's
+   forward pass is the building of its ``Value`` graph and its backward pass is
+   ``loss.backward()``; cgtui's forward+backward is ``engine.forward`` +
+   ``engine.backward`` on the built graph. cgtui's parse+build time (from the
+   generated expression text) is reported separately. Both engines use the same
+   weights, inputs and labels, and the script checks that the losses and gradients agree.
+2. a chain 100,000 operations deep (``relu`` nested 100,000 times): micrograd's
+   recursive topological sort raises RecursionError at the default recursion limit;
+   cgtui goes from text to gradients.
+3. a 100,000-term sum, from text to gradients (target: under 2 s on a 2-core machine).
+
+Times are the best of ``--repeat`` runs (default 5), in milliseconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import gc
+import os
+import platform
+import random
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from cgtui.core.build import from_expression
+from cgtui.core.engine import backward, forward, leaf_values
+
+try:
+    from micrograd.engine import Value as MgValue
+    from micrograd.nn import MLP as MgMLP
+except ImportError:  # pragma: no cover - micrograd is a benchmark-only dependency
+    MgValue = None
+    MgMLP = None
+
+NIN, HIDDEN, SAMPLES = 16, [32, 32, 1], 8
+DEPTH = 100_000
+TERMS = 100_000
+
+
+def best_of(repeat: int, fn: Callable[[], Any]) -> tuple[float, Any]:
+    """The fastest of ``repeat`` runs, in seconds, and the last result."""
+    best = float("inf")
+    result: Any = None
+    for _ in range(repeat):
+        gc.collect()
+        start = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - start)
+    return best, result
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:9.1f} ms"
+
+
+# --- 1. the MLP -------------------------------------------------------------------------
+
+
+def mlp_data(seed: int = 0) -> tuple[list[list[list[float]]], list[list[float]], list[list[float]], list[float]]:
+    """Weights [layer][neuron][input], biases [layer][neuron], inputs [sample][i], labels."""
+    rng = random.Random(seed)
+    sizes = [NIN, *HIDDEN]
+    weights = [[[rng.uniform(-1, 1) for _ in range(sizes[k])] for _ in range(sizes[k + 1])] for k in range(len(HIDDEN))]
+    biases = [[rng.uniform(-0.1, 0.1) for _ in range(sizes[k + 1])] for k in range(len(HIDDEN))]
+    xs = [[rng.uniform(-1, 1) for _ in range(NIN)] for _ in range(SAMPLES)]
+    ys = [rng.uniform(-1, 1) for _ in range(SAMPLES)]
+    return weights, biases, xs, ys
+
+
+def mlp_text(weights: list[list[list[float]]]) -> str:
+    """The loss as cgtui statements, built exactly as micrograd builds it:
+    ``act = ((b + w0*x0) + w1*x1) + ...``, ReLU on the hidden layers, and
+    ``L = e0 + e1 + ...`` with ``e = (out - y)^2``."""
+    lines: list[str] = []
+    layers = len(weights)
+    errors: list[str] = []
+    for s in range(SAMPLES):
+        inputs = [f"x{s}_{i}" for i in range(NIN)]
+        for k, layer in enumerate(weights):
+            outs: list[str] = []
+            for j, neuron in enumerate(layer):
+                terms = " + ".join(f"w{k}_{j}_{i}*{inputs[i]}" for i in range(len(neuron)))
+                act = f"b{k}_{j} + {terms}"
+                name = f"h{k}_{j}_s{s}"
+                lines.append(f"{name} = relu({act})" if k < layers - 1 else f"{name} = {act}")
+                outs.append(name)
+            inputs = outs
+        errors.append(f"(h{layers - 1}_0_s{s} - y{s})^2")
+    lines.append("L = " + " + ".join(errors))
+    return "\n".join(lines)
+
+
+def mlp_values(
+    weights: list[list[list[float]]], biases: list[list[float]], xs: list[list[float]], ys: list[float]
+) -> tuple[dict[str, float], set[str], set[str]]:
+    values: dict[str, float] = {}
+    params: set[str] = set()
+    for k, layer in enumerate(weights):
+        for j, neuron in enumerate(layer):
+            for i, w in enumerate(neuron):
+                values[f"w{k}_{j}_{i}"] = w
+                params.add(f"w{k}_{j}_{i}")
+            values[f"b{k}_{j}"] = biases[k][j]
+            params.add(f"b{k}_{j}")
+    for s, x in enumerate(xs):
+        for i, v in enumerate(x):
+            values[f"x{s}_{i}"] = v
+        values[f"y{s}"] = ys[s]
+    return values, params, {f"y{s}" for s in range(SAMPLES)}
+
+
+def bench_mlp(repeat: int) -> None:
+    weights, biases, xs, ys = mlp_data()
+    text = mlp_text(weights)
+    values, params, labels = mlp_values(weights, biases, xs, ys)
+
+    t_build, graph = best_of(
+        repeat, lambda: from_expression(text, values=values, params=params, labels=labels)
+    )
+    out = graph.outputs[0]
+    leaves = leaf_values(graph)
+
+    t_fwd, vals = best_of(repeat, lambda: forward(graph, leaves))
+    t_bwd, grads = best_of(repeat, lambda: backward(graph, vals, out))
+    t_cg, _ = best_of(repeat, lambda: backward(graph, forward(graph, leaves), out))
+
+    print(f"1. MLP({NIN}, {HIDDEN}) squared-error loss over {SAMPLES} samples")
+    print(f"   cgtui graph: {len(graph.nodes):,} nodes, {graph.edge_count():,} edges, "
+          f"{len(text):,} characters of expression text")
+    print(f"   cgtui parse+build           {ms(t_build)}")
+    print(f"   cgtui forward               {ms(t_fwd)}")
+    print(f"   cgtui backward              {ms(t_bwd)}")
+    print(f"   cgtui forward+backward      {ms(t_cg)}")
+    if MgMLP is None:
+        print("   micrograd is not installed (pip install micrograd): no comparison")
+        return
+
+    model = MgMLP(NIN, HIDDEN)
+    for k, layer in enumerate(model.layers):
+        for j, neuron in enumerate(layer.neurons):
+            for i, w in enumerate(neuron.w):
+                w.data = weights[k][j][i]
+            neuron.b.data = biases[k][j]
+
+    def mg_forward() -> Any:
+        return sum((model(x) - y) ** 2 for x, y in zip(xs, ys, strict=True))
+
+    def mg_both() -> Any:
+        model.zero_grad()
+        loss = mg_forward()
+        loss.backward()
+        return loss
+
+    t_mg_fwd, loss = best_of(repeat, mg_forward)
+
+    def mg_backward() -> None:
+        model.zero_grad()
+        loss.backward()
+
+    t_mg_bwd, _ = best_of(repeat, mg_backward)
+    t_mg, loss = best_of(repeat, mg_both)
+    mg_nodes = count_micrograd_nodes(loss)
+    print(f"   micrograd graph: {mg_nodes:,} Value objects (a new leaf for every float it multiplies)")
+    print(f"   micrograd forward           {ms(t_mg_fwd)}")
+    print(f"   micrograd backward          {ms(t_mg_bwd)}")
+    print(f"   micrograd forward+backward  {ms(t_mg)}")
+    print(f"   ratio cgtui/micrograd, forward+backward: {t_cg / t_mg:.2f}  (must be <= 1.0)")
+    print(f"   ratio incl. cgtui's parse+build:         {(t_cg + t_build) / t_mg:.2f}")
+
+    # the two engines must agree
+    cg_grads = {graph.nodes[i].name: g for i, g in enumerate(grads) if graph.nodes[i].name in params}
+    worst = 0.0
+    for k, layer in enumerate(model.layers):
+        for j, neuron in enumerate(layer.neurons):
+            for i, w in enumerate(neuron.w):
+                worst = max(worst, abs(w.grad - cg_grads.get(f"w{k}_{j}_{i}", 0.0)))
+            worst = max(worst, abs(neuron.b.grad - cg_grads.get(f"b{k}_{j}", 0.0)))
+    print(f"   agreement: loss {vals[out]:.12g} vs {loss.data:.12g}; largest gradient difference {worst:.1e}")
+
+
+def count_micrograd_nodes(root: Any) -> int:
+    seen = {id(root)}
+    todo = [root]
+    while todo:
+        v = todo.pop()
+        for child in v._prev:
+            if id(child) not in seen:
+                seen.add(id(child))
+                todo.append(child)
+    return len(seen)
+
+
+# --- 2. the deep chain --------------------------------------------------------------------
+
+
+def bench_chain(repeat: int) -> None:
+    text = "relu(" * DEPTH + "x" + ")" * DEPTH
+
+    def cgtui_run() -> float:
+        g = from_expression(text, values={"x": 0.5})
+        vals = forward(g, leaf_values(g))
+        grads = backward(g, vals, g.outputs[0])
+        return float(grads[g.index["x"]])
+
+    t_cg, dx = best_of(repeat, cgtui_run)
+    print(f"2. a chain {DEPTH:,} operations deep: relu(relu(...relu(x)...)) at x = 0.5")
+    print(f"   cgtui text -> gradients     {ms(t_cg)}   (dL/dx = {dx:g})")
+    if MgValue is None:
+        return
+    v = MgValue(0.5)
+    x = v
+    for _ in range(DEPTH):
+        v = v.relu()
+    try:
+        start = time.perf_counter()
+        v.backward()
+        print(f"   micrograd backward          {ms(time.perf_counter() - start)}   (dL/dx = {x.grad:g})")
+    except RecursionError as exc:
+        print(f"   micrograd backward          fails: RecursionError ({exc}) "
+              f"at the default recursion limit of {sys.getrecursionlimit()}")
+
+
+# --- 3. the 100,000-term sum -------------------------------------------------------------
+
+
+def bench_sum(repeat: int) -> None:
+    text = " + ".join(f"x{i}" for i in range(TERMS))
+    rng = random.Random(1)
+    values = {f"x{i}": rng.uniform(-1, 1) for i in range(TERMS)}
+
+    def cgtui_run() -> tuple[float, float, float]:
+        start = time.perf_counter()
+        g = from_expression(text, values=values)
+        built = time.perf_counter()
+        vals = forward(g, leaf_values(g))
+        grads = backward(g, vals, g.outputs[0])
+        done = time.perf_counter()
+        assert grads[g.index["x1"]] == 1.0
+        return built - start, done - built, len(g.nodes)
+
+    t_cg, (t_build, t_pass, nodes) = best_of(repeat, cgtui_run)
+    print(f"3. a {TERMS:,}-term sum (x0 + x1 + ... ; {len(text):,} characters, {nodes:,} nodes)")
+    print(f"   cgtui text -> gradients     {ms(t_cg)}   (parse+build {t_build * 1000:.0f} ms, "
+          f"forward+backward {t_pass * 1000:.0f} ms; target < 2000 ms: {'met' if t_cg < 2 else 'NOT met'})")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--repeat", type=int, default=5, help="runs per measurement (the best counts)")
+    args = ap.parse_args()
+    print(f"cgtui engine benchmark, {datetime.date.today().isoformat()}, Python {platform.python_version()}, "
+          f"{platform.machine()}, {os.cpu_count()} cores ({platform.processor() or platform.platform()})")
+    bench_mlp(args.repeat)
+    bench_chain(max(1, args.repeat // 2))
+    bench_sum(max(1, args.repeat // 2))
+
+
+if __name__ == "__main__":
+    main()

@@ -67,11 +67,17 @@ def ms(seconds: float) -> str:
 # --- 1. the MLP -------------------------------------------------------------------------
 
 
-def mlp_data(seed: int = 0) -> tuple[list[list[list[float]]], list[list[float]], list[list[float]], list[float]]:
+Weights = list[list[list[float]]]
+
+
+def mlp_data(seed: int = 0) -> tuple[Weights, list[list[float]], list[list[float]], list[float]]:
     """Weights [layer][neuron][input], biases [layer][neuron], inputs [sample][i], labels."""
     rng = random.Random(seed)
     sizes = [NIN, *HIDDEN]
-    weights = [[[rng.uniform(-1, 1) for _ in range(sizes[k])] for _ in range(sizes[k + 1])] for k in range(len(HIDDEN))]
+    weights = [
+        [[rng.uniform(-1, 1) for _ in range(sizes[k])] for _ in range(sizes[k + 1])]
+        for k in range(len(HIDDEN))
+    ]
     biases = [[rng.uniform(-0.1, 0.1) for _ in range(sizes[k + 1])] for k in range(len(HIDDEN))]
     xs = [[rng.uniform(-1, 1) for _ in range(NIN)] for _ in range(SAMPLES)]
     ys = [rng.uniform(-1, 1) for _ in range(SAMPLES)]

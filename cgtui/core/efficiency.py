@@ -1,0 +1,478 @@
+"""Why backprop is exponentially cheaper, in numbers.
+
+Two measures, for one node ``v`` and for the whole graph:
+
+* **multiplications**: enumerating every path from ``v`` to the output costs one product
+  per path (``length - 1`` multiplications each); backprop multiplies once per edge between
+  ``v`` and the output (``dL/ds * ds/dp``), whatever the number of paths;
+* **size of the fully expanded symbolic derivative**: what a hand derivation (or a
+  symbolic-algebra system that does not share subexpressions) writes down, counted in
+  expression-tree nodes, against the size of the graph.
+
+Sizes are counted by dynamic programming over the topological order, exactly, with
+Python integers, and never expanded: on the diamond ladder of worked example 4 the
+derivative tree has about 10^15 nodes while the graph has 91.
+
+The expanded derivative follows the mechanical rules a learner would apply: each node
+``s = op(a, b)`` gives ``ds = sum over slots of (local derivative formula) * d(operand)``,
+where the formula is the op table's own text with ``a``, ``b`` and ``out`` written out in
+full; two simplifications only: terms whose operand does not depend on ``v`` are dropped,
+and a local derivative that is the literal ``1`` is not multiplied. :func:`expanded_derivative`
+writes that expression out for small graphs (tests evaluate it and count it) and
+:func:`sympy_sizes` measures the same derivative with SymPy when it is installed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from cgtui.core.engine import differentiable, on_path
+from cgtui.core.graph import Graph, Kind
+from cgtui.core.ops import OPS, SLOT_NAMES, Op
+from cgtui.core.paths import costs
+
+#: Whole-graph derivative sizes cost (leaves x nodes) steps; above this they are skipped.
+WORK_LIMIT = 5_000_000
+
+
+# --- the size of an op-table formula, with its variables written out ------------------
+
+
+@dataclass(frozen=True)
+class FormulaSize:
+    """``size = constant + sum(uses[slot] * size(operand)) + out_uses * size(result)``."""
+
+    constant: int
+    uses: tuple[int, ...]  # per operand slot
+    out_uses: int
+    is_one: bool  # the formula is the literal 1: no multiplication needed
+    is_zero: bool  # the formula is the literal 0: the term vanishes
+
+
+@cache
+def formula_size(op_name: str, slot: int) -> FormulaSize:
+    """Node counts of the op table's local-derivative formula, parsed by cgtui's parser."""
+    from cgtui.core.build import from_expression
+
+    op = OPS[op_name]
+    text = op.partials[slot].formula
+    g = from_expression(text, merge=False)
+    names = {SLOT_NAMES[k]: k for k in range(op.arity)}
+    # coefficient vectors: (constant, uses per slot..., out uses)
+    width = op.arity + 2
+    vec: list[list[int]] = []
+    for node in g.nodes:
+        v = [0] * width
+        if node.op is None:
+            if node.name in names:
+                v[1 + names[node.name]] = 1
+            elif node.name == "out":
+                v[-1] = 1
+            else:
+                v[0] = 1
+        else:
+            v[0] = 1
+            for p in node.operands:
+                for k in range(width):
+                    v[k] += vec[p][k]
+        vec.append(v)
+    top = vec[g.outputs[0]]
+    stripped = text.strip()
+    return FormulaSize(top[0], tuple(top[1:-1]), top[-1], stripped == "1", stripped == "0")
+
+
+# --- tree sizes ------------------------------------------------------------------------
+
+
+def tree_sizes(graph: Graph, symbol: int | None = None) -> list[int]:
+    """Each node's expression written out as a tree (no sharing): leaves count 1.
+
+    ``symbol``, if given, is treated as a leaf (its own expression is not expanded).
+    """
+    size = [1] * len(graph.nodes)
+    for i, node in enumerate(graph.nodes):
+        if node.op is not None and i != symbol:
+            size[i] = 1 + sum(size[p] for p in node.operands)
+    return size
+
+
+def derivative_sizes(graph: Graph, wrt: int, upto: int | None = None) -> list[int]:
+    """For every node ``s``, the node count of the expanded ``ds/d(wrt)`` (0: identically 0).
+
+    ``wrt`` may be a leaf or an intermediate node (then it is a symbol of its own).
+    """
+    last = len(graph.nodes) - 1 if upto is None else upto
+    tree = tree_sizes(graph, symbol=wrt)
+    d = [0] * len(graph.nodes)
+    d[wrt] = 1  # the constant 1
+    for i in range(wrt + 1, last + 1):
+        node = graph.nodes[i]
+        if node.op is None:
+            continue
+        terms = 0
+        total = 0
+        for slot, p in enumerate(node.operands):
+            if not d[p]:
+                continue
+            fs = formula_size(node.op, slot)
+            if fs.is_zero:
+                continue
+            terms += 1
+            if fs.is_one:
+                total += d[p]
+            else:
+                f = fs.constant + fs.out_uses * tree[i]
+                f += sum(u * tree[q] for u, q in zip(fs.uses, node.operands, strict=True))
+                total += 1 + f + d[p]  # (formula) * (d operand)
+        if terms:
+            d[i] = total + terms - 1  # the additions joining the terms
+    return d
+
+
+# --- reports ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NodeEfficiency:
+    """dL/dnode: enumerating paths versus backprop, and the expanded derivative's size."""
+
+    node: str
+    output: str
+    paths: int
+    enumeration_multiplications: int
+    enumeration_additions: int
+    backprop_multiplications: int  # one per edge between node and output
+    subgraph_nodes: int  # nodes on some path from node to output
+    subgraph_edges: int
+    expression_size: int  # the output written out as a tree, in terms of node
+    derivative_size: int  # the expanded symbolic dL/dnode, in tree nodes
+
+    @property
+    def multiplication_ratio(self) -> float:
+        return self.enumeration_multiplications / max(self.backprop_multiplications, 1)
+
+    @property
+    def size_ratio(self) -> float:
+        return self.derivative_size / max(self.subgraph_nodes, 1)
+
+
+@dataclass(frozen=True)
+class GraphEfficiency:
+    """Every leaf's partial at once: all the path products versus one backward pass."""
+
+    output: str
+    leaves: tuple[str, ...]  # the differentiated leaves (not constants)
+    graph_nodes: int  # nodes with a path to the output
+    graph_edges: int  # edges backprop pushes along
+    paths: int  # paths from every leaf, added up
+    enumeration_multiplications: int
+    backprop_multiplications: int
+    expression_size: int  # the output written out as a tree
+    derivative_size: int | None  # all leaves' expanded derivatives; None when too big to count
+    per_leaf: tuple[NodeEfficiency, ...]
+
+    @property
+    def multiplication_ratio(self) -> float:
+        return self.enumeration_multiplications / max(self.backprop_multiplications, 1)
+
+
+def node_efficiency(graph: Graph, node: int | str, output: int | str | None = None) -> NodeEfficiency:
+    """The numbers for one node (index or name) and the output (default: the first)."""
+    v = graph.lookup(node) if isinstance(node, str) else node
+    out = _output(graph, output)
+    c = costs(graph, v, out)
+    mask = _between(graph, v, out)
+    nodes = sum(mask)
+    dsize = derivative_sizes(graph, v, out)[out] if v <= out else 0
+    expr = tree_sizes(graph, symbol=v)[out]
+    return NodeEfficiency(
+        graph.nodes[v].name,
+        graph.nodes[out].name,
+        c.paths,
+        c.enumeration_multiplications,
+        c.enumeration_additions,
+        c.backprop_multiplications,
+        nodes,
+        c.backprop_edges,
+        expr,
+        dsize,
+    )
+
+
+def graph_efficiency(
+    graph: Graph, output: int | str | None = None, *, work_limit: int = WORK_LIMIT
+) -> GraphEfficiency:
+    """The numbers for the whole gradient: every non-constant leaf with a path to the output."""
+    out = _output(graph, output)
+    needs = differentiable(graph)
+    path = on_path(graph, out)
+    leaves = [i for i, n in enumerate(graph.nodes) if n.op is None and needs[i] and path[i]]
+    nodes = sum(path)
+    edges = sum(
+        1
+        for i in range(out + 1)
+        if path[i] and graph.nodes[i].op is not None and needs[i]
+        for p in graph.nodes[i].operands
+        if needs[p]
+    )
+    per_leaf: list[NodeEfficiency] = []
+    exact = len(leaves) * (out + 1) <= work_limit
+    for leaf in leaves:
+        if exact:
+            per_leaf.append(node_efficiency(graph, leaf, out))
+    if exact:
+        paths = sum(e.paths for e in per_leaf)
+        mults = sum(e.enumeration_multiplications for e in per_leaf)
+        dsize: int | None = sum(e.derivative_size for e in per_leaf)
+    else:
+        paths, mults, dsize = _paths_and_lengths(graph, out, leaves)
+    return GraphEfficiency(
+        graph.nodes[out].name,
+        tuple(graph.nodes[i].name for i in leaves),
+        nodes,
+        edges,
+        paths,
+        mults,
+        edges,
+        tree_sizes(graph)[out],
+        dsize,
+        tuple(per_leaf),
+    )
+
+
+def _paths_and_lengths(graph: Graph, out: int, leaves: Sequence[int]) -> tuple[int, int, None]:
+    """Path counts and enumeration cost for all leaves in one reverse sweep (big graphs)."""
+    count = [0] * len(graph.nodes)
+    length = [0] * len(graph.nodes)
+    count[out] = 1
+    for i in range(out, -1, -1):
+        if count[i]:
+            for p in graph.nodes[i].operands:
+                count[p] += count[i]
+                length[p] += length[i] + count[i]
+    paths = sum(count[i] for i in leaves)
+    mults = sum(max(length[i] - count[i], 0) for i in leaves)
+    return paths, mults, None
+
+
+def _output(graph: Graph, output: int | str | None) -> int:
+    if output is None:
+        return graph.outputs[0]
+    return graph.lookup(output) if isinstance(output, str) else output
+
+
+def _between(graph: Graph, source: int, output: int) -> list[bool]:
+    n = len(graph.nodes)
+    down = [False] * n
+    if source > output:
+        return down
+    down[source] = True
+    for i in range(source + 1, output + 1):
+        if any(down[p] for p in graph.nodes[i].operands):
+            down[i] = True
+    up = on_path(graph, output)
+    return [a and b for a, b in zip(down, up, strict=True)]
+
+
+# --- text --------------------------------------------------------------------------------
+
+
+def format_count(n: int) -> str:
+    """``205,891,132,094,649``; beyond 10^18 ``1.2e+100 (101 digits)``."""
+    if n < 10**18:
+        return f"{n:,}"
+    digits = len(str(n))
+    lead = str(n)[:3]
+    return f"{lead[0]}.{lead[1:]}e+{digits - 1} ({digits} digits)"
+
+
+def format_ratio(x: float) -> str:
+    if x >= 1e6:
+        return f"{x:.3g}"
+    return f"{x:,.1f}"
+
+
+def node_report(e: NodeEfficiency) -> list[str]:
+    """Lines for the CLI and the explorer's side pane."""
+    return [
+        f"d{e.output}/d{e.node}: {format_count(e.paths)} path{'s' if e.paths != 1 else ''} "
+        f"through {e.subgraph_nodes} nodes and {e.subgraph_edges} edges",
+        f"  enumerating paths: {format_count(e.enumeration_multiplications)} multiplications "
+        f"(+ {format_count(e.enumeration_additions)} additions)",
+        f"  backprop:          {format_count(e.backprop_multiplications)} multiplications "
+        f"(one per edge)  -> {format_ratio(e.multiplication_ratio)}x fewer",
+        f"  expanded symbolic derivative: {format_count(e.derivative_size)} tree nodes "
+        f"vs {e.subgraph_nodes} graph nodes ({format_ratio(e.size_ratio)}x)",
+    ]
+
+
+def graph_report(e: GraphEfficiency) -> list[str]:
+    size = (
+        f"{format_count(e.derivative_size)} tree nodes"
+        if e.derivative_size is not None
+        else "not counted (graph too large)"
+    )
+    return [
+        f"gradient of {e.output} w.r.t. {len(e.leaves)} lea{'f' if len(e.leaves) == 1 else 'ves'}: "
+        f"{e.graph_nodes} nodes, {e.graph_edges} edges",
+        f"  enumerating paths: {format_count(e.paths)} paths, "
+        f"{format_count(e.enumeration_multiplications)} multiplications",
+        f"  backprop:          {format_count(e.backprop_multiplications)} multiplications "
+        f"(one pass)  -> {format_ratio(e.multiplication_ratio)}x fewer",
+        f"  {e.output} written out as a tree: {format_count(e.expression_size)} nodes; "
+        f"expanded derivatives: {size}",
+    ]
+
+
+# --- the expanded derivative, written out (small graphs only) -------------------------------
+
+
+def expanded_derivative(
+    graph: Graph, wrt: int, output: int | None = None, *, limit: int = 20_000
+) -> str | None:
+    """The expanded ``d output / d wrt`` as cgtui expression text, or None if larger than
+    ``limit`` tree nodes (or identically 0). Every operation is parenthesised, so parsing it
+    back with ``merge=False`` gives a tree of exactly :func:`derivative_sizes` nodes."""
+    out = graph.outputs[0] if output is None else output
+    sizes = derivative_sizes(graph, wrt, out)
+    tree = tree_sizes(graph, symbol=wrt)
+    if not sizes[out] or sizes[out] > limit or any(t > limit for t in tree[: out + 1] if t):
+        return None
+    from cgtui.core.formula import substitute
+
+    text: list[str] = []
+    for i, node in enumerate(graph.nodes[: out + 1]):
+        if node.op is None or i == wrt:
+            text.append(_leaf_text(graph, i))
+        else:
+            text.append(_apply(OPS[node.op], [text[p] for p in node.operands]))
+    dtext: list[str | None] = [None] * (out + 1)
+    dtext[wrt] = "1"
+    for i in range(wrt + 1, out + 1):
+        node = graph.nodes[i]
+        if node.op is None:
+            continue
+        terms: list[str] = []
+        for slot, p in enumerate(node.operands):
+            dp = dtext[p]
+            if dp is None:
+                continue
+            fs = formula_size(node.op, slot)
+            if fs.is_zero:
+                continue
+            if fs.is_one:
+                terms.append(dp)
+                continue
+            names = {SLOT_NAMES[k]: f"({text[q]})" for k, q in enumerate(node.operands)}
+            names["out"] = f"({text[i]})"
+            formula = substitute(OPS[node.op].partials[slot].formula, names)
+            terms.append(f"(({formula}) * ({dp}))")
+        if terms:
+            joined = terms[0]
+            for t in terms[1:]:
+                joined = f"({joined} + {t})"
+            dtext[i] = joined
+    return dtext[out]
+
+
+def _leaf_text(graph: Graph, i: int) -> str:
+    node = graph.nodes[i]
+    if node.kind is Kind.CONST and node.value is not None:
+        return repr(float(node.value)) if node.value >= 0 else f"({node.value!r})"
+    return node.name
+
+
+def _apply(op: Op, texts: list[str]) -> str:
+    if op.symbol is None:
+        return f"{op.name}({texts[0]})"
+    if op.arity == 1:
+        return f"({op.symbol}({texts[0]}))"
+    return f"(({texts[0]}) {op.symbol} ({texts[1]}))"
+
+
+# --- SymPy, when installed ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SympySizes:
+    expression: int  # the output, as SymPy writes it (tree nodes)
+    derivative: int  # SymPy's derivative, unsimplified beyond its automatic rules
+    derivative_shared: int  # distinct subexpressions of that derivative (a DAG)
+
+
+def sympy_sizes(
+    graph: Graph, wrt: int, output: int | None = None, *, limit: int = 20_000
+) -> SympySizes | None:
+    """Measure the derivative with SymPy; None if SymPy is missing or the tree is too large."""
+    out = graph.outputs[0] if output is None else output
+    if tree_sizes(graph, symbol=wrt)[out] > limit or derivative_sizes(graph, wrt, out)[out] > limit:
+        return None
+    try:
+        import sympy
+    except ImportError:  # pragma: no cover - sympy is a test dependency
+        return None
+    functions = {
+        "exp": sympy.exp,
+        "log": sympy.log,
+        "sqrt": sympy.sqrt,
+        "sin": sympy.sin,
+        "cos": sympy.cos,
+        "tan": sympy.tan,
+        "tanh": sympy.tanh,
+        "sigmoid": lambda a: 1 / (1 + sympy.exp(-a)),
+        "relu": lambda a: sympy.Max(a, 0),
+        "abs": sympy.Abs,
+        "step": sympy.Heaviside,
+        "sign": sympy.sign,
+    }
+    expr: list[object] = []
+    for i, node in enumerate(graph.nodes[: out + 1]):
+        if node.op is None or i == wrt:
+            if node.kind is Kind.CONST and node.value is not None and i != wrt:
+                v = node.value
+                expr.append(sympy.Integer(int(v)) if v == int(v) else sympy.Float(v))
+            else:
+                expr.append(sympy.Symbol(node.name))
+            continue
+        a = expr[node.operands[0]]
+        b = expr[node.operands[1]] if len(node.operands) > 1 else None
+        match node.op:
+            case "add":
+                e = a + b  # type: ignore[operator]
+            case "sub":
+                e = a - b  # type: ignore[operator]
+            case "mul":
+                e = a * b  # type: ignore[operator]
+            case "div":
+                e = a / b  # type: ignore[operator]
+            case "pow":
+                e = a**b  # type: ignore[operator]
+            case "neg":
+                e = -a  # type: ignore[operator]
+            case _:
+                e = functions[node.op](a)
+        expr.append(e)
+    target = sympy.Symbol(graph.nodes[wrt].name)
+    f = expr[out]
+    d = sympy.diff(f, target)
+    return SympySizes(_sympy_tree(f), _sympy_tree(d), _sympy_dag(d))
+
+
+def _sympy_tree(e: object) -> int:
+    from sympy import preorder_traversal
+
+    return sum(1 for _ in preorder_traversal(e))
+
+
+def _sympy_dag(e: object) -> int:
+    seen: set[object] = set()
+    todo = [e]
+    while todo:
+        x = todo.pop()
+        if x in seen:
+            continue
+        seen.add(x)
+        todo.extend(getattr(x, "args", ()))
+    return len(seen)

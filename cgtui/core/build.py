@@ -7,15 +7,17 @@ a loop too. Identical subexpressions (same op, same operand nodes) become one no
 * a name that is never assigned is a leaf: an input unless ``kinds`` says otherwise;
 * ``name = 3`` defines a constant leaf called ``name``;
 * ``name = expr`` names expr's node; a name assigned again names the newest node, and
-  the earlier versions become ``name_1``, ``name_2`` ... (as in Python, later uses see
-  the newest value);
+  the earlier versions (computations or constants) become ``name_1``, ``name_2`` ...
+  (as in Python, later uses see the newest value); a leaf that was never assigned (an
+  input, say) keeps its name, so ``x = x + 1`` makes ``x_1`` from the input ``x``;
 * other intermediates get ``v1, v2, ...`` in topological order, and a bare final
   expression is called ``out``; number literals are constants named by their value.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import difflib
+from collections.abc import Callable, Mapping
 
 from cgtui.core.errors import GraphError, ParseError
 from cgtui.core.graph import Graph, Kind, Node
@@ -24,7 +26,11 @@ from cgtui.core.parser import NAME, NUM, Program, parse
 
 
 def const_name(value: float) -> str:
-    return format_number(value)
+    """A constant's name: its value, written so that reading it back gives the same float."""
+    text = format_number(value)
+    if float(text) != value:
+        text = repr(float(value))
+    return text
 
 
 class GraphBuilder:
@@ -75,15 +81,39 @@ def build_program(
     merge: bool = True,
     title: str = "",
     file: str | None = None,
+    declared: Mapping[str, tuple[Kind, float | None]] | None = None,
+    strict: bool = False,
+    line_map: Callable[[int, int], tuple[int, int, str]] | None = None,
 ) -> Graph:
+    """Build the graph of a parsed program.
+
+    ``declared`` leaves (name -> kind, value) are created first, in order, used or not.
+    With ``strict``, a name that is neither declared nor assigned before its use is an
+    error (the YAML front end wants that); otherwise it is an input (or its ``kinds``
+    entry). ``line_map`` turns a (line, column) of the program text into the place to
+    report (line, column, source line).
+    """
     kinds = dict(kinds or {})
     values = {name: float(v) for name, v in (values or {}).items()}
     b = GraphBuilder(merge=merge)
     env: dict[str, int] = {}
     versions: dict[str, list[int]] = {}  # target name -> nodes it named, oldest first
-    leaf_names: set[str] = set()
+    leaf_names: set[str] = set()  # leaves named by the user and never assigned
     result: int | None = None
     bare_output = False
+    lines = program.source.split("\n")
+
+    def error(message: str, line: int, column: int) -> ParseError:
+        if line_map is not None:
+            at_line, at_column, source_line = line_map(line, column)
+        else:
+            at_line, at_column = line, column
+            source_line = lines[line - 1].rstrip("\r") if 0 < line <= len(lines) else ""
+        return ParseError(message, line=at_line, column=at_column, source_line=source_line, file=file)
+
+    for name, (kind, value) in (declared or {}).items():
+        env[name] = b.leaf(name, kind, value)
+        leaf_names.add(name)
 
     for stmt in program.statements:
         stack: list[int | _Literal] = []
@@ -93,10 +123,12 @@ def build_program(
             if ins.kind == NUM:
                 push(float(ins.payload))  # type: ignore[arg-type]
             elif ins.kind == NAME:
-                name = ins.payload
-                assert isinstance(name, str)
+                name = str(ins.payload)
                 i = env.get(name)
                 if i is None:
+                    if strict:
+                        known = list(env)
+                        raise error(f"undefined name '{name}'{_suggest(name, known)}", ins.line, ins.column)
                     kind = kinds.get(name, Kind.INPUT)
                     i = b.leaf(name, kind, values.get(name))
                     env[name] = i
@@ -124,17 +156,11 @@ def build_program(
         target = stmt.target
         bare_output = False
         if isinstance(top, float):
-            # 'c = 3' defines a named constant (or one of the declared kind)
-            if target in leaf_names or target in versions:
-                raise ParseError(
-                    f"'{target}' is already defined; a constant cannot be assigned again",
-                    line=stmt.line,
-                    column=stmt.column,
-                    file=file,
-                )
+            # 'c = 3' defines a named constant (or a leaf of the declared kind)
             kind = kinds.get(target, Kind.CONST)
-            i = b.leaf(target, kind, values.get(target, top))
-            leaf_names.add(target)
+            i = b.leaf(target, kind, top)
+            b.labels[i] = None  # named below, with the other versions of target
+            versions.setdefault(target, []).append(i)
         else:
             i = top
             if b.labels[i] is None and b.nodes[i].op is not None:
@@ -144,11 +170,22 @@ def build_program(
         result = i
 
     assert result is not None
-    return _finish(b, versions, leaf_names, result, bare_output, title)
+    graph = _finish(b, versions, leaf_names, result, bare_output, title)
+    # values given for assigned constants apply to the version that has the plain name
+    for name, value in values.items():
+        j = graph.index.get(name)
+        if j is not None and graph.nodes[j].op is None and name not in leaf_names:
+            graph.nodes[j].value = value
+    return graph
 
 
 def _node(b: GraphBuilder, ref: int | float) -> int:
     return b.const(ref) if isinstance(ref, float) else ref
+
+
+def _suggest(name: str, candidates: list[str]) -> str:
+    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _finish(
@@ -159,21 +196,19 @@ def _finish(
     bare_output: bool,
     title: str,
 ) -> Graph:
-    taken: set[str] = set(leaf_names) | {n.name for n in b.nodes if n.op is None}
-    names: list[str | None] = [n.name if n.op is None else None for n in b.nodes]
+    in_versions = {i for nodes in versions.values() for i in nodes}
+    names: list[str | None] = [
+        None if (n.op is not None or i in in_versions) else n.name for i, n in enumerate(b.nodes)
+    ]
+    taken: set[str] = {nm for nm in names if nm is not None}
     # assigned names: the newest version gets the plain name (unless a leaf has it)
     for target, nodes in versions.items():
-        plain_free = target not in leaf_names
-        for k, i in enumerate(nodes):
-            newest = k == len(nodes) - 1
-            if newest and plain_free:
-                names[i] = target
-            else:
-                names[i] = None
+        if target not in leaf_names:
+            names[nodes[-1]] = target
         taken.add(target)
     for target, nodes in versions.items():
         suffix = 0
-        for k, i in enumerate(nodes):
+        for i in nodes:
             if names[i] is not None:
                 continue
             suffix += 1
@@ -236,5 +271,7 @@ def from_expression(
         )
     for name in declared:
         if g.node(name).op is not None:
-            raise GraphError(f"'{name}' is computed by the expression; only leaves can be {kinds[name].value}s")
+            raise GraphError(
+                f"'{name}' is computed by the expression; only leaves can be {kinds[name].value}s"
+            )
     return g

@@ -12,6 +12,7 @@ is a loop, never a recursion, so graphs of any depth work.
 from __future__ import annotations
 
 import difflib
+import heapq
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -133,8 +134,6 @@ class Graph:
         for spec in specs:
             for operand in set(spec.operands):
                 users[operand].append(spec.name)
-        import heapq
-
         ready = [(position[n], n) for n in names if indegree[n] == 0]
         heapq.heapify(ready)
         order: list[str] = []
@@ -327,11 +326,18 @@ class Graph:
         return g
 
     def signature(self) -> tuple[object, ...]:
-        """Everything that defines the graph, by names, for equality tests."""
+        """Everything that defines the graph, by names, for equality tests.
+
+        Nodes are compared as a set: a DAG has many topological orders, and two graphs
+        with the same named nodes, kinds, ops, operand slots, leaf values and outputs are
+        the same graph whichever order they are listed in.
+        """
         return (
             tuple(
-                (n.name, n.kind.value, n.op, tuple(self.nodes[p].name for p in n.operands), n.value)
-                for n in self.nodes
+                sorted(
+                    (n.name, n.kind.value, n.op or "", tuple(self.nodes[p].name for p in n.operands), n.value)
+                    for n in self.nodes
+                )
             ),
             tuple(self.output_names),
         )

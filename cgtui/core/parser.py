@@ -20,6 +20,7 @@ Precedence follows Python: ``-x**2`` is ``-(x**2)`` and ``2**-1`` is ``2**(-1)``
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from cgtui.core.errors import ParseError
@@ -63,6 +64,9 @@ _REFUSED_NAMES = {
     "in": "'in' is not supported",
     "is": "'is' is not supported",
 }
+
+#: Words the language refuses as names.
+RESERVED_WORDS = frozenset(_REFUSED_NAMES)
 
 _REFUSED_CHARS = {
     "'": "strings are not supported",
@@ -108,17 +112,35 @@ class Program:
     source: str
 
 
+#: Maps a (line, column) of the parsed text to the (line, column, source line) to report:
+#: the YAML front end uses it to point into the file a step came from.
+LineMap = Callable[[int, int], tuple[int, int, str]]
+
+
 class _Source:
     """Positions and error construction for one piece of text."""
 
-    def __init__(self, text: str, file: str | None, line_offset: int, column_offset: int) -> None:
+    def __init__(
+        self,
+        text: str,
+        file: str | None,
+        line_offset: int,
+        column_offset: int,
+        line_map: LineMap | None = None,
+    ) -> None:
         self.text = text
         self.lines = text.split("\n")
         self.file = file
         self.line_offset = line_offset
         self.column_offset = column_offset
+        self.line_map = line_map
 
     def error(self, message: str, line: int, column: int) -> ParseError:
+        if self.line_map is not None:
+            at_line, at_column, source_line = self.line_map(line, column)
+            return ParseError(
+                message, line=at_line, column=at_column, source_line=source_line, file=self.file
+            )
         source_line = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
         col = column + (self.column_offset if line == 1 else 0)
         if line == 1 and self.column_offset:
@@ -195,7 +217,7 @@ def _describe(tok: Token) -> str:
 class _Frame:
     """An open parenthesis on the operator stack; a call's when ``function`` is set."""
 
-    __slots__ = ("function", "args", "tok")
+    __slots__ = ("args", "function", "tok")
 
     def __init__(self, tok: Token, function: str | None) -> None:
         self.tok = tok
@@ -210,9 +232,10 @@ def parse(
     line_offset: int = 0,
     column_offset: int = 0,
     allow_assignments: bool = True,
+    line_map: LineMap | None = None,
 ) -> Program:
     """Parse a program (statements) into postfix code; raise :class:`ParseError`."""
-    src = _Source(text, file, line_offset, column_offset)
+    src = _Source(text, file, line_offset, column_offset, line_map)
     tokens = tokenize(text, src)
     statements: list[Statement] = []
     n = len(tokens)

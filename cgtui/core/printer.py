@@ -1,0 +1,164 @@
+"""Graph -> expression text in cgtui's language, with as few parentheses as possible.
+
+:func:`expression` writes the nested expression that computes one node (shared
+subexpressions are written out at each use; parsing with merging joins them again).
+:func:`program` writes a whole graph as statements: every computation the user named
+becomes ``name = ...`` and the intermediates named automatically (``v1``, ``out``) are
+inlined, so parsing the text gives the same graph back. Both walk the graph with an
+explicit stack, so graphs thousands of levels deep print without recursion, and both
+refuse (rather than hang) when shared subexpressions would blow the text up.
+
+Precedence is Python's: ``+ -`` < ``* /`` < unary ``-`` < ``^`` (right-associative),
+so ``-x^2`` is ``-(x^2)`` and ``(-x)^2`` keeps its parentheses. A negative operand on
+the right of a binary operator is parenthesised for the reader (``x * (-2)``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from cgtui.core.build import const_name
+from cgtui.core.errors import CgtuiError
+from cgtui.core.graph import Graph, Kind, Node
+from cgtui.core.ops import OPS
+
+#: Texts longer than this are refused (a DAG with much sharing expands exponentially).
+MAX_CHARS = 5_000_000
+
+_ATOM = 9  # names, numbers, calls
+_NEG = 3
+_POW = 4
+_AUTO_NAME = re.compile(r"v\d+|out\d*")
+
+
+def _is_literal(node: Node) -> bool:
+    return node.kind is Kind.CONST and node.value is not None and not node.name.isidentifier()
+
+
+def _leaf_text(node: Node) -> tuple[str, int]:
+    """A leaf's text and precedence (a negative number counts as a unary minus)."""
+    if _is_literal(node):
+        text = const_name(node.value)  # type: ignore[arg-type]
+        return text, (_NEG if text.startswith("-") else _ATOM)
+    return node.name, _ATOM
+
+
+def _needs_parens(parent_op: str, slot: int, child_prec: int) -> bool:
+    op = OPS[parent_op]
+    if op.symbol is None:  # a call: arguments need none
+        return False
+    if op.arity == 1:  # unary minus: -(a+b), -(a*b), -(-a); -a^b is fine
+        return child_prec <= _NEG
+    prec = op.precedence
+    if prec == _POW:
+        return child_prec <= _POW if slot == 0 else child_prec < _POW or child_prec == _NEG
+    if slot == 0:
+        return child_prec < prec
+    return child_prec <= prec or child_prec == _NEG
+
+
+def _render(graph: Graph, root: int, inline: Callable[[int], bool], limit: int) -> str:
+    """The text of node ``root``; nodes for which ``inline`` is False are written by name."""
+    nodes = graph.nodes
+    out: list[str] = []
+    size = 0
+    # work items: ("node", i, parens) or ("text", s)
+    todo: list[tuple[str, int, bool] | tuple[str, str]] = [("node", root, False)]
+    while todo:
+        item = todo.pop()
+        if item[0] == "text":
+            piece = item[1]
+            assert isinstance(piece, str)
+            out.append(piece)
+            size += len(piece)
+            if size > limit:
+                raise CgtuiError(
+                    f"the expression for '{nodes[root].name}' is longer than {limit:,} characters "
+                    "(shared subexpressions repeat); write it as statements instead"
+                )
+            continue
+        i, parens = item[1], item[2]  # type: ignore[misc]
+        assert isinstance(i, int)
+        node = nodes[i]
+        if node.op is None or (i != root and not inline(i)):
+            text = _leaf_text(node)[0] if node.op is None else node.name
+            todo.append(("text", f"({text})" if parens else text))
+            continue
+        op = OPS[node.op]
+        pieces: list[tuple[str, int, bool] | tuple[str, str]] = []
+        if parens:
+            pieces.append(("text", "("))
+        child_parens = [
+            _needs_parens(node.op, slot, _precedence(graph, p, inline, root))
+            for slot, p in enumerate(node.operands)
+        ]
+        if op.symbol is None:
+            pieces.append(("text", f"{op.name}("))
+            for slot, p in enumerate(node.operands):
+                if slot:
+                    pieces.append(("text", ", "))
+                pieces.append(("node", p, False))
+            pieces.append(("text", ")"))
+        elif op.arity == 1:
+            pieces.append(("text", op.symbol))
+            pieces.append(("node", node.operands[0], child_parens[0]))
+        else:
+            pieces.append(("node", node.operands[0], child_parens[0]))
+            pieces.append(("text", f" {op.symbol} "))
+            pieces.append(("node", node.operands[1], child_parens[1]))
+        if parens:
+            pieces.append(("text", ")"))
+        todo.extend(reversed(pieces))
+    return "".join(out)
+
+
+def _precedence(graph: Graph, i: int, inline: Callable[[int], bool], root: int) -> int:
+    node = graph.nodes[i]
+    if node.op is None:
+        return _leaf_text(node)[1]
+    if i != root and not inline(i):
+        return _ATOM
+    return OPS[node.op].precedence
+
+
+def expression(graph: Graph, node: int | str | None = None, *, limit: int = MAX_CHARS) -> str:
+    """The nested expression that computes ``node`` (default: the first output) from leaves."""
+    i = graph.outputs[0] if node is None else (graph.lookup(node) if isinstance(node, str) else node)
+    return _render(graph, i, lambda _: True, limit)
+
+
+def is_auto_name(name: str) -> bool:
+    """``v1``, ``out``: names the builder makes up, which :func:`program` inlines."""
+    return _AUTO_NAME.fullmatch(name) is not None
+
+
+def program(graph: Graph, *, limit: int = MAX_CHARS) -> str:
+    """The graph as statements that parse back to it (one output; leaves' kinds and
+    values are not part of the text)."""
+    nodes = graph.nodes
+    output = graph.outputs[0] if graph.outputs else len(nodes) - 1
+
+    def inline(i: int) -> bool:
+        return is_auto_name(nodes[i].name) and i != output
+
+    lines: list[str] = []
+    total = 0
+    for i, node in enumerate(nodes):
+        if node.op is None:
+            if node.kind is Kind.CONST and not _is_literal(node) and node.value is not None:
+                lines.append(f"{node.name} = {const_name(node.value)}")
+            continue
+        if i == output or inline(i):
+            continue
+        text = _render(graph, i, inline, limit - total)
+        total += len(text)
+        lines.append(f"{node.name} = {text}")
+    text = _render(graph, output, inline, limit - total)
+    if is_auto_name(nodes[output].name) and nodes[output].op is not None:
+        lines.append(text)
+    elif nodes[output].op is None:
+        lines.append(nodes[output].name if not _is_literal(nodes[output]) else text)
+    else:
+        lines.append(f"{nodes[output].name} = {text}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,779 @@
+"""The YAML graph format: load a graph definition, save a graph with its values.
+
+A graph file is a mapping of sections::
+
+    title: Squared-error loss for one example
+    description: L = (w*x + b - y)^2
+    inputs: {x: 2.0}            # leaves: name -> value (or null), or a list of names
+    labels: {y: 1.0}
+    params: {w: 0.5, b: 0.1}
+    constants: {c: 3}
+    steps:                      # any order; one op each, or nested (decomposed)
+      z: w * x
+      yhat: {op: add, args: [z, b]}
+      d: yhat - y
+      L: d ^ 2
+    output: L                   # a name or a list of names
+
+``expression:`` may replace ``steps:``: statement text in the expression language
+(``c = a + b; c = c * 2``), for programs that assign a name more than once. The
+sections ``data``, ``reduction``, ``training`` and ``quiz`` belong to other parts of
+cgtui; they are kept as given in :attr:`Graph.extra` and written back by :func:`save`.
+
+Loading never recurses over the document: events from PyYAML's (iterative) parser are
+composed with an explicit stack, aliases, anchors and non-standard tags are refused,
+as are files over :data:`cgtui.core.source.MAX_SOURCE_BYTES` and nesting deeper than
+:data:`MAX_DEPTH`. Every error names the file, the line (and column where there is
+one) and the step.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import heapq
+import math
+import os
+import re
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import yaml
+
+from cgtui.core.build import GraphBuilder, build_program, const_name
+from cgtui.core.errors import CgtuiError, GraphError, ParseError
+from cgtui.core.graph import Graph, Kind, Node
+from cgtui.core.ops import BINARY_SYMBOLS, FUNCTIONS, OPS
+from cgtui.core.parser import NAME, NUM, OP, RESERVED_WORDS, Instr, LineMap, parse
+from cgtui.core.source import MAX_SOURCE_BYTES, read_text
+
+#: Collections nested deeper than this are refused (a graph file needs 3 levels).
+MAX_DEPTH = 64
+
+LEAF_SECTIONS: dict[str, Kind] = {
+    "inputs": Kind.INPUT,
+    "labels": Kind.LABEL,
+    "params": Kind.PARAM,
+    "constants": Kind.CONST,
+}
+#: Sections other parts of cgtui interpret; kept verbatim.
+EXTRA_SECTIONS = ("data", "reduction", "training", "quiz")
+SECTIONS = ("title", "description", *LEAF_SECTIONS, "steps", "expression", "output", *EXTRA_SECTIONS)
+
+_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+_NULLS = {"", "~", "null", "Null", "NULL"}
+_YAML_WORDS = {"yes", "no", "true", "false", "on", "off", "null"}
+_STANDARD_TAG = "tag:yaml.org,2002:"
+_SAFE_TAGS = {
+    _STANDARD_TAG + t for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
+}
+
+
+# --- reading the document ------------------------------------------------------------
+
+
+class _Doc:
+    """The text of one document, for error messages."""
+
+    def __init__(self, text: str, file: str | None) -> None:
+        self.text = text
+        self.lines = text.split("\n")
+        self.file = file
+
+    def source_line(self, line: int) -> str:
+        return self.lines[line - 1].rstrip("\r") if 0 < line <= len(self.lines) else ""
+
+    def error(
+        self,
+        message: str,
+        node: yaml.Node | None = None,
+        *,
+        line: int | None = None,
+        column: int | None = None,
+        cls: type[CgtuiError] = GraphError,
+    ) -> CgtuiError:
+        if node is not None:
+            line = node.start_mark.line + 1
+            column = node.start_mark.column + 1
+        return cls(
+            message,
+            line=line,
+            column=column,
+            source_line=self.source_line(line) if line is not None and column is not None else None,
+            file=self.file,
+        )
+
+
+def _compose(doc: _Doc, loader: yaml.SafeLoader) -> yaml.Node | None:
+    """Build the node tree from parser events with an explicit stack."""
+    root: yaml.Node | None = None
+    stack: list[yaml.Node] = []
+    pending_key: list[yaml.Node | None] = []  # per open mapping: a key waiting for its value
+    documents = 0
+
+    def attach(node: yaml.Node) -> None:
+        nonlocal root
+        if not stack:
+            root = node
+            return
+        parent = stack[-1]
+        if isinstance(parent, yaml.MappingNode):
+            key = pending_key[-1]
+            if key is None:
+                pending_key[-1] = node
+            else:
+                parent.value.append((key, node))
+                pending_key[-1] = None
+        else:
+            parent.value.append(node)
+
+    try:
+        event: Any
+        for event in yaml.parse(doc.text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent):
+                raise doc.error(
+                    f"YAML aliases are not allowed ('*{event.anchor}'); write the value out",
+                    line=_line(event),
+                    column=_column(event),
+                )
+            if isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    raise doc.error(
+                        "a graph file holds one YAML document (found a second '---')",
+                        line=_line(event),
+                        column=_column(event),
+                    )
+                continue
+            if not isinstance(event, yaml.NodeEvent | yaml.CollectionEndEvent):
+                continue
+            if isinstance(event, yaml.NodeEvent):
+                if event.anchor is not None:
+                    raise doc.error(
+                        f"YAML anchors are not allowed ('&{event.anchor}')",
+                        line=_line(event),
+                        column=_column(event),
+                    )
+                tag = getattr(event, "tag", None)
+                if tag is not None and tag != "!" and tag not in _SAFE_TAGS:
+                    raise doc.error(
+                        f"YAML tag '{tag}' is not allowed",
+                        line=_line(event),
+                        column=_column(event),
+                    )
+            ev: Any = event  # PyYAML's stubs type marks loosely
+            if isinstance(event, yaml.ScalarEvent):
+                tag = event.tag
+                if tag is None or tag == "!":
+                    tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)  # type: ignore[no-untyped-call]
+                attach(yaml.ScalarNode(tag, ev.value, ev.start_mark, ev.end_mark, style=ev.style))
+            elif isinstance(event, yaml.CollectionStartEvent):
+                if len(stack) >= MAX_DEPTH:
+                    raise doc.error(
+                        f"YAML nested more than {MAX_DEPTH} levels deep",
+                        line=_line(event),
+                        column=_column(event),
+                    )
+                node: yaml.Node
+                if isinstance(event, yaml.MappingStartEvent):
+                    node = yaml.MappingNode(
+                        ev.tag or _STANDARD_TAG + "map", [], ev.start_mark, ev.end_mark,
+                        flow_style=ev.flow_style,
+                    )
+                else:
+                    node = yaml.SequenceNode(
+                        ev.tag or _STANDARD_TAG + "seq", [], ev.start_mark, ev.end_mark,
+                        flow_style=ev.flow_style,
+                    )
+                attach(node)
+                stack.append(node)
+                pending_key.append(None)
+            else:  # CollectionEndEvent
+                done = stack.pop()
+                pending_key.pop()
+                done.end_mark = ev.end_mark
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        if mark is None:
+            raise CgtuiError(f"YAML syntax error: {problem}", file=doc.file) from None
+        raise doc.error(
+            f"YAML syntax error: {problem}", line=mark.line + 1, column=mark.column + 1, cls=ParseError
+        ) from None
+    except yaml.YAMLError as exc:
+        raise CgtuiError(f"YAML syntax error: {exc}", file=doc.file) from None
+    return root
+
+
+def _line(event: Any) -> int:
+    return int(event.start_mark.line) + 1
+
+
+def _column(event: Any) -> int:
+    return int(event.start_mark.column) + 1
+
+
+def _check_duplicate_keys(doc: _Doc, root: yaml.Node) -> None:
+    """PyYAML keeps the last of two equal keys silently; refuse them, everywhere."""
+    todo = [root]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[str, yaml.Node] = {}
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    first = seen.get(key.value)
+                    if first is not None:
+                        raise doc.error(
+                            f"duplicate key '{key.value}' (first at line {first.start_mark.line + 1})", key
+                        )
+                    seen[key.value] = key
+                todo.append(value)
+        elif isinstance(node, yaml.SequenceNode):
+            todo.extend(node.value)
+
+
+# --- scalars -----------------------------------------------------------------------------
+
+
+def _is_null(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.ScalarNode) and node.style is None and node.value in _NULLS
+
+
+def _number(doc: _Doc, node: yaml.Node, what: str) -> float | None:
+    """A leaf value: a number, or None for null. YAML's own resolver reads ``1e-3`` as a
+    string, so the text is read here."""
+    if _is_null(node):
+        return None
+    if not isinstance(node, yaml.ScalarNode):
+        shape = "list" if isinstance(node, yaml.SequenceNode) else "mapping"
+        raise doc.error(f"{what} must be a number, not a {shape}", node)
+    text = node.value.strip()
+    if node.tag == _STANDARD_TAG + "bool" or not _NUMBER.fullmatch(text):
+        if text.lower() in (".inf", "-.inf", "+.inf", ".nan", "inf", "nan", "-inf"):
+            raise doc.error(f"{what} must be a finite number, got '{text}'", node)
+        raise doc.error(f"{what} must be a number, got '{text}'", node)
+    value = float(text)
+    if not math.isfinite(value):
+        raise doc.error(f"{what} must be a finite number, got '{text}'", node)
+    return value + 0.0
+
+
+def _name(doc: _Doc, node: yaml.Node, what: str) -> str:
+    if not isinstance(node, yaml.ScalarNode) or _is_null(node):
+        raise doc.error(f"{what} must be a name", node)
+    name = str(node.value).strip()
+    if not name.isidentifier():
+        raise doc.error(
+            f"{what} '{name}' is not a valid name (letters, digits and _, not starting with a digit)", node
+        )
+    if name in FUNCTIONS:
+        raise doc.error(f"{what} '{name}' is the name of a function; choose another name", node)
+    if name in RESERVED_WORDS:
+        raise doc.error(f"{what} '{name}' is a reserved word; choose another name", node)
+    return name
+
+
+def _text(doc: _Doc, node: yaml.Node, what: str) -> str:
+    if _is_null(node):
+        return ""
+    if not isinstance(node, yaml.ScalarNode):
+        raise doc.error(f"'{what}' must be text", node)
+    return str(node.value)
+
+
+def _suggest(name: str, candidates: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _line_map(doc: _Doc, node: yaml.ScalarNode) -> LineMap:
+    """Map positions in a scalar's text to the file."""
+    start = node.start_mark
+    end = node.end_mark
+    if node.style == "|":
+        # literal block: text line k is file line start+1+k, after the block's indentation
+        first = start.line + 1
+        indent = 0
+        for k in range(first, min(len(doc.lines), end.line + 1)):
+            stripped = doc.lines[k].lstrip(" ")
+            if stripped:
+                indent = len(doc.lines[k]) - len(stripped)
+                break
+
+        def block(line: int, column: int) -> tuple[int, int, str]:
+            at = first + line  # 1-based file line
+            return at, column + indent, doc.source_line(at)
+
+        return block
+    shift = 1 if node.style in ("'", '"') else 0
+
+    def inline(line: int, column: int) -> tuple[int, int, str]:
+        at = start.line + 1
+        if line == 1:
+            return at, start.column + shift + column, doc.source_line(at)
+        return at, start.column + 1, doc.source_line(at)
+
+    return inline
+
+
+# --- the graph ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Step:
+    name: str
+    key: yaml.Node
+    code: list[Instr]
+    position: int
+    deps: set[str] = field(default_factory=set)
+
+
+def _op_step(doc: _Doc, name: str, node: yaml.MappingNode) -> list[Instr]:
+    """``{op: mul, args: [w, x]}`` -> postfix code."""
+    op_node: yaml.Node | None = None
+    args_node: yaml.Node | None = None
+    for key, value in node.value:
+        k = key.value if isinstance(key, yaml.ScalarNode) else None
+        if k == "op":
+            op_node = value
+        elif k == "args":
+            args_node = value
+        else:
+            raise doc.error(f"unknown key '{k}' in step '{name}' (a step mapping has 'op' and 'args')", key)
+    if op_node is None or not isinstance(op_node, yaml.ScalarNode) or _is_null(op_node):
+        raise doc.error(f"step '{name}' needs 'op: NAME'", op_node or node)
+    opname = BINARY_SYMBOLS.get(op_node.value, op_node.value)
+    if opname not in OPS:
+        raise doc.error(
+            f"unknown op '{op_node.value}' in step '{name}'{_suggest(op_node.value, OPS)}", op_node
+        )
+    arity = OPS[opname].arity
+    if args_node is None:
+        raise doc.error(f"step '{name}' needs 'args: [...]' ({opname} takes {arity})", node)
+    args = args_node.value if isinstance(args_node, yaml.SequenceNode) else [args_node]
+    if len(args) != arity:
+        raise doc.error(
+            f"op '{opname}' takes {arity} argument{'s' if arity != 1 else ''}, "
+            f"got {len(args)} in step '{name}'",
+            args_node,
+        )
+    code: list[Instr] = []
+    for arg in args:
+        line, column = arg.start_mark.line + 1, arg.start_mark.column + 1
+        if not isinstance(arg, yaml.ScalarNode) or _is_null(arg):
+            raise doc.error(f"an argument of step '{name}' must be a name or a number", arg)
+        text = arg.value.strip()
+        if _NUMBER.fullmatch(text):
+            value = float(text)
+            if not math.isfinite(value):
+                raise doc.error(f"number '{text}' is too large", arg)
+            code.append(Instr(NUM, value, line, column))
+        else:
+            code.append(Instr(NAME, _name(doc, arg, "an argument"), line, column))
+    code.append(Instr(OP, opname, op_node.start_mark.line + 1, op_node.start_mark.column + 1))
+    return code
+
+
+def _expression_step(doc: _Doc, name: str, node: yaml.ScalarNode) -> list[Instr]:
+    line_map = _line_map(doc, node)
+    try:
+        program = parse(node.value, file=doc.file, allow_assignments=False, line_map=line_map)
+    except ParseError as exc:
+        exc.context = exc.context or f"in step '{name}'"
+        raise
+    if len(program.statements) > 1:
+        second = program.statements[1]
+        at_line, at_column, source_line = line_map(second.line, second.column)
+        raise ParseError(
+            f"step '{name}' holds more than one expression (use 'expression:' for a program)",
+            line=at_line, column=at_column, source_line=source_line, file=doc.file,
+        )
+    code = program.statements[0].code
+    for ins in code:  # positions in the file, for later errors
+        ins.line, ins.column, _ = line_map(ins.line, ins.column)
+    return code
+
+
+def _leaf_section(
+    doc: _Doc, section: str, node: yaml.Node, declared: dict[str, tuple[Kind, float | None]],
+    where: dict[str, str], keys: dict[str, yaml.Node],
+) -> None:
+    kind = LEAF_SECTIONS[section]
+    items: list[tuple[yaml.Node, yaml.Node | None]]
+    if _is_null(node):
+        return
+    if isinstance(node, yaml.MappingNode):
+        items = list(node.value)
+    elif isinstance(node, yaml.SequenceNode):
+        items = [(item, None) for item in node.value]
+    else:
+        raise doc.error(f"'{section}' must map names to values ({{x: 2.0}}) or list names ([x, y])", node)
+    for key, value in items:
+        name = _name(doc, key, f"a name in '{section}'")
+        if name in declared:
+            raise doc.error(f"duplicate name '{name}': already in {where[name]}", key)
+        v = _number(doc, value, f"the value of '{name}'") if value is not None else None
+        if kind is Kind.CONST and v is None:
+            raise doc.error(f"constant '{name}' needs a value", value if value is not None else key)
+        declared[name] = (kind, v)
+        where[name] = f"'{section}' (line {key.start_mark.line + 1})"
+        keys[name] = key
+
+
+def loads(text: str, file: str | None = None, merge: bool = True) -> Graph:
+    """Read a graph from YAML text; ``file`` names it in error messages."""
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_SOURCE_BYTES:
+        raise CgtuiError(f"the YAML text is larger than the limit of {MAX_SOURCE_BYTES:,} bytes", file=file)
+    doc = _Doc(text, file)
+    loader = yaml.SafeLoader("")
+    root = _compose(doc, loader)
+    if root is None or _is_null(root):
+        raise CgtuiError("the file is empty (a graph file has 'steps:' and 'output:')", file=file)
+    if not isinstance(root, yaml.MappingNode):
+        raise doc.error(
+            "a graph file is a mapping of sections (title, inputs, params, steps, output, ...)", root
+        )
+    _check_duplicate_keys(doc, root)
+
+    sections: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+    for key, value in root.value:
+        k = key.value if isinstance(key, yaml.ScalarNode) else None
+        if k not in SECTIONS:
+            raise doc.error(f"unknown section '{k}'{_suggest(str(k), SECTIONS)}", key)
+        sections[k] = (key, value)
+
+    title = _text(doc, sections["title"][1], "title") if "title" in sections else ""
+    description = _text(doc, sections["description"][1], "description") if "description" in sections else ""
+    extra: dict[str, object] = {}
+    for name in EXTRA_SECTIONS:
+        if name in sections:
+            extra[name] = loader.construct_document(sections[name][1])
+
+    declared: dict[str, tuple[Kind, float | None]] = {}
+    where: dict[str, str] = {}
+    leaf_keys: dict[str, yaml.Node] = {}
+    for key, value in root.value:  # in file order
+        if key.value in LEAF_SECTIONS:
+            _leaf_section(doc, key.value, value, declared, where, leaf_keys)
+
+    if "steps" in sections and "expression" in sections:
+        raise doc.error("give either 'steps' or 'expression', not both", sections["expression"][0])
+    if "expression" in sections:
+        graph = _from_expression(doc, sections["expression"][1], declared, merge)
+    elif "steps" in sections:
+        graph = _from_steps(doc, sections["steps"][1], declared, where, merge)
+    else:
+        raise doc.error("no 'steps:' (or 'expression:') section", root)
+
+    if "output" in sections:
+        graph.outputs = _outputs(doc, graph, sections["output"][1])
+    elif "steps" in sections:
+        sinks = [n.name for i, n in enumerate(graph.nodes) if n.op is not None and not graph.successors(i)]
+        hint = f" ('{sinks[0]}' is used by no other step)" if len(sinks) == 1 else ""
+        raise doc.error(f"no 'output:' given; add 'output: NAME'{hint}", root)
+    graph.title = title
+    graph.description = description
+    graph.extra = extra
+    return graph
+
+
+def _outputs(doc: _Doc, graph: Graph, node: yaml.Node) -> list[int]:
+    items = node.value if isinstance(node, yaml.SequenceNode) else [node]
+    if not items:
+        raise doc.error("'output' lists no names", node)
+    outputs: list[int] = []
+    for item in items:
+        if not isinstance(item, yaml.ScalarNode) or _is_null(item):
+            raise doc.error("'output' must be a name or a list of names", item)
+        name = item.value.strip()
+        if name not in graph.index:
+            raise doc.error(f"unknown output '{name}'{_suggest(name, graph.index)}", item)
+        i = graph.index[name]
+        if i in outputs:
+            raise doc.error(f"output '{name}' is listed twice", item)
+        outputs.append(i)
+    return outputs
+
+
+def _from_expression(
+    doc: _Doc, node: yaml.Node, declared: dict[str, tuple[Kind, float | None]], merge: bool
+) -> Graph:
+    if not isinstance(node, yaml.ScalarNode) or _is_null(node):
+        raise doc.error("'expression' must be statement text (use '|' for several lines)", node)
+    line_map = _line_map(doc, node)
+    program = parse(node.value, file=doc.file, line_map=line_map)
+    return build_program(
+        program, merge=merge, file=doc.file, declared=declared, strict=True, line_map=line_map
+    )
+
+
+def _from_steps(
+    doc: _Doc,
+    node: yaml.Node,
+    declared: dict[str, tuple[Kind, float | None]],
+    where: dict[str, str],
+    merge: bool,
+) -> Graph:
+    if not isinstance(node, yaml.MappingNode) or not node.value:
+        raise doc.error("'steps' must map step names to expressions (z: w * x)", node)
+    steps: dict[str, _Step] = {}
+    for position, (key, value) in enumerate(node.value):
+        name = _name(doc, key, "a step name")
+        if name in declared:
+            raise doc.error(f"duplicate name '{name}': the step repeats a name from {where[name]}", key)
+        if _is_null(value):
+            raise doc.error(f"step '{name}' is empty", key)
+        if isinstance(value, yaml.ScalarNode):
+            code = _expression_step(doc, name, value)
+        elif isinstance(value, yaml.MappingNode):
+            code = _op_step(doc, name, value)
+        else:
+            raise doc.error(f"step '{name}' must be an expression or {{op: NAME, args: [...]}}", value)
+        steps[name] = _Step(name, key, code, position)
+
+    known = [*declared, *steps]
+    for step in steps.values():
+        for ins in step.code:
+            if ins.kind != NAME:
+                continue
+            ref = str(ins.payload)
+            if ref in steps:
+                step.deps.add(ref)
+            elif ref not in declared:
+                raise doc.error(
+                    f"undefined name '{ref}' in step '{step.name}'{_suggest(ref, known)}",
+                    line=ins.line, column=ins.column,
+                )
+
+    order = _order_steps(doc, steps)
+
+    b = GraphBuilder(merge=merge)
+    env: dict[str, int] = {}
+    named: set[int] = set()
+    for name, (kind, value) in declared.items():
+        env[name] = b.leaf(name, kind, value)
+        named.add(env[name])
+    for step in order:
+        stack: list[int | float] = []
+        last_op: tuple[str, tuple[int, ...]] | None = None
+        for ins in step.code:
+            if ins.kind == NUM:
+                stack.append(float(ins.payload))  # type: ignore[arg-type]
+            elif ins.kind == NAME:
+                stack.append(env[str(ins.payload)])
+            else:
+                opname = str(ins.payload)
+                if OPS[opname].arity == 1:
+                    a = stack.pop()
+                    if opname == "neg" and isinstance(a, float):
+                        stack.append(-a)
+                        continue
+                    operands: tuple[int, ...] = (_ref(b, a),)
+                else:
+                    rhs = stack.pop()
+                    lhs = stack.pop()
+                    operands = (_ref(b, lhs), _ref(b, rhs))
+                last_op = (opname, operands)
+                stack.append(b.apply(opname, operands))
+        top = stack.pop()
+        if isinstance(top, float):
+            i = b.leaf(step.name, Kind.CONST, top)  # 'c: 3' or 'c: -2' is a named constant
+        elif last_op is None or step.code[-1].kind == NAME:
+            raise doc.error(
+                f"step '{step.name}' only repeats '{b.nodes[top].name}'; a step must compute something",
+                step.key,
+            )
+        elif top in named:
+            # a named step is never merged into another one
+            b.merge, saved = False, b.merge
+            i = b.apply(*last_op)
+            b.merge = saved
+        else:
+            i = top
+        b.nodes[i].name = step.name
+        named.add(i)
+        env[step.name] = i
+
+    taken = {n.name for k, n in enumerate(b.nodes) if k in named}
+    counter = 0
+    for k, n in enumerate(b.nodes):
+        if k not in named:
+            if n.op is None:  # an inline number
+                continue
+            counter += 1
+            while f"v{counter}" in taken:
+                counter += 1
+            n.name = f"v{counter}"
+    return Graph(b.nodes, [len(b.nodes) - 1])
+
+
+def _ref(b: GraphBuilder, ref: int | float) -> int:
+    return b.const(ref) if isinstance(ref, float) else ref
+
+
+def _order_steps(doc: _Doc, steps: dict[str, _Step]) -> list[_Step]:
+    """Steps in dependency order (file order where free); a cycle is reported."""
+    indegree = {name: len(step.deps) for name, step in steps.items()}
+    users: dict[str, list[str]] = {name: [] for name in steps}
+    for step in steps.values():
+        for dep in step.deps:
+            users[dep].append(step.name)
+    ready = [(step.position, name) for name, step in steps.items() if indegree[name] == 0]
+    heapq.heapify(ready)
+    order: list[_Step] = []
+    while ready:
+        _, name = heapq.heappop(ready)
+        order.append(steps[name])
+        for user in users[name]:
+            indegree[user] -= 1
+            if indegree[user] == 0:
+                heapq.heappush(ready, (steps[user].position, user))
+    if len(order) < len(steps):
+        g = nx.DiGraph()
+        for name, step in steps.items():
+            if indegree[name] > 0:
+                for dep in step.deps:
+                    if indegree[dep] > 0:
+                        g.add_edge(name, dep)  # name uses dep
+        start = min((n for n in g.nodes), key=lambda n: steps[n].position)
+        cycle = [u for u, _ in nx.find_cycle(g, source=start)]
+        text = " -> ".join([*cycle, cycle[0]])
+        first = steps[cycle[0]]
+        raise doc.error(f"cycle: {text} (step '{first.name}' depends on itself)", first.key)
+    return order
+
+
+def load(path: str | os.PathLike[str], merge: bool = True) -> Graph:
+    """Read a graph file."""
+    p = Path(path)
+    if not p.exists():
+        raise CgtuiError(f"no such file: {p}")
+    return loads(read_text(p), file=str(path), merge=merge)
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+def _key(name: str) -> str:
+    """A name as a YAML key: quoted where YAML 1.1 would read it as a bool or null."""
+    return f"'{name}'" if name.lower() in _YAML_WORDS else name
+
+
+def _value_text(value: float | None) -> str:
+    return "null" if value is None else repr(float(value))
+
+
+def is_literal(node: Node) -> bool:
+    """A constant named by its own value: written inline as a number."""
+    return node.kind is Kind.CONST and node.value is not None and not node.name.isidentifier()
+
+
+def _operand_text(graph: Graph, p: int) -> str:
+    node = graph.nodes[p]
+    if is_literal(node):
+        text = const_name(node.value)  # type: ignore[arg-type]
+        return f"({text})" if text.startswith("-") else text
+    return node.name
+
+
+def step_text(graph: Graph, i: int) -> str:
+    """One node's step: ``w * x``, ``d ^ 2``, ``-a``, ``exp(v1)``."""
+    node = graph.nodes[i]
+    assert node.op is not None
+    op = OPS[node.op]
+    texts = [_operand_text(graph, p) for p in node.operands]
+    if op.symbol is None:
+        return f"{op.name}({', '.join(texts)})"
+    if op.arity == 1:
+        return f"{op.symbol}{texts[0]}"
+    return f"{texts[0]} {op.symbol} {texts[1]}"
+
+
+def _scalar(text: str) -> str:
+    dumped = yaml.safe_dump(text, default_flow_style=True, allow_unicode=True, width=10**9)
+    return dumped.removesuffix("\n...\n").rstrip("\n")
+
+
+def dumps(graph: Graph) -> str:
+    """The graph as YAML: every node explicit, one op per step, with current values."""
+    out: list[str] = []
+    if graph.title:
+        out.append(f"title: {_scalar(graph.title)}")
+    if graph.description:
+        if "\n" in graph.description:
+            out.append("description: |")
+            out.extend(f"  {line}" if line else "" for line in graph.description.rstrip("\n").split("\n"))
+        else:
+            out.append(f"description: {_scalar(graph.description)}")
+    for section, kind in LEAF_SECTIONS.items():
+        leaves = [n for n in graph.nodes if n.op is None and n.kind is kind and not is_literal(n)]
+        if leaves:
+            out.append(f"{section}:")
+            out.extend(f"  {_key(n.name)}: {_value_text(n.value)}" for n in leaves)
+    out.append("steps:")
+    for i, node in enumerate(graph.nodes):
+        if node.op is None:
+            continue
+        if node.op == "neg" and is_literal(graph.nodes[node.operands[0]]):
+            # '-(-2)' would read back as the constant 2
+            arg = const_name(graph.nodes[node.operands[0]].value)  # type: ignore[arg-type]
+            out.append(f"  {_key(node.name)}: {{op: neg, args: [{arg}]}}")
+        else:
+            out.append(f"  {_key(node.name)}: {step_text(graph, i)}")
+    names = graph.output_names
+    out.append(f"output: {_key(names[0])}" if len(names) == 1 else f"output: [{', '.join(map(_key, names))}]")
+    text = "\n".join(out) + "\n"
+    for name, value in graph.extra.items():
+        text += yaml.safe_dump({name: value}, sort_keys=False, default_flow_style=False, allow_unicode=True)
+    return text
+
+
+def save(graph: Graph, path: str | os.PathLike[str], *, overwrite: bool = False) -> None:
+    """Write ``dumps(graph)`` to ``path`` atomically; an existing file is kept unless
+    ``overwrite``."""
+    write_text_atomic(Path(path), dumps(graph), overwrite=overwrite)
+
+
+def write_text_atomic(path: Path, text: str, *, overwrite: bool = False) -> None:
+    """Write via a temporary file in the same directory and a rename, so a reader never
+    sees half a file; refuse to replace an existing file unless ``overwrite``."""
+    if path.is_dir():
+        raise CgtuiError(f"{path} is a directory")
+    if not overwrite and path.exists():
+        raise CgtuiError(f"{path} exists; not overwriting it (use --force to replace it)")
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise CgtuiError(f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            try:
+                os.link(tmp, path)  # fails if path appeared meanwhile
+            except FileExistsError:
+                raise CgtuiError(f"{path} exists; not overwriting it (use --force to replace it)") from None
+            except OSError:
+                os.replace(tmp, path)  # no hard links here
+    except OSError as exc:
+        raise CgtuiError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+
+
+def to_data(graph: Graph) -> dict[str, Any]:
+    """The graph as the plain data :func:`dumps` writes (for tools that want a dict)."""
+    loaded = yaml.safe_load(dumps(graph))
+    assert isinstance(loaded, dict)
+    return loaded

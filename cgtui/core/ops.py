@@ -19,7 +19,8 @@ Kinks and domains, by definition here:
 * ``a / b`` needs ``b != 0``; ``log(a)`` needs ``a > 0``; ``sqrt(a)`` needs ``a >= 0``
   and its derivative needs ``a > 0``.
 * ``a ^ b`` with a non-integer ``b`` needs ``a >= 0``; ``0 ^ b`` needs ``b >= 0``.
-  Its derivative with respect to ``b`` needs ``a > 0``; at ``a = 0`` (with ``b > 0``)
+  Its derivative with respect to ``a`` is exactly 1 for ``b = 1`` and 0 for ``b = 0``
+  (also at ``a = 0``, where the formula text would divide by zero). Its derivative with respect to ``b`` needs ``a > 0``; at ``a = 0`` (with ``b > 0``)
   it is taken as 0, as PyTorch does. The engine only asks for ``d/db`` when the
   exponent is not a constant, so ``(-2)^2`` and ``d^2`` never need it.
 
@@ -159,11 +160,15 @@ def _pow(a: Value, b: Value) -> Value:
 
 
 def _pow_da(a: Value, b: Value, out: Value) -> Value:
-    """b * a^(b - 1); exactly 1 when b = 1 (so 0^0 never appears)."""
+    """b * a^(b - 1); exactly 1 when b = 1 and 0 when b = 0, also at a = 0."""
     if _is_scalar(a) and _is_scalar(b):
-        return 1.0 if b == 1 else b * math.pow(a, b - 1.0)
+        if b == 1 or b == 0:
+            return float(b)
+        return b * math.pow(a, b - 1.0)
     a, b = _arr(a), _arr(b)
-    return np.where(b == 1, 1.0, b * np.power(a, b - 1.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        general = b * np.power(a, b - 1.0)
+    return np.where(b == 1, 1.0, np.where(b == 0, 0.0, general))
 
 
 def _pow_db(a: Value, b: Value, out: Value) -> Value:

@@ -20,8 +20,9 @@ Kinks and domains, by definition here:
   and its derivative needs ``a > 0``.
 * ``a ^ b`` with a non-integer ``b`` needs ``a >= 0``; ``0 ^ b`` needs ``b >= 0``.
   Its derivative with respect to ``a`` is exactly 1 for ``b = 1`` and 0 for ``b = 0``
-  (also at ``a = 0``, where the formula text would divide by zero). Its derivative with respect to ``b`` needs ``a > 0``; at ``a = 0`` (with ``b > 0``)
-  it is taken as 0, as PyTorch does. The engine only asks for ``d/db`` when the
+  (also at ``a = 0``, where the formula text would divide by zero). Its derivative
+  with respect to ``b`` needs ``a > 0``; at ``a = 0`` (with ``b > 0``) it is taken as
+  0, as PyTorch does. The engine only asks for ``d/db`` when the
   exponent is not a constant, so ``(-2)^2`` and ``d^2`` never need it.
 
 Adding an op is one entry in ``OPS`` plus its tests.

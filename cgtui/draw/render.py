@@ -1,0 +1,268 @@
+"""Draw a :class:`~cgtui.draw.layout.Layout` on a character grid.
+
+Each box shows the node's name, its operation (``yhat - y``; the kind for a leaf), and
+when known its value and, below it, its partial ``dL/dnode`` (the CS231n circuit style:
+value above, gradient below). Edges are box-drawing lines; an edge leaves its operand
+through a port on the far border (``┬`` top-down, ``├`` left-to-right) and ends in an
+arrowhead on its result (``▼``/``▶``). Where two edges cross, the cell is ``┼``; any other
+meeting of two lines would make it unclear which operand feeds which result, and the
+layout never produces one (:attr:`Picture.clashes` counts them, for the tests).
+
+The result is plain text plus, for every cell, a tag saying what it belongs to, so the
+explorer can colour boxes by kind and highlight a node and its edges without parsing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from cgtui.core.graph import Kind
+from cgtui.core.ops import OPS
+from cgtui.draw.layout import LEFT_RIGHT, TOP_DOWN, Layout
+from cgtui.draw.scene import Scene
+
+# cell tags: index * 8 + role
+BLANK, EDGE, ARROW, BORDER, NAME, TEXT, VALUE, PARTIAL = range(8)
+ROLES = 8
+
+UP, DOWN, LEFT, RIGHT = 1, 2, 4, 8
+LINE_CHARS = {
+    UP | DOWN: "│",
+    LEFT | RIGHT: "─",
+    DOWN | RIGHT: "┌",
+    DOWN | LEFT: "┐",
+    UP | RIGHT: "└",
+    UP | LEFT: "┘",
+}
+CROSS = "┼"
+ARROWS = {TOP_DOWN: "▼", LEFT_RIGHT: "▶"}
+PORTS = {TOP_DOWN: "┬", LEFT_RIGHT: "├"}
+SOLID = ("┌", "┐", "└", "┘", "─", "│")
+DASHED = ("┌", "┐", "└", "┘", "╌", "╎")
+
+MIN_INNER = 9  # room for a value such as "= -0.1234"
+MAX_INNER = 24
+PARTIAL_PREFIX = "∂ "
+VALUE_PREFIX = "= "
+
+
+def short_number(v: float, width: int | None = None) -> str:
+    """A number in at most ``width`` characters (as precise as fits)."""
+    if math.isnan(v):
+        return "nan"
+    if math.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    if v == int(v) and abs(v) < 1e15:
+        text = str(int(v))
+        if width is None or len(text) <= width:
+            return text
+    for digits in range(6, 0, -1):
+        text = f"{v:.{digits}g}"
+        if width is None or len(text) <= width:
+            return text
+    return "…"
+
+
+def value_string(v: Any, width: int | None = None) -> str:
+    if v is None:
+        return "?"
+    if isinstance(v, (float, int)):
+        return short_number(float(v), width)
+    try:  # a batch of values: show the mean
+        import numpy as np
+
+        arr = np.asarray(v, dtype=float)
+        if arr.ndim == 0:
+            return short_number(float(arr), width)
+        inner = None if width is None else max(1, width - 2)
+        return "μ " + short_number(float(arr.mean()), inner)
+    except (TypeError, ValueError):
+        return "?"
+
+
+def _clip(text: str, width: int | None) -> str:
+    if width is None or len(text) <= width:
+        return text
+    return text[: max(0, width - 1)] + "…"
+
+
+def item_lines(
+    scene: Scene,
+    it: int,
+    values: Sequence[Any] | None = None,
+    partials: Sequence[Any] | None = None,
+    *,
+    show_values: bool = True,
+    show_partials: bool = True,
+    width: int | None = None,
+) -> list[tuple[str, int]]:
+    """The text lines of item ``it``'s box with their roles (NAME, TEXT, VALUE, PARTIAL)."""
+    item = scene.items[it]
+    g = scene.graph
+    node = g.nodes[item.node]
+    if item.more:
+        what = "operands" if item.up else "results"
+        return [(_clip(f"+{item.more} {what}", width), TEXT)]
+    if item.stub:
+        return [(f"{node.name} …", NAME)]
+    lines = [(node.name, NAME)]
+    if node.op is None:
+        kind = node.kind.value
+        if item.node in g.outputs:
+            kind += ", output"
+        lines.append((_clip(kind, width), TEXT))
+    else:
+        lines.append((_clip(op_text(scene, item.node), width), TEXT))
+    inner = None if width is None else width - 2
+    if show_values:
+        v = values[item.node] if values is not None else None
+        lines.append((VALUE_PREFIX + value_string(v, inner), VALUE))
+    if show_partials:
+        d = partials[item.node] if partials is not None else None
+        lines.append((PARTIAL_PREFIX + value_string(d, inner), PARTIAL))
+    return lines
+
+
+def op_text(scene: Scene, i: int) -> str:
+    """``yhat - y``, ``tanh(v1)``: the node's operation on its operands' names."""
+    g = scene.graph
+    node = g.nodes[i]
+    op = OPS[node.op]  # type: ignore[index]
+    names = [g.nodes[p].name for p in node.operands]
+    if op.symbol is None:
+        return f"{op.name}({', '.join(names)})"
+    if op.arity == 1:
+        return f"{op.symbol}{names[0]}"
+    return f"{names[0]} {op.symbol} {names[1]}"
+
+
+def measure(
+    scene: Scene,
+    values: Sequence[Any] | None = None,
+    partials: Sequence[Any] | None = None,
+    *,
+    show_values: bool = True,
+    show_partials: bool = True,
+    min_inner: int = MIN_INNER,
+) -> tuple[list[tuple[int, int]], list[int]]:
+    """Box sizes (height, width, borders included) and inner text widths for ``layout``.
+    With ``values=None`` the widths do not depend on the numbers, so the explorer can
+    lay a graph out once and refill the boxes after every step."""
+    sizes: list[tuple[int, int]] = []
+    inner: list[int] = []
+    for it, item in enumerate(scene.items):
+        lines = item_lines(
+            scene, it, values, partials, show_values=show_values, show_partials=show_partials
+        )
+        floor = 1 if item.stub else min_inner
+        # a name is never clipped (it is how the reader finds the node); the rest may be
+        w = max(
+            min(MAX_INNER, max([floor] + [len(t) for t, _ in lines])),
+            max([len(t) for t, role in lines if role == NAME] + [0]),
+        )
+        inner.append(w)
+        sizes.append((len(lines) + 2, w + 4))
+    return sizes, inner
+
+
+@dataclass
+class Picture:
+    lines: list[str]
+    tags: list[list[int]]  # per row, per cell: index * ROLES + role
+    clashes: int = 0  # cells where two lines meet other than by crossing straight
+
+    def text(self) -> str:
+        return "\n".join(line.rstrip() for line in self.lines)
+
+    def spans(self, row: int) -> list[tuple[int, int, int]]:
+        """(start, end, tag) runs of equal tag on one row."""
+        out: list[tuple[int, int, int]] = []
+        tags = self.tags[row]
+        start = 0
+        for c in range(1, len(tags) + 1):
+            if c == len(tags) or tags[c] != tags[start]:
+                out.append((start, c, tags[start]))
+                start = c
+        return out
+
+
+def render(layout: Layout, texts: Sequence[Sequence[tuple[str, int]]]) -> Picture:
+    """Characters and tags for ``layout`` with box contents ``texts`` (from
+    :func:`item_lines`, one list per item)."""
+    rows, cols = layout.rows, layout.cols
+    grid = [[" "] * cols for _ in range(rows)]
+    tags = [[BLANK] * cols for _ in range(rows)]
+    conn: dict[tuple[int, int], list[tuple[int, int]]] = {}  # cell -> [(edge, directions)]
+    for route in layout.routes:
+        cells = route.cells()
+        for k in range(1, len(cells) - 1):
+            r, c = cells[k]
+            d = _direction(cells[k], cells[k - 1]) | _direction(cells[k], cells[k + 1])
+            conn.setdefault((r, c), []).append((route.edge, d))
+    clashes = 0
+    for (r, c), users in conn.items():
+        if len(users) == 1:
+            e, d = users[0]
+            grid[r][c] = LINE_CHARS.get(d, "?")
+            tags[r][c] = e * ROLES + EDGE
+        else:
+            dirs = sorted(d for _, d in users)
+            if len(users) != 2 or dirs != [UP | DOWN, LEFT | RIGHT]:
+                clashes += 1
+            grid[r][c] = CROSS
+            tags[r][c] = users[0][0] * ROLES + EDGE
+    for box in layout.boxes:
+        item = layout.scene.items[box.item]
+        h, v, tl, tr, bl, br = (DASHED if item.stub else SOLID)[4], (DASHED if item.stub else SOLID)[5], *SOLID[:4]
+        border = box.item * ROLES + BORDER
+        for c in range(box.left, box.right + 1):
+            for r, ch in ((box.top, h), (box.bottom, h)):
+                grid[r][c] = ch
+                tags[r][c] = border
+        for r in range(box.top, box.bottom + 1):
+            for c, ch in ((box.left, v), (box.right, v)):
+                grid[r][c] = ch
+                tags[r][c] = border
+            if box.top < r < box.bottom:
+                for c in range(box.left + 1, box.right):
+                    grid[r][c] = " "
+                    tags[r][c] = border
+        grid[box.top][box.left], grid[box.top][box.right] = tl, tr
+        grid[box.bottom][box.left], grid[box.bottom][box.right] = bl, br
+        inner = box.width - 4
+        for j, (text, role) in enumerate(texts[box.item]):
+            r = box.top + 1 + j
+            if r >= box.bottom:
+                break
+            if role != NAME:
+                text = _clip(text, inner)
+            c0 = box.left + 2 + (inner - len(text)) // 2
+            for k, ch in enumerate(text):
+                grid[r][c0 + k] = ch
+                tags[r][c0 + k] = box.item * ROLES + role
+    port, arrow = PORTS[layout.orientation], ARROWS[layout.orientation]
+    for route in layout.routes:
+        (r0, c0), (r1, c1) = route.points[0], route.points[-1]
+        grid[r0][c0] = port
+        tags[r0][c0] = route.edge * ROLES + EDGE
+        grid[r1][c1] = arrow
+        tags[r1][c1] = route.edge * ROLES + ARROW
+    return Picture(["".join(row) for row in grid], tags, clashes)
+
+
+def _direction(at: tuple[int, int], to: tuple[int, int]) -> int:
+    dr, dc = to[0] - at[0], to[1] - at[1]
+    if dr < 0:
+        return UP
+    if dr > 0:
+        return DOWN
+    if dc < 0:
+        return LEFT
+    return RIGHT
+
+
+def kind_of(scene: Scene, it: int) -> Kind:
+    return scene.graph.nodes[scene.items[it].node].kind

@@ -177,27 +177,17 @@ def training_settings(graph: Graph) -> TrainingSettings:
     return parse_training(graph.extra.get("training"))
 
 
-def source_dir(graph: Graph) -> Path | None:
-    """The directory of the file the graph was loaded from, when the loader recorded it."""
-    for key in ("source_path", "path", "file"):
-        value = getattr(graph, key, None)
-        if isinstance(value, (str, Path)) and str(value) and not str(value).startswith("<"):
-            return Path(value).resolve().parent
-    return None
-
-
 def dataset_from_graph(graph: Graph, base_dir: str | Path | None = None) -> Dataset | None:
     """The graph's dataset, or None when it has no ``data`` section.
 
-    ``data: {file: NAME}`` is read relative to ``base_dir`` (default: the directory of
-    the graph's own file, else the working directory).
+    ``data: {file: NAME}`` is read relative to ``base_dir``: the directory of the YAML
+    file the graph came from (the graph does not record it, so the caller passes it;
+    default: the working directory).
     """
     reduction = parse_reduction(graph.extra.get("reduction"))
     spec = graph.extra.get("data")
     if spec is None:
         return None
-    if base_dir is None:
-        base_dir = source_dir(graph)
     return parse_data(spec, graph, base_dir=base_dir, reduction=reduction)
 
 
@@ -271,7 +261,7 @@ def rows_to_dataset(rows: Sequence[object], graph: Graph, *, reduction: str = "m
                 kind = graph.node(name).kind.value
                 raise CgtuiError(f"data row {r} has no value for {kind} '{name}'")
             columns[name][r - 1] = _cell(row[name], f"data row {r}, column '{name}'")
-    return Dataset(columns, len(rows), reduction, f"{len(rows)} inline rows")
+    return Dataset(columns, len(rows), reduction, "the data section")
 
 
 def read_csv(path: Path, graph: Graph, *, reduction: str = "mean", display: str | None = None) -> Dataset:

@@ -75,11 +75,14 @@ class Problem:
         if dataset is not None:
             for name, column in dataset.columns.items():
                 base[graph.lookup(name)] = column
-        missing = [graph.nodes[i].name for i in graph.leaves() if base[i] is None]
+        missing = [graph.nodes[i] for i in graph.leaves() if base[i] is None]
         if missing:
-            kinds = {graph.node(m).kind.value for m in missing}
-            hint = "give initial values" if kinds == {"param"} else "give values or data rows"
-            raise CgtuiError(f"no value for {', '.join(missing)} ({hint})")
+            names = ", ".join(f"{n.kind.value} {n.name}" for n in missing)
+            if all(n.kind is Kind.PARAM for n in missing):
+                hint = "give initial values"
+            else:
+                hint = "give values, or data rows for the inputs and labels"
+            raise CgtuiError(f"no value for {names} ({hint})")
         self.base: list[Value] = base
         ancestors = graph.ancestors(self.output) | {self.output}
         data_names = set(dataset.columns) if dataset is not None else set()
@@ -328,21 +331,22 @@ class Trainer:
         done = 0
         for _ in range(steps):
             if should_stop is not None and should_stop():
-                return self._outcome(done, "stopped", f"stopped after {done} steps", initial)
+                return self.outcome("stopped", f"stopped after {done} steps")
             try:
                 record = self.step()
             except Diverged as exc:
-                return self._outcome(done, "diverged", str(exc), initial)
+                return self.outcome("diverged", str(exc))
             done += 1
             if on_step is not None:
                 on_step(self, record)
         message = f"{done} steps: loss {format_number(initial)} -> {format_number(self.current.loss)}"
         if self.current.loss > initial:
             message += " (the loss grew: the learning rate may be too large)"
-        return self._outcome(done, "done", message, initial)
+        return self.outcome("done", message)
 
-    def _outcome(self, done: int, reason: str, message: str, initial: float) -> Outcome:
-        return Outcome(done, reason, message, initial, self.current.loss, dict(self.params))
+    def outcome(self, reason: str, message: str) -> Outcome:
+        """The state so far as an :class:`Outcome` (``reason``: done, diverged or stopped)."""
+        return Outcome(self.steps_done, reason, message, self.losses[0], self.current.loss, dict(self.params))
 
 
 # --- the loss landscape --------------------------------------------------------------------

@@ -1,0 +1,176 @@
+"""``cgtui train SOURCE``: gradient descent on the params, over the graph's data rows.
+
+Settings come from the flags, else the file's ``training:`` section, else lr 0.1 and
+100 steps. A rich progress bar runs while training (on a terminal), the loss is printed
+every so often, then the final params. ``--save OUT.yaml`` writes a copy of the graph
+with the trained params (an existing file is replaced only with ``--force``).
+Exit status 3 when training diverged (the last finite params are kept and shown).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from cgtui.core.dataset import check_lr, check_steps, dataset_from_graph, training_settings
+from cgtui.core.errors import CgtuiError
+from cgtui.core.graph import Graph
+from cgtui.core.ops import format_number
+from cgtui.core.source import YAML_SUFFIXES
+from cgtui.core.train import Problem, StepRecord, Trainer
+
+DEFAULT_LR = 0.1
+DEFAULT_STEPS = 100
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    from cgtui.cli import add_source_arguments
+
+    add_source_arguments(p)
+    p.add_argument("--lr", metavar="RATE", help=f"learning rate (default: the file's, else {DEFAULT_LR})")
+    p.add_argument("--steps", metavar="N", help=f"descent steps (default: the file's, else {DEFAULT_STEPS})")
+    p.add_argument("--output", metavar="NAME", help="the output to minimise (default: the graph's first)")
+    p.add_argument("--every", metavar="N", help="print the loss every N steps (default: about ten lines)")
+    p.add_argument(
+        "--save", metavar="OUT.yaml", help="write a YAML copy of the graph with the trained params"
+    )
+    p.add_argument("--force", action="store_true", help="let --save replace an existing file")
+
+
+def _base_dir(source: str | None) -> Path:
+    if source and source.endswith(YAML_SUFFIXES):
+        return Path(source).resolve().parent
+    return Path.cwd()
+
+
+def _check_save_target(out: str, force: bool, source: str | None) -> Path:
+    path = Path(out)
+    if not out.endswith(YAML_SUFFIXES):
+        raise CgtuiError(f"--save writes YAML: give a file name ending in .yaml or .yml, not '{out}'")
+    if path.is_dir():
+        raise CgtuiError(f"--save {out}: that is a directory")
+    if not path.parent.resolve().is_dir():
+        raise CgtuiError(f"--save {out}: the directory {path.parent} does not exist")
+    if path.exists() and not force:
+        same = source is not None and Path(source).exists() and path.resolve() == Path(source).resolve()
+        what = "it is the source file" if same else "it exists"
+        raise CgtuiError(f"--save {out}: {what}; add --force to replace it")
+    return path
+
+
+def run(args: argparse.Namespace) -> int:
+    from cgtui.cli import EXIT_FAULT, EXIT_OK, graph_from_args
+
+    save_path = _check_save_target(args.save, args.force, args.source) if args.save else None
+    graph: Graph = graph_from_args(args)
+    base_dir = _base_dir(args.source)
+    dataset = dataset_from_graph(graph, base_dir)
+    settings = training_settings(graph)
+
+    lr_from = "--lr" if args.lr is not None else ("the file" if settings.lr is not None else "default")
+    lr = check_lr(args.lr, "--lr") if args.lr is not None else (settings.lr or DEFAULT_LR)
+    steps_from = (
+        "--steps" if args.steps is not None else ("the file" if settings.steps is not None else "default")
+    )
+    if args.steps is not None:
+        steps = check_steps(args.steps, "--steps")
+    else:
+        steps = settings.steps if settings.steps is not None else DEFAULT_STEPS
+    every = check_steps(args.every, "--every") if args.every is not None else max(1, steps // 10)
+    every = max(1, every)
+
+    problem = Problem(graph, dataset, args.output)
+    trainer = Trainer(problem, lr)
+    console = Console(highlight=False, soft_wrap=True)
+    title = graph.title or args.source
+    data_text = dataset.describe() if dataset is not None else "one example (the graph's own values)"
+    console.print(f"training [bold]{title}[/]")
+    console.print(
+        f"  minimise {problem.output_name} over {data_text}; "
+        f"params {', '.join(problem.param_names)}"
+    )
+    console.print(f"  lr {format_number(lr)} ({lr_from}), {steps} steps ({steps_from})")
+    console.print(f"  step {0:>{len(str(steps))}}  loss {format_number(trainer.current.loss)}")
+
+    progress = Progress(
+        TextColumn("training"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("loss {task.fields[loss]}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )
+    width = len(str(steps))
+    with progress:
+        task = progress.add_task("train", total=steps, loss=format_number(trainer.current.loss))
+
+        def on_step(t: Trainer, record: StepRecord) -> None:
+            progress.update(task, completed=record.step, loss=f"{record.loss_after:.6g}")
+            if record.step % every == 0 or record.step == steps:
+                loss = format_number(record.loss_after)
+                progress.console.print(f"  step {record.step:>{width}}  loss {loss}")
+
+        try:
+            outcome = trainer.run(steps, on_step=on_step)
+        except KeyboardInterrupt:
+            outcome = trainer.outcome("stopped", f"stopped by Ctrl-C after {trainer.steps_done} steps")
+
+    if outcome.diverged:
+        console.print(f"[bold red]{outcome.message}[/]")
+    else:
+        console.print(outcome.message)
+    table = Table(box=None, pad_edge=False, show_edge=False)
+    table.add_column("param")
+    table.add_column("initial", justify="right")
+    table.add_column("final", justify="right")
+    table.add_column("dL/dparam", justify="right")
+    start = problem.initial_params()
+    for name, value in outcome.params.items():
+        table.add_row(
+            name,
+            format_number(start[name]),
+            format_number(value),
+            format_number(trainer.current.grads[name]),
+        )
+    console.print(table)
+    if settings.expect_loss_below is not None:
+        bound = settings.expect_loss_below
+        ok = outcome.final_loss < bound
+        verdict = "below" if ok else "[bold]not below[/]"
+        final = format_number(outcome.final_loss)
+        console.print(f"final loss {final} is {verdict} the file's bound {format_number(bound)}")
+
+    if save_path is not None:
+        save_trained(graph, outcome.params, save_path, base_dir, overwrite=args.force)
+        note = " (the last finite params)" if outcome.diverged else ""
+        console.print(f"saved the trained params{note} to {save_path}")
+    return EXIT_FAULT if outcome.diverged else EXIT_OK
+
+
+def save_trained(
+    graph: Graph, params: dict[str, float], path: Path, base_dir: Path, *, overwrite: bool = False
+) -> None:
+    """Write a copy of ``graph`` with ``params`` as its param values to ``path``."""
+    from cgtui.core import yamlio
+
+    copy = graph.copy()
+    for name, value in params.items():
+        copy.node(name).value = float(value)
+    data = copy.extra.get("data")
+    if isinstance(data, dict) and isinstance(data.get("file"), str) and not Path(data["file"]).is_absolute():
+        # keep the data file reachable from where the copy is written
+        target = (base_dir / data["file"]).resolve()
+        out_dir = path.resolve().parent
+        try:
+            rel = os.path.relpath(target, out_dir)
+        except ValueError:  # another drive
+            rel = str(target)
+        copy.extra["data"] = {**data, "file": Path(rel).as_posix()}
+    yamlio.save(copy, path, overwrite=overwrite)

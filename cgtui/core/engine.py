@@ -89,12 +89,14 @@ def local_derivative(
             return None, problem
     try:
         d = partial.rule(*args, out)
-    except (ZeroDivisionError, OverflowError, ValueError):
-        return None, f"the local derivative d/{SLOT_NAMES[slot]} is undefined here"
+    except (ArithmeticError, ValueError):
+        d = math.nan
     if type(d) is int:
         d = float(d)
     if not _finite(d):
-        return None, f"the local derivative d/{SLOT_NAMES[slot]} is not finite"
+        what = f"the local derivative d{node.name}/d{graph.nodes[node.operands[slot]].name}"
+        what = f"{what} = {edge_formula(graph, i, slot)}"
+        return None, f"{what} is {'undefined' if np.isnan(d).any() else 'too large'} here"
     return d, None
 
 

@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from cgtui.core import yamlio
+from cgtui.core import handout, yamlio
 from cgtui.core.graph import Graph, Kind
 from cgtui.core.ops import SLOT_NAMES, format_number
 
@@ -149,6 +149,8 @@ FORMATS: dict[str, Exporter] = {
     "json": to_json,
     "dot": to_dot,
     "mermaid": to_mermaid,
+    "markdown": handout.to_markdown,  # lesson sheets
+    "latex": handout.to_latex,
 }
 
 

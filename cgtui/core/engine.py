@@ -71,7 +71,7 @@ def _nonfinite(v: Value) -> str:
     arr = np.asarray(v, dtype=float)
     if np.isnan(arr).any():
         return "the result is NaN"
-    return "overflow: the result is infinite"
+    return "overflow: the result is too large"
 
 
 def local_derivative(

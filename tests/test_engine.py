@@ -1,0 +1,208 @@
+"""The full passes: faults per node, the scalar fast path against the general (numpy) path,
+batches, the gradient check and the descent step."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cgtui.core.build import from_expression
+from cgtui.core.engine import (
+    backward,
+    descent_step,
+    forward,
+    grad_check,
+    gradients,
+    leaf_values,
+    require_values,
+)
+from cgtui.core.errors import CgtuiError, NumericalFault
+from cgtui.core.graph import Kind
+
+
+def grads_by_name(text: str, **values: float) -> dict[str, float]:
+    g = from_expression(text, values=values)
+    r = gradients(g)
+    return {n.name: r.partials[i] for i, n in enumerate(g.nodes) if n.op is None and r.partials[i] is not None}
+
+
+# --- faults in the full passes --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "values", "message"), [
+    ("log(x*y - 3) + 1", {"x": 1.0, "y": 2.0}, "v3 = log(v2): log of -1 is undefined"),
+    ("log(x)", {"x": 0.0}, "out = log(x): log of 0 is undefined"),
+    ("sqrt(x - 5)", {"x": 1.0}, "out = sqrt(v1): sqrt of -4 is undefined"),
+    ("a / (b - 1)", {"a": 1.0, "b": 1.0}, "out = a / v1: division by zero"),
+    ("x ^ 0.5", {"x": -4.0}, "out = x ^ 0.5: non-integer power of a negative number (-4)"),
+    ("0 ^ x", {"x": -1.0}, "out = 0 ^ x: division by zero (0 to a negative power)"),
+    ("exp(x)", {"x": 800.0}, "out = exp(x): overflow: the result is too large"),
+    ("x * y", {"x": 1e200, "y": 1e200}, "out = x * y: overflow: the result is too large"),
+    ("x ^ 2", {"x": 1e200}, "out = x ^ 2: overflow: the result is too large"),
+    ("sqrt(x)", {"x": 0.0}, "out = sqrt(x): the derivative of sqrt at 0 is infinite (edge x -> out)"),
+    ("x ^ y", {"x": -2.0, "y": 2.0}, "out = x ^ y: d/db of a^b needs a > 0 (a = -2) (edge y -> out)"),
+    ("log(x)", {"x": 1e-310}, "out = log(x): the local derivative dout/dx = 1 / x is too large here"),
+    ("log(x) * 1e300", {"x": 1e-10}, "v1 = log(x): overflow: the partial dout/dx is not finite (edge x -> v1)"),
+])
+def test_faults_name_the_node_and_its_operation(text: str, values: dict[str, float], message: str) -> None:
+    g = from_expression(text, values=values)
+    with pytest.raises(NumericalFault) as info:
+        gradients(g)
+    assert message in str(info.value)
+    assert info.value.node is not None and info.value.op is not None
+    # the general (array) path reports the same fault
+    batch = [None if v is None else np.array([v, v]) for v in leaf_values(g)]
+    with pytest.raises(NumericalFault) as again:
+        vals = forward(g, batch)
+        backward(g, vals, g.outputs[0])
+    assert str(again.value) == str(info.value)
+
+
+def test_a_nan_leaf_is_a_fault_not_a_silent_nan() -> None:
+    g = from_expression("x + 1")
+    with pytest.raises(NumericalFault, match="out = x \\+ 1: the result is NaN"):
+        forward(g, [math.nan, 1.0, None])
+
+
+def test_missing_values_name_every_leaf() -> None:
+    g = from_expression("w*x + b - y", values={"w": 1.0})
+    with pytest.raises(CgtuiError) as info:
+        require_values(g, leaf_values(g))
+    assert "x, b, y" in str(info.value) and "--at" in str(info.value)
+    with pytest.raises(CgtuiError, match="no value for leaves x, b, y"):
+        gradients(g)
+
+
+def test_values_for_computed_nodes_are_refused() -> None:
+    g = from_expression("z = w*x\nz + 1", values={"w": 1.0, "x": 2.0})
+    with pytest.raises(CgtuiError, match="'z' is computed"):
+        gradients(g, {"z": 3.0})
+
+
+# --- fast path, general path, batches -----------------------------------------------------------
+
+EXPRESSIONS = [
+    "L = (w*x + b - y)^2",
+    "tanh(x*y) + sigmoid(x - y) * exp(-x^2) / (1 + y^2)",
+    "relu(x - y) + abs(y - 1) + sqrt(x^2 + 1) + log(1 + y^2) + sin(x) * cos(y) + tan(x / 4)",
+    "x^y + y^x",
+]
+
+point = st.floats(min_value=0.1, max_value=2.0)
+
+
+@pytest.mark.parametrize("text", EXPRESSIONS)
+@settings(max_examples=25, deadline=None)
+@given(x=point, y=point, w=point, b=point)
+def test_fast_and_general_paths_agree(text: str, x: float, y: float, w: float, b: float) -> None:
+    g = from_expression(text)
+    env = {"x": x, "y": y, "w": w, "b": b}
+    scalars = [env.get(n.name, n.value) if n.op is None else None for n in g.nodes]
+    out = g.outputs[0]
+    vals = forward(g, scalars)
+    grads = backward(g, vals, out)
+    arrays = [None if v is None else np.array([v]) for v in scalars]
+    avals = forward(g, arrays)
+    agrads = backward(g, avals, out)
+    for i in range(len(g.nodes)):
+        assert float(avals[i][0]) == pytest.approx(vals[i], rel=1e-14)
+        if grads[i] is None:
+            assert agrads[i] is None
+        else:
+            assert float(np.asarray(agrads[i]).ravel()[0]) == pytest.approx(grads[i], rel=1e-12, abs=1e-15)
+
+
+def test_a_batch_is_the_points_one_at_a_time() -> None:
+    g = from_expression("L = (w*x + b - y)^2")
+    xs = np.linspace(-1, 1, 7)
+    ys = np.cos(xs)
+    base = {"w": 0.5, "b": 0.1}
+    vals = [
+        {"x": xs, "y": ys}.get(n.name, base.get(n.name, n.value)) if n.op is None else None for n in g.nodes
+    ]
+    batch_vals = forward(g, vals)
+    batch_grads = backward(g, batch_vals, g.outputs[0])
+    w = g.index["w"]
+    # params are single numbers: their partial is summed over the batch
+    assert isinstance(batch_grads[w], float)
+    total = 0.0
+    for x, y in zip(xs, ys, strict=True):
+        r = gradients(g, {"x": float(x), "y": float(y), **base})
+        total += r.partials[w]
+        assert r.value == pytest.approx(float(batch_vals[g.outputs[0]][list(xs).index(x)]))
+    assert batch_grads[w] == pytest.approx(total)
+
+
+def test_gradients_at_the_worked_example() -> None:
+    g = from_expression("L = (w*x + b - y)^2", values={"w": 0.5, "x": 2.0, "b": 0.1, "y": 1.0})
+    r = gradients(g)
+    assert r.output == "L" and r.value == pytest.approx(0.01)
+    # other values, and another output
+    r2 = gradients(g, {"w": 1.0})
+    assert r2.value == pytest.approx(1.21)
+
+
+def test_constants_get_no_partial() -> None:
+    g = from_expression("d = x - 1\nd^2", values={"x": 3.0})
+    r = gradients(g)
+    assert r.partials[g.index["2"]] is None and r.partials[g.index["1"]] is None
+    assert r.partials[g.index["x"]] == 4.0
+
+
+def test_a_deep_chain_and_a_wide_sum() -> None:
+    n = 50_000
+    g = from_expression("sin(" * n + "x" + ")" * n, values={"x": 0.5})
+    r = gradients(g)
+    expected = 1.0
+    v = 0.5
+    for _ in range(n):
+        expected *= math.cos(v)
+        v = math.sin(v)
+    assert r.value == pytest.approx(v, rel=1e-12)
+    assert r.partials[g.index["x"]] == pytest.approx(expected, rel=1e-9)
+    wide = from_expression(" + ".join(f"x{i}*x{i}" for i in range(5000)), values={f"x{i}": i for i in range(5000)})
+    r = gradients(wide)
+    assert r.partials[wide.index["x4999"]] == 2 * 4999
+
+
+# --- gradient check and descent ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["w", "x", "b", "y"])
+def test_grad_check_agrees_at_the_worked_example(name: str) -> None:
+    g = from_expression("L = (w*x + b - y)^2", values={"w": 0.5, "x": 2.0, "b": 0.1, "y": 1.0})
+    analytic, numeric, rel, h = grad_check(g, name, leaf_values(g), g.outputs[0])
+    assert analytic == pytest.approx({"w": 0.4, "x": 0.1, "b": 0.2, "y": -0.2}[name])
+    assert numeric == pytest.approx(analytic, rel=1e-6)
+    assert rel < 1e-7 and h > 0
+
+
+def test_grad_check_sees_a_wrong_derivative_at_a_kink() -> None:
+    g = from_expression("abs(x)", values={"x": 0.0})
+    analytic, numeric, rel, _ = grad_check(g, "x", leaf_values(g), g.outputs[0])
+    assert analytic == 0.0 and numeric == 0.0  # symmetric difference of |x| at 0
+    g = from_expression("relu(x)", values={"x": 0.0})
+    analytic, numeric, rel, _ = grad_check(g, "x", leaf_values(g), g.outputs[0])
+    assert analytic == 0.0 and numeric == pytest.approx(0.5) and rel == pytest.approx(1.0)
+
+
+def test_grad_check_fault_is_reported() -> None:
+    g = from_expression("log(x)", values={"x": 1e-7})
+    with pytest.raises(NumericalFault, match="gradient check of x"):
+        grad_check(g, "x", leaf_values(g), g.outputs[0], h=1e-6)
+
+
+def test_descent_step_moves_only_params() -> None:
+    g = from_expression(
+        "L = (w*x + b - y)^2", values={"w": 0.5, "x": 2.0, "b": 0.1, "y": 1.0}, params={"w", "b"}, labels={"y"}
+    )
+    vals = leaf_values(g)
+    changes, before, after = descent_step(g, vals, g.outputs[0], lr=0.1)
+    assert dict((n, new) for n, _, new in changes) == pytest.approx({"w": 0.5 - 0.04, "b": 0.1 - 0.02})
+    assert [n for n, _, _ in changes] == ["w", "b"]
+    assert before == pytest.approx(0.01) and after < before
+    assert g.node("x").kind is Kind.INPUT and vals[g.index["x"]] == 2.0

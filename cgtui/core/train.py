@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -43,8 +44,16 @@ class BatchResult:
     rows: int
     per_row: Value  # the output's value: one per row (an array) or one number
     values: list[Value]
-    partials: list[Value | None]  # d(reduced loss)/dnode; per row for batched nodes
     grads: dict[str, float]  # dL/dparam for each param, in graph order
+    raw_partials: list[Value | None] = field(default_factory=list)  # of the sum over rows
+    scale: float = 1.0  # 1/N for the mean, else 1
+
+    @cached_property
+    def partials(self) -> list[Value | None]:
+        """d(reduced loss)/dnode for every node; per row for nodes computed from data."""
+        if self.scale == 1.0:
+            return self.raw_partials
+        return [None if p is None else p * self.scale for p in self.raw_partials]
 
 
 class Problem:
@@ -121,11 +130,10 @@ class Problem:
         vals = forward(self.graph, self._values(params))
         out = vals[self.output]
         partials = backward(self.graph, vals, self.output)
-        if self.batched and self.reduction == "mean" and self.rows != 1:
-            scale = 1.0 / self.rows
-            partials = [None if p is None else p * scale for p in partials]
-        grads = {name: _as_float(partials[i]) for name, i in self.param_index.items()}
-        return BatchResult(self._reduce(out), self.rows, out, vals, partials, grads)
+        # the engine seeds ones: these are the partials of the sum over rows
+        scale = 1.0 / self.rows if self.batched and self.reduction == "mean" else 1.0
+        grads = {name: _as_float(partials[i]) * scale for name, i in self.param_index.items()}
+        return BatchResult(self._reduce(out), self.rows, out, vals, grads, partials, scale)
 
     def evaluate_rows(self, params: Mapping[str, float] | None = None) -> BatchResult:
         """The same as :meth:`evaluate`, one row at a time (the slow reference)."""
@@ -154,7 +162,7 @@ class Problem:
         if self.reduction == "mean":
             total /= self.rows
             grads = {k: v / self.rows for k, v in grads.items()}
-        return BatchResult(total, self.rows, np.array(per_row), vals, [], grads)
+        return BatchResult(total, self.rows, np.array(per_row), vals, grads)
 
     def loss_at(self, points: Mapping[str, FloatLike]) -> np.ndarray:
         """The loss at K points in param space, in vectorised chunks.

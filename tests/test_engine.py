@@ -23,7 +23,6 @@ from cgtui.core.engine import (
 from cgtui.core.errors import CgtuiError, NumericalFault
 from cgtui.core.graph import Kind
 
-
 # --- faults in the full passes --------------------------------------------------------------
 
 

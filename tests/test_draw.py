@@ -151,7 +151,7 @@ def test_boxes_do_not_depend_on_values_when_refilled() -> None:
 def test_long_names_are_clipped_not_overflowing() -> None:
     graph = from_expression("product = a_long_variable_name_for_a_test * another_long_name_too")
     scene = full_scene(graph)
-    sizes, inner = measure(scene)
+    _, inner = measure(scene)
     product = graph.lookup("product")
     assert inner[product] <= 24
     name, op = item_lines(scene, product, width=inner[product])[:2]
@@ -169,13 +169,13 @@ def test_neighbourhood_keeps_k_edges_and_stubs_the_rest() -> None:
     centre = graph.lookup("a15")
     scene = neighbourhood_scene(graph, centre, k=2)
     inside = {graph.nodes[it.node].name for it in scene.items if not it.stub}
-    # a15 = tanh(v), v = u + a14, u = a14*a14: two edges up reach v and u/a14
-    assert "a15" in inside and "a14" not in inside or "a14" in inside
-    for it in scene.items:
-        if not it.stub:
-            node = it.node
-            up = len(graph.ancestors(node) & graph.ancestors(centre) | {centre}) >= 0
-            assert up
+    stubbed = {graph.nodes[it.node].name for it in scene.items if it.stub and not it.more}
+    # a15 = tanh(a14*a14 + a14): a14 is two edges up (via the +), a13 five;
+    # a16 = tanh(a15*a15 + a15) two edges down, and what uses a16 three (stubs)
+    assert {"a15", "a14", "a16"} <= inside
+    assert "a13" not in inside and "a17" not in inside
+    users_of_a16 = {graph.nodes[s].name for s, _ in graph.successors(graph.lookup("a16"))}
+    assert users_of_a16 and users_of_a16 <= stubbed
     # every node inside is within 2 edges of the centre, going one way
     dist_up = _distances(graph, centre, up=True)
     dist_down = _distances(graph, centre, up=False)
@@ -234,3 +234,57 @@ def test_big_graph_draws_a_neighbourhood_by_default() -> None:
     assert drawing.scene.centre == graph.outputs[0]
     assert len(drawing.scene.items) < 400
     assert drawing.picture().clashes == 0
+
+
+# --- channel routing corner cases ----------------------------------------------------------
+
+
+def _channel_cells(hops: list, tracks: int) -> dict[tuple[int, int], list[tuple[int, str]]]:
+    """Cells each hop uses in a channel of `tracks` rows (row -1: source ports, row
+    `tracks`: target ports), with the way the line passes: '|', '-' or a corner '+'."""
+    from cgtui.draw.layout import Route
+
+    used: dict[tuple[int, int], list[tuple[int, str]]] = {}
+    for n, h in enumerate(hops):
+        vs, vt = h.src.v, h.dst.v
+        if h.detour is not None:
+            t1, f, t2 = h.detour
+            pts = [(-1, vs), (t1, vs), (t1, f), (t2, f), (t2, vt), (tracks, vt)]
+        elif vs != vt:
+            pts = [(-1, vs), (h.track, vs), (h.track, vt), (tracks, vt)]
+        else:
+            pts = [(-1, vs), (tracks, vt)]
+        pts = [p for k, p in enumerate(pts) if k == 0 or p != pts[k - 1]]
+        cells = Route(n, tuple(pts)).cells()
+        for k in range(1, len(cells) - 1):
+            (r0, c0), (r, c), (r1, c1) = cells[k - 1], cells[k], cells[k + 1]
+            way = "|" if c0 == c == c1 else "-" if r0 == r == r1 else "+"
+            used.setdefault((r, c), []).append((n, way))
+    return used
+
+
+@pytest.mark.parametrize(
+    "pairs",
+    [
+        [(3, 7), (7, 3)],  # two edges swapping columns: a loop of "must be above"
+        [(1, 5), (5, 9), (9, 1)],  # a loop of three
+        [(2, 6), (6, 2), (4, 8), (8, 4), (10, 10)],  # two loops and a straight line
+        [(1, 4), (4, 8), (8, 12)],  # a chain: each must sit above the next
+    ],
+)
+def test_channel_routing_never_shares_a_cell(pairs: list[tuple[int, int]]) -> None:
+    from cgtui.draw.layout import _End, _Hop, _route_channel
+
+    hops = [_Hop(n, 0, _End(0, vs), _End(1, vt)) for n, (vs, vt) in enumerate(pairs)]
+    tracks = _route_channel(hops)
+    for (r, c), users in _channel_cells(hops, tracks).items():
+        if len(users) > 1:
+            ways = sorted(w for _, w in users)
+            assert ways == ["-", "|"], f"cell {r}:{c} shared by {users}"
+    loops = sum(1 for h in hops if h.detour is not None)
+    if pairs[0] == (1, 4):
+        # a chain: the edge leaving where another arrives runs higher, so no detour
+        assert loops == 0
+        assert hops[2].track < hops[1].track < hops[0].track
+    else:
+        assert loops == {2: 1, 3: 1, 5: 2}[len(pairs)]

@@ -13,12 +13,12 @@ of one node), :mod:`cgtui.draw.layout` places boxes and routes edges, and
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from cgtui.core.graph import Graph
-from cgtui.draw.layout import LEFT_RIGHT, TOP_DOWN, Box, Layout, Route, layout
+from cgtui.draw.layout import LEFT_RIGHT, TOP_DOWN, Box, Layout, Route, lay_out
 from cgtui.draw.render import (
     ARROW,
     BORDER,
@@ -31,6 +31,7 @@ from cgtui.draw.render import (
     Picture,
     item_lines,
     measure,
+    refill,
     render,
 )
 from cgtui.draw.scene import FULL_LIMIT, Edge, Item, Scene, full_scene, neighbourhood_scene, scene_for
@@ -57,7 +58,7 @@ __all__ = [
     "Scene",
     "draw_text",
     "full_scene",
-    "layout",
+    "lay_out",
     "neighbourhood_scene",
     "scene_for",
 ]
@@ -72,6 +73,7 @@ class Drawing:
     inner: list[int]  # inner text width of each box
     show_values: bool = True
     show_partials: bool = True
+    no_partial: str = "?"  # shown for a node without a partial (e.g. "-" once backward is done)
 
     @classmethod
     def build(
@@ -97,22 +99,39 @@ class Drawing:
         sizes, inner = measure(
             scene, values, partials, show_values=show_values, show_partials=show_partials
         )
-        return cls(scene, layout(scene, sizes, orientation), inner, show_values, show_partials)
+        return cls(scene, lay_out(scene, sizes, orientation), inner, show_values, show_partials)
 
     def picture(self, values: Sequence[Any] | None = None, partials: Sequence[Any] | None = None) -> Picture:
-        texts = [
-            item_lines(
-                self.scene,
-                it,
-                values,
-                partials,
-                show_values=self.show_values,
-                show_partials=self.show_partials,
-                width=self.inner[it],
-            )
-            for it in range(len(self.scene.items))
-        ]
-        return render(self.layout, texts)
+        """The drawing with these numbers in the boxes."""
+        return render(self.layout, [self.lines(it, values, partials) for it in range(len(self.scene.items))])
+
+    def refill(
+        self,
+        picture: Picture,
+        items: Iterable[int],
+        values: Sequence[Any] | None = None,
+        partials: Sequence[Any] | None = None,
+    ) -> None:
+        """Update the numbers in the boxes of ``items`` in ``picture``, in place (cheap:
+        the lines are not redrawn)."""
+        items = list(items)
+        texts = {it: self.lines(it, values, partials) for it in items}
+        refill(picture, self.layout, texts, items)
+
+    def lines(
+        self, it: int, values: Sequence[Any] | None = None, partials: Sequence[Any] | None = None
+    ) -> list[tuple[str, int]]:
+        """Item ``it``'s box text with roles."""
+        return item_lines(
+            self.scene,
+            it,
+            values,
+            partials,
+            show_values=self.show_values,
+            show_partials=self.show_partials,
+            width=self.inner[it],
+            no_partial=self.no_partial,
+        )
 
 
 def draw_text(
@@ -134,4 +153,5 @@ def draw_text(
         show_partials=show_partials,
         **options,
     )
+    drawing.no_partial = "-"
     return drawing.picture(values, partials).text()

@@ -117,7 +117,7 @@ def content_size(lines: int, width: int) -> tuple[int, int]:
     return lines, width
 
 
-def layout(
+def lay_out(
     scene: Scene,
     sizes: Sequence[tuple[int, int]],
     orientation: str = TOP_DOWN,
@@ -461,13 +461,13 @@ def _route_channel(hops: list[_Hop]) -> int:
     state = [0] * len(bent)  # 0 new, 1 on current walk, 2 done
     for start in range(len(bent)):
         walk = []
-        a: int | None = start
-        while a is not None and state[a] == 0:
-            state[a] = 1
-            walk.append(a)
-            a = above.get(a)
-        if a is not None and state[a] == 1:
-            detours.append(a)  # a loop: break it at a
+        cur: int | None = start
+        while cur is not None and state[cur] == 0:
+            state[cur] = 1
+            walk.append(cur)
+            cur = above.get(cur)
+        if cur is not None and state[cur] == 1:
+            detours.append(cur)  # a loop: break it here
         for b in walk:
             state[b] = 2
     # segments: (left, right, hop index, part) ; part 0 whole, 1 upper half, 2 lower half

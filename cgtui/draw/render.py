@@ -15,14 +15,16 @@ explorer can colour boxes by kind and highlight a node and its edges without par
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, MutableSequence, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from cgtui.core.graph import Kind
 from cgtui.core.ops import OPS
-from cgtui.draw.layout import LEFT_RIGHT, TOP_DOWN, Layout
+from cgtui.draw.layout import LEFT_RIGHT, TOP_DOWN, Box, Layout
 from cgtui.draw.scene import Scene
+
+Grid = MutableSequence[list[str]] | dict[int, list[str]]
 
 # cell tags: index * 8 + role
 BLANK, EDGE, ARROW, BORDER, NAME, TEXT, VALUE, PARTIAL = range(8)
@@ -69,6 +71,8 @@ def short_number(v: float, width: int | None = None) -> str:
 def value_string(v: Any, width: int | None = None) -> str:
     if v is None:
         return "?"
+    if isinstance(v, str):  # a marker such as "-" (no partial)
+        return v
     if isinstance(v, (float, int)):
         return short_number(float(v), width)
     try:  # a batch of values: show the mean
@@ -98,6 +102,7 @@ def item_lines(
     show_values: bool = True,
     show_partials: bool = True,
     width: int | None = None,
+    no_partial: str = "?",
 ) -> list[tuple[str, int]]:
     """The text lines of item ``it``'s box with their roles (NAME, TEXT, VALUE, PARTIAL)."""
     item = scene.items[it]
@@ -122,7 +127,8 @@ def item_lines(
         lines.append((VALUE_PREFIX + value_string(v, inner), VALUE))
     if show_partials:
         d = partials[item.node] if partials is not None else None
-        lines.append((PARTIAL_PREFIX + value_string(d, inner), PARTIAL))
+        text = no_partial if d is None else value_string(d, inner)
+        lines.append((PARTIAL_PREFIX + text, PARTIAL))
     return lines
 
 
@@ -216,7 +222,7 @@ def render(layout: Layout, texts: Sequence[Sequence[tuple[str, int]]]) -> Pictur
             tags[r][c] = users[0][0] * ROLES + EDGE
     for box in layout.boxes:
         item = layout.scene.items[box.item]
-        h, v, tl, tr, bl, br = (DASHED if item.stub else SOLID)[4], (DASHED if item.stub else SOLID)[5], *SOLID[:4]
+        tl, tr, bl, br, h, v = DASHED if item.stub else SOLID
         border = box.item * ROLES + BORDER
         for c in range(box.left, box.right + 1):
             for r, ch in ((box.top, h), (box.bottom, h)):
@@ -232,17 +238,7 @@ def render(layout: Layout, texts: Sequence[Sequence[tuple[str, int]]]) -> Pictur
                     tags[r][c] = border
         grid[box.top][box.left], grid[box.top][box.right] = tl, tr
         grid[box.bottom][box.left], grid[box.bottom][box.right] = bl, br
-        inner = box.width - 4
-        for j, (text, role) in enumerate(texts[box.item]):
-            r = box.top + 1 + j
-            if r >= box.bottom:
-                break
-            if role != NAME:
-                text = _clip(text, inner)
-            c0 = box.left + 2 + (inner - len(text)) // 2
-            for k, ch in enumerate(text):
-                grid[r][c0 + k] = ch
-                tags[r][c0 + k] = box.item * ROLES + role
+        _write_text(grid, tags, box, texts[box.item])
     port, arrow = PORTS[layout.orientation], ARROWS[layout.orientation]
     for route in layout.routes:
         (r0, c0), (r1, c1) = route.points[0], route.points[-1]
@@ -251,6 +247,42 @@ def render(layout: Layout, texts: Sequence[Sequence[tuple[str, int]]]) -> Pictur
         grid[r1][c1] = arrow
         tags[r1][c1] = route.edge * ROLES + ARROW
     return Picture(["".join(row) for row in grid], tags, clashes)
+
+
+def _write_text(grid: Grid, tags: list[list[int]], box: Box, lines: Sequence[tuple[str, int]]) -> None:
+    inner = box.width - 4
+    for j, (text, role) in enumerate(lines):
+        r = box.top + 1 + j
+        if r >= box.bottom:
+            break
+        if role != NAME:
+            text = _clip(text, inner)
+        c0 = box.left + 2 + (inner - len(text)) // 2
+        for k, ch in enumerate(text):
+            grid[r][c0 + k] = ch
+            tags[r][c0 + k] = box.item * ROLES + role
+
+
+def refill(
+    picture: Picture,
+    layout: Layout,
+    texts: Mapping[int, Sequence[tuple[str, int]]],
+    items: Iterable[int],
+) -> None:
+    """Rewrite the text inside the boxes of ``items`` (after a step), leaving the rest."""
+    rows: dict[int, list[str]] = {}
+    for it in items:
+        box = layout.boxes[it]
+        for r in range(box.top + 1, box.bottom):
+            row = rows.get(r)
+            if row is None:
+                row = rows[r] = list(picture.lines[r])
+            for c in range(box.left + 1, box.right):
+                row[c] = " "
+                picture.tags[r][c] = it * ROLES + BORDER
+        _write_text(rows, picture.tags, box, texts[it])
+    for r, row in rows.items():
+        picture.lines[r] = "".join(row)
 
 
 def _direction(at: tuple[int, int], to: tuple[int, int]) -> int:

@@ -1,0 +1,170 @@
+"""``cgtui draw SOURCE``: print the graph as a layered drawing (or, with ``--outline``, as
+an indented tree rooted at the output). Colours by node kind on a terminal, plain text
+when the output goes to a file or a pipe (for handouts and the README)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from cgtui.core.errors import CgtuiError
+
+#: a whole drawing beyond this many nodes is refused (draw a neighbourhood instead)
+ALL_LIMIT = 1500
+
+KIND_STYLES = {
+    "input": "cyan",
+    "label": "yellow",
+    "param": "green",
+    "const": "magenta",
+    "computation": "blue",
+}
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    from cgtui.cli import add_source_arguments
+
+    add_source_arguments(p)
+    p.add_argument("--lr", action="store_true", help="draw left to right (default: top down)")
+    p.add_argument(
+        "--values",
+        action="store_true",
+        help="run the forward and backward passes and show each node's value and partial",
+    )
+    p.add_argument("--output", metavar="NAME", help="the output to differentiate (with --values)")
+    p.add_argument(
+        "--around",
+        metavar="NAME",
+        help="draw only the neighbourhood of NAME (the default above "
+        "a few hundred nodes, around the output)",
+    )
+    p.add_argument("-k", type=int, default=2, metavar="K", help="neighbourhood radius in edges (default 2)")
+    p.add_argument(
+        "--all", action="store_true", help=f"draw the whole graph however large (up to {ALL_LIMIT} nodes)"
+    )
+    p.add_argument(
+        "--outline",
+        action="store_true",
+        help="print an indented tree from the output to the leaves instead (each node once)",
+    )
+    p.add_argument("--color", choices=["auto", "always", "never"], default="auto", help="colour by node kind")
+
+
+def run(args: argparse.Namespace) -> int:
+    from cgtui.cli import graph_from_args
+    from cgtui.draw import LEFT_RIGHT, TOP_DOWN, Drawing, neighbourhood_scene, scene_for
+
+    graph = graph_from_args(args)
+    values: list[Any] | None = None
+    partials: list[Any] | None = None
+    if args.values:
+        from cgtui.core.engine import gradients
+
+        g = gradients(graph, output=args.output)
+        values, partials = list(g.values), list(g.partials)
+    elif args.output is not None:
+        graph.lookup(args.output)  # a clear error for a wrong name
+    if args.k < 0:
+        raise CgtuiError(f"-k must be 0 or more, not {args.k}")
+
+    if args.outline:
+        for line in outline(graph, args.output, values, partials):
+            print(line)
+        return 0
+
+    if args.around is not None:
+        scene = neighbourhood_scene(graph, graph.lookup(args.around), args.k)
+    elif args.all:
+        if len(graph) > ALL_LIMIT:
+            raise CgtuiError(
+                f"the graph has {len(graph)} nodes; --all draws at most {ALL_LIMIT} "
+                "(use --around NAME -k K for a part of it)"
+            )
+        scene = scene_for(graph, limit=ALL_LIMIT)
+    else:
+        centre = graph.lookup(args.output) if args.output is not None else None
+        scene = scene_for(graph, centre, args.k)
+    if scene.partial:
+        centre_name = graph.nodes[scene.centre].name if scene.centre is not None else "?"
+        more = ", cut short" if scene.truncated else ""
+        print(
+            f"cgtui: {len(graph)} nodes: drawing the {scene.k}-edge neighbourhood of "
+            f"'{centre_name}'{more} (--around NAME -k K to move, --all for everything)",
+            file=sys.stderr,
+        )
+    drawing = Drawing.build(
+        graph,
+        LEFT_RIGHT if args.lr else TOP_DOWN,
+        scene=scene,
+        values=values,
+        partials=partials,
+        show_values=values is not None,
+        show_partials=partials is not None,
+    )
+    drawing.no_partial = "-"  # the passes are complete: no partial means not differentiated
+    picture = drawing.picture(values, partials)
+    colour = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
+    if not colour:
+        print(picture.text())
+        return 0
+    _print_coloured(drawing, picture)
+    return 0
+
+
+def _print_coloured(drawing: Any, picture: Any) -> None:
+    from rich.console import Console
+    from rich.text import Text
+
+    from cgtui.draw import ARROW, BORDER, EDGE, NAME, PARTIAL, ROLES, VALUE
+
+    scene = drawing.scene
+    console = Console(highlight=False, soft_wrap=True, force_terminal=True)
+    for row, line in enumerate(picture.lines):
+        text = Text(line.rstrip())
+        for start, end, tag in picture.spans(row):
+            if start >= len(text.plain):
+                break
+            index, role = divmod(tag, ROLES)
+            style = ""
+            if role in (EDGE, ARROW):
+                style = "dim" if role == EDGE else ""
+            elif role in (BORDER, NAME):
+                item = scene.items[index]
+                style = "dim" if item.stub else KIND_STYLES.get(scene.graph.nodes[item.node].kind.value, "")
+                if role == NAME and not item.stub:
+                    style += " bold"
+            elif role == VALUE:
+                style = "green"
+            elif role == PARTIAL:
+                style = "red"
+            if style:
+                text.stylize(style, start, end)
+        console.print(text, crop=False, overflow="ignore", no_wrap=True)
+
+
+def outline(
+    graph: Any, output: str | None, values: list[Any] | None, partials: list[Any] | None
+) -> list[str]:
+    """The graph as networkx's "network text": the output first, each node's operands
+    below it, every node once (later uses marked with an ellipsis)."""
+    import networkx as nx
+
+    from cgtui.draw.render import PARTIAL_PREFIX, VALUE_PREFIX, op_text, value_string
+    from cgtui.draw.scene import full_scene
+
+    scene = full_scene(graph)
+    out = graph.lookup(output) if output is not None else graph.outputs[0]
+    tree = nx.DiGraph()
+    for i, node in enumerate(graph.nodes):
+        label = node.name
+        label += f" = {op_text(scene, i)}" if node.op is not None else f" ({node.kind.value})"
+        if values is not None:
+            label += f"   {VALUE_PREFIX}{value_string(values[i])}"
+        if partials is not None and partials[i] is not None:
+            label += f"   {PARTIAL_PREFIX}{value_string(partials[i])}"
+        tree.add_node(i, label=label)
+    for p, i, _ in graph.edges():
+        tree.add_edge(i, p)
+    roots = [out] + [o for o in graph.outputs if o != out]
+    return list(nx.generate_network_text(tree, sources=roots))

@@ -26,6 +26,7 @@ from enum import StrEnum
 
 from cgtui.core.engine import (
     Stepper,
+    StepResult,
     apply_text,
     edge_formula,
     evaluate_node,
@@ -142,6 +143,7 @@ class Quiz:
         kinds: Iterable[QuestionKind] = ALL_KINDS,
         rel_tol: float = 0.01,
         abs_tol: float = 1e-6,
+        score: Score | None = None,
     ) -> None:
         if stepper is None:
             if graph is None:
@@ -155,17 +157,28 @@ class Quiz:
         self.kinds = frozenset(kinds)
         self.rel_tol = rel_tol
         self.abs_tol = abs_tol
-        self.score = Score()
+        self.score = Score() if score is None else score
         self.history: list[Verdict] = []
         self.fault: str | None = None  # why the quiz stopped early, if it did
+        self.last_steps: list[StepResult] = []  # the stepper steps the last answer led to
         self._plan = self._questions()
         self.current: Question | None = next(self._plan, None)
+        self._mark = self._state()
 
     # ---- state ------------------------------------------------------------------
 
     @property
     def done(self) -> bool:
         return self.current is None
+
+    def in_sync(self) -> bool:
+        """False once something else has stepped, undone or edited the stepper: the
+        current question may be stale (make a new Quiz on the stepper, passing the score)."""
+        return self._state() == self._mark
+
+    def _state(self) -> tuple[object, ...]:
+        st = self.stepper
+        return (len(st.history), st.backward_pos, st.forward_done, st.fault is None, st.output)
 
     def hides(self, i: int) -> bool:
         """Whether a view should hide node ``i``'s number now (it is being asked)."""
@@ -203,7 +216,9 @@ class Quiz:
         self.score.record(q.kind, correct, revealed)
         verdict = Verdict(q, given, correct, revealed, message, q.solution)
         self.history.append(verdict)
+        self.last_steps = []
         self.current = next(self._plan, None)
+        self._mark = self._state()
         return verdict
 
     def _check_number(self, q: Question, given: float) -> tuple[bool, str]:
@@ -251,6 +266,7 @@ class Quiz:
                     break
                 yield q
             r = st.step_forward()
+            self.last_steps.append(r)
             if r.kind != "forward":
                 self.fault = "; ".join(r.lines)
                 return
@@ -269,6 +285,7 @@ class Quiz:
                             break
                         yield q
             r = st.step_backward()
+            self.last_steps.append(r)
             if r.kind != "backward":
                 self.fault = "; ".join(r.lines)
                 return
@@ -363,9 +380,10 @@ class Quiz:
             f"d/d{SLOT_NAMES[slot]}: {rule}",
             f"∂{node.name}/∂{pname}{which} = {named}",
         ]
-        if numeric != value_text(d):
+        if numeric not in (named, value_text(d)):
             solution.append(f"     = {numeric}")
-        solution.append(f"     = {value_text(d)}")
+        if value_text(d) != named:
+            solution.append(f"     = {value_text(d)}")
         return Question(
             QuestionKind.LOCAL_DERIVATIVE,
             s,

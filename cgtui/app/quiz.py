@@ -1,0 +1,243 @@
+"""Quiz mode: a panel that asks for what the next step will compute, and checks it.
+
+:class:`QuizPanel` is self-contained: it drives a :class:`~cgtui.core.quiz.Quiz` over a
+:class:`~cgtui.core.engine.Stepper` and shows one question at a time, an input for the
+answer, the verdict with the worked solution, and the score. Interface:
+
+* ``QuizPanel(quiz=None, id=...)``; then ``show(stepper)`` starts (or restarts) a quiz on
+  ``stepper`` (a quiz passed to the constructor is used as it is);
+* ``on_step(stepper, result)``: call it after anything else changed the stepper (a step,
+  an undo, a new value); the panel starts a new quiz from the new state, keeping the score;
+* it posts :class:`QuizPanel.Asked` when a question appears (``question.node`` is the node
+  asked about) and :class:`QuizPanel.Answered` after each answer, carrying the
+  :class:`~cgtui.core.engine.StepResult` list of the steps the quiz took, so the host
+  refreshes its views; :class:`QuizPanel.Finished` at the end;
+* keys: Enter checks the answer, ``ctrl+r`` reveals it.
+
+While the screen has the class ``-quiz`` the side pane's derivative, accumulation and
+path sections are hidden, so the answers are not on screen before they are asked.
+:class:`QuizScreen` wraps the panel as a screen of its own (Escape returns the score).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Input, Static
+
+from cgtui.core.engine import Stepper, StepResult
+from cgtui.core.errors import CgtuiError
+from cgtui.core.quiz import InvalidAnswer, Question, Quiz, Score, Verdict
+
+
+class QuizPanel(Vertical):
+    """One question at a time, in pass order, with worked solutions and a score."""
+
+    SCOPED_CSS = False  # the rules for Screen.-quiz reach outside the panel
+    DEFAULT_CSS = """
+    QuizPanel {
+        height: auto;
+        max-height: 60%;
+        border: round $accent;
+        border-title-color: $accent;
+        padding: 0 1;
+    }
+    QuizPanel #quiz-progress { color: $text-muted; }
+    QuizPanel #quiz-prompt { margin: 0 0 1 0; }
+    QuizPanel #quiz-row { height: auto; }
+    QuizPanel #quiz-answer { width: 1fr; }
+    QuizPanel #quiz-reveal { min-width: 10; }
+    QuizPanel #quiz-verdict.-right { color: $success; text-style: bold; }
+    QuizPanel #quiz-verdict.-wrong { color: $error; text-style: bold; }
+    QuizPanel #quiz-verdict.-revealed { color: $warning; text-style: bold; }
+    QuizPanel #quiz-solution { color: $text; }
+    QuizPanel #quiz-score { color: $text-muted; }
+    Screen.-quiz #side-edges, Screen.-quiz #side-edges-title,
+    Screen.-quiz #side-accumulation, Screen.-quiz #side-acc-title,
+    Screen.-quiz #side-paths, Screen.-quiz #side-paths-title {
+        display: none;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+r", "reveal", "Reveal", tooltip="Show the answer and its worked solution"),
+    ]
+
+    class Asked(Message):
+        """A new question is on screen."""
+
+        def __init__(self, panel: QuizPanel, question: Question) -> None:
+            super().__init__()
+            self.panel = panel
+            self.question = question
+
+    class Answered(Message):
+        """An answer was checked (or revealed); ``steps`` are the stepper steps it led to."""
+
+        def __init__(self, panel: QuizPanel, verdict: Verdict, steps: list[StepResult]) -> None:
+            super().__init__()
+            self.panel = panel
+            self.verdict = verdict
+            self.steps = steps
+
+    class Finished(Message):
+        """No questions left."""
+
+        def __init__(self, panel: QuizPanel, score: Score) -> None:
+            super().__init__()
+            self.panel = panel
+            self.score = score
+
+    def __init__(
+        self, quiz: Quiz | None = None, *, id: str | None = None, classes: str | None = None
+    ) -> None:
+        super().__init__(id=id, classes=classes)
+        self.quiz = quiz
+        self._progress = Static(id="quiz-progress", markup=False)
+        self._prompt = Static(id="quiz-prompt", markup=False)
+        self._input = Input(placeholder="your answer (a number, 2*0.1 or a kind), Enter", id="quiz-answer")
+        self._verdict = Static(id="quiz-verdict", markup=False)
+        self._solution = Static(id="quiz-solution", markup=False)
+        self._score = Static(id="quiz-score", markup=False)
+        self._finished = False
+
+    def compose(self) -> ComposeResult:
+        yield self._progress
+        yield self._prompt
+        with Horizontal(id="quiz-row"):
+            yield self._input
+            yield Button("Reveal", id="quiz-reveal", compact=True)
+        yield self._verdict
+        yield self._solution
+        yield self._score
+
+    def on_mount(self) -> None:
+        self.border_title = "quiz"
+        if self.quiz is not None:
+            self._show_question()
+
+    # ---- the host's calls ---------------------------------------------------------
+
+    def show(self, stepper: Stepper) -> None:
+        """Start a quiz on ``stepper`` (unless one runs on it already)."""
+        if self.quiz is not None and self.quiz.stepper is stepper and self.quiz.in_sync():
+            self._show_question()
+            return
+        self._start(stepper, self.quiz.score if self.quiz is not None else None)
+
+    def on_step(self, stepper: Stepper, result: StepResult | None = None) -> None:
+        """The stepper changed; follow it if the change did not come from this quiz."""
+        if self.quiz is not None and self.quiz.stepper is stepper and self.quiz.in_sync():
+            return
+        self._start(stepper, self.quiz.score if self.quiz is not None else None)
+        if self.quiz is not None and result is not None and result.kind not in ("none",):
+            self._verdict.update(Text("the graph changed: questions continue from here", style="italic"))
+            self._verdict.set_classes("")
+            self._solution.update("")
+
+    def _start(self, stepper: Stepper, score: Score | None) -> None:
+        self._finished = False
+        try:
+            self.quiz = Quiz(stepper=stepper, score=score)
+        except CgtuiError as exc:
+            self.quiz = None
+            self._progress.update("")
+            self._prompt.update(Text(f"No quiz: {exc.message}"))
+            self._input.disabled = True
+            return
+        self._input.disabled = False
+        self._show_question()
+
+    # ---- answering -------------------------------------------------------------------
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.submit(event.value)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "quiz-reveal":
+            event.stop()
+            self.action_reveal()
+
+    def submit(self, text: str) -> Verdict | None:
+        """Check ``text`` as the answer to the current question (also what Enter does)."""
+        quiz = self.quiz
+        if quiz is None or quiz.done:
+            return None
+        try:
+            verdict = quiz.answer(text)
+        except InvalidAnswer as exc:
+            self._verdict.update(Text(exc.message))
+            self._verdict.set_classes("-wrong")
+            self._solution.update("")
+            return None
+        self._after(verdict)
+        return verdict
+
+    def action_reveal(self) -> None:
+        quiz = self.quiz
+        if quiz is None or quiz.done:
+            return
+        self._after(quiz.reveal())
+
+    def _after(self, verdict: Verdict) -> None:
+        assert self.quiz is not None
+        style = "-right" if verdict.correct else ("-revealed" if verdict.revealed else "-wrong")
+        mark = "✓" if verdict.correct else ("·" if verdict.revealed else "✗")
+        self._verdict.update(Text(f"{mark} {verdict.message}"))
+        self._verdict.set_classes(style)
+        self._solution.update(Text("\n".join(verdict.solution)))
+        self._input.value = ""
+        self.post_message(self.Answered(self, verdict, list(self.quiz.last_steps)))
+        self._show_question()
+
+    def _show_question(self) -> None:
+        quiz = self.quiz
+        if quiz is None:
+            return
+        self._score.update(Text(f"score: {quiz.score.text()}"))
+        q = quiz.current
+        if q is None:
+            self._progress.update(Text(f"done: {quiz.score.text()}"))
+            end = "The quiz stopped: " + quiz.fault if quiz.fault else "Both passes are done by hand."
+            self._prompt.update(Text(end))
+            self._input.disabled = True
+            if not self._finished:
+                self._finished = True
+                self.post_message(self.Finished(self, quiz.score))
+            return
+        self._input.disabled = False
+        self._progress.update(Text(f"question {quiz.score.asked + 1} · {q.kind}"))
+        self._prompt.update(Text(q.prompt))
+        self.post_message(self.Asked(self, q))
+
+    @property
+    def input(self) -> Input:
+        return self._input
+
+
+class QuizScreen(Screen[Score | None]):
+    """The quiz as a screen of its own: ``push_screen(QuizScreen(quiz))``; Escape returns
+    the score."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close", tooltip="Leave the quiz")]
+
+    def __init__(self, quiz: Quiz) -> None:
+        super().__init__(classes="-quiz")
+        self.quiz = quiz
+
+    def compose(self) -> ComposeResult:
+        yield QuizPanel(self.quiz, id="quiz")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#quiz-answer", Input).focus()
+
+    def action_close(self) -> None:
+        self.dismiss(self.quiz.score)

@@ -1,0 +1,612 @@
+"""The explorer: walk a computation graph and step backpropagation node by node.
+
+Layout: graph views in a :class:`TabbedContent` (tree, table) beside the side pane for the
+selected node; below them the step log, the legend and the status line; the footer lists
+the keys. Below 100 columns the views and the side pane stack (``Screen.-narrow``).
+
+State lives in one :class:`~cgtui.core.engine.Stepper` owned by the app. Attributes go
+down, messages come up: after every change the app calls each view's ``refresh_nodes`` /
+``set_touched`` / ``select`` and the side pane's ``show``; a view posts
+:class:`~cgtui.app.views.GraphView.NodeChosen` when the user moves to a node, and the app
+sets :attr:`ExplorerApp.selected`, whose watcher tells everyone else.
+
+Extension points (each optional module is picked up when it exists; nothing else changes):
+
+* ``cgtui/app/drawing.py`` (drawn DAG) defines ``DrawingView``, a widget that mixes in
+  :class:`~cgtui.app.views.GraphView`: ``DrawingView(id="drawing")`` is added as the
+  third tab, "Drawing" (key ``3``), and gets the same calls as the tree and the table:
+  ``show(stepper)``, ``refresh_nodes(changed)`` (``None`` means all), ``set_touched(i)``,
+  ``select(i)``; it posts ``GraphView.NodeChosen(i)`` when the user picks a node.
+* ``cgtui/app/training.py`` (training / loss landscape) defines ``TrainingScreen``, a
+  ``Screen[dict[str, float] | None]`` built as ``TrainingScreen(stepper)``; key ``T``
+  pushes it, and the params it returns (name -> value) are set as the new leaf values.
+* ``cgtui/app/quiz.py`` (quiz mode) defines ``QuizPanel``, a widget built as
+  ``QuizPanel(id="quiz")`` with ``show(stepper)`` and ``on_step(stepper, result)``
+  (``result`` a :class:`~cgtui.core.engine.StepResult` or None); key ``Q`` toggles it
+  above the side pane and sets the class ``-quiz`` on the screen (the panel's CSS may use
+  it to hide answers).
+
+Every action is a binding (listed by the help screen from :attr:`ExplorerApp.BINDINGS`)
+and a command palette entry (:meth:`ExplorerApp.get_system_commands`).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any, ClassVar, cast
+
+from rich.text import Text
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.reactive import var
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, Log, Static, TabbedContent, TabPane
+
+from cgtui.app import explain
+from cgtui.app.dialogs import ChoiceDialog, HelpScreen, InfoDialog, OpenDialog, PromptDialog, SaveDialog
+from cgtui.app.side import SidePane
+from cgtui.app.views import KIND_CLASSES, GraphTree, GraphView, NodeTable
+from cgtui.core.engine import Stepper, StepResult, descent_step, grad_check, value_text
+from cgtui.core.errors import CgtuiError
+from cgtui.core.graph import Graph, Kind
+from cgtui.core.ops import format_number
+
+#: A step that writes more log lines than this is shortened in the log.
+LOG_LINES_PER_ACTION = 400
+
+
+def _plugin(name: str) -> ModuleType | None:
+    """``cgtui.app.<name>`` if that module exists."""
+    try:
+        return importlib.import_module(f"cgtui.app.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name == f"cgtui.app.{name}":
+            return None
+        raise
+
+
+class Legend(Static):
+    """The node kinds in their colours (the same styles the views use)."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = KIND_CLASSES
+
+    def render(self) -> Text:
+        parts: list[Text | str] = ["kinds: "]
+        for key, label in explain.KIND_TAGS.items():
+            parts.append(Text(label, self.get_component_rich_style(f"kind--{key}", partial=True)))
+            parts.append(" ")
+        parts.append(Text("▶ touched", self.get_component_rich_style("node--touched", partial=True)))
+        return Text.assemble(*parts)
+
+
+class ExplorerApp(App[None]):
+    """Step a graph's forward and backward passes and see every number explained."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "cgtui"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]  # noqa: RUF012 - Textual's API
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]  # noqa: RUF012
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f", "step_forward", "Fwd", tooltip="Step forward: compute the next node's value"),
+        Binding("F", "run_forward", "Fwd all", tooltip="Run the forward pass to the end"),
+        Binding("b", "step_backward", "Back", tooltip="Step backward: finish the next node's partial"),
+        Binding("B", "run_backward", "Back all", tooltip="Run the backward pass to the end"),
+        Binding("u", "undo", "Undo", tooltip="Undo the last step"),
+        Binding("r", "reset", "Reset", tooltip="Reset: no values computed, no partials"),
+        Binding("slash", "jump", "Jump", tooltip="Jump to a node by name"),
+        Binding("e", "edit_value", "Edit", tooltip="Edit the selected leaf's value"),
+        Binding("k", "mark_kind", "Kind", show=False, tooltip="Mark the selected leaf input/label/param"),
+        Binding("n", "nudge_check", "Nudge", show=False, tooltip="Gradient check: nudge the selected node"),
+        Binding("d", "descent", "Descent", show=False, tooltip="Gradient-descent step on the params"),
+        Binding("t", "choose_output", "Output", show=False, tooltip="Choose the output to differentiate"),
+        Binding("o", "open", "Open", show=False, tooltip="Open a YAML file or type an expression"),
+        Binding("s", "save", "Save", show=False, tooltip="Save the graph and its values to YAML"),
+        Binding("1", "show_tab('tree')", "Tree", show=False, tooltip="Show the tree view"),
+        Binding("2", "show_tab('table')", "Table", show=False, tooltip="Show the table view"),
+        Binding("3", "show_tab('drawing')", "Drawing", show=False, tooltip="Show the drawn DAG"),
+        Binding("l", "toggle_log", "Log", show=False, tooltip="Show or hide the step log"),
+        Binding("z", "zoom", "Zoom", show=False, tooltip="Maximize the focused pane, or restore"),
+        Binding("T", "training", "Train", show=False, tooltip="Open the training screen"),
+        Binding("Q", "quiz", "Quiz", show=False, tooltip="Toggle quiz mode"),
+        Binding("question_mark", "help", "Help", tooltip="Help: every key"),
+        Binding("q", "quit", "Quit", tooltip="Quit"),
+    ]
+
+    #: The node shown in the side pane and under every view's cursor.
+    selected: var[int] = var(0, init=False)
+
+    def __init__(self, stepper: Stepper, *, source: str = "") -> None:
+        super().__init__()
+        self.stepper = stepper
+        self.source = source
+        self.touched: int | None = None
+        self._drawing = _plugin("drawing")
+        self._training = _plugin("training")
+        self._quiz = _plugin("quiz")
+        self._tree = GraphTree(id="tree")
+        self._table = NodeTable(id="table")
+        self._side = SidePane(id="side")
+        self._log_view = Log(id="log", max_lines=5000, auto_scroll=True)
+        self._status = Static(id="status", markup=False)
+        self._views: list[GraphView] = [self._tree, self._table]
+
+    # ---- layout ---------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="main"):
+            with TabbedContent(id="views", initial="tab-tree"):
+                with TabPane("Tree", id="tab-tree"):
+                    yield self._tree
+                with TabPane("Table", id="tab-table"):
+                    yield self._table
+                if self._drawing is not None and hasattr(self._drawing, "DrawingView"):
+                    drawing = self._drawing.DrawingView(id="drawing")
+                    self._views.append(drawing)
+                    with TabPane("Drawing", id="tab-drawing"):
+                        yield drawing
+            with Vertical(id="side-column"):
+                yield self._side
+        yield self._log_view
+        yield Legend(id="legend")
+        yield self._status
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._log_view.border_title = "log"
+        self._show_graph(f"opened {self.source or self.stepper.graph.title or 'the graph'}")
+        self._tree.focus()
+
+    def views(self) -> Iterator[GraphView]:
+        yield from self._views
+
+    # ---- state changes ----------------------------------------------------------
+
+    def _show_graph(self, message: str) -> None:
+        """A new graph or output: rebuild every view."""
+        stepper = self.stepper
+        self.touched = None
+        for view in self.views():
+            view.set_touched(None)
+            view.show(stepper)
+        g = stepper.graph
+        title = g.title or self.source
+        self.sub_title = title
+        self.query_one("#main").border_title = title
+        self._write_log([message, *([g.description] if g.description else [])])
+        self._set_selected(stepper.output)
+        self._refresh_status()
+
+    def _set_selected(self, index: int) -> None:
+        if self.selected != index:
+            self.selected = index
+        else:
+            self._side.show(self.stepper, index)
+            for view in self.views():
+                view.select(index)
+
+    def watch_selected(self, index: int) -> None:
+        for view in self.views():
+            view.select(index)
+        self._side.show(self.stepper, index)
+        self.refresh_bindings()
+
+    def on_graph_view_node_chosen(self, message: GraphView.NodeChosen) -> None:
+        if not message.user or not self.screen_stack:  # an echo, or the app is closing
+            return
+        if 0 <= message.index < len(self.stepper.graph.nodes) and message.index != self.selected:
+            self.selected = message.index
+
+    def _apply(self, action: str, *, all_nodes: bool = False) -> StepResult:
+        """Run one Stepper action and bring every pane up to date."""
+        s = self.stepper
+        before = (s.forward_done, s.backward_pos)
+        result: StepResult = getattr(s, action)()
+        after = (s.forward_done, s.backward_pos)
+        moved = abs(after[0] - before[0]) + abs(after[1] - before[1])
+        changed: set[int] | None = None
+        if not all_nodes and moved <= 1 and result.node is not None:
+            changed = {result.node, *s.graph.nodes[result.node].operands}
+        elif not all_nodes and moved == 0:
+            changed = set()
+        self._after(result.lines, changed, result.node, result)
+        return result
+
+    def _after(
+        self,
+        lines: Iterable[str],
+        changed: set[int] | None,
+        touched: int | None,
+        result: StepResult | None = None,
+    ) -> None:
+        for view in self.views():
+            view.refresh_nodes(changed)
+            view.set_touched(touched)
+        self.touched = touched
+        self._write_log(lines)
+        self._set_selected(touched if touched is not None else self.selected)
+        self._refresh_status()
+        self.refresh_bindings()
+        if self._quiz is not None and self.screen.has_class("-quiz"):
+            for panel in self.query("#quiz"):
+                cast(Any, panel).on_step(self.stepper, result)
+
+    def _write_log(self, lines: Iterable[str]) -> None:
+        lines = list(lines)
+        if len(lines) > LOG_LINES_PER_ACTION:
+            head, tail = LOG_LINES_PER_ACTION // 2, LOG_LINES_PER_ACTION // 4
+            skipped = len(lines) - head - tail
+            lines = [*lines[:head], f"... {skipped:,} more lines ...", *lines[-tail:]]
+        if lines:
+            self._log_view.write_lines(lines)
+            self._log_view.scroll_end(animate=False)
+
+    def _refresh_status(self) -> None:
+        self._status.update(explain.status_line(self.stepper))
+
+    # ---- which keys act now -----------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        s = self.stepper
+        node = s.graph.nodes[self.selected] if self.selected < len(s.graph.nodes) else None
+        if action in ("step_forward", "run_forward"):
+            return True if s.fault is not None or s.next_forward() is not None else None
+        if action in ("step_backward", "run_backward"):
+            return True if s.fault is not None or not s.backward_complete else None
+        if action == "undo":
+            return True if s.can_undo() or s.fault is not None else None
+        if action == "reset":
+            return True if s.forward_done or s.history or s.fault is not None else None
+        if action in ("edit_value", "mark_kind"):
+            return True if node is not None and node.op is None else None
+        if action == "nudge_check":
+            return True if s.path[self.selected] and s.needs[self.selected] else None
+        if action == "choose_output":
+            return True if len(s.graph.outputs) > 1 else None
+        if action == "descent":
+            return True if s.params() else None
+        if action == "show_tab" and parameters == ("drawing",):
+            return self._drawing is not None
+        if action == "training":
+            return self._training is not None and hasattr(self._training, "TrainingScreen")
+        if action == "quiz":
+            return self._quiz is not None and hasattr(self._quiz, "QuizPanel")
+        return True
+
+    # ---- stepping -------------------------------------------------------------------
+
+    def action_step_forward(self) -> None:
+        self._apply("step_forward")
+
+    def action_run_forward(self) -> None:
+        self._apply("run_forward", all_nodes=True)
+
+    def action_step_backward(self) -> None:
+        self._apply("step_backward")
+
+    def action_run_backward(self) -> None:
+        self._apply("run_backward", all_nodes=True)
+
+    def action_undo(self) -> None:
+        self._apply("undo")
+
+    def action_reset(self) -> None:
+        self._apply("reset", all_nodes=True)
+
+    # ---- selecting --------------------------------------------------------------------
+
+    def action_jump(self) -> None:
+        g = self.stepper.graph
+
+        def check(name: str) -> str | None:
+            if name in g:
+                return None
+            try:
+                g.lookup(name)
+            except CgtuiError as exc:
+                return str(exc)
+            return None  # pragma: no cover
+
+        def done(name: str | None) -> None:
+            if name:
+                self._set_selected(g.lookup(name))
+
+        names = [n.name for n in g.nodes]
+        self.push_screen(
+            PromptDialog("Jump to a node", "node name", validate=check, suggestions=names), done
+        )
+
+    def action_show_tab(self, tab: str) -> None:
+        tabs = self.query_one("#views", TabbedContent)
+        if self.query(f"#tab-{tab}"):
+            tabs.active = f"tab-{tab}"
+            for view in self.query(f"#{tab}"):
+                view.focus()
+
+    def action_toggle_log(self) -> None:
+        log = self._log_view
+        log.display = not log.display
+
+    def action_zoom(self) -> None:
+        screen = self.screen
+        if screen.maximized is not None:
+            screen.minimize()
+            return
+        focused = self.focused
+        target: Widget | None = None
+        while focused is not None:
+            if focused.id in ("views", "side-column", "log"):
+                target = focused
+                break
+            focused = focused.parent if isinstance(focused.parent, Widget) else None
+        screen.maximize(target or self.query_one("#views"), container=False)
+
+    # ---- editing ------------------------------------------------------------------------
+
+    def _selected_leaf(self) -> str | None:
+        node = self.stepper.graph.nodes[self.selected]
+        if node.op is not None:
+            self.notify(f"{node.name} is computed; select a leaf", severity="warning")
+            return None
+        return node.name
+
+    def action_edit_value(self) -> None:
+        name = self._selected_leaf()
+        if name is None:
+            return
+        current = self.stepper.values[self.selected]
+
+        def done(text: str | None) -> None:
+            if not text:
+                return
+            old = self.stepper.values[self.selected]
+            try:
+                stale = self.stepper.set_value(name, float(text))
+            except CgtuiError as exc:
+                self.notify(str(exc), severity="error")
+                return
+            g = self.stepper.graph
+            names = ", ".join(g.nodes[i].name for i in stale) or "none"
+            self._after(
+                [
+                    f"{name} = {format_number(float(text))} (was {value_text(old)}); "
+                    f"invalidated values: {names}; all partials cleared"
+                ],
+                None,
+                self.selected,
+            )
+
+        self.push_screen(
+            PromptDialog(
+                f"Value of {name}",
+                "a number",
+                "" if current is None else value_text(current),
+                validate=_number_problem,
+            ),
+            done,
+        )
+
+    def action_mark_kind(self) -> None:
+        name = self._selected_leaf()
+        if name is None:
+            return
+        node = self.stepper.graph.nodes[self.selected]
+        options = [(k.value, f"{k.value}") for k in explain.leaf_kinds()]
+
+        def done(kind: str | None) -> None:
+            if kind is None or kind == node.kind.value:
+                return
+            old = node.kind.value
+            try:
+                self.stepper.set_kind(name, Kind(kind))
+            except CgtuiError as exc:
+                self.notify(str(exc), severity="error")
+                return
+            self._after([f"{name} is now {kind} (was {old}); partials cleared"], None, self.selected)
+
+        self.push_screen(ChoiceDialog(f"Kind of {name}", options, node.kind.value), done)
+
+    def action_choose_output(self) -> None:
+        g = self.stepper.graph
+        options = [(str(i), g.nodes[i].name) for i in g.outputs]
+
+        def done(key: str | None) -> None:
+            if key is None or int(key) == self.stepper.output:
+                return
+            self.stepper.set_output(int(key))
+            self._show_graph(f"differentiating {g.nodes[int(key)].name}; partials cleared")
+
+        self.push_screen(ChoiceDialog("Output to differentiate", options, str(self.stepper.output)), done)
+
+    # ---- checks and training ----------------------------------------------------------------
+
+    def action_nudge_check(self) -> None:
+        s = self.stepper
+        name = s.graph.nodes[self.selected].name
+        out = s.graph.nodes[s.output].name
+        try:
+            analytic, numeric, rel, h = grad_check(s.graph, name, s.values, s.output)
+        except CgtuiError as exc:
+            self.notify(str(exc), title="gradient check", severity="error")
+            self._write_log([f"gradient check of {name}: {exc}"])
+            return
+        ok = rel < 1e-5
+        lines = [
+            f"nudge {name} by ±{format_number(h)} and watch {out}:",
+            f"  central difference  ({out}(+h) - {out}(-h)) / 2h = {format_number(numeric)}",
+            f"  backprop            dL/d{name} = {format_number(analytic)}",
+            f"  relative error      {rel:.2e}  {'✓ agree' if ok else '✗ disagree'}",
+        ]
+        self._write_log(lines)
+        self.push_screen(InfoDialog(f"Gradient check of {name}", lines))
+
+    def action_descent(self) -> None:
+        def check(text: str) -> str | None:
+            problem = _number_problem(text)
+            if problem is None and float(text) <= 0:
+                problem = "the learning rate must be positive"
+            return problem
+
+        def done(text: str | None) -> None:
+            if not text:
+                return
+            s = self.stepper
+            lr = float(text)
+            try:
+                changes, before, after = descent_step(s.graph, s.values, s.output, lr)
+            except CgtuiError as exc:
+                self.notify(str(exc), title="descent step", severity="error")
+                return
+            for pname, _old, new in changes:
+                s.set_value(pname, float(new))
+            out = s.graph.nodes[s.output].name
+            lines = [f"descent step, learning rate {format_number(lr)}: p <- p - lr * dL/dp"]
+            lines += [f"  {pname}: {value_text(old)} -> {value_text(new)}" for pname, old, new in changes]
+            lines.append(f"  loss {out}: {value_text(before)} -> {value_text(after)}")
+            self._after(lines, None, None)
+            self.push_screen(InfoDialog("Gradient-descent step", lines))
+
+        self.push_screen(PromptDialog("Gradient-descent step", "learning rate", "0.1", validate=check), done)
+
+    def action_training(self) -> None:
+        if self._training is None:
+            return
+
+        def done(params: dict[str, float] | None) -> None:
+            if not params:
+                return
+            for name, value in params.items():
+                self.stepper.set_value(name, float(value))
+            self._after([f"params from training: {_assignments(params)}"], None, None)
+
+        screen = cast(Screen[dict[str, float] | None], self._training.TrainingScreen(self.stepper))
+        self.push_screen(screen, done)
+
+    def action_quiz(self) -> None:
+        if self._quiz is None:
+            return
+        screen = self.screen
+        column = self.query_one("#side-column")
+        if screen.has_class("-quiz"):
+            screen.remove_class("-quiz")
+            for panel in self.query("#quiz"):
+                panel.remove()
+            return
+        screen.add_class("-quiz")
+        panel = self._quiz.QuizPanel(id="quiz")
+        column.mount(panel, before=0)
+        panel.show(self.stepper)
+
+    # ---- files ------------------------------------------------------------------------------
+
+    def action_open(self) -> None:
+        def load(source: str, values: str, params: str) -> Graph:
+            from cgtui.core.source import load_source, parse_assignments, parse_names
+
+            graph = load_source(source, values=parse_assignments([values]), params=parse_names([params]))
+            Stepper(graph)  # checks the output now, while the dialog can still show the error
+            return graph
+
+        def done(graph: Graph | None) -> None:
+            if graph is None:
+                return
+            self.stepper = Stepper(graph)
+            self.source = graph.title or "the new graph"
+            self._show_graph(f"opened {self.source}")
+
+        self.push_screen(OpenDialog(load), done)
+
+    def action_save(self) -> None:
+        graph = self.stepper.graph
+
+        def save(path: str, overwrite: bool) -> str:
+            try:
+                from cgtui.core import yamlio
+            except ImportError as exc:  # the YAML writer lives in its own module
+                raise CgtuiError(f"saving YAML is not available: {exc}") from None
+            yamlio.save(graph, Path(path), overwrite=overwrite)
+            return path
+
+        def done(path: str | None) -> None:
+            if path:
+                self._write_log([f"saved the graph and its values to {path}"])
+                self.notify(f"saved {path}")
+
+        suggestion = self.source if self.source.endswith((".yaml", ".yml")) else "graph.yaml"
+        self.push_screen(SaveDialog(save, suggestion), done)
+
+    # ---- help and the command palette ----------------------------------------------------------
+
+    def _actions(self) -> list[Binding]:
+        out: list[Binding] = []
+        for b in self.BINDINGS:
+            if not isinstance(b, Binding):
+                continue
+            if self.check_action(_action_name(b.action), _action_args(b.action)) is not False:
+                out.append(b)
+        return out
+
+    def action_help(self) -> None:
+        keys = [(self.get_key_display(b), b.tooltip or b.description) for b in self._actions()]
+        keys.append(("ctrl+p", "Command palette: every action by name"))
+        notes = [
+            "",
+            "Tree: the output at the root, a node's operands below it; a node used twice is",
+            "expanded once and shown as a reference elsewhere (enter on it jumps there).",
+            "Table: every node in topological order with its value, dL/dnode and status.",
+            "Side pane: the selected node's arithmetic, its local derivatives (Edge | Local",
+            "derivative), its partial with one term per outgoing edge (done ✓ or pending …),",
+            "the chain rule as a sum over paths (✓ when it equals backprop's partial), the",
+            "exact path count and the cost of enumerating paths versus backprop.",
+            "The node a step just touched is marked ▶ in every view.",
+        ]
+        self.push_screen(HelpScreen(keys, notes))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for b in self._actions():
+            name, args = _action_name(b.action), _action_args(b.action)
+            if name in ("quit", "help") or self.check_action(name, args) is None:
+                continue
+            method = getattr(self, f"action_{name}")
+            key = self.get_key_display(b)
+            yield SystemCommand(b.tooltip or b.description, f"key {key}", _bound(method, args))
+        yield SystemCommand("Help: every key", "key ?", self.action_help)
+
+
+def _bound(method: Any, args: tuple[object, ...]) -> Any:
+    return lambda: method(*args)
+
+
+def _action_name(action: str) -> str:
+    return action.split("(", 1)[0]
+
+
+def _action_args(action: str) -> tuple[object, ...]:
+    if "(" not in action:
+        return ()
+    inner = action.split("(", 1)[1].rstrip(")").strip()
+    return tuple(a.strip().strip("'\"") for a in inner.split(",") if a.strip())
+
+
+def _number_problem(text: str) -> str | None:
+    try:
+        v = float(text)
+    except ValueError:
+        return f"not a number: '{text}'"
+    if v != v or v in (float("inf"), float("-inf")):
+        return "the value must be a finite number"
+    return None
+
+
+def _assignments(values: dict[str, float]) -> str:
+    return ", ".join(f"{k}={format_number(v)}" for k, v in values.items())
+
+
+def run_app(stepper: Stepper, source: str = "") -> None:
+    ExplorerApp(stepper, source=source).run()

@@ -1,0 +1,132 @@
+"""The side pane: everything about the selected node, from its definition to the paths."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from cgtui.app import explain
+from cgtui.core.engine import Status, Stepper
+from cgtui.core.errors import CgtuiError
+from cgtui.core.graph import Graph
+
+
+@dataclass
+class PathsJob:
+    """A snapshot of what the paths section needs, so a worker thread can compute it
+    while the user keeps stepping."""
+
+    generation: int
+    graph: Graph
+    values: list[Any]
+    output: int
+    index: int
+    partial: Any
+    final: bool
+    on_path: bool
+    needs: bool
+    forward_complete: bool
+
+
+class SidePane(VerticalScroll):
+    """Definition, local derivatives, accumulation, paths and cost for one node."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.stepper: Stepper | None = None
+        self.node_index: int | None = None
+        self._generation = 0
+
+        self._title = Static(id="side-title", markup=False)
+        self._definition = Static(id="side-definition", markup=False)
+        self._edges = Static(id="side-edges")
+        self._accumulation = Static(id="side-accumulation", markup=False)
+        self._paths = Static(id="side-paths", markup=False)
+
+    def compose(self) -> ComposeResult:
+        yield self._title
+        yield self._definition
+        yield Static("Edge | Local derivative", id="side-edges-title", classes="heading")
+        yield self._edges
+        yield Static("Partial and how backprop builds it", id="side-acc-title", classes="heading")
+        yield self._accumulation
+        yield Static("Chain rule as a sum over paths", id="side-paths-title", classes="heading")
+        yield self._paths
+
+    def show(self, stepper: Stepper, index: int) -> None:
+        """Show node ``index``; the paths section follows from a worker."""
+        self.stepper = stepper
+        self.node_index = index
+        g = stepper.graph
+        node = g.nodes[index]
+        kind = explain.kind_key(stepper, index)
+        self._title.update(
+            f"{node.name}  ({kind}{', ' + node.op if node.op else ''})  {stepper.status(index).value}"
+        )
+        self._definition.update(explain.definition(stepper, index))
+        rows = explain.edge_rows(stepper, index)
+        edges = self._edges
+        if rows:
+            table = Table(box=None, pad_edge=False, show_edge=False, expand=False)
+            table.add_column("Edge", no_wrap=True)
+            table.add_column("Local derivative")
+            table.add_column("value", justify="right")
+            for row in rows:
+                table.add_row(row.edge, row.formula, row.value)
+            edges.update(table)
+        else:
+            edges.update(Text("a leaf: no incoming edges"))
+        acc = explain.accumulation(stepper, index)
+        lines = [acc.heading]
+        lines += [("  ✓ done    " if t.done else "  … pending ") + t.text for t in acc.terms]
+        if acc.total:
+            lines.append(acc.total)
+        self._accumulation.update("\n".join(lines))
+        self._generation += 1
+        job = PathsJob(
+            self._generation,
+            g,
+            list(stepper.values),
+            stepper.output,
+            index,
+            stepper.partials[index],
+            stepper.status(index) is Status.FINAL,
+            stepper.path[index],
+            stepper.needs[index],
+            stepper.forward_complete,
+        )
+        self._paths.update("…")
+        self.compute_paths(job)
+
+    @work(thread=True, exclusive=True, group="paths")
+    def compute_paths(self, job: PathsJob) -> None:
+        try:
+            view = explain.paths_view_of(
+                job.graph,
+                job.values,
+                job.output,
+                job.index,
+                partial=job.partial if job.final else None,
+                on_path=job.on_path,
+                needs=job.needs,
+                forward_complete=job.forward_complete,
+            )
+            text = "\n".join(
+                part
+                for part in (view.heading, *view.lines, view.total, view.check, view.count, view.cost)
+                if part
+            )
+        except CgtuiError as exc:
+            text = f"cannot follow the paths: {exc}"
+        self.app.call_from_thread(self._show_paths, job.generation, text)
+
+    def _show_paths(self, generation: int, text: str) -> None:
+        if generation == self._generation:
+            self._paths.update(text)

@@ -1,0 +1,326 @@
+"""The graph views: a tree rooted at the output and a table in topological order.
+
+Both follow one protocol, :class:`GraphView`, so the app treats them (and the drawing view
+of ``cgtui/app/drawing.py``) alike: the app sets attributes and calls methods going down,
+a view posts :class:`GraphView.NodeChosen` going up when the user moves to a node.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual.coordinate import Coordinate
+from textual.message import Message
+from textual.widgets import DataTable, Tree
+from textual.widgets.tree import TreeNode
+
+from cgtui.app import explain
+from cgtui.core.engine import Stepper
+
+KIND_CLASSES = {f"kind--{k}" for k in explain.KIND_TAGS} | {"node--touched"}
+
+#: Marks the node a step just touched, so it shows without colour too.
+TOUCHED_MARK = "▶ "
+
+#: The tree expands this many nodes when a graph opens; deeper branches open on demand.
+INITIAL_TREE_NODES = 60
+
+
+class GraphView:
+    """What the app expects of a graph view (a mixin for :class:`~textual.widget.Widget`).
+
+    Down (called by the app): :meth:`show` with a new stepper (new graph or big change),
+    :meth:`refresh_nodes` after a step with the nodes whose state changed (``None``: all),
+    :meth:`set_touched` with the node a step just touched, :meth:`select` to move the
+    cursor to a node. Up: post :class:`GraphView.NodeChosen` when the user picks a node.
+    """
+
+    class NodeChosen(Message):
+        """The user moved to node ``index`` in a graph view.
+
+        ``user`` is False when the view moved because the app told it to (it had no focus),
+        so the app can ignore the echo.
+        """
+
+        def __init__(self, index: int, user: bool = True) -> None:
+            super().__init__()
+            self.index = index
+            self.user = user
+
+    def show(self, stepper: Stepper) -> None:
+        raise NotImplementedError
+
+    def refresh_nodes(self, changed: Iterable[int] | None) -> None:
+        raise NotImplementedError
+
+    def set_touched(self, index: int | None) -> None:
+        raise NotImplementedError
+
+    def select(self, index: int) -> None:
+        raise NotImplementedError
+
+
+def kind_style(widget: Tree[Entry] | DataTable[Text | str], key: str) -> Style:
+    return widget.get_component_rich_style(f"kind--{key}", partial=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A tree line: node ``index``, or a reference to it when it is expanded elsewhere."""
+
+    index: int
+    ref: bool = False
+
+
+class GraphTree(GraphView, Tree[Entry]):
+    """The graph as a tree rooted at the output; children are a node's operands.
+
+    A node used more than once is expanded at its first occurrence (in the tree's reading
+    order) and shown as a reference everywhere else. Branches are built when opened.
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = Tree.COMPONENT_CLASSES | KIND_CLASSES
+
+    def __init__(self, *, id: str | None = None) -> None:
+        self.stepper: Stepper | None = None
+        self.touched: int | None = None
+        super().__init__("graph", id=id)
+        self.guide_depth = 3
+        self._lines: dict[int, TreeNode[Entry]] = {}  # canonical line of each built node
+        self._refs: dict[int, list[TreeNode[Entry]]] = {}  # reference lines
+        self._home: dict[int, tuple[int, int]] = {}  # node -> (parent node, slot) of its canonical line
+        self._built: set[int] = set()  # nodes whose children are built
+
+    # ---- down ---------------------------------------------------------------
+
+    def show(self, stepper: Stepper) -> None:
+        self.stepper = stepper
+        self.clear()
+        self._lines = {}
+        self._refs = {}
+        self._built = set()
+        self._home = self._canonical_parents(stepper)
+        root = self.root
+        out = stepper.output
+        root.data = Entry(out)
+        root.set_label(Text(explain.tree_label(stepper, out)))
+        self._lines[out] = root
+        root.allow_expand = bool(stepper.graph.nodes[out].operands)
+        # open the first few levels breadth first
+        queue = [root]
+        budget = INITIAL_TREE_NODES
+        while queue and budget > 0:
+            line = queue.pop(0)
+            self._grow(line)
+            line.expand()
+            budget -= len(line.children)
+            queue.extend(c for c in line.children if c.allow_expand)
+        self.move_cursor(root)
+
+    def refresh_nodes(self, changed: Iterable[int] | None) -> None:
+        stepper = self.stepper
+        if stepper is None:
+            return
+        indices = list(self._lines) if changed is None else [i for i in changed if i in self._lines]
+        for i in indices:
+            self._lines[i].set_label(Text(explain.tree_label(stepper, i)))
+
+    def set_touched(self, index: int | None) -> None:
+        old, self.touched = self.touched, index
+        for i in (old, index):
+            if i is None:
+                continue
+            line = self._lines.get(i)
+            if line is not None:
+                line.refresh()
+            for ref in self._refs.get(i, ()):
+                ref.refresh()
+
+    def select(self, index: int) -> None:
+        current = self.cursor_node
+        if current is not None and current.data is not None and current.data.index == index:
+            return
+        line = self.reveal(index)
+        if line is not None:
+            self.move_cursor(line, animate=False)
+
+    def reveal(self, index: int) -> TreeNode[Entry] | None:
+        """Build and open the branches down to ``index``'s canonical line."""
+        if index in self._lines:
+            line = self._lines[index]
+        elif index in self._home:
+            chain: list[int] = []
+            i = index
+            while i not in self._lines:
+                chain.append(i)
+                i = self._home[i][0]
+            for j in [i, *reversed(chain)]:
+                if j == index:
+                    break
+                self._grow(self._lines[j])
+            built = self._lines.get(index)
+            if built is None:  # pragma: no cover - the chain always ends at a built line
+                return None
+            line = built
+        else:
+            return None  # no path to the output: not in this tree
+        parent = line.parent
+        while parent is not None:
+            if not parent.is_expanded:
+                parent.expand()
+            parent = parent.parent
+        return line
+
+    # ---- building -----------------------------------------------------------
+
+    @staticmethod
+    def _canonical_parents(stepper: Stepper) -> dict[int, tuple[int, int]]:
+        """For each node reachable from the output: (parent, slot) of its first line.
+
+        The first line is the first in the fully expanded tree's reading order (preorder),
+        found with an explicit stack.
+        """
+        g = stepper.graph
+        home: dict[int, tuple[int, int]] = {}
+        seen: set[int] = set()
+        stack: list[tuple[int, int, int]] = [(stepper.output, -1, -1)]
+        while stack:
+            i, parent, slot = stack.pop()
+            if i in seen:
+                continue
+            seen.add(i)
+            if parent >= 0:
+                home[i] = (parent, slot)
+            ops = g.nodes[i].operands
+            for s in range(len(ops) - 1, -1, -1):
+                if ops[s] not in seen:
+                    stack.append((ops[s], i, s))
+        return home
+
+    def _grow(self, line: TreeNode[Entry]) -> None:
+        stepper = self.stepper
+        entry = line.data
+        if stepper is None or entry is None or entry.ref or entry.index in self._built:
+            return
+        self._built.add(entry.index)
+        g = stepper.graph
+        for slot, p in enumerate(g.nodes[entry.index].operands):
+            if self._home.get(p) == (entry.index, slot) and p not in self._lines:
+                child = line.add(
+                    Text(explain.tree_label(stepper, p)),
+                    Entry(p),
+                    allow_expand=bool(g.nodes[p].operands),
+                )
+                self._lines[p] = child
+            else:
+                ref = line.add_leaf(Text(explain.reference_label(stepper, p)), Entry(p, ref=True))
+                self._refs.setdefault(p, []).append(ref)
+
+    def on_tree_node_expanded(self, event: Tree.NodeExpanded[Entry]) -> None:
+        event.stop()
+        self._grow(event.node)
+
+    def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[Entry]) -> None:
+        event.stop()
+        if event.node.data is not None:
+            self.post_message(self.NodeChosen(event.node.data.index, self.has_focus))
+
+    def on_tree_node_selected(self, event: Tree.NodeSelected[Entry]) -> None:
+        event.stop()
+        entry = event.node.data
+        if entry is not None and entry.ref:
+            # Enter on a reference jumps to the line where the node is expanded
+            line = self.reveal(entry.index)
+            if line is not None:
+                self.move_cursor(line, animate=False)
+
+    # ---- rendering ----------------------------------------------------------
+
+    def get_label_width(self, node: TreeNode[Entry]) -> int:
+        label = node.label
+        width = label.cell_len if isinstance(label, Text) else len(label)
+        width += len(self.ICON_NODE) if node.allow_expand else 0
+        if node.data is not None and node.data.index == self.touched:
+            width += len(TOUCHED_MARK)
+        return width
+
+    def render_label(self, node: TreeNode[Entry], base_style: Style, style: Style) -> Text:
+        text = super().render_label(node, base_style, style)
+        entry = node.data
+        if self.stepper is None or entry is None:
+            return text
+        kind = explain.kind_key(self.stepper, entry.index)
+        text.stylize(kind_style(self, kind))
+        if entry.ref:
+            text.stylize(Style(italic=True))
+        if entry.index == self.touched:
+            text = Text.assemble(TOUCHED_MARK, text)
+            text.stylize(self.get_component_rich_style("node--touched", partial=True))
+        return text
+
+
+class NodeTable(GraphView, DataTable[Text | str]):
+    """Every node in topological order; cells are updated in place as steps are taken."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = DataTable.COMPONENT_CLASSES | KIND_CLASSES
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=False)
+        self.stepper: Stepper | None = None
+        self.touched: int | None = None
+        self._cells: list[tuple[str, ...]] = []
+
+    def show(self, stepper: Stepper) -> None:
+        self.stepper = stepper
+        self.clear(columns=True)
+        for name in explain.TABLE_COLUMNS:
+            self.add_column(name, key=name)
+        rows = [explain.table_row(stepper, i) for i in range(len(stepper.graph.nodes))]
+        self._cells = list(rows)
+        self.add_rows(
+            ([self._name_cell(i, r[0]), *r[1:]] for i, r in enumerate(rows)),
+        )
+
+    def _name_cell(self, i: int, name: str) -> Text:
+        assert self.stepper is not None
+        text = Text(TOUCHED_MARK + name if i == self.touched else name)
+        text.stylize(kind_style(self, explain.kind_key(self.stepper, i)))
+        if i == self.touched:
+            text.stylize(self.get_component_rich_style("node--touched", partial=True))
+        return text
+
+    def refresh_nodes(self, changed: Iterable[int] | None) -> None:
+        stepper = self.stepper
+        if stepper is None:
+            return
+        indices: Iterable[int] = range(len(self._cells)) if changed is None else changed
+        for i in indices:
+            new = explain.table_row(stepper, i)
+            old = self._cells[i]
+            if new == old:
+                continue
+            self._cells[i] = new
+            for col, (a, b) in enumerate(zip(old, new, strict=True)):
+                if a != b:
+                    value: Text | str = self._name_cell(i, b) if col == 0 else b
+                    self.update_cell_at(Coordinate(i, col), value)
+            if old[1] != new[1]:  # kind changed: recolour the name
+                self.update_cell_at(Coordinate(i, 0), self._name_cell(i, new[0]))
+
+    def set_touched(self, index: int | None) -> None:
+        old, self.touched = self.touched, index
+        for i in (old, index):
+            if i is not None and i < len(self._cells):
+                self.update_cell_at(Coordinate(i, 0), self._name_cell(i, self._cells[i][0]))
+
+    def select(self, index: int) -> None:
+        if self.cursor_row != index and index < self.row_count:
+            self.move_cursor(row=index, animate=False)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        self.post_message(self.NodeChosen(event.cursor_row, self.has_focus))

@@ -145,18 +145,20 @@ class Graph:
                 if indegree[user] == 0:
                     heapq.heappush(ready, (position[user], user))
         if len(order) != len(names):
+            # report the cycle as "uses" links, from the first stuck spec: p -> q -> p
             stuck = [n for n in names if indegree[n] > 0]
             g = nx.DiGraph()
             for n in stuck:
                 for operand in by_name[n].operands:
                     if operand in indegree and indegree[operand] > 0:
-                        g.add_edge(operand, n)
+                        g.add_edge(n, operand)
             try:
-                cycle = [u for u, _ in nx.find_cycle(g)]
+                cycle = [u for u, _ in nx.find_cycle(g, source=stuck[0])]
                 text = " -> ".join([*cycle, cycle[0]])
             except nx.NetworkXNoCycle:  # pragma: no cover - stuck nodes always hold a cycle
+                cycle = stuck
                 text = ", ".join(stuck)
-            first = by_name[stuck[0]]
+            first = by_name[cycle[0]]
             raise GraphError(f"cycle: {text}", line=first.line, file=file)
         index = {name: k for k, name in enumerate(order)}
         nodes = [

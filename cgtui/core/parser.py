@@ -362,7 +362,7 @@ def _parse_expression(
                     assert isinstance(top, Token)
                     pop_operator(top)
                 if not stack:
-                    what = "unmatched ')'" if tok.text == ")" else "unexpected ','"
+                    what = "unmatched ')'" if tok.text == ")" else "tuples are not supported (unexpected ',')"
                     raise src.error(what, tok.line, tok.column)
                 frame = stack[-1]
                 assert isinstance(frame, _Frame)

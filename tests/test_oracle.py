@@ -148,7 +148,8 @@ VARS = ("x", "y", "z")
 Tree = tuple[Any, ...]
 
 UNARY = (
-    "neg", "tanh", "sin", "cos", "sigmoid", "exp_tanh", "log1p_sq", "sqrt1p_sq", "square", "cube", "relu", "abs"
+    "neg", "tanh", "sin", "cos", "sigmoid", "exp_tanh",
+    "log1p_sq", "sqrt1p_sq", "square", "cube", "relu", "abs",
 )
 BINARY = ("add", "sub", "mul", "div_1p_sq", "pow_pos")
 SMOOTH_UNARY = tuple(u for u in UNARY if u not in ("relu", "abs"))

@@ -119,6 +119,8 @@ class QuizPanel(Vertical):
 
     def on_mount(self) -> None:
         self.border_title = "quiz"
+        # this panel's CSS arrives with it: restyle the screen so Screen.-quiz rules apply now
+        self.app.update_styles(self.screen)
         if self.quiz is not None:
             self._show_question()
 

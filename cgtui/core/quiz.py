@@ -262,9 +262,8 @@ class Quiz:
         while (f := st.next_forward()) is not None:
             if QuestionKind.FORWARD_VALUE in ask:
                 q = self._forward_question(f)
-                if q is None:
-                    break
-                yield q
+                if q is not None:  # None: the step faults, and says why
+                    yield q
             r = st.step_forward()
             self.last_steps.append(r)
             if r.kind != "forward":
@@ -280,10 +279,10 @@ class Quiz:
             if QuestionKind.LOCAL_DERIVATIVE in ask:
                 for slot, p in enumerate(g.nodes[s].operands):
                     if st.needs[p]:
-                        q = self._local_question(s, slot)
-                        if q is None:
+                        lq = self._local_question(s, slot)
+                        if lq is None:  # the step faults, and says why
                             break
-                        yield q
+                        yield lq
             r = st.step_backward()
             self.last_steps.append(r)
             if r.kind != "backward":
@@ -469,9 +468,13 @@ def parse_number(text: str) -> float:
 
     stripped = text.strip()
     try:
-        return float(stripped)
+        value = float(stripped)
     except ValueError:
         pass
+    else:
+        if not math.isfinite(value):
+            raise InvalidAnswer(f"'{stripped}' is not a finite number")
+        return value
     if len(stripped) > 200:
         raise InvalidAnswer("the answer is too long: type a number")
     try:

@@ -134,7 +134,15 @@ def costs(graph: Graph, source: int, output: int) -> Cost:
 def top_paths(
     graph: Graph, values: Sequence[Value], source: int, output: int, k: int = 5
 ) -> PathReport:
-    """The K paths with the largest |product| of local derivatives, the count and the total."""
+    """The K paths with the largest |product| of local derivatives, the count and the total.
+
+    ``values`` are the forward values. A path in ``v``'s top K goes on through a path in
+    its next node's top K, so the lists are built from the output back, K per node.
+    """
+    if source == output:
+        return PathReport(source, output, 1, [Path([source], [], [], 1.0)], 1.0, 0, 0.0)
+    if source > output:
+        return PathReport(source, output, 0, [], 0.0, 0, 0.0)
     mask = _between(graph, source, output)
     n = len(graph.nodes)
     # local derivative of each edge on the subgraph
@@ -161,9 +169,9 @@ def top_paths(
             d = local[(s, slot)]
             total[i] += d * total[s]
             count[i] += count[s]
-            for rank, (_, prod, _, _, _) in enumerate(best[s]):
-                p = d * prod
-                candidates.append((abs(p), p, s, slot, rank))
+            for rank, entry in enumerate(best[s]):
+                product = d * entry[1]
+                candidates.append((abs(product), product, s, slot, rank))
         best[i] = heapq.nlargest(k, candidates, key=lambda t: t[0])
     paths: list[Path] = []
     for entry in best[source]:
@@ -181,8 +189,6 @@ def top_paths(
             cur_entry = best[s][rank]
         paths.append(Path(nodes, slots, factors, entry[1]))
     listed = sum(p.product for p in paths)
-    if source == output:
-        return PathReport(source, output, 1, [Path([source], [], [], 1.0)], 1.0, 0, 0.0)
     return PathReport(
         source,
         output,

@@ -121,14 +121,15 @@ class ExplorerApp(App[None]):
     #: The node shown in the side pane and under every view's cursor.
     selected: var[int] = var(0, init=False)
 
-    def __init__(self, stepper: Stepper, *, source: str = "") -> None:
+    def __init__(self, stepper: Stepper, *, source: str = "", plugins: bool = True) -> None:
+        """``plugins=False`` leaves out the optional drawing, training and quiz modules."""
         super().__init__()
         self.stepper = stepper
         self.source = source
         self.touched: int | None = None
-        self._drawing = _plugin("drawing")
-        self._training = _plugin("training")
-        self._quiz = _plugin("quiz")
+        self._drawing = _plugin("drawing") if plugins else None
+        self._training = _plugin("training") if plugins else None
+        self._quiz = _plugin("quiz") if plugins else None
         self._tree = GraphTree(id="tree")
         self._table = NodeTable(id="table")
         self._side = SidePane(id="side")
@@ -556,13 +557,13 @@ class ExplorerApp(App[None]):
         keys.append(("ctrl+p", "Command palette: every action by name"))
         notes = [
             "",
-            "Tree: the output at the root, a node's operands below it; a node used twice is",
-            "expanded once and shown as a reference elsewhere (enter on it jumps there).",
+            "Tree: the output at the root and a node's operands below it; a node used twice is "
+            "expanded once and shown as a reference elsewhere (enter on a reference jumps there).",
             "Table: every node in topological order with its value, dL/dnode and status.",
-            "Side pane: the selected node's arithmetic, its local derivatives (Edge | Local",
-            "derivative), its partial with one term per outgoing edge (done ✓ or pending …),",
-            "the chain rule as a sum over paths (✓ when it equals backprop's partial), the",
-            "exact path count and the cost of enumerating paths versus backprop.",
+            "Side pane: the selected node's arithmetic; its local derivatives (Edge | Local "
+            "derivative); its partial, one term per outgoing edge (✓ done or … pending); the chain "
+            "rule as a sum over paths (✓ when it equals backprop's partial), the exact path count, "
+            "and the cost of enumerating paths versus backprop.",
             "The node a step just touched is marked ▶ in every view.",
         ]
         self.push_screen(HelpScreen(keys, notes))

@@ -1,0 +1,398 @@
+"""The explorer, driven with Textual's Pilot: the numbers the screen shows for the worked
+examples, undo, editing, loading a bad expression, dialogs, and the CLI's checks."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Static
+
+from cgtui.app.app import ExplorerApp
+from cgtui.app.dialogs import HelpScreen, InfoDialog, OpenDialog, SaveDialog
+from cgtui.app.views import NodeTable
+from cgtui.core.build import from_expression
+from cgtui.core.engine import Stepper
+from cgtui.core.graph import Kind
+
+
+def sync(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
+    """Run an async test on a fresh event loop (no async pytest plugin is needed)."""
+
+    @functools.wraps(test)
+    def run(*args: Any, **kwargs: Any) -> None:
+        asyncio.run(test(*args, **kwargs))
+
+    return run
+
+
+SQUARED_ERROR = "z = w * x\nyhat = z + b\nd = yhat - y\nL = d ^ 2"
+
+
+def squared_error() -> Stepper:
+    g = from_expression(
+        SQUARED_ERROR, params={"w", "b"}, labels={"y"}, values={"w": 0.5, "x": 2, "b": 0.1, "y": 1}
+    )
+    return Stepper(g)
+
+
+def branching() -> Stepper:
+    return Stepper(from_expression("f = (x + y) * x", values={"x": 3, "y": 2}))
+
+
+def regression() -> Stepper:
+    g = from_expression(
+        "L = (w1*x1 + w2*x2 + b - y)^2",
+        params={"w1", "w2", "b"},
+        labels={"y"},
+        values={"w1": 1, "x1": 2, "w2": -1, "x2": 0.5, "b": 0.25, "y": 1},
+    )
+    return Stepper(g)
+
+
+def text_of(widget: Static) -> str:
+    rendered: Any = widget.render()
+    return str(getattr(rendered, "plain", rendered))
+
+
+def cell(app: ExplorerApp, name: str, column: str) -> str:
+    table = app.query_one("#table", NodeTable)
+    i = app.stepper.graph.lookup(name)
+    value = table.get_cell_at(table_coordinate(table, i, column))
+    return str(getattr(value, "plain", value))
+
+
+def table_coordinate(table: NodeTable, row: int, column: str) -> Any:
+    from textual.coordinate import Coordinate
+
+    from cgtui.app.explain import TABLE_COLUMNS
+
+    return Coordinate(row, TABLE_COLUMNS.index(column))
+
+
+def side(app: ExplorerApp, part: str) -> str:
+    return text_of(app.query_one(f"#side-{part}", Static))
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def jump(pilot: Pilot[None], name: str) -> None:
+    await pilot.press("slash")
+    await pilot.press(*name, "enter")
+    await settle(pilot)
+
+
+@sync
+async def test_squared_error_forward_then_backward() -> None:
+    app = ExplorerApp(squared_error(), plugins=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert cell(app, "z", "status") == "not yet computed"
+        expected = {"z": "1", "yhat": "1.1", "d": "0.1", "L": "0.01"}
+        for name, value in expected.items():
+            await pilot.press("f")
+            await settle(pilot)
+            assert cell(app, name, "value") == value
+            assert app.selected == app.stepper.graph.lookup(name)  # the touched node is selected
+            assert side(app, "definition").endswith(f"= {value}")
+        assert "forward 4/4" in text_of(app.query_one("#status", Static))
+        assert "L = 0.01" in text_of(app.query_one("#status", Static))
+        # backward: L (seed), d, yhat, z
+        await pilot.press("b")
+        await settle(pilot)
+        assert cell(app, "L", "dL/dnode") == "1"
+        assert cell(app, "d", "dL/dnode") == "0.2"
+        assert cell(app, "d", "status") == "final"
+        await pilot.press("b", "b")
+        await settle(pilot)
+        # z is pending until z's own step pushes into w; w has one pending term
+        await jump(pilot, "w")
+        assert "… pending dL/dz * dz/dw" in side(app, "accumulation")
+        await pilot.press("b")
+        await settle(pilot)
+        partials = {"w": "0.4", "x": "0.1", "b": "0.2", "y": "-0.2"}
+        for name, value in partials.items():
+            assert cell(app, name, "dL/dnode") == value
+            assert cell(app, name, "status") == "final"
+        await jump(pilot, "w")
+        acc = side(app, "accumulation")
+        assert "✓ done    dL/dz * dz/dw = 0.2 * 2 = 0.4" in acc
+        assert "dL/dw = 0.4  (final)" in acc
+        paths = side(app, "paths")
+        assert "w -> z -> yhat -> d -> L:  2 * 1 * 1 * 0.2 = 0.4" in paths
+        assert "sum over paths = 0.4" in paths
+        assert "✓ equals backprop's cached dL/dw = 0.4" in paths
+        assert "1 path" in paths
+        assert side(app, "edges") == "a leaf: no incoming edges"
+        assert "backward 4/4" in text_of(app.query_one("#status", Static))
+
+
+@sync
+async def test_local_derivative_table_of_l() -> None:
+    from cgtui.app import explain
+
+    stepper = squared_error()
+    stepper.run_forward()
+    rows = explain.edge_rows(stepper, stepper.graph.lookup("L"))
+    assert rows[0].edge == "d -> L"
+    assert rows[0].value == "0.2"
+    assert rows[1].value == "not needed (constant)"  # d/d2 of d^2 is never asked for
+
+
+@sync
+async def test_branching_sum_over_two_paths() -> None:
+    app = ExplorerApp(branching(), plugins=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("F", "B")
+        await settle(pilot)
+        assert cell(app, "f", "value") == "15"
+        assert cell(app, "x", "dL/dnode") == "8"
+        assert cell(app, "y", "dL/dnode") == "3"
+        await jump(pilot, "x")
+        paths = side(app, "paths")
+        assert "2 paths" in paths
+        assert "x -> f:" in paths and "x -> v1 -> f:" in paths
+        assert "sum over paths = 8" in paths and "✓" in paths
+        acc = side(app, "accumulation")
+        assert acc.count("✓ done") == 2  # one term per outgoing edge of x
+        # the tree shows x once expanded, once as a reference
+        tree = app.query_one("#tree")
+        refs = [line for line in tree._refs.get(app.stepper.graph.lookup("x"), [])]  # type: ignore[attr-defined]
+        assert len(refs) == 1
+
+
+@sync
+async def test_regression_partials() -> None:
+    app = ExplorerApp(regression(), plugins=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("F", "B")
+        await settle(pilot)
+        expected = {"w1": "3", "x1": "1.5", "w2": "0.75", "x2": "-1.5", "b": "1.5", "y": "-1.5"}
+        for name, value in expected.items():
+            assert cell(app, name, "dL/dnode") == value
+        out = app.stepper.graph.nodes[app.stepper.output].name
+        assert cell(app, out, "value") == "0.5625"
+
+
+@sync
+async def test_undo_and_reset() -> None:
+    app = ExplorerApp(squared_error(), plugins=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert app.check_action("undo", ()) is None  # greyed out at the start
+        await pilot.press("f", "f")
+        await settle(pilot)
+        assert cell(app, "yhat", "value") == "1.1"
+        await pilot.press("u")
+        await settle(pilot)
+        assert cell(app, "yhat", "value") == ""
+        assert cell(app, "yhat", "status") == "not yet computed"
+        assert cell(app, "z", "value") == "1"
+        await pilot.press("F", "B", "u")
+        await settle(pilot)
+        assert cell(app, "w", "dL/dnode") == ""  # z's pushes into w and x were undone
+        assert cell(app, "z", "dL/dnode") == "0.2"
+        await pilot.press("r")
+        await settle(pilot)
+        assert cell(app, "L", "value") == ""
+        assert "forward 0/4" in text_of(app.query_one("#status", Static))
+        assert app.check_action("undo", ()) is None
+
+
+@sync
+async def test_edit_a_leaf_value() -> None:
+    app = ExplorerApp(squared_error(), plugins=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("F", "B")
+        await settle(pilot)
+        await jump(pilot, "x")
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press("ctrl+a", "ctrl+k", "3", "enter")
+        await settle(pilot)
+        assert cell(app, "x", "value") == "3"
+        for name in ("z", "yhat", "d", "L"):  # downstream values are invalidated
+            assert cell(app, name, "value") == ""
+        assert cell(app, "w", "dL/dnode") == ""  # and every partial
+        await pilot.press("F")
+        await settle(pilot)
+        assert cell(app, "z", "value") == "1.5"
+
+
+@sync
+async def test_edit_rejects_a_bad_number() -> None:
+    app = ExplorerApp(squared_error(), plugins=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await jump(pilot, "w")
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press("ctrl+a", "ctrl+k", *"abc", "enter")
+        await pilot.pause()
+        error = text_of(app.screen.query_one("#error", Static))
+        assert "not a number: 'abc'" in error
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.stepper.values[app.stepper.graph.lookup("w")] == 0.5
+
+
+@sync
+async def test_bad_expression_keeps_the_graph() -> None:
+    app = ExplorerApp(squared_error(), plugins=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        graph = app.stepper.graph
+        await pilot.press("o")
+        await pilot.pause()
+        assert isinstance(app.screen, OpenDialog)
+        await pilot.press(*"(x + ", "enter")
+        await pilot.pause()
+        error = text_of(app.screen.query_one("#error", Static))
+        assert error.startswith("error:")
+        assert "at 1:" in error  # the position of the problem
+        assert isinstance(app.screen, OpenDialog)  # still open
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.stepper.graph is graph
+        # a good expression replaces the graph
+        await pilot.press("o")
+        await pilot.pause()
+        await pilot.press(*"(x + y) * x", "tab", *"x=3,y=2", "enter")
+        await settle(pilot)
+        assert app.stepper.graph is not graph
+        await pilot.press("F")
+        await settle(pilot)
+        out = app.stepper.graph.nodes[app.stepper.output].name
+        assert cell(app, out, "value") == "15"
+
+
+@sync
+async def test_mark_kind_and_descent_step() -> None:
+    app = ExplorerApp(squared_error(), plugins=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await jump(pilot, "x")
+        await pilot.press("k")
+        await pilot.pause()
+        await pilot.press("down", "down", "enter")  # input, label, param
+        await settle(pilot)
+        assert app.stepper.graph.node("x").kind is Kind.PARAM
+        assert cell(app, "x", "kind") == "param"
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press("enter")  # learning rate 0.1
+        await settle(pilot)
+        assert isinstance(app.screen, InfoDialog)
+        info = text_of(app.screen.query_one("#info", Static))
+        assert "w: 0.5 -> 0.46" in info  # 0.5 - 0.1 * 0.4
+        assert "x: 2 -> 1.99" in info  # 2 - 0.1 * 0.1
+        assert "loss L: 0.01 ->" in info
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.stepper.values[app.stepper.graph.lookup("w")] == pytest.approx(0.46)
+
+
+@sync
+async def test_nudge_check_agrees() -> None:
+    app = ExplorerApp(branching(), plugins=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await jump(pilot, "x")
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, InfoDialog)
+        info = text_of(app.screen.query_one("#info", Static))
+        assert "dL/dx = 8" in info
+        assert "✓ agree" in info
+
+
+@sync
+async def test_save_never_overwrites_silently(tmp_path: Path) -> None:
+    target = tmp_path / "g.yaml"
+    target.write_text("keep me\n")
+    app = ExplorerApp(squared_error(), plugins=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("s")
+        await pilot.pause()
+        assert isinstance(app.screen, SaveDialog)
+        await pilot.press("ctrl+a", "ctrl+k", *str(target), "enter")
+        await pilot.pause()
+        assert "exists" in text_of(app.screen.query_one("#error", Static))
+        assert target.read_text() == "keep me\n"
+        await pilot.press("enter")  # the explicit confirmation
+        await settle(pilot)
+        assert not isinstance(app.screen, SaveDialog)
+    from cgtui.core import yamlio
+
+    saved = yamlio.load(target)
+    assert saved.node("w").value == 0.5
+    assert saved.node("w").kind is Kind.PARAM
+
+
+@sync
+async def test_help_lists_every_key_and_palette_has_actions() -> None:
+    app = ExplorerApp(squared_error(), plugins=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        keys = text_of(app.screen.query_one("#help-keys", Static))
+        for description in ("Step forward", "Run the backward pass", "Undo", "Jump", "Edit", "Save", "Quit"):
+            assert description in keys
+        await pilot.press("escape")
+        await pilot.pause()
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert any("Step forward" in t for t in titles)
+        assert any("Open a YAML file" in t for t in titles)
+        assert not any("Undo" in t for t in titles)  # nothing to undo yet
+
+
+@sync
+async def test_fault_is_shown_and_undone() -> None:
+    stepper = Stepper(from_expression("out = log(x - 1)", values={"x": 1}))
+    app = ExplorerApp(stepper, plugins=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("F")
+        await settle(pilot)
+        assert "FAULT at" in text_of(app.query_one("#status", Static))
+        assert cell(app, "out", "status") == "fault"
+        await pilot.press("u")
+        await settle(pilot)
+        assert "FAULT" not in text_of(app.query_one("#status", Static))
+
+
+@sync
+async def test_narrow_screen_stacks_the_panes() -> None:
+    app = ExplorerApp(squared_error(), plugins=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.screen.has_class("-narrow")
+        views, side_column = app.query_one("#views"), app.query_one("#side-column")
+        assert side_column.region.y > views.region.y  # below, not beside
+        assert side_column.region.width >= 78
+
+
+def test_cli_bad_source_exits_2_before_the_app(capsys: pytest.CaptureFixture[str]) -> None:
+    from cgtui.cli import main
+
+    assert main(["(x + * y)"]) == 2
+    err = capsys.readouterr().err
+    assert "error" in err and "1:" in err
+    assert main(["x * y", "--output", "nope"]) == 2
+    assert "nope" in capsys.readouterr().err
+
+
+@sync
+async def test_plugins_plug_in_when_present() -> None:
+    from cgtui.app import app as app_module
+
+    app = ExplorerApp(squared_error())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        drawing = app_module._plugin("drawing")
+        has_tab = bool(app.query("#tab-drawing"))
+        assert has_tab == (drawing is not None and hasattr(drawing, "DrawingView"))

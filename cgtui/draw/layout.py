@@ -27,6 +27,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from cgtui.draw.scene import Scene
 
@@ -262,8 +263,7 @@ def _order(
     """grandalf's crossing reduction and coordinates -> the across-flow position of every
     box's left/top side and of every dummy point, per connected component."""
     from grandalf.graphs import Edge as GEdge
-    from grandalf.graphs import Graph as GGraph
-    from grandalf.graphs import Vertex
+    from grandalf.graphs import Vertex, graph_core
     from grandalf.layouts import Layer, SugiyamaLayout
 
     n = len(scene.items)
@@ -279,13 +279,31 @@ def _order(
     verts = [Vertex(it) for it in range(n)]
     for it, vx in enumerate(verts):
         vx.view = _View(float(dv[it]))
-    gedges = [GEdge(verts[e.src], verts[e.dst], data=k) for k, e in enumerate(scene.edges)]
-    g = GGraph(verts, gedges)
+    # connected components by union-find (grandalf's own search is quadratic)
+    parent = list(range(n))
+
+    def root(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    for e in scene.edges:
+        ra, rb = root(e.src), root(e.dst)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    members: dict[int, list[int]] = {}
+    for it in range(n):
+        members.setdefault(root(it), []).append(it)
+    comp_edges: dict[int, list[Any]] = {r: [] for r in members}
+    for k, e in enumerate(scene.edges):
+        comp_edges[root(e.src)].append(GEdge(verts[e.src], verts[e.dst], data=k))
+    components = [graph_core([verts[it] for it in members[r]], comp_edges[r]) for r in sorted(members)]
     x = [0.0] * n
     dummy_x: list[dict[int, float]] = [{} for _ in scene.edges]
     placed: dict[tuple[int, int], list[tuple[float, int, object]]] = {}  # (component, rank) -> entries
     limit = sys.getrecursionlimit()
-    for ci, comp in enumerate(g.C):
+    for ci, comp in enumerate(components):
         sug = SugiyamaLayout(comp)
         sug.xspace = gap
         sug.yspace = 1
@@ -325,7 +343,7 @@ def _order(
     cross = [0] * n
     dummies: list[dict[int, int]] = [{} for _ in scene.edges]
     offset = 0
-    for ci in range(len(g.C)):
+    for ci in range(len(components)):
         keys = [key for key in placed if key[0] == ci]
         lows: list[int] = []
         spots: list[tuple[int | tuple[int, int], int, int]] = []  # (what, start, width)

@@ -15,7 +15,7 @@ explorer can colour boxes by kind and highlight a node and its edges without par
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, MutableSequence, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +24,7 @@ from cgtui.core.ops import OPS
 from cgtui.draw.layout import LEFT_RIGHT, TOP_DOWN, Box, Layout
 from cgtui.draw.scene import Scene
 
-Grid = MutableSequence[list[str]] | dict[int, list[str]]
+Grid = Sequence[dict[int, str]] | dict[int, list[str]]
 
 # cell tags: index * 8 + role
 BLANK, EDGE, ARROW, BORDER, NAME, TEXT, VALUE, PARTIAL = range(8)
@@ -177,37 +177,53 @@ def measure(
 @dataclass
 class Picture:
     lines: list[str]
-    tags: list[list[int]]  # per row, per cell: index * ROLES + role
+    tags: list[dict[int, int]]  # per row: column -> index * ROLES + role (blank cells left out)
     clashes: int = 0  # cells where two lines meet other than by crossing straight
 
     def text(self) -> str:
         return "\n".join(line.rstrip() for line in self.lines)
 
+    def tag(self, row: int, col: int) -> int:
+        return self.tags[row].get(col, BLANK)
+
     def spans(self, row: int) -> list[tuple[int, int, int]]:
         """(start, end, tag) runs of equal tag on one row."""
         out: list[tuple[int, int, int]] = []
         tags = self.tags[row]
+        width = len(self.lines[row])
         start = 0
-        for c in range(1, len(tags) + 1):
-            if c == len(tags) or tags[c] != tags[start]:
-                out.append((start, c, tags[start]))
-                start = c
+        current = tags.get(0, BLANK)
+        for c in range(1, width + 1):
+            t = tags.get(c, BLANK) if c < width else -1
+            if t != current:
+                out.append((start, c, current))
+                start, current = c, t
         return out
 
 
 def render(layout: Layout, texts: Sequence[Sequence[tuple[str, int]]]) -> Picture:
     """Characters and tags for ``layout`` with box contents ``texts`` (from
     :func:`item_lines`, one list per item)."""
-    rows, cols = layout.rows, layout.cols
-    grid = [[" "] * cols for _ in range(rows)]
-    tags = [[BLANK] * cols for _ in range(rows)]
+    rows = layout.rows
+    grid: list[dict[int, str]] = [{} for _ in range(rows)]  # sparse: big drawings are mostly blank
+    tags: list[dict[int, int]] = [{} for _ in range(rows)]
     conn: dict[tuple[int, int], list[tuple[int, int]]] = {}  # cell -> [(edge, directions)]
     for route in layout.routes:
-        cells = route.cells()
-        for k in range(1, len(cells) - 1):
-            r, c = cells[k]
-            d = _direction(cells[k], cells[k - 1]) | _direction(cells[k], cells[k + 1])
-            conn.setdefault((r, c), []).append((route.edge, d))
+        e = route.edge
+        pts = route.points
+        for k in range(len(pts) - 1):
+            (r0, c0), (r1, c1) = pts[k], pts[k + 1]
+            if r0 == r1:
+                step = 1 if c1 > c0 else -1
+                for c in range(c0 + step, c1, step):
+                    conn.setdefault((r0, c), []).append((e, LEFT | RIGHT))
+            else:
+                step = 1 if r1 > r0 else -1
+                for r in range(r0 + step, r1, step):
+                    conn.setdefault((r, c0), []).append((e, UP | DOWN))
+        for k in range(1, len(pts) - 1):
+            d = _direction(pts[k], pts[k - 1]) | _direction(pts[k], pts[k + 1])
+            conn.setdefault(pts[k], []).append((e, d))
     clashes = 0
     for (r, c), users in conn.items():
         if len(users) == 1:
@@ -246,10 +262,19 @@ def render(layout: Layout, texts: Sequence[Sequence[tuple[str, int]]]) -> Pictur
         tags[r0][c0] = route.edge * ROLES + EDGE
         grid[r1][c1] = arrow
         tags[r1][c1] = route.edge * ROLES + ARROW
-    return Picture(["".join(row) for row in grid], tags, clashes)
+    lines: list[str] = []
+    for cells in grid:
+        if not cells:
+            lines.append("")
+            continue
+        row = [" "] * (max(cells) + 1)
+        for c, ch in cells.items():
+            row[c] = ch
+        lines.append("".join(row))
+    return Picture(lines, tags, clashes)
 
 
-def _write_text(grid: Grid, tags: list[list[int]], box: Box, lines: Sequence[tuple[str, int]]) -> None:
+def _write_text(grid: Grid, tags: list[dict[int, int]], box: Box, lines: Sequence[tuple[str, int]]) -> None:
     inner = box.width - 4
     for j, (text, role) in enumerate(lines):
         r = box.top + 1 + j

@@ -519,10 +519,13 @@ def _from_steps(
     where: dict[str, str],
     merge: bool,
 ) -> Graph:
-    if not isinstance(node, yaml.MappingNode) or not node.value:
+    if not isinstance(node, yaml.MappingNode) and not _is_null(node):
         raise doc.error("'steps' must map step names to expressions (z: w * x)", node)
+    if not declared and (_is_null(node) or not node.value):
+        raise doc.error("the graph has no nodes: 'steps' is empty and no leaves are declared", node)
     steps: dict[str, _Step] = {}
-    for position, (key, value) in enumerate(node.value):
+    items = node.value if isinstance(node, yaml.MappingNode) else []
+    for position, (key, value) in enumerate(items):
         name = _name(doc, key, "a step name")
         if name in declared:
             raise doc.error(f"duplicate name '{name}': the step repeats a name from {where[name]}", key)
@@ -644,7 +647,7 @@ def _order_steps(doc: _Doc, steps: dict[str, _Step]) -> list[_Step]:
         cycle = [u for u, _ in nx.find_cycle(g, source=start)]
         text = " -> ".join([*cycle, cycle[0]])
         first = steps[cycle[0]]
-        raise doc.error(f"cycle: {text} (step '{first.name}' depends on itself)", first.key)
+        raise doc.error(f"cycle: {text}", first.key)
     return order
 
 
@@ -701,6 +704,11 @@ def _scalar(text: str) -> str:
 
 def dumps(graph: Graph) -> str:
     """The graph as YAML: every node explicit, one op per step, with current values."""
+    for i in graph.outputs:
+        if is_literal(graph.nodes[i]):
+            raise CgtuiError(
+                f"the output is the number {graph.nodes[i].name}; a graph file needs a named output"
+            )
     out: list[str] = []
     if graph.title:
         out.append(f"title: {_scalar(graph.title)}")
@@ -715,7 +723,7 @@ def dumps(graph: Graph) -> str:
         if leaves:
             out.append(f"{section}:")
             out.extend(f"  {_key(n.name)}: {_value_text(n.value)}" for n in leaves)
-    out.append("steps:")
+    out.append("steps:" if graph.computations() else "steps: {}")
     for i, node in enumerate(graph.nodes):
         if node.op is None:
             continue

@@ -122,7 +122,7 @@ def test_intermediate_node_is_a_symbol() -> None:
 
 def test_sympy_measures_small_graphs_and_refuses_big_ones() -> None:
     pytest.importorskip("sympy")
-    small = sympy_sizes(ladder(3), 0)
+    small = sympy_sizes(ladder(2), 0)
     assert small is not None
     assert small.derivative > small.expression > 0
     assert small.derivative_shared < small.derivative

@@ -1,0 +1,105 @@
+"""``cgtui grad SOURCE --at NAME=VALUE ...``: the output's value and dL/dleaf for every leaf.
+
+Values come from the source (a YAML file's are the defaults) and from ``--at``, which
+repeats or takes ``x=1,y=2``. A leaf without a value is an error that names every such
+leaf. Text output rounds to 12 significant digits (``0.4``, not ``0.40000000000000036``);
+``--json`` keeps full precision::
+
+    {"output": "L", "value": 0.01, "grad": {"w": 0.4, ...},
+     "nodes": [{"name", "kind", "op", "operands", "value", "partial"}, ...]}
+
+Constants get no gradient; a leaf with no path to the output has gradient 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from cgtui.core.engine import Gradients, gradients
+from cgtui.core.graph import Graph, Kind
+from cgtui.core.ops import format_number
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    from cgtui.cli import add_source_arguments
+
+    add_source_arguments(p)
+    p.add_argument("--output", metavar="NAME", help="the output L to differentiate (default: the first)")
+    p.add_argument("--all", action="store_true", help="also list every intermediate node's value and partial")
+    p.add_argument("--json", action="store_true", help="print JSON (full precision)")
+
+
+def load(args: argparse.Namespace) -> tuple[Graph, int]:
+    """The graph from SOURCE and the options, and the index of the output to differentiate."""
+    from cgtui.cli import graph_from_args
+
+    graph = graph_from_args(args)
+    output = graph.lookup(args.output) if getattr(args, "output", None) else graph.outputs[0]
+    return graph, output
+
+
+def differentiable_leaves(graph: Graph) -> list[int]:
+    """Leaves that take a gradient: every leaf but the constants, in graph order."""
+    return [i for i, n in enumerate(graph.nodes) if n.op is None and n.kind is not Kind.CONST]
+
+
+def leaf_gradient(result: Gradients, i: int) -> float:
+    g = result.partials[i]
+    return 0.0 if g is None else float(g)
+
+
+def to_json(graph: Graph, result: Gradients) -> dict[str, Any]:
+    def plain(v: Any) -> Any:
+        return None if v is None else float(v)
+
+    return {
+        "output": result.output,
+        "value": float(result.value),
+        "grad": {graph.nodes[i].name: leaf_gradient(result, i) for i in differentiable_leaves(graph)},
+        "nodes": [
+            {
+                "name": n.name,
+                "kind": n.kind.value,
+                "op": n.op,
+                "operands": [graph.nodes[p].name for p in n.operands],
+                "value": plain(result.values[i]),
+                "partial": plain(result.partials[i]),
+            }
+            for i, n in enumerate(graph.nodes)
+        ],
+    }
+
+
+def render_text(graph: Graph, result: Gradients, *, show_all: bool = False) -> str:
+    out = result.output
+    lines = [f"{out} = {format_number(result.value)}"]
+    rows: list[tuple[str, str, str]] = []
+    for i in differentiable_leaves(graph):
+        node = graph.nodes[i]
+        note = node.kind.value if result.partials[i] is not None else f"{node.kind.value}, no path to {out}"
+        rows.append((f"d{out}/d{node.name}", format_number(leaf_gradient(result, i)), note))
+    if show_all:
+        for i, node in enumerate(graph.nodes):
+            partial = result.partials[i]
+            if node.op is not None and partial is not None and node.name != out:
+                note = f"computation, value {format_number(result.values[i])}"
+                rows.append((f"d{out}/d{node.name}", format_number(float(partial)), note))
+    if rows:
+        w0 = max(len(r[0]) for r in rows)
+        w1 = max(len(r[1]) for r in rows)
+        lines.extend(f"{a.ljust(w0)} = {b.rjust(w1)}   {c}" for a, b, c in rows)
+    else:
+        lines.append(f"(no leaf of {out} takes a gradient: every leaf is a constant)")
+    return "\n".join(lines) + "\n"
+
+
+def run(args: argparse.Namespace) -> int:
+    graph, output = load(args)
+    result = gradients(graph, output=graph.nodes[output].name)
+    if args.json:
+        print(json.dumps(to_json(graph, result), indent=2))
+    else:
+        print(render_text(graph, result, show_all=args.all), end="")
+    return 0

@@ -1,0 +1,147 @@
+"""``cgtui paths SOURCE --from NAME [--to OUTPUT] [--top K]``: the chain rule as a sum over paths.
+
+Prints the exact number of paths from NAME to the output, the K paths with the largest
+products of local derivatives, the rest in one line, their total beside backprop's
+cached partial (they are equal), and what each way costs in multiplications.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from cgtui.core.engine import backward, forward, leaf_values
+from cgtui.core.errors import CgtuiError
+from cgtui.core.graph import Graph
+from cgtui.core.ops import format_number
+from cgtui.core.paths import Cost, Path, PathReport, costs, top_paths
+
+#: Paths longer than this many nodes are shown with their middle elided.
+SHOW_NODES = 12
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    from cgtui.cli import add_source_arguments
+
+    add_source_arguments(p)
+    p.add_argument("--from", dest="source_node", metavar="NAME", required=True, help="the node v of dL/dv")
+    p.add_argument("--to", dest="output", metavar="OUTPUT", help="the output L (default: the graph's first)")
+    p.add_argument("--top", type=int, default=5, metavar="K", help="how many paths to list (default 5)")
+    p.add_argument("--json", action="store_true", help="print JSON (full precision)")
+
+
+def count_text(n: int, *, exact: bool = True) -> str:
+    """``1,234``; from 10^15 on also its size, ``(about 2.66e+95)``, or only that size."""
+    if n < 10**15:
+        return f"{n:,}"
+    about = f"about {float(n):.3g}" if n < 10**308 else f"about 10^{len(str(n)) - 1}"
+    return f"{n:,} ({about})" if exact else about
+
+
+def plural(n: int, word: str, *, exact: bool = True) -> str:
+    return f"{count_text(n, exact=exact)} {word}{'' if n == 1 else 's'}"
+
+
+def path_text(graph: Graph, path: Path) -> str:
+    """``x -> s -> f``; ``-a->`` / ``-b->`` say which slot an edge enters when a node uses
+    the same operand twice (``x*x`` has two edges from x)."""
+    parts = [graph.nodes[path.nodes[0]].name]
+    for k, slot in enumerate(path.slots):
+        result = graph.nodes[path.nodes[k + 1]]
+        twice = len(set(result.operands)) < len(result.operands)
+        parts.append(f"-{'ab'[slot]}->" if twice else "->")
+        parts.append(result.name)
+    if len(path.nodes) > SHOW_NODES:
+        hidden = len(path.nodes) - 10
+        parts = [*parts[:10], f"({hidden} more nodes)", *parts[-10:]]
+    return " ".join(parts)
+
+
+def product_text(path: Path) -> str:
+    if not path.factors:
+        return "1"
+    if len(path.factors) == 1:
+        return format_number(path.product)
+    if len(path.factors) <= 6:
+        factors = " * ".join(f"({t})" if t.startswith("-") else t for t in map(format_number, path.factors))
+        return f"{factors} = {format_number(path.product)}"
+    return f"product of {len(path.factors)} factors = {format_number(path.product)}"
+
+
+def cost_lines(cost: Cost) -> list[str]:
+    return [
+        "cost by enumerating paths: "
+        f"{plural(cost.enumeration_multiplications, 'multiplication', exact=False)} (one product per path) "
+        f"and {plural(cost.enumeration_additions, 'addition', exact=False)}",
+        f"cost by backprop: {plural(cost.backprop_multiplications, 'multiplication')}, one per edge "
+        f"between them, each cached partial computed once and reused by every path through it",
+    ]
+
+
+def render_text(graph: Graph, report: PathReport, partial: float | None, cost: Cost) -> str:
+    v, out = graph.nodes[report.source].name, graph.nodes[report.output].name
+    lines: list[str] = []
+    if report.count == 0:
+        lines.append(f"no path from {v} to {out}: d{out}/d{v} = 0")
+        return "\n".join(lines) + "\n"
+    lines.append(f"{plural(report.count, 'path')} from {v} to {out} (exact)")
+    shown = [(path_text(graph, p), product_text(p)) for p in report.paths]
+    width = max(len(s) for s, _ in shown)
+    for k, (route, product) in enumerate(shown, 1):
+        lines.append(f"  #{k:<3} {route.ljust(width)}   {product}")
+    if report.rest_count:
+        rest = plural(report.rest_count, "more path", exact=False)
+        lines.append(f"  ... and {rest}, contributing {format_number(report.rest_sum)}")
+    lines.append(f"sum over all paths:           d{out}/d{v} = {format_number(report.total)}")
+    cached = "none (a constant)" if partial is None else format_number(partial)
+    lines.append(f"cached partial from backprop: d{out}/d{v} = {cached}")
+    lines.extend(cost_lines(cost))
+    return "\n".join(lines) + "\n"
+
+
+def to_json(graph: Graph, report: PathReport, partial: float | None, cost: Cost) -> dict[str, Any]:
+    return {
+        "from": graph.nodes[report.source].name,
+        "to": graph.nodes[report.output].name,
+        "count": report.count,
+        "paths": [
+            {
+                "nodes": [graph.nodes[i].name for i in p.nodes],
+                "slots": ["ab"[slot] for slot in p.slots],
+                "factors": p.factors,
+                "product": p.product,
+            }
+            for p in report.paths
+        ],
+        "rest": {"count": report.rest_count, "sum": report.rest_sum},
+        "total": report.total,
+        "partial": partial,
+        "costs": {
+            "paths": cost.paths,
+            "enumeration_multiplications": cost.enumeration_multiplications,
+            "enumeration_additions": cost.enumeration_additions,
+            "backprop_multiplications": cost.backprop_multiplications,
+            "backprop_edges": cost.backprop_edges,
+        },
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    from cgtui.commands.grad import load
+
+    if args.top < 0:
+        raise CgtuiError(f"--top must be 0 or more, got {args.top}")
+    graph, output = load(args)
+    source = graph.lookup(args.source_node)
+    values = forward(graph, leaf_values(graph))
+    partials = backward(graph, values, output)
+    report = top_paths(graph, values, source, output, k=args.top)
+    cost = costs(graph, source, output)
+    g = partials[source]
+    partial = None if g is None else float(g)
+    if args.json:
+        print(json.dumps(to_json(graph, report, partial, cost), indent=2))
+    else:
+        print(render_text(graph, report, partial, cost), end="")
+    return 0

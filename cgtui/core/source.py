@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -15,6 +16,8 @@ from cgtui.core.graph import Graph, Kind
 MAX_SOURCE_BYTES = 5 * 1024 * 1024
 
 YAML_SUFFIXES = (".yaml", ".yml")
+#: Suffixes that mark SOURCE as a file of expression text (any existing file is one).
+TEXT_SUFFIXES = (".txt", ".expr")
 
 
 def parse_assignments(items: Iterable[str]) -> dict[str, float]:
@@ -72,6 +75,23 @@ def looks_like_path(source: str) -> bool:
     return source.endswith(YAML_SUFFIXES) or ("\n" not in source and Path(source).is_file())
 
 
+_YAML_START = re.compile(
+    r"(---|(title|description|inputs|labels|params|constants|steps|expression|output|data|reduction"
+    r"|training|quiz)\s*:)"
+)
+
+
+def looks_like_yaml(text: str) -> bool:
+    """Whether text on standard input is a graph file rather than expression text: its
+    first line that is not blank or a comment starts a YAML section (the expression
+    language has no ':')."""
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            return _YAML_START.match(stripped) is not None
+    return False
+
+
 def load_source(
     source: str,
     *,
@@ -93,7 +113,7 @@ def load_source(
         text = stdin_text if stdin_text is not None else sys.stdin.read()
         if len(text.encode("utf-8")) > MAX_SOURCE_BYTES:
             raise CgtuiError(f"standard input is larger than the limit of {MAX_SOURCE_BYTES:,} bytes")
-        if text.lstrip().startswith(("title:", "steps:", "inputs:", "params:", "labels:", "output:", "---")):
+        if looks_like_yaml(text):
             graph = yamlio.loads(text, file="<stdin>", merge=merge)
         else:
             return from_expression(
@@ -104,15 +124,22 @@ def load_source(
         if not path.exists():
             raise CgtuiError(f"no such file: {source}")
         graph = yamlio.load(path, merge=merge)
+    elif "\n" not in source and Path(source).is_dir():
+        raise CgtuiError(f"{source} is a directory, not a graph file or an expression")
+    elif source.endswith(TEXT_SUFFIXES) and not Path(source).exists():
+        raise CgtuiError(f"no such file: {source}")
     elif "\n" not in source and Path(source).is_file():
         text = read_text(Path(source))
         return from_expression(
             text, params=params, labels=labels, consts=consts, values=values, merge=merge, file=source
         )
     else:
-        return from_expression(source, params=params, labels=labels, consts=consts, values=values, merge=merge)
+        return from_expression(
+            source, params=params, labels=labels, consts=consts, values=values, merge=merge
+        )
     # a YAML graph: apply command-line kinds and values on top of the file's
-    for names, kind in ((params, Kind.PARAM), (labels, Kind.LABEL), (consts, Kind.CONST), (inputs, Kind.INPUT)):
+    declared = ((params, Kind.PARAM), (labels, Kind.LABEL), (consts, Kind.CONST), (inputs, Kind.INPUT))
+    for names, kind in declared:
         for name in names:
             graph.set_kind(name, kind)
     for name, value in (values or {}).items():

@@ -288,3 +288,51 @@ def test_channel_routing_never_shares_a_cell(pairs: list[tuple[int, int]]) -> No
         assert hops[2].track < hops[1].track < hops[0].track
     else:
         assert loops == {2: 1, 3: 1, 5: 2}[len(pairs)]
+
+
+# --- the command ------------------------------------------------------------------------------
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    from cgtui.cli import main
+
+    code = main(["draw", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cli_draws_plain_text_into_a_pipe(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(capsys, "f = (x + y) * x", "--at", "x=3,y=2", "--values")
+    assert code == 0 and err == ""
+    assert "\x1b[" not in out  # no colour codes when not a terminal
+    graph = from_expression("f = (x + y) * x")
+    check_full(graph, TOP_DOWN, out.rstrip("\n"))
+    assert "= 15" in out and "∂ 8" in out  # f's value; df/dx = 2x + y
+
+
+def test_cli_left_to_right_and_outline(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "L = (w*x + b - y)^2", "--lr")
+    assert code == 0
+    check_full(from_expression("L = (w*x + b - y)^2"), LEFT_RIGHT, out.rstrip("\n"))
+    code, out, _ = run_cli(capsys, "L = (w*x + b - y)^2", "--outline")
+    lines = out.splitlines()
+    assert code == 0 and lines[0].endswith("L = v3 ^ 2")
+    assert sum(1 for line in lines if line.rstrip().endswith("w (input)")) == 1
+
+
+def test_cli_bad_input_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(capsys, "x*y", "--around", "z")
+    assert code == 2 and "no node named 'z'" in err and "Traceback" not in err
+    code, _, err = run_cli(capsys, "x*y", "--values")
+    assert code == 2 and "x" in err
+    code, _, err = run_cli(capsys, "x*y", "-k", "-1")
+    assert code == 2 and "-k" in err
+
+
+def test_cli_big_graph_draws_a_neighbourhood(capsys: pytest.CaptureFixture[str]) -> None:
+    lines = [f"a{k + 1} = tanh(a{k}*a{k} + a{k})" for k in range(120)]  # 361 nodes
+    code, out, err = run_cli(capsys, "\n".join(lines), "-k", "1")
+    assert code == 0
+    assert "neighbourhood of 'a120'" in err
+    boxes, _ = trace_edges(out.rstrip("\n"))
+    assert "a120" in {b.name for b in boxes} and len(boxes) < 10

@@ -519,24 +519,53 @@ def _route_channel(hops: list[_Hop]) -> int:
         preds[arriving(b)].add(leaving(a))
     for a in detour_col:  # the detour's own column runs from its upper to its lower track
         preds[seg_of[(a, 2)]].add(seg_of[(a, 1)])
+    # tracks top to bottom: every segment below the ones it must be under, in the first
+    # track where it overlaps nothing; among free choices, a run going right from further
+    # right (or left from further left) goes first, so runs in one direction do not cross
+    # each other's vertical parts
+    def priority(s: int) -> tuple[int, int]:
+        left, right, a, part = segs[s]
+        h = bent[a]
+        start_v = h.src.v if part != 2 else detour_col[a]
+        end_v = h.dst.v if part != 1 else detour_col[a]
+        return (-start_v if end_v > start_v else start_v, s)
+
+    import heapq
+
+    below: list[list[int]] = [[] for _ in segs]
+    waiting = [len(p) for p in preds]
+    for s, ps in enumerate(preds):
+        for p in ps:
+            below[p].append(s)
+    heap = [(priority(s), s) for s in range(len(segs)) if waiting[s] == 0]
+    heapq.heapify(heap)
     track_of = [-1] * len(segs)
-    remaining = set(range(len(segs)))
-    t = 0
-    while remaining:
-        ready = sorted(
-            (s for s in remaining if all(track_of[p] != -1 and track_of[p] < t for p in preds[s])),
-            key=lambda s: (segs[s][0], segs[s][1]),
-        )
-        if not ready:  # cannot happen once loops are broken; keep going rather than hang
-            ready = sorted(remaining, key=lambda s: (segs[s][0], segs[s][1]))[:1]
-        last_right: int | None = None
-        for s in ready:
-            left, right, _, _ = segs[s]
-            if last_right is None or left > last_right:
-                track_of[s] = t
-                last_right = right
-                remaining.discard(s)
-        t += 1
+    rows: list[list[tuple[int, int]]] = []
+    placed = 0
+    while placed < len(segs):
+        if not heap:  # cannot happen once loops are broken; place the rest rather than hang
+            rest = [s for s in range(len(segs)) if track_of[s] == -1]
+            heap = [(priority(s), s) for s in rest]
+            heapq.heapify(heap)
+            for s in rest:
+                waiting[s] = 0
+        _, s = heapq.heappop(heap)
+        if track_of[s] != -1:
+            continue
+        left, right, _, _ = segs[s]
+        t = max((track_of[p] + 1 for p in preds[s] if track_of[p] != -1), default=0)
+        while t < len(rows) and any(not (right < lo or left > hi) for lo, hi in rows[t]):
+            t += 1
+        if t == len(rows):
+            rows.append([])
+        rows[t].append((left, right))
+        track_of[s] = t
+        placed += 1
+        for q in below[s]:
+            waiting[q] -= 1
+            if waiting[q] == 0:
+                heapq.heappush(heap, (priority(q), q))
+    t = len(rows)
     for s, (_, _, a, part) in enumerate(segs):
         h = bent[a]
         if part == 0:

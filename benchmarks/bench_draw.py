@@ -23,6 +23,7 @@ import random
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from cgtui.core.build import from_expression
@@ -93,7 +94,7 @@ def main() -> int:
     ]
     for name, graph in cases:
         for orientation in (TOP_DOWN, LEFT_RIGHT):
-            seconds, drawing = best_of(args.repeat, lambda g=graph, o=orientation: full(g, o))
+            seconds, drawing = best_of(args.repeat, partial(full, graph, orientation))
             lay = drawing.layout
             print(
                 f"{name + ' ' + orientation:34} {len(graph):5} {graph.edge_count():6} "
@@ -106,7 +107,7 @@ def main() -> int:
     worst = 0.0
     for label, centre in (("output", big.outputs[0]), ("middle node", 2500)):
         for k in (2, 3):
-            seconds, drawing = best_of(args.repeat, lambda c=centre, k=k: around(big, c, k))
+            seconds, drawing = best_of(args.repeat, partial(around, big, centre, k))
             worst = max(worst, seconds)
             items = len(drawing.scene.items)
             print(

@@ -524,7 +524,7 @@ def _route_channel(hops: list[_Hop]) -> int:
     # right (or left from further left) goes first, so runs in one direction do not cross
     # each other's vertical parts
     def priority(s: int) -> tuple[int, int]:
-        left, right, a, part = segs[s]
+        _, _, a, part = segs[s]
         h = bent[a]
         start_v = h.src.v if part != 2 else detour_col[a]
         end_v = h.dst.v if part != 1 else detour_col[a]

@@ -1,0 +1,138 @@
+"""``cgtui check SOURCE [--at ...]``: backprop against central differences, for every leaf.
+
+Each leaf v (constants aside) is nudged by ±h, the forward pass is run again, and
+``(L(v + h) - L(v - h)) / 2h`` is set beside backprop's ``dL/dv`` with the relative error
+``|a - n| / max(|a|, |n|)``. A row agrees when that error is below 1e-5 or the two differ by
+less than the rounding noise of the difference itself. At a kink (relu or abs at exactly
+0) the two disagree by design: cgtui takes the derivative there as 0.
+
+The table says whether every leaf agrees; the exit status is 0 either way (2 for bad
+input, 3 for a numerical fault in the passes themselves).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import asdict, dataclass
+
+from cgtui.core.engine import backward, forward, grad_check, leaf_values
+from cgtui.core.errors import CgtuiError, NumericalFault
+from cgtui.core.graph import Graph
+from cgtui.core.ops import format_number
+
+RELATIVE_TOLERANCE = 1e-5
+KINK_OPS = ("relu", "abs", "step", "sign")
+
+
+@dataclass
+class Row:
+    name: str
+    kind: str
+    value: float
+    backprop: float
+    numeric: float | None
+    relative_error: float | None
+    h: float
+    agrees: bool
+    problem: str | None = None
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    from cgtui.cli import add_source_arguments
+
+    add_source_arguments(p)
+    p.add_argument("--output", metavar="NAME", help="the output L (default: the graph's first)")
+    p.add_argument("--h", type=float, metavar="H", help="the nudge (default: 1e-6 * max(1, |v|) per leaf)")
+    p.add_argument("--json", action="store_true", help="print JSON (full precision)")
+
+
+def check_rows(graph: Graph, output: int, h: float | None = None) -> list[Row]:
+    from cgtui.commands.grad import differentiable_leaves
+
+    values = leaf_values(graph)
+    vals = forward(graph, values)
+    partials = backward(graph, vals, output)
+    scale = max(1.0, abs(float(vals[output])))
+    rows: list[Row] = []
+    for i in differentiable_leaves(graph):
+        node = graph.nodes[i]
+        partial = partials[i]
+        analytic = 0.0 if partial is None else float(partial)
+        value = float(vals[i])
+        step = h if h is not None else 1e-6 * max(1.0, abs(value))
+        try:
+            a, numeric, rel, used = grad_check(graph, node.name, values, output, step, passes=(vals, partials))
+        except NumericalFault as fault:
+            rows.append(Row(node.name, node.kind.value, value, analytic, None, None, step, False, str(fault)))
+            continue
+        noise = 1e-15 * scale / used * 100  # rounding in L(v+h) - L(v-h), with room to spare
+        agrees = rel < RELATIVE_TOLERANCE or abs(a - numeric) <= max(noise, 1e-12)
+        rows.append(Row(node.name, node.kind.value, value, a, numeric, rel, used, agrees))
+    return rows
+
+
+def kinks(graph: Graph, output: int) -> list[str]:
+    """Nodes like relu(v) with v exactly 0, where the derivative is 0 by definition."""
+    vals = forward(graph, leaf_values(graph))
+    found = []
+    for i, node in enumerate(graph.nodes):
+        if node.op in KINK_OPS and i <= output and vals[node.operands[0]] == 0:
+            found.append(f"{node.name} = {node.op}({graph.nodes[node.operands[0]].name}) at 0")
+    return found
+
+
+def render_text(graph: Graph, output: int, rows: list[Row]) -> str:
+    from rich.console import Console
+    from rich.table import Table
+
+    out = graph.nodes[output].name
+    table = Table(title=f"gradient check of d{out}/dleaf", title_justify="left", box=None, pad_edge=False)
+    for header, justify in (
+        ("leaf", "left"), ("kind", "left"), ("value", "right"), (f"backprop d{out}/dv", "right"),
+        ("central difference", "right"), ("relative error", "right"), ("h", "right"), ("", "left"),
+    ):
+        table.add_column(header, justify=justify)  # type: ignore[arg-type]
+    for r in rows:
+        table.add_row(
+            r.name,
+            r.kind,
+            format_number(r.value),
+            format_number(r.backprop),
+            "-" if r.numeric is None else format_number(r.numeric),
+            "-" if r.relative_error is None else f"{r.relative_error:.1e}",
+            f"{r.h:.0e}",
+            "ok" if r.agrees else ("fault" if r.problem else "MISMATCH"),
+        )
+    console = Console(highlight=False, width=120, force_terminal=False, color_system=None)
+    with console.capture() as capture:
+        console.print(table)
+    lines = [line.rstrip() for line in capture.get().rstrip().splitlines()]
+    for r in rows:
+        if r.problem:
+            lines.append(f"{r.name}: {r.problem}")
+    bad = [r for r in rows if not r.agrees]
+    if not rows:
+        lines.append("no leaf takes a gradient (every leaf is a constant)")
+    elif not bad:
+        lines.append(f"all {len(rows)} leaves agree")
+    else:
+        lines.append(f"{len(bad)} of {len(rows)} leaves disagree: {', '.join(r.name for r in bad)}")
+        for k in kinks(graph, output):
+            lines.append(f"  kink: {k} (cgtui takes the derivative there as 0, a central difference may not)")
+    return "\n".join(lines) + "\n"
+
+
+def run(args: argparse.Namespace) -> int:
+    from cgtui.commands.grad import load
+
+    if args.h is not None and not args.h > 0:
+        raise CgtuiError(f"--h must be a positive number, got {args.h}")
+    graph, output = load(args)
+    rows = check_rows(graph, output, args.h)
+    if args.json:
+        data = {"output": graph.nodes[output].name, "leaves": [asdict(r) for r in rows]}
+        print(json.dumps(data, indent=2))
+    else:
+        print(render_text(graph, output, rows), end="")
+    return 0

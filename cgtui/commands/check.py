@@ -62,7 +62,8 @@ def check_rows(graph: Graph, output: int, h: float | None = None) -> list[Row]:
         value = float(vals[i])
         step = h if h is not None else 1e-6 * max(1.0, abs(value))
         try:
-            a, numeric, rel, used = grad_check(graph, node.name, values, output, step, passes=(vals, partials))
+            passes = (vals, partials)
+            a, numeric, rel, used = grad_check(graph, node.name, values, output, step, passes=passes)
         except NumericalFault as fault:
             rows.append(Row(node.name, node.kind.value, value, analytic, None, None, step, False, str(fault)))
             continue

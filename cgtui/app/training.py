@@ -289,7 +289,9 @@ class TrainingScreen(Screen[dict[str, float] | None]):
             self._status(self.setup_error or "cannot train", error=True)
             for button in self.query(Button):
                 button.disabled = button.id != "apply"
-            self.query_one("#apply", Button).label = "Close"
+            apply = self.query_one("#apply", Button)
+            apply.label = "Close"
+            apply.focus()
             return
         for name in self.problem.param_names:
             table.add_row(name, "", "", key=name)

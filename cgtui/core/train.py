@@ -122,7 +122,8 @@ class Problem:
     def _reduce(self, out: Value) -> float:
         if not self.batched:
             return float(out)
-        total = float(np.sum(out))
+        with np.errstate(all="ignore"):  # an overflowing sum is inf, which the trainer reports
+            total = float(np.sum(out))
         return total / self.rows if self.reduction == "mean" else total
 
     def evaluate(self, params: Mapping[str, float] | None = None) -> BatchResult:

@@ -1,0 +1,248 @@
+"""The training screen on its own, in a tiny app, driven with Pilot."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import math
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from textual.app import App
+from textual.pilot import Pilot
+from textual.widgets import Button, Input, Log, ProgressBar, Static, TabbedContent
+
+from cgtui.app.training import TrainingScreen, heat_cells, ramp_colour, thin
+from cgtui.core import yamlio
+from cgtui.core.build import from_expression
+from cgtui.core.dataset import rows_to_dataset
+from cgtui.core.engine import Stepper
+from cgtui.core.graph import Graph
+from cgtui.core.train import Surface
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+
+
+def sync(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
+    """Run an async test on a fresh event loop (no async pytest plugin is needed)."""
+
+    @functools.wraps(test)
+    def run(*args: Any, **kwargs: Any) -> None:
+        asyncio.run(test(*args, **kwargs))
+
+    return run
+
+
+class Host(App[None]):
+    """Pushes one training screen and keeps what it dismisses with."""
+
+    def __init__(self, screen: TrainingScreen) -> None:
+        super().__init__()
+        self.training = screen
+        self.results: list[dict[str, float] | None] = []
+
+    def on_mount(self) -> None:
+        self.push_screen(self.training, self.results.append)
+
+
+def sample(name: str) -> TrainingScreen:
+    return TrainingScreen(yamlio.load(SAMPLES / name), base_dir=SAMPLES)
+
+
+async def wait_idle(pilot: Pilot[Any], screen: TrainingScreen, limit: float = 20.0) -> None:
+    waited = 0.0
+    while screen.running and waited < limit:
+        await pilot.pause(0.05)
+        waited += 0.05
+    await pilot.pause()
+
+
+def status(screen: TrainingScreen) -> str:
+    return str(screen.query_one("#train-status", Static).render())
+
+
+@sync
+async def test_run_trains_in_the_background() -> None:
+    screen = sample("linear_regression.yaml")
+    app = Host(screen)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert "12 rows from linear_regression.csv" in str(screen.query_one("#train-about", Static).render())
+        await pilot.press("r")
+        await wait_idle(pilot, screen)
+        assert screen.trainer is not None
+        assert screen.trainer.steps_done == 200
+        assert len(screen.trainer.losses) == 201
+        assert screen.trainer.current.loss < 0.025
+        assert "200 steps: loss" in status(screen)
+        assert screen.query_one("#train-progress", ProgressBar).progress == 200
+
+
+@sync
+async def test_the_screen_answers_while_training_and_stop_works() -> None:
+    rows = [{"x": float(i % 7), "y": 2.0 * (i % 7) + 1.0} for i in range(20_000)]
+    g = from_expression("L = (w*x + b - y)^2", params={"w", "b"}, labels={"y"}, values={"w": 0.0, "b": 0.0})
+    screen = TrainingScreen(g, dataset=rows_to_dataset(rows, g))
+    app = Host(screen)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen.query_one("#steps", Input).value = "1000000"
+        screen.query_one("#lr", Input).value = "0.01"
+        await pilot.press("r")
+        await pilot.pause(0.3)
+        assert screen.running
+        assert not screen.query_one("#stop", Button).disabled
+        await pilot.press("2")  # the screen keeps answering keys
+        await pilot.pause(0.2)
+        assert screen.query_one("#train-tabs", TabbedContent).active == "tab-params"
+        await pilot.press("s")
+        await wait_idle(pilot, screen)
+        assert not screen.running
+        assert screen.trainer is not None
+        done = screen.trainer.steps_done
+        assert 0 < done < 1_000_000
+        assert f"stopped after {done} steps" in status(screen)
+        assert screen.query_one("#stop", Button).disabled
+
+
+@sync
+async def test_divergence_is_caught_and_said() -> None:
+    screen = sample("linear_regression.yaml")
+    app = Host(screen)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen.query_one("#lr", Input).value = "10"
+        screen.query_one("#steps", Input).value = "1000"
+        await pilot.press("r")
+        await wait_idle(pilot, screen)
+        text = status(screen)
+        assert "training diverged at step" in text
+        assert screen.query_one("#train-status", Static).has_class("-error")
+        assert screen.trainer is not None
+        assert all(math.isfinite(v) for v in screen.trainer.params.values())
+        await pilot.press("0")  # restart from the initial params
+        await pilot.pause()
+        assert screen.trainer.steps_done == 0
+        assert "restarted" in status(screen)
+
+
+@sync
+async def test_one_step_shows_its_arithmetic_and_apply_returns_params() -> None:
+    screen = sample("linear_regression.yaml")
+    app = Host(screen)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        assert screen.trainer is not None and screen.trainer.steps_done == 1
+        log = "\n".join(screen.query_one("#train-log", Log).lines)
+        assert "w <- w - lr * dL/dw = 0 - 0.1 * " in log
+        assert "loss 19.5100416667 -> " in log
+        params = dict(screen.trainer.params)
+        await pilot.press("a")
+        await pilot.pause()
+    assert app.results == [params]
+
+
+@sync
+async def test_escape_closes_without_params() -> None:
+    screen = sample("xor_mlp.yaml")
+    app = Host(screen)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+    assert app.results == [None]
+
+
+@sync
+async def test_slice_and_surface_tabs() -> None:
+    screen = sample("logistic_regression.yaml")
+    app = Host(screen)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        for _ in range(5):
+            await pilot.press("n")
+        await pilot.press("3")
+        await pilot.pause()
+        assert screen.trainer is not None
+        s = screen.slice
+        assert s is not None and s.param == "w1"
+        assert s.slope == pytest.approx(screen.trainer.current.grads["w1"])
+        assert s.at == screen.trainer.params["w1"]
+        assert "slope dL/dw1" in str(screen.query_one("#slice-text", Static).render())
+        await pilot.press("4")
+        await pilot.pause()
+        surf = screen.surface
+        assert surf is not None and (surf.x, surf.y) == ("w1", "w2")
+        # the grid covers the whole descent path
+        for name, axis in (("w1", surf.xs), ("w2", surf.ys)):
+            path = screen.trainer.trajectory[name]
+            assert axis[0] < min(path) and axis[-1] > max(path)
+        assert np.isfinite(surf.losses).all()
+
+
+@sync
+async def test_a_graph_that_cannot_train_says_why() -> None:
+    g = from_expression("L = (w*x - y)^2", labels={"y"}, values={"w": 1.0, "x": 1.0, "y": 2.0})
+    screen = TrainingScreen(g)
+    app = Host(screen)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert "no params to learn" in status(screen)
+        assert screen.query_one("#run", Button).disabled
+        await pilot.press("r")  # nothing happens, nothing breaks
+        await pilot.press("a")
+        await pilot.pause()
+    assert app.results == [None]
+
+
+@sync
+async def test_bad_learning_rate_in_the_box() -> None:
+    screen = sample("xor_mlp.yaml")
+    app = Host(screen)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen.query_one("#lr", Input).value = "fast"
+        await pilot.press("n")
+        await pilot.pause()
+        assert "the learning rate must be a number, got 'fast'" in status(screen)
+        assert screen.trainer is not None and screen.trainer.steps_done == 0
+
+
+@sync
+async def test_from_a_stepper_uses_its_current_values() -> None:
+    g: Graph = yamlio.load(SAMPLES / "squared_error.yaml")
+    stepper = Stepper(g)
+    stepper.set_value("w", 2.0)
+    screen = TrainingScreen(stepper)
+    app = Host(screen)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert screen.trainer is not None
+        assert screen.trainer.params["w"] == 2.0
+        assert "one example" in str(screen.query_one("#train-about", Static).render())
+
+
+def test_thin_keeps_the_ends() -> None:
+    steps, values = thin([float(i) for i in range(10_001)], 100)
+    assert len(steps) <= 100 and steps[0] == 0 and steps[-1] == 10_000
+    assert values == [float(s) for s in steps]
+    assert thin([1.0, 2.0]) == ([0, 1], [1.0, 2.0])
+
+
+def test_heat_cells_cover_the_canvas_and_skip_undefined_points() -> None:
+    losses = np.array([[0.0, 1.0, 2.0], [3.0, np.nan, 5.0]])
+    surf = Surface("a", "b", np.array([0.0, 1.0, 2.0]), np.array([0.0, 1.0]), losses)
+    xs, _, colours = heat_cells(surf)
+    assert len(xs) == 5  # the NaN point is left out
+    assert colours[0] == ramp_colour(0.0) and colours[-1] == ramp_colour(1.0)
+    fine_x, fine_y, _ = heat_cells(surf, 30, 10)
+    # resampled to 30 x 10, less the cells whose nearest grid point is the NaN at (1, 1)
+    fx, fy = np.linspace(0, 2, 30), np.linspace(0, 1, 10)
+    near_nan = int((np.abs(fx - 1) < 0.5).sum() * (fy >= 0.5).sum())
+    assert len(fine_x) == 300 - near_nan
+    assert not any(abs(x - 1) < 0.5 and y >= 0.5 for x, y in zip(fine_x, fine_y, strict=True))

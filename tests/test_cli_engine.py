@@ -1,0 +1,222 @@
+"""cgtui grad, paths and check: output, JSON shape, exit codes and messages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cgtui.cli import main
+from cgtui.core.build import from_expression
+from cgtui.core.engine import gradients
+
+ROOT = Path(__file__).resolve().parent.parent
+SQUARED = str(ROOT / "samples" / "squared_error.yaml")
+BRANCHING = str(ROOT / "samples" / "branching.yaml")
+EXPR = "L = (w*x + b - y)^2"
+AT = ["--at", "w=0.5,x=2", "--at", "b=0.1", "--at", "y=1"]
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+# --- grad ------------------------------------------------------------------------------------
+
+
+def test_grad_text_rounds_sensibly(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "grad", SQUARED)
+    assert code == 0 and err == ""
+    lines = out.splitlines()
+    assert lines[0] == "L = 0.01"
+    grads = {line.split("=")[0].strip(): line.split("=")[1].split()[0] for line in lines[1:]}
+    assert grads == {"dL/dx": "0.1", "dL/dy": "-0.2", "dL/dw": "0.4", "dL/db": "0.2"}
+    assert "0.40000000000000036" not in out
+    assert "param" in out and "label" in out
+
+
+def test_grad_json_has_the_agreed_shape_and_full_precision(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "grad", EXPR, *AT, "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert list(data) == ["output", "value", "grad", "nodes"]
+    assert data["output"] == "L"
+    expected = gradients(from_expression(EXPR, values={"w": 0.5, "x": 2, "b": 0.1, "y": 1}))
+    assert data["value"] == expected.value  # every bit kept
+    assert data["value"] == pytest.approx(0.01)
+    assert data["grad"] == pytest.approx({"w": 0.4, "x": 0.1, "b": 0.2, "y": -0.2})
+    assert data["grad"]["w"] == 0.40000000000000036
+    for node in data["nodes"]:
+        assert set(node) == {"name", "kind", "op", "operands", "value", "partial"}
+    by_name = {n["name"]: n for n in data["nodes"]}
+    two = {"name": "2", "kind": "const", "op": None, "operands": [], "value": 2.0, "partial": None}
+    assert by_name["2"] == two
+    assert by_name["L"]["op"] == "pow" and by_name["L"]["operands"] == ["v3", "2"]
+    assert by_name["L"]["partial"] == 1.0
+    assert "2" not in data["grad"]  # constants take no gradient
+
+
+def test_grad_yaml_values_are_defaults_and_at_overrides(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "grad", SQUARED, "--at", "w=1", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["value"] == pytest.approx(1.21)
+    assert data["grad"]["w"] == pytest.approx(4.4)
+
+
+def test_grad_other_output_and_no_path(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "grad", "a = x*y\nb = y + z\na + b", "--at", "x=2,y=3,z=4", "--output", "a")
+    assert code == 0
+    assert out.splitlines()[0] == "a = 6"
+    assert "da/dz = 0   input, no path to a" in out
+
+
+def test_grad_all_lists_intermediates(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "grad", SQUARED, "--all")
+    assert code == 0
+    assert "dL/dyhat" in out and "computation, value 1.1" in out
+
+
+@pytest.mark.parametrize(("argv", "words"), [
+    (["grad", "w*x + b - y"], "no value for leaves w, x, b, y"),
+    (["grad", "w*x + b", "--at", "w=1"], "no value for leaves x, b"),
+    (["grad", SQUARED, "--output", "Lx"], "no node named 'Lx'"),
+    (["grad", "x + ", "--at", "x=1"], "expected an operand"),
+    (["grad", EXPR, "--at", "w=abc"], "the value of 'w' is not a number"),
+    (["grad", str(ROOT / "samples" / "missing.yaml")], "no such file"),
+])
+def test_grad_bad_input_exits_2(capsys: pytest.CaptureFixture[str], argv: list[str], words: str) -> None:
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert out == ""
+    assert words in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(("argv", "words"), [
+    (["grad", "log(x*y - 3) + 1", "--at", "x=1,y=2"], "v3 = log(v2): log of -1 is undefined"),
+    (["grad", "exp(x)", "--at", "x=1000"], "out = exp(x): overflow"),
+    (["grad", "sqrt(x)", "--at", "x=0"], "the derivative of sqrt at 0 is infinite"),
+    (["paths", "1 / x", "--from", "x", "--at", "x=0"], "division by zero"),
+])
+def test_numerical_faults_exit_3(capsys: pytest.CaptureFixture[str], argv: list[str], words: str) -> None:
+    code, out, err = run(capsys, *argv)
+    assert code == 3 and out == ""
+    assert words in err and err.startswith("cgtui: numerical fault:")
+
+
+# --- paths ----------------------------------------------------------------------------------------
+
+
+def test_paths_branching(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "paths", BRANCHING, "--from", "x")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "2 paths from x to f (exact)"
+    assert lines[1].split() == ["#1", "x", "->", "f", "5"]
+    assert lines[2].split() == ["#2", "x", "->", "s", "->", "f", "1", "*", "3", "=", "3"]
+    assert "sum over all paths:           df/dx = 8" in out
+    assert "cached partial from backprop: df/dx = 8" in out
+    assert "1 multiplication (one product per path)" in out
+    assert "cost by backprop: 3 multiplications" in out
+
+
+def test_paths_rest_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "paths", BRANCHING, "--from", "x", "--top", "1")
+    assert code == 0
+    assert "  ... and 1 more path, contributing 3" in out
+    assert out.count("#") == 1
+
+
+def ladder_text(levels: int) -> str:
+    return "\n".join(f"a{k + 1} = tanh(a{k}*a{k} + a{k})" for k in range(levels))
+
+
+def test_paths_counts_exactly(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    source = tmp_path / "ladder.txt"
+    source.write_text(ladder_text(200))
+    code, out, _ = run(capsys, "paths", str(source), "--from", "a0", "--at", "a0=0.3", "--top", "3")
+    assert code == 0
+    assert out.splitlines()[0].startswith(f"{3**200:,} (about 2.66e+95) paths from a0 to a200")
+    code, out, _ = run(capsys, "paths", str(source), "--from", "a0", "--at", "a0=0.3", "--json")
+    data: dict[str, Any] = json.loads(out)
+    assert data["count"] == 3**200
+    assert data["rest"]["count"] == 3**200 - 5
+    assert data["total"] == pytest.approx(data["partial"], rel=1e-9)
+    assert data["costs"]["backprop_edges"] == 1000
+    assert data["costs"]["paths"] == 3**200
+
+
+def test_paths_json_slots_tell_the_two_edges_of_x_times_x_apart(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "paths", "x*x", "--from", "x", "--at", "x=3", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["count"] == 2
+    assert sorted(p["slots"] for p in data["paths"]) == [["a"], ["b"]]
+    assert data["total"] == data["partial"] == 6.0
+    code, out, _ = run(capsys, "paths", "x*x", "--from", "x", "--at", "x=3")
+    assert "x -a-> out" in out and "x -b-> out" in out
+
+
+def test_paths_no_path(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "paths", "a = x*2\nb = y + 1\na*a", "--from", "y", "--at", "x=1,y=2")
+    assert code == 0
+    assert out == "no path from y to out: dout/dy = 0\n"
+
+
+@pytest.mark.parametrize(("argv", "words"), [
+    (["paths", BRANCHING, "--from", "q"], "no node named 'q'"),
+    (["paths", BRANCHING], "--from"),
+    (["paths", BRANCHING, "--from", "x", "--top", "-1"], "--top must be 0 or more"),
+    (["paths", BRANCHING, "--from", "x", "--to", "nope"], "no node named 'nope'"),
+])
+def test_paths_bad_input_exits_2(capsys: pytest.CaptureFixture[str], argv: list[str], words: str) -> None:
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    assert words in err
+
+
+# --- check ---------------------------------------------------------------------------------------
+
+
+def test_check_table(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "check", SQUARED)
+    assert code == 0
+    rows = {line.split()[0]: line.split() for line in out.splitlines()[2:6]}
+    assert set(rows) == {"x", "y", "w", "b"}
+    assert rows["w"][1] == "param" and rows["w"][3] == "0.4" and rows["w"][-1] == "ok"
+    assert out.rstrip().endswith("all 4 leaves agree")
+    assert all(line == line.rstrip() for line in out.splitlines())
+
+
+def test_check_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "check", EXPR, *AT, "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["output"] == "L"
+    rows = {r["name"]: r for r in data["leaves"]}
+    assert rows["b"]["backprop"] == pytest.approx(0.2)
+    assert rows["b"]["numeric"] == pytest.approx(0.2, rel=1e-8)
+    assert all(r["agrees"] for r in rows.values())
+
+
+def test_check_reports_a_kink(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "check", "relu(x) + abs(y)", "--at", "x=0,y=0")
+    assert code == 0
+    assert "MISMATCH" in out
+    assert "1 of 2 leaves disagree: x" in out
+    assert "kink: v1 = relu(x) at 0" in out
+
+
+def test_check_fault_in_a_nudge_is_a_row(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "check", "log(x)", "--at", "x=1e-7", "--h", "1e-6")
+    assert code == 0
+    assert "fault" in out and "log of -9e-07 is undefined" in out
+
+
+def test_check_bad_h(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "check", SQUARED, "--h", "-1")
+    assert code == 2 and "--h must be a positive number" in err

@@ -306,6 +306,9 @@ def test_panel_follows_a_host_stepper() -> None:
             panel = app.query_one(QuizPanel)
             assert panel.quiz is not None and panel.quiz.stepper is stepper
             assert panel.quiz.current is not None and panel.quiz.current.kind is K.LEAF_KIND
+            assert app.focused is panel.input  # show() takes the keys ...
+            await pilot.press("escape")
+            assert app.focused is None  # ... and Escape gives them back
             panel.submit("input")
             score = panel.quiz.score
             result = stepper.run_forward()  # the host steps on its own

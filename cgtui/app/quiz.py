@@ -12,7 +12,7 @@ answer, the verdict with the worked solution, and the score. Interface:
   asked about) and :class:`QuizPanel.Answered` after each answer, carrying the
   :class:`~cgtui.core.engine.StepResult` list of the steps the quiz took, so the host
   refreshes its views; :class:`QuizPanel.Finished` at the end;
-* keys: Enter checks the answer, ``ctrl+r`` reveals it.
+* keys: Enter checks the answer, ``ctrl+r`` reveals it, Escape gives the keys back.
 
 While the screen has the class ``-quiz`` the side pane's derivative, accumulation and
 path sections are hidden, so the answers are not on screen before they are asked.
@@ -67,6 +67,7 @@ class QuizPanel(Vertical):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "reveal", "Reveal", tooltip="Show the answer and its worked solution"),
+        Binding("escape", "leave", "Leave", tooltip="Give the keys back to the graph (Q closes the quiz)"),
     ]
 
     class Asked(Message):
@@ -127,11 +128,12 @@ class QuizPanel(Vertical):
     # ---- the host's calls ---------------------------------------------------------
 
     def show(self, stepper: Stepper) -> None:
-        """Start a quiz on ``stepper`` (unless one runs on it already)."""
+        """Start a quiz on ``stepper`` (unless one runs on it already) and take the keys."""
         if self.quiz is not None and self.quiz.stepper is stepper and self.quiz.in_sync():
             self._show_question()
-            return
-        self._start(stepper, self.quiz.score if self.quiz is not None else None)
+        else:
+            self._start(stepper, self.quiz.score if self.quiz is not None else None)
+        self.call_after_refresh(self._input.focus)
 
     def on_step(self, stepper: Stepper, result: StepResult | None = None) -> None:
         """The stepper changed; follow it if the change did not come from this quiz."""
@@ -181,6 +183,13 @@ class QuizPanel(Vertical):
             return None
         self._after(verdict)
         return verdict
+
+    def action_leave(self) -> None:
+        """Escape: close a quiz screen; in a host's layout, hand the keys back to the host."""
+        if isinstance(self.screen, QuizScreen):
+            self.screen.action_close()
+        else:
+            self.screen.set_focus(None)
 
     def action_reveal(self) -> None:
         quiz = self.quiz

@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from cgtui.core.errors import CgtuiError
 from cgtui.draw.scene import Scene
 
 TOP_DOWN = "td"
@@ -262,9 +263,14 @@ def _order(
 ) -> tuple[list[int], list[dict[int, int]]]:
     """grandalf's crossing reduction and coordinates -> the across-flow position of every
     box's left/top side and of every dummy point, per connected component."""
-    from grandalf.graphs import Edge as GEdge
-    from grandalf.graphs import Vertex, graph_core
-    from grandalf.layouts import Layer, SugiyamaLayout
+    try:
+        from grandalf.graphs import Edge as GEdge
+        from grandalf.graphs import Vertex, graph_core
+        from grandalf.layouts import Layer, SugiyamaLayout
+    except ImportError:
+        raise CgtuiError(
+            "drawing the graph needs the grandalf package: pip install grandalf==0.8"
+        ) from None
 
     n = len(scene.items)
 

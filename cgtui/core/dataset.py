@@ -273,7 +273,7 @@ def read_csv(path: Path, graph: Graph, *, reduction: str = "mean", display: str 
             raise CgtuiError(f"data file {shown} is {size:,} bytes; the limit is {MAX_CSV_BYTES:,}")
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise CgtuiError(f"data file {shown} not found (looked for {path})") from None
+        raise CgtuiError(f"data file {shown} not found (looked for {path.resolve()})") from None
     except OSError as exc:
         raise CgtuiError(f"cannot read data file {shown}: {exc.strerror or exc}") from None
     try:

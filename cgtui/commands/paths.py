@@ -74,8 +74,8 @@ def cost_lines(cost: Cost) -> list[str]:
         "cost by enumerating paths: "
         f"{plural(cost.enumeration_multiplications, 'multiplication', exact=False)} (one product per path) "
         f"and {plural(cost.enumeration_additions, 'addition', exact=False)}",
-        f"cost by backprop: {plural(cost.backprop_multiplications, 'multiplication')}, one per edge "
-        f"between them, each cached partial computed once and reused by every path through it",
+        f"cost by backprop: {plural(cost.backprop_multiplications, 'multiplication')}, one per edge; "
+        "each cached partial is computed once and reused by every path through it",
     ]
 
 

@@ -154,3 +154,20 @@ def test_reports_and_counts_text() -> None:
     assert "150 multiplications" in lines[2]
     text = "\n".join(graph_report(graph_efficiency(ladder(30))))
     assert "91 nodes, 150 edges" in text
+
+
+def test_format_count_of_numbers_too_long_for_str() -> None:
+    import sys
+
+    n = 3**10_000 + 12345
+    old = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        exact = str(n)
+    finally:
+        sys.set_int_max_str_digits(old)
+    text = format_count(n)  # must not need str(n)
+    assert text == f"{exact[0]}.{exact[1:3]}e+{len(exact) - 1} ({len(exact)} digits)"
+    assert format_count(10**40 - 1) == "1.00e+40 (41 digits)"
+    e = node_efficiency(ladder(3000), "a0")
+    assert "digits" in node_report(e)[0]

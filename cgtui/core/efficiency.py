@@ -24,6 +24,7 @@ writes that expression out for small graphs (tests evaluate it and count it) and
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -151,11 +152,11 @@ class NodeEfficiency:
 
     @property
     def multiplication_ratio(self) -> float:
-        return self.enumeration_multiplications / max(self.backprop_multiplications, 1)
+        return ratio(self.enumeration_multiplications, self.backprop_multiplications)
 
     @property
     def size_ratio(self) -> float:
-        return self.derivative_size / max(self.subgraph_nodes, 1)
+        return ratio(self.derivative_size, self.subgraph_nodes)
 
 
 @dataclass(frozen=True)
@@ -175,7 +176,7 @@ class GraphEfficiency:
 
     @property
     def multiplication_ratio(self) -> float:
-        return self.enumeration_multiplications / max(self.backprop_multiplications, 1)
+        return ratio(self.enumeration_multiplications, self.backprop_multiplications)
 
 
 def node_efficiency(graph: Graph, node: int | str, output: int | str | None = None) -> NodeEfficiency:
@@ -279,19 +280,41 @@ def _between(graph: Graph, source: int, output: int) -> list[bool]:
 # --- text --------------------------------------------------------------------------------
 
 
+def ratio(a: int, b: int) -> float:
+    """``a / b`` as a float (inf when it is beyond floats: counts can have 10,000 digits)."""
+    try:
+        return a / max(b, 1)
+    except OverflowError:
+        return math.inf
+
+
 def format_count(n: int) -> str:
-    """``205,891,132,094,649``; beyond 10^18 ``1.2e+100 (101 digits)``."""
+    """``205,891,132,094,649``; beyond 10^18 ``5.15e+47 (48 digits)``. Works for numbers of
+    any size (never converts a huge integer to decimal text)."""
     if n < 10**18:
         return f"{n:,}"
-    digits = len(str(n))
-    lead = str(n)[:3]
-    return f"{lead[0]}.{lead[1:]}e+{digits - 1} ({digits} digits)"
+    shift = max(n.bit_length() - 64, 0)
+    log10 = math.log10(n >> shift) + shift * math.log10(2)
+    exponent = math.floor(log10)
+    mantissa = 10 ** (log10 - exponent)
+    if round(mantissa, 2) >= 10:
+        mantissa /= 10
+        exponent += 1
+    return f"{mantissa:.2f}e+{exponent} ({exponent + 1} digits)"
 
 
 def format_ratio(x: float) -> str:
+    if math.isinf(x):
+        return "more than 1e+308"
     if x >= 1e6:
         return f"{x:.3g}"
     return f"{x:,.1f}"
+
+
+def ratio_text(a: int, b: int) -> str:
+    """``a / b`` for a reader: ``1.08e+14``, or for huge counts ``1.63e+4771 (4772 digits)``."""
+    x = ratio(a, b)
+    return format_ratio(x) if math.isfinite(x) else format_count(a // max(b, 1))
 
 
 def node_report(e: NodeEfficiency) -> list[str]:
@@ -302,9 +325,9 @@ def node_report(e: NodeEfficiency) -> list[str]:
         f"  enumerating paths: {format_count(e.enumeration_multiplications)} multiplications "
         f"(+ {format_count(e.enumeration_additions)} additions)",
         f"  backprop:          {format_count(e.backprop_multiplications)} multiplications "
-        f"(one per edge)  -> {format_ratio(e.multiplication_ratio)}x fewer",
+        f"(one per edge)  -> {ratio_text(e.enumeration_multiplications, e.backprop_multiplications)}x fewer",
         f"  expanded symbolic derivative: {format_count(e.derivative_size)} tree nodes "
-        f"vs {e.subgraph_nodes} graph nodes ({format_ratio(e.size_ratio)}x)",
+        f"vs {e.subgraph_nodes} graph nodes ({ratio_text(e.derivative_size, e.subgraph_nodes)}x)",
     ]
 
 
@@ -320,7 +343,7 @@ def graph_report(e: GraphEfficiency) -> list[str]:
         f"  enumerating paths: {format_count(e.paths)} paths, "
         f"{format_count(e.enumeration_multiplications)} multiplications",
         f"  backprop:          {format_count(e.backprop_multiplications)} multiplications "
-        f"(one pass)  -> {format_ratio(e.multiplication_ratio)}x fewer",
+        f"(one pass)  -> {ratio_text(e.enumeration_multiplications, e.backprop_multiplications)}x fewer",
         f"  {e.output} written out as a tree: {format_count(e.expression_size)} nodes; "
         f"expanded derivatives: {size}",
     ]

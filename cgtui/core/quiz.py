@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from cgtui.core.efficiency import format_count, ratio
 from cgtui.core.engine import (
     Stepper,
     StepResult,
@@ -225,8 +226,10 @@ class Quiz:
         expected = q.expected
         assert not isinstance(expected, str)
         if q.kind is QuestionKind.PATH_COUNT:
-            exact = expected < 2**53
-            ok = given == float(expected) if exact else math.isclose(given, expected, rel_tol=1e-12)
+            if expected < 2**53:
+                ok = given == float(expected)
+            else:  # beyond exact floats: as close as a float can be (never, past 1e308)
+                ok = ratio(abs(int(given) - int(expected)), int(expected)) < 1e-12 if given > 0 else False
         else:
             ok = abs(given - float(expected)) <= max(self.abs_tol, self.rel_tol * abs(float(expected)))
         if ok:
@@ -435,18 +438,19 @@ class Quiz:
         name = g.nodes[i].name
         out = g.nodes[st.output].name
         succ = [(s, slot) for s, slot, _ in st.accumulation(i)]
-        parts = " + ".join(str(counts[s]) for s, _ in succ)
+        parts = " + ".join(format_count(counts[s]) for s, _ in succ)
         lines = [
             f"paths({name}) = the sum over {name}'s outgoing edges of the paths from their ends",
             f"     = {' + '.join(f'paths({g.nodes[s].name})' for s, _ in succ)}",
-            f"     = {parts} = {counts[i]:,}",
+            f"     = {parts} = {format_count(counts[i])}",
         ]
         if counts[i] <= 6:
             report = top_paths(g, st.values, i, st.output, k=6)
             for path in report.paths:
                 lines.append("  " + " -> ".join(g.nodes[n].name for n in path.nodes))
         lines.append(
-            f"d{out}/d{name} is a sum of {counts[i]:,} path products; backprop adds {len(succ)} terms."
+            f"d{out}/d{name} is a sum of {format_count(counts[i])} path products; "
+            f"backprop adds {len(succ)} terms."
         )
         return Question(
             QuestionKind.PATH_COUNT,
@@ -497,7 +501,7 @@ def expected_text(q: Question) -> str:
     if isinstance(q.expected, str):
         return q.expected
     if isinstance(q.expected, int):
-        return f"{q.expected:,}"
+        return format_count(q.expected)
     return format_number(q.expected)
 
 

@@ -109,6 +109,26 @@ async def test_the_screen_answers_while_training_and_stop_works() -> None:
 
 
 @sync
+async def test_closing_while_training_stops_the_worker() -> None:
+    rows = [{"x": float(i % 5) / 5, "y": float(i % 5)} for i in range(20_000)]
+    g = from_expression("L = (w*x - y)^2", params={"w"}, labels={"y"}, values={"w": 0.0})
+    screen = TrainingScreen(g, dataset=rows_to_dataset(rows, g))
+    app = Host(screen)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen.query_one("#steps", Input).value = "1000000"
+        await pilot.press("r")
+        await pilot.pause(0.2)
+        assert screen.running
+        worker = screen._worker
+        await pilot.press("escape")
+        await pilot.pause(0.5)
+        assert worker is not None and not worker.is_running
+    assert app.results == [None]
+    assert screen.trainer is not None and screen.trainer.steps_done < 1_000_000
+
+
+@sync
 async def test_divergence_is_caught_and_said() -> None:
     screen = sample("linear_regression.yaml")
     app = Host(screen)

@@ -340,7 +340,3 @@ def parse_csv(text: str, graph: Graph, *, reduction: str = "mean", file: str = "
     columns = {name: np.ascontiguousarray(table[:, header.index(name)]) for name in wanted}
     return Dataset(columns, len(cells), reduction, file)
 
-
-def data_section_for(dataset: Dataset) -> list[dict[str, float]]:
-    """The dataset as inline rows (for writing a copy that needs no CSV beside it)."""
-    return [dataset.row(r) for r in range(dataset.rows)]

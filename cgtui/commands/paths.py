@@ -11,7 +11,7 @@ import argparse
 import json
 from typing import Any
 
-from cgtui.core.engine import backward, forward, leaf_values
+from cgtui.core.engine import backward, edge_formula, forward, leaf_values
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph
 from cgtui.core.ops import format_number
@@ -69,6 +69,15 @@ def product_text(path: Path) -> str:
     return f"product of {len(path.factors)} factors = {format_number(path.product)}"
 
 
+def formulas(graph: Graph, path: Path) -> list[str]:
+    """Each edge's local derivative as the op table writes it: ``df/ds = x``."""
+    texts: list[str] = []
+    for k, slot in enumerate(path.slots):
+        p, s = graph.nodes[path.nodes[k]].name, graph.nodes[path.nodes[k + 1]].name
+        texts.append(f"d{s}/d{p} = {edge_formula(graph, path.nodes[k + 1], slot)}")
+    return texts
+
+
 def cost_lines(cost: Cost) -> list[str]:
     return [
         "cost by enumerating paths: "
@@ -86,10 +95,15 @@ def render_text(graph: Graph, report: PathReport, partial: float | None, cost: C
         lines.append(f"no path from {v} to {out}: d{out}/d{v} = 0")
         return "\n".join(lines) + "\n"
     lines.append(f"{plural(report.count, 'path')} from {v} to {out} (exact)")
-    shown = [(path_text(graph, p), product_text(p)) for p in report.paths]
-    width = max(len(s) for s, _ in shown)
-    for k, (route, product) in enumerate(shown, 1):
-        lines.append(f"  #{k:<3} {route.ljust(width)}   {product}")
+    shown = [(path_text(graph, p), product_text(p), p) for p in report.paths]
+    width = max(len(s) for s, _, _ in shown)
+    width_product = max(len(s) for _, s, _ in shown)
+    for k, (route, product, path) in enumerate(shown, 1):
+        line = f"  #{k:<3} {route.ljust(width)}   {product}"
+        if len(path.factors) <= 4:
+            pad = " " * (width_product - len(product))
+            line = f"{line}{pad}   ({', '.join(formulas(graph, path))})"
+        lines.append(line)
     if report.rest_count:
         rest = plural(report.rest_count, "more path", exact=False)
         lines.append(f"  ... and {rest}, contributing {format_number(report.rest_sum)}")
@@ -109,6 +123,7 @@ def to_json(graph: Graph, report: PathReport, partial: float | None, cost: Cost)
             {
                 "nodes": [graph.nodes[i].name for i in p.nodes],
                 "slots": ["ab"[slot] for slot in p.slots],
+                "formulas": formulas(graph, p),
                 "factors": p.factors,
                 "product": p.product,
             }

@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 
 from cgtui.core.build import from_expression
 from cgtui.core.engine import (
+    Status,
+    Stepper,
     backward,
     descent_step,
     forward,
@@ -199,3 +201,46 @@ def test_descent_step_moves_only_params() -> None:
     assert [n for n, _, _ in changes] == ["w", "b"]
     assert before == pytest.approx(0.01) and after < before
     assert g.node("x").kind is Kind.INPUT and vals[g.index["x"]] == 2.0
+
+
+# --- anything goes: never an unhandled exception ----------------------------------------------
+
+_ANY_UNARY = ("-", "exp", "log", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "abs", "step")
+_ANY_BINARY = ("+", "-", "*", "/", "^")
+_wild = st.sampled_from([0.0, -0.0, 1.0, -1.0, 0.5, -2.5, 3.0, 1e-310, 1e300, -1e300, 700.0, 1e-8])
+
+
+def _wild_text() -> st.SearchStrategy[str]:
+    leaf = st.sampled_from(["x", "y", "0", "2", "0.5", "x"])
+    return st.recursive(
+        leaf,
+        lambda kids: st.one_of(
+            st.tuples(st.sampled_from(_ANY_UNARY), kids).map(
+                lambda t: f"(-{t[1]})" if t[0] == "-" else f"{t[0]}({t[1]})"
+            ),
+            st.tuples(kids, st.sampled_from(_ANY_BINARY), kids).map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
+        ),
+        max_leaves=8,
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=_wild_text(), x=_wild, y=_wild)
+def test_any_expression_at_any_point_gives_numbers_or_a_named_fault(text: str, x: float, y: float) -> None:
+    g = from_expression(f"x + y + {text}")
+    overrides = {"x": x, "y": y}
+    try:
+        r = gradients(g, overrides)
+    except NumericalFault as fault:
+        message = str(fault)
+        assert fault.node in g and message.startswith(f"{fault.node} = ")
+        s = Stepper(g, None, overrides)
+        outcome = s.run_backward()
+        assert outcome.kind == "fault" and message in outcome.lines
+        assert s.status(g.index[fault.node]) is Status.FAULT
+        return
+    assert math.isfinite(r.value)
+    assert all(p is None or math.isfinite(p) for p in r.partials)
+    s = Stepper(g, None, overrides)
+    assert s.run_backward().kind == "backward"
+    assert s.partials == r.partials

@@ -8,13 +8,12 @@ the computations in topological order.
 from __future__ import annotations
 
 import argparse
-import json
 from collections import Counter
 from typing import Any
 
 from cgtui.core import yamlio
 from cgtui.core.engine import evaluate_node
-from cgtui.core.formats import node_records
+from cgtui.core.formats import node_records, records_json
 from cgtui.core.graph import Graph, Kind
 from cgtui.core.ops import format_number
 
@@ -154,14 +153,11 @@ def render_json(graph: Graph) -> str:
     values, fault = compute_values(graph)
     records = node_records(graph, values)
     order = listing_order(graph)
-    data = {
-        "title": graph.title,
-        "description": graph.description,
-        "steps": [records[i] for i in order],
-        "outputs": graph.output_names,
-        "fault": fault,
-    }
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return records_json(
+        {"title": graph.title, "description": graph.description},
+        {"steps": [records[i] for i in order]},
+        {"outputs": graph.output_names, "fault": fault},
+    )
 
 
 RENDERERS = {"text": render_text, "markdown": render_markdown, "json": render_json}

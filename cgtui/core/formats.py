@@ -8,6 +8,7 @@ Every edge is one operand slot: ``x*x`` gives two edges ``x -> out`` (slots a an
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -57,23 +58,44 @@ def _plain(value: Any) -> Any:
     if value is None:
         return None
     try:
-        return float(value)
+        v = float(value)
+        return v if math.isfinite(v) else str(v)  # JSON has no inf or nan
     except (TypeError, ValueError):
         return value.tolist() if hasattr(value, "tolist") else str(value)
 
 
 def to_json(graph: Graph) -> str:
-    data = {
-        "title": graph.title,
-        "description": graph.description,
-        "nodes": node_records(graph),
-        "edges": [
-            {"from": graph.nodes[p].name, "to": graph.nodes[i].name, "slot": slot}
-            for p, i, slot in graph.edges()
-        ],
-        "outputs": graph.output_names,
-    }
-    return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    """JSON with one node (and one edge) per line: readable, diffable, and written by
+    the C encoder, so 100,000 nodes take a second, not a minute."""
+    return records_json(
+        {"title": graph.title, "description": graph.description},
+        {
+            "nodes": node_records(graph),
+            "edges": [
+                {"from": graph.nodes[p].name, "to": graph.nodes[i].name, "slot": slot}
+                for p, i, slot in graph.edges()
+            ],
+        },
+        {"outputs": graph.output_names},
+    )
+
+
+def records_json(head: dict[str, Any], lists: dict[str, list[Any]], tail: dict[str, Any]) -> str:
+    """A JSON object: ``head`` and ``tail`` keys one per line, each list in ``lists``
+    with one compact item per line."""
+
+    def dump(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False)
+
+    parts = [f"  {dump(k)}: {dump(v)}" for k, v in head.items()]
+    for key, items in lists.items():
+        if items:
+            body = ",\n".join(f"    {dump(item)}" for item in items)
+            parts.append(f"  {dump(key)}: [\n{body}\n  ]")
+        else:
+            parts.append(f"  {dump(key)}: []")
+    parts.extend(f"  {dump(k)}: {dump(v)}" for k, v in tail.items())
+    return "{\n" + ",\n".join(parts) + "\n}\n"
 
 
 def _dot_string(text: str) -> str:

@@ -36,7 +36,7 @@ import math
 import os
 import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,6 +68,9 @@ _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 _NULLS = {"", "~", "null", "Null", "NULL"}
 _YAML_WORDS = {"yes", "no", "true", "false", "on", "off", "null"}
 _STANDARD_TAG = "tag:yaml.org,2002:"
+#: libyaml's event parser when PyYAML has it (4x faster); events, marks and errors are
+#: the same as the pure-Python parser's.
+_EVENT_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SAFE_TAGS = {
     _STANDARD_TAG + t for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
 }
@@ -108,6 +111,19 @@ class _Doc:
         )
 
 
+def _events(text: str) -> Iterator[Any]:
+    """Parser events; a syntax error is reported in the pure-Python parser's words,
+    which say what was found ("but got '<stream end>'")."""
+    try:
+        yield from yaml.parse(text, Loader=_EVENT_LOADER)
+    except yaml.YAMLError:
+        if _EVENT_LOADER is yaml.SafeLoader:
+            raise
+        for _ in yaml.parse(text, Loader=yaml.SafeLoader):
+            pass
+        raise
+
+
 def _compose(doc: _Doc, loader: yaml.SafeLoader) -> yaml.Node | None:
     """Build the node tree from parser events with an explicit stack."""
     root: yaml.Node | None = None
@@ -133,7 +149,7 @@ def _compose(doc: _Doc, loader: yaml.SafeLoader) -> yaml.Node | None:
 
     try:
         event: Any
-        for event in yaml.parse(doc.text, Loader=yaml.SafeLoader):
+        for event in _events(doc.text):
             if isinstance(event, yaml.AliasEvent):
                 raise doc.error(
                     f"YAML aliases are not allowed ('*{event.anchor}'); write the value out",
@@ -170,7 +186,8 @@ def _compose(doc: _Doc, loader: yaml.SafeLoader) -> yaml.Node | None:
                 tag = event.tag
                 if tag is None or tag == "!":
                     tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)  # type: ignore[no-untyped-call]
-                attach(yaml.ScalarNode(tag, ev.value, ev.start_mark, ev.end_mark, style=ev.style))
+                style = ev.style or None  # libyaml gives '' for plain scalars
+                attach(yaml.ScalarNode(tag, ev.value, ev.start_mark, ev.end_mark, style=style))
             elif isinstance(event, yaml.CollectionStartEvent):
                 if len(stack) >= MAX_DEPTH:
                     raise doc.error(
@@ -291,34 +308,43 @@ def _suggest(name: str, candidates: Iterable[str]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
-def _line_map(doc: _Doc, node: yaml.ScalarNode) -> LineMap:
-    """Map positions in a scalar's text to the file."""
+def _positions(doc: _Doc, node: yaml.ScalarNode) -> Callable[[int, int], tuple[int, int]]:
+    """Map a (line, column) in a scalar's text to the (line, column) in the file."""
     start = node.start_mark
-    end = node.end_mark
     if node.style == "|":
         # literal block: text line k is file line start+1+k, after the block's indentation
         first = start.line + 1
         indent = 0
-        for k in range(first, min(len(doc.lines), end.line + 1)):
+        for k in range(first, min(len(doc.lines), node.end_mark.line + 1)):
             stripped = doc.lines[k].lstrip(" ")
             if stripped:
                 indent = len(doc.lines[k]) - len(stripped)
                 break
 
-        def block(line: int, column: int) -> tuple[int, int, str]:
-            at = first + line  # 1-based file line
-            return at, column + indent, doc.source_line(at)
+        def block(line: int, column: int) -> tuple[int, int]:
+            return first + line, column + indent
 
         return block
-    shift = 1 if node.style in ("'", '"') else 0
+    at = start.line + 1
+    base = start.column + (1 if node.style in ("'", '"') else 0)
+    first_column = start.column + 1
 
-    def inline(line: int, column: int) -> tuple[int, int, str]:
-        at = start.line + 1
-        if line == 1:
-            return at, start.column + shift + column, doc.source_line(at)
-        return at, start.column + 1, doc.source_line(at)
+    def inline(line: int, column: int) -> tuple[int, int]:
+        # a folded plain scalar has lost its line breaks: point at its start
+        return (at, base + column) if line == 1 else (at, first_column)
 
     return inline
+
+
+def _line_map(doc: _Doc, node: yaml.ScalarNode) -> LineMap:
+    """Like :func:`_positions`, with the file's source line for error messages."""
+    position = _positions(doc, node)
+
+    def mapped(line: int, column: int) -> tuple[int, int, str]:
+        at, col = position(line, column)
+        return at, col, doc.source_line(at)
+
+    return mapped
 
 
 # --- the graph ---------------------------------------------------------------------------
@@ -394,8 +420,9 @@ def _expression_step(doc: _Doc, name: str, node: yaml.ScalarNode) -> list[Instr]
             line=at_line, column=at_column, source_line=source_line, file=doc.file,
         )
     code = program.statements[0].code
+    position = _positions(doc, node)
     for ins in code:  # positions in the file, for later errors
-        ins.line, ins.column, _ = line_map(ins.line, ins.column)
+        ins.line, ins.column = position(ins.line, ins.column)
     return code
 
 

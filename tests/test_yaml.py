@@ -251,6 +251,11 @@ def test_literal_block_step_positions() -> None:
     assert (err.message, err.line, err.column) == ("undefined name 'q' in step 'a'", 5, 7)
 
 
+def test_bad_data_in_extra_sections() -> None:
+    err = _error(SQUARED + "data:\n  ? [a, b]\n  : 1\n")
+    assert (err.message, err.line, err.column) == ("in 'data': found unhashable key", 12, 5)
+
+
 def test_empty_and_null_documents() -> None:
     assert "empty" in _error("").message
     assert "empty" in _error("# nothing\n").message
@@ -273,7 +278,6 @@ def test_deep_nesting_is_refused_without_recursion() -> None:
 
 
 def test_size_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(yamlio, "MAX_SOURCE_BYTES", 100)
     monkeypatch.setattr(source, "MAX_SOURCE_BYTES", 100)
     with pytest.raises(CgtuiError, match="limit of 100 bytes"):
         yamlio.loads(SQUARED + "# " + "x" * 200)

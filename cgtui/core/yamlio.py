@@ -44,12 +44,13 @@ from typing import Any
 import networkx as nx
 import yaml
 
+from cgtui.core import source
 from cgtui.core.build import GraphBuilder, build_program, const_name
 from cgtui.core.errors import CgtuiError, GraphError, ParseError
 from cgtui.core.graph import Graph, Kind, Node
 from cgtui.core.ops import BINARY_SYMBOLS, FUNCTIONS, OPS
 from cgtui.core.parser import NAME, NUM, OP, RESERVED_WORDS, Instr, LineMap, parse
-from cgtui.core.source import MAX_SOURCE_BYTES, read_text
+from cgtui.core.source import read_text
 
 #: Collections nested deeper than this are refused (a graph file needs 3 levels).
 MAX_DEPTH = 64
@@ -454,8 +455,9 @@ def _leaf_section(
 
 def loads(text: str, file: str | None = None, merge: bool = True) -> Graph:
     """Read a graph from YAML text; ``file`` names it in error messages."""
-    if len(text.encode("utf-8", "surrogatepass")) > MAX_SOURCE_BYTES:
-        raise CgtuiError(f"the YAML text is larger than the limit of {MAX_SOURCE_BYTES:,} bytes", file=file)
+    limit = source.MAX_SOURCE_BYTES
+    if len(text.encode("utf-8", "surrogatepass")) > limit:
+        raise CgtuiError(f"the YAML text is larger than the limit of {limit:,} bytes", file=file)
     doc = _Doc(text, file)
     loader = yaml.SafeLoader("")
     root = _compose(doc, loader)
@@ -479,7 +481,15 @@ def loads(text: str, file: str | None = None, merge: bool = True) -> Graph:
     extra: dict[str, object] = {}
     for name in EXTRA_SECTIONS:
         if name in sections:
-            extra[name] = loader.construct_document(sections[name][1])
+            try:
+                extra[name] = loader.construct_document(sections[name][1])
+            except yaml.MarkedYAMLError as exc:
+                mark: Any = exc.problem_mark or exc.context_mark
+                raise doc.error(
+                    f"in '{name}': {exc.problem or exc.context}",
+                    line=mark.line + 1 if mark else None,
+                    column=mark.column + 1 if mark else None,
+                ) from None
 
     declared: dict[str, tuple[Kind, float | None]] = {}
     where: dict[str, str] = {}

@@ -33,6 +33,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import (
     Button,
     DataTable,
@@ -73,8 +74,14 @@ DEFAULT_STEPS = 100
 #: Plots show at most this many points per line (the history is thinned evenly).
 MAX_PLOT_POINTS = 400
 
-#: The worker refreshes the screen at most this often (seconds).
-UPDATE_EVERY = 0.1
+#: While training, the screen shows progress this often (seconds), and redraws the
+#: visible plot every PLOT_EVERY such ticks.
+UPDATE_EVERY = 0.2
+PLOT_EVERY = 3
+
+#: The worker computes for BURST seconds, then sleeps PAUSE seconds (the UI's share).
+BURST = 0.03
+PAUSE = 0.01
 
 #: Heat-map colours from low loss to high (a perceptually ordered ramp, as viridis).
 RAMP = ((68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37))
@@ -201,6 +208,9 @@ class TrainingScreen(Screen[dict[str, float] | None]):
         self.slice: Slice | None = None  # the last drawn slice and surface
         self.surface: Surface | None = None
         self._worker: Worker[None] | None = None
+        self._timer: Timer | None = None
+        self._first = 0  # steps done when the current run started
+        self._ticks = 0
         settings = None
         try:
             settings = training_settings(graph)
@@ -337,7 +347,13 @@ class TrainingScreen(Screen[dict[str, float] | None]):
         bar.update(total=steps, progress=0)
         self._set_running(True)
         self._status(f"running {steps} steps with lr {format_number(lr)}...")
+        self._first = self.trainer.steps_done
+        self._ticks = 0
         self._worker = self._train(steps)
+        if self._timer is None:
+            self._timer = self.set_interval(UPDATE_EVERY, self._poll)
+        else:
+            self._timer.resume()
 
     def action_stop(self) -> None:
         self._stop.set()
@@ -418,22 +434,25 @@ class TrainingScreen(Screen[dict[str, float] | None]):
 
     @work(thread=True, exclusive=True, group="training")
     def _train(self, steps: int) -> None:
+        """The descent itself; the screen polls its progress (:meth:`_poll`), so this thread
+        never waits for the screen."""
         worker = get_current_worker()
         trainer = self.trainer
         assert trainer is not None
-        first = trainer.steps_done
-        last = 0.0
+        burst = time.monotonic()
 
         def on_step(t: Trainer, record: StepRecord) -> None:
-            nonlocal last
-            now = time.monotonic()
-            if now - last >= UPDATE_EVERY:
-                last = now
-                self._from_thread(self._progress, record.step - first, record.loss_after, record.step)
+            nonlocal burst
+            if time.monotonic() - burst >= BURST:
+                # numpy on small arrays holds the GIL almost all the time: pause briefly so
+                # the event loop gets whole slices to draw and answer keys
+                time.sleep(PAUSE)
+                burst = time.monotonic()
 
         def should_stop() -> bool:
             return worker.is_cancelled or self._stop.is_set()
 
+        first = trainer.steps_done
         try:
             outcome = trainer.run(steps, on_step=on_step, should_stop=should_stop)
         except Exception as exc:  # pragma: no cover - the core raises CgtuiError subclasses only
@@ -444,17 +463,27 @@ class TrainingScreen(Screen[dict[str, float] | None]):
         with contextlib.suppress(Exception):  # the app is closing: nothing left to update
             self.app.call_from_thread(callback, *args)  # type: ignore[arg-type]
 
-    def _progress(self, done: int, loss: float, step: int) -> None:
-        if not self.is_attached:
+    def _poll(self) -> None:
+        """While the worker runs: the progress bar and status every tick, the visible plot
+        every few ticks (drawing a plot costs the event loop far more than a step)."""
+        trainer = self.trainer
+        if trainer is None or not self.running:
             return
+        self._ticks += 1
+        done = trainer.steps_done - self._first
         self.query_one("#train-progress", ProgressBar).update(progress=done)
-        self._status(f"step {step}  loss {format_number(loss)}")
-        self._draw_loss()
-        if self._active_tab() == "tab-params":
-            self._draw_params()
+        self._status(f"step {trainer.steps_done}  loss {format_number(trainer.losses[-1])}")
+        if self._ticks % PLOT_EVERY == 0:
+            tab = self._active_tab()
+            if tab == "tab-loss":
+                self._draw_loss()
+            elif tab == "tab-params":
+                self._draw_params()
 
     def _finished(self, outcome: Outcome, done: int) -> None:
         self._worker = None
+        if self._timer is not None:
+            self._timer.pause()
         if not self.is_attached:
             return
         self._set_running(False)

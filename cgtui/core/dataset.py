@@ -259,7 +259,10 @@ def rows_to_dataset(rows: Sequence[object], graph: Graph, *, reduction: str = "m
         for name in wanted:
             if name not in row:
                 kind = graph.node(name).kind.value
-                raise CgtuiError(f"data row {r} has no value for {kind} '{name}'")
+                raise CgtuiError(
+                    f"data row {r} has no value for {kind} '{name}' "
+                    "(every row gives every input and label; a fixed value is a constant)"
+                )
             columns[name][r - 1] = _cell(row[name], f"data row {r}, column '{name}'")
     return Dataset(columns, len(rows), reduction, "the data section")
 

@@ -48,15 +48,25 @@ DEPTH = 100_000
 TERMS = 100_000
 
 
-def best_of(repeat: int, fn: Callable[[], Any]) -> tuple[float, Any]:
-    """The fastest of ``repeat`` runs, in seconds, and the last result."""
+def best_of(repeat: int, fn: Callable[[], Any], *, pause_gc: bool = False) -> tuple[float, Any]:
+    """The fastest of ``repeat`` runs, in seconds, and that run's result. Each run starts
+    after a full garbage collection; ``pause_gc`` also keeps the cyclic collector off
+    while it runs."""
     best = float("inf")
     result: Any = None
     for _ in range(repeat):
+        value = None
         gc.collect()
-        start = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - start)
+        if pause_gc:
+            gc.disable()
+        try:
+            start = time.perf_counter()
+            value = fn()
+            elapsed = time.perf_counter() - start
+        finally:
+            gc.enable()
+        if elapsed < best:
+            best, result = elapsed, value
     return best, result
 
 
@@ -126,32 +136,10 @@ def mlp_values(
     return values, params, {f"y{s}" for s in range(SAMPLES)}
 
 
-def bench_mlp(repeat: int) -> None:
-    weights, biases, xs, ys = mlp_data()
-    text = mlp_text(weights)
-    values, params, labels = mlp_values(weights, biases, xs, ys)
-
-    t_build, graph = best_of(
-        repeat, lambda: from_expression(text, values=values, params=params, labels=labels)
-    )
-    out = graph.outputs[0]
-    leaves = leaf_values(graph)
-
-    t_fwd, vals = best_of(repeat, lambda: forward(graph, leaves))
-    t_bwd, grads = best_of(repeat, lambda: backward(graph, vals, out))
-    t_cg, _ = best_of(repeat, lambda: backward(graph, forward(graph, leaves), out))
-
-    print(f"1. MLP({NIN}, {HIDDEN}) squared-error loss over {SAMPLES} samples")
-    print(f"   cgtui graph: {len(graph.nodes):,} nodes, {graph.edge_count():,} edges, "
-          f"{len(text):,} characters of expression text")
-    print(f"   cgtui parse+build           {ms(t_build)}")
-    print(f"   cgtui forward               {ms(t_fwd)}")
-    print(f"   cgtui backward              {ms(t_bwd)}")
-    print(f"   cgtui forward+backward      {ms(t_cg)}")
-    if MgMLP is None:
-        print("   micrograd is not installed (pip install micrograd): no comparison")
-        return
-
+def bench_micrograd_mlp(
+    repeat: int, weights: Weights, biases: list[list[float]], xs: list[list[float]], ys: list[float]
+) -> dict[str, Any]:
+    """micrograd's times, loss and gradients (its graphs are freed before cgtui runs)."""
     model = MgMLP(NIN, HIDDEN)
     for k, layer in enumerate(model.layers):
         for j, neuron in enumerate(layer.neurons):
@@ -168,31 +156,75 @@ def bench_mlp(repeat: int) -> None:
         loss.backward()
         return loss
 
-    t_mg_fwd, loss = best_of(repeat, mg_forward)
+    t_both, loss = best_of(repeat, mg_both)
+    result: dict[str, Any] = {"both": t_both, "nodes": count_micrograd_nodes(loss), "loss": loss.data}
+    del loss
+    result["both_nogc"], _ = best_of(repeat, mg_both, pause_gc=True)
+    loss = mg_both()
+    result["grads"] = {
+        **{f"w{k}_{j}_{i}": w.grad for k, layer in enumerate(model.layers)
+           for j, neuron in enumerate(layer.neurons) for i, w in enumerate(neuron.w)},
+        **{f"b{k}_{j}": neuron.b.grad for k, layer in enumerate(model.layers)
+           for j, neuron in enumerate(layer.neurons)},
+    }
+    del loss
+    t_fwd, built = best_of(repeat, mg_forward)
+    graphs = [built]
+    del built
 
     def mg_backward() -> None:
         model.zero_grad()
-        loss.backward()
+        graphs[0].backward()
 
-    t_mg_bwd, _ = best_of(repeat, mg_backward)
-    t_mg, loss = best_of(repeat, mg_both)
-    mg_nodes = count_micrograd_nodes(loss)
-    print(f"   micrograd graph: {mg_nodes:,} Value objects (a new leaf for every float it multiplies)")
-    print(f"   micrograd forward           {ms(t_mg_fwd)}")
-    print(f"   micrograd backward          {ms(t_mg_bwd)}")
-    print(f"   micrograd forward+backward  {ms(t_mg)}")
-    print(f"   ratio cgtui/micrograd, forward+backward: {t_cg / t_mg:.2f}  (must be <= 1.0)")
-    print(f"   ratio incl. cgtui's parse+build:         {(t_cg + t_build) / t_mg:.2f}")
+    result["forward"] = t_fwd
+    result["backward"], _ = best_of(repeat, mg_backward)
+    graphs.clear()
+    gc.collect()
+    return result
+
+
+def bench_mlp(repeat: int) -> None:
+    weights, biases, xs, ys = mlp_data()
+    mg = bench_micrograd_mlp(repeat, weights, biases, xs, ys) if MgMLP is not None else None
+
+    text = mlp_text(weights)
+    values, params, labels = mlp_values(weights, biases, xs, ys)
+    t_build, graph = best_of(
+        repeat, lambda: from_expression(text, values=values, params=params, labels=labels)
+    )
+    out = graph.outputs[0]
+    leaves = leaf_values(graph)
+    t_cg, _ = best_of(repeat, lambda: backward(graph, forward(graph, leaves), out))
+    t_cg_nogc, _ = best_of(repeat, lambda: backward(graph, forward(graph, leaves), out), pause_gc=True)
+    t_fwd, vals = best_of(repeat, lambda: forward(graph, leaves))
+    t_bwd, grads = best_of(repeat, lambda: backward(graph, vals, out))
+
+    print(f"1. MLP({NIN}, {HIDDEN}) squared-error loss over {SAMPLES} samples")
+    print(f"   cgtui graph: {len(graph.nodes):,} nodes, {graph.edge_count():,} edges, "
+          f"{len(text):,} characters of expression text")
+    print(f"   cgtui parse+build           {ms(t_build)}")
+    print(f"   cgtui forward               {ms(t_fwd)}")
+    print(f"   cgtui backward              {ms(t_bwd)}")
+    print(f"   cgtui forward+backward      {ms(t_cg)}")
+    if mg is None:
+        print("   micrograd is not installed (pip install micrograd): no comparison")
+        return
+    print(f"   micrograd graph: {mg['nodes']:,} Value objects (a new leaf for every float it multiplies)")
+    print(f"   micrograd forward           {ms(mg['forward'])}   (building its graph of Values)")
+    print(f"   micrograd backward          {ms(mg['backward'])}")
+    print(f"   micrograd forward+backward  {ms(mg['both'])}")
+    print(f"   ratio cgtui/micrograd, forward+backward: {t_cg / mg['both']:.2f}  (must be <= 1.0)")
+    print(f"   ratio incl. cgtui's parse+build:         {(t_cg + t_build) / mg['both']:.2f}")
+    print("   with the cyclic garbage collector paused while timing (micrograd's Values form")
+    print("   reference cycles, so with it on much of micrograd's time is collection):")
+    print(f"   cgtui forward+backward      {ms(t_cg_nogc)}")
+    print(f"   micrograd forward+backward  {ms(mg['both_nogc'])}")
+    print(f"   ratio cgtui/micrograd, forward+backward: {t_cg_nogc / mg['both_nogc']:.2f}  (must be <= 1.0)")
 
     # the two engines must agree
-    cg_grads = {graph.nodes[i].name: g for i, g in enumerate(grads) if graph.nodes[i].name in params}
-    worst = 0.0
-    for k, layer in enumerate(model.layers):
-        for j, neuron in enumerate(layer.neurons):
-            for i, w in enumerate(neuron.w):
-                worst = max(worst, abs(w.grad - cg_grads.get(f"w{k}_{j}_{i}", 0.0)))
-            worst = max(worst, abs(neuron.b.grad - cg_grads.get(f"b{k}_{j}", 0.0)))
-    print(f"   agreement: loss {vals[out]:.12g} vs {loss.data:.12g}; largest gradient difference {worst:.1e}")
+    worst = max(abs(g - (grads[graph.index[name]] or 0.0)) for name, g in mg["grads"].items())
+    print(f"   agreement: loss {vals[out]:.12g} vs {mg['loss']:.12g}; "
+          f"largest gradient difference {worst:.1e}")
 
 
 def count_micrograd_nodes(root: Any) -> int:
@@ -268,8 +300,8 @@ def main() -> None:
     print(f"cgtui engine benchmark, {datetime.date.today().isoformat()}, Python {platform.python_version()}, "
           f"{platform.machine()}, {os.cpu_count()} cores ({platform.processor() or platform.platform()})")
     bench_mlp(args.repeat)
-    bench_chain(max(1, args.repeat // 2))
-    bench_sum(max(1, args.repeat // 2))
+    bench_chain(args.repeat)
+    bench_sum(args.repeat)
 
 
 if __name__ == "__main__":

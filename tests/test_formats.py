@@ -43,6 +43,9 @@ def test_json() -> None:
     assert nodes["v1"]["operands"] == ["x", "x"] and nodes["v1"]["text"] == "x * x"
     assert nodes["out"]["output"] is True and nodes["y"]["value"] is None
     assert data["outputs"] == ["out"]
+    assert data["program"] == "x * x + y\n"
+    long_sum = from_expression("+".join(f"x{i}" for i in range(20_000)))
+    assert json.loads(formats.to_json(long_sum))["program"] is None
     assert {(e["from"], e["to"], e["slot"]) for e in data["edges"]} == {
         ("x", "v1", 0), ("x", "v1", 1), ("v1", "out", 0), ("y", "out", 1),
     }

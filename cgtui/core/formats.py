@@ -12,7 +12,8 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from cgtui.core import handout, yamlio
+from cgtui.core import handout, printer, yamlio
+from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind
 from cgtui.core.ops import SLOT_NAMES, format_number
 
@@ -68,7 +69,7 @@ def to_json(graph: Graph) -> str:
     """JSON with one node (and one edge) per line: readable, diffable, and written by
     the C encoder, so 100,000 nodes take a second, not a minute."""
     return records_json(
-        {"title": graph.title, "description": graph.description},
+        {"title": graph.title, "description": graph.description, "program": program_text(graph)},
         {
             "nodes": node_records(graph),
             "edges": [
@@ -78,6 +79,15 @@ def to_json(graph: Graph) -> str:
         },
         {"outputs": graph.output_names},
     )
+
+
+def program_text(graph: Graph, limit: int = 100_000) -> str | None:
+    """The graph as expression statements (see :mod:`cgtui.core.printer`), or None when
+    that text would be longer than ``limit`` characters."""
+    try:
+        return printer.program(graph, limit=limit)
+    except CgtuiError:
+        return None
 
 
 def records_json(head: dict[str, Any], lists: dict[str, list[Any]], tail: dict[str, Any]) -> str:
@@ -180,7 +190,5 @@ def export(graph: Graph, fmt: str) -> str:
     try:
         exporter = FORMATS[fmt]
     except KeyError:
-        from cgtui.core.errors import CgtuiError
-
         raise CgtuiError(f"unknown format '{fmt}' (one of: {', '.join(FORMATS)})") from None
     return exporter(graph)

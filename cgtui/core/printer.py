@@ -142,6 +142,7 @@ def program(graph: Graph, *, limit: int = MAX_CHARS) -> str:
     def inline(i: int) -> bool:
         return is_auto_name(nodes[i].name) and i != output
 
+    succs = graph.successor_lists()
     lines: list[str] = []
     total = 0
     for i, node in enumerate(nodes):
@@ -149,7 +150,13 @@ def program(graph: Graph, *, limit: int = MAX_CHARS) -> str:
             if node.kind is Kind.CONST and not _is_literal(node) and node.value is not None:
                 lines.append(f"{node.name} = {const_name(node.value)}")
             continue
-        if i == output or inline(i):
+        if i == output:
+            continue
+        if inline(i):
+            if not succs[i]:  # an unused expression statement: written bare, as it was
+                text = _render(graph, i, inline, limit - total)
+                total += len(text)
+                lines.append(text)
             continue
         text = _render(graph, i, inline, limit - total)
         total += len(text)

@@ -88,6 +88,8 @@ def render_text(graph: Graph, output: int, rows: list[Row]) -> str:
     from rich.table import Table
 
     out = graph.nodes[output].name
+    if not rows:
+        return "no leaf takes a gradient (every leaf is a constant)\n"
     table = Table(title=f"gradient check of d{out}/dleaf", title_justify="left", box=None, pad_edge=False)
     for header, justify in (
         ("leaf", "left"), ("kind", "left"), ("value", "right"), (f"backprop d{out}/dv", "right"),
@@ -113,9 +115,7 @@ def render_text(graph: Graph, output: int, rows: list[Row]) -> str:
         if r.problem:
             lines.append(f"{r.name}: {r.problem}")
     bad = [r for r in rows if not r.agrees]
-    if not rows:
-        lines.append("no leaf takes a gradient (every leaf is a constant)")
-    elif not bad:
+    if not bad:
         lines.append(f"all {len(rows)} leaves agree")
     else:
         lines.append(f"{len(bad)} of {len(rows)} leaves disagree: {', '.join(r.name for r in bad)}")

@@ -100,7 +100,7 @@ def render_text(graph: Graph, report: PathReport, partial: float | None, cost: C
     width_product = max(len(s) for _, s, _ in shown)
     for k, (route, product, path) in enumerate(shown, 1):
         line = f"  #{k:<3} {route.ljust(width)}   {product}"
-        if len(path.factors) <= 4:
+        if 0 < len(path.factors) <= 4:
             pad = " " * (width_product - len(product))
             line = f"{line}{pad}   ({', '.join(formulas(graph, path))})"
         lines.append(line)

@@ -163,6 +163,7 @@ def test_constant_reassigned() -> None:
         ("# only a comment", "empty expression", 1, 1),
         ("x, y", "tuples are not supported (unexpected ',')", 1, 2),
         ("import os", "'import' is not supported", 1, 1),
+        ("x² + 1", "'x²' is not a valid name", 1, 1),
         ("mul(x, y)", "unknown function 'mul' ('mul' is written with an operator)", 1, 1),
     ],
 )

@@ -334,6 +334,15 @@ def test_default_sample_loads() -> None:
     assert g.output_names == ["L"]
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=40), st.text(max_size=80))
+def test_title_and_description_round_trip(title: str, description: str) -> None:
+    g = yamlio.loads(SQUARED)
+    g.title, g.description = title, description
+    again = yamlio.loads(yamlio.dumps(g))
+    assert (again.title, again.description) == (title, description)
+
+
 _names = st.sampled_from(["a", "b", "c", "x", "y", "w"])
 _numbers = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False).filter(lambda v: v != 0) | st.sampled_from(
     [0.0, 1.0, 2.0, -1.0, 0.1, 1e-7, 123456.789]

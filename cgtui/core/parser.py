@@ -188,6 +188,8 @@ def tokenize(text: str, src: _Source | None = None) -> list[Token]:
         elif kind == "name":
             if word in _REFUSED_NAMES:
                 raise src.error(_REFUSED_NAMES[word], line, column)
+            if not word.isidentifier():  # e.g. 'x²': \w takes it, Python names do not
+                raise src.error(f"'{word}' is not a valid name", line, column)
             append(Token("name", word, line, column))
         elif kind == "op":
             if word in ("//", "==", "!=", "<=", ">=", "->", ":="):

@@ -734,6 +734,22 @@ def step_text(graph: Graph, i: int) -> str:
     return f"{texts[0]} {op.symbol} {texts[1]}"
 
 
+def _text_field(key: str, text: str) -> list[str]:
+    """``key: text``; several lines as a literal block where that reads back exactly."""
+    body = text[:-1] if text.endswith("\n") else text
+    lines = body.split("\n")
+    plain_block = (
+        (len(lines) > 1 or text.endswith("\n"))
+        and not body.endswith("\n")
+        and lines[0][:1] not in (" ", "\t", "")
+        and all(line == line.rstrip() and line.isprintable() for line in lines)
+    )
+    if not plain_block:
+        return [f"{key}: {_scalar(text)}"]
+    header = f"{key}: |" if text.endswith("\n") else f"{key}: |-"
+    return [header, *(f"  {line}" if line else "" for line in lines)]
+
+
 def _scalar(text: str) -> str:
     dumped = yaml.safe_dump(text, default_flow_style=True, allow_unicode=True, width=10**9)
     return dumped.removesuffix("\n...\n").rstrip("\n")
@@ -748,13 +764,9 @@ def dumps(graph: Graph) -> str:
             )
     out: list[str] = []
     if graph.title:
-        out.append(f"title: {_scalar(graph.title)}")
+        out.extend(_text_field("title", graph.title))
     if graph.description:
-        if "\n" in graph.description:
-            out.append("description: |")
-            out.extend(f"  {line}" if line else "" for line in graph.description.rstrip("\n").split("\n"))
-        else:
-            out.append(f"description: {_scalar(graph.description)}")
+        out.extend(_text_field("description", graph.description))
     for section, kind in LEAF_SECTIONS.items():
         leaves = [n for n in graph.nodes if n.op is None and n.kind is kind and not is_literal(n)]
         if leaves:

@@ -751,7 +751,9 @@ def _text_field(key: str, text: str) -> list[str]:
 
 
 def _scalar(text: str) -> str:
-    dumped = yaml.safe_dump(text, default_flow_style=True, allow_unicode=True, width=10**9)
+    # YAML reads NEL, LS and PS as line breaks: write such text with escapes
+    readable = not any(c in text for c in "\x85\u2028\u2029")
+    dumped = yaml.safe_dump(text, default_flow_style=True, allow_unicode=readable, width=10**9)
     return dumped.removesuffix("\n...\n").rstrip("\n")
 
 

@@ -16,7 +16,7 @@ import heapq
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 import networkx as nx
 
@@ -24,7 +24,7 @@ from cgtui.core.errors import GraphError
 from cgtui.core.ops import OPS
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     INPUT = "input"  # a feature: given, not learned
     LABEL = "label"  # ground truth: given, not learned
     PARAM = "param"  # learnable: the only kind gradient descent updates

@@ -69,8 +69,8 @@ _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 _NULLS = {"", "~", "null", "Null", "NULL"}
 _YAML_WORDS = {"yes", "no", "true", "false", "on", "off", "null"}
 _STANDARD_TAG = "tag:yaml.org,2002:"
-#: libyaml's event parser when PyYAML has it (4x faster); events, marks and errors are
-#: the same as the pure-Python parser's.
+#: libyaml's event parser when PyYAML has it (compiled, so faster); its events and marks
+#: are the pure-Python parser's, and syntax errors are re-read with that one for its words.
 _EVENT_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SAFE_TAGS = {
     _STANDARD_TAG + t for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")

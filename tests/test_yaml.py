@@ -315,6 +315,9 @@ def test_save_is_atomic_and_refuses_to_overwrite(tmp_path: Path) -> None:
     yamlio.save(g, path, overwrite=True)
     assert yamlio.load(path).node("w").value == 0.75
     assert sorted(os.listdir(tmp_path)) == ["g.yaml"]  # no temporary files left
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask  # not mkstemp's 0600
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in SAMPLES.glob("*.yaml")))

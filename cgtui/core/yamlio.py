@@ -815,6 +815,7 @@ def write_text_atomic(path: Path, text: str, *, overwrite: bool = False) -> None
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, _new_file_mode(path))  # mkstemp makes 0600 files
         if overwrite:
             os.replace(tmp, path)
         else:
@@ -829,6 +830,16 @@ def write_text_atomic(path: Path, text: str, *, overwrite: bool = False) -> None
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+
+
+def _new_file_mode(path: Path) -> int:
+    """An existing file's permissions, else what the umask gives a new file."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def to_data(graph: Graph) -> dict[str, Any]:

@@ -840,10 +840,3 @@ def _new_file_mode(path: Path) -> int:
         umask = os.umask(0)
         os.umask(umask)
         return 0o666 & ~umask
-
-
-def to_data(graph: Graph) -> dict[str, Any]:
-    """The graph as the plain data :func:`dumps` writes (for tools that want a dict)."""
-    loaded = yaml.safe_load(dumps(graph))
-    assert isinstance(loaded, dict)
-    return loaded

@@ -58,8 +58,8 @@ def evaluate_node(graph: Graph, i: int, values: Sequence[Value]) -> tuple[Value 
         return None, "division by zero"
     except OverflowError:
         return None, "overflow: the result is too large"
-    except ValueError as exc:  # pragma: no cover - domains are checked above
-        return None, f"undefined ({exc})"
+    except ValueError:  # pragma: no cover - the domain check above names the problem first
+        return None, "the result is undefined here"
     if type(v) is int:
         v = float(v)
     if not _finite(v):

@@ -263,7 +263,7 @@ _sin = _elementwise(math.sin, np.sin)
 OPS: dict[str, Op] = {
     op.name: op
     for op in (
-        # operators                  forward          d/da                          d/db
+        # operators: name, arity, forward rule, (d/da, d/db), how it is written
         Op("add", 2, lambda a, b: a + b, (d("1", _one), d("1", _one)), symbol="+", precedence=1),
         Op("sub", 2, lambda a, b: a - b, (d("1", _one), d("-1", _minus_one)), symbol="-", precedence=1),
         Op(
@@ -283,7 +283,7 @@ OPS: dict[str, Op] = {
             doc="a >= 0 unless b is an integer; d/db needs a > 0 (0 at a = 0)",
         ),
         Op("neg", 1, lambda a: -a, (d("-1", _minus_one),), symbol="-", precedence=3),
-        # functions
+        # functions, called by name: name, forward rule, d/da
         function("exp", _elementwise(math.exp, np.exp), d("out", lambda a, out: out)),
         function(
             "log", _elementwise(math.log, np.log), d("1 / a", lambda a, out: 1.0 / a),

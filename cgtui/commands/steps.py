@@ -91,9 +91,10 @@ def summary(graph: Graph) -> str:
     counts = Counter(n.kind for n in graph.nodes)
     parts = [f"{counts[k]} {_PLURAL[k] if counts[k] != 1 else k.value}" for k in Kind if counts[k]]
     outs = ", ".join(graph.output_names)
+    nodes, edges = len(graph), graph.edge_count()
     return (
-        f"{len(graph)} nodes ({', '.join(parts)}), {graph.edge_count()} edges, "
-        f"output{'s' if len(graph.outputs) != 1 else ''} {outs}"
+        f"{nodes} node{'s' if nodes != 1 else ''} ({', '.join(parts)}), "
+        f"{edges} edge{'s' if edges != 1 else ''}, output{'s' if len(graph.outputs) != 1 else ''} {outs}"
     )
 
 

@@ -8,9 +8,11 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from cgtui.core.build import from_expression
 from cgtui.core.engine import Status, Stepper, backward, forward, leaf_values
+from cgtui.core.errors import NumericalFault
 from cgtui.core.graph import Graph, Kind, NodeSpec
 
 SQUARED_ERROR = "z = w*x\nyhat = z + b\nd = yhat - y\nL = d^2"
@@ -328,3 +330,77 @@ def test_a_long_chain_steps_in_linear_time() -> None:
     s.run_backward()
     assert s.partials[g.index["x"]] == 1.0
     assert s.backward_done == s.backward_total == n
+
+
+# --- any sequence of actions keeps the stepper consistent with the full passes -------------------
+
+MACHINE_TEXT = "a = x*y\nb = log(a) + relu(x - y)*x\nc = b*b + y^2\nL = c + a"
+
+
+class StepperMachine(RuleBasedStateMachine):
+    """Random key presses; after each, every computed value and every final partial is
+    exactly what the full passes give at the current leaf values."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.graph = from_expression(MACHINE_TEXT, values={"x": 2.0, "y": 3.0})
+        self.stepper = Stepper(self.graph)
+
+    @rule()
+    def forward(self) -> None:
+        self.stepper.step_forward()
+
+    @rule()
+    def backward(self) -> None:
+        self.stepper.step_backward()
+
+    @rule()
+    def run_backward(self) -> None:
+        self.stepper.run_backward()
+
+    @rule()
+    def undo(self) -> None:
+        self.stepper.undo()
+
+    @rule()
+    def reset(self) -> None:
+        self.stepper.reset()
+
+    @rule(name=st.sampled_from(["x", "y"]), value=st.sampled_from([-1.0, 0.0, 0.5, 2.0, 3.0]))
+    def set_value(self, name: str, value: float) -> None:
+        self.stepper.set_value(name, value)
+
+    @rule(name=st.sampled_from(["L", "c", "b", "a"]))
+    def set_output(self, name: str) -> None:
+        self.stepper.set_output(name)
+
+    @invariant()
+    def consistent_with_the_full_passes(self) -> None:
+        s, g = self.stepper, self.graph
+        leaves = leaf_values(g)
+        full: list[Any] | None
+        try:
+            full = forward(g, leaves)
+        except NumericalFault:
+            full = None
+        for i, node in enumerate(g.nodes):
+            if node.op is not None and s.values[i] is not None and full is not None:
+                assert s.values[i] == full[i]
+        computed = {i for i in s.forward_order if s.values[i] is not None}
+        forward_steps = [h.node for h in s.history if not hasattr(h, "pushes")]
+        assert sorted(forward_steps) == sorted(computed)
+        assert sum(1 for h in s.history if hasattr(h, "pushes")) == s.backward_pos
+        for i, entries in enumerate(s.ledger):
+            total: Any = None
+            for push in entries:
+                total = push.contribution if total is None else total + push.contribution
+            assert s.partials[i] == total or (i == s.output and not entries)
+        if full is not None and s.backward_pos:
+            grads = backward(g, full, s.output)
+            for i in range(len(g.nodes)):
+                if s.status(i) is Status.FINAL:
+                    assert s.partials[i] == grads[i]
+
+
+TestStepperMachine = StepperMachine.TestCase
+TestStepperMachine.settings = settings(max_examples=60, stateful_step_count=30, deadline=None)

@@ -48,6 +48,15 @@ def test_steps_expression_with_values_and_double_edge(capsys: pytest.CaptureFixt
     assert "out×2" in out and "no values: x" in out
 
 
+def test_steps_names_at_most_eight_successors(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "steps", " + ".join(f"exp(x * {k})" for k in range(1, 21)))
+    assert code == 0
+    x_row = next(line for line in out.splitlines() if line.startswith("x "))
+    used_by = x_row.split("input", 1)[1].strip()
+    assert used_by.endswith(", and 12 more")
+    assert len(used_by.split(", ")) == 9  # eight names, then the count
+
+
 def test_steps_markdown_and_json(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "steps", str(SAMPLES / "branching.yaml"), "--format", "markdown")
     assert code == 0
@@ -94,6 +103,9 @@ def test_steps_from_stdin_and_files(
         (["steps", "foo(x)"], "cgtui: error: unknown function 'foo' at 1:1"),
         (["steps", "nope.yaml"], "cgtui: error: no such file: nope.yaml"),
         (["steps", "x*y", "--at", "q=1"], "a value was given for 'q'"),
+        (["steps", " + ".join(f"exp(x * {k})" for k in range(1, 60)) + " +"], "expected an operand"),
+        (["steps", "x\x00y"], "unexpected character '\\x00' at 1:2"),
+        (["steps", str(SAMPLES)], f"{SAMPLES} is a directory"),
         (["steps", "x*y", "--format", "html"], "invalid choice: 'html'"),
         (["export", "x*y", "--format", "png"], "invalid choice: 'png'"),
     ],
@@ -105,6 +117,12 @@ def test_bad_input_exits_2_with_the_message_on_stderr(
     assert code == 2 and out == ""
     assert message in err
     assert "Traceback" not in err
+
+
+def test_stdin_must_be_utf8(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"x * \xff")))
+    code, _, err = run(capsys, "steps", "-")
+    assert code == 2 and "standard input is not UTF-8 text (byte 4)" in err
 
 
 def test_bad_yaml_names_file_and_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

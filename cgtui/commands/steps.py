@@ -58,9 +58,16 @@ def _value_text(v: Any) -> str:
         return str(v)
 
 
+#: At most this many successors are named on a line; the rest are counted.
+MAX_SHOWN_SUCCESSORS = 8
+
+
 def _successors_text(graph: Graph, i: int) -> str:
     counts = Counter(graph.nodes[s].name for s, _ in graph.successors(i))
     parts = [name if k == 1 else f"{name}×{k}" for name, k in counts.items()]
+    if len(parts) > MAX_SHOWN_SUCCESSORS:
+        rest = len(parts) - MAX_SHOWN_SUCCESSORS
+        parts = [*parts[:MAX_SHOWN_SUCCESSORS], f"and {rest:,} more"]
     return ", ".join(parts)
 
 
@@ -111,9 +118,12 @@ def render_text(graph: Graph) -> str:
     lines.append(summary(graph))
     lines.append("")
 
+    last = len(HEADER) - 1
+
     def fmt(cells: list[str]) -> str:
         padded = [
-            cell.rjust(widths[c]) if c == 4 else cell.ljust(widths[c]) for c, cell in enumerate(cells)
+            cell.rjust(widths[c]) if c == 4 else (cell if c == last else cell.ljust(widths[c]))
+            for c, cell in enumerate(cells)
         ]
         return "  ".join(padded).rstrip()
 

@@ -198,7 +198,7 @@ def tokenize(text: str, src: _Source | None = None) -> list[Token]:
         else:
             message = _REFUSED_CHARS.get(word)
             if message is None:
-                shown = word if word.isprintable() else repr(word)
+                shown = word if word.isprintable() else repr(word)[1:-1]
                 message = f"unexpected character '{shown}'" if word not in "%<>!&|~$?`\\" else (
                     f"operator '{word}' is not supported"
                 )

@@ -71,8 +71,38 @@ def read_text(path: Path) -> str:
         raise CgtuiError(f"{path} is not UTF-8 text (byte {exc.start})") from None
 
 
+def read_stdin() -> str:
+    """Standard input as text: at most the size limit is read, and it must be UTF-8."""
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:  # replaced by a text stream (tests)
+        return str(sys.stdin.read(MAX_SOURCE_BYTES + 1))
+    data: bytes = stream.read(MAX_SOURCE_BYTES + 1)
+    if len(data) > MAX_SOURCE_BYTES:
+        raise CgtuiError(f"standard input is larger than the limit of {MAX_SOURCE_BYTES:,} bytes")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CgtuiError(f"standard input is not UTF-8 text (byte {exc.start})") from None
+
+
+def path_kind(source: str) -> str | None:
+    """'file' or 'dir' if SOURCE names one, else None. Expression text is often no valid
+    path at all (too long, a NUL byte), which is simply not a path."""
+    if "\n" in source or not source:
+        return None
+    try:
+        path = Path(source)
+        if path.is_file():
+            return "file"
+        if path.is_dir():
+            return "dir"
+    except (OSError, ValueError):
+        return None
+    return None
+
+
 def looks_like_path(source: str) -> bool:
-    return source.endswith(YAML_SUFFIXES) or ("\n" not in source and Path(source).is_file())
+    return source.endswith(YAML_SUFFIXES) or path_kind(source) == "file"
 
 
 _YAML_START = re.compile(
@@ -110,8 +140,8 @@ def load_source(
 
     params, labels, consts, inputs = set(params), set(labels), set(consts), set(inputs)
     if source == "-":
-        text = stdin_text if stdin_text is not None else sys.stdin.read()
-        if len(text.encode("utf-8")) > MAX_SOURCE_BYTES:
+        text = stdin_text if stdin_text is not None else read_stdin()
+        if len(text.encode("utf-8", "surrogatepass")) > MAX_SOURCE_BYTES:
             raise CgtuiError(f"standard input is larger than the limit of {MAX_SOURCE_BYTES:,} bytes")
         if looks_like_yaml(text):
             graph = yamlio.loads(text, file="<stdin>", merge=merge)
@@ -121,14 +151,14 @@ def load_source(
             )
     elif source.endswith(YAML_SUFFIXES):
         path = Path(source)
-        if not path.exists():
+        if path_kind(source) != "file":
             raise CgtuiError(f"no such file: {source}")
         graph = yamlio.load(path, merge=merge)
-    elif "\n" not in source and Path(source).is_dir():
+    elif path_kind(source) == "dir":
         raise CgtuiError(f"{source} is a directory, not a graph file or an expression")
-    elif source.endswith(TEXT_SUFFIXES) and not Path(source).exists():
+    elif source.endswith(TEXT_SUFFIXES) and path_kind(source) is None:
         raise CgtuiError(f"no such file: {source}")
-    elif "\n" not in source and Path(source).is_file():
+    elif path_kind(source) == "file":
         text = read_text(Path(source))
         return from_expression(
             text, params=params, labels=labels, consts=consts, values=values, merge=merge, file=source

@@ -4,6 +4,7 @@ examples, undo, editing, loading a bad expression, dialogs, and the CLI's checks
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Static
+from textual.worker import WorkerCancelled
 
 from cgtui.app.app import ExplorerApp
 from cgtui.app.dialogs import HelpScreen, InfoDialog, OpenDialog, SaveDialog
@@ -81,7 +83,9 @@ def side(app: ExplorerApp, part: str) -> str:
 
 async def settle(pilot: Pilot[None]) -> None:
     await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
+    while any(w.is_running for w in pilot.app.workers):
+        with contextlib.suppress(WorkerCancelled):  # replaced by a newer one
+            await pilot.app.workers.wait_for_complete()
     await pilot.pause()
 
 

@@ -127,6 +127,7 @@ class ExplorerApp(App[None]):
         self.stepper = stepper
         self.source = source
         self.touched: int | None = None
+        self._key_state: tuple[bool | None, ...] = ()
         self._drawing = _plugin("drawing") if plugins else None
         self._training = _plugin("training") if plugins else None
         self._quiz = _plugin("quiz") if plugins else None
@@ -195,7 +196,7 @@ class ExplorerApp(App[None]):
         for view in self.views():
             view.select(index)
         self._side.show(self.stepper, index)
-        self.refresh_bindings()
+        self._refresh_keys()
 
     def on_graph_view_node_chosen(self, message: GraphView.NodeChosen) -> None:
         if not message.user or not self.screen_stack:  # an echo, or the app is closing
@@ -232,7 +233,7 @@ class ExplorerApp(App[None]):
         self._write_log(lines)
         self._set_selected(touched if touched is not None else self.selected)
         self._refresh_status()
-        self.refresh_bindings()
+        self._refresh_keys()
         if self._quiz is not None and self.screen.has_class("-quiz"):
             for panel in self.query("#quiz"):
                 cast(Any, panel).on_step(self.stepper, result)
@@ -251,6 +252,18 @@ class ExplorerApp(App[None]):
         self._status.update(explain.status_line(self.stepper))
 
     # ---- which keys act now -----------------------------------------------------
+
+    def _refresh_keys(self) -> None:
+        """Refresh the footer only when some key changed between usable and greyed out
+        (the footer rebuilds all its keys, which costs more than a step)."""
+        state = tuple(
+            self.check_action(_action_name(b.action), _action_args(b.action))
+            for b in self.BINDINGS
+            if isinstance(b, Binding)
+        )
+        if state != self._key_state:
+            self._key_state = state
+            self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         s = self.stepper

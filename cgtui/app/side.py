@@ -10,6 +10,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
+from textual.timer import Timer
 from textual.widgets import Static
 
 from cgtui.app import explain
@@ -17,8 +18,11 @@ from cgtui.core.engine import Status, Stepper
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph
 
+#: Seconds between a selection and the start of its paths computation.
+PATHS_DELAY = 0.15
 
-@dataclass
+
+@dataclass(repr=False)
 class PathsJob:
     """A snapshot of what the paths section needs, so a worker thread can compute it
     while the user keeps stepping."""
@@ -34,6 +38,9 @@ class PathsJob:
     needs: bool
     forward_complete: bool
 
+    def __repr__(self) -> str:  # workers describe their arguments: keep it short
+        return f"PathsJob(node {self.index}, generation {self.generation})"
+
 
 class SidePane(VerticalScroll):
     """Definition, local derivatives, accumulation, paths and cost for one node."""
@@ -43,6 +50,7 @@ class SidePane(VerticalScroll):
         self.stepper: Stepper | None = None
         self.node_index: int | None = None
         self._generation = 0
+        self._pending: Timer | None = None
 
         self._title = Static(id="side-title", markup=False)
         self._definition = Static(id="side-definition", markup=False)
@@ -103,9 +111,12 @@ class SidePane(VerticalScroll):
             stepper.forward_complete,
         )
         self._paths.update("…")
-        self.compute_paths(job)
+        # start the paths worker once the step is on screen; a newer selection replaces it
+        if self._pending is not None:
+            self._pending.stop()
+        self._pending = self.set_timer(PATHS_DELAY, lambda: self.compute_paths(job))
 
-    @work(thread=True, exclusive=True, group="paths")
+    @work(thread=True, exclusive=True, group="paths", description="sum over paths")
     def compute_paths(self, job: PathsJob) -> None:
         try:
             view = explain.paths_view_of(

@@ -1,0 +1,130 @@
+"""Explorer speed on a generated graph of 10,000 nodes, measured with ``App.run_test``.
+
+Prints the time from start (graph built, stepper made, app started) to the first complete
+screen, and from a step key to the updated screen for each kind of key, against the goals
+of 2 s and 100 ms. Run: ``python benchmarks/bench_app.py [NODES]``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import statistics
+import sys
+import time
+
+from textual.worker import WorkerCancelled
+
+from cgtui.core.graph import Graph, Kind, Node
+
+FIRST_SCREEN_GOAL = 2.0
+STEP_GOAL = 0.100
+
+
+def layered_graph(nodes: int = 10_000, width: int = 25, seed: int = 0) -> Graph:
+    """A layered DAG: each node combines two nodes of the layer below (shared operands,
+    many paths), tanh every few layers keeps the values finite; one output at the top."""
+    rng = random.Random(seed)
+    out: list[Node] = []
+    layer: list[int] = []
+    for k in range(width):
+        kind = Kind.PARAM if k % 2 else Kind.INPUT
+        out.append(Node(f"{'w' if kind is Kind.PARAM else 'x'}{k}", kind, None, (), rng.uniform(-1, 1)))
+        layer.append(len(out) - 1)
+    depth = 0
+    while len(out) < nodes - 2:
+        depth += 1
+        below, layer = layer, []
+        for _ in range(width):
+            if len(out) >= nodes - 2:
+                break
+            if depth % 3 == 0:
+                op, operands = "tanh", (rng.choice(below),)
+            else:
+                op = rng.choice(("add", "mul", "sub"))
+                operands = (rng.choice(below), rng.choice(below))
+            out.append(Node(f"v{len(out)}", Kind.COMPUTATION, op, operands, None))
+            layer.append(len(out) - 1)
+    # the output sums the top layer pairwise down to one node
+    while len(layer) > 1:
+        a, b = layer.pop(), layer.pop()
+        out.append(Node(f"s{len(out)}", Kind.COMPUTATION, "add", (a, b), None))
+        layer.append(len(out) - 1)
+    out.append(Node("L", Kind.COMPUTATION, "tanh", (layer[0],), None))
+    return Graph(out, [len(out) - 1], title=f"generated, {len(out)} nodes")
+
+
+async def measure(n: int) -> None:
+    from cgtui.app.app import ExplorerApp
+    from cgtui.core.engine import Stepper
+
+    t0 = time.perf_counter()
+    graph = layered_graph(n)
+    stepper = Stepper(graph)
+    app = ExplorerApp(stepper, source="generated", plugins=False)
+    async with app.run_test(size=(160, 50)) as pilot:
+
+        async def settle() -> None:
+            await pilot.pause()
+            while any(w.is_running for w in app.workers):
+                with contextlib.suppress(WorkerCancelled):
+                    await app.workers.wait_for_complete()
+            await pilot.pause()
+
+        await settle()
+        first = time.perf_counter() - t0
+        print(f"graph: {len(graph.nodes):,} nodes, {graph.edge_count():,} edges")
+        print(
+            f"start to first complete screen: {first * 1000:8.1f} ms"
+            f"  (goal {FIRST_SCREEN_GOAL * 1000:.0f} ms, {first / FIRST_SCREEN_GOAL:.2f} of it)"
+        )
+
+        async def key(k: str) -> tuple[float, float]:
+            t = time.perf_counter()
+            await pilot.press(k)
+            await pilot.pause()
+            screen = time.perf_counter() - t
+            await settle()  # the paths section, computed off the UI thread
+            return screen, time.perf_counter() - t
+
+        rows: list[tuple[str, list[float], list[float]]] = []
+
+        async def series(label: str, k: str, times: int) -> None:
+            screens, wholes = [], []
+            for _ in range(times):
+                s, w = await key(k)
+                screens.append(s)
+                wholes.append(w)
+            rows.append((label, screens, wholes))
+
+        await series("f  step forward", "f", 20)
+        await series("u  undo a forward step", "u", 5)
+        await series("F  run forward", "F", 1)
+        await series("b  step backward", "b", 20)
+        await series("u  undo a backward step", "u", 5)
+        await series("B  run backward", "B", 1)
+        await series("r  reset", "r", 1)
+        print(f"{'key':26} {'median':>9} {'max':>9} {'ratio':>7}   (with the paths worker: median)")
+        for label, screens, wholes in rows:
+            med, worst = statistics.median(screens), max(screens)
+            print(
+                f"{label:26} {med * 1000:7.1f}ms {worst * 1000:7.1f}ms {worst / STEP_GOAL:6.2f}x"
+                f"   ({statistics.median(wholes) * 1000:.1f} ms)"
+            )
+        single = [t for label, s, _ in rows if label[0] in "fbu" for t in s]
+        print(
+            f"single-step keys (f, b, u): worst {max(single) * 1000:.1f} ms against the goal of "
+            f"{STEP_GOAL * 1000:.0f} ms: {'met' if max(single) < STEP_GOAL else 'NOT met'}"
+        )
+        verdict = "met" if first < FIRST_SCREEN_GOAL else "NOT met"
+        print(f"first screen under {FIRST_SCREEN_GOAL:.0f} s: {verdict}")
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+    asyncio.run(measure(n))
+
+
+if __name__ == "__main__":
+    main()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 from pathlib import Path
 
 import pytest
 from conftest import SAMPLES
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cgtui.cli import main
 from cgtui.core import yamlio
@@ -172,3 +175,13 @@ def test_yaml_values_and_kinds_from_the_command_line(capsys: pytest.CaptureFixtu
     assert code == 0
     nodes = {n["name"]: n for n in json.loads(out)["nodes"]}
     assert nodes["w"]["value"] == 2.0 and nodes["x"]["kind"] == "const"
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=300).filter(lambda t: t != "-"))
+def test_any_source_text_exits_0_or_2(text: str) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["steps", "--", text])
+    assert code in (0, 2)
+    assert (code == 2) == err.getvalue().startswith(("cgtui: error:", "usage:"))

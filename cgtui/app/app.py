@@ -114,6 +114,7 @@ class ExplorerApp(App[None]):
         Binding("z", "zoom", "Zoom", show=False, tooltip="Maximize the focused pane, or restore"),
         Binding("T", "training", "Train", show=False, tooltip="Open the training screen"),
         Binding("Q", "quiz", "Quiz", show=False, tooltip="Toggle quiz mode"),
+        Binding("escape", "focus_views", "Views", show=False, tooltip="Back to the graph view"),
         Binding("question_mark", "help", "Help", tooltip="Help: every key"),
         Binding("q", "quit", "Quit", tooltip="Quit"),
     ]
@@ -342,6 +343,14 @@ class ExplorerApp(App[None]):
             for view in self.query(f"#{tab}"):
                 view.focus()
 
+    def action_focus_views(self) -> None:
+        tabs = self.query_one("#views", TabbedContent)
+        pane = tabs.active_pane
+        if pane is not None:
+            for view in pane.query("#tree, #table, #drawing"):
+                view.focus()
+                return
+
     def action_toggle_log(self) -> None:
         log = self._log_view
         log.display = not log.display
@@ -510,6 +519,7 @@ class ExplorerApp(App[None]):
             screen.remove_class("-quiz")
             for panel in self.query("#quiz"):
                 panel.remove()
+            self.action_focus_views()
             return
         screen.add_class("-quiz")
         panel = self._quiz.QuizPanel(id="quiz")

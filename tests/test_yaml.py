@@ -109,6 +109,13 @@ output: c
     assert sum(1 for n in tree.nodes if n.op == "add") == 3
 
 
+def test_op_form_is_never_folded() -> None:
+    g = yamlio.loads("inputs: {x: 1}\nsteps:\n  z: {op: neg, args: [-3]}\n  w: -(-3) * x\noutput: [z, w]\n")
+    assert structure(g)["z"] == ("computation", "neg", ("-3",))
+    assert structure(g)["w"] == ("computation", "mul", ("3", "x"))
+    assert yamlio.loads(yamlio.dumps(g)) == g
+
+
 def test_named_constant_steps_and_sections() -> None:
     g = yamlio.loads("inputs: {x: 1}\nconstants: {c: 3}\nsteps:\n  k: -2\n  z: c * x + k\noutput: z\n")
     assert (g.node("c").kind, g.node("c").value) == (Kind.CONST, 3.0)
@@ -207,9 +214,18 @@ def _error(text: str) -> CgtuiError:
          "step 'b' only repeats 'a'; a step must compute something", 4, 3),
         ("inputs: {x: 1}\nsteps:\n  a:\noutput: a\n", "step 'a' is empty", 3, 3),
         ("inputs: {x: 1}\nsteps:\n  2a: x + 1\noutput: 2a\n",
-         "a step name '2a' is not a valid name (letters, digits and _, not starting with a digit)", 3, 3),
+         "'2a' in 'steps' is not a valid name (letters, digits and _, not starting with a digit)", 3, 3),
         ("inputs: {exp: 1}\nsteps:\n  a: exp + 1\noutput: a\n",
-         "a name in 'inputs' 'exp' is the name of a function; choose another name", 1, 10),
+         "'exp' in 'inputs' is the name of a function; choose another name", 1, 10),
+        ("inputs: {lambda: 1}\nsteps:\n  a: x + 1\noutput: a\n",
+         "'lambda' in 'inputs' is a reserved word; choose another name", 1, 10),
+        ("inputs: [[x]]\nsteps:\n  a: x + 1\noutput: a\n", "expected a name in 'inputs'", 1, 10),
+        ("inputs: {x: 1}\nsteps:\n  a: {op: neg, args: [[x]]}\noutput: a\n",
+         "an argument of step 'a' must be a name or a number", 3, 23),
+        ("inputs: {x: 1}\nsteps:\n  a: {op: neg, args: [2x]}\noutput: a\n",
+         "'2x' in the arguments of step 'a' is not a valid name (letters, digits and _, not starting with a digit)",
+         3, 23),
+        ("{[a]: 1}\n", "a section name must be text (title, inputs, steps, output, ...)", 1, 2),
         ("inputs: {x: 1}\nsteps:\n  a: [x, 1]\noutput: a\n",
          "step 'a' must be an expression or {op: NAME, args: [...]}", 3, 6),
         ("inputs: {x: 1}\nsteps:\n  a: {op: add, arg: [x, 1]}\noutput: a\n",
@@ -393,3 +409,24 @@ def test_yaml_round_trip(text: str, kinds: dict[str, Kind], values: dict[str, fl
     again = yamlio.loads(yamlio.dumps(g), merge=merge)
     assert again == g
     assert again.title == g.title
+
+
+_YAML_PIECES = st.sampled_from(
+    [
+        "inputs:", "params:", "labels:", "constants:", "steps:", "output:", "expression:", "title:",
+        "data:", "\n", "\n  ", " ", "x", "y", "z", ": ", "{", "}", "[", "]", ",", "- ", "1", "-2.5",
+        "x * y", "exp(", ")", "|", "|\n    ", "'", '"', "&a ", "*a", "!!str ", "---\n", "#", "op: mul",
+        "args: [x, y]", "null", "~", "1e-3", ".inf", "yes", "\t", "?", "%YAML 1.1\n",
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_YAML_PIECES, max_size=30).map("".join) | st.text(max_size=80))
+def test_random_yaml_loads_or_raises_our_error(text: str) -> None:
+    try:
+        g = yamlio.loads(text)
+    except CgtuiError as exc:
+        assert str(exc)
+        return
+    assert g.outputs

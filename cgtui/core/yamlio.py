@@ -281,18 +281,20 @@ def _number(doc: _Doc, node: yaml.Node, what: str) -> float | None:
     return value + 0.0
 
 
-def _name(doc: _Doc, node: yaml.Node, what: str) -> str:
+def _name(doc: _Doc, node: yaml.Node, where: str) -> str:
+    """A name given in ``where`` ("'inputs'", "'steps'", ...), checked."""
     if not isinstance(node, yaml.ScalarNode) or _is_null(node):
-        raise doc.error(f"{what} must be a name", node)
+        raise doc.error(f"expected a name in {where}", node)
     name = str(node.value).strip()
     if not name.isidentifier():
         raise doc.error(
-            f"{what} '{name}' is not a valid name (letters, digits and _, not starting with a digit)", node
+            f"'{name}' in {where} is not a valid name (letters, digits and _, not starting with a digit)",
+            node,
         )
     if name in FUNCTIONS:
-        raise doc.error(f"{what} '{name}' is the name of a function; choose another name", node)
+        raise doc.error(f"'{name}' in {where} is the name of a function; choose another name", node)
     if name in RESERVED_WORDS:
-        raise doc.error(f"{what} '{name}' is a reserved word; choose another name", node)
+        raise doc.error(f"'{name}' in {where} is a reserved word; choose another name", node)
     return name
 
 
@@ -358,6 +360,7 @@ class _Step:
     code: list[Instr]
     position: int
     deps: set[str] = field(default_factory=set)
+    explicit: bool = False  # the op form: '{op: neg, args: [2]}' is neg(2), not the number -2
 
 
 def _op_step(doc: _Doc, name: str, node: yaml.MappingNode) -> list[Instr]:
@@ -401,7 +404,7 @@ def _op_step(doc: _Doc, name: str, node: yaml.MappingNode) -> list[Instr]:
                 raise doc.error(f"number '{text}' is too large", arg)
             code.append(Instr(NUM, value, line, column))
         else:
-            code.append(Instr(NAME, _name(doc, arg, "an argument"), line, column))
+            code.append(Instr(NAME, _name(doc, arg, f"the arguments of step '{name}'"), line, column))
     code.append(Instr(OP, opname, op_node.start_mark.line + 1, op_node.start_mark.column + 1))
     return code
 
@@ -442,7 +445,7 @@ def _leaf_section(
     else:
         raise doc.error(f"'{section}' must map names to values ({{x: 2.0}}) or list names ([x, y])", node)
     for key, value in items:
-        name = _name(doc, key, f"a name in '{section}'")
+        name = _name(doc, key, f"'{section}'")
         if name in declared:
             raise doc.error(f"duplicate name '{name}': already in {where[name]}", key)
         v = _number(doc, value, f"the value of '{name}'") if value is not None else None
@@ -471,7 +474,9 @@ def loads(text: str, file: str | None = None, merge: bool = True) -> Graph:
 
     sections: dict[str, tuple[yaml.Node, yaml.Node]] = {}
     for key, value in root.value:
-        k = key.value if isinstance(key, yaml.ScalarNode) else None
+        if not isinstance(key, yaml.ScalarNode):
+            raise doc.error("a section name must be text (title, inputs, steps, output, ...)", key)
+        k = key.value
         if k not in SECTIONS:
             raise doc.error(f"unknown section '{k}'{_suggest(str(k), SECTIONS)}", key)
         sections[k] = (key, value)
@@ -563,7 +568,7 @@ def _from_steps(
     steps: dict[str, _Step] = {}
     items = node.value if isinstance(node, yaml.MappingNode) else []
     for position, (key, value) in enumerate(items):
-        name = _name(doc, key, "a step name")
+        name = _name(doc, key, "'steps'")
         if name in declared:
             raise doc.error(f"duplicate name '{name}': the step repeats a name from {where[name]}", key)
         if _is_null(value):
@@ -574,7 +579,7 @@ def _from_steps(
             code = _op_step(doc, name, value)
         else:
             raise doc.error(f"step '{name}' must be an expression or {{op: NAME, args: [...]}}", value)
-        steps[name] = _Step(name, key, code, position)
+        steps[name] = _Step(name, key, code, position, explicit=isinstance(value, yaml.MappingNode))
 
     known = [*declared, *steps]
     for step in steps.values():
@@ -610,7 +615,7 @@ def _from_steps(
                 opname = str(ins.payload)
                 if OPS[opname].arity == 1:
                     a = stack.pop()
-                    if opname == "neg" and isinstance(a, float):
+                    if opname == "neg" and isinstance(a, float) and not step.explicit:
                         stack.append(-a)
                         continue
                     operands: tuple[int, ...] = (_ref(b, a),)

@@ -763,7 +763,12 @@ def _scalar(text: str) -> str:
 
 
 def dumps(graph: Graph) -> str:
-    """The graph as YAML: every node explicit, one op per step, with current values."""
+    """The graph as YAML: every node explicit, one op per step, with current values.
+
+    Numbers named by their value (``2``, ``-3``) are written inline where they are
+    used, so one that nothing uses is not written, and a graph whose output is such a
+    number is refused.
+    """
     for i in graph.outputs:
         if is_literal(graph.nodes[i]):
             raise CgtuiError(

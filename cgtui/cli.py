@@ -57,10 +57,13 @@ def add_source_arguments(p: argparse.ArgumentParser, *, source_optional: bool = 
         nargs="?" if source_optional else None,
         help="a .yaml/.yml graph file, a file of expression text, '-' for stdin, or the expression itself",
     )
-    p.add_argument("--at", action="append", default=[], metavar="NAME=VALUE", help="leaf values: x=1,y=2 (repeatable)")
-    p.add_argument("--param", action="append", default=[], metavar="NAMES", help="leaves that are learnable params")
-    p.add_argument("--label", action="append", default=[], metavar="NAMES", help="leaves that are labels (ground truth)")
-    p.add_argument("--const", action="append", default=[], metavar="NAMES", help="leaves that are constants")
+    for flag, metavar, help_text in (
+        ("--at", "NAME=VALUE", "leaf values: x=1,y=2 (repeatable)"),
+        ("--param", "NAMES", "leaves that are learnable params: w,b"),
+        ("--label", "NAMES", "leaves that are labels (ground truth)"),
+        ("--const", "NAMES", "leaves that are constants"),
+    ):
+        p.add_argument(flag, action="append", default=[], metavar=metavar, help=help_text)
     p.add_argument("--tree", action="store_true", help="keep the expression tree as written (no merging)")
 
 

@@ -52,7 +52,9 @@ class CgtuiError(Exception):
         elif self.file:
             text = f"{text} in {self.file}"
         if self.source_line is not None and self.column is not None:
-            caret = " " * (self.column - 1) + "^"
+            # keep tabs under tabs so the caret lines up in any terminal
+            lead = "".join(c if c == "\t" else " " for c in self.source_line[: self.column - 1])
+            caret = lead + "^"
             text = f"{text}\n  {self.source_line}\n  {caret}"
         return text
 

@@ -211,3 +211,15 @@ def test_samples_carry_data_and_settings(name: str) -> None:
     assert ds is not None and ds.rows >= 4
     s = training_settings(g)
     assert s.lr is not None and s.steps is not None and s.expect_loss_below is not None
+
+
+def test_csv_data_is_found_beside_the_yaml_file_from_any_directory(tmp_path, monkeypatch) -> None:
+    from cgtui.core.dataset import dataset_from_graph
+    from cgtui.core.yamlio import load
+    from cgtui.samples import sample_path
+
+    monkeypatch.chdir(tmp_path)
+    graph = load(sample_path("linear_regression.yaml"))
+    assert graph.origin == sample_path("linear_regression.yaml").resolve()
+    data = dataset_from_graph(graph)
+    assert data is not None and data.rows == 12

@@ -180,10 +180,11 @@ def training_settings(graph: Graph) -> TrainingSettings:
 def dataset_from_graph(graph: Graph, base_dir: str | Path | None = None) -> Dataset | None:
     """The graph's dataset, or None when it has no ``data`` section.
 
-    ``data: {file: NAME}`` is read relative to ``base_dir``: the directory of the YAML
-    file the graph came from (the graph does not record it, so the caller passes it;
-    default: the working directory).
+    ``data: {file: NAME}`` is read relative to ``base_dir``; by default the directory of
+    the YAML file the graph was loaded from (``graph.origin``), else the working directory.
     """
+    if base_dir is None and graph.origin is not None:
+        base_dir = graph.origin.parent
     reduction = parse_reduction(graph.extra.get("reduction"))
     spec = graph.extra.get("data")
     if spec is None:

@@ -17,6 +17,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 
 import networkx as nx
 
@@ -70,6 +71,7 @@ class Graph:
     title: str = ""
     description: str = ""
     extra: dict[str, object] = field(default_factory=dict)  # format sections kept as given
+    origin: Path | None = None  # the file the graph was read from, if any (for relative data files)
 
     def __post_init__(self) -> None:
         self.index: dict[str, int] = {}
@@ -324,6 +326,7 @@ class Graph:
             title=self.title,
             description=self.description,
             extra=dict(self.extra),
+            origin=self.origin,
         )
         return g
 

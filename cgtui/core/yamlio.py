@@ -698,7 +698,9 @@ def load(path: str | os.PathLike[str], merge: bool = True) -> Graph:
     p = Path(path)
     if not p.exists():
         raise CgtuiError(f"no such file: {p}")
-    return loads(read_text(p), file=str(path), merge=merge)
+    graph = loads(read_text(p), file=str(path), merge=merge)
+    graph.origin = p.resolve()
+    return graph
 
 
 # --- writing -------------------------------------------------------------------------------

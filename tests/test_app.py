@@ -84,8 +84,9 @@ def side(app: ExplorerApp, part: str) -> str:
 async def settle(pilot: Pilot[None]) -> None:
     await pilot.pause()
     while any(w.is_running for w in pilot.app.workers):
-        with contextlib.suppress(WorkerCancelled):  # replaced by a newer one
+        with contextlib.suppress(WorkerCancelled):  # replaced by a newer one; poll until done
             await pilot.app.workers.wait_for_complete()
+        await asyncio.sleep(0.01)
     await pilot.pause()
 
 

@@ -30,6 +30,10 @@ TOUCHED_MARK = "▶ "
 #: Rows added to the table at a time.
 TABLE_CHUNK = 400
 
+#: The tree follows the selection only this deep; deeper lines open by hand (or enter on a
+#: reference), since drawing a line costs time in proportion to its depth.
+MAX_FOLLOW_DEPTH = 60
+
 #: The tree expands this many nodes when a graph opens; deeper branches open on demand.
 INITIAL_TREE_NODES = 60
 
@@ -161,12 +165,23 @@ class GraphTree(GraphView, Tree[Entry]):
         current = self.cursor_node
         if current is not None and current.data is not None and current.data.index == index:
             return
-        line = self.reveal(index)
+        line = self.reveal(index, MAX_FOLLOW_DEPTH)
         if line is not None:
             self.move_cursor(line, animate=False)
 
-    def reveal(self, index: int) -> TreeNode[Entry] | None:
-        """Build and open the branches down to ``index``'s canonical line."""
+    def depth(self, index: int, limit: int) -> int:
+        """How deep ``index``'s canonical line is (the root is 0), counting up to ``limit``."""
+        d = 0
+        while index in self._home and d <= limit:
+            index = self._home[index][0]
+            d += 1
+        return d
+
+    def reveal(self, index: int, max_depth: int | None = None) -> TreeNode[Entry] | None:
+        """Build and open the branches down to ``index``'s canonical line (not when it is
+        deeper than ``max_depth``: a line's guides cost time in proportion to its depth)."""
+        if max_depth is not None and self.depth(index, max_depth) > max_depth:
+            return None
         if index in self._lines:
             line = self._lines[index]
         elif index in self._home:

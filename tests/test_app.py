@@ -311,7 +311,7 @@ async def test_nudge_check_agrees() -> None:
         await settle(pilot)
         assert isinstance(app.screen, InfoDialog)
         info = text_of(app.screen.query_one("#info", Static))
-        assert "dL/dx = 8" in info
+        assert "df/dx = 8" in info
         assert "✓ agree" in info
 
 

@@ -250,7 +250,7 @@ class ExplorerApp(App[None]):
             self._log_view.scroll_end(animate=False)
 
     def _refresh_status(self) -> None:
-        self._status.update(explain.status_line(self.stepper))
+        self._status.update(explain.status_line(self.stepper), layout=False)  # always one line
 
     # ---- which keys act now -----------------------------------------------------
 
@@ -268,7 +268,8 @@ class ExplorerApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         s = self.stepper
-        node = s.graph.nodes[self.selected] if self.selected < len(s.graph.nodes) else None
+        valid = 0 <= self.selected < len(s.graph.nodes)  # False while a new graph is coming in
+        node = s.graph.nodes[self.selected] if valid else None
         if action in ("step_forward", "run_forward"):
             return True if s.fault is not None or s.next_forward() is not None else None
         if action in ("step_backward", "run_backward"):
@@ -280,7 +281,7 @@ class ExplorerApp(App[None]):
         if action in ("edit_value", "mark_kind"):
             return True if node is not None and node.op is None else None
         if action == "nudge_check":
-            return True if s.path[self.selected] and s.needs[self.selected] else None
+            return True if valid and s.path[self.selected] and s.needs[self.selected] else None
         if action == "choose_output":
             return True if len(s.graph.outputs) > 1 else None
         if action == "descent":
@@ -462,7 +463,7 @@ class ExplorerApp(App[None]):
         lines = [
             f"nudge {name} by ±{format_number(h)} and watch {out}:",
             f"  central difference  ({out}(+h) - {out}(-h)) / 2h = {format_number(numeric)}",
-            f"  backprop            dL/d{name} = {format_number(analytic)}",
+            f"  backprop            d{out}/d{name} = {format_number(analytic)}",
             f"  relative error      {rel:.2e}  {'✓ agree' if ok else '✗ disagree'}",
         ]
         self._write_log(lines)
@@ -479,6 +480,7 @@ class ExplorerApp(App[None]):
             if not text:
                 return
             s = self.stepper
+            out = s.graph.nodes[s.output].name
             lr = float(text)
             try:
                 changes, before, after = descent_step(s.graph, s.values, s.output, lr)
@@ -487,8 +489,7 @@ class ExplorerApp(App[None]):
                 return
             for pname, _old, new in changes:
                 s.set_value(pname, float(new))
-            out = s.graph.nodes[s.output].name
-            lines = [f"descent step, learning rate {format_number(lr)}: p <- p - lr * dL/dp"]
+            lines = [f"descent step, learning rate {format_number(lr)}: p <- p - lr * d{out}/dp"]
             lines += [f"  {pname}: {value_text(old)} -> {value_text(new)}" for pname, old, new in changes]
             lines.append(f"  loss {out}: {value_text(before)} -> {value_text(after)}")
             self._after(lines, None, None)

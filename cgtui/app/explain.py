@@ -80,7 +80,7 @@ def tree_label(stepper: Stepper, i: int) -> str:
     p = partial_text(stepper, i)
     if p and p != "-":
         mark = "" if stepper.status(i) is Status.FINAL else " (pending)"
-        parts.append(f" dL/d{node.name} {p}{mark}")
+        parts.append(f" d{g.nodes[stepper.output].name}/d{node.name} {p}{mark}")
     return "  ".join(parts)
 
 
@@ -166,8 +166,8 @@ def accumulation(stepper: Stepper, i: int) -> Accumulation:
     status = stepper.status(i)
     if i == stepper.output:
         if stepper.partials[i] is None:
-            return Accumulation(f"dL/d{node.name} = 1 once backprop starts (L = {out} is the output)")
-        return Accumulation(f"dL/d{node.name} = 1 (seed: L = {out})", total="1")
+            return Accumulation(f"d{out}/d{node.name} = 1 once backprop starts ({out} is the output)")
+        return Accumulation(f"d{out}/d{node.name} = 1 (the seed: {out} is the output)", total="1")
     if status is Status.NO_PATH:
         return Accumulation(f"{node.name} has no path to the output {out}: no partial")
     if status is Status.CONSTANT:
@@ -178,14 +178,14 @@ def accumulation(stepper: Stepper, i: int) -> Accumulation:
         if push is None:
             up = stepper.partials[s]
             up_text = value_text(up) if up is not None and stepper.status(s) is Status.FINAL else "?"
-            terms.append(Term(f"dL/d{sname} * d{sname}/d{node.name} = {up_text} * ?", False))
+            terms.append(Term(f"d{out}/d{sname} * d{sname}/d{node.name} = {up_text} * ?", False))
         else:
             local = value_text(push.local)
             if local.startswith("-"):
                 local = f"({local})"
             terms.append(
                 Term(
-                    f"dL/d{sname} * d{sname}/d{node.name} = {value_text(push.upstream)} * {local}"
+                    f"d{out}/d{sname} * d{sname}/d{node.name} = {value_text(push.upstream)} * {local}"
                     f" = {value_text(push.contribution)}",
                     True,
                 )
@@ -193,8 +193,8 @@ def accumulation(stepper: Stepper, i: int) -> Accumulation:
     done = sum(1 for t in terms if t.done)
     p = stepper.partials[i]
     state = "final" if status is Status.FINAL else f"{done}/{len(terms)} terms so far"
-    total = f"dL/d{node.name} = {value_text(p) if p is not None else '0'}  ({state})"
-    return Accumulation(f"dL/d{node.name}: one term per outgoing edge", terms, total)
+    total = f"d{out}/d{node.name} = {value_text(p) if p is not None else '0'}  ({state})"
+    return Accumulation(f"d{out}/d{node.name}: one term per outgoing edge", terms, total)
 
 
 @dataclass
@@ -249,7 +249,7 @@ def paths_view_of(
     if not needs:
         return PathsView(f"{node.name} is constant: no paths are followed")
     if i == out:
-        return PathsView(f"{node.name} is the output: dL/dL = 1")
+        return PathsView(f"{node.name} is the output: d{oname}/d{oname} = 1")
     if not forward_complete:
         c = costs(g, i, out)
         return PathsView(
@@ -270,11 +270,11 @@ def paths_view_of(
     if partial is not None:
         a, b = float(report.total), float(partial)
         if abs(a - b) <= CHECK_TOLERANCE * max(1.0, abs(a), abs(b)):
-            check = f"✓ equals backprop's cached dL/d{node.name} = {value_text(partial)}"
+            check = f"✓ equals backprop's cached d{oname}/d{node.name} = {value_text(partial)}"
         else:
-            check = f"✗ differs from backprop's dL/d{node.name} = {value_text(partial)}"
+            check = f"✗ differs from backprop's d{oname}/d{node.name} = {value_text(partial)}"
     else:
-        check = f"(backprop has not finished dL/d{node.name} yet)"
+        check = f"(backprop has not finished d{oname}/d{node.name} yet)"
     c = costs(g, i, out)
     heading = f"paths from {node.name} to {oname}"
     if report.count > k:

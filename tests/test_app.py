@@ -401,3 +401,24 @@ async def test_plugins_plug_in_when_present() -> None:
         drawing = app_module._plugin("drawing")
         has_tab = bool(app.query("#tab-drawing"))
         assert has_tab == (drawing is not None and hasattr(drawing, "DrawingView"))
+
+
+def test_serve_runs_the_same_command_line() -> None:
+    import shlex
+
+    from cgtui.cli import build_parser
+    from cgtui.commands.serve import app_command
+
+    argv_in = ["serve", "(x + y) * x", "--at", "x=3,y=2", "--param", "x", "--port", "9000"]
+    args = build_parser().parse_args(argv_in)
+    argv = shlex.split(app_command(args))
+    assert argv[1:] == ["-m", "cgtui", "(x + y) * x", "--at", "x=3,y=2", "--param", "x"]
+    assert args.host == "localhost"
+
+
+def test_serve_bad_source_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    from cgtui.cli import main
+
+    assert main(["serve", "(x +"]) == 2
+    assert "1:" in capsys.readouterr().err
+    assert main(["serve", "x", "--port", "70000"]) == 2

@@ -243,3 +243,27 @@ def test_format_number() -> None:
     assert format_number(float("nan")) == "nan"
     assert format_number(float("-inf")) == "-inf"
     assert format_number(24.70408163265306) == "24.7040816327"
+
+
+def test_formulas_with_the_edge_names() -> None:
+    from cgtui.core.engine import edge_formula
+    from cgtui.core.formula import substitute
+
+    assert substitute("b * a^(b - 1)", {"a": "d", "b": "2"}) == "2 * d^(2 - 1)"
+    assert substitute("b * a^(b - 1)", {"a": "x", "b": "-1.5"}) == "(-1.5) * x^((-1.5) - 1)"
+    assert substitute("out * (1 - out)", {"a": "z", "out": "s"}) == "s * (1 - s)"
+    assert substitute("1", {"a": "z"}) == "1"
+    g = from_expression("s = sigmoid(z)\ns * x^(-2)")
+    s, out = g.index["s"], g.outputs[0]
+    assert edge_formula(g, s, 0) == "s * (1 - s)"
+    v = g.nodes[out].operands[1]
+    assert edge_formula(g, v, 0) == "(-2) * x^((-2) - 1)"
+    # the substituted text, evaluated by cgtui at the edge's values, is the local derivative
+    from cgtui.core.engine import leaf_values, local_derivative
+
+    g2 = from_expression("x^(-2)", values={"x": 1.5})
+    vals = forward(g2, leaf_values(g2))
+    node = g2.outputs[0]
+    text = edge_formula(g2, node, 0)
+    d, _ = local_derivative(g2, node, 0, vals)
+    assert eval_formula(text, {"x": 1.5}) == pytest.approx(d, rel=1e-14)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from rich.table import Table
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -19,7 +18,7 @@ from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph
 
 #: Seconds between a selection and the start of its paths computation.
-PATHS_DELAY = 0.15
+PATHS_DELAY = 0.2
 
 
 @dataclass(repr=False)
@@ -51,6 +50,7 @@ class SidePane(VerticalScroll):
         self.node_index: int | None = None
         self._generation = 0
         self._pending: Timer | None = None
+        self._shown: dict[str, str] = {}
 
         self._title = Static(id="side-title", markup=False)
         self._definition = Static(id="side-definition", markup=False)
@@ -61,7 +61,7 @@ class SidePane(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield self._title
         yield self._definition
-        yield Static("Edge | Local derivative", id="side-edges-title", classes="heading")
+        yield Static("Local derivatives of the incoming edges", id="side-edges-title", classes="heading")
         yield self._edges
         yield Static("Partial and how backprop builds it", id="side-acc-title", classes="heading")
         yield self._accumulation
@@ -75,28 +75,30 @@ class SidePane(VerticalScroll):
         g = stepper.graph
         node = g.nodes[index]
         kind = explain.kind_key(stepper, index)
-        self._title.update(
+        self._set(self._title,
             f"{node.name}  ({kind}{', ' + node.op if node.op else ''})  {stepper.status(index).value}"
         )
-        self._definition.update(explain.definition(stepper, index))
+        self._set(self._definition, explain.definition(stepper, index))
         rows = explain.edge_rows(stepper, index)
-        edges = self._edges
         if rows:
-            table = Table(box=None, pad_edge=False, show_edge=False, expand=False)
-            table.add_column("Edge", no_wrap=True)
-            table.add_column("Local derivative")
-            table.add_column("value", justify="right")
-            for row in rows:
-                table.add_row(row.edge, row.formula, row.value)
-            edges.update(table)
+            # an aligned plain-text table: cheaper to lay out than a Rich Table
+            header = ("Edge", "Local derivative", "value")
+            cells = [header, *((r.edge, r.formula, r.value) for r in rows)]
+            w0 = max(len(c[0]) for c in cells)
+            w1 = max(len(c[1]) for c in cells)
+            w2 = max(len(c[2]) for c in cells)
+            lines = [f"{a.ljust(w0)}  {b.ljust(w1)}  {c.rjust(w2)}" for a, b, c in cells]
+            text = Text("\n".join(lines))
+            text.stylize("bold", 0, len(lines[0]))
+            self._set(self._edges, text)
         else:
-            edges.update(Text("a leaf: no incoming edges"))
+            self._set(self._edges, Text("a leaf: no incoming edges"))
         acc = explain.accumulation(stepper, index)
         lines = [acc.heading]
         lines += [("  ✓ done    " if t.done else "  … pending ") + t.text for t in acc.terms]
         if acc.total:
             lines.append(acc.total)
-        self._accumulation.update("\n".join(lines))
+        self._set(self._accumulation, "\n".join(lines))
         self._generation += 1
         job = PathsJob(
             self._generation,
@@ -110,11 +112,18 @@ class SidePane(VerticalScroll):
             stepper.needs[index],
             stepper.forward_complete,
         )
-        self._paths.update("…")
+        self._set(self._paths, "…")
         # start the paths worker once the step is on screen; a newer selection replaces it
         if self._pending is not None:
             self._pending.stop()
         self._pending = self.set_timer(PATHS_DELAY, lambda: self.compute_paths(job))
+
+    def _set(self, widget: Static, content: str | Text) -> None:
+        """Update ``widget`` only when its text changes (each update costs a layout)."""
+        key = content.plain if isinstance(content, Text) else content
+        if self._shown.get(widget.id or "") != key:
+            self._shown[widget.id or ""] = key
+            widget.update(content)
 
     @work(thread=True, exclusive=True, group="paths", description="sum over paths")
     def compute_paths(self, job: PathsJob) -> None:
@@ -140,4 +149,4 @@ class SidePane(VerticalScroll):
 
     def _show_paths(self, generation: int, text: str) -> None:
         if generation == self._generation:
-            self._paths.update(text)
+            self._set(self._paths, text)

@@ -422,3 +422,44 @@ def test_serve_bad_source_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["serve", "(x +"]) == 2
     assert "1:" in capsys.readouterr().err
     assert main(["serve", "x", "--port", "70000"]) == 2
+
+
+@sync
+async def test_choose_another_output() -> None:
+    from cgtui.core.graph import Graph, Node
+
+    nodes = [
+        Node("x", Kind.INPUT, None, (), 3.0),
+        Node("y", Kind.INPUT, None, (), 2.0),
+        Node("p", Kind.COMPUTATION, "mul", (0, 1)),
+        Node("q", Kind.COMPUTATION, "add", (0, 1)),
+    ]
+    app = ExplorerApp(Stepper(Graph(nodes, [2, 3])), plugins=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert app.check_action("choose_output", ()) is True
+        await pilot.press("t")
+        await pilot.pause()
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert app.stepper.output == 3
+        assert app.query_one("#tree").root.data.index == 3  # type: ignore[attr-defined]
+        await pilot.press("F", "B")
+        await settle(pilot)
+        assert cell(app, "x", "dL/dnode") == "1"  # dq/dx, not dp/dx = 2
+        assert cell(app, "p", "status") == "no path to output"
+
+
+@sync
+async def test_enter_on_a_reference_jumps_to_the_expanded_line() -> None:
+    app = ExplorerApp(branching(), plugins=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        tree = app.query_one("#tree")
+        x = app.stepper.graph.lookup("x")
+        ref = tree._refs[x][0]  # type: ignore[attr-defined]
+        tree.move_cursor(ref)  # type: ignore[attr-defined]
+        await pilot.pause()
+        assert tree.cursor_node is ref  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert tree.cursor_node is tree._lines[x]  # type: ignore[attr-defined]

@@ -28,7 +28,7 @@ KIND_CLASSES = {f"kind--{k}" for k in explain.KIND_TAGS} | {"node--touched"}
 TOUCHED_MARK = "▶ "
 
 #: Rows added to the table at a time.
-TABLE_CHUNK = 400
+TABLE_CHUNK = 200
 
 #: The tree follows the selection only this deep; deeper lines open by hand (or enter on a
 #: reference), since drawing a line costs time in proportion to its depth.
@@ -351,7 +351,7 @@ class NodeTable(GraphView, DataTable[Text | str]):
             self._want = None
         self._loading = stop < len(stepper.graph.nodes)
         if self._loading:
-            self.call_after_refresh(self._load_chunk)
+            self.set_timer(0.01, self._load_chunk)  # let keys through between chunks
 
     def _name_cell(self, i: int, name: str) -> Text:
         assert self.stepper is not None

@@ -463,3 +463,18 @@ async def test_enter_on_a_reference_jumps_to_the_expanded_line() -> None:
         await pilot.press("enter")
         await pilot.pause()
         assert tree.cursor_node is tree._lines[x]  # type: ignore[attr-defined]
+
+
+@sync
+async def test_quiz_answers_step_the_explorer_views() -> None:
+    app = ExplorerApp(branching(), plugins=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("Q")
+        await settle(pilot)
+        assert app.screen.has_class("-quiz")
+        # the first question asks for the value of v1 = x + y at x = 3, y = 2
+        await pilot.press("5", "enter")
+        await settle(pilot)
+        assert app.stepper.forward_done == 1
+        assert cell(app, "v1", "value") == "5"
+        assert app.touched == app.stepper.graph.lookup("v1")

@@ -527,6 +527,14 @@ class ExplorerApp(App[None]):
         column.mount(panel, before=0)
         panel.show(self.stepper)
 
+    def on_quiz_panel_answered(self, message: Any) -> None:
+        """The quiz stepped the engine: refresh every view as after a key press."""
+        steps: list[StepResult] = list(message.steps)
+        if not steps:
+            return
+        last = steps[-1]
+        self._after([line for r in steps for line in r.lines], None, last.node, last)
+
     # ---- files ------------------------------------------------------------------------------
 
     def action_open(self) -> None:

@@ -16,13 +16,32 @@ a loop too. Identical subexpressions (same op, same operand nodes) become one no
 
 from __future__ import annotations
 
+import contextlib
 import difflib
-from collections.abc import Callable, Mapping
+import gc
+from collections.abc import Callable, Iterator, Mapping
 
 from cgtui.core.errors import GraphError, ParseError
 from cgtui.core.graph import Graph, Kind, Node
 from cgtui.core.ops import OPS, format_number
 from cgtui.core.parser import NAME, NUM, Program, parse
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a graph is built.
+
+    Parsing and building make hundreds of thousands of small objects that hold no
+    reference cycles; left on, the collector rescans them over and over (about a fifth
+    of the time for a 100,000-term sum).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def const_name(value: float) -> str:
@@ -256,8 +275,9 @@ def from_expression(
             if name in kinds and kinds[name] is not kind:
                 raise GraphError(f"'{name}' is declared both {kinds[name].value} and {kind.value}")
             kinds[name] = kind
-    program = parse(text, file=file)
-    g = build_program(program, kinds=kinds, values=values, merge=merge, file=file)
+    with gc_paused():
+        program = parse(text, file=file)
+        g = build_program(program, kinds=kinds, values=values, merge=merge, file=file)
     for name in values or {}:
         if name not in g.index:
             raise GraphError(f"a value was given for '{name}', which the expression does not use")

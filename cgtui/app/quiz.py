@@ -33,7 +33,7 @@ from textual.widgets import Button, Footer, Input, Static
 
 from cgtui.core.engine import Stepper, StepResult
 from cgtui.core.errors import CgtuiError
-from cgtui.core.quiz import InvalidAnswer, Question, Quiz, Score, Verdict
+from cgtui.core.quiz import InvalidAnswer, Question, QuestionKind, Quiz, Score, Verdict
 
 
 class QuizPanel(Vertical):
@@ -44,12 +44,15 @@ class QuizPanel(Vertical):
     QuizPanel {
         height: auto;
         max-height: 60%;
+        overflow-y: auto;
         border: round $accent;
         border-title-color: $accent;
+        border-subtitle-color: $text-muted;
         padding: 0 1;
     }
     QuizPanel #quiz-progress { color: $text-muted; }
     QuizPanel #quiz-prompt { margin: 0 0 1 0; }
+    QuizPanel #quiz-verdict { margin: 1 0 0 0; }
     QuizPanel #quiz-row { height: auto; }
     QuizPanel #quiz-answer { width: 1fr; }
     QuizPanel #quiz-reveal { min-width: 10; }
@@ -57,7 +60,6 @@ class QuizPanel(Vertical):
     QuizPanel #quiz-verdict.-wrong { color: $error; text-style: bold; }
     QuizPanel #quiz-verdict.-revealed { color: $warning; text-style: bold; }
     QuizPanel #quiz-solution { color: $text; }
-    QuizPanel #quiz-score { color: $text-muted; }
     Screen.-quiz #side-edges, Screen.-quiz #side-edges-title,
     Screen.-quiz #side-accumulation, Screen.-quiz #side-acc-title,
     Screen.-quiz #side-paths, Screen.-quiz #side-paths-title {
@@ -102,10 +104,14 @@ class QuizPanel(Vertical):
         self.quiz = quiz
         self._progress = Static(id="quiz-progress", markup=False)
         self._prompt = Static(id="quiz-prompt", markup=False)
-        self._input = Input(placeholder="your answer (a number, 2*0.1 or a kind), Enter", id="quiz-answer")
+        self._input = Input(
+            placeholder="answer, Enter",
+            tooltip="a number (2*0.1 works too) or a kind: input, label, param",
+            id="quiz-answer",
+            compact=True,
+        )
         self._verdict = Static(id="quiz-verdict", markup=False)
         self._solution = Static(id="quiz-solution", markup=False)
-        self._score = Static(id="quiz-score", markup=False)
         self._finished = False
 
     def compose(self) -> ComposeResult:
@@ -116,7 +122,6 @@ class QuizPanel(Vertical):
             yield Button("Reveal", id="quiz-reveal", compact=True)
         yield self._verdict
         yield self._solution
-        yield self._score
 
     def on_mount(self) -> None:
         self.border_title = "quiz"
@@ -201,7 +206,9 @@ class QuizPanel(Vertical):
         assert self.quiz is not None
         style = "-right" if verdict.correct else ("-revealed" if verdict.revealed else "-wrong")
         mark = "✓" if verdict.correct else ("·" if verdict.revealed else "✗")
-        self._verdict.update(Text(f"{mark} {verdict.message}"))
+        # the next question is shown above this verdict: say which question it answers
+        about = f"question {self.quiz.score.asked}, {self._topic(verdict.question)}"
+        self._verdict.update(Text(f"{mark} {about}: {verdict.message}"))
         self._verdict.set_classes(style)
         self._solution.update(Text("\n".join(verdict.solution)))
         self._input.value = ""
@@ -212,7 +219,7 @@ class QuizPanel(Vertical):
         quiz = self.quiz
         if quiz is None:
             return
-        self._score.update(Text(f"score: {quiz.score.text()}"))
+        self.border_subtitle = f"score {quiz.score.text()}"
         q = quiz.current
         if q is None:
             self._progress.update(Text(f"done: {quiz.score.text()}"))
@@ -227,6 +234,24 @@ class QuizPanel(Vertical):
         self._progress.update(Text(f"question {quiz.score.asked + 1} · {q.kind}"))
         self._prompt.update(Text(q.prompt))
         self.post_message(self.Asked(self, q))
+
+    def _topic(self, q: Question) -> str:
+        """What ``q`` asked for, in a few words: "the value of z", "∂d/∂yhat", ..."""
+        assert self.quiz is not None
+        graph = self.quiz.stepper.graph
+        name = graph.nodes[q.node].name
+        out = graph.nodes[self.quiz.stepper.output].name
+        if q.kind is QuestionKind.LEAF_KIND:
+            return f"the kind of {name}"
+        if q.kind is QuestionKind.FORWARD_VALUE:
+            return f"the value of {name}"
+        if q.kind is QuestionKind.BACKWARD_PARTIAL:
+            return f"∂{out}/∂{name}"
+        if q.kind is QuestionKind.LOCAL_DERIVATIVE and q.operand is not None:
+            return f"∂{name}/∂{graph.nodes[q.operand].name}"
+        if q.kind is QuestionKind.PATH_COUNT:
+            return f"the paths from {name} to {out}"
+        return f"{q.kind} of {name}"
 
     @property
     def input(self) -> Input:

@@ -1,0 +1,89 @@
+"""The quiz panel as a learner meets it: in the side column of a small terminal, with Pilot."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from textual.app import App, ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Input, Static
+
+from cgtui.app.quiz import QuizPanel
+from cgtui.core import yamlio
+from cgtui.core.engine import Stepper
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+
+
+class Host(App[None]):
+    """What the explorer does for the panel: a side column with the panel above the side
+    pane, the ``-quiz`` class on the screen, and the panel's Answered steps applied."""
+
+    def __init__(self, sample: str) -> None:
+        super().__init__()
+        self.stepper = Stepper(yamlio.load(SAMPLES / sample))
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="side-column"):
+            yield Static("side pane\n" * 30, id="side")
+
+    def on_mount(self) -> None:
+        self.screen.add_class("-quiz")
+        panel = QuizPanel(id="quiz")
+        self.query_one("#side-column").mount(panel, before=0)
+        panel.show(self.stepper)
+
+
+def text_of(widget: Static) -> str:
+    return str(widget.render())
+
+
+def test_the_verdict_names_the_question_it_answers() -> None:
+    """After an answer the next question is on screen above the verdict: the verdict must
+    say which question it is about, or "correct" reads as the answer to the new one."""
+
+    async def run() -> None:
+        app = Host("branching.yaml")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            panel = app.query_one(QuizPanel)
+            assert panel.quiz is not None and panel.quiz.current is not None
+            assert "What is s?" in text_of(panel.query_one("#quiz-prompt", Static))
+            await pilot.press("3", "enter")  # s = x + y = 5: wrong
+            await pilot.pause()
+            assert "What is f?" in text_of(panel.query_one("#quiz-prompt", Static))
+            verdict = text_of(panel.query_one("#quiz-verdict", Static))
+            assert "question 1" in verdict and "value of s" in verdict, verdict
+            assert "f" not in verdict.split(":")[0].replace("of s", "")  # not about f
+            await pilot.press("1", "5", "enter")  # f = s * x = 15: right
+            await pilot.pause()
+            verdict = text_of(panel.query_one("#quiz-verdict", Static))
+            assert verdict.startswith("✓ question 2, the value of f"), verdict
+
+    asyncio.run(run())
+
+
+def test_solution_and_score_can_be_read_at_80x24() -> None:
+    """In an 80x24 terminal the panel must not clip the worked solution or the score."""
+
+    async def run() -> None:
+        app = Host("branching.yaml")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            panel = app.query_one(QuizPanel)
+            answer = panel.query_one("#quiz-answer", Input)
+            assert answer.outer_size.height == 1  # a one-line input leaves room for the solution
+            await pilot.press("3", "enter")  # wrong: the worked solution appears
+            await pilot.pause()
+            assert "score 0/1 correct" in str(panel.border_subtitle)
+            solution = panel.query_one("#quiz-solution", Static)
+            lines = text_of(solution).splitlines()
+            assert lines and lines[-1].strip().endswith("5")  # s = ... = 5
+            panel.scroll_end(animate=False)
+            await pilot.pause()
+            inner = panel.content_region
+            bottom = solution.region.bottom
+            assert bottom <= inner.bottom, (solution.region, inner)  # the last line shows
+
+    asyncio.run(run())

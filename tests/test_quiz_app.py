@@ -20,11 +20,14 @@ class Host(App[None]):
     """What the explorer does for the panel: a side column with the panel above the side
     pane, the ``-quiz`` class on the screen, and the panel's Answered steps applied."""
 
+    CSS = "#views { height: 1fr; } #side-column { height: 9; }"  # the explorer at 80x24
+
     def __init__(self, sample: str) -> None:
         super().__init__()
         self.stepper = Stepper(yamlio.load(SAMPLES / sample))
 
     def compose(self) -> ComposeResult:
+        yield Static("the graph views", id="views")
         with Vertical(id="side-column"):
             yield Static("side pane\n" * 30, id="side")
 
@@ -64,8 +67,10 @@ def test_the_verdict_names_the_question_it_answers() -> None:
     asyncio.run(run())
 
 
-def test_solution_and_score_can_be_read_at_80x24() -> None:
-    """In an 80x24 terminal the panel must not clip the worked solution or the score."""
+def test_question_verdict_and_score_can_be_read_at_80x24() -> None:
+    """At 80x24 the explorer stacks its panes and the side column is a few rows high: the
+    question, the input, the verdict and the score must still show, and the rest of the
+    worked solution must be reachable by scrolling, not clipped."""
 
     async def run() -> None:
         app = Host("branching.yaml")
@@ -77,12 +82,15 @@ def test_solution_and_score_can_be_read_at_80x24() -> None:
             await pilot.press("3", "enter")  # wrong: the worked solution appears
             await pilot.pause()
             assert "score 0/1 correct" in str(panel.border_subtitle)
+            inner = panel.content_region
+            for part in ("#quiz-prompt", "#quiz-answer", "#quiz-verdict"):
+                region = panel.query_one(part).region
+                assert inner.contains_region(region), (part, region, inner)
             solution = panel.query_one("#quiz-solution", Static)
             lines = text_of(solution).splitlines()
             assert lines and lines[-1].strip().endswith("5")  # s = ... = 5
             panel.scroll_end(animate=False)
             await pilot.pause()
-            inner = panel.content_region
             bottom = solution.region.bottom
             assert bottom <= inner.bottom, (solution.region, inner)  # the last line shows
 

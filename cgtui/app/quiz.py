@@ -43,16 +43,15 @@ class QuizPanel(Vertical):
     DEFAULT_CSS = """
     QuizPanel {
         height: auto;
-        max-height: 60%;
+        max-height: 85%;  /* in quiz mode the quiz comes first; the side pane gets the rest */
+        min-height: 6;  /* the border, the question and the input, even in a short column */
         overflow-y: auto;
         border: round $accent;
         border-title-color: $accent;
         border-subtitle-color: $text-muted;
         padding: 0 1;
     }
-    QuizPanel #quiz-progress { color: $text-muted; }
-    QuizPanel #quiz-prompt { margin: 0 0 1 0; }
-    QuizPanel #quiz-verdict { margin: 1 0 0 0; }
+    QuizPanel #quiz-prompt { margin: 0; }
     QuizPanel #quiz-row { height: auto; }
     QuizPanel #quiz-answer { width: 1fr; }
     QuizPanel #quiz-reveal { min-width: 10; }
@@ -102,7 +101,6 @@ class QuizPanel(Vertical):
     ) -> None:
         super().__init__(id=id, classes=classes)
         self.quiz = quiz
-        self._progress = Static(id="quiz-progress", markup=False)
         self._prompt = Static(id="quiz-prompt", markup=False)
         self._input = Input(
             placeholder="answer, Enter",
@@ -115,7 +113,6 @@ class QuizPanel(Vertical):
         self._finished = False
 
     def compose(self) -> ComposeResult:
-        yield self._progress
         yield self._prompt
         with Horizontal(id="quiz-row"):
             yield self._input
@@ -124,7 +121,7 @@ class QuizPanel(Vertical):
         yield self._solution
 
     def on_mount(self) -> None:
-        self.border_title = "quiz"
+        self.border_title = "quiz"  # and which question, once one is asked
         # this panel's CSS arrives with it: restyle the screen so Screen.-quiz rules apply now
         self.app.update_styles(self.screen)
         if self.quiz is not None:
@@ -156,7 +153,7 @@ class QuizPanel(Vertical):
             self.quiz = Quiz(stepper=stepper, score=score)
         except CgtuiError as exc:
             self.quiz = None
-            self._progress.update("")
+            self.border_title = "quiz"
             self._prompt.update(Text(f"No quiz: {exc.message}"))
             self._input.disabled = True
             return
@@ -222,16 +219,16 @@ class QuizPanel(Vertical):
         self.border_subtitle = f"score {quiz.score.text()}"
         q = quiz.current
         if q is None:
-            self._progress.update(Text(f"done: {quiz.score.text()}"))
+            self.border_title = "quiz · done"
             end = "The quiz stopped: " + quiz.fault if quiz.fault else "Both passes are done by hand."
-            self._prompt.update(Text(end))
+            self._prompt.update(Text(f"{end} Score: {quiz.score.text()}."))
             self._input.disabled = True
             if not self._finished:
                 self._finished = True
                 self.post_message(self.Finished(self, quiz.score))
             return
         self._input.disabled = False
-        self._progress.update(Text(f"question {quiz.score.asked + 1} · {q.kind}"))
+        self.border_title = f"quiz · question {quiz.score.asked + 1} · {q.kind}"
         self._prompt.update(Text(q.prompt))
         self.post_message(self.Asked(self, q))
 

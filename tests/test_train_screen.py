@@ -14,6 +14,7 @@ import pytest
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Button, Input, Log, ProgressBar, Static, TabbedContent
+from textual_plotext import PlotextPlot
 
 from cgtui.app.training import TrainingScreen, heat_cells, ramp_colour, thin
 from cgtui.core import yamlio
@@ -267,3 +268,44 @@ def test_heat_cells_cover_the_canvas_and_skip_undefined_points() -> None:
     near_nan = int((np.abs(fx - 1) < 0.5).sum() * (fy >= 0.5).sum())
     assert len(fine_x) == 300 - near_nan
     assert not any(abs(x - 1) < 0.5 and y >= 0.5 for x, y in zip(fine_x, fine_y, strict=True))
+
+
+def braille(plot_text: str) -> int:
+    """How many braille cells (plotted points) a plot's text holds."""
+    return sum(1 for ch in plot_text if 0x2800 < ord(ch) <= 0x28FF)
+
+
+@sync
+async def test_a_diverged_run_still_draws_its_loss_curve() -> None:
+    """A huge lr drives the loss towards the float limit; the loss plot must still show the
+    climb (plotext's own log scale drew an empty canvas there)."""
+    screen = sample("linear_regression.yaml")
+    app = Host(screen)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen.query_one("#lr", Input).value = "5"
+        await pilot.press("r")
+        await wait_idle(pilot, screen)
+        assert screen.trainer is not None and screen.trainer.divergence is not None
+        assert max(screen.trainer.losses) > 1e200
+        plot = screen.query_one("#loss-plot", PlotextPlot)
+        text = plot.render().plain  # type: ignore[union-attr]
+        assert braille(text) > 50, text
+        assert "1e" in text  # decade labels on the log axis
+
+
+@sync
+async def test_controls_and_plots_fit_in_80x24() -> None:
+    """In an 80x24 terminal every button shows and the plot keeps most of the height."""
+    screen = sample("linear_regression.yaml")
+    app = Host(screen)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        whole = screen.region
+        for button in screen.query(Button):
+            assert whole.contains_region(button.region), (button.id, button.region)
+        plot = screen.query_one("#loss-plot", PlotextPlot)
+        assert plot.size.height >= 9, plot.size
+        await pilot.press("3")  # the slice tab: picker, text and plot
+        await pilot.pause()
+        assert screen.query_one("#slice-plot", PlotextPlot).size.height >= 6

@@ -96,6 +96,14 @@ def thin(values: Sequence[float], limit: int = MAX_PLOT_POINTS) -> tuple[list[in
     return [int(i) for i in idx], [float(values[i]) for i in idx]
 
 
+def decade_ticks(low: float, high: float, most: int = 6) -> list[int]:
+    """Whole powers of ten between ``low`` and ``high`` (log10 values), at most ``most`` of
+    them, evenly spaced; at least the two around the range."""
+    first, last = int(np.floor(low)), int(np.ceil(high))
+    step = max(1, int(np.ceil((last - first) / max(1, most - 1))))
+    return list(range(first, last + 1, step))
+
+
 def ramp_colour(t: float) -> tuple[int, int, int]:
     """The ramp's colour at ``t`` in [0, 1]."""
     t = min(1.0, max(0.0, t)) * (len(RAMP) - 1)
@@ -145,10 +153,10 @@ class TrainingScreen(Screen[dict[str, float] | None]):
         padding: 0 1; background: $panel; color: $text; text-style: bold; width: 1fr;
     }
     TrainingScreen #train-about { padding: 0 1; color: $text-muted; width: 1fr; }
-    TrainingScreen #train-controls { height: auto; padding: 0 1; }
-    TrainingScreen #train-controls Label { padding: 1 1 0 1; }
-    TrainingScreen #train-controls Input { width: 14; }
-    TrainingScreen #train-controls Button { min-width: 8; margin: 0 0 0 1; }
+    TrainingScreen #train-controls { height: auto; padding: 0 1; margin: 1 0 0 0; }
+    TrainingScreen #train-controls Label { padding: 0 1; }
+    TrainingScreen #train-controls Input { width: 12; }
+    TrainingScreen #train-controls Button { width: auto; min-width: 0; margin: 0 0 0 1; }
     TrainingScreen #train-progress { padding: 0 1; height: 1; }
     TrainingScreen #train-status { padding: 0 1; height: auto; }
     TrainingScreen #train-status.-error { color: $error; text-style: bold; }
@@ -157,10 +165,15 @@ class TrainingScreen(Screen[dict[str, float] | None]):
     TrainingScreen #param-table { width: 40; height: 1fr; }
     TrainingScreen .pickers { height: auto; }
     TrainingScreen .pickers Select { width: 24; }
-    TrainingScreen .pickers Label { padding: 1 1 0 1; }
+    TrainingScreen .pickers Label { padding: 0 1; }
     TrainingScreen #slice-text { padding: 0 1; height: auto; }
     TrainingScreen #train-log { height: 6; border-top: solid $primary-darken-2; }
+    TrainingScreen.-short #train-log { height: 3; }
+    TrainingScreen.-short #train-controls { margin: 0; }
     """
+
+    #: below 32 rows the log shrinks so the plots keep some height
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]  # noqa: RUF012 - Textual's API
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "run", "Run", tooltip="Run the given number of descent steps in the background"),
@@ -246,14 +259,14 @@ class TrainingScreen(Screen[dict[str, float] | None]):
         yield Static(self._about(), id="train-about", markup=False)
         with Horizontal(id="train-controls"):
             yield Label("lr")
-            yield Input(format_number(self.initial_lr), id="lr", tooltip="learning rate")
+            yield Input(format_number(self.initial_lr), id="lr", tooltip="learning rate", compact=True)
             yield Label("steps")
-            yield Input(str(self.initial_steps), id="steps", tooltip="descent steps per run")
-            yield Button("Run", id="run", variant="primary")
-            yield Button("Stop", id="stop", variant="error", disabled=True)
-            yield Button("1 step", id="one-step")
-            yield Button("Restart", id="restart")
-            yield Button("Apply", id="apply", variant="success")
+            yield Input(str(self.initial_steps), id="steps", tooltip="descent steps per run", compact=True)
+            yield Button("Run", id="run", variant="primary", compact=True)
+            yield Button("Stop", id="stop", variant="error", disabled=True, compact=True)
+            yield Button("1 step", id="one-step", compact=True)
+            yield Button("Restart", id="restart", compact=True)
+            yield Button("Apply", id="apply", variant="success", compact=True)
         yield ProgressBar(total=max(1, self.initial_steps), show_eta=False, id="train-progress")
         yield Static("", id="train-status", markup=False)
         params = self.problem.param_names if self.problem is not None else []
@@ -267,18 +280,28 @@ class TrainingScreen(Screen[dict[str, float] | None]):
             with TabPane("Slice", id="tab-slice"), Vertical():
                 with Horizontal(classes="pickers"):
                     yield Label("loss along")
-                    yield Select(options, allow_blank=not params, value=params[0] if params else Select.NULL,
-                                 id="slice-param")
+                    yield Select(
+                        options,
+                        allow_blank=not params,
+                        value=params[0] if params else Select.NULL,
+                        id="slice-param",
+                        compact=True,
+                    )
                 yield Static("", id="slice-text", markup=False)
                 yield PlotextPlot(id="slice-plot")
             with TabPane("Surface", id="tab-surface"), Vertical():
                 with Horizontal(classes="pickers"):
                     yield Label("x")
-                    yield Select(options, allow_blank=not params, value=params[0] if params else Select.NULL,
-                                 id="surface-x")
+                    yield Select(
+                        options,
+                        allow_blank=not params,
+                        value=params[0] if params else Select.NULL,
+                        id="surface-x",
+                        compact=True,
+                    )
                     yield Label("y")
                     second = params[1] if len(params) > 1 else (params[0] if params else Select.NULL)
-                    yield Select(options, allow_blank=not params, value=second, id="surface-y")
+                    yield Select(options, allow_blank=not params, value=second, id="surface-y", compact=True)
                 yield PlotextPlot(id="surface-plot")
         yield Log(id="train-log", max_lines=2000)
         yield Footer()
@@ -538,9 +561,16 @@ class TrainingScreen(Screen[dict[str, float] | None]):
         losses = list(self.trainer.losses)
         steps, values = thin(losses)
         positive = [v for v in values if v > 0]
+        name = self.trainer.problem.output_name
         if positive and len(positive) == len(values) and max(values) / min(positive) > 100:
-            plt.yscale("log")
-        plt.plot(steps, values, marker="braille", label=self.trainer.problem.output_name)
+            # a log scale, drawn as log10 with decade labels: plotext's own log scale draws
+            # nothing once the loss nears the float limit (as a diverging run's does)
+            logs = [float(np.log10(v)) for v in values]
+            plt.plot(steps, logs, marker="braille", label=f"{name} (log scale)")
+            ticks = decade_ticks(min(logs), max(logs))
+            plt.yticks([float(t) for t in ticks], [f"1e{t:d}" for t in ticks])
+        else:
+            plt.plot(steps, values, marker="braille", label=name)
         plt.title(f"loss after each step ({len(losses) - 1} steps, now {format_number(losses[-1])})")
         plt.xlabel("step")
         plot.refresh()

@@ -309,3 +309,21 @@ async def test_controls_and_plots_fit_in_80x24() -> None:
         await pilot.press("3")  # the slice tab: picker, text and plot
         await pilot.pause()
         assert screen.query_one("#slice-plot", PlotextPlot).size.height >= 6
+
+
+@sync
+async def test_the_slice_legend_does_not_cover_a_short_plot() -> None:
+    """At 80x24 the slice plot has a few rows; a legend there hid the curve. The key to the
+    lines is the text above the plot, and the plot shows the curve and the tangent."""
+    screen = sample("logistic_regression.yaml")
+    app = Host(screen)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("3")
+        await pilot.pause()
+        plot = screen.query_one("#slice-plot", PlotextPlot)
+        text = plot.render().plain  # type: ignore[union-attr]
+        assert "tangent" not in text and "function of" not in text, text
+        assert braille(text) > 30
+        key = str(screen.query_one("#slice-text", Static).render())
+        assert "straight line: the tangent" in key and "slope dL/dw1" in key

@@ -618,7 +618,9 @@ class TrainingScreen(Screen[dict[str, float] | None]):
         plt.clear_figure()
         ok = np.isfinite(s.losses)
         xs = [float(v) for v in s.xs[ok]]
-        plt.plot(xs, [float(v) for v in s.losses[ok]], marker="braille", label=f"L as a function of {name}")
+        # no legend or title: a legend covers the curve's corner, in a short plot all of it;
+        # the text above the plot says what each line is
+        plt.plot(xs, [float(v) for v in s.losses[ok]], marker="braille")
         if ok.any():
             top, bottom = float(np.nanmax(s.losses)), float(np.nanmin(s.losses))
             pad = 0.05 * (top - bottom or 1.0)
@@ -627,23 +629,18 @@ class TrainingScreen(Screen[dict[str, float] | None]):
             tx = s.xs[window]
             tangent = s.loss + s.slope * (tx - s.at)
             keep = (tangent >= bottom - pad) & (tangent <= top + pad)
-            plt.plot(
-                [float(v) for v in tx[keep]],
-                [float(v) for v in tangent[keep]],
-                marker="braille",
-                label=f"tangent, slope dL/d{name}",
-            )
+            plt.plot([float(v) for v in tx[keep]], [float(v) for v in tangent[keep]], marker="braille")
             plt.ylim(bottom - pad, top + pad)
-        plt.scatter([s.at], [s.loss], marker="●", label=f"now: {name} = {format_number(s.at)}")
+        plt.scatter([s.at], [s.loss], marker="●")
         plt.xlabel(name)
-        plt.title(f"the loss along {name}, the other params held fixed")
         plot.refresh()
         undefined = int((~ok).sum())
         note = f"; undefined at {undefined} of {ok.size} points" if undefined else ""
         move = format_number(-self.trainer.lr * s.slope)
         self.query_one("#slice-text", Static).update(
             f"at {name} = {format_number(s.at)}: L = {format_number(s.loss)}, slope dL/d{name} = "
-            f"{format_number(s.slope)} (one step of lr moves {name} by {move}){note}"
+            f"{format_number(s.slope)} (one step of lr moves {name} by {move}){note}\n"
+            f"curve: L along {name}, the other params held fixed; straight line: the tangent; ●: now"
         )
 
     def _draw_surface(self) -> None:

@@ -327,3 +327,34 @@ async def test_the_slice_legend_does_not_cover_a_short_plot() -> None:
         assert braille(text) > 30
         key = str(screen.query_one("#slice-text", Static).render())
         assert "straight line: the tangent" in key and "slope dL/dw1" in key
+
+
+@sync
+async def test_the_keys_of_the_app_beneath_do_not_act() -> None:
+    """The explorer binds f, F, b, ... to steps of its own graph: pressing them on the
+    training screen stepped the graph out of sight (and the footer listed them)."""
+    from textual.binding import Binding
+
+    class Explorer(Host):
+        BINDINGS = [Binding("f", "step", "Fwd")]  # noqa: RUF012 - Textual's API
+
+        def __init__(self, screen: TrainingScreen) -> None:
+            super().__init__(screen)
+            self.steps = 0
+
+        def action_step(self) -> None:
+            self.steps += 1
+
+    screen = sample("linear_regression.yaml")
+    app = Explorer(screen)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert app.screen is screen
+        await pilot.press("f")
+        await pilot.pause()
+        assert app.steps == 0
+        assert "step" not in {b.binding.action for b in screen.active_bindings.values()}
+        await pilot.press("escape")  # back on the app's own screen its keys act again
+        await pilot.pause()
+        await pilot.press("f")
+        assert app.steps == 1

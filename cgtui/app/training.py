@@ -32,7 +32,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
+from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import (
     Button,
@@ -144,11 +144,14 @@ def heat_cells(
     return cx, cy, colours
 
 
-class TrainingScreen(Screen[dict[str, float] | None]):
-    """Gradient descent on a graph's params over its data, with the loss landscape."""
+class TrainingScreen(ModalScreen[dict[str, float] | None]):
+    """Gradient descent on a graph's params over its data, with the loss landscape.
+
+    A modal screen, opaque: the keys of the app beneath (stepping its graph, say) do not act
+    while training is on screen, and the footer lists this screen's keys only."""
 
     DEFAULT_CSS = """
-    TrainingScreen { layout: vertical; }
+    TrainingScreen { layout: vertical; background: $background; overflow-y: hidden; }
     TrainingScreen #train-title {
         padding: 0 1; background: $panel; color: $text; text-style: bold; width: 1fr;
     }

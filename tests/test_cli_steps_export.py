@@ -72,10 +72,21 @@ def test_steps_markdown_and_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert data["outputs"] == ["f"] and data["fault"] is None
 
 
-def test_steps_reports_a_numerical_fault_without_failing(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "steps", "log(x) * x", "--at", "x=-1")
-    assert code == 0
+def test_steps_lists_up_to_a_numerical_fault_and_exits_3(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "steps", "log(x) * x", "--at", "x=-1")
+    assert code == 3
     assert "values stop at v1: log of -1 is undefined" in out
+    assert "numerical fault: v1: log of -1 is undefined" in err
+    code, out, _ = run(capsys, "steps", "log(0)", "--format", "json")
+    assert code == 3 and json.loads(out)["fault"] == "out: log of 0 is undefined"
+
+
+def test_a_message_about_many_missing_values_stays_short(capsys: pytest.CaptureFixture[str]) -> None:
+    text = "+".join(f"x{i}" for i in range(500))
+    for command in (["grad"], ["check"], ["export", "--format", "markdown"], ["train", "--param", "x0"]):
+        code, _, err = run(capsys, *command, text)
+        assert code == 2, command
+        assert "and 490 more" in err and len(err) < 400, (command, err[:500])
 
 
 def test_steps_tree_option(capsys: pytest.CaptureFixture[str]) -> None:
@@ -183,5 +194,6 @@ def test_any_source_text_exits_0_or_2(text: str) -> None:
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = main(["steps", "--", text])
-    assert code in (0, 2)
+    assert code in (0, 2, 3)
     assert (code == 2) == err.getvalue().startswith(("cgtui: error:", "usage:"))
+    assert (code == 3) == err.getvalue().startswith("cgtui: numerical fault:")

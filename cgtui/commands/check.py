@@ -17,7 +17,7 @@ import json
 from dataclasses import asdict, dataclass
 
 from cgtui.core.engine import backward, forward, grad_check, leaf_values
-from cgtui.core.errors import CgtuiError, NumericalFault
+from cgtui.core.errors import CgtuiError, NumericalFault, name_list
 from cgtui.core.graph import Graph
 from cgtui.core.ops import format_number
 
@@ -118,7 +118,7 @@ def render_text(graph: Graph, output: int, rows: list[Row]) -> str:
     if not bad:
         lines.append(f"all {len(rows)} leaves agree")
     else:
-        lines.append(f"{len(bad)} of {len(rows)} leaves disagree: {', '.join(r.name for r in bad)}")
+        lines.append(f"{len(bad)} of {len(rows)} leaves disagree: {name_list([r.name for r in bad])}")
         for k in kinks(graph, output):
             lines.append(f"  kink: {k} (cgtui takes the derivative there as 0, a central difference may not)")
     return "\n".join(lines) + "\n"

@@ -8,11 +8,13 @@ the computations in topological order.
 from __future__ import annotations
 
 import argparse
+import sys
 from collections import Counter
 from typing import Any
 
 from cgtui.core import yamlio
 from cgtui.core.engine import evaluate_node
+from cgtui.core.errors import name_list
 from cgtui.core.formats import node_records, records_json
 from cgtui.core.graph import Graph, Kind
 from cgtui.core.ops import format_number
@@ -136,7 +138,7 @@ def render_text(graph: Graph) -> str:
     elif any(v is None for v in values):
         missing = [n.name for n in graph.nodes if n.op is None and n.value is None]
         lines.append("")
-        lines.append(f"no values: {', '.join(missing)} (give them with --at NAME=VALUE)")
+        lines.append(f"no values: {name_list(missing)} (give them with --at NAME=VALUE)")
     return "\n".join(lines) + "\n"
 
 
@@ -175,8 +177,14 @@ RENDERERS = {"text": render_text, "markdown": render_markdown, "json": render_js
 
 
 def run(args: argparse.Namespace) -> int:
-    from cgtui.cli import graph_from_args
+    from cgtui.cli import EXIT_FAULT, graph_from_args
 
     graph = graph_from_args(args)
     print(RENDERERS[args.format](graph), end="")
+    # The listing shows where values stop; the exit status says so too, as every
+    # command does on a numerical fault.
+    _, fault = compute_values(graph)
+    if fault is not None:
+        print(f"cgtui: numerical fault: {fault}", file=sys.stderr)
+        return EXIT_FAULT
     return 0

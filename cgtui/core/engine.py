@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from cgtui.core.errors import CgtuiError, NumericalFault
+from cgtui.core.errors import CgtuiError, NumericalFault, name_list
 from cgtui.core.graph import Graph, Kind, Node
 from cgtui.core.ops import OPS, SLOT_NAMES, Op, format_number
 
@@ -202,7 +202,7 @@ def require_values(graph: Graph, values: Sequence[Value | None]) -> None:
     if missing:
         example = ",".join(f"{m}=..." for m in missing[:3])
         raise CgtuiError(
-            f"no value for {'leaf' if len(missing) == 1 else 'leaves'} {', '.join(missing)} "
+            f"no value for {'leaf' if len(missing) == 1 else 'leaves'} {name_list(missing)} "
             f"(give {'it' if len(missing) == 1 else 'them'} with --at {example})"
         )
 
@@ -591,7 +591,7 @@ class Stepper:
         if any(self.values[p] is None for p in g.nodes[i].operands):
             # computations before i are computed, so only leaves can be missing
             missing = sorted(g.nodes[p].name for p in g.ancestors(i) if self.values[p] is None)
-            return StepResult("none", None, [f"no value for {', '.join(missing)}: set it first"])
+            return StepResult("none", None, [f"no value for {name_list(missing)}: set it first"])
         with np.errstate(all="ignore"):
             v, problem = evaluate_node(g, i, self.values)
         if problem is not None:

@@ -74,3 +74,11 @@ class NumericalFault(CgtuiError):
         super().__init__(message)
         self.node = node
         self.op = op
+
+
+def name_list(names: list[str], limit: int = 10) -> str:
+    """``a, b, c``; past ``limit`` names, the first ones and how many more, so a message
+    about a 100,000-leaf graph stays one readable line."""
+    if len(names) <= limit:
+        return ", ".join(names)
+    return f"{', '.join(names[:limit])} and {len(names) - limit:,} more"

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from cgtui.core.efficiency import format_count, graph_efficiency
 from cgtui.core.engine import Stepper, apply_text, edge_formula, missing_values, value_text
-from cgtui.core.errors import CgtuiError, NumericalFault
+from cgtui.core.errors import CgtuiError, NumericalFault, name_list
 from cgtui.core.graph import Graph, Kind
 from cgtui.core.ops import OPS, SLOT_NAMES
 from cgtui.core.paths import path_counts_to, top_paths
@@ -123,7 +123,7 @@ def lesson(graph: Graph, output: int | str | None = None) -> Lesson:
     missing = missing_values(graph, [n.value if n.op is None else None for n in graph.nodes])
     if missing:
         raise CgtuiError(
-            f"a lesson sheet needs a value for every leaf; missing: {', '.join(missing)} "
+            f"a lesson sheet needs a value for every leaf; missing: {name_list(missing)} "
             f"(give them with --at {','.join(f'{m}=...' for m in missing[:3])})"
         )
     st = Stepper(graph, output)

@@ -35,7 +35,7 @@ from cgtui.core.engine import (
     missing_values,
     value_text,
 )
-from cgtui.core.errors import CgtuiError
+from cgtui.core.errors import CgtuiError, name_list
 from cgtui.core.formula import substitute
 from cgtui.core.graph import Graph, Kind
 from cgtui.core.ops import OPS, SLOT_NAMES, format_number
@@ -154,7 +154,7 @@ class Quiz:
         self.graph = stepper.graph
         missing = missing_values(self.graph, stepper.values)
         if missing:
-            raise CgtuiError(f"the quiz needs a value for every leaf; missing: {', '.join(missing)}")
+            raise CgtuiError(f"the quiz needs a value for every leaf; missing: {name_list(missing)}")
         self.kinds = frozenset(kinds)
         self.rel_tol = rel_tol
         self.abs_tol = abs_tol

@@ -26,7 +26,7 @@ import numpy as np
 
 from cgtui.core.dataset import Dataset, check_lr
 from cgtui.core.engine import backward, forward, leaf_values
-from cgtui.core.errors import CgtuiError, NumericalFault
+from cgtui.core.errors import CgtuiError, NumericalFault, name_list
 from cgtui.core.graph import Graph, Kind
 from cgtui.core.ops import format_number
 
@@ -86,7 +86,7 @@ class Problem:
                 base[graph.lookup(name)] = column
         missing = [graph.nodes[i] for i in graph.leaves() if base[i] is None]
         if missing:
-            names = ", ".join(f"{n.kind.value} {n.name}" for n in missing)
+            names = name_list([f"{n.kind.value} {n.name}" for n in missing])
             if all(n.kind is Kind.PARAM for n in missing):
                 hint = "give initial values"
             else:

@@ -94,8 +94,9 @@ def records_json(head: dict[str, Any], lists: dict[str, list[Any]], tail: dict[s
     """A JSON object: ``head`` and ``tail`` keys one per line, each list in ``lists``
     with one compact item per line."""
 
-    def dump(value: Any) -> str:
-        return json.dumps(value, ensure_ascii=False, allow_nan=False)
+    # One encoder for every item: json.dumps with options builds a new one per call,
+    # which tripled the time of a 100,000-term sum's export.
+    dump = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
 
     parts = [f"  {dump(k)}: {dump(v)}" for k, v in head.items()]
     for key, items in lists.items():

@@ -191,3 +191,34 @@ def test_drawing_snapshot(snap_compare) -> None:  # type: ignore[no-untyped-def]
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(70, 44), run_before=run_before)
+
+
+def test_an_underlined_kind_underlines_the_name_only() -> None:
+    """The explorer's theme underlines the output's kind style; the box's frame and the
+    padding inside it took that style too and drew a row of underscores through the box."""
+    asyncio.run(_test_an_underlined_kind_underlines_the_name_only())
+
+
+async def _test_an_underlined_kind_underlines_the_name_only() -> None:
+    class Themed(DrawingApp):
+        CSS = ".kind--output { text-style: bold underline; }"
+
+    app = Themed(chain_stepper())
+    async with app.run_test(size=(100, 40)) as pilot:
+        await pilot.pause()
+        view = app.query_one(DrawingView)
+        view.select(0)  # away from the output: its box shows its own styles
+        await pilot.pause()
+        drawing = view.drawing
+        assert drawing is not None and view.stepper is not None
+        out = drawing.scene.item_of[view.stepper.output]
+        box = drawing.layout.boxes[out]
+        name = view.stepper.graph.nodes[view.stepper.output].name
+        underlined: list[str] = []
+        for row in range(box.top, box.top + box.height):
+            strip = view.render_line(row - int(view.scroll_offset.y))
+            for segment in strip:
+                if segment.style is not None and segment.style.underline:
+                    underlined.append(segment.text)
+        assert underlined, "the output's name keeps its underline"
+        assert all(text.strip() == name for text in underlined), underlined

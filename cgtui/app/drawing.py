@@ -56,6 +56,9 @@ from cgtui.draw import (
 #: scenes with more items than this are laid out in a thread worker
 WORKER_ITEMS = 60
 
+#: a kind's style may underline (the output's does, for the name): never the box's frame
+NO_UNDERLINE = Style(underline=False)
+
 
 class DrawingView(GraphView, ScrollView, can_focus=True):
     """The computation graph drawn as layered boxes joined by one line per operand slot."""
@@ -361,7 +364,14 @@ class DrawingView(GraphView, ScrollView, can_focus=True):
         else:
             i = item.node
             kind = "output" if i == stepper.output else scene.graph.nodes[i].kind.value
-            style = self._style(f"kind--{kind}") if role in (BORDER, NAME) else Style()
+            if role == NAME:
+                style = self._style(f"kind--{kind}")
+            elif role == BORDER:  # the frame and the padding inside it: colour, no underline
+                style = self._style(f"kind--{kind}")
+                if style.underline:
+                    style += NO_UNDERLINE
+            else:
+                style = Style()
             if role == VALUE:
                 style = self._style("drawing--value")
             elif role == PARTIAL:
@@ -380,9 +390,11 @@ class DrawingView(GraphView, ScrollView, can_focus=True):
         picture = self.picture
         top = 1 if self._note else 0
         if self._note and row == 0:
-            return Strip([Segment(self._note, base + self._style("drawing--note"))]).crop_extend(
-                scroll_x, scroll_x + width, base
-            ).simplify()
+            return (
+                Strip([Segment(self._note, base + self._style("drawing--note"))])
+                .crop_extend(scroll_x, scroll_x + width, base)
+                .simplify()
+            )
         row -= top
         if picture is None or not 0 <= row < len(picture.lines):
             return Strip.blank(width, base)

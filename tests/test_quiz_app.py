@@ -95,3 +95,38 @@ def test_question_verdict_and_score_can_be_read_at_80x24() -> None:
             assert bottom <= inner.bottom, (solution.region, inner)  # the last line shows
 
     asyncio.run(run())
+
+
+def test_a_whole_forward_and_backward_pass_by_hand() -> None:
+    """squared_error, every question answered through the input: the kinds, the forward
+    values, then the backward pass; the panel ends by saying so with the score, and the
+    stepper has done both passes. Before the first answer no blank verdict takes room."""
+
+    async def run() -> None:
+        app = Host("squared_error.yaml")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            panel = app.query_one(QuizPanel)
+            assert not panel.query_one("#quiz-verdict").display
+            assert not panel.query_one("#quiz-solution").display
+            quiz = panel.quiz
+            assert quiz is not None
+            kinds: list[str] = []
+            for _ in range(100):
+                question = quiz.current
+                if question is None:
+                    break
+                kinds.append(str(question.kind))
+                panel.input.value = str(question.expected)
+                await pilot.press("enter")
+                await pilot.pause()
+                assert panel.query_one("#quiz-verdict").display
+            assert quiz.current is None
+            assert quiz.score.correct == quiz.score.asked == len(kinds) > 8
+            assert kinds[0] == "leaf kind" and "forward value" in kinds and kinds[-1] != "forward value"
+            assert app.stepper.backward_complete
+            assert "Both passes" in text_of(panel.query_one("#quiz-prompt", Static))
+            assert f"{len(kinds)}/{len(kinds)} correct" in text_of(panel.query_one("#quiz-prompt", Static))
+            assert panel.input.disabled
+
+    asyncio.run(run())

@@ -122,6 +122,7 @@ class QuizPanel(Vertical):
 
     def on_mount(self) -> None:
         self.border_title = "quiz"  # and which question, once one is asked
+        self._verdict.display = self._solution.display = False  # nothing answered yet
         # this panel's CSS arrives with it: restyle the screen so Screen.-quiz rules apply now
         self.app.update_styles(self.screen)
         if self.quiz is not None:
@@ -143,9 +144,7 @@ class QuizPanel(Vertical):
             return
         self._start(stepper, self.quiz.score if self.quiz is not None else None)
         if self.quiz is not None and result is not None and result.kind not in ("none",):
-            self._verdict.update(Text("the graph changed: questions continue from here", style="italic"))
-            self._verdict.set_classes("")
-            self._solution.update("")
+            self._say(Text("the graph changed: questions continue from here", style="italic"), "", "")
 
     def _start(self, stepper: Stepper, score: Score | None) -> None:
         self._finished = False
@@ -179,9 +178,7 @@ class QuizPanel(Vertical):
         try:
             verdict = quiz.answer(text)
         except InvalidAnswer as exc:
-            self._verdict.update(Text(exc.message))
-            self._verdict.set_classes("-wrong")
-            self._solution.update("")
+            self._say(Text(exc.message), "-wrong", "")
             return None
         self._after(verdict)
         return verdict
@@ -205,12 +202,18 @@ class QuizPanel(Vertical):
         mark = "✓" if verdict.correct else ("·" if verdict.revealed else "✗")
         # the next question is shown above this verdict: say which question it answers
         about = f"question {self.quiz.score.asked}, {self._topic(verdict.question)}"
-        self._verdict.update(Text(f"{mark} {about}: {verdict.message}"))
-        self._verdict.set_classes(style)
-        self._solution.update(Text("\n".join(verdict.solution)))
+        self._say(Text(f"{mark} {about}: {verdict.message}"), style, "\n".join(verdict.solution))
         self._input.value = ""
         self.post_message(self.Answered(self, verdict, list(self.quiz.last_steps)))
         self._show_question()
+
+    def _say(self, verdict: Text, style: str, solution: str) -> None:
+        """Show a verdict and its worked solution; an empty one takes no room."""
+        self._verdict.update(verdict)
+        self._verdict.set_classes(style)
+        self._verdict.display = bool(verdict.plain)
+        self._solution.update(Text(solution))
+        self._solution.display = bool(solution)
 
     def _show_question(self) -> None:
         quiz = self.quiz

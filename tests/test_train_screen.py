@@ -358,3 +358,21 @@ async def test_the_keys_of_the_app_beneath_do_not_act() -> None:
         await pilot.pause()
         await pilot.press("f")
         assert app.steps == 1
+
+
+@sync
+async def test_the_descent_path_does_not_blank_the_heat_map() -> None:
+    """A braille path blanked the heat colour of every cell it touched (dark boxes along
+    the path); the path is drawn in whole cells over the map."""
+    screen = sample("xor_mlp.yaml")
+    app = Host(screen)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen.query_one("#steps", Input).value = "100"
+        await pilot.press("r")
+        await wait_idle(pilot, screen)
+        await pilot.press("4")
+        await pilot.pause()
+        text = screen.query_one("#surface-plot", PlotextPlot).render().plain  # type: ignore[union-attr]
+        assert text.count("█") > 1000  # the heat map
+        assert braille(text) == 0, text

@@ -679,7 +679,8 @@ class TrainingScreen(ModalScreen[dict[str, float] | None]):
             plt.scatter(cx, cy, color=colours, marker="█")  # type: ignore[arg-type]
         steps, px = thin(list(tx), 300)
         py = [float(ty[i]) for i in steps]
-        plt.plot(px, py, marker="braille", color="white", label="descent path")
+        # whole cells: braille dots would blank their cells' heat colour around the path
+        plt.plot(px, py, marker="█", color="white", label="descent path")
         plt.scatter([px[0]], [py[0]], marker="○", color="white", label="start")
         plt.scatter([px[-1]], [py[-1]], marker="●", color="red", label="now")
         plt.xlim(xlo, xhi)

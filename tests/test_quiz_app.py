@@ -63,6 +63,15 @@ def test_the_verdict_names_the_question_it_answers() -> None:
             await pilot.pause()
             verdict = text_of(panel.query_one("#quiz-verdict", Static))
             assert verdict.startswith("✓ question 2, the value of f"), verdict
+            for _ in range(4):  # the four local derivatives, revealed
+                await pilot.press("ctrl+r")
+                await pilot.pause()
+            verdict = text_of(panel.query_one("#quiz-verdict", Static))
+            assert verdict.startswith("· question 6, ∂s/∂y"), verdict  # the quiz's notation
+            await pilot.press("1", "enter")  # df/dy = df/ds * ds/dy = 3 * 1: wrong
+            await pilot.pause()
+            verdict = text_of(panel.query_one("#quiz-verdict", Static))
+            assert verdict.startswith("✗ question 7, df/dy"), verdict
 
     asyncio.run(run())
 

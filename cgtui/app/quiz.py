@@ -236,7 +236,8 @@ class QuizPanel(Vertical):
         self.post_message(self.Asked(self, q))
 
     def _topic(self, q: Question) -> str:
-        """What ``q`` asked for, in a few words: "the value of z", "∂d/∂yhat", ..."""
+        """What ``q`` asked for, in a few words and the quiz's notation: "the value of z",
+        "∂d/∂yhat" (a local derivative), "dL/dz" (a partial of the output), ..."""
         assert self.quiz is not None
         graph = self.quiz.stepper.graph
         name = graph.nodes[q.node].name
@@ -246,7 +247,7 @@ class QuizPanel(Vertical):
         if q.kind is QuestionKind.FORWARD_VALUE:
             return f"the value of {name}"
         if q.kind is QuestionKind.BACKWARD_PARTIAL:
-            return f"∂{out}/∂{name}"
+            return f"d{out}/d{name}"
         if q.kind is QuestionKind.LOCAL_DERIVATIVE and q.operand is not None:
             return f"∂{name}/∂{graph.nodes[q.operand].name}"
         if q.kind is QuestionKind.PATH_COUNT:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import time
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from textual.worker import WorkerCancelled
 
 from cgtui.app.app import ExplorerApp
 from cgtui.app.dialogs import HelpScreen, InfoDialog, OpenDialog, SaveDialog
-from cgtui.app.views import NodeTable
+from cgtui.app.views import GraphTree, NodeTable
 from cgtui.core.build import from_expression
 from cgtui.core.engine import Stepper
 from cgtui.core.graph import Kind
@@ -81,13 +82,33 @@ def side(app: ExplorerApp, part: str) -> str:
     return text_of(app.query_one(f"#side-{part}", Static))
 
 
+#: Seconds to wait for the app to settle before the test fails (only a hang takes this long).
+SETTLE_TIMEOUT = 60.0
+
+
 async def settle(pilot: Pilot[None]) -> None:
-    await pilot.pause()
-    while any(w.is_running for w in pilot.app.workers):
-        with contextlib.suppress(WorkerCancelled):  # replaced by a newer one; poll until done
-            await pilot.app.workers.wait_for_complete()
-        await asyncio.sleep(0.01)
-    await pilot.pause()
+    """Wait until the app has handled every key and everything it shows is up to date.
+
+    Waits for exact conditions (no pending messages, no running workers, the side pane's
+    paths computed for the current selection, the table fully loaded), never for a time
+    tuned to a fast machine, so the tests pass the same on a loaded one.
+    """
+    app = pilot.app
+    assert isinstance(app, ExplorerApp)
+    deadline = time.monotonic() + SETTLE_TIMEOUT
+    while True:
+        await pilot.pause()
+        if not app.pending_work():
+            await pilot.pause()  # what the last worker posted lands
+            if not app.pending_work():
+                return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the app did not settle: {app.pending_work()}")
+        if any(w.is_running for w in app.workers):
+            with contextlib.suppress(WorkerCancelled):  # replaced by a newer one
+                await app.workers.wait_for_complete()
+        else:
+            await asyncio.sleep(0.01)  # a timer is due (the paths start after a short delay)
 
 
 async def jump(pilot: Pilot[None], name: str) -> None:
@@ -220,7 +241,7 @@ async def test_edit_a_leaf_value() -> None:
         await settle(pilot)
         await jump(pilot, "x")
         await pilot.press("e")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("ctrl+a", "ctrl+k", "3", "enter")
         await settle(pilot)
         assert cell(app, "x", "value") == "3"
@@ -238,13 +259,13 @@ async def test_edit_rejects_a_bad_number() -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await jump(pilot, "w")
         await pilot.press("e")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("ctrl+a", "ctrl+k", *"abc", "enter")
-        await pilot.pause()
+        await settle(pilot)
         error = text_of(app.screen.query_one("#error", Static))
         assert "not a number: 'abc'" in error
         await pilot.press("escape")
-        await pilot.pause()
+        await settle(pilot)
         assert app.stepper.values[app.stepper.graph.lookup("w")] == 0.5
 
 
@@ -254,20 +275,20 @@ async def test_bad_expression_keeps_the_graph() -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         graph = app.stepper.graph
         await pilot.press("o")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, OpenDialog)
         await pilot.press(*"(x + ", "enter")
-        await pilot.pause()
+        await settle(pilot)
         error = text_of(app.screen.query_one("#error", Static))
         assert error.startswith("error:")
         assert "at 1:" in error  # the position of the problem
         assert isinstance(app.screen, OpenDialog)  # still open
         await pilot.press("escape")
-        await pilot.pause()
+        await settle(pilot)
         assert app.stepper.graph is graph
         # a good expression replaces the graph
         await pilot.press("o")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press(*"(x + y) * x", "tab", *"x=3,y=2", "enter")
         await settle(pilot)
         assert app.stepper.graph is not graph
@@ -283,13 +304,13 @@ async def test_mark_kind_and_descent_step() -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await jump(pilot, "x")
         await pilot.press("k")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("down", "down", "enter")  # input, label, param
         await settle(pilot)
         assert app.stepper.graph.node("x").kind is Kind.PARAM
         assert cell(app, "x", "kind") == "param"
         await pilot.press("d")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("enter")  # learning rate 0.1
         await settle(pilot)
         assert isinstance(app.screen, InfoDialog)
@@ -298,7 +319,7 @@ async def test_mark_kind_and_descent_step() -> None:
         assert "x: 2 -> 1.99" in info  # 2 - 0.1 * 0.1
         assert "loss L: 0.01 ->" in info
         await pilot.press("escape")
-        await pilot.pause()
+        await settle(pilot)
         assert app.stepper.values[app.stepper.graph.lookup("w")] == pytest.approx(0.46)
 
 
@@ -322,10 +343,10 @@ async def test_save_never_overwrites_silently(tmp_path: Path) -> None:
     app = ExplorerApp(squared_error(), plugins=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("s")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, SaveDialog)
         await pilot.press("ctrl+a", "ctrl+k", *str(target), "enter")
-        await pilot.pause()
+        await settle(pilot)
         assert "exists" in text_of(app.screen.query_one("#error", Static))
         assert target.read_text() == "keep me\n"
         await pilot.press("enter")  # the explicit confirmation
@@ -343,13 +364,13 @@ async def test_help_lists_every_key_and_palette_has_actions() -> None:
     app = ExplorerApp(squared_error(), plugins=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("question_mark")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, HelpScreen)
         keys = text_of(app.screen.query_one("#help-keys", Static))
         for description in ("Step forward", "Run the backward pass", "Undo", "Jump", "Edit", "Save", "Quit"):
             assert description in keys
         await pilot.press("escape")
-        await pilot.pause()
+        await settle(pilot)
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert any("Step forward" in t for t in titles)
         assert any("Open a YAML file" in t for t in titles)
@@ -438,7 +459,7 @@ async def test_choose_another_output() -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         assert app.check_action("choose_output", ()) is True
         await pilot.press("t")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("down", "enter")
         await settle(pilot)
         assert app.stepper.output == 3
@@ -458,10 +479,10 @@ async def test_enter_on_a_reference_jumps_to_the_expanded_line() -> None:
         x = app.stepper.graph.lookup("x")
         ref = tree._refs[x][0]  # type: ignore[attr-defined]
         tree.move_cursor(ref)  # type: ignore[attr-defined]
-        await pilot.pause()
+        await settle(pilot)
         assert tree.cursor_node is ref  # type: ignore[attr-defined]
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert tree.cursor_node is tree._lines[x]  # type: ignore[attr-defined]
 
 
@@ -478,3 +499,51 @@ async def test_quiz_answers_step_the_explorer_views() -> None:
         assert app.stepper.forward_done == 1
         assert cell(app, "v1", "value") == "5"
         assert app.touched == app.stepper.graph.lookup("v1")
+
+
+class CountingApp(ExplorerApp):
+    """Counts selection changes."""
+
+    CSS_PATH = str(Path(__file__).resolve().parent.parent / "cgtui" / "app" / "app.tcss")
+    changes = 0
+
+    def watch_selected(self, index: int) -> None:
+        self.changes += 1
+        super().watch_selected(index)
+
+
+@sync
+async def test_views_do_not_chase_stale_cursor_messages() -> None:
+    # Keys faster than the app answers leave several "cursor moved" messages in flight;
+    # passed up as they were, each moved the selection back, the app moved the cursor
+    # again, and an idle explorer changed its selection hundreds of times a second.
+    app = CountingApp(squared_error(), plugins=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        tree = app.query_one("#tree", GraphTree)
+        tree.focus()
+        await settle(pilot)
+        g = app.stepper.graph
+        for name in ("d", "yhat", "z"):
+            tree.move_cursor(tree._lines[g.lookup(name)], animate=False)
+        for _ in range(5):
+            await pilot.pause()
+        before = app.changes
+        for _ in range(10):
+            await pilot.pause()
+        assert app.changes == before  # idle: nothing moves
+        await settle(pilot)
+        assert app.selected == g.lookup("z")  # the last key wins
+        table = app.query_one("#table", NodeTable)
+        table.focus()
+        await settle(pilot)
+        for row in (1, 2, 3):
+            table.move_cursor(row=row, animate=False)
+        for _ in range(5):
+            await pilot.pause()
+        before = app.changes
+        for _ in range(10):
+            await pilot.pause()
+        assert app.changes == before
+        await settle(pilot)
+        assert app.selected == 3

@@ -168,6 +168,16 @@ class ExplorerApp(App[None]):
     def views(self) -> Iterator[GraphView]:
         yield from self._views
 
+    def pending_work(self) -> list[str]:
+        """What the screen is still waiting for (empty when everything shown is up to date):
+        running workers, the side pane's paths, table rows still loading."""
+        pending = [f"worker {w.name or w.description}" for w in self.workers if w.is_running]
+        if not self._side.paths_ready:
+            pending.append("side pane paths")
+        if self._table.rows_loading:
+            pending.append("table rows")
+        return pending
+
     # ---- state changes ----------------------------------------------------------
 
     def _show_graph(self, message: str) -> None:

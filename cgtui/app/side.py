@@ -48,7 +48,8 @@ class SidePane(VerticalScroll):
         super().__init__(id=id)
         self.stepper: Stepper | None = None
         self.node_index: int | None = None
-        self._generation = 0
+        self._generation = 0  # of the latest selection; its paths are shown when
+        self._shown_generation = 0  # this catches up
         self._pending: Timer | None = None
         self._shown: dict[str, str] = {}
 
@@ -149,4 +150,10 @@ class SidePane(VerticalScroll):
 
     def _show_paths(self, generation: int, text: str) -> None:
         if generation == self._generation:
+            self._shown_generation = generation
             self._set(self._paths, text)
+
+    @property
+    def paths_ready(self) -> bool:
+        """Whether the paths section shows the latest selection (not still computing)."""
+        return self._shown_generation == self._generation

@@ -115,6 +115,7 @@ class GraphTree(GraphView, Tree[Entry]):
         self._refs: dict[int, list[TreeNode[Entry]]] = {}  # reference lines
         self._home: dict[int, tuple[int, int]] = {}  # node -> (parent node, slot) of its canonical line
         self._built: set[int] = set()  # nodes whose children are built
+        self._placed: TreeNode[Entry] | None = None  # the line select() last moved to
 
     # ---- down ---------------------------------------------------------------
 
@@ -167,6 +168,7 @@ class GraphTree(GraphView, Tree[Entry]):
             return
         line = self.reveal(index, MAX_FOLLOW_DEPTH)
         if line is not None:
+            self._placed = line
             self.move_cursor(line, animate=False)
 
     def depth(self, index: int, limit: int) -> int:
@@ -258,8 +260,13 @@ class GraphTree(GraphView, Tree[Entry]):
 
     def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[Entry]) -> None:
         event.stop()
-        if event.node.data is not None:
-            self.post_message(self.NodeChosen(event.node.data.index, self.has_focus))
+        if event.node is not self.cursor_node or event.node.data is None:
+            # stale: the cursor has moved on since. Passing it up would move the selection
+            # back, the app would move the cursor again, and the views could chase each
+            # other's old messages for ever.
+            return
+        placed, self._placed = self._placed is event.node, None
+        self.post_message(self.NodeChosen(event.node.data.index, self.has_focus and not placed))
 
     def on_tree_node_selected(self, event: Tree.NodeSelected[Entry]) -> None:
         event.stop()
@@ -316,6 +323,7 @@ class NodeTable(GraphView, DataTable[Text | str]):
         self._cells: list[tuple[str, ...]] = []  # what each loaded row shows
         self._want: int | None = None  # a row to move to once it is loaded
         self._loading = False
+        self._placed: int | None = None  # the row select() last moved to
         self.kind_styles = KindStyles()
 
     def show(self, stepper: Stepper) -> None:
@@ -327,6 +335,11 @@ class NodeTable(GraphView, DataTable[Text | str]):
         self._loading = False
         if len(stepper.graph.nodes) <= TABLE_CHUNK or self.is_on_screen:
             self._load_chunk()
+
+    @property
+    def rows_loading(self) -> bool:
+        """Whether rows are still being added (in chunks, on a timer)."""
+        return self._loading
 
     @property
     def is_on_screen(self) -> bool:
@@ -347,6 +360,7 @@ class NodeTable(GraphView, DataTable[Text | str]):
         self._cells.extend(rows)
         self.add_rows([self._name_cell(start + k, r[0]), *r[1:]] for k, r in enumerate(rows))
         if self._want is not None and self._want < stop:
+            self._placed = self._want
             self.move_cursor(row=self._want, animate=False)
             self._want = None
         self._loading = stop < len(stepper.graph.nodes)
@@ -396,8 +410,12 @@ class NodeTable(GraphView, DataTable[Text | str]):
         if index >= self.row_count:
             self._want = index
         elif self.cursor_row != index:
+            self._placed = index
             self.move_cursor(row=index, animate=False)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
-        self.post_message(self.NodeChosen(event.cursor_row, self.has_focus))
+        if event.cursor_row != self.cursor_row:
+            return  # stale: the cursor has moved on since (see GraphTree)
+        placed, self._placed = self._placed == event.cursor_row, None
+        self.post_message(self.NodeChosen(event.cursor_row, self.has_focus and not placed))

@@ -217,6 +217,12 @@ def _compose(doc: _Doc, loader: yaml.SafeLoader) -> yaml.Node | None:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
+        if "nesting depth" in problem:
+            # newer PyYAML releases stop deep nesting in their scanner, before our own check
+            line = mark.line + 1 if mark is not None else None
+            column = mark.column + 1 if mark is not None else None
+            message = f"YAML nested more than {MAX_DEPTH} levels deep"
+            raise doc.error(message, line=line, column=column) from None
         if mark is None:
             raise CgtuiError(f"YAML syntax error: {problem}", file=doc.file) from None
         raise doc.error(

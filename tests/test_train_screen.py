@@ -16,7 +16,7 @@ from textual.pilot import Pilot
 from textual.widgets import Button, Input, Log, ProgressBar, Static, TabbedContent
 from textual_plotext import PlotextPlot
 
-from cgtui.app.training import TrainingScreen, heat_cells, ramp_colour, thin
+from cgtui.app.training import TrainingScreen, heat_cells, param_colour, ramp_colour, thin
 from cgtui.core import yamlio
 from cgtui.core.build import from_expression
 from cgtui.core.dataset import rows_to_dataset
@@ -376,3 +376,36 @@ async def test_the_descent_path_does_not_blank_the_heat_map() -> None:
         text = screen.query_one("#surface-plot", PlotextPlot).render().plain  # type: ignore[union-attr]
         assert text.count("█") > 1000  # the heat map
         assert braille(text) == 0, text
+
+
+@sync
+async def test_each_param_line_has_its_own_colour_named_in_the_table() -> None:
+    """xor_mlp has nine params: the plot's legend covered the start of the lines and gave
+    two params the same colour; now each line's colour is its name's colour in the table."""
+    from rich.text import Text
+    from textual.widgets import DataTable
+
+    screen = sample("xor_mlp.yaml")
+    app = Host(screen)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen.query_one("#steps", Input).value = "150"
+        await pilot.press("r")
+        await wait_idle(pilot, screen)
+        await pilot.press("2")
+        await pilot.pause()
+        assert screen.problem is not None
+        names = screen.problem.param_names
+        assert len(names) == 9
+        text = screen.query_one("#param-plot", PlotextPlot).render().plain  # type: ignore[union-attr]
+        assert braille(text) > 100
+        assert not any(f" {name}\n" in text or f" {name} " in text for name in names), text  # no legend
+        table = screen.query_one("#param-table", DataTable)
+        colours = []
+        for name in names:
+            cell = table.get_cell(name, "param")
+            assert isinstance(cell, Text) and cell.plain == name
+            assert cell.style and not isinstance(cell.style, str) and cell.style.color is not None
+            colours.append(cell.style.color.triplet)
+        assert len(set(colours)) == len(names)  # nine lines, nine colours
+        assert colours == [param_colour(i) for i in range(len(names))]  # the lines' colours

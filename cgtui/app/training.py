@@ -28,6 +28,9 @@ from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
+from rich.color import Color
+from rich.style import Style
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -83,6 +86,20 @@ PLOT_EVERY = 3
 BURST = 0.03
 PAUSE = 0.01
 
+#: Colours of the params' trajectories, ten that tell apart (Tableau 10), as data like RAMP.
+PARAM_COLOURS = (
+    (78, 121, 167),
+    (242, 142, 43),
+    (225, 87, 89),
+    (118, 183, 178),
+    (89, 161, 79),
+    (237, 201, 72),
+    (176, 122, 161),
+    (255, 157, 167),
+    (156, 117, 95),
+    (186, 176, 172),
+)
+
 #: Heat-map colours from low loss to high (a perceptually ordered ramp, as viridis).
 RAMP = ((68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37))
 
@@ -102,6 +119,11 @@ def decade_ticks(low: float, high: float, most: int = 6) -> list[int]:
     first, last = int(np.floor(low)), int(np.ceil(high))
     step = max(1, int(np.ceil((last - first) / max(1, most - 1))))
     return list(range(first, last + 1, step))
+
+
+def param_colour(index: int) -> tuple[int, int, int]:
+    """The colour of the ``index``-th param's line and name (repeats after ten)."""
+    return PARAM_COLOURS[index % len(PARAM_COLOURS)]
 
 
 def ramp_colour(t: float) -> tuple[int, int, int]:
@@ -279,7 +301,8 @@ class TrainingScreen(ModalScreen[dict[str, float] | None]):
                 yield PlotextPlot(id="loss-plot")
             with TabPane("Params", id="tab-params"), Horizontal(id="params-row"):
                 yield PlotextPlot(id="param-plot")
-                yield DataTable(id="param-table", cursor_type="row", zebra_stripes=True)
+                # no cursor: it would hide a name's colour
+                yield DataTable(id="param-table", cursor_type="none", zebra_stripes=True)
             with TabPane("Slice", id="tab-slice"), Vertical():
                 with Horizontal(classes="pickers"):
                     yield Label("loss along")
@@ -329,8 +352,10 @@ class TrainingScreen(ModalScreen[dict[str, float] | None]):
             apply.label = "Close"
             apply.focus()
             return
-        for name in self.problem.param_names:
-            table.add_row(name, "", "", key=name)
+        for i, name in enumerate(self.problem.param_names):
+            table.add_row(
+                Text(name, style=Style(color=Color.from_rgb(*param_colour(i)), bold=True)), "", "", key=name
+            )
         loss = format_number(self.trainer.current.loss)
         self._status(f"step 0  loss {loss}: press r to run, n for one step")
         self.query_one("#run", Button).focus()
@@ -585,10 +610,12 @@ class TrainingScreen(ModalScreen[dict[str, float] | None]):
         plt = plot.plt
         plt.clear_data()
         plt.clear_figure()
-        for name, path in self.trainer.trajectory.items():
+        # no legend (it covered the lines' start): each line has its param's colour, and the
+        # table beside the plot writes each name in that colour
+        for i, path in enumerate(self.trainer.trajectory.values()):
             steps, values = thin(list(path))
-            plt.plot(steps, values, marker="braille", label=name)
-        plt.title("each param after each step")
+            plt.plot(steps, values, marker="braille", color=param_colour(i))
+        plt.title("each param after each step (colours as in the table)")
         plt.xlabel("step")
         plot.refresh()
 

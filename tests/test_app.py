@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Static
+from textual.widgets import OptionList, Static
 from textual.worker import WorkerCancelled
 
 from cgtui.app.app import ExplorerApp
-from cgtui.app.dialogs import HelpScreen, InfoDialog, OpenDialog, SaveDialog
+from cgtui.app.dialogs import HelpScreen, InfoDialog, OpenDialog, SamplesDialog, SaveDialog
 from cgtui.app.views import GraphTree, NodeTable
 from cgtui.core.build import from_expression
 from cgtui.core.engine import Stepper
@@ -547,3 +547,51 @@ async def test_views_do_not_chase_stale_cursor_messages() -> None:
         assert app.changes == before
         await settle(pilot)
         assert app.selected == 3
+
+
+@sync
+async def test_samples_picker_opens_a_sample() -> None:
+    app = ExplorerApp(squared_error(), plugins=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert any(b.action == "samples" for b in app._actions())  # listed in help and palette
+        await pilot.press("p")
+        await settle(pilot)
+        assert isinstance(app.screen, SamplesDialog)
+        names = [s.name for s in app.screen.samples]
+        assert "branching.yaml" in names and "squared_error.yaml" in names
+        await pilot.press(*["down"] * names.index("branching.yaml"))
+        await settle(pilot)
+        assert "x reaches f by two paths" in text_of(app.screen.query_one("#sample-description", Static))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, SamplesDialog)
+        assert app.stepper.graph.title.startswith("Branching")
+        await pilot.press("F", "B")
+        await settle(pilot)
+        assert cell(app, "x", "dL/dnode") == "8"
+
+
+@sync
+async def test_samples_picker_keeps_the_graph_when_a_sample_fails(tmp_path: Path) -> None:
+    (tmp_path / "a_broken.yaml").write_text(
+        "title: Broken\ndescription: does not parse\ninputs: {x: 1}\nsteps:\n  f: x +\noutput: f\n"
+    )
+    (tmp_path / "b_list.yaml").write_text("- 1\n- 2\n")
+    app = ExplorerApp(squared_error(), plugins=False)
+    app.samples_directory = tmp_path
+    async with app.run_test(size=(120, 40)) as pilot:
+        graph = app.stepper.graph
+        await pilot.press("p")
+        await settle(pilot)
+        assert isinstance(app.screen, SamplesDialog)
+        options = app.screen.query_one("#samples", OptionList)
+        assert options.get_option_at_index(1).disabled  # not a mapping: listed, greyed out
+        assert "is not a YAML mapping" in str(options.get_option_at_index(1).prompt)
+        await pilot.press("enter")  # the broken one
+        await settle(pilot)
+        assert isinstance(app.screen, SamplesDialog)  # still open
+        error = text_of(app.screen.query_one("#error", Static))
+        assert error.startswith("cannot open a_broken.yaml:") and "f" in error
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.stepper.graph is graph

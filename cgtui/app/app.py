@@ -48,13 +48,23 @@ from textual.widget import Widget
 from textual.widgets import Footer, Log, Static, TabbedContent, TabPane
 
 from cgtui.app import explain
-from cgtui.app.dialogs import ChoiceDialog, HelpScreen, InfoDialog, OpenDialog, PromptDialog, SaveDialog
+from cgtui.app.dialogs import (
+    ChoiceDialog,
+    HelpScreen,
+    InfoDialog,
+    OpenDialog,
+    PromptDialog,
+    SampleChoice,
+    SamplesDialog,
+    SaveDialog,
+)
 from cgtui.app.side import SidePane
 from cgtui.app.views import KIND_CLASSES, GraphTree, GraphView, NodeTable
 from cgtui.core.engine import Stepper, StepResult, descent_step, grad_check, value_text
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind
 from cgtui.core.ops import format_number
+from cgtui.samples import samples_dir
 
 #: A step that writes more log lines than this is shortened in the log.
 LOG_LINES_PER_ACTION = 400
@@ -99,8 +109,9 @@ class ExplorerApp(App[None]):
         Binding("B", "run_backward", "Back all", tooltip="Run the backward pass to the end"),
         Binding("u", "undo", "Undo", tooltip="Undo the last step"),
         Binding("r", "reset", "Reset", tooltip="Reset: no values computed, no partials"),
-        Binding("slash", "jump", "Jump", tooltip="Jump to a node by name"),
-        Binding("e", "edit_value", "Edit", tooltip="Edit the selected leaf's value"),
+        Binding("p", "samples", "Samples", tooltip="Open a bundled sample from a list"),
+        Binding("slash", "jump", "Jump", show=False, tooltip="Jump to a node by name"),
+        Binding("e", "edit_value", "Edit", show=False, tooltip="Edit the selected leaf's value"),
         Binding("k", "mark_kind", "Kind", show=False, tooltip="Mark the selected leaf input/label/param"),
         Binding("n", "nudge_check", "Nudge", show=False, tooltip="Gradient check: nudge the selected node"),
         Binding("d", "descent", "Descent", show=False, tooltip="Gradient-descent step on the params"),
@@ -127,6 +138,8 @@ class ExplorerApp(App[None]):
         super().__init__()
         self.stepper = stepper
         self.source = source
+        #: Where the samples picker looks (None: the bundled samples).
+        self.samples_directory: Path | None = None
         self.touched: int | None = None
         self._key_state: tuple[bool | None, ...] = ()
         self._drawing = _plugin("drawing") if plugins else None
@@ -158,12 +171,16 @@ class ExplorerApp(App[None]):
         yield self._log_view
         yield Legend(id="legend")
         yield self._status
-        yield Footer()
+        yield Footer(compact=True, id="footer")
 
     def on_mount(self) -> None:
         self._log_view.border_title = "log"
         self._show_graph(f"opened {self.source or self.stepper.graph.title or 'the graph'}")
         self._tree.focus()
+
+    def on_resize(self) -> None:
+        # below 100 columns the footer's room goes to the keys (ctrl+p is in the help)
+        self.query_one("#footer", Footer).show_command_palette = self.size.width >= 100
 
     def views(self) -> Iterator[GraphView]:
         yield from self._views
@@ -563,6 +580,41 @@ class ExplorerApp(App[None]):
             self._show_graph(f"opened {self.source}")
 
         self.push_screen(OpenDialog(load), done)
+
+    def action_samples(self) -> None:
+        from cgtui.commands.samples import list_samples
+        from cgtui.core.source import load_source
+
+        directory = self.samples_directory
+        choices = []
+        for info in list_samples(directory):
+            # a file that cannot be read is listed with its problem and cannot be chosen;
+            # one without a description still opens
+            readable = info.problem is None or info.problem == "has no description"
+            choices.append(
+                SampleChoice(
+                    info.name,
+                    info.path,
+                    info.title or "(no title)",
+                    info.description or "(no description)",
+                    None if readable else info.problem,
+                )
+            )
+
+        def load(path: Path) -> Graph:
+            graph = load_source(str(path))
+            Stepper(graph)  # checks the output now, while the dialog can still show the error
+            return graph
+
+        def done(graph: Graph | None) -> None:
+            if graph is None:
+                return
+            self.stepper = Stepper(graph)
+            self.source = graph.title or "the sample"
+            self._show_graph(f"opened {self.source}")
+
+        where = str(directory) if directory is not None else str(samples_dir())
+        self.push_screen(SamplesDialog(choices, load, where), done)
 
     def action_save(self) -> None:
         graph = self.stepper.graph

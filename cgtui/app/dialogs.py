@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -159,6 +161,71 @@ class OpenDialog(ModalScreen[Graph | None]):
             )
         except CgtuiError as exc:
             self.query_one("#error", Static).update(f"error: {exc}")
+            return
+        self.dismiss(graph)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+@dataclass(frozen=True)
+class SampleChoice:
+    """One line of the samples picker: a bundled sample, or why it cannot be opened."""
+
+    name: str  # the file name, e.g. squared_error.yaml
+    path: Path
+    title: str
+    description: str
+    problem: str | None = None
+
+
+class SamplesDialog(ModalScreen[Graph | None]):
+    """Pick a bundled sample. Broken files are listed, greyed out, with what is wrong; a
+    sample that fails to load keeps the dialog open with the error, and the graph on
+    screen stays as it was."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(
+        self, samples: Sequence[SampleChoice], loader: Callable[[Path], Graph], where: str = ""
+    ) -> None:
+        """``loader(path)`` builds the graph or raises CgtuiError."""
+        super().__init__(classes="dialog-screen")
+        self.samples = list(samples)
+        self.loader = loader
+        self.where = where
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog samples"):
+            yield Label("Open a sample", classes="dialog-title")
+            if self.samples:
+                width = max(len(Path(sample.name).stem) for sample in self.samples)
+                options = []
+                for n, sample in enumerate(self.samples):
+                    text = Text(Path(sample.name).stem.ljust(width), style="bold")
+                    text.append(f"  {sample.problem}" if sample.problem else f"  {sample.title}")
+                    options.append(Option(text, id=str(n), disabled=sample.problem is not None))
+                yield OptionList(*options, id="samples")
+            else:
+                yield Static(f"no samples found{' in ' + self.where if self.where else ''}", markup=False)
+            yield Static("", id="sample-description", markup=False)
+            yield Static("", id="error", classes="dialog-error", markup=False)
+            yield Label("enter: open · escape: cancel", classes="dialog-hint")
+
+    @on(OptionList.OptionHighlighted, "#samples")
+    def highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        sample = self.samples[int(event.option.id or 0)]
+        self.query_one("#sample-description", Static).update(sample.description)
+        self.query_one("#error", Static).update("")
+
+    @on(OptionList.OptionSelected, "#samples")
+    def chosen(self, event: OptionList.OptionSelected) -> None:
+        sample = self.samples[int(event.option.id or 0)]
+        error = self.query_one("#error", Static)
+        try:
+            graph = self.loader(sample.path)
+        except CgtuiError as exc:
+            error.update(f"cannot open {sample.name}: {exc}")
             return
         self.dismiss(graph)
 

@@ -139,3 +139,30 @@ def test_a_whole_forward_and_backward_pass_by_hand() -> None:
             assert panel.input.disabled
 
     asyncio.run(run())
+
+
+def test_escape_hands_the_keys_to_the_graph_view() -> None:
+    """Escape left nothing focused, so the arrow keys did nothing until a click: in the
+    explorer it now focuses the graph view, as Escape does everywhere else there."""
+    from textual.widgets import Tree
+
+    class Explorer(Host):
+        def compose(self) -> ComposeResult:
+            tree: Tree[None] = Tree("graph", id="tree")
+            yield tree
+            yield from super().compose()
+
+        def action_focus_views(self) -> None:
+            self.query_one("#tree").focus()
+
+    async def run() -> None:
+        app = Explorer("branching.yaml")
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            panel = app.query_one(QuizPanel)
+            assert app.focused is panel.input
+            await pilot.press("escape")
+            await pilot.pause()
+            assert app.focused is app.query_one("#tree")
+
+    asyncio.run(run())

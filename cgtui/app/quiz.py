@@ -184,11 +184,16 @@ class QuizPanel(Vertical):
         return verdict
 
     def action_leave(self) -> None:
-        """Escape: close a quiz screen; in a host's layout, hand the keys back to the host."""
+        """Escape: close a quiz screen; in a host's layout, hand the keys back to the host:
+        to its graph view when it has a ``focus_views`` action (the explorer's Escape), else
+        to the screen, so the arrow keys move through the graph again."""
         if isinstance(self.screen, QuizScreen):
             self.screen.action_close()
-        else:
-            self.screen.set_focus(None)
+            return
+        self.screen.set_focus(None)
+        focus_views = getattr(self.app, "action_focus_views", None)
+        if callable(focus_views):
+            focus_views()
 
     def action_reveal(self) -> None:
         quiz = self.quiz

@@ -146,3 +146,31 @@ def test_export_command(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> N
     assert main(["export", "(x + y) * x", "--format", "latex"]) == 2
     assert "missing: x, y" in capsys.readouterr().err
     assert main(["export", "log(x)", "--at", "x=-1", "--format", "markdown"]) == 3
+
+
+def test_a_node_used_many_times_has_its_ledger_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Finding each edge's local derivative must not search the operand's ledger once per
+    edge: x used by 300 products has 300 pushes, and 300 searches of 300 is the quadratic
+    work that made a 100,000-term sheet take minutes."""
+    from cgtui.core import engine, handout
+
+    reads = 0
+
+    class CountingList(list):  # type: ignore[type-arg]
+        def __iter__(self):  # type: ignore[no-untyped-def]
+            nonlocal reads
+            for push in super().__iter__():
+                reads += 1
+                yield push
+
+    class CountingStepper(engine.Stepper):
+        def run_backward(self):  # type: ignore[no-untyped-def]
+            result = super().run_backward()
+            self.ledger = [CountingList(pushes) for pushes in self.ledger]
+            return result
+
+    monkeypatch.setattr(handout, "Stepper", CountingStepper)
+    graph = from_expression("+".join(f"x*{i}" for i in range(1, 301)), values={"x": 2.0})
+    sheet = lesson(graph)
+    assert sheet is not None
+    assert 0 < reads <= 10 * len(graph.nodes)  # pushes read; a search per edge reads ~45,000

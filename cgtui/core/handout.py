@@ -167,10 +167,13 @@ def lesson(graph: Graph, output: int | str | None = None) -> Lesson:
         for slot, p in enumerate(g.nodes[s].operands)
         if st.needs[p]
     ]
-    locals_: dict[tuple[int, int], str] = {}
-    for s, slot, p in all_edges:
-        edge = next((push for push in st.ledger[p] if push.result == s and push.slot == slot), None)
-        locals_[(s, slot)] = value_text(edge.local) if edge is not None else "?"
+    # one pass over the ledgers (a search per edge was quadratic: x used 20,000 times
+    # has 20,000 pushes)
+    pushed: dict[tuple[int, int], str] = {}
+    for p in {p for _, _, p in all_edges}:
+        for push in st.ledger[p]:
+            pushed.setdefault((push.result, push.slot), value_text(push.local))
+    locals_ = {(s, slot): pushed.get((s, slot), "?") for s, slot, _ in all_edges}
     for s, slot, p in all_edges[:MAX_ROWS]:
         node = g.nodes[s]
         both = node.operands.count(p) > 1

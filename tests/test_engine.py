@@ -244,3 +244,14 @@ def test_any_expression_at_any_point_gives_numbers_or_a_named_fault(text: str, x
     s = Stepper(g, None, overrides)
     assert s.run_backward().kind == "backward"
     assert s.partials == r.partials
+
+
+def test_a_negative_constant_operand_is_parenthesised_in_step_text() -> None:
+    """``(-2)^0.5`` must not read as ``-2 ^ 0.5``, which is -(2^0.5) to a reader."""
+    from cgtui.core.engine import application_text
+
+    graph = from_expression("(-2)^0.5 + x*-3", values={"x": 1.0})
+    texts = {graph.nodes[i].name: application_text(graph, i) for i in graph.computations()}
+    assert "(-2) ^ 0.5" in texts.values() and "x * (-3)" in texts.values()
+    with pytest.raises(NumericalFault, match=r"= \(-2\) \^ 0\.5: non-integer power"):
+        forward(graph, leaf_values(graph))

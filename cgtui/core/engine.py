@@ -114,7 +114,10 @@ def application_text(graph: Graph, i: int, operand_texts: Sequence[str] | None =
     """``z + b``, ``-a``, ``exp(v1)``: the op applied to its operands (names by default)."""
     node = graph.nodes[i]
     op = OPS[node.op]  # type: ignore[index]
-    texts = list(operand_texts) if operand_texts is not None else [graph.nodes[p].name for p in node.operands]
+    if operand_texts is not None:
+        texts = list(operand_texts)
+    else:  # a constant named by a negative value reads as one operand: (-2) ^ 0.5
+        texts = [f"({n})" if n.startswith("-") else n for n in (graph.nodes[p].name for p in node.operands)]
     return apply_text(op, texts)
 
 

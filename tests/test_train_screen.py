@@ -409,3 +409,21 @@ async def test_each_param_line_has_its_own_colour_named_in_the_table() -> None:
             colours.append(cell.style.color.triplet)
         assert len(set(colours)) == len(names)  # nine lines, nine colours
         assert colours == [param_colour(i) for i in range(len(names))]  # the lines' colours
+
+
+@sync
+async def test_the_slice_shows_the_valley_not_a_straight_piece_of_it() -> None:
+    """At step 0 of linear_regression the loss along w falls all the way across w ± 1: the
+    slice drew a nearly straight line with the tangent lying on it. It now spans the lowest
+    loss along w too, so the learner sees the valley, the tangent on its side."""
+    screen = sample("linear_regression.yaml")
+    app = Host(screen)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("3")
+        await pilot.pause()
+        s = screen.slice
+        assert s is not None and s.at == 0.0 and s.slope < 0
+        lowest = int(np.argmin(s.losses))
+        assert 0.1 * len(s.xs) < lowest < 0.9 * len(s.xs)  # the bottom of the valley, inside
+        assert s.losses[-1] > s.losses[lowest] + 1.0  # and its far wall

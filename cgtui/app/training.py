@@ -639,7 +639,22 @@ class TrainingScreen(ModalScreen[dict[str, float] | None]):
         if name is None:
             return
         path = self.trainer.trajectory[name]
-        lo, hi = span_around([*path, path[-1] - 1.0, path[-1] + 1.0], margin=0.1)
+        at = path[-1]
+        # the span holds the path so far and the lowest loss along this param, when a coarse
+        # look finds one inside a wide window: the picture is then a valley with the tangent
+        # on its side, not a nearly straight piece of it
+        wide = 10.0 * max(1.0, abs(at))
+        coarse = loss_slice(
+            self.trainer.problem, self.trainer.params, name, points=201, span=(at - wide, at + wide)
+        )
+        marks = [*path, at - 1.0, at + 1.0]
+        finite = np.flatnonzero(np.isfinite(coarse.losses))
+        if finite.size:
+            best = int(finite[np.argmin(coarse.losses[finite])])
+            if 0 < best < len(coarse.xs) - 1:  # a minimum inside, not the window's edge
+                low = float(coarse.xs[best])
+                marks += [low, low + 0.5 * (low - at)]  # and the valley's far wall
+        lo, hi = span_around(marks, margin=0.1)
         s = loss_slice(self.trainer.problem, self.trainer.params, name, points=121, span=(lo, hi))
         self.slice = s
         plot = self.query_one("#slice-plot", PlotextPlot)

@@ -9,12 +9,14 @@ from typing import Any
 import pytest
 
 from cgtui.cli import main
+from cgtui.core import yamlio
 from cgtui.core.build import from_expression
 from cgtui.core.engine import gradients
 
 ROOT = Path(__file__).resolve().parent.parent
 SQUARED = str(ROOT / "samples" / "squared_error.yaml")
 BRANCHING = str(ROOT / "samples" / "branching.yaml")
+SAMPLES = ROOT / "samples"
 EXPR = "L = (w*x + b - y)^2"
 AT = ["--at", "w=0.5,x=2", "--at", "b=0.1", "--at", "y=1"]
 
@@ -120,8 +122,47 @@ def test_paths_branching(capsys: pytest.CaptureFixture[str]) -> None:
     assert " ".join(lines[2].split()) == "#2 x -> s -> f 1 * 3 = 3 (ds/dx = 1, df/ds = x)"
     assert "sum over all paths:           df/dx = 8" in out
     assert "cached partial from backprop: df/dx = 8" in out
-    assert "1 multiplication (one product per path)" in out
-    assert "cost by backprop: 3 multiplications" in out
+    assert "enumerating paths: 1 multiplication (+ 1 addition)" in out
+    assert "backprop:          3 multiplications (one per edge)" in out
+    assert "enumerating is cheaper here" in out  # two paths: nothing to reuse
+
+
+def test_paths_tells_the_efficiency_story_on_the_diamond_ladder(capsys: pytest.CaptureFixture[str]) -> None:
+    """3^30 paths, 150 edges: enumeration against backprop, expanded derivative against graph,
+    for the node and for the whole gradient (issue 7)."""
+    from cgtui.core.efficiency import graph_efficiency, node_efficiency
+
+    source = str(SAMPLES / "diamond_ladder.yaml")
+    code, out, err = run(capsys, "paths", source, "--from", "a0", "--top", "2")
+    assert code == 0 and err == ""
+    node = out[out.index("why backprop, for this node:"):out.index("and for the whole gradient:")]
+    whole = out[out.index("and for the whole gradient:"):]
+    assert f"da30/da0: {3**30:,} paths through 91 nodes and 150 edges" in node
+    e = node_efficiency(yamlio.load(SAMPLES / "diamond_ladder.yaml"), "a0")
+    assert f"enumerating paths: {e.enumeration_multiplications:,} multiplications" in node
+    assert "backprop:          150 multiplications (one per edge)  -> 1.08e+14x fewer" in node
+    assert f"expanded symbolic derivative: {e.derivative_size:,} tree nodes vs 91 graph nodes" in node
+    assert e.derivative_size > 10**15  # the note's claim: exponential against 91 nodes
+    assert "gradient of a30 w.r.t. 1 leaf: 91 nodes, 150 edges" in whole
+    assert f"{3**30:,} paths" in whole and "150 multiplications (one pass)" in whole
+    g = graph_efficiency(yamlio.load(SAMPLES / "diamond_ladder.yaml"))
+    assert f"expanded derivatives: {g.derivative_size:,} tree nodes vs 91 graph nodes" in whole
+    code, out, _ = run(capsys, "paths", source, "--from", "a0", "--json")
+    data = json.loads(out)
+    assert data["costs"]["paths"] == 3**30 and data["costs"]["backprop_multiplications"] == 150
+    assert data["costs"]["expanded_derivative_size"] == e.derivative_size
+    assert data["whole_gradient"]["graph_edges"] == 150 and data["whole_gradient"]["paths"] == 3**30
+
+
+def test_paths_beyond_4300_digits(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """3^9100 paths: beyond str()'s digit limit, so counts are written by size, never a traceback."""
+    source = tmp_path / "ladder.txt"
+    source.write_text(ladder_text(9100))
+    code, out, err = run(capsys, "paths", str(source), "--from", "a0", "--at", "a0=0.3", "--top", "1")
+    assert code == 0 and err == ""
+    assert out.splitlines()[0] == "about 6.36e+4341 (4342 digits) paths from a0 to a9100 (exact)"
+    code, out, _ = run(capsys, "paths", str(source), "--from", "a0", "--at", "a0=0.3", "--top", "1", "--json")
+    assert code == 0 and json.loads(out)["count"].endswith("(4342 digits)")
 
 
 def test_paths_rest_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:

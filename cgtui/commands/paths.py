@@ -11,11 +11,20 @@ import argparse
 import json
 from typing import Any
 
+from cgtui.core.efficiency import (
+    GraphEfficiency,
+    NodeEfficiency,
+    format_count,
+    graph_efficiency,
+    graph_report,
+    node_efficiency,
+    node_report,
+)
 from cgtui.core.engine import backward, edge_formula, forward, leaf_values
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph
 from cgtui.core.ops import format_number
-from cgtui.core.paths import Cost, Path, PathReport, costs, top_paths
+from cgtui.core.paths import Path, PathReport, top_paths
 
 #: Paths longer than this many nodes are shown with their middle elided.
 SHOW_NODES = 12
@@ -35,7 +44,9 @@ def count_text(n: int, *, exact: bool = True) -> str:
     """``1,234``; from 10^15 on also its size, ``(about 2.66e+95)``, or only that size."""
     if n < 10**15:
         return f"{n:,}"
-    about = f"about {float(n):.3g}" if n < 10**308 else f"about 10^{len(str(n)) - 1}"
+    if n >= 10**308:  # also beyond str()'s 4,300-digit limit: never write it out
+        return f"about {format_count(n)}"
+    about = f"about {float(n):.3g}"
     return f"{n:,} ({about})" if exact else about
 
 
@@ -78,17 +89,19 @@ def formulas(graph: Graph, path: Path) -> list[str]:
     return texts
 
 
-def cost_lines(cost: Cost) -> list[str]:
+def efficiency_lines(node: NodeEfficiency, whole: GraphEfficiency) -> list[str]:
+    """Why backprop: this node's numbers, then the whole gradient's."""
     return [
-        "cost by enumerating paths: "
-        f"{plural(cost.enumeration_multiplications, 'multiplication', exact=False)} (one product per path) "
-        f"and {plural(cost.enumeration_additions, 'addition', exact=False)}",
-        f"cost by backprop: {plural(cost.backprop_multiplications, 'multiplication')}, one per edge; "
-        "each cached partial is computed once and reused by every path through it",
+        "why backprop, for this node:",
+        *(f"  {line}" for line in node_report(node)),
+        "and for the whole gradient:",
+        *(f"  {line}" for line in graph_report(whole)),
     ]
 
 
-def render_text(graph: Graph, report: PathReport, partial: float | None, cost: Cost) -> str:
+def render_text(
+    graph: Graph, report: PathReport, partial: float | None, node: NodeEfficiency, whole: GraphEfficiency
+) -> str:
     v, out = graph.nodes[report.source].name, graph.nodes[report.output].name
     lines: list[str] = []
     if report.count == 0:
@@ -110,15 +123,22 @@ def render_text(graph: Graph, report: PathReport, partial: float | None, cost: C
     lines.append(f"sum over all paths:           d{out}/d{v} = {format_number(report.total)}")
     cached = "none (a constant)" if partial is None else format_number(partial)
     lines.append(f"cached partial from backprop: d{out}/d{v} = {cached}")
-    lines.extend(cost_lines(cost))
+    lines.extend(efficiency_lines(node, whole))
     return "\n".join(lines) + "\n"
 
 
-def to_json(graph: Graph, report: PathReport, partial: float | None, cost: Cost) -> dict[str, Any]:
+def json_count(n: int) -> int | str:
+    """An exact integer, or past 4,000 digits (beyond str()'s limit) its size as text."""
+    return n if n.bit_length() < 13_000 else format_count(n)
+
+
+def to_json(
+    graph: Graph, report: PathReport, partial: float | None, node: NodeEfficiency, whole: GraphEfficiency
+) -> dict[str, Any]:
     return {
         "from": graph.nodes[report.source].name,
         "to": graph.nodes[report.output].name,
-        "count": report.count,
+        "count": json_count(report.count),
         "paths": [
             {
                 "nodes": [graph.nodes[i].name for i in p.nodes],
@@ -129,15 +149,29 @@ def to_json(graph: Graph, report: PathReport, partial: float | None, cost: Cost)
             }
             for p in report.paths
         ],
-        "rest": {"count": report.rest_count, "sum": report.rest_sum},
+        "rest": {"count": json_count(report.rest_count), "sum": report.rest_sum},
         "total": report.total,
         "partial": partial,
         "costs": {
-            "paths": cost.paths,
-            "enumeration_multiplications": cost.enumeration_multiplications,
-            "enumeration_additions": cost.enumeration_additions,
-            "backprop_multiplications": cost.backprop_multiplications,
-            "backprop_edges": cost.backprop_edges,
+            "paths": json_count(node.paths),
+            "enumeration_multiplications": json_count(node.enumeration_multiplications),
+            "enumeration_additions": json_count(node.enumeration_additions),
+            "backprop_multiplications": node.backprop_multiplications,
+            "backprop_edges": node.subgraph_edges,
+            "subgraph_nodes": node.subgraph_nodes,
+            "expanded_derivative_size": json_count(node.derivative_size),
+        },
+        "whole_gradient": {
+            "leaves": list(whole.leaves),
+            "graph_nodes": whole.graph_nodes,
+            "graph_edges": whole.graph_edges,
+            "paths": json_count(whole.paths),
+            "enumeration_multiplications": json_count(whole.enumeration_multiplications),
+            "backprop_multiplications": whole.backprop_multiplications,
+            "expression_size": json_count(whole.expression_size),
+            "expanded_derivative_size": None
+            if whole.derivative_size is None
+            else json_count(whole.derivative_size),
         },
     }
 
@@ -152,11 +186,12 @@ def run(args: argparse.Namespace) -> int:
     values = forward(graph, leaf_values(graph))
     partials = backward(graph, values, output)
     report = top_paths(graph, values, source, output, k=args.top)
-    cost = costs(graph, source, output)
+    node = node_efficiency(graph, source, output)
+    whole = graph_efficiency(graph, output)
     g = partials[source]
     partial = None if g is None else float(g)
     if args.json:
-        print(json.dumps(to_json(graph, report, partial, cost), indent=2))
+        print(json.dumps(to_json(graph, report, partial, node, whole), indent=2))
     else:
-        print(render_text(graph, report, partial, cost), end="")
+        print(render_text(graph, report, partial, node, whole), end="")
     return 0

@@ -317,35 +317,48 @@ def ratio_text(a: int, b: int) -> str:
     return format_ratio(x) if math.isfinite(x) else format_count(a // max(b, 1))
 
 
+def _counted(n: int, word: str) -> str:
+    return f"{format_count(n)} {word}{'' if n == 1 else 's'}"
+
+
+def _fewer(enumeration: int, backprop: int) -> str:
+    """How many times fewer multiplications backprop needs; on a graph with few paths
+    enumerating can be cheaper, and the line says so rather than "0.3x fewer"."""
+    if enumeration < backprop:
+        return "enumerating is cheaper here: too few paths for reuse to pay"
+    return f"{ratio_text(enumeration, backprop)}x fewer"
+
+
 def node_report(e: NodeEfficiency) -> list[str]:
     """Lines for the CLI and the explorer's side pane."""
     return [
-        f"d{e.output}/d{e.node}: {format_count(e.paths)} path{'s' if e.paths != 1 else ''} "
-        f"through {e.subgraph_nodes} nodes and {e.subgraph_edges} edges",
-        f"  enumerating paths: {format_count(e.enumeration_multiplications)} multiplications "
-        f"(+ {format_count(e.enumeration_additions)} additions)",
-        f"  backprop:          {format_count(e.backprop_multiplications)} multiplications "
-        f"(one per edge)  -> {ratio_text(e.enumeration_multiplications, e.backprop_multiplications)}x fewer",
-        f"  expanded symbolic derivative: {format_count(e.derivative_size)} tree nodes "
+        f"d{e.output}/d{e.node}: {_counted(e.paths, 'path')} "
+        f"through {_counted(e.subgraph_nodes, 'node')} and {_counted(e.subgraph_edges, 'edge')}",
+        f"  enumerating paths: {_counted(e.enumeration_multiplications, 'multiplication')} "
+        f"(+ {_counted(e.enumeration_additions, 'addition')})",
+        f"  backprop:          {_counted(e.backprop_multiplications, 'multiplication')} "
+        f"(one per edge)  -> {_fewer(e.enumeration_multiplications, e.backprop_multiplications)}",
+        f"  expanded symbolic derivative: {_counted(e.derivative_size, 'tree node')} "
         f"vs {e.subgraph_nodes} graph nodes ({ratio_text(e.derivative_size, e.subgraph_nodes)}x)",
     ]
 
 
 def graph_report(e: GraphEfficiency) -> list[str]:
     size = (
-        f"{format_count(e.derivative_size)} tree nodes"
+        f"{_counted(e.derivative_size, 'tree node')} "
+        f"vs {e.graph_nodes} graph nodes ({ratio_text(e.derivative_size, e.graph_nodes)}x)"
         if e.derivative_size is not None
         else "not counted (graph too large)"
     )
     return [
         f"gradient of {e.output} w.r.t. {len(e.leaves)} lea{'f' if len(e.leaves) == 1 else 'ves'}: "
-        f"{e.graph_nodes} nodes, {e.graph_edges} edges",
-        f"  enumerating paths: {format_count(e.paths)} paths, "
-        f"{format_count(e.enumeration_multiplications)} multiplications",
-        f"  backprop:          {format_count(e.backprop_multiplications)} multiplications "
-        f"(one pass)  -> {ratio_text(e.enumeration_multiplications, e.backprop_multiplications)}x fewer",
-        f"  {e.output} written out as a tree: {format_count(e.expression_size)} nodes; "
-        f"expanded derivatives: {size}",
+        f"{_counted(e.graph_nodes, 'node')}, {_counted(e.graph_edges, 'edge')}",
+        f"  enumerating paths: {_counted(e.paths, 'path')}, "
+        f"{_counted(e.enumeration_multiplications, 'multiplication')}",
+        f"  backprop:          {_counted(e.backprop_multiplications, 'multiplication')} "
+        f"(one pass)  -> {_fewer(e.enumeration_multiplications, e.backprop_multiplications)}",
+        f"  {e.output} written out as a tree: {_counted(e.expression_size, 'node')}",
+        f"  expanded derivatives: {size}",
     ]
 
 

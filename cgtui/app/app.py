@@ -141,6 +141,7 @@ class ExplorerApp(App[None]):
         #: Where the samples picker looks (None: the bundled samples).
         self.samples_directory: Path | None = None
         self.touched: int | None = None
+        self._params_cache: tuple[Graph, list[int]] | None = None
         self._key_state: tuple[bool | None, ...] = ()
         self._drawing = _plugin("drawing") if plugins else None
         self._training = _plugin("training") if plugins else None
@@ -277,17 +278,30 @@ class ExplorerApp(App[None]):
             self._log_view.scroll_end(animate=False)
 
     def _refresh_status(self) -> None:
-        self._status.update(explain.status_line(self.stepper), layout=False)  # always one line
+        status = explain.status_line(self.stepper, self._param_indices())
+        self._status.update(status, layout=False)  # always one line
+
+    def _param_indices(self) -> list[int]:
+        """The params' node indices, found once per graph and kind change (scanning a big
+        graph's nodes on every step costs milliseconds)."""
+        graph = self.stepper.graph
+        cached = self._params_cache
+        if cached is None or cached[0] is not graph:
+            found = [i for i, n in enumerate(graph.nodes) if n.kind is Kind.PARAM]
+            self._params_cache = cached = (graph, found)
+        return cached[1]
 
     # ---- which keys act now -----------------------------------------------------
 
     def _refresh_keys(self) -> None:
         """Refresh the footer only when some key changed between usable and greyed out
-        (the footer rebuilds all its keys, which costs more than a step)."""
+        (the footer rebuilds all its keys, which costs more than a step). Keys not in the
+        footer need no refresh: Textual asks check_action again before running one, and the
+        help and the palette ask when they open."""
         state = tuple(
             self.check_action(_action_name(b.action), _action_args(b.action))
             for b in self.BINDINGS
-            if isinstance(b, Binding)
+            if isinstance(b, Binding) and b.show  # the footer shows only these
         )
         if state != self._key_state:
             self._key_state = state
@@ -312,7 +326,7 @@ class ExplorerApp(App[None]):
         if action == "choose_output":
             return True if len(s.graph.outputs) > 1 else None
         if action == "descent":
-            return True if s.params() else None
+            return True if self._param_indices() else None
         if action == "show_tab" and parameters == ("drawing",):
             return self._drawing is not None
         if action == "training":
@@ -455,6 +469,7 @@ class ExplorerApp(App[None]):
             old = node.kind.value
             try:
                 self.stepper.set_kind(name, Kind(kind))
+                self._params_cache = None
             except CgtuiError as exc:
                 self.notify(str(exc), severity="error")
                 return

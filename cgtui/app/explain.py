@@ -308,11 +308,18 @@ def _cost_text(enumerate_mults: int, backprop_mults: int) -> str:
     )
 
 
-def status_line(stepper: Stepper) -> str:
-    """``forward 4/4 · backward 4/4 · output L = 0.01 · params w=0.5 b=0.1``."""
+def status_line(stepper: Stepper, param_indices: Sequence[int] | None = None) -> str:
+    """``forward 4/4 · backward 4/4 · output L = 0.01 · params w=0.5 b=0.1``.
+
+    ``param_indices``: the params' nodes when the caller keeps them (else the graph is scanned).
+    """
     g = stepper.graph
     out = stepper.output
-    params = " ".join(f"{name}={value_text(v)}" for name, v in stepper.params()) or "none"
+    if param_indices is None:
+        pairs = stepper.params()
+    else:
+        pairs = [(g.nodes[i].name, stepper.values[i]) for i in param_indices]
+    params = " ".join(f"{name}={value_text(v)}" for name, v in pairs) or "none"
     fault = f" · FAULT at {g.nodes[stepper.fault.node].name}" if stepper.fault is not None else ""
     return (
         f"forward {stepper.forward_done}/{stepper.forward_total} · "

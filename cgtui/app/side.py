@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -19,6 +20,16 @@ from cgtui.core.graph import Graph
 
 #: Seconds between a selection and the start of its paths computation.
 PATHS_DELAY = 0.2
+
+
+def _height_may_change(old: str, new: str, width: int) -> bool:
+    """Whether ``new`` may take a different number of lines than ``old`` at ``width``:
+    a layout of the screen costs far more than repainting one widget, so a step that only
+    changes numbers on the same lines repaints without one."""
+    old_lines, new_lines = old.split("\n"), new.split("\n")
+    if len(old_lines) != len(new_lines) or width <= 0:
+        return True
+    return any(cell_len(line) > width for line in (*old_lines, *new_lines))
 
 
 @dataclass(repr=False)
@@ -113,7 +124,10 @@ class SidePane(VerticalScroll):
             stepper.needs[index],
             stepper.forward_complete,
         )
-        self._set(self._paths, "…")
+        # a placeholder as tall as the last paths text: the pane keeps its height (no layout
+        # of the screen, no jump) until the new paths arrive
+        height = self._shown.get(self._paths.id or "", "").count("\n")
+        self._set(self._paths, "…" + "\n" * height)
         # start the paths worker once the step is on screen; a newer selection replaces it
         if self._pending is not None:
             self._pending.stop()
@@ -122,9 +136,11 @@ class SidePane(VerticalScroll):
     def _set(self, widget: Static, content: str | Text) -> None:
         """Update ``widget`` only when its text changes (each update costs a layout)."""
         key = content.plain if isinstance(content, Text) else content
-        if self._shown.get(widget.id or "") != key:
+        old = self._shown.get(widget.id or "")
+        if old != key:
             self._shown[widget.id or ""] = key
-            widget.update(content)
+            layout = old is None or _height_may_change(old, key, widget.content_size.width)
+            widget.update(content, layout=layout)
 
     @work(thread=True, exclusive=True, group="paths", description="sum over paths")
     def compute_paths(self, job: PathsJob) -> None:

@@ -336,3 +336,17 @@ def test_cli_big_graph_draws_a_neighbourhood(capsys: pytest.CaptureFixture[str])
     assert "neighbourhood of 'a120'" in err
     boxes, _ = trace_edges(out.rstrip("\n"))
     assert "a120" in {b.name for b in boxes} and len(boxes) < 10
+
+
+def test_cli_offers_all_only_when_all_is_allowed(capsys: pytest.CaptureFixture[str]) -> None:
+    """Past the --all limit the hint must not suggest --all, which would be refused."""
+    from cgtui.commands.draw import ALL_LIMIT
+
+    small = [f"a{k + 1} = tanh(a{k}*a{k} + a{k})" for k in range(120)]  # 361 nodes
+    big = [f"a{k + 1} = tanh(a{k}*a{k} + a{k})" for k in range(ALL_LIMIT // 3 + 10)]
+    code, _, err = run_cli(capsys, "\n".join(small), "-k", "1")
+    assert code == 0 and "--all for everything" in err
+    code, _, err = run_cli(capsys, "\n".join(big), "-k", "1")
+    assert code == 0 and "neighbourhood of" in err and "--all" not in err
+    code, _, err = run_cli(capsys, "\n".join(big), "--all")
+    assert code == 2 and f"--all draws at most {ALL_LIMIT}" in err

@@ -90,9 +90,10 @@ def run(args: argparse.Namespace) -> int:
     if scene.partial:
         centre_name = graph.nodes[scene.centre].name if scene.centre is not None else "?"
         more = ", cut short" if scene.truncated else ""
+        everything = ", --all for everything" if len(graph) <= ALL_LIMIT else ""
         print(
             f"cgtui: {len(graph)} nodes: drawing the {scene.k}-edge neighbourhood of "
-            f"'{centre_name}'{more} (--around NAME -k K to move, --all for everything)",
+            f"'{centre_name}'{more} (--around NAME -k K to move{everything})",
             file=sys.stderr,
         )
     drawing = Drawing.build(

@@ -259,6 +259,19 @@ def test_check_fault_in_a_nudge_is_a_row(capsys: pytest.CaptureFixture[str]) -> 
     assert "fault" in out and "log of -9e-07 is undefined" in out
 
 
+def test_check_near_the_edge_of_a_domain_shrinks_its_default_step(capsys: pytest.CaptureFixture[str]) -> None:
+    """log(x) at 1e-9: the default step 1e-6 would leave log's domain; the check must still
+    compare (with a step scaled to the value), and agree."""
+    code, out, _ = run(capsys, "check", "sqrt(x) * log(y)", "--at", "x=1e-8,y=3e-7")
+    assert code == 0
+    assert "fault" not in out and out.rstrip().endswith("all 2 leaves agree")
+    code, out, _ = run(capsys, "check", "log(x)", "--at", "x=1e-9")
+    assert code == 0 and out.rstrip().endswith("the leaf agrees")
+    code, out, _ = run(capsys, "check", "log(x)", "--at", "x=1e-9", "--json")
+    (row,) = json.loads(out)["leaves"]
+    assert row["agrees"] and row["numeric"] == pytest.approx(1e9, rel=1e-5)
+
+
 def test_check_bad_h(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "check", SQUARED, "--h", "-1")
     assert code == 2 and "--h must be a positive number" in err

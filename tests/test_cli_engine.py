@@ -165,6 +165,13 @@ def test_paths_beyond_4300_digits(capsys: pytest.CaptureFixture[str], tmp_path: 
     assert code == 0 and json.loads(out)["count"].endswith("(4342 digits)")
 
 
+def test_paths_top_0_lists_no_path_but_the_totals(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "paths", BRANCHING, "--from", "x", "--top", "0")
+    assert code == 0 and err == ""
+    assert "#" not in out and "  ... and 2 more paths, contributing 8" in out
+    assert "sum over all paths:           df/dx = 8" in out
+
+
 def test_paths_rest_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "paths", BRANCHING, "--from", "x", "--top", "1")
     assert code == 0

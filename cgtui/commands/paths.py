@@ -109,8 +109,8 @@ def render_text(
         return "\n".join(lines) + "\n"
     lines.append(f"{plural(report.count, 'path')} from {v} to {out} (exact)")
     shown = [(path_text(graph, p), product_text(p), p) for p in report.paths]
-    width = max(len(s) for s, _, _ in shown)
-    width_product = max(len(s) for _, s, _ in shown)
+    width = max((len(s) for s, _, _ in shown), default=0)  # --top 0 lists none
+    width_product = max((len(s) for _, s, _ in shown), default=0)
     for k, (route, product, path) in enumerate(shown, 1):
         line = f"  #{k:<3} {route.ljust(width)}   {product}"
         if 0 < len(path.factors) <= 4:

@@ -12,6 +12,7 @@ from cgtui.cli import main
 from cgtui.core import yamlio
 from cgtui.core.build import from_expression
 from cgtui.core.engine import gradients
+from cgtui.core.errors import CgtuiError
 
 ROOT = Path(__file__).resolve().parent.parent
 SQUARED = str(ROOT / "samples" / "squared_error.yaml")
@@ -172,6 +173,20 @@ def test_paths_top_0_lists_no_path_but_the_totals(capsys: pytest.CaptureFixture[
     assert "sum over all paths:           df/dx = 8" in out
 
 
+def test_paths_top_is_bounded(capsys: pytest.CaptureFixture[str]) -> None:
+    """Each node keeps up to K candidates: --top 10^9 on the ladder would never finish."""
+    from cgtui.core.paths import MAX_TOP, top_paths
+
+    ladder = str(SAMPLES / "diamond_ladder.yaml")
+    code, _, err = run(capsys, "paths", ladder, "--from", "a0", "--top", "1000000000")
+    assert code == 2 and f"--top must be from 0 to {MAX_TOP:,}, got 1,000,000,000" in err
+    code, _, err = run(capsys, "paths", BRANCHING, "--from", "x", "--top", "-1")
+    assert code == 2 and "--top must be from 0" in err
+    graph = from_expression("x*x", values={"x": 3.0})
+    with pytest.raises(CgtuiError, match="from 0 to"):
+        top_paths(graph, [3.0, 9.0], 0, 1, k=MAX_TOP + 1)
+
+
 def test_paths_rest_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "paths", BRANCHING, "--from", "x", "--top", "1")
     assert code == 0
@@ -219,7 +234,7 @@ def test_paths_no_path(capsys: pytest.CaptureFixture[str]) -> None:
 @pytest.mark.parametrize(("argv", "words"), [
     (["paths", BRANCHING, "--from", "q"], "no node named 'q'"),
     (["paths", BRANCHING], "--from"),
-    (["paths", BRANCHING, "--from", "x", "--top", "-1"], "--top must be 0 or more"),
+    (["paths", BRANCHING, "--from", "x", "--top", "-1"], "--top must be from 0 to 10,000, got -1"),
     (["paths", BRANCHING, "--from", "x", "--to", "nope"], "no node named 'nope'"),
 ])
 def test_paths_bad_input_exits_2(capsys: pytest.CaptureFixture[str], argv: list[str], words: str) -> None:

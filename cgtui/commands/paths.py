@@ -24,7 +24,7 @@ from cgtui.core.engine import backward, edge_formula, forward, leaf_values
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph
 from cgtui.core.ops import format_number
-from cgtui.core.paths import Path, PathReport, top_paths
+from cgtui.core.paths import MAX_TOP, Path, PathReport, top_paths
 
 #: Paths longer than this many nodes are shown with their middle elided.
 SHOW_NODES = 12
@@ -179,8 +179,8 @@ def to_json(
 def run(args: argparse.Namespace) -> int:
     from cgtui.commands.grad import load
 
-    if args.top < 0:
-        raise CgtuiError(f"--top must be 0 or more, got {args.top}")
+    if not 0 <= args.top <= MAX_TOP:
+        raise CgtuiError(f"--top must be from 0 to {MAX_TOP:,}, got {args.top:,}")
     graph, output = load(args)
     source = graph.lookup(args.source_node)
     values = forward(graph, leaf_values(graph))

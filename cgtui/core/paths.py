@@ -20,7 +20,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from cgtui.core.engine import local_derivative
+from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph
+
+#: The most paths :func:`top_paths` lists: each node keeps up to K candidates, so the work
+#: is K times the graph (K = 10^9 on the diamond ladder never finished).
+MAX_TOP = 10_000
 
 Value = Any
 
@@ -139,6 +144,8 @@ def top_paths(
     ``values`` are the forward values. A path in ``v``'s top K goes on through a path in
     its next node's top K, so the lists are built from the output back, K per node.
     """
+    if not 0 <= k <= MAX_TOP:
+        raise CgtuiError(f"the number of paths to list must be from 0 to {MAX_TOP:,}, got {k:,}")
     if source == output:
         return PathReport(source, output, 1, [Path([source], [], [], 1.0)], 1.0, 0, 0.0)
     if source > output:

@@ -595,3 +595,24 @@ async def test_samples_picker_keeps_the_graph_when_a_sample_fails(tmp_path: Path
         await pilot.press("escape")
         await settle(pilot)
         assert app.stepper.graph is graph
+
+
+@sync
+async def test_dialog_prompts_wrap_at_80_columns() -> None:
+    from textual.widgets import Label
+
+    app = ExplorerApp(squared_error(), plugins=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("o")
+        await settle(pilot)
+        prompt = next(
+            label for label in app.screen.query(Label) if "an expression such as" in str(label.render())
+        )
+        assert prompt.size.height >= 2  # wrapped, not cut at the dialog's edge
+        await pilot.press("escape")
+        await settle(pilot)
+        await jump(pilot, "x")
+        await pilot.press("k")
+        await settle(pilot)
+        options = app.screen.query_one(OptionList)
+        assert [str(options.get_option_at_index(i).prompt) for i in range(2)] == ["input  (now)", "label"]

@@ -461,7 +461,9 @@ class ExplorerApp(App[None]):
         if name is None:
             return
         node = self.stepper.graph.nodes[self.selected]
-        options = [(k.value, f"{k.value}") for k in explain.leaf_kinds()]
+        options = [
+            (k.value, f"{k.value}  (now)" if k is node.kind else k.value) for k in explain.leaf_kinds()
+        ]
 
         def done(kind: str | None) -> None:
             if kind is None or kind == node.kind.value:
@@ -534,6 +536,7 @@ class ExplorerApp(App[None]):
             lines = [f"descent step, learning rate {format_number(lr)}: p <- p - lr * d{out}/dp"]
             lines += [f"  {pname}: {value_text(old)} -> {value_text(new)}" for pname, old, new in changes]
             lines.append(f"  loss {out}: {value_text(before)} -> {value_text(after)}")
+            lines.append("  values below the params are cleared: f / F steps forward with the new ones")
             self._after(lines, None, None)
             self.push_screen(InfoDialog("Gradient-descent step", lines))
 

@@ -297,3 +297,30 @@ def test_check_near_the_edge_of_a_domain_shrinks_its_default_step(capsys: pytest
 def test_check_bad_h(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "check", SQUARED, "--h", "-1")
     assert code == 2 and "--h must be a positive number" in err
+
+
+def test_check_spreads_its_leaves_when_every_leaf_would_take_too_long(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each nudge re-runs the graph below the leaf: every leaf of a long sum is quadratic
+    work (hours at 100,000 terms), so past a budget the check takes evenly spread leaves."""
+    from cgtui.commands import check
+
+    text = "+".join(f"x{i}" for i in range(60))
+    at = ["--at", ",".join(f"x{i}={i}" for i in range(60))]
+    code, out, _ = run(capsys, "check", text, *at)
+    assert code == 0 and "checked" not in out and out.rstrip().endswith("all 60 leaves agree")
+    monkeypatch.setattr(check, "WORK_BUDGET", 600)
+    code, out, _ = run(capsys, "check", text, *at, "--json")
+    data = json.loads(out)
+    names = [r["name"] for r in data["leaves"]]
+    assert data["leaves_total"] == 60 and 1 <= len(names) < 60
+    assert names[0] == "x0" and names[-1] == "x59"  # spread from first to last
+    code, out, _ = run(capsys, "check", text, *at)
+    assert f"checked {len(names)} of 60 leaves, evenly spread (--leaves 60 checks every one" in out
+    code, out, _ = run(capsys, "check", text, *at, "--leaves", "60")
+    assert "checked" not in out and "all 60 leaves agree" in out
+    code, out, _ = run(capsys, "check", text, *at, "--leaves", "4")
+    assert "checked 4 of 60 leaves" in out and out.rstrip().endswith("all 4 leaves agree")
+    code, _, err = run(capsys, "check", text, *at, "--leaves", "0")
+    assert code == 2 and "--leaves must be 1 or more, got 0" in err

@@ -113,3 +113,11 @@ def test_bad_data_is_reported_not_raised(tmp_path: Path, capsys: pytest.CaptureF
     src.write_text(text)
     assert main(["train", str(src)]) == 2
     assert "column 'y': 'oops' is not a number at line 3 in pts.csv" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc, unwritable even to root")
+def test_save_to_an_unwritable_directory_fails_before_training(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["train", str(SAMPLES / "linear_regression.yaml"), "--save", "/proc/trained.yaml"])
+    out, err = capsys.readouterr()
+    assert code == 2 and "--save /proc/trained.yaml: cannot write to /proc" in err
+    assert "step" not in out  # refused up front, not after 200 steps

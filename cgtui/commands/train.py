@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import tempfile
 from pathlib import Path
 
 from rich.console import Console
@@ -56,6 +57,11 @@ def _check_save_target(out: str, force: bool, source: str | None) -> Path:
         raise CgtuiError(f"--save {out}: that is a directory")
     if not path.parent.resolve().is_dir():
         raise CgtuiError(f"--save {out}: the directory {path.parent} does not exist")
+    try:  # find an unwritable directory before training, not after it
+        with tempfile.TemporaryFile(dir=path.parent.resolve()):
+            pass
+    except OSError as exc:
+        raise CgtuiError(f"--save {out}: cannot write to {path.parent}: {exc.strerror or exc}") from None
     if path.exists() and not force:
         same = source is not None and Path(source).exists() and path.resolve() == Path(source).resolve()
         what = "it is the source file" if same else "it exists"

@@ -100,3 +100,14 @@ def test_mlp_and_sigmoid_neuron_shapes() -> None:
     neuron = load(ROOT / "samples" / "sigmoid_neuron.yaml")
     assert {n.op for n in neuron.nodes} >= {"sigmoid", "log"}
     assert [neuron.nodes[i].name for i in neuron.of_kind(Kind.LABEL)] == ["y"]
+
+
+def test_samples_width_must_leave_room_for_words(capsys: pytest.CaptureFixture[str]) -> None:
+    from cgtui.cli import main
+
+    for width in ("-1", "0", "5"):
+        assert main(["samples", "--width", width]) == 2
+        assert f"--width must be at least 10, got {width}" in capsys.readouterr().err
+    assert main(["samples", "--width", "40"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert all(len(line.split("  ", 1)[-1].strip()) <= 40 for line in lines if line.strip())

@@ -27,6 +27,10 @@ class SampleInfo:
     problem: str | None = None  # why the file could not be read, if it could not
 
 
+#: Narrower than this, a cut description is only "...".
+MIN_WIDTH = 10
+
+
 def one_line(text: str, width: int | None = None) -> str:
     """Whitespace collapsed to single spaces; cut at a word boundary to ``width``."""
     line = " ".join(str(text).split())
@@ -71,6 +75,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.width is not None and args.width < MIN_WIDTH:
+        from cgtui.core.errors import CgtuiError
+
+        raise CgtuiError(f"--width must be at least {MIN_WIDTH}, got {args.width}")
     infos = list_samples()
     if not infos:
         print(f"no samples found in {samples_dir()}")

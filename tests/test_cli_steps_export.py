@@ -197,3 +197,18 @@ def test_any_source_text_exits_0_or_2(text: str) -> None:
     assert code in (0, 2, 3)
     assert (code == 2) == err.getvalue().startswith(("cgtui: error:", "usage:"))
     assert (code == 3) == err.getvalue().startswith("cgtui: numerical fault:")
+
+
+def test_export_yaml_elsewhere_keeps_the_data_file_reachable(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out = tmp_path / "sub" / "copy.yaml"
+    out.parent.mkdir()
+    code, _, err = run(capsys, "export", str(SAMPLES / "linear_regression.yaml"), "-o", str(out))
+    assert code == 0 and err == ""
+    copy = yamlio.load(out)
+    data = copy.extra["data"]
+    assert isinstance(data, dict)
+    assert (out.parent / data["file"]).resolve() == (SAMPLES / "linear_regression.csv").resolve()
+    code, text, _ = run(capsys, "train", str(out), "--steps", "1")
+    assert code == 0 and "12 rows" in text

@@ -7,9 +7,12 @@ file atomically and never replaces an existing one unless ``--force`` is given.
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from cgtui.core.formats import FORMATS, export
+from cgtui.core.graph import Graph
+from cgtui.core.source import YAML_SUFFIXES
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -26,9 +29,29 @@ def run(args: argparse.Namespace) -> int:
     from cgtui.core.yamlio import write_text_atomic
 
     graph = graph_from_args(args)
+    to_file = bool(args.output_file) and args.output_file != "-"
+    if to_file and args.format == "yaml":
+        keep_data_file_reachable(graph, args.source, Path(args.output_file))
     text = export(graph, args.format)
-    if args.output_file and args.output_file != "-":
+    if to_file:
         write_text_atomic(Path(args.output_file), text, overwrite=args.force)
     else:
         print(text, end="")
     return 0
+
+
+def keep_data_file_reachable(graph: Graph, source: str | None, out: Path) -> None:
+    """A graph file's ``data: {file: points.csv}`` is relative to the file: written
+    elsewhere, the copy names the same CSV relative to its own directory."""
+    data = graph.extra.get("data")
+    if not (source and source.endswith(YAML_SUFFIXES) and isinstance(data, dict)):
+        return
+    name = data.get("file")
+    if not isinstance(name, str) or Path(name).is_absolute():
+        return
+    target = (Path(source).resolve().parent / name).resolve()
+    try:
+        rel = os.path.relpath(target, out.resolve().parent)
+    except ValueError:  # another drive
+        rel = str(target)
+    graph.extra["data"] = {**data, "file": Path(rel).as_posix()}

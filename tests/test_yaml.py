@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import SAMPLES, structure
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -474,3 +475,20 @@ def test_any_graph_round_trips(g: Graph, merge: bool) -> None:
     text = yamlio.dumps(g)
     again = yamlio.loads(text, merge=merge)
     assert again == g, text
+
+
+@pytest.mark.skipif(yamlio._EVENT_LOADER is yaml.SafeLoader, reason="only with libyaml")
+def test_deep_nesting_does_not_fall_back_to_the_slow_parser(monkeypatch: pytest.MonkeyPatch) -> None:
+    """libyaml refuses 1,000 levels at once; re-parsing 100,000 brackets with PyYAML's
+    pure-Python parser to word the error took four minutes (quadratic in the depth)."""
+    loaders: list[object] = []
+    real_parse = yaml.parse
+
+    def parse(text: str, Loader: object) -> object:
+        loaders.append(Loader)
+        return real_parse(text, Loader=Loader)
+
+    monkeypatch.setattr(yaml, "parse", parse)
+    err = _error("extra: " + "[" * 100_000 + "]" * 100_000 + "\n")
+    assert err.message == f"YAML nested more than {yamlio.MAX_DEPTH} levels deep" and err.line == 1
+    assert yaml.SafeLoader not in loaders

@@ -117,8 +117,12 @@ def _events(text: str) -> Iterator[Any]:
     which say what was found ("but got '<stream end>'")."""
     try:
         yield from yaml.parse(text, Loader=_EVENT_LOADER)
-    except yaml.YAMLError:
+    except yaml.YAMLError as exc:
         if _EVENT_LOADER is yaml.SafeLoader:
+            raise
+        if "nesting depth" in str(getattr(exc, "problem", "")):
+            # libyaml's own depth limit: the pure-Python parser would take minutes to
+            # reach the same verdict on 100,000 open brackets (quadratic in the depth)
             raise
         for _ in yaml.parse(text, Loader=yaml.SafeLoader):
             pass

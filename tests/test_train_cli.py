@@ -121,3 +121,17 @@ def test_save_to_an_unwritable_directory_fails_before_training(capsys: pytest.Ca
     out, err = capsys.readouterr()
     assert code == 2 and "--save /proc/trained.yaml: cannot write to /proc" in err
     assert "step" not in out  # refused up front, not after 200 steps
+
+
+def test_bad_training_and_data_sections_point_at_their_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "bad.yaml"
+    src.write_text("expression: w*x\nparams: {w: 1}\ninputs: {x: 2}\ntraining: {lr: 0.1, steps: -3}\n")
+    assert main(["train", str(src)]) == 2
+    err = capsys.readouterr().err
+    assert f"training.steps must not be negative, got -3 at 4:1 in {src}" in err
+    assert "  training: {lr: 0.1, steps: -3}\n  ^" in err
+    src.write_text("expression: w*x\nparams: {w: 1}\ninputs: {x: 2}\ndata: [{x: 1, q: 2}]\n")
+    assert main(["train", str(src)]) == 2
+    assert f"unknown column 'q' (the graph's inputs and labels: x) at 4:1 in {src}" in capsys.readouterr().err

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -69,14 +70,35 @@ def _check_save_target(out: str, force: bool, source: str | None) -> Path:
     return path
 
 
+def _located(exc: CgtuiError, source: str | None) -> CgtuiError:
+    """A ``data``/``reduction``/``training`` problem found after loading: point at its
+    section in the graph file (the message names the key inside it)."""
+    if exc.line is not None or exc.file is not None or not source or not source.endswith(YAML_SUFFIXES):
+        return exc
+    section = re.match(r"(data|reduction|training)\b", exc.message)
+    if section is None:
+        return exc
+    try:
+        lines = Path(source).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return exc
+    for number, line in enumerate(lines, 1):
+        if re.match(rf"{section.group(1)}\s*:", line):
+            return CgtuiError(exc.message, line=number, column=1, source_line=line, file=source)
+    return CgtuiError(exc.message, file=source)
+
+
 def run(args: argparse.Namespace) -> int:
     from cgtui.cli import EXIT_FAULT, EXIT_OK, graph_from_args
 
     save_path = _check_save_target(args.save, args.force, args.source) if args.save else None
     graph: Graph = graph_from_args(args)
     base_dir = _base_dir(args.source)
-    dataset = dataset_from_graph(graph, base_dir)
-    settings = training_settings(graph)
+    try:
+        dataset = dataset_from_graph(graph, base_dir)
+        settings = training_settings(graph)
+    except CgtuiError as exc:
+        raise _located(exc, args.source) from None
 
     lr_from = "--lr" if args.lr is not None else ("the file" if settings.lr is not None else "default")
     lr = check_lr(args.lr, "--lr") if args.lr is not None else (settings.lr or DEFAULT_LR)

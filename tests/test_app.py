@@ -616,3 +616,19 @@ async def test_dialog_prompts_wrap_at_80_columns() -> None:
         await settle(pilot)
         options = app.screen.query_one(OptionList)
         assert [str(options.get_option_at_index(i).prompt) for i in range(2)] == ["input  (now)", "label"]
+
+
+@sync
+async def test_quiz_selects_the_node_it_asks_about() -> None:
+    app = ExplorerApp(branching(), plugins=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.selected = app.stepper.graph.lookup("x")
+        await settle(pilot)
+        await pilot.press("Q")
+        await settle(pilot)
+        # the first question is the value of v1 = x + y
+        assert app.selected == app.stepper.graph.lookup("v1")
+        await pilot.press("5", "enter")
+        await settle(pilot)
+        # the next is the value of f = v1 * x
+        assert app.selected == app.stepper.graph.lookup("f")

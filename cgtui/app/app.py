@@ -212,6 +212,9 @@ class ExplorerApp(App[None]):
         self._write_log([message, *([g.description] if g.description else [])])
         self._set_selected(stepper.output)
         self._refresh_status()
+        if self._quiz is not None and self.screen.has_class("-quiz"):
+            for panel in self.query("#quiz"):  # an open quiz starts over on the new graph
+                cast(Any, panel).on_step(stepper, None)
 
     def _set_selected(self, index: int) -> None:
         if self.selected != index:
@@ -571,6 +574,12 @@ class ExplorerApp(App[None]):
         panel = self._quiz.QuizPanel(id="quiz")
         column.mount(panel, before=0)
         panel.show(self.stepper)
+
+    def on_quiz_panel_asked(self, message: Any) -> None:
+        """Select the node the quiz asks about, so every view shows where it is."""
+        node = message.question.node
+        if 0 <= node < len(self.stepper.graph.nodes) and node != self.selected:
+            self._set_selected(node)
 
     def on_quiz_panel_answered(self, message: Any) -> None:
         """The quiz stepped the engine: refresh every view as after a key press."""

@@ -596,17 +596,9 @@ class ExplorerApp(App[None]):
             from cgtui.core.source import load_source, parse_assignments, parse_names
 
             graph = load_source(source, values=parse_assignments([values]), params=parse_names([params]))
-            Stepper(graph)  # checks the output now, while the dialog can still show the error
-            return graph
+            return _checked(graph)
 
-        def done(graph: Graph | None) -> None:
-            if graph is None:
-                return
-            self.stepper = Stepper(graph)
-            self.source = graph.title or "the new graph"
-            self._show_graph(f"opened {self.source}")
-
-        self.push_screen(OpenDialog(load), done)
+        self.push_screen(OpenDialog(load), lambda graph: self._open(graph, "the new graph"))
 
     def action_samples(self) -> None:
         from cgtui.commands.samples import list_samples
@@ -629,19 +621,18 @@ class ExplorerApp(App[None]):
             )
 
         def load(path: Path) -> Graph:
-            graph = load_source(str(path))
-            Stepper(graph)  # checks the output now, while the dialog can still show the error
-            return graph
-
-        def done(graph: Graph | None) -> None:
-            if graph is None:
-                return
-            self.stepper = Stepper(graph)
-            self.source = graph.title or "the sample"
-            self._show_graph(f"opened {self.source}")
+            return _checked(load_source(str(path)))
 
         where = str(directory) if directory is not None else str(samples_dir())
-        self.push_screen(SamplesDialog(choices, load, where), done)
+        self.push_screen(SamplesDialog(choices, load, where), lambda graph: self._open(graph, "the sample"))
+
+    def _open(self, graph: Graph | None, fallback_title: str) -> None:
+        """Show a graph a dialog loaded (None: the dialog was cancelled, keep the current one)."""
+        if graph is None:
+            return
+        self.stepper = Stepper(graph)
+        self.source = graph.title or fallback_title
+        self._show_graph(f"opened {self.source}")
 
     def action_save(self) -> None:
         graph = self.stepper.graph
@@ -732,3 +723,9 @@ def _assignments(values: dict[str, float]) -> str:
 
 def run_app(stepper: Stepper, source: str = "") -> None:
     ExplorerApp(stepper, source=source).run()
+
+
+def _checked(graph: Graph) -> Graph:
+    """Make a stepper once, so a bad output is reported while the dialog can still show it."""
+    Stepper(graph)
+    return graph

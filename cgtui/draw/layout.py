@@ -377,18 +377,19 @@ def _order(
     return cross, dummies
 
 
-def _place(desired: list[int], lo: int, hi: int, avoid: set[int]) -> list[int]:
+def _place(wants: list[int], lo: int, hi: int, avoid: set[int]) -> list[int]:
     """Distinct increasing positions in [lo, hi], each near its wish (given in order),
-    keeping off ``avoid`` where there is room."""
-    k = len(desired)
+    keeping off ``avoid`` where there is room; a wish itself is always allowed (a port
+    may sit on its own source's column)."""
+    k = len(wants)
     out: list[int] = []
     prev = lo - 1
-    for j, want in enumerate(desired):
+    for j, want in enumerate(wants):
         first, last = prev + 1, hi - (k - 1 - j)
         best = first
         best_key: tuple[bool, int] | None = None
         for c in range(first, last + 1):
-            key = (c in avoid, abs(c - want))
+            key = (c != want and c in avoid, abs(c - want))
             if best_key is None or key < best_key:
                 best, best_key = c, key
         out.append(best)
@@ -438,28 +439,9 @@ def _assign_ports(
         avoid = {c for c, hid in used.get(channel, {}).items()}
         lo, hi = cross[it] + 1, cross[it] + dv[it] - 2
         # a port may sit on its own source's column (a straight line), not on another's
-        cols = _place_own(wants, lo, hi, avoid)
+        cols = _place(wants, lo, hi, avoid)
         for (_, h), c in zip(last_hops, cols, strict=True):
             h.dst.v = c
-
-
-def _place_own(wants: list[int], lo: int, hi: int, avoid: set[int]) -> list[int]:
-    """Like :func:`_place`, but each wish itself is allowed even when it is in ``avoid``
-    (it is the hop's own source column)."""
-    k = len(wants)
-    out: list[int] = []
-    prev = lo - 1
-    for j, want in enumerate(wants):
-        first, last = prev + 1, hi - (k - 1 - j)
-        best = first
-        best_key: tuple[bool, int] | None = None
-        for c in range(first, last + 1):
-            key = (c != want and c in avoid, abs(c - want))
-            if best_key is None or key < best_key:
-                best, best_key = c, key
-        out.append(best)
-        prev = best
-    return out
 
 
 def _route_channel(hops: list[_Hop]) -> int:

@@ -8,27 +8,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from worked_examples import branching, squared_error
 
 from cgtui.cli import main
 from cgtui.core.build import from_expression
 from cgtui.core.errors import CgtuiError
-from cgtui.core.graph import Graph
 from cgtui.core.handout import MAX_ROWS, lesson, tex, to_latex, to_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def squared_error() -> Graph:
-    return from_expression(
-        "z = w*x\nyhat = z + b\nd = yhat - y\nL = d^2",
-        params={"w", "b"},
-        labels={"y"},
-        values={"w": 0.5, "x": 2.0, "b": 0.1, "y": 1.0},
-    )
-
-
-def branching() -> Graph:
-    return from_expression("s = x + y\nf = s * x", values={"x": 3.0, "y": 2.0})
 
 
 def test_markdown_sheet_for_worked_example_1() -> None:

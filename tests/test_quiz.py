@@ -6,6 +6,7 @@ import asyncio
 import math
 
 import pytest
+from worked_examples import branching, squared_error
 
 from cgtui.core.build import from_expression
 from cgtui.core.engine import Stepper, forward, grad_check, gradients, leaf_values
@@ -15,19 +16,6 @@ from cgtui.core.ops import OPS
 from cgtui.core.quiz import InvalidAnswer, Question, QuestionKind, Quiz, parse_number
 
 K = QuestionKind
-
-
-def squared_error() -> Graph:
-    return from_expression(
-        "z = w*x\nyhat = z + b\nd = yhat - y\nL = d^2",
-        params={"w", "b"},
-        labels={"y"},
-        values={"w": 0.5, "x": 2.0, "b": 0.1, "y": 1.0},
-    )
-
-
-def branching() -> Graph:
-    return from_expression("s = x + y\nf = s * x", values={"x": 3.0, "y": 2.0})
 
 
 def ladder(levels: int, a0: float = -0.3) -> Graph:

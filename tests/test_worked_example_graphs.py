@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import SAMPLES, structure
+from worked_examples import MORE_OPS, SANITY
 
 from cgtui.core import engine, yamlio
 from cgtui.core.build import from_expression
@@ -149,19 +150,6 @@ def test_example_4_ladder() -> None:
 
 # --- 5. micrograd's tests --------------------------------------------------------------------
 
-SANITY = "z = 2*x + 2 + x\nq = relu(z) + z*x\nh = relu(z*z)\ny = h + q + q*x"
-MORE_OPS = """\
-c = a + b
-d = a*b + b**3
-c = c + c + 1
-c = c + 1 + c + (-a)
-d = d + d*2 + relu(b + a)
-d = d + 3*d + relu(b - a)
-e = c - d
-f = e**2
-g = f / 2.0
-g = g + 10.0 / f
-"""
 
 
 def test_example_5_sanity_check() -> None:

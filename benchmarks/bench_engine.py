@@ -35,8 +35,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from cgtui.core.build import from_expression
-from cgtui.core.engine import backward, forward, leaf_values
+from cgtui.engine.engine import backward, forward, leaf_values
+from cgtui.lang.build import from_expression
 
 try:
     from micrograd.engine import Value as MgValue

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from cgtui.cli import main
-from cgtui.core import yamlio
-from cgtui.core.build import from_expression
-from cgtui.core.engine import gradients
 from cgtui.core.errors import CgtuiError
+from cgtui.engine.engine import gradients
+from cgtui.lang import yamlio
+from cgtui.lang.build import from_expression
 
 ROOT = Path(__file__).resolve().parent.parent
 SQUARED = str(ROOT / "samples" / "squared_error.yaml")
@@ -131,7 +131,7 @@ def test_paths_branching(capsys: pytest.CaptureFixture[str]) -> None:
 def test_paths_tells_the_efficiency_story_on_the_diamond_ladder(capsys: pytest.CaptureFixture[str]) -> None:
     """3^30 paths, 150 edges: enumeration against backprop, expanded derivative against graph,
     for the node and for the whole gradient (issue 7)."""
-    from cgtui.core.efficiency import graph_efficiency, node_efficiency
+    from cgtui.teach.efficiency import graph_efficiency, node_efficiency
 
     source = str(SAMPLES / "diamond_ladder.yaml")
     code, out, err = run(capsys, "paths", source, "--from", "a0", "--top", "2")
@@ -175,7 +175,7 @@ def test_paths_top_0_lists_no_path_but_the_totals(capsys: pytest.CaptureFixture[
 
 def test_paths_top_is_bounded(capsys: pytest.CaptureFixture[str]) -> None:
     """Each node keeps up to K candidates: --top 10^9 on the ladder would never finish."""
-    from cgtui.core.paths import MAX_TOP, top_paths
+    from cgtui.engine.paths import MAX_TOP, top_paths
 
     ladder = str(SAMPLES / "diamond_ladder.yaml")
     code, _, err = run(capsys, "paths", ladder, "--from", "a0", "--top", "1000000000")

@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cgtui.cli import main
-from cgtui.core import yamlio
-from cgtui.core.build import from_expression
+from cgtui.lang import yamlio
+from cgtui.lang.build import from_expression
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

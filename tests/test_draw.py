@@ -12,11 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_draw_grid import find_boxes, trace_edges
 
-from cgtui.core.build import from_expression
-from cgtui.core.engine import gradients
 from cgtui.core.graph import Graph, Kind, NodeSpec
 from cgtui.draw import LEFT_RIGHT, TOP_DOWN, Drawing, draw_text, full_scene, neighbourhood_scene
 from cgtui.draw.render import item_lines, measure, short_number
+from cgtui.engine.engine import gradients
+from cgtui.lang.build import from_expression
 
 WORKED = {
     "chain": ("L = (w*x + b - y)^2", dict(w=0.5, x=2, b=0.1, y=1)),

@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cgtui.core.build import from_expression
-from cgtui.core.engine import (
+from cgtui.core.errors import CgtuiError, NumericalFault
+from cgtui.core.graph import Kind
+from cgtui.engine.engine import (
     Status,
     Stepper,
     backward,
@@ -22,8 +23,7 @@ from cgtui.core.engine import (
     leaf_values,
     require_values,
 )
-from cgtui.core.errors import CgtuiError, NumericalFault
-from cgtui.core.graph import Kind
+from cgtui.lang.build import from_expression
 
 # --- faults in the full passes --------------------------------------------------------------
 
@@ -248,7 +248,7 @@ def test_any_expression_at_any_point_gives_numbers_or_a_named_fault(text: str, x
 
 def test_a_negative_constant_operand_is_parenthesised_in_step_text() -> None:
     """``(-2)^0.5`` must not read as ``-2 ^ 0.5``, which is -(2^0.5) to a reader."""
-    from cgtui.core.engine import application_text
+    from cgtui.engine.engine import application_text
 
     graph = from_expression("(-2)^0.5 + x*-3", values={"x": 1.0})
     texts = {graph.nodes[i].name: application_text(graph, i) for i in graph.computations()}

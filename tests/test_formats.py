@@ -8,10 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cgtui.core import formats, printer, yamlio
-from cgtui.core.build import from_expression
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind, Node
+from cgtui.lang import printer, yamlio
+from cgtui.lang.build import from_expression
+from cgtui.teach import formats
 
 
 def _squared() -> Graph:

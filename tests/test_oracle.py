@@ -17,10 +17,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from cgtui.core.build import from_expression
-from cgtui.core.engine import Stepper, backward, forward, gradients, leaf_values, local_derivative
 from cgtui.core.errors import NumericalFault
 from cgtui.core.graph import Graph
+from cgtui.engine.engine import Stepper, backward, forward, gradients, leaf_values, local_derivative
+from cgtui.lang.build import from_expression
 
 torch = pytest.importorskip("torch")
 sympy = pytest.importorskip("sympy")
@@ -110,7 +110,7 @@ SAMPLE_FILES = {
 
 @pytest.mark.parametrize("name", sorted(SAMPLE_FILES))
 def test_worked_examples_from_the_samples(name: str) -> None:
-    from cgtui.core.source import load_source
+    from cgtui.lang.source import load_source
 
     path = SAMPLES / name
     if not path.exists():
@@ -123,7 +123,7 @@ def test_worked_examples_from_the_samples(name: str) -> None:
 
 
 def test_worked_example_4_ladder_counts() -> None:
-    from cgtui.core.paths import costs, count_paths
+    from cgtui.engine.paths import costs, count_paths
 
     levels = 30
     lines = [f"a{k + 1} = tanh(a{k}*a{k} + a{k})" for k in range(levels)]
@@ -400,7 +400,7 @@ def enumerate_paths(g: Graph, source: int, output: int, limit: int = 20_000) -> 
 def test_each_partial_is_the_sum_over_paths_and_the_sum_of_its_ledger(
     t1: Tree, t2: Tree, env: dict[str, float]
 ) -> None:
-    from cgtui.core.paths import count_paths, top_paths
+    from cgtui.engine.paths import count_paths, top_paths
 
     g = from_expression(program(t1, t2))
     s = Stepper(g, None, {v: env[v] for v in VARS if v in g})

@@ -9,9 +9,9 @@ from conftest import structure
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cgtui.core.build import from_expression
 from cgtui.core.errors import CgtuiError, ParseError
-from cgtui.core.parser import NAME, NUM, OP, parse
+from cgtui.lang.build import from_expression
+from cgtui.lang.parser import NAME, NUM, OP, parse
 
 
 def same(a: str, b: str) -> bool:

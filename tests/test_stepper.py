@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from cgtui.core.build import from_expression
-from cgtui.core.engine import Status, Stepper, backward, forward, leaf_values
 from cgtui.core.errors import NumericalFault
 from cgtui.core.graph import Graph, Kind, NodeSpec
+from cgtui.engine.engine import Status, Stepper, backward, forward, leaf_values
+from cgtui.lang.build import from_expression
 
 SQUARED_ERROR = "z = w*x\nyhat = z + b\nd = yhat - y\nL = d^2"
 SQUARED_VALUES = {"w": 0.5, "x": 2.0, "b": 0.1, "y": 1.0}

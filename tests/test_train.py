@@ -11,12 +11,12 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cgtui.core import yamlio
-from cgtui.core.build import from_expression
-from cgtui.core.dataset import Dataset, dataset_from_graph, rows_to_dataset, training_settings
 from cgtui.core.errors import CgtuiError, NumericalFault
 from cgtui.core.graph import Graph, Kind
-from cgtui.core.train import Problem, Trainer, loss_slice, loss_surface, span_around
+from cgtui.lang import yamlio
+from cgtui.lang.build import from_expression
+from cgtui.learn.dataset import Dataset, dataset_from_graph, rows_to_dataset, training_settings
+from cgtui.learn.train import Problem, Trainer, loss_slice, loss_surface, span_around
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 REGRESSION = "L = (w1*x1 + w2*x2 + b - y)^2"
@@ -294,7 +294,7 @@ def test_surface_in_chunks_equals_one_pass(monkeypatch: pytest.MonkeyPatch) -> N
     params = p.initial_params()
     xs, ys = np.linspace(0, 2, 9), np.linspace(-2, 0, 8)
     whole = loss_surface(p, params, "w1", "w2", xs=xs, ys=ys).losses
-    monkeypatch.setattr("cgtui.core.train.GRID_CHUNK", 100)  # 3 points a chunk
+    monkeypatch.setattr("cgtui.learn.train.GRID_CHUNK", 100)  # 3 points a chunk
     chunked = loss_surface(p, params, "w1", "w2", xs=xs, ys=ys).losses
     np.testing.assert_allclose(chunked, whole, rtol=1e-13)
 

@@ -7,9 +7,10 @@ import pytest
 from conftest import SAMPLES, structure
 from worked_examples import MORE_OPS, SANITY
 
-from cgtui.core import engine, yamlio
-from cgtui.core.build import from_expression
 from cgtui.core.graph import Graph
+from cgtui.engine import engine
+from cgtui.lang import yamlio
+from cgtui.lang.build import from_expression
 
 
 def edges(g: Graph) -> list[tuple[str, str, int]]:

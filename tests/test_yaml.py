@@ -12,10 +12,10 @@ from conftest import SAMPLES, structure
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cgtui.core import source, yamlio
-from cgtui.core.build import from_expression
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind, Node
+from cgtui.lang import files, yamlio
+from cgtui.lang.build import from_expression
 
 SQUARED = """\
 title: Squared-error loss
@@ -295,7 +295,7 @@ def test_deep_nesting_is_refused_without_recursion() -> None:
 
 
 def test_size_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(source, "MAX_SOURCE_BYTES", 100)
+    monkeypatch.setattr(files, "MAX_SOURCE_BYTES", 100)
     with pytest.raises(CgtuiError, match="limit of 100 bytes"):
         yamlio.loads(SQUARED + "# " + "x" * 200)
     path = tmp_path / "big.yaml"
@@ -348,7 +348,7 @@ def test_every_sample_loads_and_round_trips(name: str) -> None:
 
 
 def test_default_sample_loads() -> None:
-    from cgtui.samples import default_sample
+    from cgtui.lang.samples import default_sample
 
     g = yamlio.load(default_sample())
     assert g.output_names == ["L"]
@@ -437,8 +437,8 @@ def test_random_yaml_loads_or_raises_our_error(text: str) -> None:
 def _graphs(draw: st.DrawFn) -> Graph:
     """Any valid graph: named leaves of every kind, anonymous numbers, any op on any
     earlier nodes (so also neg(-3) or x*x), user names and v-names, several outputs."""
-    from cgtui.core.build import const_name
     from cgtui.core.ops import OPS
+    from cgtui.lang.build import const_name
 
     nodes: list[Node] = []
     names: set[str] = set()

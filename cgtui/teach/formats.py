@@ -12,10 +12,11 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from cgtui.core import handout, printer, yamlio
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind
 from cgtui.core.ops import SLOT_NAMES, format_number
+from cgtui.lang import printer, yamlio
+from cgtui.teach import handout
 
 Exporter = Callable[[Graph], str]
 
@@ -82,7 +83,7 @@ def to_json(graph: Graph) -> str:
 
 
 def program_text(graph: Graph, limit: int = 100_000) -> str | None:
-    """The graph as expression statements (see :mod:`cgtui.core.printer`), or None when
+    """The graph as expression statements (see :mod:`cgtui.lang.printer`), or None when
     that text would be longer than ``limit`` characters."""
     try:
         return printer.program(graph, limit=limit)

@@ -788,7 +788,7 @@ class Stepper:
 
 def edge_formula(graph: Graph, i: int, slot: int) -> str:
     """The op table's formula for ``d node_i / d operand[slot]`` with the edge's names."""
-    from cgtui.core.formula import substitute
+    from cgtui.lang.formula import substitute
 
     node = graph.nodes[i]
     op = OPS[node.op]  # type: ignore[index]

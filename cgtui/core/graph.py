@@ -18,11 +18,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from cgtui.core.errors import GraphError
 from cgtui.core.ops import OPS
+
+if TYPE_CHECKING:  # networkx is imported where it is used: loading it takes longer than a small job
+    import networkx as nx
 
 
 class Kind(StrEnum):
@@ -149,6 +151,8 @@ class Graph:
         if len(order) != len(names):
             # report the cycle as "uses" links, from the first stuck spec: p -> q -> p
             stuck = [n for n in names if indegree[n] > 0]
+            import networkx as nx
+
             g = nx.DiGraph()
             for n in stuck:
                 for operand in by_name[n].operands:
@@ -290,6 +294,8 @@ class Graph:
     def to_networkx(self) -> nx.MultiDiGraph:
         """A networkx MultiDiGraph: node attributes kind/op/value, one edge per slot (key=slot)."""
         if self._nx is None:
+            import networkx as nx
+
             g = nx.MultiDiGraph(title=self.title)
             for i, node in enumerate(self.nodes):
                 g.add_node(

@@ -79,3 +79,18 @@ def test_grad_json_still_works(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["grad", "x*y", "--at", "x=1,y=2", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["grad"] == {"x": 2.0, "y": 1.0}
+
+
+def test_the_explorer_loads_the_plotting_library_only_with_a_training_screen() -> None:
+    script = (
+        "import sys\n"
+        "import cgtui.app.app\n"
+        "print(repr(sorted(sys.modules)), file=sys.stderr)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    modules = set(ast.literal_eval(done.stderr.strip().splitlines()[-1]))
+    assert "cgtui.app.training.screen" in modules  # the screen is there to open
+    assert not tops(modules) & {"textual_plotext", "plotext"}

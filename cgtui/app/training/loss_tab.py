@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 from textual.app import ComposeResult
-from textual_plotext import PlotextPlot
 
 from cgtui.app.training.plotting import decade_ticks, thin
 from cgtui.app.training.tab import TrainingTab
@@ -18,12 +17,12 @@ class LossTab(TrainingTab):
         super().__init__("Loss", id="tab-loss")
 
     def compose(self) -> ComposeResult:
-        yield PlotextPlot(id="loss-plot")
+        yield self.make_plot("loss-plot")
 
     def draw(self) -> None:
         if self.trainer is None:
             return
-        plot = self.query_one("#loss-plot", PlotextPlot)
+        plot = self.plot("loss-plot")
         plt = plot.plt
         plt.clear_data()
         plt.clear_figure()

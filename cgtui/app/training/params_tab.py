@@ -11,7 +11,6 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import DataTable
-from textual_plotext import PlotextPlot
 
 from cgtui.app.training.plotting import param_colour, thin
 from cgtui.app.training.tab import TrainingTab
@@ -31,7 +30,7 @@ class ParamsTab(TrainingTab):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="params-row"):
-            yield PlotextPlot(id="param-plot")
+            yield self.make_plot("param-plot")
             # no cursor: it would hide a name's colour
             yield DataTable(id="param-table", cursor_type="none", zebra_stripes=True)
 
@@ -53,7 +52,7 @@ class ParamsTab(TrainingTab):
         """The trajectories only (while a descent runs, the table waits for its end)."""
         if self.trainer is None:
             return
-        plot = self.query_one("#param-plot", PlotextPlot)
+        plot = self.plot("param-plot")
         plt = plot.plt
         plt.clear_data()
         plt.clear_figure()

@@ -10,7 +10,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, Select, Static
-from textual_plotext import PlotextPlot
 
 from cgtui.app.training.tab import TrainingTab
 from cgtui.core.ops import format_number
@@ -45,7 +44,7 @@ class SliceTab(TrainingTab):
                     compact=True,
                 )
             yield Static("", id="slice-text", markup=False)
-            yield PlotextPlot(id="slice-plot")
+            yield self.make_plot("slice-plot")
 
     @on(Select.Changed, "#slice-param")
     def _picked(self) -> None:
@@ -76,7 +75,7 @@ class SliceTab(TrainingTab):
         lo, hi = span_around(marks, margin=0.1)
         s = loss_slice(trainer.problem, trainer.params, name, points=121, span=(lo, hi))
         self.slice = s
-        plot = self.query_one("#slice-plot", PlotextPlot)
+        plot = self.plot("slice-plot")
         plt = plot.plt
         plt.clear_data()
         plt.clear_figure()

@@ -10,7 +10,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, Select
-from textual_plotext import PlotextPlot
 
 from cgtui.app.training.plotting import heat_cells, thin
 from cgtui.app.training.tab import TrainingTab
@@ -48,7 +47,7 @@ class SurfaceTab(TrainingTab):
                 yield Label("y")
                 second = params[1] if len(params) > 1 else (params[0] if params else Select.NULL)
                 yield Select(options, allow_blank=not params, value=second, id="surface-y", compact=True)
-            yield PlotextPlot(id="surface-plot")
+            yield self.make_plot("surface-plot")
 
     @on(Select.Changed, "#surface-x, #surface-y")
     def _picked(self) -> None:
@@ -62,7 +61,7 @@ class SurfaceTab(TrainingTab):
         if self.trainer is None or self.running:
             return
         trainer = self.trainer
-        plot = self.query_one("#surface-plot", PlotextPlot)
+        plot = self.plot("surface-plot")
         plt = plot.plt
         plt.clear_data()
         plt.clear_figure()

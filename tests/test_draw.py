@@ -5,8 +5,8 @@ characters alone (tests/test_draw_grid.py)."""
 from __future__ import annotations
 
 import random
-from typing import Any
 from collections import Counter
+from typing import Any
 
 import pytest
 from conftest import examples

@@ -181,11 +181,13 @@ class _Code:
                     raise CgtuiError(f"the constant '{node.name}' has no value")
                 yield f"{self.namer.node[i]} = {_literal(float(node.value))}  # constant"
 
-    def forward_lines(self, cast: Callable[[str], str]) -> list[str]:
+    def forward_lines(self, cast: Callable[[str], str] | None) -> list[str]:
+        """The forward pass; ``cast`` converts each leaf first (None: leaves are used as given)."""
         g = self.graph
         lines = [
             f"{self.namer.node[i]} = {cast(self.namer.node[i])}  # {g.nodes[i].kind.value}"
             for i in self.leaves
+            if cast is not None
         ]
         lines += list(self.constants())
         for i, node in enumerate(g.nodes[: self.output + 1]):
@@ -270,12 +272,13 @@ def to_numpy(graph: Graph) -> str:
 
 
 def to_pytorch(graph: Graph) -> str:
-    """A module with ``forward(**leaves)``, the graph's forward pass in PyTorch (float64),
-    so that PyTorch's autograd differentiates and trains the same graph; ``LEAVES`` holds
-    the leaves' values and ``PARAMS`` names the params."""
+    """A module with ``forward(**leaves)``, the graph's forward pass in PyTorch, so that
+    PyTorch's autograd differentiates and trains the same graph (give it float64 tensors);
+    ``LEAVES`` holds the leaves' values and ``PARAMS`` names the params. The function uses
+    only operations that ``torch.fx`` traces back into the same graph."""
     c = _Code(graph, TORCH_FUNCTIONS)
     g, namer, out = graph, c.namer, c.output
-    body = c.forward_lines(lambda name: f"torch.as_tensor({name}, dtype=torch.float64)")
+    body = c.forward_lines(None)
     body.append(f"return {namer.node[out]}")
     helpers = [TORCH_HELPERS[h] for h in TORCH_HELPERS if h in c.used]
     values = {g.nodes[i].name: g.nodes[i].value for i in c.leaves}

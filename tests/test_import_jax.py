@@ -110,3 +110,19 @@ def test_the_command_with_kinds_and_check(tmp_path: Path, capsys: pytest.Capture
     assert "agree" in capsys.readouterr().out
     assert main([*argv, "--param", "nope"]) == 2
     assert "'nope' is not a leaf" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", [p.name for p in sorted(SAMPLES.glob("*.yaml"))])
+def test_every_sample_exported_to_jax_imports_back(name: str, tmp_path: Path) -> None:
+    graph = load_source(str(SAMPLES / name))
+    leaves = [n for n in graph.nodes if n.op is None and n.kind is not Kind.CONST]
+    if any(not isinstance(n.value, float | int) for n in leaves):
+        pytest.skip(f"{name}: its leaves take their values from data rows")
+    path = tmp_path / "exported_jax.py"
+    path.write_text(to_jax(graph), encoding="utf-8")
+    values = {n.name: float(n.value or 0.0) for n in leaves}
+    back = trace(forward_positional(load_function(f"{path}:forward"), list(values)), values)
+    value, grads = leaf_grads(back.graph)
+    want_value, want = leaf_grads(graph)
+    assert value == pytest.approx(want_value, rel=1e-12)
+    assert grads == pytest.approx(want, rel=1e-12, abs=1e-300)

@@ -56,6 +56,8 @@ def _jax() -> Any:
 
 
 def load_function(spec: str) -> Any:
+    """The function NAME in FILE for ``FILE.py:NAME``; runs FILE (once JAX is known to be there)."""
+    _jax()
     obj = load_object(spec)
     if not callable(obj):
         raise CgtuiError(f"{spec} is not a function")

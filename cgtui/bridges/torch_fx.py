@@ -72,9 +72,9 @@ def _torch() -> Any:
 
 def load_callable(spec: str) -> Any:
     """``FILE.py:NAME``: the function or ``nn.Module`` (an instance, or a class built with
-    no arguments) called NAME in FILE. Runs FILE."""
-    obj = load_object(spec)
+    no arguments) called NAME in FILE. Runs FILE (once PyTorch is known to be there)."""
     torch = _torch()
+    obj = load_object(spec)
     if isinstance(obj, type) and issubclass(obj, torch.nn.Module):
         try:
             obj = obj()

@@ -46,9 +46,8 @@ def test_grad_on_an_expression_loads_only_what_it_needs() -> None:
     commands = {m for m in modules if m.startswith("cgtui.commands.")}
     assert commands == {"cgtui.commands.common", "cgtui.commands.grad"}, commands
     assert not tops(modules) & {"yaml", "networkx", "textual", "rich", "textual_plotext", "json"}
-    assert not {
-        m for m in modules if m.startswith(("cgtui.app", "cgtui.draw", "cgtui.teach", "cgtui.learn", "cgtui.bridges"))
-    }
+    upper = ("cgtui.app", "cgtui.draw", "cgtui.teach", "cgtui.learn", "cgtui.bridges")
+    assert not {m for m in modules if m.startswith(upper)}
     assert "cgtui.lang.yamlio" not in modules
 
 

@@ -1,11 +1,11 @@
-"""Graph structure and queries: slots, generations, ancestors, specs, size."""
+"""Graph structure and queries: slots, generations, ancestors, size."""
 
 from __future__ import annotations
 
 import pytest
 
 from cgtui.core.errors import GraphError
-from cgtui.core.graph import Graph, Kind, Node, NodeSpec
+from cgtui.core.graph import Graph, Kind, Node
 from cgtui.lang.build import from_expression
 
 
@@ -57,49 +57,6 @@ def test_lookup_suggests() -> None:
         g.lookup("yht")
 
 
-def _spec(name: str, op: str | None = None, *operands: str, line: int | None = None) -> NodeSpec:
-    kind = Kind.COMPUTATION if op else Kind.INPUT
-    return NodeSpec(name, kind, op, tuple(operands), None, line)
-
-
-def test_from_specs_sorts_any_order() -> None:
-    g = Graph.from_specs(
-        [_spec("L", "pow", "d", "two"), _spec("d", "sub", "a", "b"), _spec("a"), _spec("b"), _spec("two")],
-        ["L"],
-    )
-    assert [n.name for n in g.nodes] == ["a", "b", "d", "two", "L"]
-    assert g.output_names == ["L"]
-
-
-@pytest.mark.parametrize(
-    ("specs", "outputs", "message"),
-    [
-        (
-            [_spec("a"), _spec("z", "mul", "a", "aa")],
-            ["z"],
-            "undefined name 'aa' in step 'z' (did you mean 'a'?)",
-        ),
-        (
-            [_spec("a"), _spec("z", "mull", "a", "a")],
-            ["z"],
-            "unknown op 'mull' in step 'z' (did you mean 'mul'?)",
-        ),
-        ([_spec("a"), _spec("z", "mul", "a")], ["z"], "op 'mul' takes 2 operands, got 1 in step 'z'"),
-        ([_spec("a", line=3), _spec("a", line=5)], ["a"], "duplicate name 'a' (first defined at line 3)"),
-        ([_spec("a"), _spec("z", "exp", "a")], ["q"], "unknown output 'q'"),
-        (
-            [_spec("a"), _spec("p", "add", "q", "a"), _spec("q", "mul", "p", "a")],
-            ["q"],
-            "cycle: p -> q -> p",
-        ),
-    ],
-)
-def test_from_specs_validation(specs: list[NodeSpec], outputs: list[str], message: str) -> None:
-    with pytest.raises(GraphError) as info:
-        Graph.from_specs(specs, outputs)
-    assert info.value.message == message
-
-
 def test_graph_checks_its_order() -> None:
     with pytest.raises(GraphError, match="not defined before it"):
         Graph([Node("z", Kind.COMPUTATION, "exp", (1,)), Node("x", Kind.INPUT)], [0])
@@ -137,15 +94,3 @@ def test_100k_node_chain_queries_without_recursion() -> None:
     assert g.levels()[-1] == n - 1
     assert len(g.generations()) == n
     assert g.to_networkx().number_of_edges() == n - 1
-    specs = [
-        NodeSpec(nd.name, nd.kind, nd.op, tuple(nodes[p].name for p in nd.operands), nd.value) for nd in nodes
-    ]
-    g2 = Graph.from_specs(list(reversed(specs)), [f"n{n - 1}"])
-    assert g2 == g
-
-
-def test_100k_node_cycle_is_found() -> None:
-    n = 100_000
-    specs = [NodeSpec(f"n{i}", Kind.COMPUTATION, "sin", (f"n{(i + 1) % n}",)) for i in range(n)]
-    with pytest.raises(GraphError, match=r"^cycle: n\d+ -> "):
-        Graph.from_specs(specs, ["n0"])

@@ -12,9 +12,8 @@ is a loop, never a recursion, so graphs of any depth work.
 from __future__ import annotations
 
 import difflib
-import heapq
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -22,7 +21,6 @@ from pathlib import Path
 import networkx as nx
 
 from cgtui.core.errors import GraphError
-from cgtui.core.ops import OPS
 
 
 class Kind(StrEnum):
@@ -52,18 +50,6 @@ class Node:
         return self.op is None
 
 
-@dataclass(slots=True)
-class NodeSpec:
-    """A node described by names, in any order: what :meth:`Graph.from_specs` sorts."""
-
-    name: str
-    kind: Kind
-    op: str | None = None
-    operands: tuple[str, ...] = ()
-    value: float | None = None
-    line: int | None = None  # where it was defined, for error messages
-
-
 @dataclass
 class Graph:
     nodes: list[Node]
@@ -84,101 +70,6 @@ class Graph:
                     raise GraphError(f"node '{node.name}' uses an operand that is not defined before it")
         self._succs: list[list[tuple[int, int]]] | None = None
         self._nx: nx.MultiDiGraph | None = None
-
-    # --- construction -------------------------------------------------------
-
-    @classmethod
-    def from_specs(
-        cls,
-        specs: Sequence[NodeSpec],
-        outputs: Sequence[str],
-        *,
-        title: str = "",
-        description: str = "",
-        file: str | None = None,
-    ) -> Graph:
-        """Sort node specs (any order) topologically, checking names and cycles."""
-        by_name: dict[str, NodeSpec] = {}
-        for spec in specs:
-            if spec.name in by_name:
-                first = by_name[spec.name]
-                where = f" (first defined at line {first.line})" if first.line else ""
-                raise GraphError(f"duplicate name '{spec.name}'{where}", line=spec.line, file=file)
-            by_name[spec.name] = spec
-        names = list(by_name)
-        for spec in specs:
-            if spec.op is not None:
-                op = OPS.get(spec.op)
-                if op is None:
-                    raise GraphError(
-                        f"unknown op '{spec.op}' in step '{spec.name}'{_suggest(spec.op, OPS)}",
-                        line=spec.line,
-                        file=file,
-                    )
-                if len(spec.operands) != op.arity:
-                    raise GraphError(
-                        f"op '{spec.op}' takes {op.arity} operand{'s' if op.arity != 1 else ''}, "
-                        f"got {len(spec.operands)} in step '{spec.name}'",
-                        line=spec.line,
-                        file=file,
-                    )
-            for operand in spec.operands:
-                if operand not in by_name:
-                    raise GraphError(
-                        f"undefined name '{operand}' in step '{spec.name}'{_suggest(operand, names)}",
-                        line=spec.line,
-                        file=file,
-                    )
-        # Kahn's algorithm, stable with respect to the given order.
-        position = {name: k for k, name in enumerate(names)}
-        indegree = {name: len(set(by_name[name].operands)) for name in names}
-        users: dict[str, list[str]] = {name: [] for name in names}
-        for spec in specs:
-            for operand in set(spec.operands):
-                users[operand].append(spec.name)
-        ready = [(position[n], n) for n in names if indegree[n] == 0]
-        heapq.heapify(ready)
-        order: list[str] = []
-        while ready:
-            _, name = heapq.heappop(ready)
-            order.append(name)
-            for user in users[name]:
-                indegree[user] -= 1
-                if indegree[user] == 0:
-                    heapq.heappush(ready, (position[user], user))
-        if len(order) != len(names):
-            # report the cycle as "uses" links, from the first stuck spec: p -> q -> p
-            stuck = [n for n in names if indegree[n] > 0]
-            g = nx.DiGraph()
-            for n in stuck:
-                for operand in by_name[n].operands:
-                    if operand in indegree and indegree[operand] > 0:
-                        g.add_edge(n, operand)
-            try:
-                cycle = [u for u, _ in nx.find_cycle(g, source=stuck[0])]
-                text = " -> ".join([*cycle, cycle[0]])
-            except nx.NetworkXNoCycle:  # pragma: no cover - stuck nodes always hold a cycle
-                cycle = stuck
-                text = ", ".join(stuck)
-            first = by_name[cycle[0]]
-            raise GraphError(f"cycle: {text}", line=first.line, file=file)
-        index = {name: k for k, name in enumerate(order)}
-        nodes = [
-            Node(
-                by_name[name].name,
-                by_name[name].kind,
-                by_name[name].op,
-                tuple(index[o] for o in by_name[name].operands),
-                by_name[name].value,
-            )
-            for name in order
-        ]
-        out_idx: list[int] = []
-        for out in outputs:
-            if out not in index:
-                raise GraphError(f"unknown output '{out}'{_suggest(out, names)}", file=file)
-            out_idx.append(index[out])
-        return cls(nodes, out_idx, title=title, description=description)
 
     # --- lookups --------------------------------------------------------------
 

@@ -56,7 +56,9 @@ def test_grad_json_has_the_agreed_shape_and_full_precision(capsys: pytest.Captur
     for node in data["nodes"]:
         assert set(node) == {"name", "kind", "op", "operands", "value", "partial"}
     by_name = {n["name"]: n for n in data["nodes"]}
-    two = {"name": "2", "kind": "const", "op": None, "operands": [], "value": 2.0, "partial": None}
+    two: dict[str, object] = {
+        "name": "2", "kind": "const", "op": None, "operands": [], "value": 2.0, "partial": None
+    }
     assert by_name["2"] == two
     assert by_name["L"]["op"] == "pow" and by_name["L"]["operands"] == ["v3", "2"]
     assert by_name["L"]["partial"] == 1.0

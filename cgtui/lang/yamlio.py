@@ -43,7 +43,7 @@ import yaml
 
 from cgtui.core.errors import CgtuiError, GraphError, ParseError
 from cgtui.core.graph import Graph, Kind, Node
-from cgtui.core.ops import BINARY_SYMBOLS, FUNCTIONS, OPS
+from cgtui.core.ops import FUNCTIONS, OPS, syntax
 from cgtui.lang import files
 from cgtui.lang.build import Step, build_program, build_steps, const_name
 from cgtui.lang.files import read_text
@@ -374,7 +374,8 @@ def _op_step(doc: _Doc, name: str, node: yaml.MappingNode) -> list[Instr]:
             raise doc.error(f"unknown key '{k}' in step '{name}' (a step mapping has 'op' and 'args')", key)
     if op_node is None or not isinstance(op_node, yaml.ScalarNode) or _is_null(op_node):
         raise doc.error(f"step '{name}' needs 'op: NAME'", op_node or node)
-    opname = BINARY_SYMBOLS.get(op_node.value, op_node.value)
+    by_symbol = syntax().infix.get(op_node.value)  # '{op: "*", ...}' is mul
+    opname = op_node.value if by_symbol is None else by_symbol.name
     if opname not in OPS:
         raise doc.error(
             f"unknown op '{op_node.value}' in step '{name}'{_suggest(op_node.value, OPS)}", op_node

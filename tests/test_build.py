@@ -21,7 +21,7 @@ def test_one_node_per_operation_with_merged_shared_subexpressions() -> None:
         "v3": ("computation", "exp", ("v1",)),
         "out": ("computation", "add", ("v2", "v3")),
     }
-    assert sorted(g.name(s) for s, _ in g.successors(g.lookup("v1"))) == ["v2", "v2", "v3"]
+    assert sorted(g.nodes[s].name for s, _ in g.successors(g.lookup("v1"))) == ["v2", "v2", "v3"]
 
 
 def test_tree_option_keeps_the_expression_as_written() -> None:

@@ -4,9 +4,8 @@ Nodes are kept in a list in topological order (every operand before its result),
 the forward pass is a walk down the list and the backward pass a walk up it. Each node
 names its operands slot by slot (``x*x`` has operands ``(x, x)``), so every edge
 ``operand -> result`` is identified by ``(result, slot)`` and both edges of ``x*x`` exist.
-:meth:`Graph.to_networkx` gives the same graph as a networkx ``MultiDiGraph`` (one edge
-per slot, keyed by slot) for the algorithms and exports that want it. Every query here
-is a loop, never a recursion, so graphs of any depth work.
+Graphs are built by :mod:`cgtui.lang.build` (from expression text and YAML steps). Every
+query here is a loop, never a recursion, so graphs of any depth work.
 """
 
 from __future__ import annotations
@@ -17,8 +16,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-
-import networkx as nx
 
 from cgtui.core.errors import GraphError
 
@@ -34,9 +31,6 @@ class Kind(StrEnum):
         return self.value
 
 
-LEAF_KINDS = (Kind.INPUT, Kind.LABEL, Kind.PARAM, Kind.CONST)
-
-
 @dataclass(slots=True)
 class Node:
     name: str
@@ -44,10 +38,6 @@ class Node:
     op: str | None = None  # None for leaves
     operands: tuple[int, ...] = ()  # node indices, one per slot
     value: float | None = None  # a leaf's value, when known
-
-    @property
-    def is_leaf(self) -> bool:
-        return self.op is None
 
 
 @dataclass
@@ -69,7 +59,6 @@ class Graph:
                 if not 0 <= p < i:
                     raise GraphError(f"node '{node.name}' uses an operand that is not defined before it")
         self._succs: list[list[tuple[int, int]]] | None = None
-        self._nx: nx.MultiDiGraph | None = None
 
     # --- lookups --------------------------------------------------------------
 
@@ -92,9 +81,6 @@ class Graph:
         except KeyError:
             raise GraphError(f"no node named '{name}'{_suggest(name, self.index)}") from None
 
-    def name(self, i: int) -> str:
-        return self.nodes[i].name
-
     @property
     def output_names(self) -> list[str]:
         return [self.nodes[i].name for i in self.outputs]
@@ -105,14 +91,7 @@ class Graph:
     def computations(self) -> list[int]:
         return [i for i, n in enumerate(self.nodes) if n.op is not None]
 
-    def of_kind(self, *kinds: Kind) -> list[int]:
-        return [i for i, n in enumerate(self.nodes) if n.kind in kinds]
-
     # --- structure ------------------------------------------------------------
-
-    def predecessors(self, i: int) -> list[tuple[int, int]]:
-        """``(slot, operand)`` for each operand slot of node ``i``, in slot order."""
-        return list(enumerate(self.nodes[i].operands))
 
     def successors(self, i: int) -> list[tuple[int, int]]:
         """``(result, slot)`` for each edge leaving node ``i`` (``x*x`` gives two)."""
@@ -136,9 +115,6 @@ class Graph:
     def edge_count(self) -> int:
         return sum(len(n.operands) for n in self.nodes)
 
-    def topological_order(self) -> range:
-        return range(len(self.nodes))
-
     def levels(self) -> list[int]:
         """Each node's generation: 0 for leaves, else 1 + the deepest operand's."""
         level = [0] * len(self.nodes)
@@ -146,14 +122,6 @@ class Graph:
             if node.operands:
                 level[i] = 1 + max(level[p] for p in node.operands)
         return level
-
-    def generations(self) -> list[list[int]]:
-        """Nodes grouped by level, lowest first."""
-        level = self.levels()
-        groups: list[list[int]] = [[] for _ in range(max(level, default=-1) + 1)]
-        for i, lv in enumerate(level):
-            groups[lv].append(i)
-        return groups
 
     def ancestors(self, i: int) -> set[int]:
         """Every node that ``i`` depends on (not ``i`` itself)."""
@@ -178,27 +146,6 @@ class Graph:
                 todo.extend(t for t, _ in succs[s])
         return seen
 
-    def to_networkx(self) -> nx.MultiDiGraph:
-        """A networkx MultiDiGraph: node attributes kind/op/value, one edge per slot (key=slot)."""
-        if self._nx is None:
-            g = nx.MultiDiGraph(title=self.title)
-            for i, node in enumerate(self.nodes):
-                g.add_node(
-                    node.name,
-                    kind=node.kind.value,
-                    op=node.op,
-                    value=node.value,
-                    output=i in self.outputs,
-                )
-            g.add_edges_from(
-                (self.nodes[p].name, self.nodes[i].name, slot) for p, i, slot in self.edges()
-            )
-            self._nx = g
-        return self._nx
-
-    def invalidate_caches(self) -> None:
-        self._nx = None
-
     # --- editing ----------------------------------------------------------------
 
     def set_kind(self, name: str, kind: Kind) -> None:
@@ -208,7 +155,6 @@ class Graph:
         if kind is Kind.COMPUTATION:
             raise GraphError("a leaf cannot be marked as a computation")
         node.kind = kind
-        self._nx = None
 
     def copy(self) -> Graph:
         g = Graph(

@@ -33,10 +33,10 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from cgtui.core.errors import CgtuiError, GraphError, ParseError
+from cgtui.core.errors import GraphError
 from cgtui.core.graph import Graph, Kind, Node
 from cgtui.core.ops import OPS, format_number
-from cgtui.lang.parser import NAME, NUM, Instr, LineMap, Program, parse
+from cgtui.lang.parser import NAME, NUM, Instr, LineMap, Program, SourceText, parse
 
 
 @contextlib.contextmanager
@@ -73,27 +73,6 @@ class Step:
     line: int | None = None  # where the step is named, for errors about the whole step
     column: int | None = None
     fold: bool = True  # '-3' is one constant; the op form {op: neg, args: [3]} is neg(3)
-
-
-class _Errors:
-    """Errors at a (line, column) of the text being built, with its source line."""
-
-    def __init__(self, source: str, file: str | None, line_map: LineMap | None) -> None:
-        self.source = source
-        self.file = file
-        self.line_map = line_map
-
-    def __call__(
-        self, message: str, line: int | None, column: int | None, cls: type[CgtuiError] = ParseError
-    ) -> CgtuiError:
-        if line is None or column is None:
-            return cls(message, line=line, file=self.file)
-        if self.line_map is not None:
-            line, column, source_line = self.line_map(line, column)
-        else:
-            lines = self.source.split("\n")
-            source_line = lines[line - 1].rstrip("\r") if 0 < line <= len(lines) else ""
-        return cls(message, line=line, column=column, source_line=source_line, file=self.file)
 
 
 _Literal = float  # a number not yet turned into a node (so '-3' folds to one constant)
@@ -274,7 +253,7 @@ def build_program(
     kinds = dict(kinds or {})
     values = {name: float(v) for name, v in (values or {}).items()}
     b = GraphBuilder(merge=merge, kinds=kinds)
-    error = _Errors(program.source, file, line_map)
+    error = SourceText(program.source, file, line_map).error
 
     def free(ins: Instr) -> int:
         name = str(ins.payload)
@@ -315,7 +294,8 @@ def build_steps(
     Positions in the steps are places in ``source`` (the file's text), for errors.
     """
     declared = declared or {}
-    error = _Errors(source, file, None)
+    src = SourceText(source, file)
+    error = src.error
     by_name: dict[str, Step] = {}
     for step in steps:
         if step.name in by_name or step.name in declared:
@@ -344,7 +324,7 @@ def build_steps(
     def free(ins: Instr) -> int:  # pragma: no cover - every name was checked above
         raise error(f"undefined name '{ins.payload}'", ins.line, ins.column, GraphError)
 
-    for step in _dependency_order(steps, deps, error):
+    for step in _dependency_order(steps, deps, src):
         top = b.run(step.code, free, fold=step.fold)
         if not isinstance(top, float) and step.code[-1].kind == NAME:
             raise error(
@@ -355,7 +335,7 @@ def build_steps(
     return b.finish(len(b.nodes) - 1)
 
 
-def _dependency_order(steps: Sequence[Step], deps: Mapping[str, set[str]], error: _Errors) -> list[Step]:
+def _dependency_order(steps: Sequence[Step], deps: Mapping[str, set[str]], src: SourceText) -> list[Step]:
     """Steps in dependency order (given order where free); a cycle is reported."""
     position = {step.name: k for k, step in enumerate(steps)}
     indegree = {name: len(uses) for name, uses in deps.items()}
@@ -382,7 +362,7 @@ def _dependency_order(steps: Sequence[Step], deps: Mapping[str, set[str]], error
         cycle = [u for u, _ in nx.find_cycle(g, source=start)]
         first = steps[position[cycle[0]]]
         text = " -> ".join([*cycle, cycle[0]])
-        raise error(f"cycle: {text}", first.line, first.column, GraphError)
+        raise src.error(f"cycle: {text}", first.line, first.column, GraphError)
     return order
 
 

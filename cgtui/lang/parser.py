@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from cgtui.core.errors import ParseError
+from cgtui.core.errors import CgtuiError, ParseError
 from cgtui.core.ops import OPS, Op, Syntax, syntax
 
 # Instruction kinds in postfix code.
@@ -144,45 +144,28 @@ class Program:
 LineMap = Callable[[int, int], tuple[int, int, str]]
 
 
-class _Source:
-    """Positions and error construction for one piece of text."""
+class SourceText:
+    """Errors at a (line, column) of one piece of text, with the line they are on."""
 
-    def __init__(
-        self,
-        text: str,
-        file: str | None,
-        line_offset: int,
-        column_offset: int,
-        line_map: LineMap | None = None,
-    ) -> None:
-        self.text = text
+    def __init__(self, text: str, file: str | None = None, line_map: LineMap | None = None) -> None:
         self.lines = text.split("\n")
         self.file = file
-        self.line_offset = line_offset
-        self.column_offset = column_offset
         self.line_map = line_map
 
-    def error(self, message: str, line: int, column: int) -> ParseError:
+    def error(
+        self, message: str, line: int | None, column: int | None, cls: type[CgtuiError] = ParseError
+    ) -> CgtuiError:
+        if line is None or column is None:
+            return cls(message, line=line, file=self.file)
         if self.line_map is not None:
-            at_line, at_column, source_line = self.line_map(line, column)
-            return ParseError(
-                message, line=at_line, column=at_column, source_line=source_line, file=self.file
-            )
-        source_line = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
-        col = column + (self.column_offset if line == 1 else 0)
-        if line == 1 and self.column_offset:
-            source_line = " " * self.column_offset + source_line
-        return ParseError(
-            message,
-            line=line + self.line_offset,
-            column=col,
-            source_line=source_line.rstrip("\r"),
-            file=self.file,
-        )
+            line, column, source_line = self.line_map(line, column)
+        else:
+            source_line = self.lines[line - 1].rstrip("\r") if 0 < line <= len(self.lines) else ""
+        return cls(message, line=line, column=column, source_line=source_line, file=self.file)
 
 
-def tokenize(text: str, src: _Source | None = None) -> list[Token]:
-    src = src or _Source(text, None, 0, 0)
+def tokenize(text: str, src: SourceText | None = None) -> list[Token]:
+    src = src or SourceText(text)
     grammar = _grammar(syntax())
     tokens: list[Token] = []
     append = tokens.append
@@ -263,13 +246,11 @@ def parse(
     text: str,
     *,
     file: str | None = None,
-    line_offset: int = 0,
-    column_offset: int = 0,
     allow_assignments: bool = True,
     line_map: LineMap | None = None,
 ) -> Program:
     """Parse a program (statements) into postfix code; raise :class:`ParseError`."""
-    src = _Source(text, file, line_offset, column_offset, line_map)
+    src = SourceText(text, file, line_map)
     grammar = _grammar(syntax())
     tokens = tokenize(text, src)
     statements: list[Statement] = []
@@ -305,7 +286,7 @@ def parse(
 
 
 def _parse_expression(
-    tokens: list[Token], i: int, out: list[Instr], src: _Source, grammar: _Grammar, after: Token | None
+    tokens: list[Token], i: int, out: list[Instr], src: SourceText, grammar: _Grammar, after: Token | None
 ) -> int:
     """Shunting-yard over one statement starting at ``tokens[i]``: postfix code into
     ``out``; returns the index of the token that ends the statement."""
@@ -375,7 +356,7 @@ def _parse_expression(
     return i
 
 
-def _open_call(tokens: list[Token], i: int, src: _Source, grammar: _Grammar) -> _Frame:
+def _open_call(tokens: list[Token], i: int, src: SourceText, grammar: _Grammar) -> _Frame:
     """The frame of the call ``NAME (`` at ``tokens[i]``."""
     tok = tokens[i]
     function = grammar.functions.get(tok.text)
@@ -389,7 +370,7 @@ def _open_call(tokens: list[Token], i: int, src: _Source, grammar: _Grammar) -> 
 
 
 def _close(
-    tok: Token, nxt: Token, stack: list[_Pending | _Frame], emit: Callable[[Instr], None], src: _Source
+    tok: Token, nxt: Token, stack: list[_Pending | _Frame], emit: Callable[[Instr], None], src: SourceText
 ) -> None:
     """``)`` or ``,``: the operators since the innermost open parenthesis are done; a
     closed call is emitted."""
@@ -424,7 +405,7 @@ def _arity_message(function: Op, got: int) -> str:
     return f"function '{function.name}' takes {arity} argument{'s' if arity != 1 else ''}, got {got}"
 
 
-def _missing_operand(tok: Token, prev: Token | None, src: _Source) -> ParseError:
+def _missing_operand(tok: Token, prev: Token | None, src: SourceText) -> CgtuiError:
     """The error for ``tok`` where an operand should be."""
     if prev is None:
         if tok.kind in ("end", "newline") or tok.text == ";":
@@ -435,7 +416,7 @@ def _missing_operand(tok: Token, prev: Token | None, src: _Source) -> ParseError
     return src.error(f"expected an operand after '{prev.text}'", tok.line, tok.column)
 
 
-def _unexpected(tok: Token, prev: Token | None, src: _Source) -> ParseError:
+def _unexpected(tok: Token, prev: Token | None, src: SourceText) -> CgtuiError:
     """The error for ``tok`` where an operator (or the end) should be."""
     if tok.kind == "op" and tok.text == "=":
         return src.error("only a plain name can be assigned", tok.line, tok.column)

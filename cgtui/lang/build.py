@@ -64,6 +64,11 @@ def const_name(value: float) -> str:
     return text
 
 
+def is_literal(node: Node) -> bool:
+    """A constant named by its own value (``2``, ``-0.5``): written as the number."""
+    return node.kind is Kind.CONST and node.value is not None and not node.name.isidentifier()
+
+
 @dataclass(slots=True)
 class Step:
     """One named step of a graph written as steps (YAML's ``steps:``), in any order."""

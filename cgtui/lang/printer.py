@@ -22,7 +22,7 @@ from collections.abc import Callable
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind, Node
 from cgtui.core.ops import OPS
-from cgtui.lang.build import const_name
+from cgtui.lang.build import const_name, is_literal
 
 #: Texts longer than this are refused (a DAG with much sharing expands exponentially).
 MAX_CHARS = 5_000_000
@@ -31,17 +31,13 @@ _ATOM = 9  # names, numbers, calls
 _AUTO_NAME = re.compile(r"v\d+|out\d*")
 
 
-def _is_literal(node: Node) -> bool:
-    return node.kind is Kind.CONST and node.value is not None and not node.name.isidentifier()
-
-
 #: How an operand binds: its precedence, and whether it is written with a leading sign.
 _Binding = tuple[int, bool]
 
 
 def _leaf_text(node: Node) -> tuple[str, _Binding]:
     """A leaf's text and binding (a negative number is written as the negation of one)."""
-    if _is_literal(node):
+    if is_literal(node):
         text = const_name(node.value)  # type: ignore[arg-type]
         return text, ((OPS["neg"].precedence, True) if text.startswith("-") else (_ATOM, False))
     return node.name, (_ATOM, False)
@@ -150,7 +146,7 @@ def program(graph: Graph, *, limit: int = MAX_CHARS) -> str:
     total = 0
     for i, node in enumerate(nodes):
         if node.op is None:
-            if node.kind is Kind.CONST and not _is_literal(node) and node.value is not None:
+            if node.kind is Kind.CONST and not is_literal(node) and node.value is not None:
                 lines.append(f"{node.name} = {const_name(node.value)}")
             continue
         if i == output:
@@ -168,7 +164,7 @@ def program(graph: Graph, *, limit: int = MAX_CHARS) -> str:
     if is_auto_name(nodes[output].name) and nodes[output].op is not None:
         lines.append(text)
     elif nodes[output].op is None:
-        lines.append(nodes[output].name if not _is_literal(nodes[output]) else text)
+        lines.append(nodes[output].name if not is_literal(nodes[output]) else text)
     else:
         lines.append(f"{nodes[output].name} = {text}")
     return "\n".join(lines) + "\n"

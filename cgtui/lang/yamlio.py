@@ -42,10 +42,10 @@ from typing import Any
 import yaml
 
 from cgtui.core.errors import CgtuiError, GraphError, ParseError
-from cgtui.core.graph import Graph, Kind, Node
+from cgtui.core.graph import Graph, Kind
 from cgtui.core.ops import FUNCTIONS, OPS, syntax
 from cgtui.lang import files
-from cgtui.lang.build import Step, build_program, build_steps, const_name
+from cgtui.lang.build import Step, build_program, build_steps, const_name, is_literal
 from cgtui.lang.files import read_text
 from cgtui.lang.parser import NAME, NUM, OP, RESERVED_WORDS, Instr, LineMap, parse
 
@@ -603,11 +603,6 @@ def _key(name: str) -> str:
 
 def _value_text(value: float | None) -> str:
     return "null" if value is None else repr(float(value))
-
-
-def is_literal(node: Node) -> bool:
-    """A constant named by its own value: written inline as a number."""
-    return node.kind is Kind.CONST and node.value is not None and not node.name.isidentifier()
 
 
 def _operand_text(graph: Graph, p: int) -> str:

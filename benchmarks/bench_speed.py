@@ -201,7 +201,6 @@ def bench_sum(repeat: int, folder: Path) -> None:
     nodes = len(graph.nodes)
     leaves = leaf_values(graph)
     t_pass = best_of(max(1, repeat // 2), lambda: backward(graph, forward(graph, leaves), graph.outputs[0]))
-    graph = leaves = None
     # the values go on the command line, 5,000 to an --at (an argument is at most 128 kB)
     at = [arg for k in range(0, TERMS, 5_000)
           for arg in ("--at", ",".join(f"x{i}=0.5" for i in range(k, min(TERMS, k + 5_000))))]

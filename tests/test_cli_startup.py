@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -68,7 +69,8 @@ def test_top_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> Non
 def test_each_command_help_lists_its_options(name: str, capsys: pytest.CaptureFixture[str]) -> None:
     full = build_parser()  # every command's arguments, as before commands were loaded lazily
     sub = next(a for a in full._subparsers._group_actions if a.dest == "command")  # type: ignore[union-attr]
-    expected = sub.choices[name].format_help()  # type: ignore[attr-defined]
+    choices: Any = sub.choices
+    expected = choices[name].format_help()
     with pytest.raises(SystemExit) as stop:
         main([name, "--help"])
     assert stop.value.code == 0

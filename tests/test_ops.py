@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from cgtui.core.errors import NumericalFault
 from cgtui.core.graph import Kind
-from cgtui.core.ops import BINARY_SYMBOLS, FUNCTIONS, OPS, SLOT_NAMES, Op, format_number
+from cgtui.core.notation import format_number
+from cgtui.core.ops import BINARY_SYMBOLS, FUNCTIONS, OPS, SLOT_NAMES, Op
 from cgtui.engine.engine import forward
 from cgtui.lang.build import from_expression
 from cgtui.lang.parser import tokenize

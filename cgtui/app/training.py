@@ -55,7 +55,7 @@ from textual_plotext import PlotextPlot
 
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph
-from cgtui.core.ops import format_number
+from cgtui.core.notation import format_number
 from cgtui.engine.engine import Stepper
 from cgtui.learn.dataset import Dataset, check_lr, check_steps, dataset_from_graph, training_settings
 from cgtui.learn.train import (

@@ -11,17 +11,16 @@ is a loop, never a recursion, so graphs of any depth work.
 
 from __future__ import annotations
 
-import difflib
 import heapq
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
 import networkx as nx
 
-from cgtui.core.errors import GraphError
+from cgtui.core.errors import GraphError, did_you_mean
 from cgtui.core.ops import OPS
 
 
@@ -111,7 +110,7 @@ class Graph:
                 op = OPS.get(spec.op)
                 if op is None:
                     raise GraphError(
-                        f"unknown op '{spec.op}' in step '{spec.name}'{_suggest(spec.op, OPS)}",
+                        f"unknown op '{spec.op}' in step '{spec.name}'{did_you_mean(spec.op, OPS)}",
                         line=spec.line,
                         file=file,
                     )
@@ -125,7 +124,7 @@ class Graph:
             for operand in spec.operands:
                 if operand not in by_name:
                     raise GraphError(
-                        f"undefined name '{operand}' in step '{spec.name}'{_suggest(operand, names)}",
+                        f"undefined name '{operand}' in step '{spec.name}'{did_you_mean(operand, names)}",
                         line=spec.line,
                         file=file,
                     )
@@ -176,7 +175,7 @@ class Graph:
         out_idx: list[int] = []
         for out in outputs:
             if out not in index:
-                raise GraphError(f"unknown output '{out}'{_suggest(out, names)}", file=file)
+                raise GraphError(f"unknown output '{out}'{did_you_mean(out, names)}", file=file)
             out_idx.append(index[out])
         return cls(nodes, out_idx, title=title, description=description)
 
@@ -199,7 +198,7 @@ class Graph:
         try:
             return self.index[name]
         except KeyError:
-            raise GraphError(f"no node named '{name}'{_suggest(name, self.index)}") from None
+            raise GraphError(f"no node named '{name}'{did_you_mean(name, self.index)}") from None
 
     def name(self, i: int) -> str:
         return self.nodes[i].name
@@ -353,8 +352,3 @@ class Graph:
         return self.signature() == other.signature()
 
     __hash__ = None  # type: ignore[assignment]
-
-
-def _suggest(name: str, candidates: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""

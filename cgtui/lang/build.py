@@ -17,13 +17,13 @@ a loop too. Identical subexpressions (same op, same operand nodes) become one no
 from __future__ import annotations
 
 import contextlib
-import difflib
 import gc
 from collections.abc import Callable, Iterator, Mapping
 
-from cgtui.core.errors import GraphError, ParseError
+from cgtui.core.errors import GraphError, ParseError, did_you_mean
 from cgtui.core.graph import Graph, Kind, Node
-from cgtui.core.ops import OPS, format_number
+from cgtui.core.notation import format_number
+from cgtui.core.ops import OPS
 from cgtui.lang.parser import NAME, NUM, Program, parse
 
 
@@ -147,7 +147,8 @@ def build_program(
                 if i is None:
                     if strict:
                         known = list(env)
-                        raise error(f"undefined name '{name}'{_suggest(name, known)}", ins.line, ins.column)
+                        hint = did_you_mean(name, known)
+                        raise error(f"undefined name '{name}'{hint}", ins.line, ins.column)
                     kind = kinds.get(name, Kind.INPUT)
                     i = b.leaf(name, kind, values.get(name))
                     env[name] = i
@@ -200,11 +201,6 @@ def build_program(
 
 def _node(b: GraphBuilder, ref: int | float) -> int:
     return b.const(ref) if isinstance(ref, float) else ref
-
-
-def _suggest(name: str, candidates: list[str]) -> str:
-    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _finish(

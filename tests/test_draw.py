@@ -91,7 +91,7 @@ def test_values_and_partials_in_the_boxes(orientation: str) -> None:
         # value above, partial below (CS231n style), as the engine computed them
         assert f"= {short_number(g.values[i])}" in inside
         if g.partials[i] is not None:
-            assert inside.index(f"∂ {short_number(g.partials[i])}") > inside.index(
+            assert inside.index(f"d {short_number(g.partials[i])}") > inside.index(
                 f"= {short_number(g.values[i])}"
             )
     assert "param" in drawn and "label" in drawn
@@ -307,7 +307,7 @@ def test_cli_draws_plain_text_into_a_pipe(capsys: pytest.CaptureFixture[str]) ->
     assert "\x1b[" not in out  # no colour codes when not a terminal
     graph = from_expression("f = (x + y) * x")
     check_full(graph, TOP_DOWN, out.rstrip("\n"))
-    assert "= 15" in out and "∂ 8" in out  # f's value; df/dx = 2x + y
+    assert "= 15" in out and "d 8" in out  # f's value; df/dx = 2x + y
 
 
 def test_cli_left_to_right_and_outline(capsys: pytest.CaptureFixture[str]) -> None:

@@ -95,11 +95,11 @@ def operand(text: str) -> str:
 
 
 def apply(op: Op, texts: Sequence[str]) -> str:
-    """``z + b``, ``-a``, ``x * (-3)``, ``exp(v1)``: ``op`` applied to operand texts
-    (names or numbers; negative ones are bracketed here)."""
-    args = [operand(t) for t in texts]
+    """``z + b``, ``-a``, ``x * (-3)``, ``exp(-1)``: ``op`` applied to operand texts
+    (names or numbers; a negative one is bracketed where an operator stands before it)."""
     if op.symbol is None:
-        return f"{op.name}({', '.join(args)})"
+        return f"{op.name}({', '.join(texts)})"
+    args = [operand(t) for t in texts]
     if op.arity == 1:
         return f"{op.symbol}{args[0]}"
     return f"{args[0]} {op.symbol} {args[1]}"

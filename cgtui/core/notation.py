@@ -40,15 +40,16 @@ TIMES = " · "
 #: The drawing's mark before a node's partial dL/dz in its box (``d 0.4``), below ``= value``.
 BOX_PARTIAL = "d "
 
-#: The convention in a few lines, for the explorer's help screen (the README says the same).
+#: The convention in a few paragraphs, for the explorer's help screen (the README says the same).
 CONVENTION = (
     "Notation:",
-    "  ∂z/∂w   the local derivative of one edge w -> z: the op table's rule for that edge",
-    "          alone (z = w * x: ∂z/∂w = x).",
-    "  dL/dz   the partial of the output L with respect to z, the number backprop caches at z:",
-    "          the sum over every path from z to L of the products of local derivatives.",
-    "  dL/dx += dL/ds · ∂s/∂x = 1 · 5 = 5  (3 -> 8)   one backward push along the edge x -> s.",
-    "  x * (-3)   a negative operand is bracketed.   In the drawing: = value, d partial dL/dz.",
+    "∂z/∂w is the local derivative of one edge w -> z: the op table's rule for that edge "
+    "alone (z = w * x: ∂z/∂w = x).",
+    "dL/dz is the partial of the output L with respect to z, the number backprop caches at z: "
+    "the sum over every path from z to L of the products of the local derivatives.",
+    "dL/dx += dL/ds · ∂s/∂x = 1 · 5 = 5  (3 -> 8) is one backward push along the edge x -> s.",
+    "A negative operand is bracketed: x * (-3). A drawn box shows = value, then d and the "
+    "partial dL/dz.",
 )
 
 

@@ -43,6 +43,7 @@ from cgtui.engine.engine import Stepper, edge_text
 from cgtui.lang import yamlio
 from cgtui.lang.build import from_expression
 from cgtui.teach import handout
+from cgtui.teach.formats import FORMATS
 from cgtui.teach.quiz import Quiz
 
 SAMPLES_DIR = Path(__file__).resolve().parent.parent / "samples"
@@ -57,7 +58,7 @@ EXPRESSIONS = [
 NAME = r"[A-Za-z]\w*"
 LOCAL = re.compile(rf"∂({NAME})/∂({NAME})")
 TOTAL = re.compile(rf"(?<![\w∂$\\])d(?!_)({NAME})/d({NAME})")
-LEDGER = re.compile(rf"d({NAME})/d({NAME}) \+= d({NAME})/d({NAME}) · ∂({NAME})/∂({NAME}) = ")
+LEDGER = re.compile(rf"d({NAME})/d({NAME}) \+= d({NAME})/d({NAME}) · ∂({NAME})/∂({NAME})")
 #: A negative number right after an operator, not bracketed: ``x * -3``, ``1 - -0.2``.
 BARE_NEGATIVE = re.compile(r"(?:[*/^+·]|\s-) -\d")
 #: Names that stand for any node in headings: dL/dnode, dL/dleaf, dL/dv, p <- p - lr * dL/dp
@@ -206,7 +207,7 @@ def test_commands(capsys: pytest.CaptureFixture[str], name: str, args: list[str]
         data = json.loads(run(capsys, "paths", *args, "--from", leaf.name, "--json"))
         formulas = "\n".join(f for p in data["paths"] for f in p["formulas"])
         texts.append((f"paths --json {leaf.name}", formulas))
-    for fmt in ("markdown", "latex", "json", "dot", "mermaid"):
+    for fmt in FORMATS:  # yaml, json, dot, mermaid, the handouts, the generated Python
         texts.append((f"export {fmt}", run(capsys, "export", *args, "--format", fmt)))
     texts.append(("draw", run(capsys, "draw", *args, "--values", "--all", "--color", "never")))
     texts.append(("draw --outline", run(capsys, "draw", *args, "--values", "--outline", "--color", "never")))

@@ -18,7 +18,7 @@ Latin-1), :func:`ascii_fallback` rewrites ``∂z/∂w`` as ``d_z/d_w`` and ``·`
 LaTeX writes ``\\partial`` and ``\\cdot`` (:data:`LATEX`). JSON, Markdown and the
 explorer carry Unicode as it is.
 
-This module imports nothing of cgtui's but the op type, so every layer can use it.
+This module imports nothing of cgtui's, so every layer, the op table included, can use it.
 """
 
 from __future__ import annotations
@@ -26,12 +26,21 @@ from __future__ import annotations
 import codecs
 import math
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, Protocol, TextIO
 
 import numpy as np
 
-if TYPE_CHECKING:  # the op table imports this module for format_number
-    from cgtui.core.ops import Op
+
+class Op(Protocol):
+    """What writing an op needs of an op table entry (:class:`cgtui.core.ops.Op`; the op
+    table imports this module, so this one names the entry's shape, not its class)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def arity(self) -> int: ...
+    @property
+    def symbol(self) -> str | None: ...
 
 #: The mark of a local derivative; a partial of the output is written with a plain ``d``.
 LOCAL_MARK = "∂"

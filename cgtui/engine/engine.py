@@ -260,7 +260,8 @@ def _sum_fault_text(graph: Graph, p: int, old: Value, c: Value, output: int) -> 
     both_scalar = type(old) is float and type(c) is float
     terms = f"{value_text(old)} + {value_text(c)}" if both_scalar else "array terms"
     return (
-        f"{nodes[p].name}: overflow: the partial d{nodes[output].name}/d{nodes[p].name} is not finite "
+        f"{nodes[p].name}: overflow: the partial {notation.partial_name(nodes[output].name, nodes[p].name)} "
+        "is not finite "
         f"when its terms are summed ({terms})"
     )
 

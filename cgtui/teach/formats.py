@@ -17,6 +17,7 @@ from cgtui.core.graph import Graph, Kind
 from cgtui.core.notation import format_number
 from cgtui.core.ops import SLOT_NAMES
 from cgtui.lang import printer, yamlio
+from cgtui.lang.build import is_literal
 from cgtui.teach import codegen, handout
 
 Exporter = Callable[[Graph], str]
@@ -118,7 +119,7 @@ def _dot_string(text: str) -> str:
 def _label(graph: Graph, i: int) -> str:
     node = graph.nodes[i]
     if node.op is None:
-        if yamlio.is_literal(node):
+        if is_literal(node):
             return node.name
         value = "" if node.value is None else f" = {format_number(node.value)}"
         return f"{node.name}{value}\n{node.kind.value}"
@@ -188,6 +189,7 @@ FORMATS: dict[str, Exporter] = {
     "latex": handout.to_latex,
     "numpy": codegen.to_numpy,  # backprop as straight-line Python
     "pytorch": codegen.to_pytorch,  # the forward pass for PyTorch's autograd
+    "jax": codegen.to_jax,  # ... and for JAX's
 }
 
 

@@ -172,6 +172,7 @@ class ExplorerApp(App[None]):
             "autoplay",
             "Play",
             tooltip="Play or pause: step forward, then backward, by itself",
+            show=False,  # the footer has no room at 80 columns; the help and palette list it
             priority=True,  # before the tree's own space (which would fold a branch)
         ),
         Binding("left_square_bracket", "speed(-1)", "Slower", show=False, tooltip="Autoplay slower"),

@@ -135,6 +135,7 @@ class ChoiceDialog(ModalScreen[str | None]):
         current: str | None = None,
         *,
         message: str = "",
+        hint: str = "enter: choose · escape: cancel",
     ) -> None:
         """``options``: (id, text) pairs; the answer is the id. ``message``: what the
         choice is about, shown above the options."""
@@ -143,6 +144,7 @@ class ChoiceDialog(ModalScreen[str | None]):
         self.options = list(options)
         self.current = current
         self.message = message
+        self.hint = hint
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -150,7 +152,7 @@ class ChoiceDialog(ModalScreen[str | None]):
             if self.message:
                 yield Static(self.message, id="message", markup=False)
             yield OptionList(*(Option(text, id=key) for key, text in self.options), id="choices")
-            yield Label("enter: choose · escape: cancel", classes="dialog-hint")
+            yield Label(self.hint, classes="dialog-hint")
 
     def on_mount(self) -> None:
         choices = self.query_one(OptionList)
@@ -160,7 +162,10 @@ class ChoiceDialog(ModalScreen[str | None]):
 
     @on(OptionList.OptionSelected)
     def chosen(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
+        self.answer(event.option.id)
+
+    def answer(self, key: str | None) -> None:
+        self.dismiss(key)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -187,11 +192,11 @@ class UnsavedDialog(ChoiceDialog):
             ],
             "save",
             message=f"{label} has changes that are not saved.",
+            hint="s: save · d: discard · escape or c: cancel · enter: the highlighted one",
         )
 
-    @on(OptionList.OptionSelected)
-    def chosen(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(None if event.option.id == "cancel" else event.option.id)
+    def answer(self, key: str | None) -> None:
+        self.dismiss(None if key == "cancel" else key)
 
     def action_answer(self, answer: str) -> None:
         self.dismiss(answer)

@@ -94,7 +94,7 @@ class Session:
                     path = candidate
             except (OSError, ValueError):
                 path = None
-        label = source if path is None else (source if Path(source) == path else str(path))
+        label = source or (str(path) if path is not None else "")
         return cls(" ".join(label.split()) or "(untitled)", path)
 
     @property

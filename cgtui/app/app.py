@@ -943,15 +943,13 @@ class ExplorerApp(App[None]):
         return out
 
     def _key_lines(self, bindings: Iterable[BindingType]) -> list[tuple[str, str]]:
-        """(keys, what they do) for a widget's or screen's bindings, keys of one action
-        together (``+/=``)."""
-        rows: dict[str, tuple[list[str], str]] = {}
+        """(keys, what they do) for a widget's or screen's bindings, the keys that do the
+        same together (``↑/↓``, ``+/=``)."""
+        rows: dict[str, list[str]] = {}
         for b in Binding.make_bindings(bindings):
-            if b.system:
-                continue
-            keys, _ = rows.setdefault(b.action, ([], b.tooltip or b.description))
-            keys.append(self.get_key_display(b))
-        return [("/".join(dict.fromkeys(keys)), text) for keys, text in rows.values()]
+            if not b.system:
+                rows.setdefault(b.tooltip or b.description, []).append(self.get_key_display(b))
+        return [("/".join(dict.fromkeys(keys)), text) for text, keys in rows.items()]
 
     def help_keys(self) -> list[tuple[str, str]]:
         """Every key of every mode, for the help screen: (key, text) rows; a row with no

@@ -130,13 +130,16 @@ class Legend(Static):
         return self.label + (self.MODIFIED if self.modified else "")
 
     def render(self) -> Text:
-        kinds: list[Text | str] = ["kinds: "]
-        for key, label in explain.KIND_TAGS.items():
-            kinds.append(Text(label, self.get_component_rich_style(f"kind--{key}", partial=True)))
-            kinds.append(" ")
-        kinds.append(Text("▶ touched", self.get_component_rich_style("node--touched", partial=True)))
-        legend = Text.assemble(*kinds)
         width = max(self.size.width, 1)
+        title = self._title(width)
+        for prefix in ("kinds: ", ""):  # the prefix goes first when the row is tight
+            legend = self._kinds(prefix)
+            gap = width - len(title) - len(legend)
+            if gap >= 2:
+                return Text.assemble(title, " " * gap, legend)
+        return title
+
+    def _title(self, width: int) -> Text:
         marker = self.MODIFIED if self.modified else ""
         room = width - len(marker)
         label = self.label
@@ -146,10 +149,15 @@ class Legend(Static):
         title = Text(label, style="bold")
         if marker:
             title.append(marker, style=self.get_component_rich_style("node--touched", partial=True))
-        gap = width - len(title) - len(legend)
-        if gap >= 2:
-            return Text.assemble(title, " " * gap, legend)
         return title
+
+    def _kinds(self, prefix: str) -> Text:
+        kinds: list[Text | str] = [prefix]
+        for key, label in explain.KIND_TAGS.items():
+            kinds.append(Text(label, self.get_component_rich_style(f"kind--{key}", partial=True)))
+            kinds.append(" ")
+        kinds.append(Text("▶ touched", self.get_component_rich_style("node--touched", partial=True)))
+        return Text.assemble(*kinds)
 
 
 class ExplorerApp(App[None]):

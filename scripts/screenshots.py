@@ -19,8 +19,8 @@ sys.path.insert(0, str(ROOT))
 from textual.pilot import Pilot  # noqa: E402
 
 from cgtui.app.app import ExplorerApp  # noqa: E402
-from cgtui.core import yamlio  # noqa: E402
-from cgtui.core.engine import Stepper  # noqa: E402
+from cgtui.engine.engine import Stepper  # noqa: E402
+from cgtui.lang import yamlio  # noqa: E402
 
 #: (file name, sample, terminal size, keys, node to select, tab, what it shows)
 SHOTS = (

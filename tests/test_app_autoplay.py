@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import asyncio
 
+from test_app import settle, squared_error, sync, text_of
 from textual.widgets import Input, Static
 
 from cgtui.app.app import AUTOPLAY_SPEEDS, ExplorerApp
 from cgtui.app.dialogs import OpenDialog
-from tests.test_app import settle, squared_error, sync, text_of
 
 
 def slow(app: ExplorerApp) -> ExplorerApp:

@@ -8,14 +8,15 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from test_app import branching, cell, jump, settle, squared_error, sync, text_of
 from textual.command import CommandPalette
+from textual.containers import VerticalScroll
 from textual.widgets import Input, OptionList, Static
 
 from cgtui.app.app import ExplorerApp
 from cgtui.app.dialogs import HelpScreen, OpenDialog, PathSuggester, PromptDialog, SamplesDialog, SaveDialog
-from cgtui.core.build import from_expression
-from cgtui.core.engine import Stepper
-from tests.test_app import branching, cell, jump, settle, squared_error, sync, text_of
+from cgtui.engine.engine import Stepper
+from cgtui.lang.build import from_expression
 
 
 def notes(app: ExplorerApp) -> list[str]:
@@ -82,8 +83,7 @@ async def test_help_lists_every_key_of_every_mode_one_line_each() -> None:
         help_keys = app.screen.query_one("#help-keys", Static)
         assert help_keys.styles.text_wrap == "nowrap"  # no entry wraps into a second line
         # the first screen shows whole lines of the key list only: no sentence is cut
-        scroll = help_keys.parent
-        assert scroll is not None
+        scroll = app.screen.query_one(VerticalScroll)
         assert help_keys.size.height > scroll.size.height  # it scrolls; the notes come after
 
 

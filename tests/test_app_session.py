@@ -8,17 +8,17 @@ import shutil
 from pathlib import Path
 
 import pytest
+from test_app import branching, cell, settle, squared_error, sync, text_of
 from textual.widgets import OptionList, Static
 
 from cgtui.app.app import ExplorerApp
 from cgtui.app.dialogs import ChoiceDialog, OpenDialog, SamplesDialog, SaveDialog, UnsavedDialog
 from cgtui.app.session import Session, beside, constant_value, hand_written
-from cgtui.core import yamlio
-from cgtui.core.engine import Stepper
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Kind
-from cgtui.samples import samples_dir
-from tests.test_app import branching, cell, settle, squared_error, sync, text_of
+from cgtui.engine.engine import Stepper
+from cgtui.lang import yamlio
+from cgtui.lang.samples import samples_dir
 
 
 def opened(path: Path) -> ExplorerApp:

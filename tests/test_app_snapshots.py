@@ -12,8 +12,8 @@ from typing import Any
 from textual.pilot import Pilot
 
 from cgtui.app.app import ExplorerApp
-from cgtui.core.build import from_expression
-from cgtui.core.engine import Stepper
+from cgtui.engine.engine import Stepper
+from cgtui.lang.build import from_expression
 
 
 def make_app() -> ExplorerApp:

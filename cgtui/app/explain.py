@@ -1,7 +1,7 @@
 """What the explorer says about a node, as plain text: no Textual, no Rich.
 
 Every widget of the explorer renders strings made here from a
-:class:`~cgtui.core.engine.Stepper`, so tests (and other front ends) can check the words
+:class:`~cgtui.engine.engine.Stepper`, so tests (and other front ends) can check the words
 and numbers without a screen, and the widgets only add colour and layout.
 """
 
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from cgtui.core.engine import Status, Stepper, application_text, value_text
 from cgtui.core.graph import Graph, Kind
+from cgtui.engine.engine import Status, Stepper, application_text, value_text
 
 #: Short tags for node kinds, shown where a column is narrow.
 KIND_TAGS: dict[str, str] = {
@@ -108,7 +108,7 @@ def table_row(stepper: Stepper, i: int) -> tuple[str, str, str, str, str, str, s
 
 def definition(stepper: Stepper, i: int) -> str:
     """``yhat = z + b = 1 + 0.1 = 1.1``; before the forward pass, ``yhat = z + b = ?``."""
-    from cgtui.core.engine import arithmetic_text
+    from cgtui.engine.engine import arithmetic_text
 
     g = stepper.graph
     node = g.nodes[i]
@@ -237,10 +237,10 @@ def paths_view_of(
 ) -> PathsView:
     """:func:`paths_view` on a snapshot (``partial`` is backprop's final dL/dnode or None).
 
-    Runs the path dynamic programmes of :mod:`cgtui.core.paths`, so the app calls it from
+    Runs the path dynamic programmes of :mod:`cgtui.engine.paths`, so the app calls it from
     a worker thread on a copy of the values.
     """
-    from cgtui.core.paths import costs, top_paths
+    from cgtui.engine.paths import costs, top_paths
 
     node = g.nodes[i]
     oname = g.nodes[out].name

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cgtui.core.engine import Stepper, forward, leaf_values
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Kind
+from cgtui.engine.engine import Stepper, forward, leaf_values
 
 #: Changes kept for undo; older ones are forgotten (each keeps a copy of the stepper's lists).
 MAX_CHANGES = 100
@@ -141,7 +141,7 @@ def hand_written(path: Path) -> bool:
     """True when saving the graph to ``path`` would rewrite a file a person wrote: any file
     that is not exactly what cgtui writes for the graph it holds (flow maps, comments, a
     different order, an expression file). A file that cannot be read counts as hand-written."""
-    from cgtui.core import yamlio
+    from cgtui.lang import yamlio
 
     try:
         text = path.read_text(encoding="utf-8")
@@ -166,8 +166,8 @@ def constant_value(text: str) -> float:
     """The value of constant arithmetic such as ``1/3``, ``2^-3`` or ``-0.5*4``, read
     with cgtui's own parser and computed by its forward pass. Raises CgtuiError naming the
     problem (a name that is not a number, a parse error, division by zero)."""
-    from cgtui.core.build import from_expression
-    from cgtui.core.yamlio import is_literal
+    from cgtui.lang.build import from_expression
+    from cgtui.lang.yamlio import is_literal
 
     text = text.strip()
     if not text:

@@ -17,32 +17,17 @@ import argparse
 import json
 from typing import Any
 
-from cgtui.core.engine import Gradients, gradients
-from cgtui.core.graph import Graph, Kind
+from cgtui.commands.common import add_source_arguments, differentiable_leaves, load
+from cgtui.core.graph import Graph
 from cgtui.core.ops import format_number
+from cgtui.engine.engine import Gradients, gradients
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from cgtui.cli import add_source_arguments
-
     add_source_arguments(p)
     p.add_argument("--output", metavar="NAME", help="the output L to differentiate (default: the first)")
     p.add_argument("--all", action="store_true", help="also list every intermediate node's value and partial")
     p.add_argument("--json", action="store_true", help="print JSON (full precision)")
-
-
-def load(args: argparse.Namespace) -> tuple[Graph, int]:
-    """The graph from SOURCE and the options, and the index of the output to differentiate."""
-    from cgtui.cli import graph_from_args
-
-    graph = graph_from_args(args)
-    output = graph.lookup(args.output) if getattr(args, "output", None) else graph.outputs[0]
-    return graph, output
-
-
-def differentiable_leaves(graph: Graph) -> list[int]:
-    """Leaves that take a gradient: every leaf but the constants, in graph order."""
-    return [i for i, n in enumerate(graph.nodes) if n.op is None and n.kind is not Kind.CONST]
 
 
 def leaf_gradient(result: Gradients, i: int) -> float:

@@ -22,7 +22,7 @@ cgtui; they are kept as given in :attr:`Graph.extra` and written back by :func:`
 
 Loading never recurses over the document: events from PyYAML's (iterative) parser are
 composed with an explicit stack, aliases, anchors and non-standard tags are refused,
-as are files over :data:`cgtui.core.source.MAX_SOURCE_BYTES` and nesting deeper than
+as are files over :data:`cgtui.lang.files.MAX_SOURCE_BYTES` and nesting deeper than
 :data:`MAX_DEPTH`. Every error names the file, the line (and column where there is
 one) and the step.
 """
@@ -44,13 +44,13 @@ from typing import Any
 import networkx as nx
 import yaml
 
-from cgtui.core import source
-from cgtui.core.build import GraphBuilder, build_program, const_name
 from cgtui.core.errors import CgtuiError, GraphError, ParseError
 from cgtui.core.graph import Graph, Kind, Node
 from cgtui.core.ops import BINARY_SYMBOLS, FUNCTIONS, OPS
-from cgtui.core.parser import NAME, NUM, OP, RESERVED_WORDS, Instr, LineMap, parse
-from cgtui.core.source import read_text
+from cgtui.lang import files
+from cgtui.lang.build import GraphBuilder, build_program, const_name
+from cgtui.lang.files import read_text
+from cgtui.lang.parser import NAME, NUM, OP, RESERVED_WORDS, Instr, LineMap, parse
 
 #: Collections nested deeper than this are refused (a graph file needs 3 levels).
 MAX_DEPTH = 64
@@ -468,7 +468,7 @@ def _leaf_section(
 
 def loads(text: str, file: str | None = None, merge: bool = True) -> Graph:
     """Read a graph from YAML text; ``file`` names it in error messages."""
-    limit = source.MAX_SOURCE_BYTES
+    limit = files.MAX_SOURCE_BYTES
     if len(text.encode("utf-8", "surrogatepass")) > limit:
         raise CgtuiError(f"the YAML text is larger than the limit of {limit:,} bytes", file=file)
     doc = _Doc(text, file)

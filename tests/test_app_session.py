@@ -325,3 +325,24 @@ def test_constant_value_reads_arithmetic_with_the_parser() -> None:
             constant_value(bad)
     with pytest.raises(CgtuiError):
         constant_value("__import__('os')")
+
+
+@sync
+async def test_params_from_training_mark_modified_and_undo_as_one_change() -> None:
+    from cgtui.app.training import TrainingScreen
+
+    app = ExplorerApp(squared_error(), plugins=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("T")
+        await settle(pilot)
+        assert isinstance(app.screen, TrainingScreen)
+        app.screen.dismiss({"w": 0.25, "b": 0.0})  # what Apply returns after training
+        await settle(pilot)
+        assert app.stepper.graph.node("w").value == 0.25
+        assert "● modified" in title(app)
+        await pilot.press("u")
+        await settle(pilot)
+        assert app.stepper.graph.node("w").value == 0.5
+        assert app.stepper.graph.node("b").value == 0.1
+        assert "modified" not in title(app)

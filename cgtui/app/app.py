@@ -357,7 +357,7 @@ class ExplorerApp(App[None]):
     def _refresh_status(self) -> None:
         status = explain.status_line(self.stepper, self._param_indices())
         if self.autoplay_timer is not None:
-            status = f"▶ playing {self._speed_text()} ([ ] speed, space pauses) · {status}"
+            status = f"▶ playing {self._speed_text()} · {status}"
         self._status.update(status, layout=False)  # always one line
         self._legend.show_title(self.session.label, self.session.modified)
 
@@ -948,7 +948,7 @@ class ExplorerApp(App[None]):
         for b in Binding.make_bindings(bindings):
             if not b.system:
                 rows.setdefault(b.tooltip or b.description, []).append(self.get_key_display(b))
-        return [("/".join(dict.fromkeys(keys)), text) for text, keys in rows.items()]
+        return [(_key_group(list(dict.fromkeys(keys))), text) for text, keys in rows.items()]
 
     def help_keys(self) -> list[tuple[str, str]]:
         """Every key of every mode, for the help screen: (key, text) rows; a row with no
@@ -1017,6 +1017,14 @@ class ExplorerApp(App[None]):
             key = self.get_key_display(b)
             yield SystemCommand(b.tooltip or b.description, f"key {key}", _bound(method, args))
         yield SystemCommand("Help: every key", "key ?", self.action_help)
+
+
+def _key_group(keys: list[str]) -> str:
+    """Keys that do the same, written short: ``↑/↓``, ``shift+↑↓←→``."""
+    prefix = "shift+"
+    if len(keys) > 2 and all(k.startswith(prefix) for k in keys):
+        return prefix + "".join(k.removeprefix(prefix) for k in keys)
+    return "/".join(keys)
 
 
 def _bound(method: Any, args: tuple[object, ...]) -> Any:

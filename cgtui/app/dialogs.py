@@ -8,6 +8,7 @@ completion shows dimmed after the cursor and ``right`` (or ``end``) accepts it.
 from __future__ import annotations
 
 import os
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -468,31 +469,61 @@ class SaveDialog(ModalScreen[str | None]):
 
 
 class HelpScreen(ModalScreen[None]):
-    """Every key of the explorer, and what the panes show."""
+    """Every key of the explorer, and what the panes show.
+
+    The key list is wrapped here, to the width it has, with the text of a key indented
+    under itself (a hanging indent), so each key reads as one block; headings (rows with no
+    key) stand on their own line. The notes on the panes come after the keys."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,question_mark,q", "close", "Close")]
+
+    #: Keys wider than this get a line of their own, their text on the next line.
+    KEY_COLUMN = 12
 
     def __init__(self, keys: Sequence[tuple[str, str]], notes: Sequence[str]) -> None:
         super().__init__(classes="dialog-screen")
         self.keys = list(keys)
         self.notes = list(notes)
 
+    def key_text(self, width: int) -> str:
+        """The key list wrapped to ``width`` columns."""
+        column = min(max((len(k) for k, _ in self.keys), default=4), self.KEY_COLUMN)
+        room = max(width - column - 2, 16)
+        indent = " " * (column + 2)
+        lines: list[str] = []
+        for key, text in self.keys:
+            if not key:
+                lines.extend(textwrap.wrap(text, max(width, 16)) or [""])
+                continue
+            wrapped = textwrap.wrap(text, room) or [""]
+            if len(key) > column:
+                lines.append(key)
+                lines.extend(indent + part for part in wrapped)
+                continue
+            lines.append(f"{key.rjust(column)}  {wrapped[0]}")
+            lines.extend(indent + part for part in wrapped[1:])
+        return "\n".join(lines)
+
     def compose(self) -> ComposeResult:
-        width = max((len(k) for k, _ in self.keys), default=4)
-        # a row with no key is a heading; every row is one line, so no screen of the list
-        # ends in the middle of a sentence
-        lines = [f"{k.rjust(width)}  {text}" if k else text for k, text in self.keys]
         with Vertical(classes="dialog help"):
             yield Label("cgtui explorer: keys", classes="dialog-title")
             with VerticalScroll():
-                yield Static("\n".join(lines), id="help-keys", markup=False)
+                yield Static(self.key_text(200), id="help-keys", markup=False)
                 yield Static("\n".join(self.notes), id="help-notes", markup=False)
-            yield Label("escape or ?: close", classes="dialog-hint")
+            yield Label("escape or ?: close · up/down, page up/down: scroll", classes="dialog-hint")
 
     def on_mount(self) -> None:
         keys = self.query_one("#help-keys", Static)
-        keys.styles.text_wrap = "nowrap"
-        keys.styles.text_overflow = "ellipsis"
+        keys.styles.text_wrap = "nowrap"  # wrapped by key_text, with the hanging indent
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._rewrap)
+
+    def _rewrap(self) -> None:
+        keys = self.query_one("#help-keys", Static)
+        width = keys.content_region.width
+        if width > 0:
+            keys.update(self.key_text(width))
 
     def action_close(self) -> None:
         self.dismiss(None)

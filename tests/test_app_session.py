@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from test_app import branching, cell, settle, squared_error, sync, text_of
-from textual.widgets import OptionList, Static
+from textual.widgets import Input, OptionList, Static
 
 from cgtui.app.app import ExplorerApp
 from cgtui.app.dialogs import ChoiceDialog, OpenDialog, SamplesDialog, SaveDialog, UnsavedDialog
@@ -346,3 +346,21 @@ async def test_params_from_training_mark_modified_and_undo_as_one_change() -> No
         assert app.stepper.graph.node("w").value == 0.5
         assert app.stepper.graph.node("b").value == 0.1
         assert "modified" not in title(app)
+
+
+@sync
+async def test_save_offers_a_new_file_for_a_graph_opened_from_elsewhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # `cgtui` with no argument opens the bundled sample by name
+    graph = yamlio.load(samples_dir() / "squared_error.yaml")
+    app = ExplorerApp(Stepper(graph), source="squared_error.yaml", plugins=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("s")
+        await settle(pilot)
+        assert isinstance(app.screen, SaveDialog)
+        assert app.screen.query_one("#path", Input).value == "squared_error.yaml"
+        await pilot.press("enter")  # a new file here; the bundled sample is untouched
+        await settle(pilot)
+        assert not isinstance(app.screen, SaveDialog)
+    assert yamlio.load(tmp_path / "squared_error.yaml").node("w").value == 0.5

@@ -923,8 +923,11 @@ class ExplorerApp(App[None]):
         where = self.session.path
         suggestion = "graph.yaml"
         if where is not None and where.suffix in (".yaml", ".yml"):
+            # the file as it was named (relative stays relative); a file opened from
+            # elsewhere (the bundled samples) is offered as a new file here
             label = self.session.label
-            suggestion = label if label.endswith(where.name) else str(where)  # relative stays relative
+            same = _same_file(Path(label), where)
+            suggestion = label if same else where.name
         self.push_screen(SaveDialog(save, suggestion, hand_written=hand_written, beside=beside), done)
 
     # ---- help and the command palette ----------------------------------------------------------
@@ -1017,6 +1020,13 @@ class ExplorerApp(App[None]):
             key = self.get_key_display(b)
             yield SystemCommand(b.tooltip or b.description, f"key {key}", _bound(method, args))
         yield SystemCommand("Help: every key", "key ?", self.action_help)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except (OSError, ValueError):
+        return False
 
 
 def _key_group(keys: list[str]) -> str:

@@ -45,6 +45,9 @@ def test_grad_text_rounds_sensibly(capsys: pytest.CaptureFixture[str]) -> None:
 def test_grad_json_has_the_agreed_shape_and_full_precision(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "grad", EXPR, *AT, "--json")
     assert code == 0
+    assert list(json.loads(out)) == ["output", "value", "grad"]  # every node only with --all
+    code, out, _ = run(capsys, "grad", EXPR, *AT, "--json", "--all")
+    assert code == 0
     data = json.loads(out)
     assert list(data) == ["output", "value", "grad", "nodes"]
     assert data["output"] == "L"

@@ -141,3 +141,19 @@ def test_a_missing_framework_is_one_line_with_the_install_command(
     assert main(["import", "onnx", str(TWINS)]) == 2
     err = capsys.readouterr().err
     assert "pip install 'cgtui[onnx]'" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_checked_import_records_the_frameworks_numbers_in_the_file(tmp_path: Path) -> None:
+    out = tmp_path / "neuron.yaml"
+    assert (
+        main(["import", "torch", f"{TWINS}:Neuron", "--example", "x=1.5,y=1", "-o", str(out), "--check"]) == 0
+    )
+    g = yamlio.load(out)
+    section = g.extra["imported"]
+    assert isinstance(section, dict)
+    assert section["framework"] == "pytorch" and section["source"].endswith("torch_twins.py:Neuron")
+    r = gradients(g)
+    for name, theirs in section["values"].items():
+        assert r.values[g.index[name]] == pytest.approx(theirs, rel=1e-12, abs=1e-15)
+    assert set(section["gradients"]) == {"x", "y", "w", "b"}
+    assert yamlio.loads(yamlio.dumps(g)).extra["imported"] == section  # kept as written

@@ -79,6 +79,17 @@ def run(args: argparse.Namespace) -> int:
             if name not in graph.index or graph.node(name).op is not None:
                 raise CgtuiError(f"'{name}' is not a leaf of the imported graph")
             graph.set_kind(name, kind)
+    values: Sequence[_Compared] = []
+    grads: Sequence[_Compared] = []
+    tolerance = TOLERANCE
+    if args.check:
+        if args.framework == "torch":
+            values, grads = torch_fx.check(imported, example)
+        elif args.framework == "jax":
+            values, grads = jax_jaxpr.check(jax_imported, example)
+        else:
+            values, tolerance = onnx_import.check(onnx_imported), onnx_import.tolerance(onnx_imported)
+    graph.extra["imported"] = provenance(args.framework, args.target, values, grads, tolerance, args.check)
     text = to_yaml(graph)
     if args.output_file and args.output_file != "-":
         write_text_atomic(Path(args.output_file), text, overwrite=args.force)
@@ -87,18 +98,38 @@ def run(args: argparse.Namespace) -> int:
         print(text, end="")
     if not args.check:
         return EXIT_OK
-    if args.framework == "torch":
-        values, grads = torch_fx.check(imported, example)
-        return report(graph, values, grads, "pytorch", TOLERANCE)
-    if args.framework == "jax":
-        jax_values, jax_grads = jax_jaxpr.check(jax_imported, example)
-        return report(graph, jax_values, jax_grads, "jax", TOLERANCE)
-    checks = onnx_import.check(onnx_imported)
-    print("ONNX computes no gradients: the values of every node are compared")
-    return report(graph, checks, [], "onnx", onnx_import.tolerance(onnx_imported))
+    if args.framework == "onnx":
+        print("ONNX computes no gradients: the values of every node are compared")
+    return report(graph, values, grads, PEERS[args.framework], tolerance)
+
+
+#: How each framework is named beside cgtui's numbers.
+PEERS = {"torch": "pytorch", "jax": "jax", "onnx": "onnx"}
+
+
+def provenance(
+    framework: str,
+    target: str,
+    values: Sequence[_Compared],
+    grads: Sequence[_Compared],
+    tolerance: float,
+    checked: bool,
+) -> dict[str, object]:
+    """The graph file's ``imported:`` section: where the graph came from and, after
+    ``--check``, what the framework computed for each node (the explorer's side pane shows
+    it beside cgtui's number without running anything)."""
+    section: dict[str, object] = {"framework": PEERS[framework], "source": target}
+    if checked:
+        section["tolerance"] = tolerance
+        section["values"] = {c.name: c.theirs for c in values}
+        if grads:
+            section["gradients"] = {c.name: c.theirs for c in grads}
+    return section
 
 
 class _Compared(Protocol):
+    """One number cgtui and the framework both computed (each bridge's check rows)."""
+
     name: str
     ours: float
     theirs: float

@@ -166,8 +166,7 @@ def constant_value(text: str) -> float:
     """The value of constant arithmetic such as ``1/3``, ``2^-3`` or ``-0.5*4``, read
     with cgtui's own parser and computed by its forward pass. Raises CgtuiError naming the
     problem (a name that is not a number, a parse error, division by zero)."""
-    from cgtui.lang.build import from_expression
-    from cgtui.lang.yamlio import is_literal
+    from cgtui.lang.build import from_expression, is_literal
 
     text = text.strip()
     if not text:

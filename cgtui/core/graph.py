@@ -21,8 +21,12 @@ from pathlib import Path
 
 import networkx as nx
 
-from cgtui.core.errors import GraphError
+from cgtui.core.errors import GraphError, chain_text, name_list
 from cgtui.core.ops import OPS
+
+#: Graphs with more nodes than this are refused while they are built: every command keeps a
+#: few values per node, and this many stay within about 1 GB of memory.
+MAX_NODES = 500_000
 
 
 class Kind(StrEnum):
@@ -156,10 +160,10 @@ class Graph:
                         g.add_edge(n, operand)
             try:
                 cycle = [u for u, _ in nx.find_cycle(g, source=stuck[0])]
-                text = " -> ".join([*cycle, cycle[0]])
+                text = chain_text(cycle)
             except nx.NetworkXNoCycle:  # pragma: no cover - stuck nodes always hold a cycle
                 cycle = stuck
-                text = ", ".join(stuck)
+                text = name_list(stuck)
             first = by_name[cycle[0]]
             raise GraphError(f"cycle: {text}", line=first.line, file=file)
         index = {name: k for k, name in enumerate(order)}

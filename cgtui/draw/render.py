@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from cgtui.core.errors import short_name
 from cgtui.core.graph import Kind
 from cgtui.core.ops import OPS
 from cgtui.draw.layout import LEFT_RIGHT, TOP_DOWN, Box, Layout
@@ -112,8 +113,8 @@ def item_lines(
         what = "operands" if item.up else "results"
         return [(_clip(f"+{item.more} {what}", width), TEXT)]
     if item.stub:
-        return [(f"{node.name} …", NAME)]
-    lines = [(node.name, NAME)]
+        return [(f"{short_name(node.name)} …", NAME)]
+    lines = [(short_name(node.name), NAME)]
     if node.op is None:
         kind = node.kind.value
         if item.node in g.outputs:
@@ -137,7 +138,7 @@ def op_text(scene: Scene, i: int) -> str:
     g = scene.graph
     node = g.nodes[i]
     op = OPS[node.op]  # type: ignore[index]
-    names = [g.nodes[p].name for p in node.operands]
+    names = [short_name(g.nodes[p].name) for p in node.operands]
     if op.symbol is None:
         return f"{op.name}({', '.join(names)})"
     if op.arity == 1:
@@ -164,7 +165,7 @@ def measure(
             scene, it, values, partials, show_values=show_values, show_partials=show_partials
         )
         floor = 1 if item.stub else min_inner
-        # a name is never clipped (it is how the reader finds the node); the rest may be
+        # a name is clipped only past NAME_WIDTH (it is how the reader finds the node)
         w = max(
             min(MAX_INNER, max([floor] + [len(t) for t, _ in lines])),
             max([len(t) for t, role in lines if role == NAME] + [0]),

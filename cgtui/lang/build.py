@@ -22,7 +22,7 @@ import gc
 from collections.abc import Callable, Iterator, Mapping
 
 from cgtui.core.errors import GraphError, ParseError
-from cgtui.core.graph import Graph, Kind, Node
+from cgtui.core.graph import MAX_NODES, Graph, Kind, Node
 from cgtui.core.ops import OPS, format_number
 from cgtui.lang.parser import NAME, NUM, Program, parse
 
@@ -63,9 +63,14 @@ class GraphBuilder:
         self.consts: dict[float, int] = {}
 
     def leaf(self, name: str, kind: Kind, value: float | None) -> int:
+        self._room()
         self.nodes.append(Node(name, kind, None, (), value))
         self.labels.append(name)
         return len(self.nodes) - 1
+
+    def _room(self) -> None:
+        if len(self.nodes) >= MAX_NODES:
+            raise GraphError(f"the graph has more than {MAX_NODES:,} nodes, the most cgtui works on")
 
     def const(self, value: float) -> int:
         value = float(value) + 0.0  # -0.0 -> 0.0
@@ -81,6 +86,7 @@ class GraphBuilder:
             i = self.memo.get(key)
             if i is not None:
                 return i
+        self._room()
         self.nodes.append(Node("", Kind.COMPUTATION, op, operands, None))
         self.labels.append(None)
         i = len(self.nodes) - 1

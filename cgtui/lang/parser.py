@@ -27,6 +27,10 @@ from cgtui.core.errors import ParseError
 from cgtui.core.ops import BINARY_SYMBOLS, FUNCTIONS, OPS
 
 # Instruction kinds in postfix code.
+#: Texts with more operators and brackets than this are refused before they are read: a
+#: graph that large would not fit in about 1 GB (5 MB of '-' took 2.6 GB).
+MAX_OPERATIONS = 500_000
+
 NUM = 0  # payload: float
 NAME = 1  # payload: str
 OP = 2  # payload: op name (binary, or 'neg'); function calls too
@@ -237,6 +241,12 @@ def parse(
     line_map: LineMap | None = None,
 ) -> Program:
     """Parse a program (statements) into postfix code; raise :class:`ParseError`."""
+    operations = sum(map(text.count, "+-*/^("))  # an upper bound, counted before reading
+    if operations > MAX_OPERATIONS:
+        raise ParseError(
+            f"the text has {operations:,} operators and brackets; at most {MAX_OPERATIONS:,} are read",
+            file=file,
+        )
     src = _Source(text, file, line_offset, column_offset, line_map)
     tokens = tokenize(text, src)
     statements: list[Statement] = []

@@ -52,7 +52,7 @@ def parse_names(items: Iterable[str]) -> set[str]:
 
 
 def looks_like_path(source: str) -> bool:
-    return source.endswith(YAML_SUFFIXES) or path_kind(source) == "file"
+    return source.endswith(YAML_SUFFIXES) or path_kind(source) in ("file", "special")
 
 
 _YAML_START = re.compile(
@@ -100,15 +100,18 @@ def load_source(
             )
     elif source.endswith(YAML_SUFFIXES):
         path = Path(source)
-        if path_kind(source) != "file":
+        kind = path_kind(source)
+        if kind is None:
             raise CgtuiError(f"no such file: {source}")
-        graph = yamlio.load(path, merge=merge)
+        if kind == "dir":
+            raise CgtuiError(f"{source} is a directory, not a graph file")
+        graph = yamlio.load(path, merge=merge)  # a device or a FIFO is refused there
     elif path_kind(source) == "dir":
         raise CgtuiError(f"{source} is a directory, not a graph file or an expression")
     elif source.endswith(TEXT_SUFFIXES) and path_kind(source) is None:
         raise CgtuiError(f"no such file: {source}")
-    elif path_kind(source) == "file":
-        text = read_text(Path(source))
+    elif path_kind(source) in ("file", "special"):
+        text = read_text(Path(source))  # refuses a device or a FIFO
         return from_expression(
             text, params=params, labels=labels, consts=consts, values=values, merge=merge, file=source
         )

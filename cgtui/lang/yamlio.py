@@ -44,7 +44,7 @@ from typing import Any
 import networkx as nx
 import yaml
 
-from cgtui.core.errors import CgtuiError, GraphError, ParseError
+from cgtui.core.errors import CgtuiError, GraphError, ParseError, chain_text
 from cgtui.core.graph import Graph, Kind, Node
 from cgtui.core.ops import BINARY_SYMBOLS, FUNCTIONS, OPS
 from cgtui.lang import files
@@ -54,6 +54,8 @@ from cgtui.lang.parser import NAME, NUM, OP, RESERVED_WORDS, Instr, LineMap, par
 
 #: Collections nested deeper than this are refused (a graph file needs 3 levels).
 MAX_DEPTH = 64
+#: Keys, values and lists in one file: each costs about 1 KB while the file is read.
+MAX_YAML_NODES = 750_000
 
 LEAF_SECTIONS: dict[str, Kind] = {
     "inputs": Kind.INPUT,
@@ -135,9 +137,14 @@ def _compose(doc: _Doc, loader: yaml.SafeLoader) -> yaml.Node | None:
     stack: list[yaml.Node] = []
     pending_key: list[yaml.Node | None] = []  # per open mapping: a key waiting for its value
     documents = 0
+    count = 0
 
     def attach(node: yaml.Node) -> None:
-        nonlocal root
+        nonlocal root, count
+        count += 1
+        if count > MAX_YAML_NODES:
+            message = f"the file holds more than {MAX_YAML_NODES:,} YAML values, the most cgtui reads"
+            raise doc.error(message, node)
         if not stack:
             root = node
             return
@@ -697,7 +704,7 @@ def _order_steps(doc: _Doc, steps: dict[str, _Step]) -> list[_Step]:
                         g.add_edge(name, dep)  # name uses dep
         start = min((n for n in g.nodes), key=lambda n: steps[n].position)
         cycle = [u for u, _ in nx.find_cycle(g, source=start)]
-        text = " -> ".join([*cycle, cycle[0]])
+        text = chain_text(cycle)
         first = steps[cycle[0]]
         raise doc.error(f"cycle: {text}", first.key)
     return order

@@ -22,7 +22,7 @@ from cgtui.core.errors import CgtuiError, NumericalFault, name_list
 from cgtui.core.graph import Graph, Kind
 from cgtui.core.ops import OPS, SLOT_NAMES
 from cgtui.engine.engine import Stepper, apply_text, edge_formula, missing_values, value_text
-from cgtui.engine.paths import path_counts_to, top_paths
+from cgtui.engine.paths import Count, path_counts_to, top_paths
 from cgtui.teach.efficiency import format_count, graph_efficiency
 
 MAX_ROWS = 200  # rows per table
@@ -63,9 +63,9 @@ class PathRow:
 class LeafChain:
     leaf: str
     kind: str
-    count: int  # exact number of paths
+    count: Count  # number of paths (exact while small)
     paths: list[PathRow]
-    rest_count: int
+    rest_count: Count
     rest_sum: str
     total: str  # sum over all paths
     backprop: str  # backprop's partial (the same number)
@@ -83,7 +83,7 @@ class Term:
 @dataclass
 class Branching:
     node: str
-    paths: int
+    paths: Count
     terms: list[Term]
     total: str
 

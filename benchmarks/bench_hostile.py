@@ -22,9 +22,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-import hostile_inputs as h  # noqa: E402
+import hostile_inputs as h
 
 Case = tuple[str, Callable[[float, Path], list[str]]]
+AT = ["--at", "a0=0.3"]
 
 
 def _write(tmp: Path, name: str, text: str) -> str:
@@ -54,16 +55,17 @@ def cases() -> list[Case]:
         ("data FIFO: train", lambda s, t: ["train", _write(t, "f.yaml", h.data_file_yaml(fifo(s, t)))]),
         ("SOURCE FIFO: steps", lambda s, t: ["steps", fifo(s, t)]),
         ("SOURCE /dev/zero: steps", lambda s, t: ["steps", "/dev/zero"]),
-        ("ladder: paths --from a0", lambda s, t: ["paths", ladder(s, t), "--from", "a0", "--at", "a0=0.3"]),
-        ("ladder: export markdown", lambda s, t: ["export", ladder(s, t), "--format", "markdown", "--at", "a0=0.3"]),
-        ("ladder: export latex", lambda s, t: ["export", ladder(s, t), "--format", "latex", "--at", "a0=0.3"]),
+        ("ladder: paths --from a0", lambda s, t: ["paths", ladder(s, t), "--from", "a0", *AT]),
+        ("ladder: export markdown", lambda s, t: ["export", ladder(s, t), "--format", "markdown", *AT]),
+        ("ladder: export latex", lambda s, t: ["export", ladder(s, t), "--format", "latex", *AT]),
         ("ladder/5: paths --top 10000", lambda s, t: [
             "paths", _write(t, "l5.txt", h.ladder_text(max(10, int(700 * s * 5)))), "--from", "a0",
             "--at", "a0=0.3", "--top", "10000"]),
         ("long names: draw", lambda s, t: ["draw", names(s, t)]),
         ("long names: draw --all", lambda s, t: ["draw", names(s, t), "--all"]),
         ("relu chain: draw --outline", lambda s, t: ["draw", relu(s, t), "--outline"]),
-        ("5 MB of '-' (scaled): steps", lambda s, t: ["steps", _write(t, "minus.txt", h.minus_text(int(5e6 * s)))]),
+        ("5 MB of '-' (scaled): steps", lambda s, t: [
+            "steps", _write(t, "minus.txt", h.minus_text(int(5e6 * s)))]),
         ("YAML of empty lists: grad", lambda s, t: [
             "grad", _write(t, "empty.yaml", h.empty_lists_yaml(int(1_000_000 * s)))]),
         ("100,000 params (scaled): train", lambda s, t: [

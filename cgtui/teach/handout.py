@@ -57,6 +57,7 @@ class PathRow:
     formulas: list[str]  # x ...
     values: list[str]
     product: str
+    hidden: int = 0  # edges left out of the middle of a long path (the lists hold the rest)
 
 
 @dataclass
@@ -202,13 +203,17 @@ def lesson(graph: Graph, output: int | str | None = None) -> Lesson:
         report = top_paths(g, values, i, out, k=MAX_PATHS)
         rows = []
         for path in report.paths:
-            names = [g.nodes[k].name for k in path.nodes]
-            factors = [_d(names[k + 1], names[k]) for k in range(len(names) - 1)]
-            formulas = [
-                edge_formula(g, path.nodes[k + 1], path.slots[k]) for k in range(len(path.slots))
-            ]
-            numbers = [value_text(v) for v in path.factors]
-            rows.append(PathRow(names, factors, formulas, numbers, value_text(path.product)))
+            # a long path keeps only the edges a sheet shows: its first 2 and last 4 (the
+            # whole of a 100,000-level path, four times per leaf, did not fit in memory)
+            length = len(path.slots)
+            hidden = length - 6 if length > MAX_FACTORS else 0
+            kept = [*range(2), *range(length - 4, length)] if hidden else list(range(length))
+            shown_nodes = [*path.nodes[:4], *path.nodes[-2:]] if hidden else path.nodes
+            names = [g.nodes[k].name for k in shown_nodes]
+            factors = [_d(g.nodes[path.nodes[k + 1]].name, g.nodes[path.nodes[k]].name) for k in kept]
+            formulas = [edge_formula(g, path.nodes[k + 1], path.slots[k]) for k in kept]
+            numbers = [value_text(path.factors[k]) for k in kept]
+            rows.append(PathRow(names, factors, formulas, numbers, value_text(path.product), hidden))
         chains.append(
             LeafChain(
                 node.name,
@@ -279,18 +284,20 @@ def _paren(text: str) -> str:
     return f"({text})" if text.startswith("-") else text
 
 
-def _shorten(items: list[str]) -> list[str]:
-    if len(items) <= MAX_FACTORS:
+def _shorten(items: list[str], hidden: int = 0) -> list[str]:
+    """A long chain's first 4 and last 2 items; ``hidden`` were left out of ``items`` already."""
+    if not hidden and len(items) <= MAX_FACTORS:
         return items
-    return [*items[:4], f"... ({len(items) - 6} more) ...", *items[-2:]]
+    return [*items[:4], f"... ({len(items) - 6 + hidden} more) ...", *items[-2:]]
 
 
 def _chain_text(row: PathRow) -> tuple[str, str, str, str]:
     """(the path, its factors, their formulas, the numbers) for one path, output end first."""
-    nodes = row.nodes if len(row.nodes) <= MAX_FACTORS + 1 else [*row.nodes[:4], "...", *row.nodes[-2:]]
-    factors = " * ".join(_shorten(row.factors[::-1]))
-    formulas = " * ".join(_shorten([f"({f})" for f in row.formulas[::-1]]))
-    numbers = " * ".join(_shorten([_paren(v) for v in row.values[::-1]]))
+    long = row.hidden or len(row.nodes) > MAX_FACTORS + 1
+    nodes = [*row.nodes[:4], "...", *row.nodes[-2:]] if long else row.nodes
+    factors = " * ".join(_shorten(row.factors[::-1], row.hidden))
+    formulas = " * ".join(_shorten([f"({f})" for f in row.formulas[::-1]], row.hidden))
+    numbers = " * ".join(_shorten([_paren(v) for v in row.values[::-1]], row.hidden))
     result = f"= {numbers}" if len(row.values) == 1 else f"= {numbers} = {row.product}"
     return " -> ".join(nodes), factors, f"= {formulas}", result
 

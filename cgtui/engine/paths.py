@@ -33,7 +33,7 @@ MAX_TOP = 10_000
 
 #: Each node keeps at most this many candidate paths in all (K x nodes between v and L):
 #: --top 10,000 on a ladder of 700 levels held 21 million candidates (3.9 GB).
-CANDIDATE_BUDGET = 1_000_000
+CANDIDATE_BUDGET = 250_000
 
 #: Counts stay exact Python integers up to this many bits (about 617 digits) ...
 EXACT_BITS = 2048

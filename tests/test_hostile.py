@@ -22,6 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from conftest import examples
 from hostile_inputs import (
     cycle_text,
     data_file_yaml,
@@ -39,6 +40,7 @@ from hypothesis import strategies as st
 
 from cgtui.cli import main
 from cgtui.core.errors import CgtuiError, chain_text, name_list, short_name
+from cgtui.core.graph import Graph
 from cgtui.engine import paths as paths_module
 from cgtui.engine.engine import forward, leaf_values
 from cgtui.engine.paths import (
@@ -145,15 +147,16 @@ def test_the_byte_cap_holds_while_reading(tmp_path: Path, monkeypatch: pytest.Mo
 # --- counts: exact while small, then rounded, never levels² memory ------------------------
 
 LEVELS = 4000  # 3^4000 paths: 6,340 bits, beyond EXACT_BITS
+Ladder = tuple[Graph, int, int]  # the graph, a0, the output
 
 
 @pytest.fixture(scope="module")
-def ladder() -> tuple[object, int, int]:
+def ladder() -> Ladder:
     g = from_expression(ladder_text(LEVELS), values={"a0": 0.3})
     return g, g.index["a0"], g.outputs[0]
 
 
-def test_path_counts_are_bounded_in_size_and_right_in_size(ladder: tuple) -> None:
+def test_path_counts_are_bounded_in_size_and_right_in_size(ladder: Ladder) -> None:
     """Every node's exact count was kept: memory grew with levels² (6-8 GB at 100,000)."""
     g, a0, out = ladder
     counts = path_counts_to(g, out)
@@ -168,7 +171,7 @@ def test_path_counts_are_bounded_in_size_and_right_in_size(ladder: tuple) -> Non
     assert counts[small] == 3**100 and is_exact(counts[small])
 
 
-def test_costs_and_sizes_are_bounded(ladder: tuple) -> None:
+def test_costs_and_sizes_are_bounded(ladder: Ladder) -> None:
     g, a0, out = ladder
     limit = sys.getsizeof(2**paths_module.EXACT_BITS)
     c = costs(g, a0, out)
@@ -194,7 +197,7 @@ def test_the_paths_command_says_the_count_is_rounded(tmp_path: Path) -> None:
     )
 
 
-def test_workers_stop_when_cancelled(ladder: tuple) -> None:
+def test_workers_stop_when_cancelled(ladder: Ladder) -> None:
     g, a0, out = ladder
     values = forward(g, leaf_values(g))
     for job in (
@@ -433,7 +436,7 @@ OPTIONS: dict[str, list[list[str]]] = {
 }
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(
     command=st.sampled_from(sorted(OPTIONS)),
     option=st.integers(0, 5),

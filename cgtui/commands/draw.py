@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
         centre = graph.lookup(args.output) if args.output is not None else None
         scene = scene_for(graph, centre, args.k)
     if scene.partial:
-        centre_name = graph.nodes[scene.centre].name if scene.centre is not None else "?"
+        centre_name = short_name(graph.nodes[scene.centre].name) if scene.centre is not None else "?"
         more = ", cut short" if scene.truncated else ""
         everything = ", --all for everything" if len(graph) <= ALL_LIMIT else ""
         print(

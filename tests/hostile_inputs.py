@@ -128,7 +128,11 @@ _MARKER = "\n@@cgtui-peak-kib "
 #: The child: ``python -m cgtui`` that reports its own peak resident memory on exit.
 _CHILD = f"""
 import atexit, resource, sys
-peak = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def peak():  # VmHWM is this process's own peak; ru_maxrss also counts the parent's before exec
+    try:
+        return int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0])
+    except (OSError, IndexError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 atexit.register(lambda: sys.stderr.write({_MARKER!r} + str(peak())))
 from cgtui.cli import main
 sys.exit(main(sys.argv[1:]))

@@ -51,10 +51,6 @@ def parse_names(items: Iterable[str]) -> set[str]:
     return names
 
 
-def looks_like_path(source: str) -> bool:
-    return source.endswith(YAML_SUFFIXES) or path_kind(source) in ("file", "special")
-
-
 _YAML_START = re.compile(
     r"(---|(title|description|inputs|labels|params|constants|steps|expression|output|data|reduction"
     r"|training|quiz)\s*:)"
@@ -105,13 +101,13 @@ def load_source(
             raise CgtuiError(f"no such file: {source}")
         if kind == "dir":
             raise CgtuiError(f"{source} is a directory, not a graph file")
-        graph = yamlio.load(path, merge=merge)  # a device or a FIFO is refused there
+        graph = yamlio.load(path, merge=merge)
     elif path_kind(source) == "dir":
         raise CgtuiError(f"{source} is a directory, not a graph file or an expression")
     elif source.endswith(TEXT_SUFFIXES) and path_kind(source) is None:
         raise CgtuiError(f"no such file: {source}")
-    elif path_kind(source) in ("file", "special"):
-        text = read_text(Path(source))  # refuses a device or a FIFO
+    elif path_kind(source) in ("file", "special"):  # read_text refuses a device or a FIFO
+        text = read_text(Path(source))
         return from_expression(
             text, params=params, labels=labels, consts=consts, values=values, merge=merge, file=source
         )

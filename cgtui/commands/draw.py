@@ -214,14 +214,9 @@ def _push_operands(
 
 
 def _op_text(graph: Any, i: int) -> str:
-    """``yhat - y``, ``tanh(v1)``, with names cut to a sensible width."""
+    """``yhat - y``, ``tanh(v1)``, ``x * (-3)``, with names cut to a sensible width."""
+    from cgtui.core.notation import apply
     from cgtui.core.ops import OPS
 
     node = graph.nodes[i]
-    op = OPS[node.op]
-    names = [short_name(graph.nodes[p].name) for p in node.operands]
-    if op.symbol is None:
-        return f"{op.name}({', '.join(names)})"
-    if op.arity == 1:
-        return f"{op.symbol}{names[0]}"
-    return f"{names[0]} {op.symbol} {names[1]}"
+    return apply(OPS[node.op], [short_name(graph.nodes[p].name) for p in node.operands])

@@ -24,7 +24,7 @@ from cgtui.core.graph import Graph, Kind
 from cgtui.core.notation import operand, partial_name, value_text
 from cgtui.core.ops import SLOT_NAMES
 from cgtui.engine.engine import Stepper, application_text, edge_formula, edge_text, missing_values
-from cgtui.engine.paths import Count, path_counts_to, top_paths
+from cgtui.engine.paths import Count, Path, path_counts_to, top_paths
 from cgtui.teach.efficiency import format_count, graph_efficiency
 
 MAX_ROWS = 200  # rows per table
@@ -119,6 +119,45 @@ WHY_HEADER = ("for every leaf's partial", "enumerating paths", "backprop")
 
 def lesson(graph: Graph, output: int | str | None = None) -> Lesson:
     """Everything a sheet shows, computed with the stepper the explorer uses."""
+    st = _stepped(graph, output)
+    g, out = graph, st.output
+    out_name = g.nodes[out].name
+    try:
+        from cgtui.lang.printer import expression
+
+        expr: str | None = expression(g, out, limit=MAX_EXPRESSION)
+    except CgtuiError:
+        expr = None
+    leaves = [
+        (n.name, n.kind.value, value_text(st.values[i]))
+        for i, n in enumerate(g.nodes)
+        if n.op is None and (n.kind is not Kind.CONST or n.name.isidentifier())  # not literals
+    ]
+    steps, steps_left = _step_rows(st)
+    edges, edges_left = _edge_rows(st)
+    counts = path_counts_to(g, out)
+    chains, chains_listed = _leaf_chains(st, counts)
+    branching, branching_left = _branchings(st, counts)
+    return Lesson(
+        g.title or f"The computation graph of {out_name}",
+        " ".join(g.description.split()),
+        out_name,
+        expr,
+        leaves,
+        steps,
+        steps_left,
+        edges,
+        edges_left,
+        chains,
+        chains_listed,
+        branching,
+        branching_left,
+        _efficiency_rows(g, out),
+    )
+
+
+def _stepped(graph: Graph, output: int | str | None) -> Stepper:
+    """A stepper with both passes run; every leaf needs a value."""
     missing = missing_values(graph, [n.value if n.op is None else None for n in graph.nodes])
     if missing:
         raise CgtuiError(
@@ -130,33 +169,26 @@ def lesson(graph: Graph, output: int | str | None = None) -> Lesson:
         r = run()
         if r.kind == "fault":
             raise NumericalFault("; ".join(r.lines))
-    g = graph
-    out = st.output
-    out_name = g.nodes[out].name
-    values = st.values
+    return st
 
-    try:
-        from cgtui.lang.printer import expression
 
-        expr: str | None = expression(g, out, limit=MAX_EXPRESSION)
-    except CgtuiError:
-        expr = None
-
-    leaves = [
-        (n.name, n.kind.value, value_text(values[i]))
-        for i, n in enumerate(g.nodes)
-        if n.op is None and (n.kind is not Kind.CONST or n.name.isidentifier())  # not literals
-    ]
-
+def _step_rows(st: Stepper) -> tuple[list[StepRow], int]:
+    """The intermediate variables, one row a computed node (at most MAX_ROWS), and how
+    many more there are."""
+    g, values = st.graph, st.values
+    comps = [i for i in st.forward_order if i <= st.output and st.path[i]]
     steps: list[StepRow] = []
-    comps = [i for i in st.forward_order if i <= out and st.path[i]]
     for i in comps[:MAX_ROWS]:
         node = g.nodes[i]
         numeric = application_text(g, i, [value_text(values[p]) for p in node.operands])
         definition = f"{node.name} = {application_text(g, i)}"
         steps.append(StepRow(node.name, definition, numeric, value_text(values[i])))
+    return steps, len(comps) - len(steps)
 
-    edges: list[EdgeRow] = []
+
+def _edge_rows(st: Stepper) -> tuple[list[EdgeRow], int]:
+    """The local-derivative table, one row an edge (at most MAX_ROWS), and how many more."""
+    g = st.graph
     all_edges = [
         (s, slot, p)
         for s in st.backward_order[::-1]
@@ -169,49 +201,36 @@ def lesson(graph: Graph, output: int | str | None = None) -> Lesson:
     for p in {p for _, _, p in all_edges}:
         for push in st.ledger[p]:
             pushed.setdefault((push.result, push.slot), value_text(push.local))
-    locals_ = {(s, slot): pushed.get((s, slot), "?") for s, slot, _ in all_edges}
+    edges: list[EdgeRow] = []
     for s, slot, p in all_edges[:MAX_ROWS]:
         node = g.nodes[s]
         both = node.operands.count(p) > 1
+        local = pushed.get((s, slot), "?")
         edges.append(
             EdgeRow(
-                g.nodes[p].name,
-                node.name,
-                SLOT_NAMES[slot] if both else "",
-                edge_text(g, s, slot),
-                locals_[(s, slot)],
+                g.nodes[p].name, node.name, SLOT_NAMES[slot] if both else "", edge_text(g, s, slot), local
             )
         )
+    return edges, len(all_edges) - len(edges)
 
+
+def _leaf_chains(st: Stepper, counts: list[Count]) -> tuple[list[LeafChain], bool]:
+    """Each leaf's chain-rule products along its largest paths, when listing them is
+    within the work limit (else only the counts), and whether they were listed."""
+    g, out = st.graph, st.output
     leaf_ids = [i for i, n in enumerate(g.nodes) if n.op is None and st.partials[i] is not None]
-    chains_listed = len(leaf_ids) * (out + 1) <= PATH_WORK_LIMIT
-    counts = path_counts_to(g, out)
+    listed = len(leaf_ids) * (out + 1) <= PATH_WORK_LIMIT
     chains: list[LeafChain] = []
     for i in leaf_ids:
         node = g.nodes[i]
         partial = value_text(st.partials[i])
-        if not chains_listed:
+        if not listed:
             chains.append(
                 LeafChain(node.name, node.kind.value, counts[i], [], counts[i], "", partial, partial)
             )
             continue
-        report = top_paths(g, values, i, out, k=MAX_PATHS)
-        rows = []
-        for path in report.paths:
-            # a long path keeps only the edges a sheet shows: its first 2 and last 4 (the
-            # whole of a 100,000-level path, four times per leaf, did not fit in memory)
-            length = len(path.slots)
-            hidden = length - 6 if length > MAX_FACTORS else 0
-            kept = [*range(2), *range(length - 4, length)] if hidden else list(range(length))
-            shown_nodes = [*path.nodes[:4], *path.nodes[-2:]] if hidden else path.nodes
-            names = [g.nodes[k].name for k in shown_nodes]
-            factors = [
-                notation.local_name(g.nodes[path.nodes[k + 1]].name, g.nodes[path.nodes[k]].name)
-                for k in kept
-            ]
-            formulas = [edge_formula(g, path.nodes[k + 1], path.slots[k]) for k in kept]
-            numbers = [value_text(path.factors[k]) for k in kept]
-            rows.append(PathRow(names, factors, formulas, numbers, value_text(path.product), hidden))
+        report = top_paths(g, st.values, i, out, k=MAX_PATHS)
+        rows = [_path_row(g, path) for path in report.paths]
         chains.append(
             LeafChain(
                 node.name,
@@ -224,13 +243,34 @@ def lesson(graph: Graph, output: int | str | None = None) -> Lesson:
                 partial,
             )
         )
+    return chains, listed
 
-    branching: list[Branching] = []
-    branch_nodes = [
-        i
-        for i in range(out - 1, -1, -1)
-        if st.partials[i] is not None and len(st.accumulation(i)) > 1
+
+def _path_row(g: Graph, path: Path) -> PathRow:
+    """One path's product of local derivatives. A long path keeps only the edges a sheet
+    shows, its first 2 and last 4 (the whole of a 100,000-level path, four times per leaf,
+    did not fit in memory)."""
+    length = len(path.slots)
+    hidden = length - 6 if length > MAX_FACTORS else 0
+    kept = [*range(2), *range(length - 4, length)] if hidden else list(range(length))
+    shown_nodes = [*path.nodes[:4], *path.nodes[-2:]] if hidden else path.nodes
+    names = [g.nodes[k].name for k in shown_nodes]
+    factors = [
+        notation.local_name(g.nodes[path.nodes[k + 1]].name, g.nodes[path.nodes[k]].name) for k in kept
     ]
+    formulas = [edge_formula(g, path.nodes[k + 1], path.slots[k]) for k in kept]
+    numbers = [value_text(path.factors[k]) for k in kept]
+    return PathRow(names, factors, formulas, numbers, value_text(path.product), hidden)
+
+
+def _branchings(st: Stepper, counts: list[Count]) -> tuple[list[Branching], int]:
+    """Backprop's sum over the outgoing edges at each node with several (at most
+    MAX_BRANCHING), and how many more there are."""
+    g, out = st.graph, st.output
+    branch_nodes = [
+        i for i in range(out - 1, -1, -1) if st.partials[i] is not None and len(st.accumulation(i)) > 1
+    ]
+    branching: list[Branching] = []
     for i in branch_nodes[:MAX_BRANCHING]:
         name = g.nodes[i].name
         terms = [
@@ -245,10 +285,14 @@ def lesson(graph: Graph, output: int | str | None = None) -> Lesson:
             if push is not None
         ]
         branching.append(Branching(name, counts[i], terms, value_text(st.partials[i])))
+    return branching, len(branch_nodes) - len(branching)
 
+
+def _efficiency_rows(g: Graph, out: int) -> list[tuple[str, str, str]]:
+    """What enumerating paths would cost against backprop, for the whole gradient."""
     eff = graph_efficiency(g, out)
-    efficiency = [
-        ("paths from the leaves to " + out_name, format_count(eff.paths), "not needed"),
+    return [
+        ("paths from the leaves to " + g.nodes[out].name, format_count(eff.paths), "not needed"),
         (
             "multiplications",
             format_count(eff.enumeration_multiplications),
@@ -260,22 +304,6 @@ def lesson(graph: Graph, output: int | str | None = None) -> Lesson:
             f"{eff.graph_nodes}",
         ),
     ]
-    return Lesson(
-        g.title or f"The computation graph of {out_name}",
-        " ".join(g.description.split()),
-        out_name,
-        expr,
-        leaves,
-        steps,
-        len(comps) - len(steps),
-        edges,
-        len(all_edges) - len(edges),
-        chains,
-        chains_listed,
-        branching,
-        len(branch_nodes) - len(branching),
-        efficiency,
-    )
 
 
 def _shorten(items: list[str], hidden: int = 0) -> list[str]:
@@ -331,10 +359,15 @@ def to_markdown(graph: Graph, output: int | str | None = None) -> str:
         lines.append(f"| {_md(f'{e.operand} -> {e.result}')}{slot} | {_md(e.formula)} | {_md(e.value)} |")
     if doc.edges_omitted:
         lines.append(f"| ... {doc.edges_omitted} more edges | | |")
-    lines += ["", "## The chain rule, leaf by leaf", "",
-              f"{partial_name(out, 'leaf')} is the sum, over every path from the leaf to {out}, "
-              "of the product of the local",
-              "derivatives along the path.", ""]
+    lines += [
+        "",
+        "## The chain rule, leaf by leaf",
+        "",
+        f"{partial_name(out, 'leaf')} is the sum, over every path from the leaf to {out}, "
+        "of the product of the local",
+        "derivatives along the path.",
+        "",
+    ]
     for c in doc.chains:
         plural = "path" if c.count == 1 else "paths"
         lines += [f"### {partial_name(out, c.leaf)} ({c.kind}, {format_count(c.count)} {plural})", ""]
@@ -351,8 +384,11 @@ def to_markdown(graph: Graph, output: int | str | None = None) -> str:
             lines += [f"Backprop: {backprop} (too many paths to list).", ""]
     lines += ["## Where paths meet: branching nodes", ""]
     if doc.branching:
-        lines += ["A node used more than once adds one contribution per outgoing edge (backprop's",
-                  "accumulation): this is the sum over paths, computed once per node.", ""]
+        lines += [
+            "A node used more than once adds one contribution per outgoing edge (backprop's",
+            "accumulation): this is the sum over paths, computed once per node.",
+            "",
+        ]
         for b in doc.branching:
             lines += [f"### {partial_name(out, b.node)} ({format_count(b.paths)} paths to {out})", ""]
             lines += ["| via | upstream | local derivative | contribution |", "|---|---|---|---|"]
@@ -453,17 +489,23 @@ def to_latex(graph: Graph, output: int | str | None = None) -> str:
     lines += _table(f"{p % '0.35'}{p % '0.32'}{p % '0.18'}", ["step", "with numbers", "value"], rows)
     lines += [r"\section*{Local derivatives}", tex(EDGES_TEXT), ""]
     rows = [
-        [tt(f"{e.operand} -> {e.result}" + (f" (slot {e.slot})" if e.slot else "")), tt(e.formula),
-         tt(e.value)]
+        [
+            tt(f"{e.operand} -> {e.result}" + (f" (slot {e.slot})" if e.slot else "")),
+            tt(e.formula),
+            tt(e.value),
+        ]
         for e in doc.edges
     ]
     if doc.edges_omitted:
         rows.append([f"\\dots{{}} {doc.edges_omitted} more edges", "", ""])
     lines += _table(f"{p % '0.22'}{p % '0.45'}{p % '0.18'}", ["edge", "local derivative", "value"], rows)
-    lines += [r"\section*{The chain rule, leaf by leaf}",
-              f"{tt(partial_name(out, 'leaf'))} is the sum, over every path from the leaf to {tt(out)}, "
-              "of the product "
-              "of the local derivatives along the path.", ""]
+    lines += [
+        r"\section*{The chain rule, leaf by leaf}",
+        f"{tt(partial_name(out, 'leaf'))} is the sum, over every path from the leaf to {tt(out)}, "
+        "of the product "
+        "of the local derivatives along the path.",
+        "",
+    ]
     for c in doc.chains:
         plural = "path" if c.count == 1 else "paths"
         heading = f"{partial_name(out, c.leaf)} ({c.kind}, {format_count(c.count)} {plural})"
@@ -483,14 +525,21 @@ def to_latex(graph: Graph, output: int | str | None = None) -> str:
             lines += [f"Backprop: {backprop} (too many paths to list).", ""]
     lines += [r"\section*{Where paths meet: branching nodes}"]
     if doc.branching:
-        lines += ["A node used more than once adds one contribution per outgoing edge (backprop's "
-                  "accumulation): this is the sum over paths, computed once per node.", ""]
+        lines += [
+            "A node used more than once adds one contribution per outgoing edge (backprop's "
+            "accumulation): this is the sum over paths, computed once per node.",
+            "",
+        ]
         for b in doc.branching:
             heading = f"{partial_name(out, b.node)} ({format_count(b.paths)} paths to {out})"
             lines.append(f"\\subsection*{{{tex(heading)}}}")
             rows = [
-                [tt(t.result), tt(f"{partial_name(out, t.result)} = {t.upstream}"),
-                 tt(f"{t.local_formula} = {t.local}"), tt(t.contribution)]
+                [
+                    tt(t.result),
+                    tt(f"{partial_name(out, t.result)} = {t.upstream}"),
+                    tt(f"{t.local_formula} = {t.local}"),
+                    tt(t.contribution),
+                ]
                 for t in b.terms
             ]
             lines += _table(
@@ -512,4 +561,3 @@ def to_latex(graph: Graph, output: int | str | None = None) -> str:
     )
     lines += [r"\end{document}", ""]
     return "\n".join(lines)
-

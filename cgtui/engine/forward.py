@@ -310,7 +310,7 @@ class TangentStepper:
         if total is None:
             lines.append(f"{self.tangent_name(i)} = 0 (depends on constants only)")
             return lines
-        symbolic = " + ".join(f"({t.formula}) · {self.tangent_name(t.operand)}" for t in terms)
+        symbolic = " + ".join(f"{_group(t.formula)} · {self.tangent_name(t.operand)}" for t in terms)
         numeric = " + ".join(
             f"{_paren(value_text(t.local))} · {_paren(value_text(t.operand_tangent))}" for t in terms
         )
@@ -338,6 +338,11 @@ class TangentStepper:
         self.values[step.node] = None
         self.tangents[step.node] = None
         return StepResult("undo", step.node, [f"undid forward-mode step {self.graph.nodes[step.node].name}"])
+
+
+def _group(formula: str) -> str:
+    """A formula as a factor: bracketed unless it is one name or number."""
+    return formula if formula.isidentifier() or formula.replace(".", "").isdigit() else f"({formula})"
 
 
 def _paren(text: str) -> str:

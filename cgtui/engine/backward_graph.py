@@ -191,7 +191,8 @@ def backward_graph(graph: Graph, output: int | str | None = None) -> BackwardGra
     L = nodes[out].name
     needs = differentiable(graph)
     path = on_path(graph, out)
-    keep = [n.op is None or path[i] for i, n in enumerate(nodes)]
+    # every leaf named by the user (so --at works as on the original), and what L needs
+    keep = [path[i] or (n.op is None and n.name.isidentifier()) for i, n in enumerate(nodes)]
     b = _Builder(graph, keep)
     forward_nodes = len(b.nodes)
     terms: list[list[tuple[int, int]]] = [[] for _ in nodes]  # per node: (term node, via node)

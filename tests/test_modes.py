@@ -457,3 +457,27 @@ def test_reverse_backward_of_one_output_matches_jacobian_row() -> None:
     for row, out in enumerate(g.outputs):
         partials = backward(g, vals, out)
         assert rv.matrix[row] == [partials[i] or 0.0 for i in rv.leaves]
+
+
+def test_paths_prints_both_directions_and_the_cheaper(capsys: pytest.CaptureFixture[str]) -> None:
+    path = str(ROOT / "samples" / "forward_wins.yaml")
+    assert main(["paths", path, "--from", "theta0"]) == 0
+    out = capsys.readouterr().out
+    assert "the whole Jacobian (5 outputs × 2 leaves):" in out
+    assert "forward mode: 2 passes (one per leaf, n = 2), 70 multiplications" in out
+    assert "reverse mode: 5 passes (one per output, m = 5), 145 multiplications" in out
+    assert "forward mode is cheaper for this graph" in out
+    doc = cli_json(capsys, "paths", str(ROOT / "samples" / "mlp_2_2_1.yaml"), "--from", "w11", "--json")
+    assert doc["jacobian"]["cheaper"] == "reverse"
+    assert doc["jacobian"]["forward"]["passes"] == 12 and doc["jacobian"]["reverse"]["passes"] == 1
+
+
+def test_newton_step_sample(capsys: pytest.CaptureFixture[str]) -> None:
+    path = str(ROOT / "samples" / "newton_step.yaml")
+    assert main(["hessian", path]) == 0
+    out = capsys.readouterr().out
+    assert "Newton step: w - g/h = 0.5 - (-20)/8 = 3" in out
+    assert "gradient descent: w - lr*g = 0.5 - 0.05*(-20) = 1.5" in out
+    # the Newton step lands on the minimum: the gradient there is 0
+    doc = cli_json(capsys, "grad", path, "--at", "w=3", "--json")
+    assert doc["grad"]["w"] == 0.0 and doc["value"] == 0.0

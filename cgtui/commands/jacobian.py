@@ -17,12 +17,12 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Sequence
-from typing import Any
 
 from cgtui.commands.common import add_source_arguments, graph_from_args
 from cgtui.core.graph import Graph
 from cgtui.core.ops import format_number
-from cgtui.engine.jacobian import MODES, PassCounts, jacobian, pass_counts
+from cgtui.engine.jacobian import MODES, jacobian, pass_counts
+from cgtui.teach.directions import cost_json, cost_lines
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -32,34 +32,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--output", action="append", default=[], metavar="NAME", help="only these outputs (repeatable)"
     )
     p.add_argument("--json", action="store_true", help="print JSON (full precision)")
-
-
-def cost_json(counts: PassCounts) -> dict[str, Any]:
-    return {
-        "forward": {"passes": counts.forward_passes, "multiplications": counts.forward_multiplications},
-        "reverse": {"passes": counts.reverse_passes, "multiplications": counts.reverse_multiplications},
-        "cheaper": counts.cheaper,
-    }
-
-
-def cost_lines(counts: PassCounts) -> list[str]:
-    """How much the whole Jacobian costs in each direction, and which is cheaper."""
-    n, m = counts.leaves, counts.outputs
-
-    def s(k: int) -> str:
-        return "" if k == 1 else "es"
-
-    lines = [
-        f"forward mode: {counts.forward_passes} pass{s(counts.forward_passes)} (one per leaf, n = {n}), "
-        f"{counts.forward_multiplications} multiplications",
-        f"reverse mode: {counts.reverse_passes} pass{s(counts.reverse_passes)} (one per output, m = {m}), "
-        f"{counts.reverse_multiplications} multiplications",
-    ]
-    if counts.cheaper == "either":
-        lines.append("both directions cost the same here")
-    else:
-        lines.append(f"{counts.cheaper} mode is cheaper for this graph")
-    return lines
 
 
 def matrix_lines(rows: Sequence[str], cols: Sequence[str], matrix: Sequence[Sequence[float]]) -> list[str]:

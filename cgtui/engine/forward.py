@@ -43,7 +43,6 @@ from cgtui.engine.engine import (
     forward,
     leaf_values,
     local_derivative,
-    on_path,
     value_text,
 )
 
@@ -113,29 +112,48 @@ def tangents(
     nodes = graph.nodes
     needs = differentiable(graph)
     tans: list[Value | None] = [None] * len(nodes)
+    scalar = all(type(v) is float for v in values if v is not None)
     for i, node in enumerate(nodes):
-        if node.op is None:
+        ops = node.operands
+        if not ops:
             tans[i] = seeds[i] if needs[i] else None
             continue
         if not needs[i] or (wanted is not None and not wanted[i]):
             continue
-        ops = node.operands
-        rules = _PARTIALS[node.op]
-        args = [values[p] for p in ops]
+        rules = _PARTIALS[node.op]  # type: ignore[index]
         total: Value | None = None
-        for slot, p in enumerate(ops):
-            tp = tans[p]
-            if tp is None:
-                continue
-            try:
-                with np.errstate(all="ignore"):
+        if scalar:
+            # the fast path: the rule called directly, one comparison for inf and NaN
+            a = values[ops[0]]
+            for slot, p in enumerate(ops):
+                tp = tans[p]
+                if tp is None:
+                    continue
+                try:
+                    d = rules[slot](a, values[ops[1]], values[i]) if len(ops) == 2 else rules[0](a, values[i])
+                    c = d * tp
+                    ok = c - c == 0.0
+                except (ArithmeticError, ValueError):
+                    ok = False
+                if not ok:
+                    raise _edge_fault(graph, i, slot, values)
+                total = c if total is None else total + c
+            tans[i] = total
+            continue
+        args = [values[p] for p in ops]
+        with np.errstate(all="ignore"):
+            for slot, p in enumerate(ops):
+                tp = tans[p]
+                if tp is None:
+                    continue
+                try:
                     c = rules[slot](*args, values[i]) * tp
-                ok = _finite(c)
-            except (ArithmeticError, ValueError):
-                ok = False
-            if not ok:
-                raise _edge_fault(graph, i, slot, values)
-            total = c if total is None else total + c
+                    ok = _finite(c)
+                except (ArithmeticError, ValueError):
+                    ok = False
+                if not ok:
+                    raise _edge_fault(graph, i, slot, values)
+                total = c if total is None else total + c
         tans[i] = total
     return tans
 
@@ -155,11 +173,14 @@ class JVP:
 
 
 def wanted_for(graph: Graph, outputs: Sequence[int]) -> list[bool]:
-    """Nodes on a path to any of ``outputs``."""
+    """Nodes on a path to any of ``outputs`` (one sweep, whatever their number)."""
     mark = [False] * len(graph.nodes)
     for out in outputs:
-        for i, m in enumerate(on_path(graph, out)):
-            mark[i] = mark[i] or m
+        mark[out] = True
+    for i in range(len(graph.nodes) - 1, -1, -1):
+        if mark[i]:
+            for p in graph.nodes[i].operands:
+                mark[p] = True
     return mark
 
 

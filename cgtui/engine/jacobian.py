@@ -17,7 +17,7 @@ from typing import Any
 
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind
-from cgtui.engine.engine import backward, differentiable, forward, leaf_values, on_path
+from cgtui.engine.engine import backward, differentiable, forward, leaf_values
 from cgtui.engine.forward import tangents, wanted_for
 
 Value = Any
@@ -66,15 +66,28 @@ def pass_counts(graph: Graph, outputs: Sequence[int] | None = None) -> PassCount
     outs = list(graph.outputs if outputs is None else outputs)
     leaves = differentiable_leaves(graph)
     needs = differentiable(graph)
-    wanted = wanted_for(graph, outs)
-    # forward: every pass computes a tangent term for each edge a -> z with both sides
-    # depending on a non-constant leaf, among the nodes the outputs need
-    fwd_edges = sum(1 for p, i, _ in graph.edges() if wanted[i] and needs[i] and needs[p])
-    rev = 0
-    for out in outs:
-        path = on_path(graph, out)
-        rev += sum(1 for p, i, _ in graph.edges() if path[i] and needs[i] and needs[p])
-    return PassCounts(len(leaves), len(outs), len(leaves), len(outs), fwd_edges * len(leaves), rev)
+    nodes = graph.nodes
+    # which outputs each node reaches, as a bit set: one sweep up the graph
+    reach = [0] * len(nodes)
+    for k, out in enumerate(outs):
+        reach[out] |= 1 << k
+    for i in range(len(nodes) - 1, -1, -1):
+        r = reach[i]
+        if r:
+            for p in nodes[i].operands:
+                reach[p] |= r
+    # every forward pass makes a tangent term for each edge a -> z with both ends
+    # depending on a non-constant leaf, among the nodes the outputs need; the reverse
+    # pass of output k one for each such edge on a path to k
+    fwd = rev = 0
+    for i, node in enumerate(nodes):
+        if not (reach[i] and needs[i]):
+            continue
+        for p in node.operands:
+            if needs[p]:
+                fwd += 1
+                rev += reach[i].bit_count()
+    return PassCounts(len(leaves), len(outs), len(leaves), len(outs), fwd * len(leaves), rev)
 
 
 def jacobian(

@@ -251,7 +251,7 @@ def backward_graph(graph: Graph, output: int | str | None = None) -> BackwardGra
     title = f"Backward pass of {graph.title or L}"
     description = (
         f"The gradient of {L} as a computation graph: the original values are recomputed "
-        f"from the leaves, then for each edge z -> w the local derivative dz_dw_local, the "
+        f"from the leaves, then for each edge w -> z the local derivative dz_dw_local, the "
         f"product dL_dw_via_z = dL/dz * dz/dw and the sums dL_dw. Outputs: "
         + ", ".join(partial_name(L, name) for name in leaves)
         + "."

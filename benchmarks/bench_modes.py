@@ -32,15 +32,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_engine import best_of, mlp_data, mlp_text, mlp_values, ms  # noqa: E402
+from bench_engine import best_of, mlp_data, mlp_text, mlp_values, ms
 
-from cgtui.core.graph import Kind  # noqa: E402
-from cgtui.engine.backward_graph import backward_graph, hessian, hvp  # noqa: E402
-from cgtui.engine.engine import backward, forward, leaf_values  # noqa: E402
-from cgtui.engine.forward import tangents  # noqa: E402
-from cgtui.engine.jacobian import differentiable_leaves, jacobian, pass_counts  # noqa: E402
-from cgtui.lang import yamlio  # noqa: E402
-from cgtui.lang.build import from_expression  # noqa: E402
+from cgtui.core.graph import Kind
+from cgtui.engine.backward_graph import backward_graph, hessian, hvp
+from cgtui.engine.engine import backward, forward, leaf_values
+from cgtui.engine.forward import tangents
+from cgtui.engine.jacobian import differentiable_leaves, jacobian, pass_counts
+from cgtui.lang import yamlio
+from cgtui.lang.build import from_expression
 
 
 def bench_mlp(repeat: int, passes: int, full: bool) -> None:
@@ -50,7 +50,8 @@ def bench_mlp(repeat: int, passes: int, full: bool) -> None:
     leaves = differentiable_leaves(g)
     n = len(leaves)
     out = g.outputs[0]
-    print(f"1. MLP(16, [32, 32, 1]) loss over 8 samples: {len(g.nodes):,} nodes, n = {n:,} leaves, m = 1 output")
+    shape = f"{len(g.nodes):,} nodes, n = {n:,} leaves, m = 1 output"
+    print(f"1. MLP(16, [32, 32, 1]) loss over 8 samples: {shape}")
 
     def reverse_run() -> list[float | None]:
         vals = forward(g, leaf_values(g))

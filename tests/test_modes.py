@@ -29,9 +29,6 @@ sympy = pytest.importorskip("sympy")
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = sorted((ROOT / "samples").glob("*.y*ml"))
 IDS = [p.stem for p in SAMPLES]
-#: ``cube`` renders ``(c**3)`` around ``(c)^2`` as ``((c)^2**3)``, which is ``c^8``: a bracket
-#: slip in test_oracle's renderer that would fail every oracle alike; left out here.
-SAFE_UNARY = tuple(u for u in UNARY if u != "cube")
 SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 BRANCHING = "s = x + y\nf = s * x"  # f = (x + y) x: df/dx = 2x + y, df/dy = x
@@ -240,7 +237,7 @@ def close(a: float, b: float, tol: float = 1e-8) -> bool:
 
 
 @SETTINGS
-@given(t1=trees(SAFE_UNARY), t2=trees(SAFE_UNARY, (*VARS, "t")), env=points, data=points)
+@given(t1=trees(UNARY), t2=trees(UNARY, (*VARS, "t")), env=points, data=points)
 def test_random_expressions_jvp_jacobian_hessian_against_pytorch(
     t1: Tree, t2: Tree, env: dict[str, float], data: dict[str, float]
 ) -> None:
@@ -297,7 +294,7 @@ def no_deltas(e: Any) -> Any:
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(t1=trees(SAFE_UNARY), t2=trees(SAFE_UNARY, (*VARS, "t")), env=points)
+@given(t1=trees(UNARY), t2=trees(UNARY, (*VARS, "t")), env=points)
 def test_random_expressions_second_derivatives_against_sympy(
     t1: Tree, t2: Tree, env: dict[str, float]
 ) -> None:
@@ -310,6 +307,10 @@ def test_random_expressions_second_derivatives_against_sympy(
     except NumericalFault:
         assume(False)
         return
+    # at a kink cgtui (as PyTorch) takes the derivative 0, where SymPy may know better
+    # (abs(log(1 + x^2)) is log(1 + x^2) to it): tested on its own above
+    vals = forward(g, leaf_values(g))
+    assume(not any(n.op in ("relu", "abs") and vals[n.operands[0]] == 0 for n in g.nodes))
     symbols = {v: sympy.Symbol(v, real=True) for v in VARS}
     senv: dict[str, Any] = dict(symbols)
     senv["t"] = interpret(t1, senv, SYMPY)
@@ -325,7 +326,7 @@ def test_random_expressions_second_derivatives_against_sympy(
 
 
 @SETTINGS
-@given(t1=trees(SAFE_UNARY), t2=trees(SAFE_UNARY, (*VARS, "t")), env=points)
+@given(t1=trees(UNARY), t2=trees(UNARY, (*VARS, "t")), env=points)
 def test_random_backward_graphs_equal_grad_to_the_last_digit(
     t1: Tree, t2: Tree, env: dict[str, float]
 ) -> None:
@@ -429,7 +430,7 @@ def test_every_samples_backward_graph_equals_grad_and_loads_everywhere(
     assert main(["backward-graph", str(path), "-o", str(out_file)]) == 0
     original = cli_json(capsys, "grad", str(path), "--json")
     first = f"d{original['output']}_d{leaf_names(g)[0]}"
-    back = cli_json(capsys, "grad", str(out_file), "--output", first, "--json")
+    back = cli_json(capsys, "grad", str(out_file), "--output", first, "--all", "--json")
     for name, partial in original["grad"].items():
         node = next(n for n in back["nodes"] if n["name"] == f"d{original['output']}_d{name}")
         assert node["value"] == partial, name  # to the last digit

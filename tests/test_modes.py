@@ -507,3 +507,24 @@ def test_newton_step_sample(capsys: pytest.CaptureFixture[str]) -> None:
     # the Newton step lands on the minimum: the gradient there is 0
     doc = cli_json(capsys, "grad", path, "--at", "w=3", "--json")
     assert doc["grad"]["w"] == 0.0 and doc["value"] == 0.0
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=IDS)
+def test_json_of_every_sample_follows_the_schemas(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+
+    def check(name: str, doc: Any) -> None:
+        schema = json.loads((ROOT / "schemas" / f"{name}.schema.json").read_text(encoding="utf-8"))
+        jsonschema.Draft202012Validator.check_schema(schema)
+        errors = list(jsonschema.Draft202012Validator(schema).iter_errors(doc))
+        assert not errors, [e.message for e in errors[:3]]
+
+    g = yamlio.load(path)
+    leaf = leaf_names(g)[0]
+    src = str(path)
+    check("jvp", cli_json(capsys, "jvp", src, "--tangent", f"{leaf}=1", "--json"))
+    check("jvp", cli_json(capsys, "jvp", src, "--tangent", f"{leaf}=1", "--output", g.output_names[0], "--json"))
+    for mode in ("forward", "reverse"):
+        check("jacobian", cli_json(capsys, "jacobian", src, "--mode", mode, "--json"))
+    check("hessian", cli_json(capsys, "hessian", src, "--json"))
+    check("hvp", cli_json(capsys, "hvp", src, "--vector", f"{leaf}=1", "--json"))

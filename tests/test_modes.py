@@ -523,7 +523,9 @@ def test_json_of_every_sample_follows_the_schemas(path: Path, capsys: pytest.Cap
     leaf = leaf_names(g)[0]
     src = str(path)
     check("jvp", cli_json(capsys, "jvp", src, "--tangent", f"{leaf}=1", "--json"))
-    check("jvp", cli_json(capsys, "jvp", src, "--tangent", f"{leaf}=1", "--output", g.output_names[0], "--json"))
+    check(
+        "jvp", cli_json(capsys, "jvp", src, "--tangent", f"{leaf}=1", "--output", g.output_names[0], "--json")
+    )
     for mode in ("forward", "reverse"):
         check("jacobian", cli_json(capsys, "jacobian", src, "--mode", mode, "--json"))
     check("hessian", cli_json(capsys, "hessian", src, "--json"))

@@ -109,3 +109,51 @@ def test_the_command_writes_a_graph_that_loads(tmp_path: Path, capsys: pytest.Ca
 def test_bad_imports_are_errors(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["import", "torch", *argv]) == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", [p.name for p in sorted(SAMPLES.glob("*.yaml"))])
+def test_every_sample_exported_to_pytorch_imports_back(name: str, tmp_path: Path) -> None:
+    graph = load_source(str(SAMPLES / name))
+    leaves = [n for n in graph.nodes if n.op is None]
+    if any(not isinstance(n.value, float | int) for n in leaves):
+        pytest.skip(f"{name}: its leaves take their values from data rows")
+    path = tmp_path / "exported.py"
+    path.write_text(to_pytorch(graph), encoding="utf-8")
+    example = {n.name: float(n.value or 0.0) for n in leaves if n.kind is not Kind.CONST}
+    imported = trace(load_callable(f"{path}:forward"), example)
+    value, grads = leaf_grads(imported.graph)
+    want_value, want = leaf_grads(graph)
+    assert value == pytest.approx(want_value, rel=1e-12)
+    assert grads == pytest.approx(want, rel=1e-12, abs=1e-300)
+
+
+def test_a_missing_framework_is_one_line_with_the_install_command(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sys
+
+    for module in ("torch", "jax", "onnx"):
+        monkeypatch.setitem(sys.modules, module, None)  # import fails as if not installed
+    assert main(["import", "torch", f"{TWINS}:branching", "--example", "x=3,y=2"]) == 2
+    assert "pip install 'cgtui[torch]'" in capsys.readouterr().err
+    assert main(["import", "jax", f"{TWINS}:branching", "--example", "x=3,y=2"]) == 2
+    assert "pip install 'cgtui[jax]'" in capsys.readouterr().err
+    assert main(["import", "onnx", str(TWINS)]) == 2
+    err = capsys.readouterr().err
+    assert "pip install 'cgtui[onnx]'" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_checked_import_records_the_frameworks_numbers_in_the_file(tmp_path: Path) -> None:
+    out = tmp_path / "neuron.yaml"
+    assert (
+        main(["import", "torch", f"{TWINS}:Neuron", "--example", "x=1.5,y=1", "-o", str(out), "--check"]) == 0
+    )
+    g = yamlio.load(out)
+    section = g.extra["imported"]
+    assert isinstance(section, dict)
+    assert section["framework"] == "pytorch" and section["source"].endswith("torch_twins.py:Neuron")
+    r = gradients(g)
+    for name, theirs in section["values"].items():
+        assert r.values[g.index[name]] == pytest.approx(theirs, rel=1e-12, abs=1e-15)
+    assert set(section["gradients"]) == {"x", "y", "w", "b"}
+    assert yamlio.loads(yamlio.dumps(g)).extra["imported"] == section  # kept as written

@@ -14,15 +14,13 @@ from the command line (``cgtui import torch``), never from the explorer or ``cgt
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import operator
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
+from cgtui.bridges.pyfile import load_object
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind
 from cgtui.core.ops import FUNCTIONS
@@ -74,37 +72,16 @@ def _torch() -> Any:
 
 def load_callable(spec: str) -> Any:
     """``FILE.py:NAME``: the function or ``nn.Module`` (an instance, or a class built with
-    no arguments) called NAME in FILE. Runs FILE."""
-    file, sep, name = spec.rpartition(":")
-    if not sep or not file or not name:
-        raise CgtuiError(f"expected FILE.py:NAME, got '{spec}'")
-    path = Path(file)
-    if not path.is_file():
-        raise CgtuiError(f"no such file: {file}")
-    module_name = f"_cgtui_import_{path.stem}"
-    loader_spec = importlib.util.spec_from_file_location(module_name, path)
-    if loader_spec is None or loader_spec.loader is None:
-        raise CgtuiError(f"cannot load {file} as Python")
-    module = importlib.util.module_from_spec(loader_spec)
-    sys.modules[module_name] = module
-    try:
-        loader_spec.loader.exec_module(module)
-    except Exception as exc:
-        raise CgtuiError(f"{file} failed while it was run: {type(exc).__name__}: {exc}") from None
-    finally:
-        sys.modules.pop(module_name, None)
-    if not hasattr(module, name):
-        found = sorted(k for k in vars(module) if not k.startswith("_"))
-        raise CgtuiError(f"{file} defines no '{name}' (it defines: {', '.join(found[:20]) or 'nothing'})")
-    obj = getattr(module, name)
+    no arguments) called NAME in FILE. Runs FILE (once PyTorch is known to be there)."""
     torch = _torch()
+    obj = load_object(spec)
     if isinstance(obj, type) and issubclass(obj, torch.nn.Module):
         try:
             obj = obj()
         except TypeError as exc:
-            raise CgtuiError(f"{name} must be buildable with no arguments: {exc}") from None
+            raise CgtuiError(f"{spec} must be buildable with no arguments: {exc}") from None
     if not callable(obj):
-        raise CgtuiError(f"{name} in {file} is not a function or a module")
+        raise CgtuiError(f"{spec} is not a function or a module")
     return obj
 
 

@@ -16,24 +16,26 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
-from cgtui.bridges import onnx_import, torch_fx
+from cgtui.bridges import jax_jaxpr, onnx_import, torch_fx
 from cgtui.commands.common import EXIT_FAULT, EXIT_OK
-from cgtui.core.graph import Graph
+from cgtui.core.errors import CgtuiError
+from cgtui.core.graph import Graph, Kind
 from cgtui.core.ops import format_number
-from cgtui.lang.source import parse_assignments
+from cgtui.lang.source import parse_assignments, parse_names
 from cgtui.lang.yamlio import write_text_atomic
 from cgtui.teach.formats import to_yaml
 
-#: --check against PyTorch (float64) passes when every number agrees to this, relative.
+#: --check against PyTorch or JAX (float64) passes when every number agrees to this, relative.
 TOLERANCE = 1e-9
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.description = (
-        "Import a graph: trace a PyTorch function or nn.Module with torch.fx (this RUNS the "
-        "Python file given: import only code you trust), or read a small ONNX model."
+        "Import a graph: trace a PyTorch function or nn.Module with torch.fx, or a JAX function "
+        "with jax.make_jaxpr (both RUN the Python file given: import only code you trust), or "
+        "read a small ONNX model."
     )
-    p.add_argument("framework", choices=["torch", "onnx"], help="the framework to import from")
+    p.add_argument("framework", choices=["torch", "jax", "onnx"], help="the framework to import from")
     p.add_argument(
         "target",
         metavar="FILE.py:NAME | MODEL.onnx",
@@ -46,6 +48,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="NAME=VALUE",
         help="values of the arguments (torch) or of input elements such as X_0_1 (onnx): x=0.5,y=-1.2",
     )
+    p.add_argument(
+        "--param", action="append", default=[], metavar="NAMES", help="leaves that are params: w,b"
+    )
+    p.add_argument("--label", action="append", default=[], metavar="NAMES", help="leaves that are labels: y")
     p.add_argument("-o", "--output-file", dest="output_file", metavar="FILE", help="write the graph as YAML")
     p.add_argument("--force", action="store_true", help="replace FILE if it exists")
     p.add_argument(
@@ -59,11 +65,31 @@ def run(args: argparse.Namespace) -> int:
         imported = torch_fx.trace(torch_fx.load_callable(args.target), example)
         graph = imported.graph
         what = f"{args.target}, traced by torch.fx"
+    elif args.framework == "jax":
+        jax_imported = jax_jaxpr.trace(jax_jaxpr.load_function(args.target), example)
+        graph = jax_imported.graph
+        what = f"{args.target}, traced by jax.make_jaxpr"
     else:
         onnx_imported = onnx_import.convert(onnx_import.load_model(args.target), example)
         graph = onnx_imported.graph
         what = f"{Path(args.target).name}, an ONNX model"
     graph.title = graph.title or what
+    for names, kind in ((args.param, Kind.PARAM), (args.label, Kind.LABEL)):
+        for name in parse_names(names):
+            if name not in graph.index or graph.node(name).op is not None:
+                raise CgtuiError(f"'{name}' is not a leaf of the imported graph")
+            graph.set_kind(name, kind)
+    values: Sequence[_Compared] = []
+    grads: Sequence[_Compared] = []
+    tolerance = TOLERANCE
+    if args.check:
+        if args.framework == "torch":
+            values, grads = torch_fx.check(imported, example)
+        elif args.framework == "jax":
+            values, grads = jax_jaxpr.check(jax_imported, example)
+        else:
+            values, tolerance = onnx_import.check(onnx_imported), onnx_import.tolerance(onnx_imported)
+    graph.extra["imported"] = provenance(args.framework, args.target, values, grads, tolerance, args.check)
     text = to_yaml(graph)
     if args.output_file and args.output_file != "-":
         write_text_atomic(Path(args.output_file), text, overwrite=args.force)
@@ -72,15 +98,38 @@ def run(args: argparse.Namespace) -> int:
         print(text, end="")
     if not args.check:
         return EXIT_OK
-    if args.framework == "torch":
-        values, grads = torch_fx.check(imported, example)
-        return report(graph, values, grads, "pytorch", TOLERANCE)
-    checks = onnx_import.check(onnx_imported)
-    print("ONNX computes no gradients: the values of every node are compared")
-    return report(graph, checks, [], "onnx", onnx_import.tolerance(onnx_imported))
+    if args.framework == "onnx":
+        print("ONNX computes no gradients: the values of every node are compared")
+    return report(graph, values, grads, PEERS[args.framework], tolerance)
+
+
+#: How each framework is named beside cgtui's numbers.
+PEERS = {"torch": "pytorch", "jax": "jax", "onnx": "onnx"}
+
+
+def provenance(
+    framework: str,
+    target: str,
+    values: Sequence[_Compared],
+    grads: Sequence[_Compared],
+    tolerance: float,
+    checked: bool,
+) -> dict[str, object]:
+    """The graph file's ``imported:`` section: where the graph came from and, after
+    ``--check``, what the framework computed for each node (the explorer's side pane shows
+    it beside cgtui's number without running anything)."""
+    section: dict[str, object] = {"framework": PEERS[framework], "source": target}
+    if checked:
+        section["tolerance"] = tolerance
+        section["values"] = {c.name: c.theirs for c in values}
+        if grads:
+            section["gradients"] = {c.name: c.theirs for c in grads}
+    return section
 
 
 class _Compared(Protocol):
+    """One number cgtui and the framework both computed (each bridge's check rows)."""
+
     name: str
     ours: float
     theirs: float

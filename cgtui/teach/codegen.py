@@ -1,6 +1,6 @@
 """A graph as Python code: backprop written out as straight-line code a learner can read
-and run (``cgtui export --format numpy``), and the forward pass as a PyTorch function
-whose autograd trains the same graph (``--format pytorch``).
+and run (``cgtui export --format numpy``), and the forward pass as a PyTorch or JAX function
+whose autograd trains the same graph (``--format pytorch``, ``--format jax``).
 
 The NumPy module defines ``value_and_grad(**leaves) -> (value, {leaf: dL/dleaf})``: the
 forward pass is one line per node, the backward pass one line per local derivative
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import keyword
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind
@@ -55,6 +56,20 @@ TORCH_FUNCTIONS: dict[str, str] = {
     "relu": "torch.relu",
     "step": "step",
 }
+JAX_FUNCTIONS: dict[str, str] = {
+    "exp": "jnp.exp",
+    "log": "jnp.log",
+    "sqrt": "jnp.sqrt",
+    "sin": "jnp.sin",
+    "cos": "jnp.cos",
+    "tan": "jnp.tan",
+    "tanh": "jnp.tanh",
+    "abs": "jnp.abs",
+    "sign": "jnp.sign",
+    "sigmoid": "jax.nn.sigmoid",
+    "relu": "jax.nn.relu",
+    "step": "step",
+}
 #: Helpers the NumPy module defines when it uses them (the op table's conventions:
 #: derivative 0 at the kink of relu and abs).
 NUMPY_HELPERS: dict[str, str] = {
@@ -65,9 +80,24 @@ NUMPY_HELPERS: dict[str, str] = {
 TORCH_HELPERS: dict[str, str] = {
     "step": "def step(a):\n    return (a > 0).to(a.dtype)",
 }
+JAX_HELPERS: dict[str, str] = {
+    "step": "def step(a):\n    return jnp.where(a > 0, 1.0, 0.0)",
+}
 _PY_OPERATORS = {"^": "**", "**": "**"}
 #: Names the generated code uses for itself.
-_RESERVED = {"np", "torch", "value_and_grad", "forward", "float", "dict", "LEAVES", "PARAMS", "OUTPUT"}
+_RESERVED = {
+    "np",
+    "jnp",
+    "jax",
+    "torch",
+    "value_and_grad",
+    "forward",
+    "float",
+    "dict",
+    "LEAVES",
+    "PARAMS",
+    "OUTPUT",
+}
 
 
 class _Namer:
@@ -75,7 +105,7 @@ class _Namer:
     never clashing with each other, with Python's keywords or with the code's own names."""
 
     def __init__(self, graph: Graph) -> None:
-        self.taken: set[str] = set(_RESERVED) | set(NUMPY_HELPERS) | set(TORCH_HELPERS)
+        self.taken: set[str] = set(_RESERVED) | set(NUMPY_HELPERS) | set(TORCH_HELPERS) | set(JAX_HELPERS)
         self.node: list[str] = []
         for n in graph.nodes:
             self.node.append(self.fresh(n.name if n.name.isidentifier() else f"n{len(self.node)}"))
@@ -271,49 +301,84 @@ def to_numpy(graph: Graph) -> str:
     return "\n".join(lines) + "\n"
 
 
-def to_pytorch(graph: Graph) -> str:
-    """A module with ``forward(**leaves)``, the graph's forward pass in PyTorch, so that
-    PyTorch's autograd differentiates and trains the same graph (give it float64 tensors);
-    ``LEAVES`` holds the leaves' values and ``PARAMS`` names the params. The function uses
-    only operations that ``torch.fx`` traces back into the same graph."""
-    c = _Code(graph, TORCH_FUNCTIONS)
+@dataclass(frozen=True)
+class _Framework:
+    """How a forward-pass module is written for one autodiff framework."""
+
+    what: str  # for the docstring
+    imports: tuple[str, ...]
+    functions: dict[str, str]
+    helpers: dict[str, str]
+    main: tuple[str, ...]  # the body of ``if __name__ == "__main__":``
+
+
+PYTORCH = _Framework(
+    "a float64 tensor that PyTorch can differentiate",
+    ("import torch",),
+    TORCH_FUNCTIONS,
+    TORCH_HELPERS,
+    (
+        "leaves = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in LEAVES.items()}",
+        "value = forward(**leaves)",
+        "value.backward()",
+        "grads = {k: (0.0 if t.grad is None else t.grad.item()) for k, t in leaves.items()}",
+        "print(value.item(), grads)",
+    ),
+)
+JAX = _Framework(
+    "a float64 number that jax.grad can differentiate",
+    ("import jax", "import jax.numpy as jnp", "", 'jax.config.update("jax_enable_x64", True)'),
+    JAX_FUNCTIONS,
+    JAX_HELPERS,
+    (
+        "value, grads = jax.value_and_grad(lambda leaves: forward(**leaves))(LEAVES)",
+        "print(float(value), {k: float(v) for k, v in grads.items()})",
+    ),
+)
+
+
+def _forward_module(graph: Graph, framework: _Framework) -> str:
+    c = _Code(graph, framework.functions)
     g, namer, out = graph, c.namer, c.output
     body = c.forward_lines(None)
     body.append(f"return {namer.node[out]}")
-    helpers = [TORCH_HELPERS[h] for h in TORCH_HELPERS if h in c.used]
-    values = {g.nodes[i].name: g.nodes[i].value for i in c.leaves}
-    params = [g.nodes[i].name for i in c.leaves if g.nodes[i].kind is Kind.PARAM]
+    values = {namer.node[i]: g.nodes[i].value for i in c.leaves}
+    params = [namer.node[i] for i in c.leaves if g.nodes[i].kind is Kind.PARAM]
     lines = _module_head(g, "forward")
-    lines += ["import torch", ""]
+    lines += [*framework.imports, ""]
     lines.append(f"OUTPUT = {g.nodes[out].name!r}")
+    lines.append("#: the leaves' values, by the (Python) names of forward's arguments")
     lines.append(
         "LEAVES = {"
         + ", ".join(f"{k!r}: {None if v is None else _literal(float(v))}" for k, v in values.items())
         + "}"
     )
     lines.append(f"PARAMS = {params!r}")
-    for h in helpers:
+    for h in (framework.helpers[h] for h in framework.helpers if h in c.used):
         lines += ["", "", h]
     lines += [
         "",
         "",
         f"def forward({'*, ' if c.leaves else ''}{', '.join(namer.node[i] for i in c.leaves)}):",
     ]
-    lines.append(f'    """{g.nodes[out].name}, as a float64 tensor that PyTorch can differentiate."""')
+    lines.append(f'    """{g.nodes[out].name}, as {framework.what}."""')
     lines += [f"    {line}" if line else "" for line in body]
-    lines += [
-        "",
-        "",
-        'if __name__ == "__main__":',
-        "    leaves = {",
-        "        k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in LEAVES.items()",
-        "    }",
-        "    value = forward(**leaves)",
-        "    value.backward()",
-        "    grads = {k: (0.0 if t.grad is None else t.grad.item()) for k, t in leaves.items()}",
-        "    print(value.item(), grads)",
-    ]
+    lines += ["", "", 'if __name__ == "__main__":', *(f"    {line}" for line in framework.main)]
     return "\n".join(lines) + "\n"
+
+
+def to_pytorch(graph: Graph) -> str:
+    """A module with ``forward(**leaves)``, the graph's forward pass in PyTorch, so that
+    PyTorch's autograd differentiates and trains the same graph (give it float64 tensors);
+    ``LEAVES`` holds the leaves' values and ``PARAMS`` names the params. The function uses
+    only operations that ``torch.fx`` traces back into the same graph."""
+    return _forward_module(graph, PYTORCH)
+
+
+def to_jax(graph: Graph) -> str:
+    """The same for JAX: ``forward(**leaves)`` in ``jax.numpy`` with float64 enabled, for
+    ``jax.grad`` and ``jax.value_and_grad``."""
+    return _forward_module(graph, JAX)
 
 
 def _all_valued(c: _Code) -> bool:

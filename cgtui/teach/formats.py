@@ -187,6 +187,7 @@ FORMATS: dict[str, Exporter] = {
     "latex": handout.to_latex,
     "numpy": codegen.to_numpy,  # backprop as straight-line Python
     "pytorch": codegen.to_pytorch,  # the forward pass for PyTorch's autograd
+    "jax": codegen.to_jax,  # ... and for JAX's
 }
 
 

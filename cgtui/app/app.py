@@ -57,6 +57,7 @@ from cgtui.app.dialogs import (
     SaveDialog,
 )
 from cgtui.app.drawing import DrawingView
+from cgtui.app.modes import Saved, toggle_backward_graph
 from cgtui.app.quiz import QuizPanel
 from cgtui.app.side import SidePane
 from cgtui.app.training import TrainingScreen
@@ -115,6 +116,7 @@ class ExplorerApp(App[None]):
         Binding("l", "toggle_log", "Log", show=False, tooltip="Show or hide the step log"),
         Binding("z", "zoom", "Zoom", show=False, tooltip="Maximize the focused pane, or restore"),
         Binding("T", "training", "Train", show=False, tooltip="Open the training screen"),
+        Binding("G", "backward_graph", "Grad", show=False, tooltip="Open the backward graph, or go back"),
         Binding("Q", "quiz", "Quiz", show=False, tooltip="Toggle quiz mode"),
         Binding("escape", "focus_views", "Views", show=False, tooltip="Back to the graph view"),
         Binding("question_mark", "help", "Help", tooltip="Help: every key"),
@@ -144,6 +146,7 @@ class ExplorerApp(App[None]):
         self._log_view = Log(id="log", max_lines=5000, auto_scroll=True)
         self._status = Static(id="status", markup=False)
         self._views: list[GraphView] = [self._tree, self._table]
+        self.graph_stack: list[Saved] = []  # graphs left for their backward graphs (cgtui.app.modes)
 
     # ---- layout ---------------------------------------------------------------
 
@@ -537,6 +540,11 @@ class ExplorerApp(App[None]):
 
         self.push_screen(PromptDialog("Gradient-descent step", "learning rate", "0.1", validate=check), done)
 
+    def action_backward_graph(self) -> None:
+        problem = toggle_backward_graph(self)
+        if problem:
+            self.notify(problem, title="no backward graph", severity="error")
+
     def action_training(self) -> None:
         if not self._training:
             return
@@ -623,6 +631,7 @@ class ExplorerApp(App[None]):
             return
         self.stepper = Stepper(graph)
         self.source = graph.title or fallback_title
+        self.graph_stack.clear()  # G no longer leads back to a graph left for its backward graph
         self._show_graph(f"opened {self.source}")
 
     def action_save(self) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from textual.pilot import Pilot
+from textual.widgets import Static
 
 from cgtui.app.app import ExplorerApp
 from cgtui.engine.engine import Stepper, gradients
@@ -76,5 +77,72 @@ def test_backward_graph_is_in_the_palette_and_refuses_a_constant_graph() -> None
             await settle(pilot)
             assert app.stepper.graph is g  # nothing to differentiate: stays, says why
             assert app.graph_stack == []
+
+    run(main)
+
+
+def test_forward_mode_screen_steps_tangents_with_undo_reset_and_direction() -> None:
+    from textual.widgets import DataTable
+
+    from cgtui.app.forward_mode import ForwardModeScreen
+
+    async def main() -> None:
+        g = from_expression("f = (x + y) * x", values={"x": 3, "y": 2})
+        app = ExplorerApp(Stepper(g), plugins=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            titles = [c.title for c in app.get_system_commands(app.screen)]
+            assert "Forward mode along the selected leaf" in titles
+            await pilot.press("m")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, ForwardModeScreen)
+            table = screen.query_one("#fm-table", DataTable)
+            status = screen.query_one("#fm-status", Static)
+
+            def tangent(name: str) -> str:
+                return str(table.get_cell(str(g.lookup(name)), "tangent"))
+
+            assert "forward mode · direction d·/dx · 0/2 nodes" in text(status)
+            await pilot.press("f")
+            await settle(pilot)
+            assert tangent("v1") == "1"  # ds/dx for s = x + y
+            side = text(screen.query_one("#fm-side", Static))
+            assert "dv1/dx = 1 · dx/dx + 1 · dy/dx = 1 · 1 + 1 · 0 = 1" in side
+            await pilot.press("F")
+            await settle(pilot)
+            assert tangent("f") == "8" and "2/2 nodes" in text(status)
+            await pilot.press("u")
+            await settle(pilot)
+            assert tangent("f") == "?"
+            await pilot.press("r")
+            await settle(pilot)
+            assert tangent("v1") == "?"
+            await pilot.press("c", "F")  # the next leaf: y
+            await settle(pilot)
+            assert tangent("f") == "3" and "direction d·/dy" in text(status)
+            await pilot.press("escape")
+            await settle(pilot)
+            assert not isinstance(app.screen, ForwardModeScreen)
+            assert app.stepper.forward_done == 0  # reverse mode untouched
+
+    run(main)
+
+
+def text(widget: Static) -> str:
+    rendered = widget.render()
+    return str(getattr(rendered, "plain", rendered))
+
+
+def test_reverse_mode_keys_do_not_act_behind_the_forward_mode_screen() -> None:
+    async def main() -> None:
+        g = from_expression("f = (x + y) * x", values={"x": 3, "y": 2})
+        app = ExplorerApp(Stepper(g), plugins=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("m", "b", "B")
+            await settle(pilot)
+            assert app.stepper.backward_done == 0 and app.stepper.forward_done == 0
+            await pilot.press("escape")
 
     run(main)

@@ -57,6 +57,7 @@ from cgtui.app.dialogs import (
     SaveDialog,
 )
 from cgtui.app.drawing import DrawingView
+from cgtui.app.forward_mode import ForwardModeScreen
 from cgtui.app.modes import Saved, toggle_backward_graph
 from cgtui.app.quiz import QuizPanel
 from cgtui.app.side import SidePane
@@ -116,6 +117,7 @@ class ExplorerApp(App[None]):
         Binding("l", "toggle_log", "Log", show=False, tooltip="Show or hide the step log"),
         Binding("z", "zoom", "Zoom", show=False, tooltip="Maximize the focused pane, or restore"),
         Binding("T", "training", "Train", show=False, tooltip="Open the training screen"),
+        Binding("m", "forward_mode", "Tangents", show=False, tooltip="Forward mode along the selected leaf"),
         Binding("G", "backward_graph", "Grad", show=False, tooltip="Open the backward graph, or go back"),
         Binding("Q", "quiz", "Quiz", show=False, tooltip="Toggle quiz mode"),
         Binding("escape", "focus_views", "Views", show=False, tooltip="Back to the graph view"),
@@ -539,6 +541,9 @@ class ExplorerApp(App[None]):
             self.push_screen(InfoDialog("Gradient-descent step", lines))
 
         self.push_screen(PromptDialog("Gradient-descent step", "learning rate", "0.1", validate=check), done)
+
+    def action_forward_mode(self) -> None:
+        self.push_screen(ForwardModeScreen(self.stepper.graph, self.selected))
 
     def action_backward_graph(self) -> None:
         problem = toggle_backward_graph(self)

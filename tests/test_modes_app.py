@@ -109,6 +109,7 @@ def test_forward_mode_screen_steps_tangents_with_undo_reset_and_direction() -> N
             assert tangent("v1") == "1"  # ds/dx for s = x + y
             side = text(screen.query_one("#fm-side", Static))
             assert "dv1/dx = 1 · dx/dx + 1 · dy/dx = 1 · 1 + 1 · 0 = 1" in side
+            assert "reverse mode is cheaper for this graph" in side
             await pilot.press("F")
             await settle(pilot)
             assert tangent("f") == "8" and "2/2 nodes" in text(status)

@@ -6,7 +6,8 @@ Key ``m`` (or the palette's "Forward mode") opens it with the direction ``∂·/
 the selected leaf (the first leaf that is not a constant if a computation is selected).
 Each step computes the next node's value and its tangent ``ż = Σ ∂z/∂a · ȧ``; the table
 shows every node's value and tangent, the side pane the selected node's tangent rule
-with its numbers, the status line the mode, the direction and the progress. ``f``/``F``
+with its numbers and what the whole Jacobian costs by either direction, the status line
+the mode, the direction and the progress. ``f``/``F``
 step and run, ``u`` undoes, ``r`` resets, ``c`` seeds the next leaf instead, and
 ``escape`` or ``m`` go back to reverse mode (the main screen, untouched). The CSS is the
 screen's own and its colours come from theme variables.
@@ -27,6 +28,8 @@ from textual.widgets.data_table import ColumnKey
 from cgtui.core.graph import Graph, Kind
 from cgtui.engine.engine import StepResult, value_text
 from cgtui.engine.forward import TangentStepper
+from cgtui.engine.jacobian import pass_counts
+from cgtui.teach.directions import jacobian_cost_lines
 
 COLUMNS = ("node", "kind", "step", "value", "tangent")
 
@@ -62,6 +65,7 @@ class ForwardModeScreen(Screen[None]):
         self.leaves = direction_leaves(graph)
         self.leaf = leaf if leaf in self.leaves else (self.leaves[0] if self.leaves else None)
         self.stepper = TangentStepper(graph, self._direction())
+        self.cost = jacobian_cost_lines(pass_counts(graph))
         self._table: DataTable[str] = DataTable(id="fm-table", cursor_type="row")
         self._side = Static(id="fm-side", markup=False)
         self._log = Log(id="fm-log", max_lines=2000)
@@ -132,6 +136,7 @@ class ForwardModeScreen(Screen[None]):
             lines += ["", "this step:", *(f"  {line}" for line in done.lines)]
         elif node.op is not None:
             lines += ["", "not yet computed: f steps to it"]
+        lines += ["", *self.cost]
         self._side.update("\n".join(lines))
 
     def _refresh_status(self) -> None:

@@ -16,7 +16,6 @@ Constants get no gradient; a leaf with no path to the output has gradient 0.
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
 from cgtui.commands.common import add_source_arguments, differentiable_leaves, load
@@ -93,6 +92,8 @@ def run(args: argparse.Namespace) -> int:
     graph, output = load(args)
     result = gradients(graph, output=graph.nodes[output].name)
     if args.json:
+        import json
+
         print(json.dumps(to_json(graph, result, show_all=args.all), indent=2))
     else:
         print(render_text(graph, result, show_all=args.all), end="")

@@ -31,8 +31,6 @@ import heapq
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-import networkx as nx
-
 from cgtui.core.errors import GraphError
 from cgtui.core.graph import Graph, Kind, Node
 from cgtui.core.ops import OPS, format_number
@@ -359,6 +357,8 @@ def _dependency_order(steps: Sequence[Step], deps: Mapping[str, set[str]], src: 
             if indegree[user] == 0:
                 heapq.heappush(ready, (position[user], user))
     if len(order) < len(steps):
+        import networkx as nx  # here, for the error only: loading it costs more than a small job
+
         g = nx.DiGraph()
         for name, uses in deps.items():
             if indegree[name] > 0:

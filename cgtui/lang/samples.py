@@ -11,8 +11,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from cgtui.lang.files import YAML_SUFFIXES
 
 _PACKAGE = Path(__file__).resolve().parent.parent  # cgtui/
@@ -62,6 +60,8 @@ def first_sentence(text: str) -> str:
 
 def list_samples(directory: Path | None = None) -> list[SampleInfo]:
     """Every ``.yaml``/``.yml`` file in the samples directory, sorted by name."""
+    import yaml  # here: opening the explorer on a file needs the samples' folder, not YAML
+
     folder = samples_dir() if directory is None else directory
     infos: list[SampleInfo] = []
     if not folder.is_dir():

@@ -19,6 +19,7 @@ from typing import Protocol
 from cgtui import __version__
 from cgtui.commands.common import EXIT_BAD_INPUT, EXIT_FAULT, EXIT_OK, add_source_arguments
 from cgtui.core.errors import CgtuiError, NumericalFault
+from cgtui.core.notation import use_ascii_fallback
 
 COMMANDS: dict[str, str] = {
     "steps": "print the explicit steps of a graph, one elementary operation per line",
@@ -151,6 +152,8 @@ def app_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    for stream in (sys.stdout, sys.stderr):  # ∂z/∂w as d_z/d_w where the terminal cannot show ∂
+        use_ascii_fallback(stream)
     try:
         if args_list and args_list[0] in COMMANDS:
             args = build_parser([args_list[0]]).parse_args(args_list)

@@ -26,7 +26,8 @@ from textual.widgets import DataTable, Footer, Log, Static
 from textual.widgets.data_table import ColumnKey
 
 from cgtui.core.graph import Graph, Kind
-from cgtui.engine.engine import StepResult, value_text
+from cgtui.core.notation import value_text
+from cgtui.engine.engine import StepResult
 from cgtui.engine.forward import TangentStepper
 from cgtui.engine.jacobian import pass_counts
 from cgtui.teach.directions import jacobian_cost_lines

@@ -16,7 +16,7 @@ import json
 from cgtui.commands.common import add_source_arguments, load
 from cgtui.commands.jacobian import matrix_lines
 from cgtui.core.graph import Graph, Kind
-from cgtui.core.ops import format_number
+from cgtui.core.notation import format_number
 from cgtui.engine.backward_graph import Hessian, hessian
 
 

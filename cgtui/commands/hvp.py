@@ -13,7 +13,7 @@ import json
 
 from cgtui.commands.common import add_source_arguments, load
 from cgtui.core.errors import CgtuiError
-from cgtui.core.ops import format_number
+from cgtui.core.notation import format_number
 from cgtui.engine.backward_graph import hvp
 from cgtui.lang.source import parse_assignments
 

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 from cgtui.commands.common import add_source_arguments, graph_from_args
 from cgtui.core.graph import Graph
-from cgtui.core.ops import format_number
+from cgtui.core.notation import format_number
 from cgtui.engine.jacobian import MODES, jacobian, pass_counts
 from cgtui.teach.directions import cost_json, cost_lines
 

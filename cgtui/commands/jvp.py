@@ -19,7 +19,7 @@ from typing import Any
 
 from cgtui.commands.common import add_source_arguments, differentiable_leaves, graph_from_args
 from cgtui.core.errors import CgtuiError
-from cgtui.core.ops import format_number
+from cgtui.core.notation import format_number
 from cgtui.engine.forward import JVP, TangentStepper, direction_label, jvp, tangent_name
 from cgtui.lang.source import parse_assignments
 

@@ -31,6 +31,7 @@ import numpy as np
 
 from cgtui.core.errors import CgtuiError, NumericalFault, name_list
 from cgtui.core.graph import Graph, Kind
+from cgtui.core.notation import value_text
 from cgtui.core.ops import OPS
 from cgtui.engine.engine import (
     StepResult,
@@ -43,7 +44,6 @@ from cgtui.engine.engine import (
     forward,
     leaf_values,
     local_derivative,
-    value_text,
 )
 
 Value = Any  # float or float64 ndarray

@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 
 from cgtui.app.training.plotting import decade_ticks, thin
 from cgtui.app.training.tab import TrainingTab
-from cgtui.core.ops import format_number
+from cgtui.core.notation import format_number
 
 
 class LossTab(TrainingTab):

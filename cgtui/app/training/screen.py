@@ -47,7 +47,7 @@ from cgtui.app.training.surface_tab import SurfaceTab
 from cgtui.app.training.tab import TrainingTab
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph
-from cgtui.core.ops import format_number
+from cgtui.core.notation import format_number
 from cgtui.engine.engine import Stepper
 from cgtui.learn.dataset import Dataset, check_lr, check_steps, dataset_from_graph, training_settings
 from cgtui.learn.train import Diverged, Outcome, Problem, Slice, StepRecord, Surface, Trainer

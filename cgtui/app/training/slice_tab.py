@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, Select, Static
 
 from cgtui.app.training.tab import TrainingTab
-from cgtui.core.ops import format_number
+from cgtui.core.notation import format_number
 from cgtui.learn.train import Slice, loss_slice, span_around
 
 

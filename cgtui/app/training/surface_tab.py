@@ -13,7 +13,7 @@ from textual.widgets import Label, Select
 
 from cgtui.app.training.plotting import heat_cells, thin
 from cgtui.app.training.tab import TrainingTab
-from cgtui.core.ops import format_number
+from cgtui.core.notation import format_number
 from cgtui.learn.train import Surface, loss_surface, span_around
 
 

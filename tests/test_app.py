@@ -230,7 +230,11 @@ async def test_undo_and_reset() -> None:
         await settle(pilot)
         assert cell(app, "L", "value") == ""
         assert "forward 0/4" in text_of(app.query_one("#status", Static))
-        assert app.check_action("undo", ()) is None
+        await pilot.press("u")  # a reset is undone too, in the same history
+        await settle(pilot)
+        assert cell(app, "L", "value") == "0.01"
+        assert cell(app, "z", "dL/dnode") == "0.2"
+        assert not app.session.modified  # stepping and resetting change nothing a file keeps
 
 
 @sync
@@ -338,8 +342,11 @@ async def test_nudge_check_agrees() -> None:
 
 @sync
 async def test_save_never_overwrites_silently(tmp_path: Path) -> None:
+    from cgtui.lang import yamlio
+
     target = tmp_path / "g.yaml"
-    target.write_text("keep me\n")
+    kept = yamlio.dumps(branching().graph)  # written by cgtui (a hand-written one is asked about)
+    target.write_text(kept)
     app = ExplorerApp(squared_error(), plugins=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("s")
@@ -348,12 +355,10 @@ async def test_save_never_overwrites_silently(tmp_path: Path) -> None:
         await pilot.press("ctrl+a", "ctrl+k", *str(target), "enter")
         await settle(pilot)
         assert "exists" in text_of(app.screen.query_one("#error", Static))
-        assert target.read_text() == "keep me\n"
+        assert target.read_text() == kept
         await pilot.press("enter")  # the explicit confirmation
         await settle(pilot)
         assert not isinstance(app.screen, SaveDialog)
-    from cgtui.lang import yamlio
-
     saved = yamlio.load(target)
     assert saved.node("w").value == 0.5
     assert saved.node("w").kind is Kind.PARAM

@@ -27,23 +27,37 @@ The other parts of the explorer, each in its own module:
   it to hide answers).
 
 Every action is a binding (listed by the help screen from :attr:`ExplorerApp.BINDINGS`)
-and a command palette entry (:meth:`ExplorerApp.get_system_commands`).
+and a command palette entry (:meth:`ExplorerApp.get_system_commands`). A key that cannot
+act now is greyed out in the footer and, when pressed, says why in a notification
+(:meth:`ExplorerApp.why_not`).
+
+What is open and whether it is modified is a :class:`~cgtui.app.session.Session`, shown
+on the title line (the legend's row). Edits, kind changes, descent steps, params from
+training, output changes and resets are recorded there, so ``u`` takes back steps and
+changes in one history; quitting or replacing a modified graph asks Save / Discard /
+Cancel first.
+
+Autoplay (``space``) steps the forward pass, then the backward pass, one node per tick of
+a Textual timer (a tick that comes late is skipped, never queued); ``[`` and ``]`` change
+the speed, and any stepping key pauses it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from rich.text import Text
+from textual.actions import parse as parse_action
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.reactive import var
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
+from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Footer, Log, Static, TabbedContent, TabPane
+from textual.widgets import Footer, Input, Log, Static, TabbedContent, TabPane
 
 from cgtui.app import explain
 from cgtui.app.dialogs import (
@@ -55,11 +69,13 @@ from cgtui.app.dialogs import (
     SampleChoice,
     SamplesDialog,
     SaveDialog,
+    UnsavedDialog,
 )
 from cgtui.app.drawing import DrawingView
 from cgtui.app.forward_mode import ForwardModeScreen
 from cgtui.app.modes import Saved, toggle_backward_graph
 from cgtui.app.quiz import QuizPanel
+from cgtui.app.session import Session, beside, constant_value, hand_written
 from cgtui.app.side import SidePane
 from cgtui.app.training import TrainingScreen
 from cgtui.app.views import KIND_CLASSES, GraphTree, GraphView, NodeTable
@@ -72,19 +88,69 @@ from cgtui.lang.samples import samples_dir
 #: A step that writes more log lines than this is shortened in the log.
 LOG_LINES_PER_ACTION = 400
 
+#: Autoplay speeds in steps per second (``[`` slower, ``]`` faster) and the first one used.
+AUTOPLAY_SPEEDS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0)
+AUTOPLAY_DEFAULT = 2
+
+#: Actions that step the engine: each pauses autoplay.
+STEPPING_ACTIONS = frozenset(
+    {"step_forward", "run_forward", "step_backward", "run_backward", "undo", "reset"}
+)
+
 
 class Legend(Static):
-    """The node kinds in their colours (the same styles the views use)."""
+    """The title line: what is open (a file name or the expression) with a modified
+    marker on the left, the node kinds in their colours (the same styles the views use) on
+    the right. When the row is too narrow for both, the kinds give way, then the middle of
+    the name."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = KIND_CLASSES
 
+    #: Marks a graph with changes that are not saved.
+    MODIFIED = " ● modified"
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.label = ""
+        self.modified = False
+
+    def show_title(self, label: str, modified: bool) -> None:
+        if (label, modified) != (self.label, self.modified):
+            self.label, self.modified = label, modified
+            self.refresh()
+
+    def title_text(self) -> str:
+        return self.label + (self.MODIFIED if self.modified else "")
+
     def render(self) -> Text:
-        parts: list[Text | str] = ["kinds: "]
+        width = max(self.size.width, 1)
+        title = self._title(width)
+        for prefix in ("kinds: ", ""):  # the prefix goes first when the row is tight
+            legend = self._kinds(prefix)
+            gap = width - len(title) - len(legend)
+            if gap >= 2:
+                return Text.assemble(title, " " * gap, legend)
+        return title
+
+    def _title(self, width: int) -> Text:
+        marker = self.MODIFIED if self.modified else ""
+        room = width - len(marker)
+        label = self.label
+        if len(label) > room:
+            keep = max(room - 1, 2)
+            label = label[: keep - keep // 2] + "…" + label[len(label) - keep // 2 :]
+        title = Text(label, style="bold")
+        if marker:
+            title.append(marker, style=self.get_component_rich_style("node--touched", partial=True))
+        return title
+
+    def _kinds(self, prefix: str) -> Text:
+        kinds: list[Text | str] = [prefix]
         for key, label in explain.KIND_TAGS.items():
-            parts.append(Text(label, self.get_component_rich_style(f"kind--{key}", partial=True)))
-            parts.append(" ")
-        parts.append(Text("▶ touched", self.get_component_rich_style("node--touched", partial=True)))
-        return Text.assemble(*parts)
+            kinds.append(Text(label, self.get_component_rich_style(f"kind--{key}", partial=True)))
+            kinds.append(" ")
+        kinds.append(Text("▶ touched", self.get_component_rich_style("node--touched", partial=True)))
+        return Text.assemble(*kinds)
 
 
 class ExplorerApp(App[None]):
@@ -100,8 +166,18 @@ class ExplorerApp(App[None]):
         Binding("F", "run_forward", "Fwd all", tooltip="Run the forward pass to the end"),
         Binding("b", "step_backward", "Back", tooltip="Step backward: finish the next node's partial"),
         Binding("B", "run_backward", "Back all", tooltip="Run the backward pass to the end"),
-        Binding("u", "undo", "Undo", tooltip="Undo the last step"),
+        Binding("u", "undo", "Undo", tooltip="Undo the last step, edit, kind change or descent step"),
         Binding("r", "reset", "Reset", tooltip="Reset: no values computed, no partials"),
+        Binding(
+            "space",
+            "autoplay",
+            "Play",
+            tooltip="Play or pause: step forward, then backward, by itself",
+            show=False,  # the footer has no room at 80 columns; the help and palette list it
+            priority=True,  # before the tree's own space (which would fold a branch)
+        ),
+        Binding("left_square_bracket", "speed(-1)", "Slower", show=False, tooltip="Autoplay slower"),
+        Binding("right_square_bracket", "speed(1)", "Faster", show=False, tooltip="Autoplay faster"),
         Binding("p", "samples", "Samples", tooltip="Open a bundled sample from a list"),
         Binding("slash", "jump", "Jump", show=False, tooltip="Jump to a node by name"),
         Binding("e", "edit_value", "Edit", show=False, tooltip="Edit the selected leaf's value"),
@@ -122,7 +198,7 @@ class ExplorerApp(App[None]):
         Binding("Q", "quiz", "Quiz", show=False, tooltip="Toggle quiz mode"),
         Binding("escape", "focus_views", "Views", show=False, tooltip="Back to the graph view"),
         Binding("question_mark", "help", "Help", tooltip="Help: every key"),
-        Binding("q", "quit", "Quit", tooltip="Quit"),
+        Binding("q", "quit", "Quit", tooltip="Quit (asks first when there are unsaved changes)"),
     ]
 
     #: The node shown in the side pane and under every view's cursor.
@@ -134,6 +210,11 @@ class ExplorerApp(App[None]):
         super().__init__()
         self.stepper = stepper
         self.source = source
+        #: What is open, its changes and their undo history.
+        self.session = Session.for_source(source, stepper.graph.origin)
+        #: Autoplay: the timer while playing, and the speed (an index into AUTOPLAY_SPEEDS).
+        self.autoplay_timer: Timer | None = None
+        self.autoplay_speed = AUTOPLAY_DEFAULT
         #: Where the samples picker looks (None: the bundled samples).
         self.samples_directory: Path | None = None
         self.touched: int | None = None
@@ -147,6 +228,7 @@ class ExplorerApp(App[None]):
         self._side = SidePane(id="side")
         self._log_view = Log(id="log", max_lines=5000, auto_scroll=True)
         self._status = Static(id="status", markup=False)
+        self._legend = Legend(id="legend")
         self._views: list[GraphView] = [self._tree, self._table]
         self.graph_stack: list[Saved] = []  # graphs left for their backward graphs (cgtui.app.modes)
 
@@ -167,7 +249,7 @@ class ExplorerApp(App[None]):
             with Vertical(id="side-column"):
                 yield self._side
         yield self._log_view
-        yield Legend(id="legend")
+        yield self._legend
         yield self._status
         yield Footer(compact=True, id="footer")
 
@@ -279,7 +361,10 @@ class ExplorerApp(App[None]):
 
     def _refresh_status(self) -> None:
         status = explain.status_line(self.stepper, self._param_indices())
+        if self.autoplay_timer is not None:
+            status = f"▶ playing {self._speed_text()} · {status}"
         self._status.update(status, layout=False)  # always one line
+        self._legend.show_title(self.session.label, self.session.modified)
 
     def _param_indices(self) -> list[int]:
         """The params' node indices, found once per graph and kind change (scanning a big
@@ -316,7 +401,7 @@ class ExplorerApp(App[None]):
         if action in ("step_backward", "run_backward"):
             return True if s.fault is not None or not s.backward_complete else None
         if action == "undo":
-            return True if s.can_undo() or s.fault is not None else None
+            return True if self.session.can_undo(s) else None
         if action == "reset":
             return True if s.forward_done or s.history or s.fault is not None else None
         if action in ("edit_value", "mark_kind"):
@@ -333,7 +418,65 @@ class ExplorerApp(App[None]):
             return self._training
         if action == "quiz":
             return self._quiz
+        if action == "autoplay":
+            # space types a space in a text box, and belongs to a dialog or screen on top
+            return len(self.screen_stack) <= 1 and not isinstance(self.focused, Input)
         return True
+
+    def why_not(self, action: str) -> str | None:
+        """Why a greyed-out action cannot act now, in one line (None: it can, or it has
+        nothing to say)."""
+        s = self.stepper
+        g = s.graph
+        if not 0 <= self.selected < len(g.nodes):
+            return None
+        node = g.nodes[self.selected]
+        out = s.output_name
+        if action in ("step_forward", "run_forward"):
+            return "the forward pass is complete: b steps backward, r resets, u undoes"
+        if action in ("step_backward", "run_backward"):
+            return "the backward pass is complete: r resets, u undoes, n checks a partial"
+        if action == "undo":
+            return "nothing to undo: no step or change since the graph was opened"
+        if action == "reset":
+            return "nothing to reset: no value is computed yet"
+        if action in ("edit_value", "mark_kind"):
+            what = "edit" if action == "edit_value" else "mark"
+            return f"{node.name} is computed ({node.op}); select a leaf to {what} it"
+        if action == "nudge_check":
+            if not s.path[self.selected]:
+                return f"{node.name} does not reach {out}: no gradient to check"
+            return f"{node.name} is constant: no gradient to check"
+        if action == "choose_output":
+            return f"the graph has one output ({out}): nothing to choose"
+        if action == "descent":
+            return "no params: mark a leaf as param with k first"
+        return None
+
+    async def run_action(
+        self,
+        action: str | Any,
+        default_namespace: Any = None,
+        namespaces: Any = None,
+    ) -> bool:
+        """Run an action; one of the app's that cannot act now says why instead of
+        doing nothing."""
+        if isinstance(action, str) and default_namespace in (None, self):
+            namespace, name, params = parse_action(action)
+            if namespace in ("", "app") and name in STEPPING_ACTIONS:
+                self._stop_autoplay()
+            if namespace in ("", "app") and self.check_action(name, params) is None:
+                reason = self.why_not(name)
+                if reason is not None:
+                    self._tell(reason)
+                    return True
+        return await super().run_action(action, default_namespace, namespaces)
+
+    def _tell(self, message: str, severity: str = "information") -> None:
+        """One line in a notification, replacing the previous one (a key pressed again and
+        again does not pile them up)."""
+        self.clear_notifications()
+        self.notify(message, severity=cast(Any, severity), timeout=4)
 
     # ---- stepping -------------------------------------------------------------------
 
@@ -350,10 +493,94 @@ class ExplorerApp(App[None]):
         self._apply("run_backward", all_nodes=True)
 
     def action_undo(self) -> None:
-        self._apply("undo")
+        """Take back the newest step or change (one history), or clear a fault."""
+        s = self.stepper
+        if self.session.next_undo(s) is None:
+            if not s.can_undo():
+                self._tell(self.why_not("undo") or "nothing to undo")
+                return
+            self._apply("undo")
+            return
+        output = s.output
+        change = self.session.undo_change(s)
+        self._params_cache = None
+        line = f"undid: {change.what}"
+        if s.output != output:
+            self._show_graph(line)
+        else:
+            self._after([line], None, None)
 
     def action_reset(self) -> None:
+        before = self.session.begin(self.stepper)
         self._apply("reset", all_nodes=True)
+        self.session.commit(self.stepper, before, "reset", modifies=False)
+
+    # ---- autoplay ----------------------------------------------------------------------
+
+    def _speed_text(self) -> str:
+        speed = AUTOPLAY_SPEEDS[self.autoplay_speed]
+        return f"{format_number(speed)} step{'' if speed == 1 else 's'}/s"
+
+    def action_autoplay(self) -> None:
+        """Play or pause: one step per tick, the forward pass, then the backward pass."""
+        if self.autoplay_timer is not None:
+            self._stop_autoplay("autoplay paused (space plays on)")
+            return
+        s = self.stepper
+        if s.fault is None and s.forward_complete and s.backward_complete:
+            self._tell("nothing left to play: both passes are complete (r resets, then space plays)")
+            return
+        self._start_timer()
+        self._write_log([f"autoplay at {self._speed_text()}: space pauses, [ and ] change the speed"])
+        self._refresh_status()
+
+    def action_speed(self, change: str) -> None:
+        n = min(max(self.autoplay_speed + int(change), 0), len(AUTOPLAY_SPEEDS) - 1)
+        self.autoplay_speed = n
+        timer = self.autoplay_timer
+        if timer is not None:  # play on at the new speed
+            timer.stop()
+            self._start_timer()
+        self._tell(f"autoplay speed {self._speed_text()}")
+        self._refresh_status()
+
+    def _start_timer(self) -> None:
+        # a tick that comes late is skipped (Textual's timers skip by default): no backlog
+        interval = 1 / AUTOPLAY_SPEEDS[self.autoplay_speed]
+        self.autoplay_timer = self.set_interval(interval, self.autoplay_tick, name="autoplay")
+
+    def autoplay_tick(self) -> None:
+        """One autoplay step; stops at the end, at a fault, or when a screen is on top."""
+        if self.autoplay_timer is None:
+            return
+        if len(self.screen_stack) > 1:
+            self._stop_autoplay("autoplay paused: a dialog or screen is open")
+            return
+        s = self.stepper
+        if s.fault is not None:
+            self._stop_autoplay("autoplay stopped at a fault (u undoes it)")
+            return
+        if not s.forward_complete:
+            result = self._apply("step_forward")
+        elif not s.backward_complete:
+            result = self._apply("step_backward")
+        else:
+            self._stop_autoplay("autoplay done: both passes are complete")
+            return
+        if result.kind not in ("forward", "backward"):
+            self._stop_autoplay(f"autoplay stopped: {result.lines[-1] if result.lines else result.kind}")
+        elif s.forward_complete and s.backward_complete:
+            self._stop_autoplay("autoplay done: both passes are complete")
+
+    def _stop_autoplay(self, message: str | None = None) -> None:
+        timer = self.autoplay_timer
+        if timer is None:
+            return
+        timer.stop()
+        self.autoplay_timer = None
+        if message:
+            self._write_log([message])
+        self._refresh_status()
 
     # ---- selecting --------------------------------------------------------------------
 
@@ -430,18 +657,19 @@ class ExplorerApp(App[None]):
             if not text:
                 return
             old = self.stepper.values[self.selected]
+            before = self.session.begin(self.stepper)
             try:
-                stale = self.stepper.set_value(name, float(text))
+                value = constant_value(text)
+                stale = self.stepper.set_value(name, value)
             except CgtuiError as exc:
                 self.notify(str(exc), severity="error")
                 return
+            what = f"{name} = {format_number(value)} (was {value_text(old)})"
+            self.session.commit(self.stepper, before, what)
             g = self.stepper.graph
             names = ", ".join(g.nodes[i].name for i in stale) or "none"
             self._after(
-                [
-                    f"{name} = {format_number(float(text))} (was {value_text(old)}); "
-                    f"invalidated values: {names}; all partials cleared"
-                ],
+                [f"{what}; invalidated values: {names}; all partials cleared"],
                 None,
                 self.selected,
             )
@@ -449,7 +677,7 @@ class ExplorerApp(App[None]):
         self.push_screen(
             PromptDialog(
                 f"Value of {name}",
-                "a number",
+                "a number, or arithmetic on numbers such as 1/3, 2^-3 or -0.5*4",
                 "" if current is None else value_text(current),
                 validate=_number_problem,
             ),
@@ -469,12 +697,14 @@ class ExplorerApp(App[None]):
             if kind is None or kind == node.kind.value:
                 return
             old = node.kind.value
+            before = self.session.begin(self.stepper)
             try:
                 self.stepper.set_kind(name, Kind(kind))
                 self._params_cache = None
             except CgtuiError as exc:
                 self.notify(str(exc), severity="error")
                 return
+            self.session.commit(self.stepper, before, f"{name} is {kind} (was {old})")
             self._after([f"{name} is now {kind} (was {old}); partials cleared"], None, self.selected)
 
         self.push_screen(ChoiceDialog(f"Kind of {name}", options, node.kind.value), done)
@@ -486,7 +716,10 @@ class ExplorerApp(App[None]):
         def done(key: str | None) -> None:
             if key is None or int(key) == self.stepper.output:
                 return
+            before = self.session.begin(self.stepper)
+            old = self.stepper.output_name
             self.stepper.set_output(int(key))
+            self.session.commit(self.stepper, before, f"output {g.nodes[int(key)].name} (was {old})")
             self._show_graph(f"differentiating {g.nodes[int(key)].name}; partials cleared")
 
         self.push_screen(ChoiceDialog("Output to differentiate", options, str(self.stepper.output)), done)
@@ -516,7 +749,7 @@ class ExplorerApp(App[None]):
     def action_descent(self) -> None:
         def check(text: str) -> str | None:
             problem = _number_problem(text)
-            if problem is None and float(text) <= 0:
+            if problem is None and constant_value(text) <= 0:
                 problem = "the learning rate must be positive"
             return problem
 
@@ -525,14 +758,16 @@ class ExplorerApp(App[None]):
                 return
             s = self.stepper
             out = s.graph.nodes[s.output].name
-            lr = float(text)
+            lr = constant_value(text)
             try:
                 changes, before, after = descent_step(s.graph, s.values, s.output, lr)
             except CgtuiError as exc:
                 self.notify(str(exc), title="descent step", severity="error")
                 return
+            snapshot = self.session.begin(s)
             for pname, _old, new in changes:
                 s.set_value(pname, float(new))
+            self.session.commit(s, snapshot, f"descent step, learning rate {format_number(lr)}")
             rule = f"p <- p - lr * {partial_name(out, 'p')}"
             lines = [f"descent step, learning rate {format_number(lr)}: {rule}"]
             lines += [f"  {pname}: {value_text(old)} -> {value_text(new)}" for pname, old, new in changes]
@@ -558,8 +793,10 @@ class ExplorerApp(App[None]):
         def done(params: dict[str, float] | None) -> None:
             if not params:
                 return
+            before = self.session.begin(self.stepper)
             for name, value in params.items():
                 self.stepper.set_value(name, float(value))
+            self.session.commit(self.stepper, before, f"params from training: {_assignments(params)}")
             self._after([f"params from training: {_assignments(params)}"], None, None)
 
         self.push_screen(TrainingScreen(self.stepper), done)
@@ -597,13 +834,16 @@ class ExplorerApp(App[None]):
     # ---- files ------------------------------------------------------------------------------
 
     def action_open(self) -> None:
+        opened: list[str] = []
+
         def load(source: str, values: str, params: str) -> Graph:
             from cgtui.lang.source import load_source, parse_assignments, parse_names
 
             graph = load_source(source, values=parse_assignments([values]), params=parse_names([params]))
+            opened[:] = [source]
             return _checked(graph)
 
-        self.push_screen(OpenDialog(load), lambda graph: self._open(graph, "the new graph"))
+        self.push_screen(OpenDialog(load), lambda graph: self._open(graph, opened[0] if opened else ""))
 
     def action_samples(self) -> None:
         from cgtui.lang.samples import list_samples
@@ -628,19 +868,53 @@ class ExplorerApp(App[None]):
         def load(path: Path) -> Graph:
             return _checked(load_source(str(path)))
 
-        where = str(directory) if directory is not None else str(samples_dir())
-        self.push_screen(SamplesDialog(choices, load, where), lambda graph: self._open(graph, "the sample"))
+        def done(graph: Graph | None) -> None:
+            self._open(graph, graph.origin.name if graph is not None and graph.origin is not None else "")
 
-    def _open(self, graph: Graph | None, fallback_title: str) -> None:
-        """Show a graph a dialog loaded (None: the dialog was cancelled, keep the current one)."""
+        where = str(directory) if directory is not None else str(samples_dir())
+        self.push_screen(SamplesDialog(choices, load, where), done)
+
+    def _open(self, graph: Graph | None, source: str) -> None:
+        """Show a graph a dialog loaded (None: the dialog was cancelled, keep the current
+        one). Unsaved changes to the graph on screen are asked about first."""
         if graph is None:
             return
-        self.stepper = Stepper(graph)
-        self.source = graph.title or fallback_title
-        self.graph_stack.clear()  # G no longer leads back to a graph left for its backward graph
-        self._show_graph(f"opened {self.source}")
 
-    def action_save(self) -> None:
+        def replace() -> None:
+            self._stop_autoplay()
+            self.graph_stack.clear()  # G no longer leads back to a graph left for its backward graph
+            self.stepper = Stepper(graph)
+            self.source = source or graph.title or "the new graph"
+            self.session = Session.for_source(self.source, graph.origin)
+            self._params_cache = None
+            self._show_graph(f"opened {self.source}")
+
+        self.unless_unsaved(f"open {source or 'the new graph'}", replace)
+
+    def unless_unsaved(self, then: str, proceed: Callable[[], None]) -> None:
+        """Run ``proceed`` (which replaces the graph or quits) at once when nothing is
+        unsaved; else ask Save / Discard / Cancel first. Cancel keeps everything as it is."""
+        if not self.session.modified:
+            proceed()
+            return
+
+        def answer(choice: str | None) -> None:
+            if choice == "discard":
+                proceed()
+            elif choice == "save":
+                self.action_save(then=proceed)
+            else:
+                self._tell(f"kept {self.session.label} and its changes")
+
+        self._stop_autoplay()
+        self.push_screen(UnsavedDialog(self.session.label, then), answer)
+
+    async def action_quit(self) -> None:
+        """Quit; with unsaved changes, ask Save / Discard / Cancel first."""
+        self.unless_unsaved("quit", self.exit)
+
+    def action_save(self, then: Callable[[], None] | None = None) -> None:
+        """Save to YAML; ``then`` runs after a successful save (not after a cancel)."""
         graph = self.stepper.graph
 
         def save(path: str, overwrite: bool) -> str:
@@ -652,27 +926,79 @@ class ExplorerApp(App[None]):
             return path
 
         def done(path: str | None) -> None:
-            if path:
-                self._write_log([f"saved the graph and its values to {path}"])
-                self.notify(f"saved {path}")
+            if not path:
+                return
+            self.session.saved(Path(path), path)
+            self._refresh_status()
+            self._write_log([f"saved the graph and its values to {path}"])
+            self.notify(f"saved {path}")
+            if then is not None:
+                then()
 
-        suggestion = self.source if self.source.endswith((".yaml", ".yml")) else "graph.yaml"
-        self.push_screen(SaveDialog(save, suggestion), done)
+        where = self.session.path
+        suggestion = "graph.yaml"
+        if where is not None and where.suffix in (".yaml", ".yml"):
+            # the file as it was named (relative stays relative); a file opened from
+            # elsewhere (the bundled samples) is offered as a new file here
+            label = self.session.label
+            same = _same_file(Path(label), where)
+            suggestion = label if same else where.name
+        self.push_screen(SaveDialog(save, suggestion, hand_written=hand_written, beside=beside), done)
 
     # ---- help and the command palette ----------------------------------------------------------
 
     def _actions(self) -> list[Binding]:
+        """The app's bindings that exist here (greyed-out ones too; autoplay also while a
+        text box has focus)."""
         out: list[Binding] = []
         for b in self.BINDINGS:
             if not isinstance(b, Binding):
                 continue
-            if self.check_action(_action_name(b.action), _action_args(b.action)) is not False:
+            name = _action_name(b.action)
+            if name == "autoplay" or self.check_action(name, _action_args(b.action)) is not False:
                 out.append(b)
         return out
 
+    def _key_lines(self, bindings: Iterable[BindingType]) -> list[tuple[str, str]]:
+        """(keys, what they do) for a widget's or screen's bindings, the keys that do the
+        same together (``↑/↓``, ``+/=``)."""
+        rows: dict[str, list[str]] = {}
+        for b in Binding.make_bindings(bindings):
+            if not b.system:
+                rows.setdefault(b.tooltip or b.description, []).append(self.get_key_display(b))
+        return [(_key_group(list(dict.fromkeys(keys))), text) for text, keys in rows.items()]
+
+    def help_keys(self) -> list[tuple[str, str]]:
+        """Every key of every mode, for the help screen: (key, text) rows; a row with no
+        key is a heading."""
+        rows = [(self.get_key_display(b), b.tooltip or b.description) for b in self._actions()]
+        rows.append(("ctrl+q", "Quit, as q"))
+        rows.append(("ctrl+p", "Command palette: every action by name"))
+        if self._drawing:
+            rows += [("", ""), ("", "Drawing view (key 3)")]
+            rows += self._key_lines(DrawingView.BINDINGS)
+        if self._training:
+            rows += [("", ""), ("", "Training screen (key T)")]
+            rows += self._key_lines(TrainingScreen.BINDINGS)
+        if self._quiz:
+            rows += [("", ""), ("", "Quiz (key Q; type the answer, enter checks it)")]
+            rows += self._key_lines(QuizPanel.BINDINGS)
+        rows += [
+            ("", ""),
+            ("", "Dialogs"),
+            ("enter", "Accept (in Jump: the name suggested after the cursor)"),
+            ("right", "Take the suggested name or file name (Jump, Open, Save)"),
+            ("escape", "Cancel: nothing changes"),
+            ("type", "Filter the samples list (p)"),
+            ("", ""),
+            ("", "Command palette (ctrl+p)"),
+            ("", "Every action above by name, and Textual's own commands:"),
+            ("", "Theme (colours), Keys (a panel of the focused widget's keys),"),
+            ("", "Screenshot (saves an SVG of the screen to the working directory)."),
+        ]
+        return rows
+
     def action_help(self) -> None:
-        keys = [(self.get_key_display(b), b.tooltip or b.description) for b in self._actions()]
-        keys.append(("ctrl+p", "Command palette: every action by name"))
         notes = [
             "",
             "Tree: the output at the root and a node's operands below it; a node used twice is "
@@ -683,11 +1009,24 @@ class ExplorerApp(App[None]):
             "rule as a sum over paths (✓ when it equals backprop's partial), the exact path count, "
             "and the cost of enumerating paths versus backprop.",
             "The node a step just touched is marked ▶ in every view.",
+            "The title line shows what is open and ● modified after a change that is not saved.",
         ]
-        self.push_screen(HelpScreen(keys, notes))
+        self.push_screen(HelpScreen(self.help_keys(), notes))
+
+    def action_command_palette(self) -> None:
+        """The palette opens over the explorer or the training screen, never over a dialog
+        (whose answer it would leave hanging)."""
+        from textual.command import CommandPalette
+
+        if isinstance(self.screen, ModalScreen) and not CommandPalette.is_open(cast(Any, self)):
+            self._tell("close this dialog first (escape), then ctrl+p opens the palette")
+            return
+        super().action_command_palette()
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            if command.title not in ("Maximize", "Minimize"):  # z does both, listed below
+                yield command
         for b in self._actions():
             name, args = _action_name(b.action), _action_args(b.action)
             if name in ("quit", "help") or self.check_action(name, args) is None:
@@ -696,6 +1035,21 @@ class ExplorerApp(App[None]):
             key = self.get_key_display(b)
             yield SystemCommand(b.tooltip or b.description, f"key {key}", _bound(method, args))
         yield SystemCommand("Help: every key", "key ?", self.action_help)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except (OSError, ValueError):
+        return False
+
+
+def _key_group(keys: list[str]) -> str:
+    """Keys that do the same, written short: ``↑/↓``, ``shift+↑↓←→``."""
+    prefix = "shift+"
+    if len(keys) > 2 and all(k.startswith(prefix) for k in keys):
+        return prefix + "".join(k.removeprefix(prefix) for k in keys)
+    return "/".join(keys)
 
 
 def _bound(method: Any, args: tuple[object, ...]) -> Any:
@@ -714,12 +1068,11 @@ def _action_args(action: str) -> tuple[object, ...]:
 
 
 def _number_problem(text: str) -> str | None:
+    """None when ``text`` is a finite number or constant arithmetic (``1/3``), else why not."""
     try:
-        v = float(text)
-    except ValueError:
-        return f"not a number: '{text}'"
-    if v != v or v in (float("inf"), float("-inf")):
-        return "the value must be a finite number"
+        constant_value(text)
+    except CgtuiError as exc:
+        return str(exc)
     return None
 
 

@@ -1,0 +1,83 @@
+"""Regenerate the README's pictures of the explorer: ``python scripts/screenshots.py``.
+
+Each picture is an SVG made by Textual's own screenshot (``App.export_screenshot``) of the
+explorer driven by Textual's Pilot, written to ``docs/`` (``--out`` to write elsewhere).
+The graph and keys are fixed, so running it again changes a picture only when the
+explorer's screen changes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from textual.pilot import Pilot  # noqa: E402
+
+from cgtui.app.app import ExplorerApp  # noqa: E402
+from cgtui.engine.engine import Stepper  # noqa: E402
+from cgtui.lang import yamlio  # noqa: E402
+
+#: (file name, sample, terminal size, keys, node to select, tab, what it shows)
+SHOTS = (
+    (
+        "explorer-backprop.svg",
+        "branching.yaml",
+        (120, 34),
+        ("F", "b"),
+        "x",
+        "drawing",
+        "mid-backprop: df/dx has one term done and one pending",
+    ),
+)
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Wait until everything the screen shows is up to date (as the tests do)."""
+    app = pilot.app
+    assert isinstance(app, ExplorerApp)
+    for _ in range(2000):
+        await pilot.pause()
+        if not app.pending_work():
+            await pilot.pause()
+            if not app.pending_work():
+                return
+        await asyncio.sleep(0.01)
+    raise RuntimeError(f"the explorer did not settle: {app.pending_work()}")
+
+
+async def shoot(
+    out: Path, name: str, sample: str, size: tuple[int, int], keys: tuple[str, ...], node: str, tab: str
+) -> Path:
+    path = ROOT / "samples" / sample
+    app = ExplorerApp(Stepper(yamlio.load(path)), source=f"samples/{sample}")
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await pilot.press(*keys)
+        await settle(pilot)
+        app.selected = app.stepper.graph.lookup(node)
+        app.action_show_tab(tab)
+        await settle(pilot)
+        svg = app.export_screenshot(title=f"cgtui {sample}")
+    target = out / name
+    target.write_text(svg, encoding="utf-8", newline="\n")
+    return target
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs", help="where to write (default: docs/)")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name, sample, size, keys, node, tab, what in SHOTS:
+        target = asyncio.run(shoot(args.out, name, sample, size, keys, node, tab))
+        print(f"{target}: {what}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -70,7 +70,7 @@ def test_growth_is_exponential_for_paths_and_size_but_linear_for_backprop() -> N
     for a, b in itertools.pairwise(sizes):
         assert b.paths == 3 * a.paths
         assert b.backprop_multiplications == a.backprop_multiplications + 5
-        assert b.derivative_size > 2.5 * a.derivative_size
+        assert b.derivative_size > 2.5 * float(a.derivative_size)
 
 
 EXPRESSIONS = [

@@ -35,6 +35,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from cgtui.app.views import KIND_CLASSES, GraphView
+from cgtui.core.errors import short_name
 from cgtui.draw import (
     ARROW,
     BORDER,
@@ -218,7 +219,7 @@ class DrawingView(GraphView, ScrollView, can_focus=True):
         values, partials = self._numbers()
         self.picture = drawing.picture(values, partials)
         if scene.partial:
-            centre = scene.graph.nodes[scene.centre].name if scene.centre is not None else "?"
+            centre = short_name(scene.graph.nodes[scene.centre].name) if scene.centre is not None else "?"
             cut = ", cut short" if scene.truncated else ""
             self._note = (
                 f"{len(scene.graph.nodes)} nodes: {scene.k} edges around {centre}{cut} "

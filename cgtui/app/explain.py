@@ -7,14 +7,17 @@ and numbers without a screen, and the widgets only add colour and layout.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from cgtui.core import notation
+from cgtui.core.errors import short_name
 from cgtui.core.graph import Graph, Kind
 from cgtui.core.notation import chain_term, partial_name, value_text
 from cgtui.engine.engine import Status, Stepper, application_text
+from cgtui.engine.paths import Count
+from cgtui.teach.efficiency import format_count, ratio_text
 
 #: Short tags for node kinds, shown where a column is narrow.
 KIND_TAGS: dict[str, str] = {
@@ -232,11 +235,13 @@ def paths_view_of(
     needs: bool,
     forward_complete: bool,
     k: int = TOP_PATHS,
+    cancel: Callable[[], bool] | None = None,
 ) -> PathsView:
     """:func:`paths_view` on a snapshot (``partial`` is backprop's final dL/dnode or None).
 
     Runs the path dynamic programmes of :mod:`cgtui.engine.paths`, so the app calls it from
-    a worker thread on a copy of the values.
+    a worker thread on a copy of the values; ``cancel`` (the worker's) stops them with
+    :class:`cgtui.engine.paths.Cancelled`.
     """
     from cgtui.engine.paths import costs, top_paths
 
@@ -249,21 +254,22 @@ def paths_view_of(
     if i == out:
         return PathsView(f"{node.name} is the output: {partial_name(oname, oname)} = 1")
     if not forward_complete:
-        c = costs(g, i, out)
+        c = costs(g, i, out, cancel=cancel)
         return PathsView(
             f"paths from {node.name} to {oname}",
             ["(local derivatives need the forward pass)"],
             count=_count_text(c.paths),
             cost=_cost_text(c.enumeration_multiplications, c.backprop_multiplications),
         )
-    report = top_paths(g, values, i, out, k=k)
+    report = top_paths(g, values, i, out, k=k, cancel=cancel)
     lines: list[str] = []
     for path in report.paths:
-        names = " -> ".join(g.nodes[n].name for n in path.nodes)
-        factors = notation.product(value_text(f) for f in path.factors)
+        names = _route(g, path.nodes)
+        factors = _factors(path.factors)
         lines.append(f"{names}:  {factors} = {value_text(path.product)}")
     if report.rest_count:
-        lines.append(f"... {report.rest_count:,} more paths, together {value_text(report.rest_sum)}")
+        more = format_count(report.rest_count)
+        lines.append(f"... {more} more paths, together {value_text(report.rest_sum)}")
     total = f"sum over paths = {value_text(report.total)}"
     if partial is not None:
         a, b = float(report.total), float(partial)
@@ -273,10 +279,10 @@ def paths_view_of(
             check = f"✗ differs from backprop's {partial_name(oname, node.name)} = {value_text(partial)}"
     else:
         check = f"(backprop has not finished {partial_name(oname, node.name)} yet)"
-    c = costs(g, i, out)
+    c = costs(g, i, out, cancel=cancel)
     heading = f"paths from {node.name} to {oname}"
     if report.count > k:
-        heading += f" (the {k} largest of {report.count:,})"
+        heading += f" (the {len(report.paths)} largest of {format_count(report.count)})"
     return PathsView(
         heading,
         lines,
@@ -287,16 +293,35 @@ def paths_view_of(
     )
 
 
-def _count_text(n: int) -> str:
-    return f"{n:,} path{'s' if n != 1 else ''}"
+#: A path longer than this many nodes is shown with its middle left out.
+ROUTE_NODES = 12
 
 
-def _cost_text(enumerate_mults: int, backprop_mults: int) -> str:
+def _route(g: Graph, nodes: Sequence[int]) -> str:
+    """``x -> s -> f``, names cut to a sensible width, a long path's middle left out."""
+    if len(nodes) > ROUTE_NODES:
+        head = [short_name(g.nodes[n].name) for n in nodes[: ROUTE_NODES // 2]]
+        tail = [short_name(g.nodes[n].name) for n in nodes[-(ROUTE_NODES // 2) :]]
+        return " -> ".join([*head, f"({len(nodes) - ROUTE_NODES:,} more nodes)", *tail])
+    return " -> ".join(short_name(g.nodes[n].name) for n in nodes)
+
+
+def _factors(factors: Sequence[float]) -> str:
+    if len(factors) > ROUTE_NODES:
+        return f"(product of {len(factors):,} factors)"
+    return notation.product(value_text(f) for f in factors)
+
+
+def _count_text(n: Count) -> str:
+    return f"{format_count(n)} path{'s' if n != 1 else ''}"
+
+
+def _cost_text(enumerate_mults: Count, backprop_mults: int) -> str:
     ratio = ""
     if backprop_mults and enumerate_mults > backprop_mults:
-        ratio = f"  ({enumerate_mults / backprop_mults:,.3g}x)"
+        ratio = f"  ({ratio_text(enumerate_mults, backprop_mults)}x)"
     return (
-        f"multiplications: enumerating paths {enumerate_mults:,}, "
+        f"multiplications: enumerating paths {format_count(enumerate_mults)}, "
         f"backprop {backprop_mults:,} (one per edge){ratio}"
     )
 

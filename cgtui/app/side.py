@@ -12,11 +12,13 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.timer import Timer
 from textual.widgets import Static
+from textual.worker import get_current_worker
 
 from cgtui.app import explain
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph
 from cgtui.engine.engine import Status, Stepper
+from cgtui.engine.paths import Cancelled
 
 #: Seconds between a selection and the start of its paths computation.
 PATHS_DELAY = 0.2
@@ -144,6 +146,7 @@ class SidePane(VerticalScroll):
 
     @work(thread=True, exclusive=True, group="paths", description="sum over paths")
     def compute_paths(self, job: PathsJob) -> None:
+        worker = get_current_worker()
         try:
             view = explain.paths_view_of(
                 job.graph,
@@ -154,12 +157,15 @@ class SidePane(VerticalScroll):
                 on_path=job.on_path,
                 needs=job.needs,
                 forward_complete=job.forward_complete,
+                cancel=lambda: worker.is_cancelled,  # a newer selection, or quitting
             )
             text = "\n".join(
                 part
                 for part in (view.heading, *view.lines, view.total, view.check, view.count, view.cost)
                 if part
             )
+        except Cancelled:
+            return
         except CgtuiError as exc:
             text = f"cannot follow the paths: {exc}"
         self.app.call_from_thread(self._show_paths, job.generation, text)

@@ -12,19 +12,16 @@ compares every node's value, and ``jax.grad`` every argument's gradient, with cg
 from __future__ import annotations
 
 import inspect
-import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from cgtui.bridges.common import Compared, Names, number
 from cgtui.bridges.pyfile import load_object
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind
-from cgtui.core.notation import operand
-from cgtui.core.ops import FUNCTIONS
 from cgtui.engine.engine import gradients
 from cgtui.lang.build import from_expression
-from cgtui.lang.parser import RESERVED_WORDS
 
 INSTALL = "pip install 'cgtui[jax]'"
 T = TypeVar("T")
@@ -72,13 +69,6 @@ class Imported:
     fn: Any
     arguments: list[str]  # the function's arguments, in order
     made: list[str]  # the node each primitive made, in the order of the jaxpr (calls inlined)
-
-
-def _number(x: Any) -> str:
-    value = float(x)
-    if not math.isfinite(value):
-        raise CgtuiError(f"the function uses the number {value}, which a graph cannot hold")
-    return operand(repr(value))
 
 
 def _is_literal(v: Any) -> bool:
@@ -148,17 +138,7 @@ def trace(fn: Any, example: Mapping[str, float]) -> Imported:
         closed = jax.make_jaxpr(fn)(*(float(example[n]) for n in arguments))
     except Exception as exc:
         raise CgtuiError(f"jax.make_jaxpr could not trace it: {type(exc).__name__}: {exc}") from None
-    taken: set[str] = set()
-
-    def fresh(wanted: str) -> str:
-        base = wanted if wanted.isidentifier() else "v"
-        if base in FUNCTIONS or base in RESERVED_WORDS or base in taken:
-            k = 1
-            while f"{base}_{k}" in taken:
-                k += 1
-            base = f"{base}_{k}"
-        taken.add(base)
-        return base
+    fresh = Names().fresh
 
     lines: list[str] = []
     problems: list[str] = []
@@ -180,7 +160,7 @@ def trace(fn: Any, example: Mapping[str, float]) -> Imported:
     jaxpr = closed.jaxpr
     env: dict[Any, str] = {var: fresh(name) for var, name in zip(jaxpr.invars, arguments, strict=True)}
     inputs = dict(env)
-    env = _walk(closed, env, _number, on_eqn)
+    env = _walk(closed, env, number, on_eqn)
     if problems:
         raise CgtuiError(
             f"{len(problems)} primitive(s) cgtui's op table does not have:\n  " + "\n  ".join(problems)
@@ -188,7 +168,7 @@ def trace(fn: Any, example: Mapping[str, float]) -> Imported:
     if len(jaxpr.outvars) != 1:
         raise CgtuiError(f"the function returns {len(jaxpr.outvars)} values; cgtui imports functions of one")
     out = jaxpr.outvars[0]
-    output = _number(out.val) if _is_literal(out) else env[out]
+    output = number(out.val) if _is_literal(out) else env[out]
     if not lines or lines[-1].split(" = ")[0] != output:
         raise CgtuiError("the function's value is not computed by its last operation")
     program = "\n".join(lines) + "\n"
@@ -202,7 +182,7 @@ def trace(fn: Any, example: Mapping[str, float]) -> Imported:
 
 def _read(env: dict[Any, str], v: Any) -> str:
     if _is_literal(v):
-        return _number(v.val)
+        return number(v.val)
     return env[v]
 
 
@@ -219,7 +199,7 @@ def _expression(prim: str, operands: list[str], params: Mapping[str, Any]) -> st
     if prim == "neg" and len(operands) == 1:
         return f"-{operands[0]}"
     if prim == "integer_pow" and len(operands) == 1:
-        return f"{operands[0]} ^ {_number(params['y'])}"
+        return f"{operands[0]} ^ {number(params['y'])}"
     if prim == "square" and len(operands) == 1:
         return f"{operands[0]} ^ 2"
     if prim == "max" and len(operands) == 2 and "0.0" in operands:
@@ -228,18 +208,7 @@ def _expression(prim: str, operands: list[str], params: Mapping[str, Any]) -> st
     return None
 
 
-@dataclass
-class NodeCheck:
-    name: str
-    ours: float
-    theirs: float
-
-    @property
-    def difference(self) -> float:
-        return abs(self.ours - self.theirs)
-
-
-def check(imported: Imported, example: Mapping[str, float]) -> tuple[list[NodeCheck], list[NodeCheck]]:
+def check(imported: Imported, example: Mapping[str, float]) -> tuple[list[Compared], list[Compared]]:
     """Every node's value, primitive by primitive in JAX, and every argument's gradient by
     ``jax.grad``, against cgtui's."""
     jax = _jax()
@@ -259,13 +228,13 @@ def check(imported: Imported, example: Mapping[str, float]) -> tuple[list[NodeCh
 
     _walk(closed, dict(zip(closed.jaxpr.invars, args, strict=True)), lambda v: v, on_eqn)
     values = [
-        NodeCheck(name, float(result.values[graph.index[name]]), value)
+        Compared(name, float(result.values[graph.index[name]]), value)
         for name, value in zip(imported.made, theirs, strict=True)
         if name in graph.index
     ]
     grads_of = jax.grad(imported.fn, argnums=tuple(range(len(args))))(*args)
     grads = [
-        NodeCheck(name, float(result.partials[graph.index[name]] or 0.0), float(g))
+        Compared(name, float(result.partials[graph.index[name]] or 0.0), float(g))
         for name, g in zip(imported.arguments, grads_of, strict=True)
         if name in graph.index
     ]

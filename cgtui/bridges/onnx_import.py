@@ -18,7 +18,6 @@ so only values are compared.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -27,13 +26,11 @@ from typing import Any
 
 import numpy as np
 
+from cgtui.bridges.common import Compared, Names, number
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind
-from cgtui.core.notation import operand
-from cgtui.core.ops import FUNCTIONS
 from cgtui.engine.engine import gradients
 from cgtui.lang.build import from_expression
-from cgtui.lang.parser import RESERVED_WORDS
 
 INSTALL = "pip install 'cgtui[onnx]'"
 #: Models larger than this are refused (ONNX files of big networks are not for stepping).
@@ -81,19 +78,10 @@ class _Writer:
 
     def __init__(self) -> None:
         self.lines: list[str] = []
-        self.taken: set[str] = set()
+        self.names = Names()
 
     def name(self, wanted: str) -> str:
-        base = re.sub(r"\W", "_", wanted) or "t"
-        if base[0].isdigit():
-            base = "t" + base
-        if base in FUNCTIONS or base in RESERVED_WORDS or base in self.taken:
-            k = 1
-            while f"{base}_{k}" in self.taken:
-                k += 1
-            base = f"{base}_{k}"
-        self.taken.add(base)
-        return base
+        return self.names.fresh(wanted)
 
     def element_names(self, tensor: str, shape: tuple[int, ...]) -> Any:
         names = np.empty(shape, dtype=object)
@@ -117,9 +105,7 @@ class _Writer:
 
 
 def _literal(x: float) -> str:
-    if not math.isfinite(x):
-        raise CgtuiError(f"the model holds the number {x}, which a graph cannot hold")
-    return operand(repr(float(x)))
+    return number(x, "the model")
 
 
 def _literals(array: Any) -> Any:
@@ -376,18 +362,7 @@ def _convert_node(
     tensors[out_name] = w.assign(out_name, exprs)
 
 
-@dataclass
-class ValueCheck:
-    name: str
-    ours: float
-    theirs: float
-
-    @property
-    def difference(self) -> float:
-        return abs(self.ours - self.theirs)
-
-
-def check(imported: Imported) -> list[ValueCheck]:
+def check(imported: Imported) -> list[Compared]:
     """Every named tensor element, cgtui against ONNX's reference evaluator (float64)."""
     onnx = _onnx()
     from onnx.reference import ReferenceEvaluator
@@ -407,14 +382,14 @@ def check(imported: Imported) -> list[ValueCheck]:
     model.graph.output.extend(onnx.helper.make_empty_tensor_value_info(o) for o in wanted)
     evaluator = ReferenceEvaluator(model)
     results = evaluator.run(None, feeds)
-    checks: list[ValueCheck] = []
+    checks: list[Compared] = []
     for tensor, array in zip(wanted, results, strict=True):
         names = np.asarray(imported.tensors[tensor])
         for idx in np.ndindex(*names.shape):
             n = str(names[idx])
             if n in graph.index:
                 ours = result.values[graph.index[n]]
-                checks.append(ValueCheck(n, float(ours), float(np.asarray(array)[idx])))
+                checks.append(Compared(n, float(ours), float(np.asarray(array)[idx])))
     return checks
 
 

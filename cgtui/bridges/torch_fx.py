@@ -14,20 +14,18 @@ from the command line (``cgtui import torch``), never from the explorer or ``cgt
 
 from __future__ import annotations
 
-import math
 import operator
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from cgtui.bridges.common import Compared, Names, number
 from cgtui.bridges.pyfile import load_object
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind
-from cgtui.core.notation import operand
 from cgtui.core.ops import FUNCTIONS
 from cgtui.engine.engine import gradients
 from cgtui.lang.build import from_expression
-from cgtui.lang.parser import RESERVED_WORDS
 
 INSTALL = "pip install 'cgtui[torch]'"
 
@@ -96,24 +94,6 @@ class Imported:
     params: dict[str, str]  # a module attribute (``layer.w``) -> its cgtui param node
 
 
-def _safe_name(name: str, taken: set[str]) -> str:
-    base = name if name.isidentifier() else "v"
-    if base in FUNCTIONS or base in RESERVED_WORDS or base in taken:
-        k = 1
-        while f"{base}_v{k}" in taken:
-            k += 1
-        base = f"{base}_v{k}"
-    taken.add(base)
-    return base
-
-
-def _number(x: Any) -> str:
-    value = float(x)
-    if not math.isfinite(value):
-        raise CgtuiError(f"the traced function uses the number {value}, which a graph cannot hold")
-    return operand(repr(value))
-
-
 def _op_of(node: Any) -> str | None:
     """The cgtui operator or function for an fx node, or None."""
     target = node.target
@@ -139,7 +119,7 @@ def trace(fn: Any, example: Mapping[str, float]) -> Imported:
         gm = torch.fx.symbolic_trace(fn)
     except Exception as exc:
         raise CgtuiError(f"torch.fx could not trace it: {type(exc).__name__}: {exc}") from None
-    taken: set[str] = set()
+    fresh = Names(sep="_v").fresh
     names: dict[str, str] = {}
     lines: list[str] = []
     inputs: list[str] = []
@@ -153,11 +133,11 @@ def trace(fn: Any, example: Mapping[str, float]) -> Imported:
             return names[arg.name]
         if isinstance(arg, bool) or not isinstance(arg, int | float):
             raise CgtuiError(f"an operand {arg!r} is neither a traced value nor a number")
-        return _number(arg)
+        return number(arg)
 
     for node in gm.graph.nodes:
         if node.op == "placeholder":
-            names[node.name] = _safe_name(node.name, taken)
+            names[node.name] = fresh(node.name)
             inputs.append(node.name)
         elif node.op == "get_attr":
             value = _attribute(gm, node.target)
@@ -166,7 +146,7 @@ def trace(fn: Any, example: Mapping[str, float]) -> Imported:
                     f"'{node.target}' holds {tuple(value.shape)} values; cgtui nodes hold one number"
                 )
                 continue
-            names[node.name] = _safe_name(node.name, taken)
+            names[node.name] = fresh(node.name)
             params[names[node.name]] = float(value.detach().reshape(()).item())
             param_targets[str(node.target)] = names[node.name]
         elif node.op in ("call_function", "call_method"):
@@ -180,10 +160,10 @@ def trace(fn: Any, example: Mapping[str, float]) -> Imported:
                 )
                 why = f" with {', '.join(extra)}" if extra and op is not None else ""
                 problems.append(f"node '{node.name}': {node.op} {what}{why}")
-                names[node.name] = _safe_name(node.name, taken)
+                names[node.name] = fresh(node.name)
                 continue
             args = [operand(a) for a in node.args]
-            names[node.name] = name = _safe_name(node.name, taken)
+            names[node.name] = name = fresh(node.name)
             if op in ("+", "-", "*", "/", "^") and len(args) == 2:
                 lines.append(f"{name} = {args[0]} {op} {args[1]}")
             elif op == "neg" and len(args) == 1:
@@ -236,18 +216,7 @@ def _attribute(gm: Any, target: str) -> Any:
     return obj
 
 
-@dataclass
-class NodeCheck:
-    name: str  # the cgtui node
-    ours: float
-    theirs: float
-
-    @property
-    def difference(self) -> float:
-        return abs(self.ours - self.theirs)
-
-
-def check(imported: Imported, example: Mapping[str, float]) -> tuple[list[NodeCheck], list[NodeCheck]]:
+def check(imported: Imported, example: Mapping[str, float]) -> tuple[list[Compared], list[Compared]]:
     """Every traced node's value and every leaf's gradient, cgtui against PyTorch (float64)
     on the example values."""
     torch = _torch()
@@ -273,21 +242,21 @@ def check(imported: Imported, example: Mapping[str, float]) -> tuple[list[NodeCh
     out = Recorder(gm).run(*(tensors[k] for k in imported.inputs))
     out.backward()
     result = gradients(graph)
-    values: list[NodeCheck] = []
+    values: list[Compared] = []
     for fx_name, ours_name in imported.names.items():
         if fx_name in recorded and ours_name in graph:
             i = graph.index[ours_name]
-            values.append(NodeCheck(ours_name, float(result.values[i]), float(recorded[fx_name].item())))
-    grads: list[NodeCheck] = []
+            values.append(Compared(ours_name, float(result.values[i]), float(recorded[fx_name].item())))
+    grads: list[Compared] = []
     for fx_name in imported.inputs:
         ours_name = imported.names[fx_name]
         if ours_name in graph:
             g = result.partials[graph.index[ours_name]]
             t = tensors[fx_name].grad
-            grads.append(NodeCheck(ours_name, float(g or 0.0), 0.0 if t is None else float(t.item())))
+            grads.append(Compared(ours_name, float(g or 0.0), 0.0 if t is None else float(t.item())))
     for target, ours_name in imported.params.items():
         if ours_name in graph:
             g = result.partials[graph.index[ours_name]]
             t = _attribute(gm, target).grad
-            grads.append(NodeCheck(ours_name, float(g or 0.0), 0.0 if t is None else float(t.item())))
+            grads.append(Compared(ours_name, float(g or 0.0), 0.0 if t is None else float(t.item())))
     return values, grads

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import deque
+from collections.abc import Iterator
 from typing import Any
 
 from cgtui.commands.common import add_source_arguments, graph_from_args
-from cgtui.core.errors import CgtuiError
+from cgtui.core.errors import CgtuiError, short_name
 
 #: a whole drawing beyond this many nodes is refused (draw a neighbourhood instead)
 ALL_LIMIT = 1000  # about 7 s for a 1,000-node random DAG (benchmarks/bench_draw.py)
@@ -86,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
         centre = graph.lookup(args.output) if args.output is not None else None
         scene = scene_for(graph, centre, args.k)
     if scene.partial:
-        centre_name = graph.nodes[scene.centre].name if scene.centre is not None else "?"
+        centre_name = short_name(graph.nodes[scene.centre].name) if scene.centre is not None else "?"
         more = ", cut short" if scene.truncated else ""
         everything = ", --all for everything" if len(graph) <= ALL_LIMIT else ""
         print(
@@ -144,27 +146,82 @@ def _print_coloured(drawing: Any, picture: Any) -> None:
         console.print(text, crop=False, overflow="ignore", no_wrap=True)
 
 
+#: Deeper than this, an outline goes on in a tree of its own below (so the indentation,
+#: and the output, stay linear in the graph: a 12,000-deep chain printed 252 MB).
+OUTLINE_DEPTH = 32
+
+
 def outline(
     graph: Any, output: str | None, values: list[Any] | None, partials: list[Any] | None
-) -> list[str]:
-    """The graph as networkx's "network text": the output first, each node's operands
-    below it, every node once (later uses marked with an ellipsis)."""
-    import networkx as nx
+) -> Iterator[str]:
+    """The graph as an indented tree: the output first, each node's operands below it.
 
+    Every node is written out once; a later use of it is one line that refers back to it
+    (``v1 ↑``). Past :data:`OUTLINE_DEPTH` levels a node starts a tree of its own after the
+    current one (``v ↓ (continued below)``), so no line is indented more than that.
+    """
     from cgtui.draw.render import PARTIAL_PREFIX, VALUE_PREFIX, value_string
-    from cgtui.engine.engine import application_text
+
+    def label(i: int) -> str:
+        node = graph.nodes[i]
+        text = short_name(node.name)
+        if node.op is not None:
+            text += f" = {_op_text(graph, i)}"
+        else:
+            text += f" ({node.kind.value})"
+        if values is not None:
+            text += f"   {VALUE_PREFIX}{value_string(values[i])}"
+        if partials is not None and partials[i] is not None:
+            text += f"   {PARTIAL_PREFIX}{value_string(partials[i])}"
+        return text
 
     out = graph.lookup(output) if output is not None else graph.outputs[0]
-    tree = nx.DiGraph()
-    for i, node in enumerate(graph.nodes):
-        label = node.name
-        label += f" = {application_text(graph, i)}" if node.op is not None else f" ({node.kind.value})"
-        if values is not None:
-            label += f"   {VALUE_PREFIX}{value_string(values[i])}"
-        if partials is not None and partials[i] is not None:
-            label += f"   {PARTIAL_PREFIX}{value_string(partials[i])}"
-        tree.add_node(i, label=label)
-    for p, i, _ in graph.edges():
-        tree.add_edge(i, p)
-    roots = [out] + [o for o in graph.outputs if o != out]
-    return list(nx.generate_network_text(tree, sources=roots))
+    roots = deque([out] + [o for o in graph.outputs if o != out])
+    QUEUED, WRITTEN = 1, 2
+    state: dict[int, int] = dict.fromkeys(roots, QUEUED)
+    while roots:
+        root = roots.popleft()
+        if state.get(root) == WRITTEN:  # another output, already written out above
+            yield f"╙── {short_name(graph.nodes[root].name)} ↑"
+            continue
+        state[root] = WRITTEN
+        yield f"╙── {label(root)}"
+        stack: list[tuple[int, str, int, bool]] = []  # (node, prefix, depth, last operand)
+        _push_operands(graph, stack, root, "    ", 1)
+        while stack:
+            i, prefix, depth, last = stack.pop()
+            branch = "└─╼ " if last else "├─╼ "
+            name = short_name(graph.nodes[i].name)
+            if i in state:
+                yield f"{prefix}{branch}{name} {'↑' if state[i] == WRITTEN else '↓'}"
+                continue
+            if depth >= OUTLINE_DEPTH and graph.nodes[i].op is not None:
+                state[i] = QUEUED
+                roots.append(i)
+                yield f"{prefix}{branch}{name} ↓ (continued below)"
+                continue
+            state[i] = WRITTEN
+            yield f"{prefix}{branch}{label(i)}"
+            _push_operands(graph, stack, i, prefix + ("    " if last else "│   "), depth + 1)
+
+
+def _push_operands(
+    graph: Any, stack: list[tuple[int, str, int, bool]], i: int, prefix: str, depth: int
+) -> None:
+    operands = graph.nodes[i].operands
+    for k in range(len(operands) - 1, -1, -1):  # the first operand on top
+        stack.append((operands[k], prefix, depth, k == len(operands) - 1))
+
+
+def _op_text(graph: Any, i: int) -> str:
+    """``yhat - y``, ``tanh(v1)``, with names cut to a sensible width."""
+    from cgtui.core.ops import OPS
+
+    node = graph.nodes[i]
+    op = OPS[node.op]
+    names = [short_name(graph.nodes[p].name) for p in node.operands]
+    if op.symbol is None:
+        return f"{op.name}({', '.join(names)})"
+    if op.arity == 1:
+        return f"{op.symbol}{names[0]}"
+    return f"{names[0]} {op.symbol} {names[1]}"

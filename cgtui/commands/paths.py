@@ -20,7 +20,7 @@ from cgtui.core.graph import Graph
 from cgtui.core.notation import format_number, partial_name
 from cgtui.engine.engine import backward, edge_text, forward, leaf_values
 from cgtui.engine.jacobian import pass_counts
-from cgtui.engine.paths import MAX_TOP, Path, PathReport, top_paths
+from cgtui.engine.paths import MAX_TOP, Count, Path, PathReport, is_exact, top_paths
 from cgtui.teach.directions import cost_json, jacobian_cost_lines
 from cgtui.teach.efficiency import (
     GraphEfficiency,
@@ -44,17 +44,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print JSON (full precision)")
 
 
-def count_text(n: int, *, exact: bool = True) -> str:
+def count_text(n: Count, *, exact: bool = True) -> str:
     """``1,234``; from 10^15 on also its size, ``(about 2.66e+95)``, or only that size."""
     if n < 10**15:
-        return f"{n:,}"
-    if n >= 10**308:  # also beyond str()'s 4,300-digit limit: never write it out
+        return f"{int(n):,}"
+    if n >= 10**308 or not is_exact(n):  # also beyond str()'s 4,300-digit limit: never write it out
         return f"about {format_count(n)}"
     about = f"about {float(n):.3g}"
     return f"{n:,} ({about})" if exact else about
 
 
-def plural(n: int, word: str, *, exact: bool = True) -> str:
+def plural(n: Count, word: str, *, exact: bool = True) -> str:
     return f"{count_text(n, exact=exact)} {word}{'' if n == 1 else 's'}"
 
 
@@ -106,7 +106,8 @@ def render_text(
     if report.count == 0:
         lines.append(f"no path from {v} to {out}: {partial_name(out, v)} = 0")
         return "\n".join(lines) + "\n"
-    lines.append(f"{plural(report.count, 'path')} from {v} to {out} (exact)")
+    counted = "(exact)" if is_exact(report.count) else "(rounded: too many to count exactly)"
+    lines.append(f"{plural(report.count, 'path')} from {v} to {out} {counted}")
     shown = [(path_text(graph, p), product_text(p), p) for p in report.paths]
     width = max((len(s) for s, _, _ in shown), default=0)  # --top 0 lists none
     width_product = max((len(s) for _, s, _ in shown), default=0)
@@ -116,6 +117,11 @@ def render_text(
             pad = " " * (width_product - len(product))
             line = f"{line}{pad}   ({', '.join(formulas(graph, path))})"
         lines.append(line)
+    if len(report.paths) < min(report.asked, report.count):
+        lines.append(
+            f"  (listing {len(report.paths):,} of the {report.asked:,} asked for: "
+            "each node keeps that many candidates, within a memory budget)"
+        )
     if report.rest_count:
         rest = plural(report.rest_count, "more path", exact=False)
         lines.append(f"  ... and {rest}, contributing {format_number(report.rest_sum)}")
@@ -126,9 +132,9 @@ def render_text(
     return "\n".join(lines) + "\n"
 
 
-def json_count(n: int) -> int | str:
-    """An exact integer, or past 4,000 digits (beyond str()'s limit) its size as text."""
-    return n if n.bit_length() < 13_000 else format_count(n)
+def json_count(n: Count) -> int | str:
+    """An exact integer, or one too large to count exactly, its size as text."""
+    return n if isinstance(n, int) and n.bit_length() < 13_000 else format_count(n)
 
 
 def to_json(

@@ -10,6 +10,7 @@ Exit status 3 when training diverged (the last finite params are kept and shown)
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import re
 import tempfile
@@ -20,7 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from cgtui.commands.common import EXIT_FAULT, EXIT_OK, add_source_arguments, graph_from_args
-from cgtui.core.errors import CgtuiError
+from cgtui.core.errors import CgtuiError, name_list, short_name
 from cgtui.core.graph import Graph
 from cgtui.core.notation import format_number
 from cgtui.lang.files import YAML_SUFFIXES
@@ -29,6 +30,8 @@ from cgtui.learn.train import Problem, StepRecord, Trainer
 
 DEFAULT_LR = 0.1
 DEFAULT_STEPS = 100
+#: The final table lists this many params and counts the rest (100,000 rows took minutes).
+TABLE_ROWS = 20
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -117,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
     console.print(f"training [bold]{title}[/]")
     console.print(
         f"  minimise {problem.output_name} over {data_text}; "
-        f"params {', '.join(problem.param_names)}"
+        f"params {name_list(problem.param_names)}"
     )
     console.print(f"  lr {format_number(lr)} ({lr_from}), {steps} steps ({steps_from})")
     console.print(f"  step {0:>{len(str(steps))}}  loss {format_number(trainer.current.loss)}")
@@ -157,14 +160,16 @@ def run(args: argparse.Namespace) -> int:
     table.add_column("final", justify="right")
     table.add_column("dL/dparam", justify="right")
     start = problem.initial_params()
-    for name, value in outcome.params.items():
+    for name, value in itertools.islice(outcome.params.items(), TABLE_ROWS):
         table.add_row(
-            name,
+            short_name(name),
             format_number(start[name]),
             format_number(value),
             format_number(trainer.current.grads[name]),
         )
     console.print(table)
+    if len(outcome.params) > TABLE_ROWS:
+        console.print(f"  ... and {len(outcome.params) - TABLE_ROWS:,} more params (--save writes them all)")
     if settings.expect_loss_below is not None:
         bound = settings.expect_loss_below
         ok = outcome.final_loss < bound

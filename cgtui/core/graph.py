@@ -18,6 +18,10 @@ from pathlib import Path
 
 from cgtui.core.errors import GraphError, did_you_mean
 
+#: Graphs with more nodes than this are refused while they are built: every command keeps a
+#: few values per node, and this many stay within about 1 GB of memory.
+MAX_NODES = 500_000
+
 
 class Kind(StrEnum):
     INPUT = "input"  # a feature: given, not learned

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cgtui.core import notation
+from cgtui.core.errors import short_name
 from cgtui.core.graph import Kind
 from cgtui.draw.layout import LEFT_RIGHT, TOP_DOWN, Box, Layout
 from cgtui.draw.scene import Scene
@@ -113,8 +114,8 @@ def item_lines(
         what = "operands" if item.up else "results"
         return [(_clip(f"+{item.more} {what}", width), TEXT)]
     if item.stub:
-        return [(f"{node.name} …", NAME)]
-    lines = [(node.name, NAME)]
+        return [(f"{short_name(node.name)} …", NAME)]
+    lines = [(short_name(node.name), NAME)]
     if node.op is None:
         kind = node.kind.value
         if item.node in g.outputs:
@@ -152,7 +153,7 @@ def measure(
             scene, it, values, partials, show_values=show_values, show_partials=show_partials
         )
         floor = 1 if item.stub else min_inner
-        # a name is never clipped (it is how the reader finds the node); the rest may be
+        # a name is clipped only past NAME_WIDTH (it is how the reader finds the node)
         w = max(
             min(MAX_INNER, max([floor] + [len(t) for t, _ in lines])),
             max([len(t) for t, role in lines if role == NAME] + [0]),

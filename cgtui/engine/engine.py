@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from cgtui.core import notation
-from cgtui.core.errors import CgtuiError, NumericalFault, name_list
+from cgtui.core.errors import CgtuiError, NumericalFault, name_list, short_name
 from cgtui.core.graph import Graph, Kind, Node
 from cgtui.core.notation import format_number, value_text
 from cgtui.core.ops import OPS, SLOT_NAMES
@@ -178,7 +178,7 @@ def missing_values(graph: Graph, values: Sequence[Value | None]) -> list[str]:
 def require_values(graph: Graph, values: Sequence[Value | None]) -> None:
     missing = missing_values(graph, values)
     if missing:
-        example = ",".join(f"{m}=..." for m in missing[:3])
+        example = ",".join(f"{short_name(m)}=..." for m in missing[:3])
         raise CgtuiError(
             f"no value for {'leaf' if len(missing) == 1 else 'leaves'} {name_list(missing)} "
             f"(give {'it' if len(missing) == 1 else 'them'} with --at {example})"

@@ -5,7 +5,10 @@ For a node ``v`` and the output ``L``, ``dL/dv`` is the sum, over every path fro
 programming over the topological order, so nothing recurses and nothing enumerates more
 than it must:
 
-* :func:`count_paths` counts paths exactly with Python integers (3^200 is fine);
+* :func:`count_paths` counts paths exactly with Python integers (3^200 is fine) while they
+  fit in :data:`EXACT_BITS` bits, then to :data:`COUNT_DIGITS` significant digits (a
+  :class:`~decimal.Decimal` of any size): exact counts for every node of a 100,000-level
+  ladder took memory that grows with levels² (6-8 GB);
 * :func:`top_paths` finds the K paths with the largest ``|product|`` without listing the
   rest (a path in v's top K continues through a path in its next node's top K);
 * :func:`path_sum` gives the total over all paths, which must equal backprop's partial;
@@ -15,8 +18,9 @@ than it must:
 from __future__ import annotations
 
 import heapq
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import MAX_EMAX, MIN_EMIN, Context, Decimal, localcontext
 from typing import Any
 
 from cgtui.core.errors import CgtuiError
@@ -27,7 +31,52 @@ from cgtui.engine.engine import local_derivative
 #: is K times the graph (K = 10^9 on the diamond ladder never finished).
 MAX_TOP = 10_000
 
+#: Each node keeps at most this many candidate paths in all (K x nodes between v and L):
+#: --top 10,000 on a ladder of 700 levels held 21 million candidates (3.9 GB).
+CANDIDATE_BUDGET = 250_000
+
+#: Counts stay exact Python integers up to this many bits (about 617 digits) ...
+EXACT_BITS = 2048
+#: ... and past that are decimals of this many significant digits, of any size.
+COUNT_DIGITS = 28
+COUNTING = Context(prec=COUNT_DIGITS, Emax=MAX_EMAX, Emin=MIN_EMIN)
+
+#: A count of paths, multiplications or tree nodes: exact (int) while small, else rounded.
+Count = int | Decimal
+
+#: How often (in nodes) the long loops ask whether they should stop.
+CHECK_EVERY = 2048
+
 Value = Any
+
+
+class Cancelled(Exception):
+    """A computation was stopped by its ``cancel`` callback (a worker the user left)."""
+
+
+def bounded(n: Count) -> Count:
+    """``n`` itself while it is small, else rounded to :data:`COUNT_DIGITS` digits."""
+    if type(n) is int and n.bit_length() > EXACT_BITS:
+        return COUNTING.create_decimal(n)
+    return n
+
+
+def is_exact(n: Count) -> bool:
+    """Whether a count is exact (it never went past :data:`EXACT_BITS` bits)."""
+    return isinstance(n, int)
+
+
+def checker(cancel: Callable[[], bool] | None) -> Callable[[int], None]:
+    """``check(i)``: raises :class:`Cancelled` every :data:`CHECK_EVERY` steps once
+    ``cancel()`` is true."""
+    if cancel is None:
+        return lambda i: None
+
+    def check(i: int) -> None:
+        if i % CHECK_EVERY == 0 and cancel():
+            raise Cancelled
+
+    return check
 
 
 @dataclass
@@ -42,18 +91,27 @@ class Path:
 class PathReport:
     source: int
     output: int
-    count: int  # exact number of paths
+    count: Count  # number of paths (exact while small, see is_exact)
     paths: list[Path]  # the top K by |product|
     total: float  # sum over all paths
-    rest_count: int  # paths not listed
+    rest_count: Count  # paths not listed
     rest_sum: float  # their contribution
+    asked: int = 0  # the K asked for; more than len(paths) when the budget cut it
+
+
+def listed_within_budget(k: int, nodes: int) -> int:
+    """How many paths :func:`top_paths` keeps per node: K, or fewer so that K times the
+    nodes between v and L stays within :data:`CANDIDATE_BUDGET` (at least 1)."""
+    if k <= 0:
+        return 0
+    return max(1, min(k, CANDIDATE_BUDGET // max(nodes, 1)))
 
 
 @dataclass
 class Cost:
-    paths: int
-    enumeration_multiplications: int  # one product per path: (length - 1) each
-    enumeration_additions: int  # paths - 1
+    paths: Count
+    enumeration_multiplications: Count  # one product per path: (length - 1) each
+    enumeration_additions: Count  # paths - 1
     backprop_multiplications: int  # one per edge between v and L
     backprop_edges: int
 
@@ -85,76 +143,99 @@ def _edges_out(graph: Graph, mask: list[bool]) -> list[list[tuple[int, int]]]:
     return out
 
 
-def count_paths(graph: Graph, source: int, output: int) -> int:
-    """The exact number of paths from ``source`` to ``output`` (0 if there are none)."""
+def count_paths(
+    graph: Graph, source: int, output: int, *, cancel: Callable[[], bool] | None = None
+) -> Count:
+    """The number of paths from ``source`` to ``output`` (0 if there are none)."""
     if source > output:
         return 0
     if source == output:
         return 1
-    count = [0] * len(graph.nodes)
+    check = checker(cancel)
+    count: list[Count] = [0] * len(graph.nodes)
     count[output] = 1
-    for i in range(output, source - 1, -1):
-        c = count[i]
-        if c:
-            for p in graph.nodes[i].operands:
-                if p >= source:
-                    count[p] += c
+    with localcontext(COUNTING):
+        for i in range(output, source - 1, -1):
+            check(i)
+            c = count[i]
+            if c:
+                for p in graph.nodes[i].operands:
+                    if p >= source:
+                        count[p] = bounded(count[p] + c)
     return count[source]
 
 
-def path_counts_to(graph: Graph, output: int) -> list[int]:
-    """For every node, the exact number of paths from it to ``output``."""
-    count = [0] * len(graph.nodes)
+def path_counts_to(graph: Graph, output: int, *, cancel: Callable[[], bool] | None = None) -> list[Count]:
+    """For every node, the number of paths from it to ``output``."""
+    check = checker(cancel)
+    count: list[Count] = [0] * len(graph.nodes)
     count[output] = 1
-    for i in range(output, -1, -1):
-        c = count[i]
-        if c:
-            for p in graph.nodes[i].operands:
-                count[p] += c
+    with localcontext(COUNTING):
+        for i in range(output, -1, -1):
+            check(i)
+            c = count[i]
+            if c:
+                for p in graph.nodes[i].operands:
+                    count[p] = bounded(count[p] + c)
     return count
 
 
-def costs(graph: Graph, source: int, output: int) -> Cost:
+def costs(graph: Graph, source: int, output: int, *, cancel: Callable[[], bool] | None = None) -> Cost:
     """Multiplications to get dL/dsource by enumerating paths versus by backprop."""
     if source > output:
         return Cost(0, 0, 0, 0, 0)
+    check = checker(cancel)
     mask = _between(graph, source, output)
-    count = [0] * len(graph.nodes)
-    length = [0] * len(graph.nodes)  # total edges over all paths from i to output
+    count: list[Count] = [0] * len(graph.nodes)
+    length: list[Count] = [0] * len(graph.nodes)  # total edges over all paths from i to output
     count[output] = 1
     edges = 0
-    for i in range(output, source - 1, -1):
-        if not mask[i] or not count[i]:
-            continue
-        for p in graph.nodes[i].operands:
-            if mask[p]:
-                edges += 1
-                count[p] += count[i]
-                length[p] += length[i] + count[i]
-    paths = count[source]
-    mults = max(length[source] - paths, 0)
-    return Cost(paths, mults, max(paths - 1, 0), edges, edges)
+    with localcontext(COUNTING):
+        for i in range(output, source - 1, -1):
+            check(i)
+            if not mask[i] or not count[i]:
+                continue
+            for p in graph.nodes[i].operands:
+                if mask[p]:
+                    edges += 1
+                    count[p] = bounded(count[p] + count[i])
+                    length[p] = bounded(length[p] + length[i] + count[i])
+        paths = count[source]
+        mults = max(length[source] - paths, 0)
+        return Cost(paths, mults, max(paths - 1, 0), edges, edges)
 
 
 def top_paths(
-    graph: Graph, values: Sequence[Value], source: int, output: int, k: int = 5
+    graph: Graph,
+    values: Sequence[Value],
+    source: int,
+    output: int,
+    k: int = 5,
+    *,
+    cancel: Callable[[], bool] | None = None,
 ) -> PathReport:
     """The K paths with the largest |product| of local derivatives, the count and the total.
 
     ``values`` are the forward values. A path in ``v``'s top K goes on through a path in
-    its next node's top K, so the lists are built from the output back, K per node.
+    its next node's top K, so the lists are built from the output back, K per node; K is
+    lowered so that the lists hold at most :data:`CANDIDATE_BUDGET` entries in all (the
+    report's ``asked`` keeps the K asked for). ``cancel``, checked as it goes, stops it.
     """
     if not 0 <= k <= MAX_TOP:
         raise CgtuiError(f"the number of paths to list must be from 0 to {MAX_TOP:,}, got {k:,}")
+    asked = k
     if source == output:
-        return PathReport(source, output, 1, [Path([source], [], [], 1.0)], 1.0, 0, 0.0)
+        return PathReport(source, output, 1, [Path([source], [], [], 1.0)], 1.0, 0, 0.0, asked)
     if source > output:
-        return PathReport(source, output, 0, [], 0.0, 0, 0.0)
+        return PathReport(source, output, 0, [], 0.0, 0, 0.0, asked)
+    check = checker(cancel)
     mask = _between(graph, source, output)
+    k = listed_within_budget(k, sum(mask))
     n = len(graph.nodes)
     # local derivative of each edge on the subgraph
     local: dict[tuple[int, int], float] = {}
     for i in range(source, output + 1):
+        check(i)
         if mask[i] and graph.nodes[i].op is not None:
             for slot, p in enumerate(graph.nodes[i].operands):
                 if mask[p]:
@@ -163,23 +244,25 @@ def top_paths(
     # best[i]: up to k (|product|, product, next node, slot, rank in next's list)
     best: list[list[tuple[float, float, int, int, int]]] = [[] for _ in range(n)]
     total = [0.0] * n
-    count = [0] * n
+    count: list[Count] = [0] * n
     best[output] = [(1.0, 1.0, -1, -1, -1)]
     total[output] = 1.0
     count[output] = 1
     succs = _edges_out(graph, mask)
-    for i in range(output - 1, source - 1, -1):
-        if not mask[i]:
-            continue
-        candidates: list[tuple[float, float, int, int, int]] = []
-        for s, slot in succs[i]:
-            d = local[(s, slot)]
-            total[i] += d * total[s]
-            count[i] += count[s]
-            for rank, entry in enumerate(best[s]):
-                product = d * entry[1]
-                candidates.append((abs(product), product, s, slot, rank))
-        best[i] = heapq.nlargest(k, candidates, key=lambda t: t[0])
+    with localcontext(COUNTING):
+        for i in range(output - 1, source - 1, -1):
+            check(i)
+            if not mask[i]:
+                continue
+            candidates: list[tuple[float, float, int, int, int]] = []
+            for s, slot in succs[i]:
+                d = local[(s, slot)]
+                total[i] += d * total[s]
+                count[i] = bounded(count[i] + count[s])
+                for rank, entry in enumerate(best[s]):
+                    product = d * entry[1]
+                    candidates.append((abs(product), product, s, slot, rank))
+            best[i] = heapq.nlargest(k, candidates, key=lambda t: t[0])
     paths: list[Path] = []
     for entry in best[source]:
         nodes = [source]
@@ -196,15 +279,10 @@ def top_paths(
             cur_entry = best[s][rank]
         paths.append(Path(nodes, slots, factors, entry[1]))
     listed = sum(p.product for p in paths)
-    return PathReport(
-        source,
-        output,
-        count[source],
-        paths,
-        total[source],
-        count[source] - len(paths),
-        total[source] - listed,
-    )
+    with localcontext(COUNTING):
+        rest = count[source] - len(paths)
+    rest_sum = total[source] - listed
+    return PathReport(source, output, count[source], paths, total[source], rest, rest_sum, asked)
 
 
 def path_sum(graph: Graph, values: Sequence[Value], source: int, output: int) -> float:

@@ -30,8 +30,8 @@ import heapq
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from cgtui.core.errors import GraphError, did_you_mean
-from cgtui.core.graph import Graph, Kind, Node
+from cgtui.core.errors import GraphError, chain_text, did_you_mean
+from cgtui.core.graph import MAX_NODES, Graph, Kind, Node
 from cgtui.core.notation import format_number
 from cgtui.core.ops import OPS
 from cgtui.lang.parser import NAME, NUM, Instr, LineMap, Program, SourceText, parse
@@ -98,6 +98,7 @@ class GraphBuilder:
     # --- nodes ------------------------------------------------------------------------
 
     def leaf(self, name: str, kind: Kind, value: float | None) -> int:
+        self._room()
         self.nodes.append(Node(name, kind, None, (), value))
         self.labels.append(name)
         return len(self.nodes) - 1
@@ -107,6 +108,10 @@ class GraphBuilder:
         i = self.env[name] = self.leaf(name, kind, value)
         self.leaf_names.add(name)
         return i
+
+    def _room(self) -> None:
+        if len(self.nodes) >= MAX_NODES:
+            raise GraphError(f"the graph has more than {MAX_NODES:,} nodes, the most cgtui works on")
 
     def const(self, value: float) -> int:
         value = float(value) + 0.0  # -0.0 -> 0.0
@@ -123,6 +128,7 @@ class GraphBuilder:
             i = self.memo.get(key)
             if i is not None:
                 return i
+        self._room()
         self.nodes.append(Node("", Kind.COMPUTATION, op, operands, None))
         self.labels.append(None)
         i = len(self.nodes) - 1
@@ -366,7 +372,7 @@ def _dependency_order(steps: Sequence[Step], deps: Mapping[str, set[str]], src: 
         start = min(g.nodes, key=position.__getitem__)
         cycle = [u for u, _ in nx.find_cycle(g, source=start)]
         first = steps[position[cycle[0]]]
-        text = " -> ".join([*cycle, cycle[0]])
+        text = chain_text(cycle)
         raise src.error(f"cycle: {text}", first.line, first.column, GraphError)
     return order
 

@@ -28,6 +28,10 @@ from cgtui.core.errors import CgtuiError, ParseError
 from cgtui.core.ops import OPS, Op, Syntax, syntax
 
 # Instruction kinds in postfix code.
+#: Texts with more operators and brackets than this are refused before they are read: a
+#: graph that large would not fit in about 1 GB (5 MB of '-' took 2.6 GB).
+MAX_OPERATIONS = 500_000
+
 NUM = 0  # payload: float
 NAME = 1  # payload: str
 OP = 2  # payload: op name (binary, or 'neg'); function calls too
@@ -250,6 +254,12 @@ def parse(
     line_map: LineMap | None = None,
 ) -> Program:
     """Parse a program (statements) into postfix code; raise :class:`ParseError`."""
+    operations = sum(map(text.count, "+-*/^("))  # an upper bound, counted before reading
+    if operations > MAX_OPERATIONS:
+        raise ParseError(
+            f"the text has {operations:,} operators and brackets; at most {MAX_OPERATIONS:,} are read",
+            file=file,
+        )
     src = SourceText(text, file, line_map)
     grammar = _grammar(syntax())
     tokens = tokenize(text, src)

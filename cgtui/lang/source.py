@@ -97,8 +97,11 @@ def load_source(
             )
     elif source.endswith(YAML_SUFFIXES):
         path = Path(source)
-        if path_kind(source) != "file":
+        kind = path_kind(source)
+        if kind is None:
             raise CgtuiError(f"no such file: {source}")
+        if kind == "dir":
+            raise CgtuiError(f"{source} is a directory, not a graph file")
         from cgtui.lang import yamlio
 
         graph = yamlio.load(path, merge=merge)
@@ -106,7 +109,7 @@ def load_source(
         raise CgtuiError(f"{source} is a directory, not a graph file or an expression")
     elif source.endswith(TEXT_SUFFIXES) and path_kind(source) is None:
         raise CgtuiError(f"no such file: {source}")
-    elif path_kind(source) == "file":
+    elif path_kind(source) in ("file", "special"):  # read_text refuses a device or a FIFO
         text = read_text(Path(source))
         return from_expression(
             text, params=params, labels=labels, consts=consts, values=values, merge=merge, file=source

@@ -52,6 +52,8 @@ from cgtui.lang.parser import NAME, NUM, OP, RESERVED_WORDS, Instr, LineMap, par
 
 #: Collections nested deeper than this are refused (a graph file needs 3 levels).
 MAX_DEPTH = 64
+#: Keys, values and lists in one file: each costs about 1 KB while the file is read.
+MAX_YAML_NODES = 750_000
 
 LEAF_SECTIONS: dict[str, Kind] = {
     "inputs": Kind.INPUT,
@@ -133,9 +135,14 @@ def _compose(doc: _Doc, loader: yaml.SafeLoader) -> yaml.Node | None:
     stack: list[yaml.Node] = []
     pending_key: list[yaml.Node | None] = []  # per open mapping: a key waiting for its value
     documents = 0
+    count = 0
 
     def attach(node: yaml.Node) -> None:
-        nonlocal root
+        nonlocal root, count
+        count += 1
+        if count > MAX_YAML_NODES:
+            message = f"the file holds more than {MAX_YAML_NODES:,} YAML values, the most cgtui reads"
+            raise doc.error(message, node)
         if not stack:
             root = node
             return

@@ -33,6 +33,7 @@ import numpy as np
 
 from cgtui.core.errors import CgtuiError, did_you_mean
 from cgtui.core.graph import Graph, Kind
+from cgtui.lang.files import read_bytes_capped
 
 #: Reductions of the per-row losses to one number.
 REDUCTIONS = ("mean", "sum")
@@ -267,10 +268,7 @@ def read_csv(path: Path, graph: Graph, *, reduction: str = "mean", display: str 
     """A CSV file with a header line naming the columns (inputs and labels)."""
     shown = display or str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_CSV_BYTES:
-            raise CgtuiError(f"data file {shown} is {size:,} bytes; the limit is {MAX_CSV_BYTES:,}")
-        raw = path.read_bytes()
+        raw = read_bytes_capped(path, MAX_CSV_BYTES, f"data file {shown}")
     except FileNotFoundError:
         raise CgtuiError(f"data file {shown} not found (looked for {path.resolve()})") from None
     except OSError as exc:

@@ -9,8 +9,9 @@ Two measures, for one node ``v`` and for the whole graph:
   symbolic-algebra system that does not share subexpressions) writes down, counted in
   expression-tree nodes, against the size of the graph.
 
-Sizes are counted by dynamic programming over the topological order, exactly, with
-Python integers, and never expanded: on the diamond ladder of worked example 4 the
+Sizes are counted by dynamic programming over the topological order, never expanded,
+exactly with Python integers while they are small and then to 28 significant digits
+(:func:`cgtui.engine.paths.bounded`): on the diamond ladder of worked example 4 the
 derivative tree has about 10^15 nodes while the graph has 91.
 
 The expanded derivative follows the mechanical rules a learner would apply: each node
@@ -25,15 +26,16 @@ writes that expression out for small graphs (tests evaluate it and count it) and
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal, localcontext
 from functools import cache
 
 from cgtui.core import notation
 from cgtui.core.graph import Graph, Kind
 from cgtui.core.ops import OPS, SLOT_NAMES
 from cgtui.engine.engine import differentiable, on_path
-from cgtui.engine.paths import costs
+from cgtui.engine.paths import COUNTING, Count, bounded, checker, costs
 
 #: Whole-graph derivative sizes cost (leaves x nodes) steps; above this they are skipped.
 WORK_LIMIT = 5_000_000
@@ -88,33 +90,49 @@ def formula_size(op_name: str, slot: int) -> FormulaSize:
 # --- tree sizes ------------------------------------------------------------------------
 
 
-def tree_sizes(graph: Graph, symbol: int | None = None) -> list[int]:
+def tree_sizes(
+    graph: Graph, symbol: int | None = None, *, cancel: Callable[[], bool] | None = None
+) -> list[Count]:
     """Each node's expression written out as a tree (no sharing): leaves count 1.
 
     ``symbol``, if given, is treated as a leaf (its own expression is not expanded).
     """
-    size = [1] * len(graph.nodes)
-    for i, node in enumerate(graph.nodes):
-        if node.op is not None and i != symbol:
-            size[i] = 1 + sum(size[p] for p in node.operands)
+    check = checker(cancel)
+    size: list[Count] = [1] * len(graph.nodes)
+    with localcontext(COUNTING):
+        for i, node in enumerate(graph.nodes):
+            check(i)
+            if node.op is not None and i != symbol:
+                size[i] = bounded(1 + sum(size[p] for p in node.operands))
     return size
 
 
-def derivative_sizes(graph: Graph, wrt: int, upto: int | None = None) -> list[int]:
+def derivative_sizes(
+    graph: Graph, wrt: int, upto: int | None = None, *, cancel: Callable[[], bool] | None = None
+) -> list[Count]:
     """For every node ``s``, the node count of the expanded ``ds/d(wrt)`` (0: identically 0).
 
     ``wrt`` may be a leaf or an intermediate node (then it is a symbol of its own).
     """
+    with localcontext(COUNTING):
+        return _derivative_sizes(graph, wrt, upto, cancel)
+
+
+def _derivative_sizes(
+    graph: Graph, wrt: int, upto: int | None, cancel: Callable[[], bool] | None
+) -> list[Count]:
+    check = checker(cancel)
     last = len(graph.nodes) - 1 if upto is None else upto
-    tree = tree_sizes(graph, symbol=wrt)
-    d = [0] * len(graph.nodes)
+    tree = tree_sizes(graph, symbol=wrt, cancel=cancel)
+    d: list[Count] = [0] * len(graph.nodes)
     d[wrt] = 1  # the constant 1
     for i in range(wrt + 1, last + 1):
+        check(i)
         node = graph.nodes[i]
         if node.op is None:
             continue
         terms = 0
-        total = 0
+        total: Count = 0
         for slot, p in enumerate(node.operands):
             if not d[p]:
                 continue
@@ -129,7 +147,7 @@ def derivative_sizes(graph: Graph, wrt: int, upto: int | None = None) -> list[in
                 f += sum(u * tree[q] for u, q in zip(fs.uses, node.operands, strict=True))
                 total += 1 + f + d[p]  # (formula) * (d operand)
         if terms:
-            d[i] = total + terms - 1  # the additions joining the terms
+            d[i] = bounded(total + terms - 1)  # the additions joining the terms
     return d
 
 
@@ -142,14 +160,14 @@ class NodeEfficiency:
 
     node: str
     output: str
-    paths: int
-    enumeration_multiplications: int
-    enumeration_additions: int
+    paths: Count
+    enumeration_multiplications: Count
+    enumeration_additions: Count
     backprop_multiplications: int  # one per edge between node and output
     subgraph_nodes: int  # nodes on some path from node to output
     subgraph_edges: int
-    expression_size: int  # the output written out as a tree, in terms of node
-    derivative_size: int  # the expanded symbolic dL/dnode, in tree nodes
+    expression_size: Count  # the output written out as a tree, in terms of node
+    derivative_size: Count  # the expanded symbolic dL/dnode, in tree nodes
 
     @property
     def multiplication_ratio(self) -> float:
@@ -168,11 +186,11 @@ class GraphEfficiency:
     leaves: tuple[str, ...]  # the differentiated leaves (not constants)
     graph_nodes: int  # nodes with a path to the output
     graph_edges: int  # edges backprop pushes along
-    paths: int  # paths from every leaf, added up
-    enumeration_multiplications: int
+    paths: Count  # paths from every leaf, added up
+    enumeration_multiplications: Count
     backprop_multiplications: int
-    expression_size: int  # the output written out as a tree
-    derivative_size: int | None  # all leaves' expanded derivatives; None when too big to count
+    expression_size: Count  # the output written out as a tree
+    derivative_size: Count | None  # all leaves' expanded derivatives; None when too big to count
     per_leaf: tuple[NodeEfficiency, ...]
 
     @property
@@ -180,15 +198,21 @@ class GraphEfficiency:
         return ratio(self.enumeration_multiplications, self.backprop_multiplications)
 
 
-def node_efficiency(graph: Graph, node: int | str, output: int | str | None = None) -> NodeEfficiency:
+def node_efficiency(
+    graph: Graph,
+    node: int | str,
+    output: int | str | None = None,
+    *,
+    cancel: Callable[[], bool] | None = None,
+) -> NodeEfficiency:
     """The numbers for one node (index or name) and the output (default: the first)."""
     v = graph.lookup(node) if isinstance(node, str) else node
     out = _output(graph, output)
-    c = costs(graph, v, out)
+    c = costs(graph, v, out, cancel=cancel)
     mask = _between(graph, v, out)
     nodes = sum(mask)
-    dsize = derivative_sizes(graph, v, out)[out] if v <= out else 0
-    expr = tree_sizes(graph, symbol=v)[out]
+    dsize = derivative_sizes(graph, v, out, cancel=cancel)[out] if v <= out else 0
+    expr = tree_sizes(graph, symbol=v, cancel=cancel)[out]
     return NodeEfficiency(
         graph.nodes[v].name,
         graph.nodes[out].name,
@@ -204,7 +228,11 @@ def node_efficiency(graph: Graph, node: int | str, output: int | str | None = No
 
 
 def graph_efficiency(
-    graph: Graph, output: int | str | None = None, *, work_limit: int = WORK_LIMIT
+    graph: Graph,
+    output: int | str | None = None,
+    *,
+    work_limit: int = WORK_LIMIT,
+    cancel: Callable[[], bool] | None = None,
 ) -> GraphEfficiency:
     """The numbers for the whole gradient: every non-constant leaf with a path to the output."""
     out = _output(graph, output)
@@ -223,13 +251,17 @@ def graph_efficiency(
     exact = len(leaves) * (out + 1) <= work_limit
     for leaf in leaves:
         if exact:
-            per_leaf.append(node_efficiency(graph, leaf, out))
+            per_leaf.append(node_efficiency(graph, leaf, out, cancel=cancel))
+    paths: Count
+    mults: Count
+    dsize: Count | None
     if exact:
-        paths = sum(e.paths for e in per_leaf)
-        mults = sum(e.enumeration_multiplications for e in per_leaf)
-        dsize: int | None = sum(e.derivative_size for e in per_leaf)
+        with localcontext(COUNTING):
+            paths = bounded(sum(e.paths for e in per_leaf))
+            mults = bounded(sum(e.enumeration_multiplications for e in per_leaf))
+            dsize = bounded(sum(e.derivative_size for e in per_leaf))
     else:
-        paths, mults, dsize = _paths_and_lengths(graph, out, leaves)
+        paths, mults, dsize = _paths_and_lengths(graph, out, leaves, cancel)
     return GraphEfficiency(
         graph.nodes[out].name,
         tuple(graph.nodes[i].name for i in leaves),
@@ -238,24 +270,29 @@ def graph_efficiency(
         paths,
         mults,
         edges,
-        tree_sizes(graph)[out],
+        tree_sizes(graph, cancel=cancel)[out],
         dsize,
         tuple(per_leaf),
     )
 
 
-def _paths_and_lengths(graph: Graph, out: int, leaves: Sequence[int]) -> tuple[int, int, None]:
+def _paths_and_lengths(
+    graph: Graph, out: int, leaves: Sequence[int], cancel: Callable[[], bool] | None = None
+) -> tuple[Count, Count, None]:
     """Path counts and enumeration cost for all leaves in one reverse sweep (big graphs)."""
-    count = [0] * len(graph.nodes)
-    length = [0] * len(graph.nodes)
+    check = checker(cancel)
+    count: list[Count] = [0] * len(graph.nodes)
+    length: list[Count] = [0] * len(graph.nodes)
     count[out] = 1
-    for i in range(out, -1, -1):
-        if count[i]:
-            for p in graph.nodes[i].operands:
-                count[p] += count[i]
-                length[p] += length[i] + count[i]
-    paths = sum(count[i] for i in leaves)
-    mults = sum(max(length[i] - count[i], 0) for i in leaves)
+    with localcontext(COUNTING):
+        for i in range(out, -1, -1):
+            check(i)
+            if count[i]:
+                for p in graph.nodes[i].operands:
+                    count[p] = bounded(count[p] + count[i])
+                    length[p] = bounded(length[p] + length[i] + count[i])
+        paths = bounded(sum(count[i] for i in leaves))
+        mults = bounded(sum(max(length[i] - count[i], 0) for i in leaves))
     return paths, mults, None
 
 
@@ -281,21 +318,33 @@ def _between(graph: Graph, source: int, output: int) -> list[bool]:
 # --- text --------------------------------------------------------------------------------
 
 
-def ratio(a: int, b: int) -> float:
+def ratio(a: Count, b: Count) -> float:
     """``a / b`` as a float (inf when it is beyond floats: counts can have 10,000 digits)."""
     try:
-        return a / max(b, 1)
+        with localcontext(COUNTING):
+            return float(a / max(b, 1))
     except OverflowError:
         return math.inf
 
 
-def format_count(n: int) -> str:
+def _quotient(a: Count, b: Count) -> Count:
+    """``a // b`` for counts of any size (a rounded count divides as a decimal)."""
+    if isinstance(a, Decimal) or isinstance(b, Decimal):
+        with localcontext(COUNTING):
+            return Decimal(a) / max(b, 1)
+    return a // max(b, 1)
+
+
+def format_count(n: Count) -> str:
     """``205,891,132,094,649``; beyond 10^18 ``5.15e+47 (48 digits)``. Works for numbers of
     any size (never converts a huge integer to decimal text)."""
     if n < 10**18:
-        return f"{n:,}"
-    shift = max(n.bit_length() - 64, 0)
-    log10 = math.log10(n >> shift) + shift * math.log10(2)
+        return f"{int(n):,}"
+    if isinstance(n, Decimal):
+        log10 = n.adjusted() + math.log10(float(n.scaleb(-n.adjusted())))
+    else:
+        shift = max(n.bit_length() - 64, 0)
+        log10 = math.log10(n >> shift) + shift * math.log10(2)
     exponent = math.floor(log10)
     mantissa = 10 ** (log10 - exponent)
     if round(mantissa, 2) >= 10:
@@ -312,17 +361,17 @@ def format_ratio(x: float) -> str:
     return f"{x:,.1f}"
 
 
-def ratio_text(a: int, b: int) -> str:
+def ratio_text(a: Count, b: Count) -> str:
     """``a / b`` for a reader: ``1.08e+14``, or for huge counts ``1.63e+4771 (4772 digits)``."""
     x = ratio(a, b)
-    return format_ratio(x) if math.isfinite(x) else format_count(a // max(b, 1))
+    return format_ratio(x) if math.isfinite(x) else format_count(_quotient(a, b))
 
 
-def _counted(n: int, word: str) -> str:
+def _counted(n: Count, word: str) -> str:
     return f"{format_count(n)} {word}{'' if n == 1 else 's'}"
 
 
-def _fewer(enumeration: int, backprop: int) -> str:
+def _fewer(enumeration: Count, backprop: Count) -> str:
     """How many times fewer multiplications backprop needs; on a graph with few paths
     enumerating can be cheaper, and the line says so rather than "0.3x fewer"."""
     if enumeration < backprop:

@@ -24,7 +24,7 @@ from cgtui.core.graph import Graph, Kind
 from cgtui.core.notation import operand, partial_name, value_text
 from cgtui.core.ops import SLOT_NAMES
 from cgtui.engine.engine import Stepper, application_text, edge_formula, edge_text, missing_values
-from cgtui.engine.paths import path_counts_to, top_paths
+from cgtui.engine.paths import Count, path_counts_to, top_paths
 from cgtui.teach.efficiency import format_count, graph_efficiency
 
 MAX_ROWS = 200  # rows per table
@@ -59,15 +59,16 @@ class PathRow:
     formulas: list[str]  # x ...
     values: list[str]
     product: str
+    hidden: int = 0  # edges left out of the middle of a long path (the lists hold the rest)
 
 
 @dataclass
 class LeafChain:
     leaf: str
     kind: str
-    count: int  # exact number of paths
+    count: Count  # number of paths (exact while small)
     paths: list[PathRow]
-    rest_count: int
+    rest_count: Count
     rest_sum: str
     total: str  # sum over all paths
     backprop: str  # backprop's partial (the same number)
@@ -85,7 +86,7 @@ class Term:
 @dataclass
 class Branching:
     node: str
-    paths: int
+    paths: Count
     terms: list[Term]
     total: str
 
@@ -197,13 +198,20 @@ def lesson(graph: Graph, output: int | str | None = None) -> Lesson:
         report = top_paths(g, values, i, out, k=MAX_PATHS)
         rows = []
         for path in report.paths:
-            names = [g.nodes[k].name for k in path.nodes]
-            factors = [notation.local_name(names[k + 1], names[k]) for k in range(len(names) - 1)]
-            formulas = [
-                edge_formula(g, path.nodes[k + 1], path.slots[k]) for k in range(len(path.slots))
+            # a long path keeps only the edges a sheet shows: its first 2 and last 4 (the
+            # whole of a 100,000-level path, four times per leaf, did not fit in memory)
+            length = len(path.slots)
+            hidden = length - 6 if length > MAX_FACTORS else 0
+            kept = [*range(2), *range(length - 4, length)] if hidden else list(range(length))
+            shown_nodes = [*path.nodes[:4], *path.nodes[-2:]] if hidden else path.nodes
+            names = [g.nodes[k].name for k in shown_nodes]
+            factors = [
+                notation.local_name(g.nodes[path.nodes[k + 1]].name, g.nodes[path.nodes[k]].name)
+                for k in kept
             ]
-            numbers = [value_text(v) for v in path.factors]
-            rows.append(PathRow(names, factors, formulas, numbers, value_text(path.product)))
+            formulas = [edge_formula(g, path.nodes[k + 1], path.slots[k]) for k in kept]
+            numbers = [value_text(path.factors[k]) for k in kept]
+            rows.append(PathRow(names, factors, formulas, numbers, value_text(path.product), hidden))
         chains.append(
             LeafChain(
                 node.name,
@@ -270,18 +278,20 @@ def lesson(graph: Graph, output: int | str | None = None) -> Lesson:
     )
 
 
-def _shorten(items: list[str]) -> list[str]:
-    if len(items) <= MAX_FACTORS:
+def _shorten(items: list[str], hidden: int = 0) -> list[str]:
+    """A long chain's first 4 and last 2 items; ``hidden`` were left out of ``items`` already."""
+    if not hidden and len(items) <= MAX_FACTORS:
         return items
-    return [*items[:4], f"... ({len(items) - 6} more) ...", *items[-2:]]
+    return [*items[:4], f"... ({len(items) - 6 + hidden} more) ...", *items[-2:]]
 
 
 def _chain_text(row: PathRow) -> tuple[str, str, str, str]:
     """(the path, its factors, their formulas, the numbers) for one path, output end first."""
-    nodes = row.nodes if len(row.nodes) <= MAX_FACTORS + 1 else [*row.nodes[:4], "...", *row.nodes[-2:]]
-    factors = notation.TIMES.join(_shorten(row.factors[::-1]))
-    formulas = notation.TIMES.join(_shorten([f"({f})" for f in row.formulas[::-1]]))
-    numbers = notation.TIMES.join(_shorten([operand(v) for v in row.values[::-1]]))
+    long = row.hidden or len(row.nodes) > MAX_FACTORS + 1
+    nodes = [*row.nodes[:4], "...", *row.nodes[-2:]] if long else row.nodes
+    factors = notation.TIMES.join(_shorten(row.factors[::-1], row.hidden))
+    formulas = notation.TIMES.join(_shorten([f"({f})" for f in row.formulas[::-1]], row.hidden))
+    numbers = notation.TIMES.join(_shorten([operand(v) for v in row.values[::-1]], row.hidden))
     result = f"= {numbers}" if len(row.values) == 1 else f"= {numbers} = {row.product}"
     return " -> ".join(nodes), factors, f"= {formulas}", result
 

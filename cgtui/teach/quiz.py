@@ -38,7 +38,7 @@ from cgtui.engine.engine import (
     local_derivative,
     missing_values,
 )
-from cgtui.engine.paths import path_counts_to, top_paths
+from cgtui.engine.paths import Count, path_counts_to, top_paths
 from cgtui.lang.formula import substitute
 from cgtui.teach.efficiency import format_count, ratio
 
@@ -297,7 +297,7 @@ class Quiz:
             if node.op is None and st.partials[i] is not None:
                 yield from self._partial_questions(i, counts)
 
-    def _partial_questions(self, i: int, counts: list[int]) -> Iterator[Question]:
+    def _partial_questions(self, i: int, counts: list[Count]) -> Iterator[Question]:
         terms = self.stepper.accumulation(i)
         if QuestionKind.PATH_COUNT in self.kinds and len(terms) > 1:
             yield self._paths_question(i, counts)
@@ -434,7 +434,7 @@ class Quiz:
             formula=f"{notation.partial_name(out, name)} = {symbolic}",
         )
 
-    def _paths_question(self, i: int, counts: list[int]) -> Question:
+    def _paths_question(self, i: int, counts: list[Count]) -> Question:
         g = self.graph
         st = self.stepper
         name = g.nodes[i].name
@@ -458,7 +458,7 @@ class Quiz:
             QuestionKind.PATH_COUNT,
             i,
             f"How many paths lead from {name} to {out}?",
-            counts[i],
+            c if isinstance(c := counts[i], int) else format_count(c),
             tuple(lines),
             formula=f"paths({name}) = sum of paths(successor) over outgoing edges",
         )

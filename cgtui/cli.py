@@ -28,6 +28,11 @@ COMMANDS: dict[str, str] = {
     "check": "gradient check: backprop against central differences, for every leaf",
     "export": "write the graph as YAML, JSON, Graphviz dot, Mermaid, or a lesson sheet",
     "draw": "draw the DAG as text",
+    "jvp": "forward mode: the outputs' derivatives along a direction (a Jacobian-vector product)",
+    "jacobian": "every output's derivative by every leaf, by forward or reverse mode, passes counted",
+    "backward-graph": "write the backward pass as a graph of its own (outputs dL_dx)",
+    "hessian": "second derivatives, by differentiating the backward graph",
+    "hvp": "a Hessian-vector product, by forward mode over the backward graph",
     "train": "gradient descent on the params",
     "samples": "list the bundled samples",
     "serve": "serve the explorer to a web browser on localhost",
@@ -76,6 +81,26 @@ def _command(name: str) -> Command:
             from cgtui.commands import draw
 
             return draw
+        case "jvp":
+            from cgtui.commands import jvp
+
+            return jvp
+        case "jacobian":
+            from cgtui.commands import jacobian
+
+            return jacobian
+        case "backward-graph":
+            from cgtui.commands import backward_graph
+
+            return backward_graph
+        case "hessian":
+            from cgtui.commands import hessian
+
+            return hessian
+        case "hvp":
+            from cgtui.commands import hvp
+
+            return hvp
         case "train":
             from cgtui.commands import train
 

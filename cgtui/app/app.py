@@ -72,6 +72,8 @@ from cgtui.app.dialogs import (
     UnsavedDialog,
 )
 from cgtui.app.drawing import DrawingView
+from cgtui.app.forward_mode import ForwardModeScreen
+from cgtui.app.modes import Saved, toggle_backward_graph
 from cgtui.app.quiz import QuizPanel
 from cgtui.app.session import Session, beside, constant_value, hand_written
 from cgtui.app.side import SidePane
@@ -191,6 +193,8 @@ class ExplorerApp(App[None]):
         Binding("l", "toggle_log", "Log", show=False, tooltip="Show or hide the step log"),
         Binding("z", "zoom", "Zoom", show=False, tooltip="Maximize the focused pane, or restore"),
         Binding("T", "training", "Train", show=False, tooltip="Open the training screen"),
+        Binding("m", "forward_mode", "Tangents", show=False, tooltip="Forward mode along the selected leaf"),
+        Binding("G", "backward_graph", "Grad", show=False, tooltip="Open the backward graph, or go back"),
         Binding("Q", "quiz", "Quiz", show=False, tooltip="Toggle quiz mode"),
         Binding("escape", "focus_views", "Views", show=False, tooltip="Back to the graph view"),
         Binding("question_mark", "help", "Help", tooltip="Help: every key"),
@@ -226,6 +230,7 @@ class ExplorerApp(App[None]):
         self._status = Static(id="status", markup=False)
         self._legend = Legend(id="legend")
         self._views: list[GraphView] = [self._tree, self._table]
+        self.graph_stack: list[Saved] = []  # graphs left for their backward graphs (cgtui.app.modes)
 
     # ---- layout ---------------------------------------------------------------
 
@@ -773,6 +778,14 @@ class ExplorerApp(App[None]):
 
         self.push_screen(PromptDialog("Gradient-descent step", "learning rate", "0.1", validate=check), done)
 
+    def action_forward_mode(self) -> None:
+        self.push_screen(ForwardModeScreen(self.stepper.graph, self.selected))
+
+    def action_backward_graph(self) -> None:
+        problem = toggle_backward_graph(self)
+        if problem:
+            self.notify(problem, title="no backward graph", severity="error")
+
     def action_training(self) -> None:
         if not self._training:
             return
@@ -869,6 +882,7 @@ class ExplorerApp(App[None]):
 
         def replace() -> None:
             self._stop_autoplay()
+            self.graph_stack.clear()  # G no longer leads back to a graph left for its backward graph
             self.stepper = Stepper(graph)
             self.source = source or graph.title or "the new graph"
             self.session = Session.for_source(self.source, graph.origin)

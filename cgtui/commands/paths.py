@@ -2,7 +2,9 @@
 
 Prints the exact number of paths from NAME to the output, the K paths with the largest
 products of local derivatives, the rest in one line, their total beside backprop's
-cached partial (they are equal), and what each way costs in multiplications.
+cached partial (they are equal), what each way costs in multiplications, and what the
+whole Jacobian costs by forward mode (one pass per leaf) and by reverse mode (one pass
+per output), with the cheaper direction named.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph
 from cgtui.core.notation import format_number, partial_name
 from cgtui.engine.engine import backward, edge_text, forward, leaf_values
+from cgtui.engine.jacobian import pass_counts
 from cgtui.engine.paths import MAX_TOP, Count, Path, PathReport, is_exact, top_paths
+from cgtui.teach.directions import cost_json, jacobian_cost_lines
 from cgtui.teach.efficiency import (
     GraphEfficiency,
     NodeEfficiency,
@@ -189,8 +193,13 @@ def run(args: argparse.Namespace) -> int:
     whole = graph_efficiency(graph, output)
     g = partials[source]
     partial = None if g is None else float(g)
+    counts = pass_counts(graph)  # both directions, for the graph's outputs
     if args.json:
-        print(json.dumps(to_json(graph, report, partial, node, whole), indent=2))
+        doc = to_json(graph, report, partial, node, whole)
+        doc["jacobian"] = {"outputs": counts.outputs, "leaves": counts.leaves, **cost_json(counts)}
+        print(json.dumps(doc, indent=2))
     else:
         print(render_text(graph, report, partial, node, whole), end="")
+        if report.count:
+            print("\n".join(jacobian_cost_lines(counts)))
     return 0

@@ -6,7 +6,10 @@ the CLI show a learner) and as the rule that computes it, in the spirit of PyTor
 ``derivatives.yaml``. In formulas the operands are ``a`` and ``b`` and the op's own
 result is ``out`` (``tanh``: ``1 - out^2``). ``tests/test_ops.py`` parses every formula
 with cgtui's parser, evaluates it with the engine and checks that it agrees with its
-rule, so the text shown can never drift from the numbers used.
+rule, so the text shown can never drift from the numbers used. A rule computes what its
+formula says, operation for operation (``b^2`` is a power, as the formula's ``^`` is, not
+``b * b``, which can differ in the last bit), so the backward pass built as a graph from
+the formulas (:mod:`cgtui.engine.backward_graph`) gives the same numbers to the last digit.
 
 Rules are elementwise: they take Python floats (the fast scalar path) or float64
 numpy arrays (a whole batch in one pass) and return the same kind. Outside its domain
@@ -259,7 +262,7 @@ OPS: dict[str, Op] = {
         ),
         Op(
             "div", 2, lambda a, b: a / b,
-            (d("1 / b", lambda a, b, out: 1.0 / b), d("-a / b^2", lambda a, b, out: -a / (b * b))),
+            (d("1 / b", lambda a, b, out: 1.0 / b), d("-a / b^2", lambda a, b, out: -a / _pow(b, 2.0))),
             symbol="/", precedence=2, domain=_div_domain, doc="b must not be 0",
         ),
         Op(
@@ -282,8 +285,10 @@ OPS: dict[str, Op] = {
         ),
         function("sin", _sin, d("cos(a)", lambda a, out: _cos(a))),
         function("cos", _cos, d("-sin(a)", lambda a, out: -_sin(a))),
-        function("tan", _elementwise(math.tan, np.tan), d("1 + out^2", lambda a, out: 1.0 + out * out)),
-        function("tanh", _elementwise(math.tanh, np.tanh), d("1 - out^2", lambda a, out: 1.0 - out * out)),
+        function("tan", _elementwise(math.tan, np.tan), d("1 + out^2", lambda a, out: 1.0 + _pow(out, 2.0))),
+        function(
+            "tanh", _elementwise(math.tanh, np.tanh), d("1 - out^2", lambda a, out: 1.0 - _pow(out, 2.0))
+        ),
         function(
             "sigmoid", _elementwise(_sigmoid_scalar, _sigmoid_array),
             d("out * (1 - out)", lambda a, out: out * (1.0 - out)), doc="1 / (1 + exp(-a))",

@@ -1,0 +1,80 @@
+"""``cgtui hessian SOURCE --at x=3,y=2``: second derivatives, by differentiating the
+backward graph (one reverse pass over it per leaf). ``--json``::
+
+    {"output": "f", "value": 15, "leaves": ["x", "y"], "gradient": [8, 3],
+     "hessian": [[2, 1], [1, 0]]}
+
+Second derivatives at a kink (``relu``, ``abs`` at 0) are 0, as their first derivatives
+``step`` and ``sign`` are flat.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from cgtui.commands.common import add_source_arguments, load
+from cgtui.commands.jacobian import matrix_lines
+from cgtui.core.graph import Graph, Kind
+from cgtui.core.notation import format_number
+from cgtui.engine.backward_graph import Hessian, hessian
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_source_arguments(p)
+    p.add_argument("--output", metavar="NAME", help="the output L to differentiate (default: the first)")
+    p.add_argument("--json", action="store_true", help="print JSON (full precision)")
+
+
+def run(args: argparse.Namespace) -> int:
+    graph, output = load(args)
+    h = hessian(graph, output=output)
+    if args.json:
+        doc = {
+            "output": h.output,
+            "value": h.value,
+            "leaves": h.leaves,
+            "gradient": h.gradient,
+            "hessian": h.matrix,
+        }
+        print(json.dumps(doc, indent=2))
+        return 0
+    L = h.output
+    print(f"{L} = {format_number(h.value)}")
+    print(
+        "gradient: "
+        + ", ".join(f"d{L}/d{n} = {format_number(g)}" for n, g in zip(h.leaves, h.gradient, strict=True))
+    )
+    print(f"Hessian d2{L}/(d row d column), {h.passes} reverse passes over the backward graph:")
+    for line in matrix_lines(h.leaves, h.leaves, h.matrix):
+        print(line)
+    for line in newton_lines(graph, h):
+        print(line)
+    return 0
+
+
+def newton_lines(graph: Graph, h: Hessian) -> list[str]:
+    """With one param: Newton's update w - g/h beside gradient descent's w - lr*g (the
+    learning rate from the file's training section)."""
+    params = [n for n in graph.nodes if n.kind is Kind.PARAM]
+    if len(params) != 1:
+        return []
+    w = params[0]
+    k = h.leaves.index(w.name)
+    g, curvature = h.gradient[k], h.matrix[k][k]
+    value = float(w.value) if w.value is not None else 0.0
+    lines = [""]
+    v, gt, ht = format_number(value), format_number(g), format_number(curvature)
+    if curvature > 0:
+        newton = format_number(value - g / curvature)
+        lines.append(f"Newton step: {w.name} - g/h = {v} - ({gt})/{ht} = {newton}")
+    else:
+        lines.append(
+            f"Newton step: h = {format_number(curvature)} is not positive, so w - g/h would not go downhill"
+        )
+    training = graph.extra.get("training")
+    lr = training.get("lr") if isinstance(training, dict) else None
+    if isinstance(lr, (int, float)) and not isinstance(lr, bool):
+        lr_text, descent = format_number(lr), format_number(value - lr * g)
+        lines.append(f"gradient descent: {w.name} - lr*g = {v} - {lr_text}*({gt}) = {descent}")
+    return lines

@@ -14,10 +14,9 @@ Constants get no gradient; a leaf with no path to the output has gradient 0.
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
-from cgtui.commands.common import add_source_arguments, differentiable_leaves, load
+from cgtui.commands.common import add_source_arguments, differentiable_leaves, dump_json, load
 from cgtui.core.graph import Graph
 from cgtui.core.ops import format_number
 from cgtui.engine.engine import Gradients, gradients
@@ -84,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
     graph, output = load(args)
     result = gradients(graph, output=graph.nodes[output].name)
     if args.json:
-        print(json.dumps(to_json(graph, result), indent=2))
+        print(dump_json(to_json(graph, result)))
     else:
         print(render_text(graph, result, show_all=args.all), end="")
     return 0

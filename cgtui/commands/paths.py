@@ -8,10 +8,9 @@ cached partial (they are equal), and what each way costs in multiplications.
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
-from cgtui.commands.common import add_source_arguments, load
+from cgtui.commands.common import add_source_arguments, dump_json, load
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph
 from cgtui.core.ops import format_number
@@ -188,7 +187,7 @@ def run(args: argparse.Namespace) -> int:
     g = partials[source]
     partial = None if g is None else float(g)
     if args.json:
-        print(json.dumps(to_json(graph, report, partial, node, whole), indent=2))
+        print(dump_json(to_json(graph, report, partial, node, whole)))
     else:
         print(render_text(graph, report, partial, node, whole), end="")
     return 0

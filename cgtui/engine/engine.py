@@ -277,6 +277,20 @@ def _edge_fault(graph: Graph, s: int, slot: int, values: Sequence[Value], output
     )
 
 
+def _sum_fault_text(graph: Graph, p: int, output: int) -> str:
+    nodes = graph.nodes
+    return (
+        f"{nodes[p].name}: overflow: the partial d{nodes[output].name}/d{nodes[p].name} is not finite "
+        "(the sum of its edges' contributions overflows)"
+    )
+
+
+def _sum_fault(graph: Graph, p: int, output: int) -> None:
+    """Raise the fault for node ``p`` whose partial overflows while its contributions are summed."""
+    node = graph.nodes[p]
+    raise NumericalFault(_sum_fault_text(graph, p, output), node=node.name, op=node.op)
+
+
 def backward(graph: Graph, values: Sequence[Value], output: int) -> list[Value | None]:
     """``dL/dnode`` for every node (L = ``output``); None where there is no partial.
 
@@ -314,7 +328,13 @@ def backward(graph: Graph, values: Sequence[Value], output: int) -> list[Value |
                         if not ok:
                             _edge_fault(graph, s, slot, values, output)
                         old = grads[p]
-                        grads[p] = c if old is None else old + c
+                        if old is None:
+                            grads[p] = c
+                        else:
+                            total = old + c
+                            if total - total != 0.0:
+                                _sum_fault(graph, p, output)
+                            grads[p] = total
             else:
                 p = ops[0]
                 if needs[p]:
@@ -326,7 +346,13 @@ def backward(graph: Graph, values: Sequence[Value], output: int) -> list[Value |
                     if not ok:
                         _edge_fault(graph, s, 0, values, output)
                     old = grads[p]
-                    grads[p] = c if old is None else old + c
+                    if old is None:
+                        grads[p] = c
+                    else:
+                        total = old + c
+                        if total - total != 0.0:
+                            _sum_fault(graph, p, output)
+                        grads[p] = total
         return grads
     with np.errstate(all="ignore"):
         for s in range(output, -1, -1):
@@ -344,7 +370,11 @@ def backward(graph: Graph, values: Sequence[Value], output: int) -> list[Value |
                 if not _finite(c):
                     _edge_fault(graph, s, slot, values, output)
                 old = grads[p]
-                grads[p] = c if old is None else old + c
+                if old is not None:
+                    c = old + c
+                    if not _finite(c):
+                        _sum_fault(graph, p, output)
+                grads[p] = c
     return grads
 
 
@@ -669,6 +699,14 @@ class Stepper:
                     return StepResult("fault", s, [*lines, msg])
                 before = self.partials[p]
                 after = c if before is None else before + c
+                if not _finite(after):
+                    for push in reversed(pushes):  # this step never happened
+                        self._unpush(push)
+                    if seed:
+                        self.partials[s] = None
+                    msg = _sum_fault_text(g, p, self.output)
+                    self.fault = StepFault(p, msg, backward=True)
+                    return StepResult("fault", p, [*lines, msg])
                 push = Push(s, slot, p, upstream, edge_formula(g, s, slot), d, c, before, after)
                 self.partials[p] = after
                 self.pushes_done[p] += 1
@@ -827,6 +865,13 @@ def grad_check(
     if h is None:
         h = 1e-6 * max(1.0, abs(base))
     desc = sorted(graph.descendants(i))
+    if not _step_resolves(base, h):
+        raise NumericalFault(
+            f"gradient check of {node}: the step h = {format_number(h)} is lost against "
+            f"{node} = {format_number(base)} ({node} + h rounds to {format_number(base + h)}); "
+            "use a larger step",
+            node=node,
+        )
 
     def loss_at(v: float) -> float:
         trial = list(vals)
@@ -857,6 +902,14 @@ def grad_check(
     return a, numeric, abs(a - numeric) / scale, h
 
 
+def _step_resolves(base: float, h: float) -> bool:
+    """Whether ``base ± h`` are 2h apart in floating point (to 0.1%): a step that
+    rounds away makes a central difference of 0 or noise, never an agreement."""
+    with np.errstate(all="ignore"):
+        spread = (base + h) - (base - h)
+    return math.isfinite(spread) and spread > 0 and abs(spread - 2 * h) <= 1e-3 * 2 * h
+
+
 def descent_step(
     graph: Graph, values: Sequence[Value | None], output: int, lr: float
 ) -> tuple[list[tuple[str, float, float]], float, float]:
@@ -869,8 +922,16 @@ def descent_step(
         if n.kind is Kind.PARAM:
             g = partials[i]
             old = vals[i]
-            step = 0.0 if g is None else lr * g
-            new[i] = updated = old - step
+            with np.errstate(all="ignore"):
+                step = 0.0 if g is None else lr * g
+                updated = old - step
+            if not _finite(updated):
+                raise NumericalFault(
+                    f"descent step: {n.name} - {format_number(lr)} * d{graph.nodes[output].name}/d{n.name} "
+                    "is not finite (the learning rate is too large)",
+                    node=n.name,
+                )
+            new[i] = updated
             changes.append((n.name, old, updated))
     after = forward(graph, new)[output]
     return changes, vals[output], after

@@ -20,6 +20,7 @@ Precedence follows Python: ``-x**2`` is ``-(x**2)`` and ``2**-1`` is ``2**(-1)``
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -154,6 +155,12 @@ class _Source:
         )
 
 
+def canonical_name(name: str) -> str:
+    """A name in its NFKC form, so that full-width ``ｘ`` and ``x`` are one leaf, as in
+    Python's own identifiers."""
+    return unicodedata.normalize("NFKC", name)
+
+
 def tokenize(text: str, src: _Source | None = None) -> list[Token]:
     src = src or _Source(text, None, 0, 0)
     tokens: list[Token] = []
@@ -173,6 +180,8 @@ def tokenize(text: str, src: _Source | None = None) -> list[Token]:
             continue
         word = m.group()
         if kind == "number":
+            if not word.isascii():
+                raise src.error(f"numbers are written with ASCII digits 0-9, not '{word}'", line, column)
             value = float(word)
             if value == float("inf"):
                 raise src.error(f"number '{word}' is too large", line, column)
@@ -186,10 +195,12 @@ def tokenize(text: str, src: _Source | None = None) -> list[Token]:
                 )
             append(Token("number", word, line, column, value))
         elif kind == "name":
-            if word in _REFUSED_NAMES:
-                raise src.error(_REFUSED_NAMES[word], line, column)
             if not word.isidentifier():  # e.g. 'x²': \w takes it, Python names do not
                 raise src.error(f"'{word}' is not a valid name", line, column)
+            if not word.isascii():
+                word = canonical_name(word)  # full-width 'ｘ' is 'x', as in Python
+            if word in _REFUSED_NAMES:
+                raise src.error(_REFUSED_NAMES[word], line, column)
             append(Token("name", word, line, column))
         elif kind == "op":
             if word in ("//", "==", "!=", "<=", ">=", "->", ":="):

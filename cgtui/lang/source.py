@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind
+from cgtui.core.numbers import NUMBER, checked_float, shown
 from cgtui.lang import yamlio
 from cgtui.lang.build import from_expression
+from cgtui.lang.parser import canonical_name
 from cgtui.lang.files import MAX_SOURCE_BYTES, TEXT_SUFFIXES, YAML_SUFFIXES, path_kind, read_stdin, read_text
+
+
+_NON_FINITE = ("inf", "infinity", "nan")
 
 
 def parse_assignments(items: Iterable[str]) -> dict[str, float]:
@@ -23,18 +27,16 @@ def parse_assignments(items: Iterable[str]) -> dict[str, float]:
             if not part:
                 continue
             name, sep, text = part.partition("=")
-            name = name.strip()
+            name = canonical_name(name.strip())
             if not sep or not name:
                 raise CgtuiError(f"expected NAME=VALUE, got '{part}'")
             if not name.isidentifier():
                 raise CgtuiError(f"'{name}' is not a valid name (in '{part}')")
-            try:
-                value = float(text)
-            except ValueError:
-                raise CgtuiError(f"the value of '{name}' is not a number: '{text.strip()}'") from None
-            if not math.isfinite(value):
-                raise CgtuiError(f"the value of '{name}' must be finite, got '{text.strip()}'")
-            out[name] = value
+            if name in out:
+                raise CgtuiError(f"'{name}' is given a value twice (in '{shown(part)}')")
+            if not NUMBER.fullmatch(text.strip()) and text.strip().lower().lstrip("+-") not in _NON_FINITE:
+                raise CgtuiError(f"the value of '{name}' is not a number: '{shown(text)}'")
+            out[name] = checked_float(text, f"the value of '{name}'")
     return out
 
 
@@ -43,7 +45,7 @@ def parse_names(items: Iterable[str]) -> set[str]:
     names: set[str] = set()
     for item in items:
         for part in item.split(","):
-            part = part.strip()
+            part = canonical_name(part.strip())
             if part:
                 if not part.isidentifier():
                     raise CgtuiError(f"'{part}' is not a valid name")
@@ -72,6 +74,16 @@ def looks_like_yaml(text: str) -> bool:
     return False
 
 
+def _refuse_two_kinds(kinds: Mapping[str, set[str]]) -> None:
+    """A name given two kinds (``--param x --label x``) is an error, never the last one wins."""
+    seen: dict[str, str] = {}
+    for kind, names in kinds.items():
+        for name in sorted(names):
+            if name in seen:
+                raise CgtuiError(f"'{name}' is declared both {seen[name]} and {kind}")
+            seen[name] = kind
+
+
 def load_source(
     source: str,
     *,
@@ -88,6 +100,7 @@ def load_source(
     override those in a YAML file."""
 
     params, labels, consts, inputs = set(params), set(labels), set(consts), set(inputs)
+    _refuse_two_kinds({"param": params, "label": labels, "const": consts, "input": inputs})
     if source == "-":
         text = stdin_text if stdin_text is not None else read_stdin()
         if len(text.encode("utf-8", "surrogatepass")) > MAX_SOURCE_BYTES:

@@ -34,7 +34,6 @@ import difflib
 import heapq
 import math
 import os
-import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -46,6 +45,7 @@ import yaml
 
 from cgtui.core.errors import CgtuiError, GraphError, ParseError
 from cgtui.core.graph import Graph, Kind, Node
+from cgtui.core.numbers import NUMBER
 from cgtui.core.ops import BINARY_SYMBOLS, FUNCTIONS, OPS
 from cgtui.lang import files
 from cgtui.lang.build import GraphBuilder, build_program, const_name
@@ -65,7 +65,7 @@ LEAF_SECTIONS: dict[str, Kind] = {
 EXTRA_SECTIONS = ("data", "reduction", "training", "quiz")
 SECTIONS = ("title", "description", *LEAF_SECTIONS, "steps", "expression", "output", *EXTRA_SECTIONS)
 
-_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+_NUMBER = NUMBER
 _NULLS = {"", "~", "null", "Null", "NULL"}
 _YAML_WORDS = {"yes", "no", "true", "false", "on", "off", "null"}
 _STANDARD_TAG = "tag:yaml.org,2002:"
@@ -543,9 +543,9 @@ def _outputs(doc: _Doc, graph: Graph, node: yaml.Node) -> list[int]:
         if not isinstance(item, yaml.ScalarNode) or _is_null(item):
             raise doc.error("'output' must be a name or a list of names", item)
         name = item.value.strip()
-        if name not in graph.index:
+        if name not in graph.index and graph.aliases.get(name) not in graph.index:
             raise doc.error(f"unknown output '{name}'{_suggest(name, graph.index)}", item)
-        i = graph.index[name]
+        i = graph.lookup(name)
         if i in outputs:
             raise doc.error(f"output '{name}' is listed twice", item)
         outputs.append(i)

@@ -34,6 +34,7 @@ import numpy as np
 
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind
+from cgtui.core.numbers import NUMBER, checked_float, shown
 
 #: Reductions of the per-row losses to one number.
 REDUCTIONS = ("mean", "sum")
@@ -113,18 +114,7 @@ def parse_reduction(value: object) -> str:
 
 
 def _number(value: object, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        if isinstance(value, str):
-            try:
-                value = float(value)
-            except ValueError:
-                raise CgtuiError(f"{what} must be a number, got '{value}'") from None
-        else:
-            raise CgtuiError(f"{what} must be a number, got {value!r}")
-    number = float(value)
-    if not math.isfinite(number):
-        raise CgtuiError(f"{what} must be a finite number, got {value!r}")
-    return number
+    return checked_float(value, what)
 
 
 def check_lr(value: object, what: str = "the learning rate") -> float:
@@ -222,21 +212,18 @@ def _cell(value: object, where: str) -> float:
         raise CgtuiError(f"{where} is empty")
     if isinstance(value, bool):
         raise CgtuiError(f"{where}: {str(value).lower()} is not a number")
-    if isinstance(value, (int, float)):
-        number = float(value)
-    elif isinstance(value, str):
-        text = value.strip()
-        if not text:
+    if isinstance(value, str):
+        value = value.strip()
+        if not value:
             raise CgtuiError(f"{where} is empty")
-        try:
-            number = float(text)
-        except ValueError:
-            raise CgtuiError(f"{where}: '{text}' is not a number") from None
-    else:
-        raise CgtuiError(f"{where}: {value!r} is not a number")
-    if not math.isfinite(number):
+        if not NUMBER.fullmatch(value):
+            what = "a finite number" if value.lower().lstrip("+-") in ("inf", "nan", "infinity") else "a number"
+            raise CgtuiError(f"{where}: '{shown(value)}' is not {what}")
+    elif not isinstance(value, (int, float)):
+        raise CgtuiError(f"{where}: {shown(repr(value))} is not a number")
+    elif isinstance(value, float) and not math.isfinite(value):
         raise CgtuiError(f"{where}: {value!r} is not a finite number")
-    return number
+    return checked_float(value, where)
 
 
 def rows_to_dataset(rows: Sequence[object], graph: Graph, *, reduction: str = "mean") -> Dataset:

@@ -11,9 +11,8 @@ from cgtui.core.graph import Graph, Kind
 from cgtui.core.numbers import NUMBER, checked_float, shown
 from cgtui.lang import yamlio
 from cgtui.lang.build import from_expression
-from cgtui.lang.parser import canonical_name
 from cgtui.lang.files import MAX_SOURCE_BYTES, TEXT_SUFFIXES, YAML_SUFFIXES, path_kind, read_stdin, read_text
-
+from cgtui.lang.parser import canonical_name
 
 _NON_FINITE = ("inf", "infinity", "nan")
 

@@ -217,7 +217,8 @@ def _cell(value: object, where: str) -> float:
         if not value:
             raise CgtuiError(f"{where} is empty")
         if not NUMBER.fullmatch(value):
-            what = "a finite number" if value.lower().lstrip("+-") in ("inf", "nan", "infinity") else "a number"
+            infinite = value.lower().lstrip("+-") in ("inf", "nan", "infinity")
+            what = "a finite number" if infinite else "a number"
             raise CgtuiError(f"{where}: '{shown(value)}' is not {what}")
     elif not isinstance(value, (int, float)):
         raise CgtuiError(f"{where}: {shown(repr(value))} is not a number")

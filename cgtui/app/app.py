@@ -45,7 +45,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Log, Static, TabbedContent, TabPane
 
-from cgtui.app import explain
+from cgtui.app import explain, safety
 from cgtui.app.dialogs import (
     ChoiceDialog,
     HelpScreen,
@@ -133,6 +133,8 @@ class ExplorerApp(App[None]):
         #: Where the samples picker looks (None: the bundled samples).
         self.samples_directory: Path | None = None
         self.touched: int | None = None
+        #: The recovery file written after an unexpected error (see ``safety``).
+        self.recovery: Path | None = None
         self._params_cache: tuple[Graph, list[int]] | None = None
         self._key_state: tuple[bool | None, ...] = ()
         self._drawing = plugins
@@ -171,6 +173,26 @@ class ExplorerApp(App[None]):
         self._show_graph(f"opened {self.source or self.stepper.graph.title or 'the graph'}")
         self._tree.focus()
 
+    def _handle_exception(self, error: Exception) -> None:
+        """An exception nobody expected: save the user's graph first, then let Textual
+        stop the app (with status 1); :func:`finish` says where the graph went."""
+        if self.recovery is None:
+            self.recovery = safety.write_recovery(self.stepper.graph)
+        super()._handle_exception(error)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: Any = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Notifications show their text as written: messages carry titles, paths and
+        source lines from files, which must never be read as markup."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
     def on_resize(self) -> None:
         # below 100 columns the footer's room goes to the keys (ctrl+p is in the help)
         self.query_one("#footer", Footer).show_command_palette = self.size.width >= 100
@@ -200,7 +222,7 @@ class ExplorerApp(App[None]):
         g = stepper.graph
         title = g.title or self.source
         self.sub_title = title
-        self.query_one("#main").border_title = title
+        self.query_one("#main").border_title = safety.plain(title)
         self._write_log([message, *([g.description] if g.description else [])])
         self._set_selected(stepper.output)
         self._refresh_status()
@@ -622,18 +644,16 @@ class ExplorerApp(App[None]):
         if graph is None:
             return
         self.stepper = Stepper(graph)
-        self.source = graph.title or fallback_title
+        self.source = graph.title or (str(graph.origin) if graph.origin is not None else fallback_title)
         self._show_graph(f"opened {self.source}")
 
     def action_save(self) -> None:
         graph = self.stepper.graph
 
         def save(path: str, overwrite: bool) -> str:
-            try:
-                from cgtui.lang import yamlio
-            except ImportError as exc:  # the YAML writer lives in its own module
-                raise CgtuiError(f"saving YAML is not available: {exc}") from None
-            yamlio.save(graph, Path(path), overwrite=overwrite)
+            from cgtui.lang.saving import save_graph
+
+            save_graph(graph, Path(path), overwrite=overwrite)  # re-points a relative data file
             return path
 
         def done(path: str | None) -> None:
@@ -641,7 +661,7 @@ class ExplorerApp(App[None]):
                 self._write_log([f"saved the graph and its values to {path}"])
                 self.notify(f"saved {path}")
 
-        suggestion = self.source if self.source.endswith((".yaml", ".yml")) else "graph.yaml"
+        suggestion = safety.save_suggestion(self.source)
         self.push_screen(SaveDialog(save, suggestion), done)
 
     # ---- help and the command palette ----------------------------------------------------------
@@ -712,8 +732,20 @@ def _assignments(values: dict[str, float]) -> str:
     return ", ".join(f"{k}={format_number(v)}" for k, v in values.items())
 
 
-def run_app(stepper: Stepper, source: str = "") -> None:
-    ExplorerApp(stepper, source=source).run()
+def run_app(stepper: Stepper, source: str = "") -> int:
+    """Run the explorer; the exit status (1 after an unexpected error, with the graph saved)."""
+    app = ExplorerApp(stepper, source=source)
+    app.run()
+    return finish(app)
+
+
+def finish(app: ExplorerApp) -> int:
+    """The exit status of a finished app; after an unexpected error, say where the graph went."""
+    code = app.return_code or 0
+    if code or app.recovery is not None:
+        safety.report(app.recovery)
+        return code or safety.EXIT_CRASH
+    return 0
 
 
 def _checked(graph: Graph) -> Graph:

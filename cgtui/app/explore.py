@@ -21,5 +21,4 @@ def run(args: argparse.Namespace) -> int:
 
     from cgtui.app.app import run_app
 
-    run_app(stepper, source)
-    return 0
+    return run_app(stepper, source)

@@ -7,6 +7,8 @@ with a caret under the offending character.
 
 from __future__ import annotations
 
+from cgtui.core.text import printable
+
 
 class CgtuiError(Exception):
     """Bad input: an expression, a YAML file, a command-line value."""
@@ -51,11 +53,13 @@ class CgtuiError(Exception):
                 text = f"{text} in {self.file}"
         elif self.file:
             text = f"{text} in {self.file}"
+        text = printable(text)
         if self.source_line is not None and self.column is not None:
-            # keep tabs under tabs so the caret lines up in any terminal
-            lead = "".join(c if c == "\t" else " " for c in self.source_line[: self.column - 1])
+            # keep tabs under tabs so the caret lines up in any terminal; a control
+            # character is shown as its escape, and the caret counts the escape's width
+            lead = "".join(c if c == "\t" else " " for c in printable(self.source_line[: self.column - 1]))
             caret = lead + "^"
-            text = f"{text}\n  {self.source_line}\n  {caret}"
+            text = f"{text}\n  {printable(self.source_line)}\n  {caret}"
         return text
 
 

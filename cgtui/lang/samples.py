@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from cgtui.core.text import printable
 from cgtui.lang.files import YAML_SUFFIXES
 
 _PACKAGE = Path(__file__).resolve().parent.parent  # cgtui/
@@ -48,7 +49,7 @@ MIN_WIDTH = 10
 
 def one_line(text: str, width: int | None = None) -> str:
     """Whitespace collapsed to single spaces; cut at a word boundary to ``width``."""
-    line = " ".join(str(text).split())
+    line = " ".join(printable(str(text)).split())
     if width is not None and len(line) > width:
         cut = line[: width - 3].rsplit(" ", 1)[0]
         line = cut + "..."

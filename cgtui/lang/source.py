@@ -52,6 +52,11 @@ def parse_names(items: Iterable[str]) -> set[str]:
     return names
 
 
+def strip_bom(text: str) -> str:
+    """Text without the UTF-8 byte order mark some editors write first (YAML accepts it too)."""
+    return text[1:] if text.startswith("\ufeff") else text
+
+
 def looks_like_path(source: str) -> bool:
     return source.endswith(YAML_SUFFIXES) or path_kind(source) == "file"
 
@@ -101,7 +106,7 @@ def load_source(
     params, labels, consts, inputs = set(params), set(labels), set(consts), set(inputs)
     _refuse_two_kinds({"param": params, "label": labels, "const": consts, "input": inputs})
     if source == "-":
-        text = stdin_text if stdin_text is not None else read_stdin()
+        text = strip_bom(stdin_text if stdin_text is not None else read_stdin())
         if len(text.encode("utf-8", "surrogatepass")) > MAX_SOURCE_BYTES:
             raise CgtuiError(f"standard input is larger than the limit of {MAX_SOURCE_BYTES:,} bytes")
         if looks_like_yaml(text):
@@ -120,7 +125,7 @@ def load_source(
     elif source.endswith(TEXT_SUFFIXES) and path_kind(source) is None:
         raise CgtuiError(f"no such file: {source}")
     elif path_kind(source) == "file":
-        text = read_text(Path(source))
+        text = strip_bom(read_text(Path(source)))
         return from_expression(
             text, params=params, labels=labels, consts=consts, values=values, merge=merge, file=source
         )

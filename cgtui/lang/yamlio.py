@@ -34,6 +34,7 @@ import difflib
 import heapq
 import math
 import os
+import stat
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -820,11 +821,49 @@ def save(graph: Graph, path: str | os.PathLike[str], *, overwrite: bool = False)
     write_text_atomic(Path(path), dumps(graph), overwrite=overwrite)
 
 
+def _refuse_non_regular(path: Path) -> None:
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise CgtuiError(f"cannot write {path}: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(mode):
+        raise CgtuiError(f"{path} is a directory")
+    if stat.S_ISLNK(mode):
+        raise CgtuiError(
+            f"{path} is a symbolic link; cgtui replaces only regular files "
+            f"(give the file it points to: {os.path.realpath(path)})"
+        )
+    if not stat.S_ISREG(mode):
+        raise CgtuiError(
+            f"{path} is not a regular file (a device, pipe or socket); cgtui writes only regular files"
+        )
+
+
+def _refuse_bundled_samples(path: Path) -> None:
+    """The bundled samples are never replaced or added to by cgtui itself."""
+    from cgtui.lang.samples import samples_dir
+
+    try:
+        folder = samples_dir().resolve()
+        inside = path.resolve().parent == folder
+    except (OSError, RuntimeError):
+        return
+    if inside:
+        raise CgtuiError(
+            f"{path} is in the bundled samples folder ({folder}), which cgtui never writes to; "
+            f"save a copy elsewhere, e.g. ./{path.name}"
+        )
+
+
 def write_text_atomic(path: Path, text: str, *, overwrite: bool = False) -> None:
     """Write via a temporary file in the same directory and a rename, so a reader never
-    sees half a file; refuse to replace an existing file unless ``overwrite``."""
-    if path.is_dir():
-        raise CgtuiError(f"{path} is a directory")
+    sees half a file; refuse to replace an existing file unless ``overwrite``. Only a
+    regular file is ever replaced: a symbolic link, a device (``/dev/null``), a pipe or a
+    socket is refused, even with ``overwrite``."""
+    _refuse_non_regular(path)
+    _refuse_bundled_samples(path)
     if not overwrite and path.exists():
         raise CgtuiError(f"{path} exists; not overwriting it (use --force to replace it)")
     directory = path.parent if str(path.parent) else Path(".")

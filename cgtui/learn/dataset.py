@@ -182,6 +182,16 @@ def dataset_from_graph(graph: Graph, base_dir: str | Path | None = None) -> Data
     return parse_data(spec, graph, base_dir=base_dir, reduction=reduction)
 
 
+def _inside(path: Path, folder: Path) -> bool:
+    """Whether ``path`` (symbolic links followed) lies in ``folder``. An error message may
+    quote a data file's contents only then: ``data: {file: /proc/self/environ}`` or a link
+    to ``../secret`` never gets its lines echoed."""
+    try:
+        return path.resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError, ValueError):
+        return False
+
+
 def parse_data(
     spec: object, graph: Graph, *, base_dir: str | Path | None = None, reduction: str = "mean"
 ) -> Dataset:
@@ -199,7 +209,18 @@ def parse_data(
         path = Path(name)
         if not path.is_absolute():
             path = Path(base_dir or ".") / path
-        return read_csv(path, graph, reduction=reduction, display=name)
+        if _inside(path, Path(base_dir or ".")):
+            return read_csv(path, graph, reduction=reduction, display=name)
+        try:
+            return read_csv(path, graph, reduction=reduction, display=name)
+        except CgtuiError as exc:
+            if exc.file is None:  # not found, unreadable, too large: nothing of its contents
+                raise
+            where = f" (line {exc.line})" if exc.line is not None else ""
+            raise CgtuiError(
+                f"data file {name} is not a CSV of the graph's inputs and labels{where}; it is outside "
+                f"the graph's folder {Path(base_dir or '.').resolve()}, so none of its contents are shown"
+            ) from None
     if isinstance(spec, (list, tuple)):
         return rows_to_dataset(spec, graph, reduction=reduction)
     raise CgtuiError(

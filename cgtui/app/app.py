@@ -135,6 +135,8 @@ class ExplorerApp(App[None]):
         self.touched: int | None = None
         #: The recovery file written after an unexpected error (see ``safety``).
         self.recovery: Path | None = None
+        #: Where files may be opened and saved (a served session's folder; see ``safety``).
+        self.sandbox = safety.Sandbox(None)
         self._params_cache: tuple[Graph, list[int]] | None = None
         self._key_state: tuple[bool | None, ...] = ()
         self._drawing = plugins
@@ -608,6 +610,7 @@ class ExplorerApp(App[None]):
         def load(source: str, values: str, params: str) -> Graph:
             from cgtui.lang.source import load_source, parse_assignments, parse_names
 
+            self.sandbox.check_open(source)
             graph = load_source(source, values=parse_assignments([values]), params=parse_names([params]))
             return _checked(graph)
 
@@ -653,6 +656,7 @@ class ExplorerApp(App[None]):
         def save(path: str, overwrite: bool) -> str:
             from cgtui.lang.saving import save_graph
 
+            self.sandbox.check_save(path)
             save_graph(graph, Path(path), overwrite=overwrite)  # re-points a relative data file
             return path
 
@@ -661,7 +665,10 @@ class ExplorerApp(App[None]):
                 self._write_log([f"saved the graph and its values to {path}"])
                 self.notify(f"saved {path}")
 
-        suggestion = safety.save_suggestion(self.source)
+        if self.sandbox.read_only:
+            self.notify("saving is turned off in this session (the server is read-only)", severity="warning")
+            return
+        suggestion = safety.save_suggestion(self.source, self.sandbox)
         self.push_screen(SaveDialog(save, suggestion), done)
 
     # ---- help and the command palette ----------------------------------------------------------
@@ -732,9 +739,11 @@ def _assignments(values: dict[str, float]) -> str:
     return ", ".join(f"{k}={format_number(v)}" for k, v in values.items())
 
 
-def run_app(stepper: Stepper, source: str = "") -> int:
+def run_app(stepper: Stepper, source: str = "", sandbox: safety.Sandbox | None = None) -> int:
     """Run the explorer; the exit status (1 after an unexpected error, with the graph saved)."""
     app = ExplorerApp(stepper, source=source)
+    if sandbox is not None:
+        app.sandbox = sandbox
     app.run()
     return finish(app)
 

@@ -69,9 +69,10 @@ def report(path: Path | None) -> None:
     print(recovery_note(path), file=sys.stderr)
 
 
-def save_suggestion(source: str) -> str:
+def save_suggestion(source: str, sandbox: Sandbox | None = None) -> str:
     """The file name the save dialog offers: the graph's own file, except a bundled
-    sample, which is saved as a copy of the same name in the working directory."""
+    sample (or, in a served session, a file outside its folder), which is saved as a copy
+    of the same name in the working directory."""
     from cgtui.lang.samples import samples_dir
 
     if not source.endswith((".yaml", ".yml")):
@@ -80,4 +81,43 @@ def save_suggestion(source: str) -> str:
         bundled = Path(source).resolve().parent == samples_dir().resolve()
     except (OSError, RuntimeError):
         bundled = False
-    return Path(source).name if bundled else source
+    outside = sandbox is not None and sandbox.folder is not None and not sandbox.inside(Path(source))
+    return Path(source).name if bundled or outside else source
+
+
+class Sandbox:
+    """Where a served session may open and save files: inside ``folder`` only (paths are
+    resolved, symbolic links followed, before they are checked), and nowhere when
+    ``read_only`` for saving. ``Sandbox(None)`` is a local session: no limits."""
+
+    def __init__(self, folder: Path | None, *, read_only: bool = False) -> None:
+        self.folder = folder.resolve() if folder is not None else None
+        self.read_only = read_only
+
+    def inside(self, path: Path) -> bool:
+        assert self.folder is not None
+        try:
+            return path.resolve().is_relative_to(self.folder)
+        except (OSError, RuntimeError, ValueError):
+            return False
+
+    def check_open(self, source: str) -> None:
+        """Refuse a file outside the folder (expression text is not a file and passes)."""
+        from cgtui.core.errors import CgtuiError
+        from cgtui.lang.files import YAML_SUFFIXES, path_kind
+
+        if self.folder is None:
+            return
+        if source == "-":
+            raise CgtuiError("a served session cannot read standard input")
+        is_file = source.endswith(YAML_SUFFIXES) or path_kind(source) is not None
+        if is_file and not self.inside(Path(source)):
+            raise CgtuiError(f"this served session opens files only inside {self.folder}")
+
+    def check_save(self, path: str) -> None:
+        from cgtui.core.errors import CgtuiError
+
+        if self.read_only:
+            raise CgtuiError("saving is turned off in this session (the server runs read-only)")
+        if self.folder is not None and not self.inside(Path(path)):
+            raise CgtuiError(f"this served session saves only inside {self.folder}")

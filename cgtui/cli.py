@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "train": "gradient descent on the params",
     "samples": "list the bundled samples",
     "serve": "serve the explorer to a web browser on localhost",
+    "import": "trace a PyTorch function into a graph (runs the file given)",
 }
 
 class _Parser(argparse.ArgumentParser):
@@ -84,6 +85,10 @@ def _command(name: str) -> Command:
             from cgtui.app import serve
 
             return serve
+        case "import":
+            from cgtui.commands import import_graph
+
+            return import_graph
     raise CgtuiError(f"unknown command '{name}'")
 
 

@@ -45,6 +45,9 @@ def test_grad_text_rounds_sensibly(capsys: pytest.CaptureFixture[str]) -> None:
 def test_grad_json_has_the_agreed_shape_and_full_precision(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "grad", EXPR, *AT, "--json")
     assert code == 0
+    assert list(json.loads(out)) == ["output", "value", "grad"]  # every node only with --all
+    code, out, _ = run(capsys, "grad", EXPR, *AT, "--json", "--all")
+    assert code == 0
     data = json.loads(out)
     assert list(data) == ["output", "value", "grad", "nodes"]
     assert data["output"] == "L"
@@ -56,7 +59,9 @@ def test_grad_json_has_the_agreed_shape_and_full_precision(capsys: pytest.Captur
     for node in data["nodes"]:
         assert set(node) == {"name", "kind", "op", "operands", "value", "partial"}
     by_name = {n["name"]: n for n in data["nodes"]}
-    two = {"name": "2", "kind": "const", "op": None, "operands": [], "value": 2.0, "partial": None}
+    two: dict[str, object] = {
+        "name": "2", "kind": "const", "op": None, "operands": [], "value": 2.0, "partial": None
+    }
     assert by_name["2"] == two
     assert by_name["L"]["op"] == "pow" and by_name["L"]["operands"] == ["v3", "2"]
     assert by_name["L"]["partial"] == 1.0

@@ -213,7 +213,9 @@ def test_samples_carry_data_and_settings(name: str) -> None:
     assert s.lr is not None and s.steps is not None and s.expect_loss_below is not None
 
 
-def test_csv_data_is_found_beside_the_yaml_file_from_any_directory(tmp_path, monkeypatch) -> None:
+def test_csv_data_is_found_beside_the_yaml_file_from_any_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from cgtui.lang.samples import sample_path
     from cgtui.lang.yamlio import load
     from cgtui.learn.dataset import dataset_from_graph

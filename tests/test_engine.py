@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 import pytest
+from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -91,7 +92,7 @@ point = st.floats(min_value=0.1, max_value=2.0)
 
 
 @pytest.mark.parametrize("text", EXPRESSIONS)
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(x=point, y=point, w=point, b=point)
 def test_fast_and_general_paths_agree(text: str, x: float, y: float, w: float, b: float) -> None:
     g = from_expression(text)
@@ -127,7 +128,9 @@ def test_a_batch_is_the_points_one_at_a_time() -> None:
     total = 0.0
     for x, y in zip(xs, ys, strict=True):
         r = gradients(g, {"x": float(x), "y": float(y), **base})
-        total += r.partials[w]
+        partial = r.partials[w]
+        assert partial is not None
+        total += partial
         assert r.value == pytest.approx(float(batch_vals[g.outputs[0]][list(xs).index(x)]))
     assert batch_grads[w] == pytest.approx(total)
 
@@ -224,7 +227,7 @@ def _wild_text() -> st.SearchStrategy[str]:
     )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(text=_wild_text(), x=_wild, y=_wild)
 def test_any_expression_at_any_point_gives_numbers_or_a_named_fault(text: str, x: float, y: float) -> None:
     g = from_expression(f"x + y + {text}")
@@ -233,7 +236,7 @@ def test_any_expression_at_any_point_gives_numbers_or_a_named_fault(text: str, x
         r = gradients(g, overrides)
     except NumericalFault as fault:
         message = str(fault)
-        assert fault.node in g and message.startswith(f"{fault.node} = ")
+        assert fault.node is not None and fault.node in g and message.startswith(f"{fault.node} = ")
         s = Stepper(g, None, overrides)
         outcome = s.run_backward()
         assert outcome.kind == "fault" and message in outcome.lines

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import examples
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -68,7 +69,7 @@ def check_formula(name: str, slot: int, args: tuple[Any, ...]) -> None:
 
 
 @pytest.mark.parametrize(("name", "slot"), FORMULAS, ids=[f"{n}-d{SLOT_NAMES[s]}" for n, s in FORMULAS])
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(a=finite, b=finite, e=exponents)
 def test_formula_agrees_with_rule_on_floats(name: str, slot: int, a: float, b: float, e: float) -> None:
     op = OPS[name]
@@ -80,7 +81,7 @@ def test_formula_agrees_with_rule_on_floats(name: str, slot: int, a: float, b: f
 
 
 @pytest.mark.parametrize(("name", "slot"), FORMULAS, ids=[f"{n}-d{SLOT_NAMES[s]}" for n, s in FORMULAS])
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=examples(15), deadline=None)
 @given(data=st.lists(st.tuples(finite, finite), min_size=1, max_size=6))
 def test_formula_agrees_with_rule_on_arrays(name: str, slot: int, data: list[tuple[float, float]]) -> None:
     op = OPS[name]

@@ -83,6 +83,7 @@ def test_top_paths_are_the_largest_by_brute_force(k: int) -> None:
         product = 1.0
         for result, slot in path:
             d, _ = local_derivative(g, result, slot, vals)
+            assert d is not None
             product *= d
         products.append(product)
     expected = sorted((abs(p) for p in products), reverse=True)[:k]

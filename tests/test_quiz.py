@@ -40,7 +40,7 @@ def independent_answer(graph: Graph, q: Question) -> float | int | str:
         hi[q.slot] += h
         lo[q.slot] -= h
         op = OPS[node.op]
-        return (op.forward(*hi) - op.forward(*lo)) / (2 * h)
+        return float(op.forward(*hi) - op.forward(*lo)) / (2 * h)
     if q.kind is K.BACKWARD_PARTIAL:
         return grad_check(graph, graph.nodes[q.node].name, leaf_values(graph), out)[1]
     # paths: walk every path with an explicit stack

@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 import pytest
+from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
@@ -198,7 +199,7 @@ def test_statuses_pending_final_no_path_constant() -> None:
 # --- undo, reset, edits ----------------------------------------------------------------------
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(steps=st.lists(st.sampled_from(["f", "b"]), min_size=1, max_size=45))
 def test_undo_restores_every_earlier_state_exactly(steps: list[str]) -> None:
     g = from_expression(MICROGRAD_2, values={"a": -4.0, "b": 2.0})
@@ -403,4 +404,4 @@ class StepperMachine(RuleBasedStateMachine):
 
 
 TestStepperMachine = StepperMachine.TestCase
-TestStepperMachine.settings = settings(max_examples=60, stateful_step_count=30, deadline=None)
+TestStepperMachine.settings = settings(max_examples=examples(60), stateful_step_count=30, deadline=None)

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -78,7 +79,7 @@ def test_mean_partials_are_per_row_shares() -> None:
     np.testing.assert_allclose(np.asarray(out), np.full(8, 1 / 8))
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(
     st.lists(
         st.tuples(*[st.floats(-5, 5, allow_nan=False) for _ in range(3)]),

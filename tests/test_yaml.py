@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
-from conftest import SAMPLES, structure
+from conftest import SAMPLES, examples, structure
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -354,7 +355,7 @@ def test_default_sample_loads() -> None:
     assert g.output_names == ["L"]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.text(max_size=40), st.text(max_size=80))
 def test_title_and_description_round_trip(title: str, description: str) -> None:
     g = yamlio.loads(SQUARED)
@@ -384,7 +385,7 @@ def _expressions(draw: st.DrawFn, depth: int = 0) -> str:
     return f"({draw(_expressions(depth + 1))}) {kind} ({draw(_expressions(depth + 1))})"
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(
     _expressions(),
     st.dictionaries(_names, st.sampled_from(list(Kind)[:4])),
@@ -422,7 +423,7 @@ _YAML_PIECES = st.sampled_from(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(st.lists(_YAML_PIECES, max_size=30).map("".join) | st.text(max_size=80))
 def test_random_yaml_loads_or_raises_our_error(text: str) -> None:
     try:
@@ -469,7 +470,7 @@ def _graphs(draw: st.DrawFn) -> Graph:
     return Graph(nodes, outputs)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(_graphs(), st.booleans())
 def test_any_graph_round_trips(g: Graph, merge: bool) -> None:
     text = yamlio.dumps(g)
@@ -484,7 +485,7 @@ def test_deep_nesting_does_not_fall_back_to_the_slow_parser(monkeypatch: pytest.
     loaders: list[object] = []
     real_parse = yaml.parse
 
-    def parse(text: str, Loader: object) -> object:
+    def parse(text: str, Loader: Any) -> object:
         loaders.append(Loader)
         return real_parse(text, Loader=Loader)
 

@@ -17,7 +17,8 @@ A graph file is a mapping of sections::
 
 ``expression:`` may replace ``steps:``: statement text in the expression language
 (``c = a + b; c = c * 2``), for programs that assign a name more than once. The
-sections ``data``, ``reduction``, ``training`` and ``quiz`` belong to other parts of
+sections ``data``, ``reduction``, ``training``, ``quiz`` and ``imported`` (where an
+imported graph came from, and what its framework computed) belong to other parts of
 cgtui; they are kept as given in :attr:`Graph.extra` and written back by :func:`save`.
 
 Loading never recurses over the document: events from PyYAML's (iterative) parser are
@@ -63,7 +64,7 @@ LEAF_SECTIONS: dict[str, Kind] = {
     "constants": Kind.CONST,
 }
 #: Sections other parts of cgtui interpret; kept verbatim.
-EXTRA_SECTIONS = ("data", "reduction", "training", "quiz")
+EXTRA_SECTIONS = ("data", "reduction", "training", "quiz", "imported")
 SECTIONS = ("title", "description", *LEAF_SECTIONS, "steps", "expression", "output", *EXTRA_SECTIONS)
 
 _NUMBER = NUMBER

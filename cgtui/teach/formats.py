@@ -1,4 +1,4 @@
-"""Exports: a graph as JSON, Graphviz dot, Mermaid or YAML text.
+"""Exports: a graph as JSON, Graphviz dot, Mermaid, YAML, a lesson sheet or Python code.
 
 :data:`FORMATS` maps a format name to a function ``graph -> str``; ``cgtui export``
 offers exactly its keys, so a new format (a lesson sheet, say) is one new entry.
@@ -16,7 +16,7 @@ from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind
 from cgtui.core.ops import SLOT_NAMES, format_number
 from cgtui.lang import printer, yamlio
-from cgtui.teach import handout
+from cgtui.teach import codegen, handout
 
 Exporter = Callable[[Graph], str]
 
@@ -185,6 +185,9 @@ FORMATS: dict[str, Exporter] = {
     "mermaid": to_mermaid,
     "markdown": handout.to_markdown,  # lesson sheets
     "latex": handout.to_latex,
+    "numpy": codegen.to_numpy,  # backprop as straight-line Python
+    "pytorch": codegen.to_pytorch,  # the forward pass for PyTorch's autograd
+    "jax": codegen.to_jax,  # ... and for JAX's
 }
 
 

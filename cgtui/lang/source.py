@@ -57,10 +57,6 @@ def strip_bom(text: str) -> str:
     return text[1:] if text.startswith("\ufeff") else text
 
 
-def looks_like_path(source: str) -> bool:
-    return source.endswith(YAML_SUFFIXES) or path_kind(source) == "file"
-
-
 _YAML_START = re.compile(
     r"(---|(title|description|inputs|labels|params|constants|steps|expression|output|data|reduction"
     r"|training|quiz)\s*:)"

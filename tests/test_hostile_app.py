@@ -229,3 +229,35 @@ async def test_a_bundled_sample_is_saved_as_a_copy_in_the_working_directory(
         assert "bundled samples" in str(app.screen.query_one("#error", Static).render())
     assert (tmp_path / "branching.yaml").exists()
     assert src.read_bytes() == before
+
+
+@sync
+async def test_a_served_session_stays_in_its_folder(tmp_path: Path) -> None:
+    from textual.widgets import Static
+
+    from cgtui.app.safety import Sandbox
+
+    box = tmp_path / "box"
+    box.mkdir()
+    outside = yaml_file(tmp_path / "outside.yaml", "outside")
+    app = ExplorerApp(Stepper(from_expression("x*y", values={"x": 1, "y": 2})), plugins=False)
+    app.sandbox = Sandbox(box)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("o")
+        await settle(pilot)
+        await pilot.press(*str(outside), "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, OpenDialog)
+        assert "only inside" in str(app.screen.query_one("#error", Static).render())
+        await pilot.press("escape")
+        await settle(pilot)
+        await save_as(pilot, str(tmp_path / "out.yaml"))
+        assert isinstance(app.screen, SaveDialog)
+        assert "only inside" in str(app.screen.query_one("#error", Static).render())
+        await pilot.press("escape")
+        await settle(pilot)
+        app.sandbox = Sandbox(box, read_only=True)
+        await pilot.press("s")
+        await settle(pilot)
+        assert not isinstance(app.screen, SaveDialog)
+    assert not (tmp_path / "out.yaml").exists()

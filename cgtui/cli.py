@@ -2,7 +2,9 @@
 job on the same engine (see ``cgtui --help``). Each command lives in
 ``cgtui/commands/<name>.py`` (``serve``, which runs the explorer, in ``cgtui/app/serve.py``)
 with ``add_arguments(parser)`` and ``run(args) -> int``, and is imported only when it
-runs, so a scripted ``cgtui grad`` never loads the UI.
+runs: ``cgtui grad ...`` builds the parser with grad's arguments alone (``cgtui --help``
+needs none: it lists the commands from :data:`COMMANDS`), so a scripted ``cgtui grad``
+loads neither the UI nor the other commands and their libraries.
 
 Exit status: 0 on success, 2 on bad input, 3 on a numerical fault.
 """
@@ -11,12 +13,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from cgtui import __version__
 from cgtui.commands.common import EXIT_BAD_INPUT, EXIT_FAULT, EXIT_OK, add_source_arguments
 from cgtui.core.errors import CgtuiError, NumericalFault
+from cgtui.core.notation import use_ascii_fallback
 
 COMMANDS: dict[str, str] = {
     "steps": "print the explicit steps of a graph, one elementary operation per line",
@@ -92,7 +95,10 @@ def _command(name: str) -> Command:
     raise CgtuiError(f"unknown command '{name}'")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(commands: Iterable[str] | None = None) -> argparse.ArgumentParser:
+    """The whole command line; only the ``commands`` named (default: all) get their own
+    arguments, which imports their modules."""
+    with_arguments = set(COMMANDS if commands is None else commands)
     parser = _Parser(
         prog="cgtui",
         description="Turn an expression into a computation graph and step through backpropagation.",
@@ -102,7 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, help_text in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
-        _command(name).add_arguments(p)
+        if name in with_arguments:
+            _command(name).add_arguments(p)
     return parser
 
 
@@ -124,13 +131,14 @@ def app_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    for stream in (sys.stdout, sys.stderr):  # ∂z/∂w as d_z/d_w where the terminal cannot show ∂
+        use_ascii_fallback(stream)
     try:
         if args_list and args_list[0] in COMMANDS:
-            parser = build_parser()
-            args = parser.parse_args(args_list)
+            args = build_parser([args_list[0]]).parse_args(args_list)
             return int(_command(args.command).run(args))
         if args_list and args_list[0] in ("-h", "--help"):
-            build_parser().print_help()
+            build_parser([]).print_help()
             return EXIT_OK
         args = app_parser().parse_args(args_list)
         from cgtui.app import explore

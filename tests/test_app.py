@@ -142,7 +142,7 @@ async def test_squared_error_forward_then_backward() -> None:
         await settle(pilot)
         # z is pending until z's own step pushes into w; w has one pending term
         await jump(pilot, "w")
-        assert "… pending dL/dz * dz/dw" in side(app, "accumulation")
+        assert "… pending dL/dz · ∂z/∂w" in side(app, "accumulation")
         await pilot.press("b")
         await settle(pilot)
         partials = {"w": "0.4", "x": "0.1", "b": "0.2", "y": "-0.2"}
@@ -151,10 +151,10 @@ async def test_squared_error_forward_then_backward() -> None:
             assert cell(app, name, "status") == "final"
         await jump(pilot, "w")
         acc = side(app, "accumulation")
-        assert "✓ done    dL/dz * dz/dw = 0.2 * 2 = 0.4" in acc
+        assert "✓ done    dL/dz · ∂z/∂w = 0.2 · 2 = 0.4" in acc
         assert "dL/dw = 0.4  (final)" in acc
         paths = side(app, "paths")
-        assert "w -> z -> yhat -> d -> L:  2 * 1 * 1 * 0.2 = 0.4" in paths
+        assert "w -> z -> yhat -> d -> L:  2 · 1 · 1 · 0.2 = 0.4" in paths
         assert "sum over paths = 0.4" in paths
         assert "✓ equals backprop's cached dL/dw = 0.4" in paths
         assert "1 path" in paths

@@ -124,8 +124,8 @@ def test_paths_branching(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     lines = out.splitlines()
     assert lines[0] == "2 paths from x to f (exact)"
-    assert " ".join(lines[1].split()) == "#1 x -> f 5 (df/dx = s)"
-    assert " ".join(lines[2].split()) == "#2 x -> s -> f 1 * 3 = 3 (ds/dx = 1, df/ds = x)"
+    assert " ".join(lines[1].split()) == "#1 x -> f 5 (∂f/∂x = s)"
+    assert " ".join(lines[2].split()) == "#2 x -> s -> f 1 · 3 = 3 (∂s/∂x = 1, ∂f/∂s = x)"
     assert "sum over all paths:           df/dx = 8" in out
     assert "cached partial from backprop: df/dx = 8" in out
     assert "enumerating paths: 1 multiplication (+ 1 addition)" in out
@@ -224,7 +224,7 @@ def test_paths_json_slots_tell_the_two_edges_of_x_times_x_apart(capsys: pytest.C
     data = json.loads(out)
     assert data["count"] == 2
     assert sorted(p["slots"] for p in data["paths"]) == [["a"], ["b"]]
-    assert [p["formulas"] for p in data["paths"]] == [["dout/dx = x"], ["dout/dx = x"]]
+    assert [p["formulas"] for p in data["paths"]] == [["∂out/∂x = x"], ["∂out/∂x = x"]]
     assert data["total"] == data["partial"] == 6.0
     code, out, _ = run(capsys, "paths", "x*x", "--from", "x", "--at", "x=3")
     assert "x -a-> out" in out and "x -b-> out" in out

@@ -41,7 +41,7 @@ from cgtui.lang.build import from_expression
     ("x ^ 2", {"x": 1e200}, "out = x ^ 2: overflow: the result is too large"),
     ("sqrt(x)", {"x": 0.0}, "out = sqrt(x): the derivative of sqrt at 0 is infinite (edge x -> out)"),
     ("x ^ y", {"x": -2.0, "y": 2.0}, "out = x ^ y: d/db of a^b needs a > 0 (a = -2) (edge y -> out)"),
-    ("log(x)", {"x": 1e-310}, "out = log(x): the local derivative dout/dx = 1 / x is too large here"),
+    ("log(x)", {"x": 1e-310}, "out = log(x): the local derivative ∂out/∂x = 1 / x is too large here"),
     ("log(x) * 1e300", {"x": 1e-10}, "v1 = log(x): overflow: the partial dout/dx is not finite"),
 ])
 def test_faults_name_the_node_and_its_operation(text: str, values: dict[str, float], message: str) -> None:

@@ -33,9 +33,9 @@ def test_markdown_sheet_for_worked_example_1() -> None:
     assert "| `yhat = z + b` | `1 + 0.1` | `1.1` |" in md
     assert "| `d -> L` | `∂L/∂d = 2 * d^(2 - 1)` | `0.2` |" in md
     # the chain rule for w, symbolically, by formulas and with numbers (the note's 2d * 1 * 1 * x)
-    assert "`∂L/∂d * ∂d/∂yhat * ∂yhat/∂z * ∂z/∂w`" in md
-    assert "`= (2 * d^(2 - 1)) * (1) * (1) * (x)`" in md
-    assert "`= 0.2 * 1 * 1 * 2 = 0.4`" in md
+    assert "`∂L/∂d · ∂d/∂yhat · ∂yhat/∂z · ∂z/∂w`" in md
+    assert "`= (2 * d^(2 - 1)) · (1) · (1) · (x)`" in md
+    assert "`= 0.2 · 1 · 1 · 2 = 0.4`" in md
     for leaf, value in (("w", "0.4"), ("x", "0.1"), ("b", "0.2"), ("y", "-0.2")):
         assert f"`dL/d{leaf} = {value}`; backprop: `{value}`" in md
     assert "No node is used twice" in md
@@ -73,6 +73,7 @@ def test_tex_escapes_every_special_character() -> None:
     )
     assert tex("θ") == r"\textless{}U+03B8\textgreater{}"
     assert tex("∂L/∂d") == r"$\partial$L/$\partial$d"
+    assert tex("dL/ds · ∂s/∂x") == r"dL/ds $\cdot$ $\partial$s/$\partial$x"
 
 
 def _structure_ok(source: str) -> None:

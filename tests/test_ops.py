@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from cgtui.core.errors import NumericalFault
 from cgtui.core.graph import Kind
-from cgtui.core.ops import FUNCTIONS, OPS, SLOT_NAMES, Op, format_number, syntax
+from cgtui.core.notation import format_number
+from cgtui.core.ops import FUNCTIONS, OPS, SLOT_NAMES, Op, syntax
 from cgtui.engine.engine import forward
 from cgtui.lang.build import from_expression
 from cgtui.lang.parser import tokenize

@@ -95,7 +95,8 @@ def test_worked_example_2_solution_shows_the_sum_over_two_edges() -> None:
     px = seen[(K.BACKWARD_PARTIAL, "x")]
     assert px.expected == 8.0
     text = "\n".join(px.solution)
-    assert "3 * 1 + 1 * 5" in text and text.endswith("= 8")
+    assert "df/dx = df/ds · ∂s/∂x + df/df · ∂f/∂x" in text
+    assert "3 · 1 + 1 · 5" in text and text.endswith("= 8")
     assert seen[(K.PATH_COUNT, "x")].expected == 2
     assert (K.PATH_COUNT, "y") not in seen  # one path: nothing to count
     assert seen[(K.BACKWARD_PARTIAL, "y")].expected == 3.0

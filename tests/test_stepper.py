@@ -111,7 +111,7 @@ def test_backward_ledger_records_every_edge() -> None:
     assert push.before is None and push.after == pytest.approx(0.4)
     (push_d,) = s.ledger[d]
     assert push_d.formula == "2 * d^(2 - 1)"
-    assert push_d.text(g, "L") == "dL/dd += dL/dL * dL/dd = 1 * 0.2 = 0.2  (0 -> 0.2)"
+    assert push_d.text(g, "L") == "dL/dd += dL/dL · ∂L/∂d = 1 · 0.2 = 0.2  (0 -> 0.2)"
 
 
 def test_x_times_x_pushes_twice() -> None:

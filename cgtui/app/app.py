@@ -63,8 +63,8 @@ from cgtui.app.training import TrainingScreen
 from cgtui.app.views import KIND_CLASSES, GraphTree, GraphView, NodeTable
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind
-from cgtui.core.ops import format_number
-from cgtui.engine.engine import Stepper, StepResult, descent_step, grad_check, value_text
+from cgtui.core.notation import format_number, partial_name, value_text
+from cgtui.engine.engine import Stepper, StepResult, descent_step, grad_check
 from cgtui.lang.samples import samples_dir
 
 #: A step that writes more log lines than this is shortened in the log.
@@ -526,7 +526,7 @@ class ExplorerApp(App[None]):
         lines = [
             f"nudge {name} by ±{format_number(h)} and watch {out}:",
             f"  central difference  ({out}(+h) - {out}(-h)) / 2h = {format_number(numeric)}",
-            f"  backprop            d{out}/d{name} = {format_number(analytic)}",
+            f"  backprop            {partial_name(out, name)} = {format_number(analytic)}",
             f"  relative error      {rel:.2e}  {'✓ agree' if ok else '✗ disagree'}",
         ]
         self._write_log(lines)
@@ -552,7 +552,8 @@ class ExplorerApp(App[None]):
                 return
             for pname, _old, new in changes:
                 s.set_value(pname, float(new))
-            lines = [f"descent step, learning rate {format_number(lr)}: p <- p - lr * d{out}/dp"]
+            rule = f"p <- p - lr * {partial_name(out, 'p')}"
+            lines = [f"descent step, learning rate {format_number(lr)}: {rule}"]
             lines += [f"  {pname}: {value_text(old)} -> {value_text(new)}" for pname, old, new in changes]
             lines.append(f"  loss {out}: {value_text(before)} -> {value_text(after)}")
             lines.append("  values below the params are cleared: f / F steps forward with the new ones")

@@ -18,6 +18,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from cgtui.core import notation
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph
 
@@ -298,6 +299,7 @@ class HelpScreen(ModalScreen[None]):
             with VerticalScroll():
                 yield Static("\n".join(lines), id="help-keys", markup=False)
                 yield Static("\n".join(self.notes), id="help-notes", markup=False)
+                yield Static("\n".join(("", *notation.CONVENTION)), id="help-notation", markup=False)
             yield Label("escape or ?: close", classes="dialog-hint")
 
     def action_close(self) -> None:

@@ -11,8 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from cgtui.core import notation
 from cgtui.core.graph import Graph, Kind
-from cgtui.engine.engine import Status, Stepper, application_text, value_text
+from cgtui.core.notation import chain_term, partial_name, value_text
+from cgtui.engine.engine import Status, Stepper, application_text
 
 #: Short tags for node kinds, shown where a column is narrow.
 KIND_TAGS: dict[str, str] = {
@@ -80,7 +82,7 @@ def tree_label(stepper: Stepper, i: int) -> str:
     p = partial_text(stepper, i)
     if p and p != "-":
         mark = "" if stepper.status(i) is Status.FINAL else " (pending)"
-        parts.append(f" d{g.nodes[stepper.output].name}/d{node.name} {p}{mark}")
+        parts.append(f" {partial_name(g.nodes[stepper.output].name, node.name)} {p}{mark}")
     return "  ".join(parts)
 
 
@@ -123,7 +125,7 @@ def definition(stepper: Stepper, i: int) -> str:
 @dataclass
 class EdgeRow:
     edge: str  # "w -> z"
-    formula: str  # "dz/dw = x"
+    formula: str  # "∂z/∂w = x"
     value: str  # "2" or "?" or "not differentiated"
 
 
@@ -134,7 +136,7 @@ def edge_rows(stepper: Stepper, i: int) -> list[EdgeRow]:
     rows: list[EdgeRow] = []
     for _slot, p, formula, value in stepper.edges_in(i):
         pname = g.nodes[p].name
-        text = f"d{node.name}/d{pname} = {formula}"
+        text = notation.local_formula(node.name, pname, formula)
         if not stepper.needs[p]:
             shown = "not needed (constant)"
         elif value is None:
@@ -164,10 +166,11 @@ def accumulation(stepper: Stepper, i: int) -> Accumulation:
     node = g.nodes[i]
     out = g.nodes[stepper.output].name
     status = stepper.status(i)
+    dname = partial_name(out, node.name)
     if i == stepper.output:
         if stepper.partials[i] is None:
-            return Accumulation(f"d{out}/d{node.name} = 1 once backprop starts ({out} is the output)")
-        return Accumulation(f"d{out}/d{node.name} = 1 (the seed: {out} is the output)", total="1")
+            return Accumulation(f"{dname} = 1 once backprop starts ({out} is the output)")
+        return Accumulation(f"{dname} = 1 (the seed: {out} is the output)", total="1")
     if status is Status.NO_PATH:
         return Accumulation(f"{node.name} has no path to the output {out}: no partial")
     if status is Status.CONSTANT:
@@ -175,26 +178,21 @@ def accumulation(stepper: Stepper, i: int) -> Accumulation:
     terms: list[Term] = []
     for s, _slot, push in stepper.accumulation(i):
         sname = g.nodes[s].name
+        term = chain_term(out, sname, node.name)
         if push is None:
             up = stepper.partials[s]
             up_text = value_text(up) if up is not None and stepper.status(s) is Status.FINAL else "?"
-            terms.append(Term(f"d{out}/d{sname} * d{sname}/d{node.name} = {up_text} * ?", False))
+            terms.append(Term(f"{term} = {notation.product([up_text, '?'])}", False))
         else:
-            local = value_text(push.local)
-            if local.startswith("-"):
-                local = f"({local})"
+            numbers = notation.product([value_text(push.upstream), value_text(push.local)])
             terms.append(
-                Term(
-                    f"d{out}/d{sname} * d{sname}/d{node.name} = {value_text(push.upstream)} * {local}"
-                    f" = {value_text(push.contribution)}",
-                    True,
-                )
+                Term(f"{term} = {numbers} = {value_text(push.contribution)}", True)
             )
     done = sum(1 for t in terms if t.done)
     p = stepper.partials[i]
     state = "final" if status is Status.FINAL else f"{done}/{len(terms)} terms so far"
-    total = f"d{out}/d{node.name} = {value_text(p) if p is not None else '0'}  ({state})"
-    return Accumulation(f"d{out}/d{node.name}: one term per outgoing edge", terms, total)
+    total = f"{dname} = {value_text(p) if p is not None else '0'}  ({state})"
+    return Accumulation(f"{dname}: one term per outgoing edge", terms, total)
 
 
 @dataclass
@@ -249,7 +247,7 @@ def paths_view_of(
     if not needs:
         return PathsView(f"{node.name} is constant: no paths are followed")
     if i == out:
-        return PathsView(f"{node.name} is the output: d{oname}/d{oname} = 1")
+        return PathsView(f"{node.name} is the output: {partial_name(oname, oname)} = 1")
     if not forward_complete:
         c = costs(g, i, out)
         return PathsView(
@@ -262,7 +260,7 @@ def paths_view_of(
     lines: list[str] = []
     for path in report.paths:
         names = " -> ".join(g.nodes[n].name for n in path.nodes)
-        factors = " * ".join(_factor(f) for f in path.factors)
+        factors = notation.product(value_text(f) for f in path.factors)
         lines.append(f"{names}:  {factors} = {value_text(path.product)}")
     if report.rest_count:
         lines.append(f"... {report.rest_count:,} more paths, together {value_text(report.rest_sum)}")
@@ -270,11 +268,11 @@ def paths_view_of(
     if partial is not None:
         a, b = float(report.total), float(partial)
         if abs(a - b) <= CHECK_TOLERANCE * max(1.0, abs(a), abs(b)):
-            check = f"✓ equals backprop's cached d{oname}/d{node.name} = {value_text(partial)}"
+            check = f"✓ equals backprop's cached {partial_name(oname, node.name)} = {value_text(partial)}"
         else:
-            check = f"✗ differs from backprop's d{oname}/d{node.name} = {value_text(partial)}"
+            check = f"✗ differs from backprop's {partial_name(oname, node.name)} = {value_text(partial)}"
     else:
-        check = f"(backprop has not finished d{oname}/d{node.name} yet)"
+        check = f"(backprop has not finished {partial_name(oname, node.name)} yet)"
     c = costs(g, i, out)
     heading = f"paths from {node.name} to {oname}"
     if report.count > k:
@@ -287,11 +285,6 @@ def paths_view_of(
         _count_text(report.count),
         _cost_text(c.enumeration_multiplications, c.backprop_multiplications),
     )
-
-
-def _factor(f: float) -> str:
-    t = value_text(f)
-    return f"({t})" if t.startswith("-") else t
 
 
 def _count_text(n: int) -> str:

@@ -32,6 +32,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Static
 
 from cgtui.core.errors import CgtuiError
+from cgtui.core.notation import local_name, partial_name
 from cgtui.engine.engine import Stepper, StepResult
 from cgtui.teach.quiz import InvalidAnswer, Question, QuestionKind, Quiz, Score, Verdict
 
@@ -252,9 +253,9 @@ class QuizPanel(Vertical):
         if q.kind is QuestionKind.FORWARD_VALUE:
             return f"the value of {name}"
         if q.kind is QuestionKind.BACKWARD_PARTIAL:
-            return f"d{out}/d{name}"
+            return partial_name(out, name)
         if q.kind is QuestionKind.LOCAL_DERIVATIVE and q.operand is not None:
-            return f"∂{name}/∂{graph.nodes[q.operand].name}"
+            return local_name(name, graph.nodes[q.operand].name)
         if q.kind is QuestionKind.PATH_COUNT:
             return f"the paths from {name} to {out}"
         return f"{q.kind} of {name}"

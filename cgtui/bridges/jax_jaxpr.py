@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from cgtui.bridges.pyfile import load_object
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind
+from cgtui.core.notation import operand
 from cgtui.core.ops import FUNCTIONS
 from cgtui.engine.engine import gradients
 from cgtui.lang.build import from_expression
@@ -77,8 +78,7 @@ def _number(x: Any) -> str:
     value = float(x)
     if not math.isfinite(value):
         raise CgtuiError(f"the function uses the number {value}, which a graph cannot hold")
-    text = repr(value)
-    return f"({text})" if text.startswith("-") else text
+    return operand(repr(value))
 
 
 def _is_literal(v: Any) -> bool:

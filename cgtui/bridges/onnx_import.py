@@ -29,6 +29,7 @@ import numpy as np
 
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind
+from cgtui.core.notation import operand
 from cgtui.core.ops import FUNCTIONS
 from cgtui.engine.engine import gradients
 from cgtui.lang.build import from_expression
@@ -118,8 +119,7 @@ class _Writer:
 def _literal(x: float) -> str:
     if not math.isfinite(x):
         raise CgtuiError(f"the model holds the number {x}, which a graph cannot hold")
-    text = repr(float(x))
-    return f"({text})" if text.startswith("-") else text
+    return operand(repr(float(x)))
 
 
 def _literals(array: Any) -> Any:

@@ -20,8 +20,8 @@ from dataclasses import asdict, dataclass
 from cgtui.commands.common import add_source_arguments, differentiable_leaves, dump_json, load
 from cgtui.core.errors import CgtuiError, NumericalFault, name_list
 from cgtui.core.graph import Graph
+from cgtui.core.notation import format_number, partial_name
 from cgtui.core.numbers import checked_float
-from cgtui.core.ops import format_number
 from cgtui.engine.engine import backward, forward, grad_check, leaf_values
 
 RELATIVE_TOLERANCE = 1e-5
@@ -127,9 +127,11 @@ def render_text(graph: Graph, output: int, rows: list[Row], total: int | None = 
     out = graph.nodes[output].name
     if not rows:
         return "no leaf takes a gradient (every leaf is a constant)\n"
-    table = Table(title=f"gradient check of d{out}/dleaf", title_justify="left", box=None, pad_edge=False)
+    title = f"gradient check of {partial_name(out, 'leaf')}"
+    table = Table(title=title, title_justify="left", box=None, pad_edge=False)
     for header, justify in (
-        ("leaf", "left"), ("kind", "left"), ("value", "right"), (f"backprop d{out}/dv", "right"),
+        ("leaf", "left"), ("kind", "left"), ("value", "right"),
+        (f"backprop {partial_name(out, 'v')}", "right"),
         ("central difference", "right"), ("relative error", "right"), ("h", "right"), ("", "left"),
     ):
         table.add_column(header, justify=justify)  # type: ignore[arg-type]

@@ -151,15 +151,14 @@ def outline(
     below it, every node once (later uses marked with an ellipsis)."""
     import networkx as nx
 
-    from cgtui.draw.render import PARTIAL_PREFIX, VALUE_PREFIX, op_text, value_string
-    from cgtui.draw.scene import full_scene
+    from cgtui.draw.render import PARTIAL_PREFIX, VALUE_PREFIX, value_string
+    from cgtui.engine.engine import application_text
 
-    scene = full_scene(graph)
     out = graph.lookup(output) if output is not None else graph.outputs[0]
     tree = nx.DiGraph()
     for i, node in enumerate(graph.nodes):
         label = node.name
-        label += f" = {op_text(scene, i)}" if node.op is not None else f" ({node.kind.value})"
+        label += f" = {application_text(graph, i)}" if node.op is not None else f" ({node.kind.value})"
         if values is not None:
             label += f"   {VALUE_PREFIX}{value_string(values[i])}"
         if partials is not None and partials[i] is not None:

@@ -20,7 +20,7 @@ from typing import Any
 
 from cgtui.commands.common import add_source_arguments, differentiable_leaves, dump_json, load
 from cgtui.core.graph import Graph
-from cgtui.core.ops import format_number
+from cgtui.core.notation import format_number, partial_name
 from cgtui.engine.engine import Gradients, gradients
 
 
@@ -72,13 +72,13 @@ def render_text(graph: Graph, result: Gradients, *, show_all: bool = False) -> s
     for i in differentiable_leaves(graph):
         node = graph.nodes[i]
         note = node.kind.value if result.partials[i] is not None else f"{node.kind.value}, no path to {out}"
-        rows.append((f"d{out}/d{node.name}", format_number(leaf_gradient(result, i)), note))
+        rows.append((partial_name(out, node.name), format_number(leaf_gradient(result, i)), note))
     if show_all:
         for i, node in enumerate(graph.nodes):
             partial = result.partials[i]
             if node.op is not None and partial is not None and node.name != out:
                 note = f"computation, value {format_number(result.values[i])}"
-                rows.append((f"d{out}/d{node.name}", format_number(float(partial)), note))
+                rows.append((partial_name(out, node.name), format_number(float(partial)), note))
     if rows:
         w0 = max(len(r[0]) for r in rows)
         w1 = max(len(r[1]) for r in rows)

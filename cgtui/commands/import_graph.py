@@ -20,7 +20,7 @@ from cgtui.bridges import jax_jaxpr, onnx_import, torch_fx
 from cgtui.commands.common import EXIT_FAULT, EXIT_OK
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind
-from cgtui.core.ops import format_number
+from cgtui.core.notation import format_number, partial_name
 from cgtui.lang.source import parse_assignments, parse_names
 from cgtui.lang.yamlio import write_text_atomic
 from cgtui.teach.formats import to_yaml
@@ -150,7 +150,7 @@ def report(
         for c in rows:
             rel = c.difference / max(abs(c.theirs), 1e-300) if c.difference else 0.0
             worst = max(worst, rel)
-            name = c.name if label == "value" else f"d{out}/d{c.name}"
+            name = c.name if label == "value" else partial_name(out, c.name)
             print(f"{name:<{width}}  {c.ours:>22.17g}  {c.theirs:>22.17g}  {format_number(c.difference)}")
     verdict = "agree" if worst <= tolerance else "DISAGREE"
     counted = f"{len(values)} values" + (f" and {len(grads)} gradients" if grads else "")

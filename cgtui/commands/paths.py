@@ -11,10 +11,11 @@ import argparse
 from typing import Any
 
 from cgtui.commands.common import add_source_arguments, dump_json, load
+from cgtui.core import notation
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph
-from cgtui.core.ops import format_number
-from cgtui.engine.engine import backward, edge_formula, forward, leaf_values
+from cgtui.core.notation import format_number, partial_name
+from cgtui.engine.engine import backward, edge_text, forward, leaf_values
 from cgtui.engine.paths import MAX_TOP, Path, PathReport, top_paths
 from cgtui.teach.efficiency import (
     GraphEfficiency,
@@ -73,18 +74,13 @@ def product_text(path: Path) -> str:
     if len(path.factors) == 1:
         return format_number(path.product)
     if len(path.factors) <= 6:
-        factors = " * ".join(f"({t})" if t.startswith("-") else t for t in map(format_number, path.factors))
-        return f"{factors} = {format_number(path.product)}"
+        return f"{notation.product(map(format_number, path.factors))} = {format_number(path.product)}"
     return f"product of {len(path.factors)} factors = {format_number(path.product)}"
 
 
 def formulas(graph: Graph, path: Path) -> list[str]:
-    """Each edge's local derivative as the op table writes it: ``df/ds = x``."""
-    texts: list[str] = []
-    for k, slot in enumerate(path.slots):
-        p, s = graph.nodes[path.nodes[k]].name, graph.nodes[path.nodes[k + 1]].name
-        texts.append(f"d{s}/d{p} = {edge_formula(graph, path.nodes[k + 1], slot)}")
-    return texts
+    """Each edge's local derivative as the op table writes it: ``∂f/∂s = x``."""
+    return [edge_text(graph, path.nodes[k + 1], slot) for k, slot in enumerate(path.slots)]
 
 
 def efficiency_lines(node: NodeEfficiency, whole: GraphEfficiency) -> list[str]:
@@ -103,7 +99,7 @@ def render_text(
     v, out = graph.nodes[report.source].name, graph.nodes[report.output].name
     lines: list[str] = []
     if report.count == 0:
-        lines.append(f"no path from {v} to {out}: d{out}/d{v} = 0")
+        lines.append(f"no path from {v} to {out}: {partial_name(out, v)} = 0")
         return "\n".join(lines) + "\n"
     lines.append(f"{plural(report.count, 'path')} from {v} to {out} (exact)")
     shown = [(path_text(graph, p), product_text(p), p) for p in report.paths]
@@ -118,9 +114,9 @@ def render_text(
     if report.rest_count:
         rest = plural(report.rest_count, "more path", exact=False)
         lines.append(f"  ... and {rest}, contributing {format_number(report.rest_sum)}")
-    lines.append(f"sum over all paths:           d{out}/d{v} = {format_number(report.total)}")
+    lines.append(f"sum over all paths:           {partial_name(out, v)} = {format_number(report.total)}")
     cached = "none (a constant)" if partial is None else format_number(partial)
-    lines.append(f"cached partial from backprop: d{out}/d{v} = {cached}")
+    lines.append(f"cached partial from backprop: {partial_name(out, v)} = {cached}")
     lines.extend(efficiency_lines(node, whole))
     return "\n".join(lines) + "\n"
 

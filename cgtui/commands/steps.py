@@ -16,7 +16,7 @@ from typing import Any
 from cgtui.commands.common import EXIT_FAULT, add_source_arguments, graph_from_args
 from cgtui.core.errors import name_list
 from cgtui.core.graph import Graph, Kind
-from cgtui.core.ops import format_number
+from cgtui.core.notation import format_number
 from cgtui.core.text import printable
 from cgtui.engine.engine import evaluate_node
 from cgtui.lang import yamlio

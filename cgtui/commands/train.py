@@ -22,7 +22,7 @@ from rich.text import Text
 from cgtui.commands.common import EXIT_FAULT, EXIT_OK, add_source_arguments, graph_from_args
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph
-from cgtui.core.ops import format_number
+from cgtui.core.notation import format_number
 from cgtui.core.text import printable
 from cgtui.lang.files import YAML_SUFFIXES
 from cgtui.learn.dataset import check_lr, check_steps, dataset_from_graph, training_settings

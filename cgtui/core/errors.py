@@ -7,6 +7,9 @@ with a caret under the offending character.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 from cgtui.core.text import printable
 
 
@@ -86,3 +89,12 @@ def name_list(names: list[str], limit: int = 10) -> str:
     if len(names) <= limit:
         return ", ".join(names)
     return f"{', '.join(names[:limit])} and {len(names) - limit:,} more"
+
+
+def did_you_mean(name: str, candidates: Iterable[str], *, inside: bool = False) -> str:
+    """`` (did you mean 'weight'?)`` when a candidate is close to ``name``, else ``''``;
+    ``inside=True`` gives ``; did you mean 'weight'?`` for a message already in brackets."""
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    if not close:
+        return ""
+    return f"; did you mean '{close[0]}'?" if inside else f" (did you mean '{close[0]}'?)"

@@ -10,14 +10,13 @@ query here is a loop, never a recursion, so graphs of any depth work.
 
 from __future__ import annotations
 
-import difflib
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from cgtui.core.errors import GraphError
+from cgtui.core.errors import GraphError, did_you_mean
 
 
 class Kind(StrEnum):
@@ -84,7 +83,7 @@ class Graph:
             alias = self.aliases.get(name)
             if alias is not None and alias in self.index:
                 return self.index[alias]
-            raise GraphError(f"no node named '{name}'{_suggest(name, self.index)}") from None
+            raise GraphError(f"no node named '{name}'{did_you_mean(name, self.index)}") from None
 
     @property
     def output_names(self) -> list[str]:
@@ -196,8 +195,3 @@ class Graph:
         return self.signature() == other.signature()
 
     __hash__ = None  # type: ignore[assignment]
-
-
-def _suggest(name: str, candidates: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""

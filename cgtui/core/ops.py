@@ -39,6 +39,8 @@ from typing import Any
 
 import numpy as np
 
+from cgtui.core.notation import format_number
+
 Value = Any  # a Python float or a float64 numpy array
 Rule = Callable[..., Value]
 Domain = Callable[..., "str | None"]
@@ -70,27 +72,6 @@ class Op:
     @property
     def is_function(self) -> bool:
         return self.symbol is None
-
-
-# --- numbers as text ----------------------------------------------------------------
-
-
-def format_number(x: float) -> str:
-    """Short, exact-enough text for a number: ``2``, ``0.5``, ``1e-06``, ``0.4`` for
-    ``0.40000000000000036`` (12 significant digits)."""
-    if isinstance(x, np.ndarray):
-        if x.ndim == 0:
-            x = float(x)
-        else:
-            return f"[{x.size} values]"
-    x = float(x)
-    if x != x:
-        return "nan"
-    if x in (math.inf, -math.inf):
-        return "inf" if x > 0 else "-inf"
-    if x == int(x) and abs(x) < 1e16:
-        return str(int(x))
-    return f"{x:.12g}"
 
 
 # --- elementwise helpers --------------------------------------------------------------

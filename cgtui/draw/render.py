@@ -19,10 +19,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from cgtui.core import notation
 from cgtui.core.graph import Kind
-from cgtui.core.ops import OPS
 from cgtui.draw.layout import LEFT_RIGHT, TOP_DOWN, Box, Layout
 from cgtui.draw.scene import Scene
+from cgtui.engine.engine import application_text
 
 Grid = Sequence[dict[int, str]] | dict[int, list[str]]
 
@@ -47,7 +48,7 @@ DASHED = ("┌", "┐", "└", "┘", "╌", "╎")
 
 MIN_INNER = 9  # room for a value such as "= -0.1234"
 MAX_INNER = 24
-PARTIAL_PREFIX = "∂ "
+PARTIAL_PREFIX = notation.BOX_PARTIAL
 VALUE_PREFIX = "= "
 
 
@@ -120,7 +121,7 @@ def item_lines(
             kind += ", output"
         lines.append((_clip(kind, width), TEXT))
     else:
-        lines.append((_clip(op_text(scene, item.node), width), TEXT))
+        lines.append((_clip(application_text(g, item.node), width), TEXT))
     inner = None if width is None else width - 2
     if show_values:
         v = values[item.node] if values is not None else None
@@ -130,19 +131,6 @@ def item_lines(
         text = no_partial if d is None else value_string(d, inner)
         lines.append((PARTIAL_PREFIX + text, PARTIAL))
     return lines
-
-
-def op_text(scene: Scene, i: int) -> str:
-    """``yhat - y``, ``tanh(v1)``: the node's operation on its operands' names."""
-    g = scene.graph
-    node = g.nodes[i]
-    op = OPS[node.op]  # type: ignore[index]
-    names = [g.nodes[p].name for p in node.operands]
-    if op.symbol is None:
-        return f"{op.name}({', '.join(names)})"
-    if op.arity == 1:
-        return f"{op.symbol}{names[0]}"
-    return f"{names[0]} {op.symbol} {names[1]}"
 
 
 def measure(

@@ -4,7 +4,7 @@
 benchmarks use them). :class:`Stepper` is the state machine the explorer walks: each
 forward step evaluates the next node in topological order; each backward step takes the
 next node ``s`` in reverse topological order, whose partial ``dL/ds`` is then complete,
-and pushes ``dL/ds * ds/dp`` into each operand ``p``'s accumulator, one push per edge.
+and pushes ``dL/ds · ∂s/∂p`` into each operand ``p``'s accumulator, one push per edge.
 Every push is kept in a ledger, and every step can be undone. Both use the same
 per-node rules from :mod:`cgtui.core.ops`, so they give the same numbers.
 
@@ -22,9 +22,11 @@ from typing import Any
 
 import numpy as np
 
+from cgtui.core import notation
 from cgtui.core.errors import CgtuiError, NumericalFault, name_list
 from cgtui.core.graph import Graph, Kind, Node
-from cgtui.core.ops import OPS, SLOT_NAMES, Op, format_number
+from cgtui.core.notation import format_number, value_text
+from cgtui.core.ops import OPS, SLOT_NAMES
 
 Value = Any  # float or float64 ndarray
 
@@ -94,8 +96,7 @@ def local_derivative(
     if type(d) is int:
         d = float(d)
     if not _finite(d):
-        what = f"the local derivative d{node.name}/d{graph.nodes[node.operands[slot]].name}"
-        what = f"{what} = {edge_formula(graph, i, slot)}"
+        what = f"the local derivative {edge_text(graph, i, slot)}"
         return None, f"{what} is {'undefined' if np.isnan(d).any() else 'too large'} here"
     return d, None
 
@@ -107,42 +108,16 @@ def _unbroadcast(c: Value, like: Value) -> Value:
     return c
 
 
-# --- text ----------------------------------------------------------------------------
+# --- text (written with cgtui.core.notation) ---------------------------------------------
 
 
 def application_text(graph: Graph, i: int, operand_texts: Sequence[str] | None = None) -> str:
-    """``z + b``, ``-a``, ``exp(v1)``: the op applied to its operands (names by default)."""
+    """``z + b``, ``-a``, ``exp(v1)``, ``(-2) ^ 0.5``: the op applied to its operands
+    (names by default)."""
     node = graph.nodes[i]
     op = OPS[node.op]  # type: ignore[index]
-    if operand_texts is not None:
-        texts = list(operand_texts)
-    else:  # a constant named by a negative value reads as one operand: (-2) ^ 0.5
-        texts = [f"({n})" if n.startswith("-") else n for n in (graph.nodes[p].name for p in node.operands)]
-    return apply_text(op, texts)
-
-
-def apply_text(op: Op, texts: Sequence[str]) -> str:
-    if op.symbol is None:
-        return f"{op.name}({', '.join(texts)})"
-    if op.arity == 1:
-        return f"{op.symbol}{texts[0]}"
-    return f"{texts[0]} {op.symbol} {texts[1]}"
-
-
-def value_text(v: Value | None) -> str:
-    if v is None:
-        return "?"
-    if type(v) is float:
-        return format_number(v)
-    arr = np.asarray(v)
-    if arr.ndim == 0:
-        return format_number(float(arr))
-    return f"[{arr.size} values, mean {format_number(float(arr.mean()))}]"
-
-
-def _operand_value_text(v: Value | None) -> str:
-    text = value_text(v)
-    return f"({text})" if text.startswith("-") else text
+    texts = operand_texts if operand_texts is not None else [graph.nodes[p].name for p in node.operands]
+    return notation.apply(op, texts)
 
 
 def arithmetic_text(graph: Graph, i: int, values: Sequence[Value | None]) -> str:
@@ -151,7 +126,7 @@ def arithmetic_text(graph: Graph, i: int, values: Sequence[Value | None]) -> str
     if node.op is None:
         return f"{node.name} = {value_text(values[i])}"
     symbolic = application_text(graph, i)
-    numeric = application_text(graph, i, [_operand_value_text(values[p]) for p in node.operands])
+    numeric = application_text(graph, i, [value_text(values[p]) for p in node.operands])
     result = values[i]
     return f"{node.name} = {symbolic} = {numeric} = {value_text(result)}"
 
@@ -271,7 +246,8 @@ def _edge_fault(graph: Graph, s: int, slot: int, values: Sequence[Value], output
     with np.errstate(all="ignore"):
         _, problem = local_derivative(graph, s, slot, values)
     if problem is None:
-        problem = f"overflow: the partial d{nodes[output].name}/d{nodes[p].name} is not finite"
+        partial = notation.partial_name(nodes[output].name, nodes[p].name)
+        problem = f"overflow: the partial {partial} is not finite"
     raise NumericalFault(
         _fault_text(graph, s, f"{problem} (edge {nodes[p].name} -> {node.name})"), node=node.name, op=node.op
     )
@@ -284,7 +260,8 @@ def _sum_fault_text(graph: Graph, p: int, old: Value, c: Value, output: int) -> 
     both_scalar = type(old) is float and type(c) is float
     terms = f"{value_text(old)} + {value_text(c)}" if both_scalar else "array terms"
     return (
-        f"{nodes[p].name}: overflow: the partial d{nodes[output].name}/d{nodes[p].name} is not finite "
+        f"{nodes[p].name}: overflow: the partial {notation.partial_name(nodes[output].name, nodes[p].name)} "
+        "is not finite "
         f"when its terms are summed ({terms})"
     )
 
@@ -299,7 +276,7 @@ def backward(graph: Graph, values: Sequence[Value], output: int) -> list[Value |
 
     Nodes are visited in reverse topological order, so when node ``s`` is reached every
     successor has pushed into it and ``dL/ds`` is complete; ``s`` then pushes
-    ``dL/ds * ds/dp`` into each operand ``p``, one push per edge.
+    ``dL/ds · ∂s/∂p`` into each operand ``p``, one push per edge.
     """
     nodes = graph.nodes
     needs = differentiable(graph)
@@ -403,26 +380,23 @@ class ForwardStep:
 
 @dataclass
 class Push:
-    """One edge's contribution: dL/ds * ds/dp added into p's accumulator."""
+    """One edge's contribution: dL/ds · ∂s/∂p added into p's accumulator."""
 
     result: int  # s
     slot: int
     operand: int  # p
     upstream: Value  # dL/ds
-    formula: str  # ds/dp in cgtui's language, with the edge's names
-    local: Value  # ds/dp
+    formula: str  # ∂s/∂p in cgtui's language, with the edge's names
+    local: Value  # ∂s/∂p
     contribution: Value
     before: Value | None
     after: Value
 
     def text(self, graph: Graph, output: str = "L") -> str:
-        """``dL/dz += dL/dyhat * dyhat/dz = 0.2 * 1 = 0.2  (0 -> 0.2)``."""
+        """``dL/dz += dL/dyhat · ∂yhat/∂z = 0.2 · 1 = 0.2  (0 -> 0.2)``."""
         s, p = graph.nodes[self.result].name, graph.nodes[self.operand].name
-        before = value_text(self.before) if self.before is not None else "0"
-        return (
-            f"d{output}/d{p} += d{output}/d{s} * d{s}/d{p} = {value_text(self.upstream)} * "
-            f"{_operand_value_text(self.local)} = {value_text(self.contribution)}"
-            f"  ({before} -> {value_text(self.after)})"
+        return notation.ledger_line(
+            output, s, p, self.upstream, self.local, self.contribution, self.before, self.after
         )
 
 
@@ -640,7 +614,7 @@ class Stepper:
 
     def step_backward(self) -> StepResult:
         """Take the next node s in reverse topological order, whose partial is now final,
-        and push dL/ds * ds/dp into each operand p, one push per edge."""
+        and push dL/ds · ∂s/∂p into each operand p, one push per edge."""
         if self.fault is not None:
             return self._stopped()
         prefix: list[str] = []
@@ -662,9 +636,9 @@ class Stepper:
         upstream = self.partials[s]
         assert upstream is not None
         if seed:
-            head = f"d{out}/d{out} = 1 (the seed)"
+            head = f"{notation.partial_name(out, out)} = 1 (the seed)"
         else:
-            head = f"d{out}/d{node.name} = {value_text(upstream)} is final"
+            head = f"{notation.partial_name(out, node.name)} = {value_text(upstream)} is final"
         lines = [*prefix, head]
         pushes: list[Push] = []
         with np.errstate(all="ignore"):
@@ -674,7 +648,8 @@ class Stepper:
                 d, problem = local_derivative(g, s, slot, self.values)
                 c = None if d is None else _unbroadcast(upstream * d, self.values[p])
                 if problem is None and not _finite(c):
-                    problem = f"overflow: the partial d{out}/d{g.nodes[p].name} is not finite"
+                    partial = notation.partial_name(out, g.nodes[p].name)
+                    problem = f"overflow: the partial {partial} is not finite"
                 if problem is not None:
                     for push in reversed(pushes):  # this step never happened
                         self._unpush(push)
@@ -819,6 +794,13 @@ def edge_formula(graph: Graph, i: int, slot: int) -> str:
     names = {SLOT_NAMES[k]: graph.nodes[p].name for k, p in enumerate(node.operands)}
     names["out"] = node.name
     return substitute(op.partials[slot].formula, names)
+
+
+def edge_text(graph: Graph, i: int, slot: int) -> str:
+    """``∂z/∂w = x``: the local derivative of edge ``operand[slot] -> i`` with its formula."""
+    node = graph.nodes[i]
+    operand = graph.nodes[node.operands[slot]].name
+    return notation.local_formula(node.name, operand, edge_formula(graph, i, slot))
 
 
 def grad_check(

@@ -25,17 +25,15 @@ named node, and a step that only repeats a name is an error.
 from __future__ import annotations
 
 import contextlib
-import difflib
 import gc
 import heapq
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-import networkx as nx
-
-from cgtui.core.errors import GraphError
+from cgtui.core.errors import GraphError, did_you_mean
 from cgtui.core.graph import Graph, Kind, Node
-from cgtui.core.ops import OPS, format_number
+from cgtui.core.notation import format_number
+from cgtui.core.ops import OPS
 from cgtui.lang.parser import NAME, NUM, Instr, LineMap, Program, SourceText, parse
 
 
@@ -263,7 +261,7 @@ def build_program(
     def free(ins: Instr) -> int:
         name = str(ins.payload)
         if strict:
-            raise error(f"undefined name '{name}'{_suggest(name, list(b.env))}", ins.line, ins.column)
+            raise error(f"undefined name '{name}'{did_you_mean(name, list(b.env))}", ins.line, ins.column)
         return b.named_leaf(name, kinds.get(name, Kind.INPUT), values.get(name))
 
     for name, (kind, value) in (declared or {}).items():
@@ -322,7 +320,7 @@ def build_steps(
                 uses.add(ref)
             elif ref not in declared:
                 raise error(
-                    f"undefined name '{ref}' in step '{step.name}'{_suggest(ref, known)}",
+                    f"undefined name '{ref}' in step '{step.name}'{did_you_mean(ref, known)}",
                     ins.line, ins.column, GraphError,
                 )
 
@@ -363,6 +361,8 @@ def _dependency_order(steps: Sequence[Step], deps: Mapping[str, set[str]], src: 
             if indegree[user] == 0:
                 heapq.heappush(ready, (position[user], user))
     if len(order) < len(steps):
+        import networkx as nx  # here, for the error only: loading it costs more than a small job
+
         g = nx.DiGraph()
         for name, uses in deps.items():
             if indegree[name] > 0:
@@ -374,10 +374,6 @@ def _dependency_order(steps: Sequence[Step], deps: Mapping[str, set[str]], src: 
         raise src.error(f"cycle: {text}", first.line, first.column, GraphError)
     return order
 
-
-def _suggest(name: str, candidates: list[str]) -> str:
-    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def from_expression(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from cgtui.core.notation import operand
 from cgtui.lang.parser import tokenize
 
 
@@ -21,10 +22,7 @@ def substitute(formula: str, names: Mapping[str, str]) -> str:
             continue
         start = tok.column - 1  # formulas are one line
         pieces.append(lines[cursor:start])
-        repl = names[tok.text]
-        if repl.startswith("-"):
-            repl = f"({repl})"
-        pieces.append(repl)
+        pieces.append(operand(names[tok.text]))
         cursor = start + len(tok.text)
     pieces.append(lines[cursor:])
     return "".join(pieces)

@@ -63,6 +63,7 @@ def first_sentence(text: str) -> str:
 
 def list_samples(directory: Path | None = None) -> list[SampleInfo]:
     """Every ``.yaml``/``.yml`` file in the samples directory, sorted by name."""
+
     folder = samples_dir() if directory is None else directory
     infos: list[SampleInfo] = []
     if not folder.is_dir():

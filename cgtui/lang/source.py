@@ -9,7 +9,6 @@ from pathlib import Path
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind
 from cgtui.core.numbers import NUMBER, checked_float, shown
-from cgtui.lang import yamlio
 from cgtui.lang.build import from_expression
 from cgtui.lang.files import MAX_SOURCE_BYTES, TEXT_SUFFIXES, YAML_SUFFIXES, path_kind, read_stdin, read_text
 from cgtui.lang.parser import canonical_name
@@ -106,6 +105,8 @@ def load_source(
         if len(text.encode("utf-8", "surrogatepass")) > MAX_SOURCE_BYTES:
             raise CgtuiError(f"standard input is larger than the limit of {MAX_SOURCE_BYTES:,} bytes")
         if looks_like_yaml(text):
+            from cgtui.lang import yamlio  # here: expression text never needs YAML's libraries
+
             graph = yamlio.loads(text, file="<stdin>", merge=merge)
         else:
             return from_expression(
@@ -115,6 +116,8 @@ def load_source(
         path = Path(source)
         if path_kind(source) != "file":
             raise CgtuiError(f"no such file: {source}")
+        from cgtui.lang import yamlio
+
         graph = yamlio.load(path, merge=merge)
     elif path_kind(source) == "dir":
         raise CgtuiError(f"{source} is a directory, not a graph file or an expression")

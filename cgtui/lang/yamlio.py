@@ -31,18 +31,18 @@ one) and the step.
 from __future__ import annotations
 
 import contextlib
-import difflib
 import math
 import os
 import stat
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from cgtui.core.errors import CgtuiError, GraphError, ParseError
+from cgtui.core import notation
+from cgtui.core.errors import CgtuiError, GraphError, ParseError, did_you_mean
 from cgtui.core.graph import Graph, Kind
 from cgtui.core.numbers import NUMBER
 from cgtui.core.ops import FUNCTIONS, OPS, syntax
@@ -315,10 +315,6 @@ def _text(doc: _Doc, node: yaml.Node, what: str) -> str:
     return str(node.value)
 
 
-def _suggest(name: str, candidates: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
 
 def _positions(doc: _Doc, node: yaml.ScalarNode) -> Callable[[int, int], tuple[int, int]]:
     """Map a (line, column) in a scalar's text to the (line, column) in the file."""
@@ -380,7 +376,7 @@ def _op_step(doc: _Doc, name: str, node: yaml.MappingNode) -> list[Instr]:
     opname = op_node.value if by_symbol is None else by_symbol.name
     if opname not in OPS:
         raise doc.error(
-            f"unknown op '{op_node.value}' in step '{name}'{_suggest(op_node.value, OPS)}", op_node
+            f"unknown op '{op_node.value}' in step '{name}'{did_you_mean(op_node.value, OPS)}", op_node
         )
     arity = OPS[opname].arity
     if args_node is None:
@@ -478,7 +474,7 @@ def loads(text: str, file: str | None = None, merge: bool = True) -> Graph:
             raise doc.error("a section name must be text (title, inputs, steps, output, ...)", key)
         k = key.value
         if k not in SECTIONS:
-            raise doc.error(f"unknown section '{k}'{_suggest(str(k), SECTIONS)}", key)
+            raise doc.error(f"unknown section '{k}'{did_you_mean(str(k), SECTIONS)}", key)
         sections[k] = (key, value)
 
     title = _text(doc, sections["title"][1], "title") if "title" in sections else ""
@@ -534,7 +530,7 @@ def _outputs(doc: _Doc, graph: Graph, node: yaml.Node) -> list[int]:
             raise doc.error("'output' must be a name or a list of names", item)
         name = item.value.strip()
         if name not in graph.index and graph.aliases.get(name) not in graph.index:
-            raise doc.error(f"unknown output '{name}'{_suggest(name, graph.index)}", item)
+            raise doc.error(f"unknown output '{name}'{did_you_mean(name, graph.index)}", item)
         i = graph.lookup(name)
         if i in outputs:
             raise doc.error(f"output '{name}' is listed twice", item)
@@ -610,8 +606,7 @@ def _value_text(value: float | None) -> str:
 def _operand_text(graph: Graph, p: int) -> str:
     node = graph.nodes[p]
     if is_literal(node):
-        text = const_name(node.value)  # type: ignore[arg-type]
-        return f"({text})" if text.startswith("-") else text
+        return const_name(node.value)  # type: ignore[arg-type]
     return node.name
 
 
@@ -619,13 +614,7 @@ def step_text(graph: Graph, i: int) -> str:
     """One node's step: ``w * x``, ``d ^ 2``, ``-a``, ``exp(v1)``."""
     node = graph.nodes[i]
     assert node.op is not None
-    op = OPS[node.op]
-    texts = [_operand_text(graph, p) for p in node.operands]
-    if op.symbol is None:
-        return f"{op.name}({', '.join(texts)})"
-    if op.arity == 1:
-        return f"{op.symbol}{texts[0]}"
-    return f"{texts[0]} {op.symbol} {texts[1]}"
+    return notation.apply(OPS[node.op], [_operand_text(graph, p) for p in node.operands])
 
 
 def _text_field(key: str, text: str) -> list[str]:

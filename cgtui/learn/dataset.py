@@ -23,7 +23,6 @@ vectorised pass (see :mod:`cgtui.learn.train`). Every problem is reported as a
 from __future__ import annotations
 
 import csv
-import difflib
 import io
 import math
 from collections.abc import Mapping, Sequence
@@ -32,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cgtui.core.errors import CgtuiError
+from cgtui.core.errors import CgtuiError, did_you_mean
 from cgtui.core.graph import Graph, Kind
 from cgtui.core.numbers import NUMBER, checked_float, shown
 
@@ -84,11 +83,6 @@ def data_nodes(graph: Graph) -> list[str]:
     return [n.name for n in graph.nodes if n.kind in (Kind.INPUT, Kind.LABEL)]
 
 
-def _suggest(name: str, candidates: Sequence[str]) -> str:
-    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
-
-
 def _column_problem(graph: Graph, name: str, wanted: Sequence[str]) -> str | None:
     """Why ``name`` cannot be a data column, or None when it can."""
     if name in wanted:
@@ -98,7 +92,8 @@ def _column_problem(graph: Graph, name: str, wanted: Sequence[str]) -> str | Non
         what = "a computed step" if kind is Kind.COMPUTATION else f"a {kind.value}"
         return f"'{name}' is {what}, not an input or label; data gives values only to inputs and labels"
     listing = ", ".join(wanted) if wanted else "none"
-    return f"unknown column '{name}' (the graph's inputs and labels: {listing}{_suggest(name, wanted)})"
+    hint = did_you_mean(name, wanted, inside=True)
+    return f"unknown column '{name}' (the graph's inputs and labels: {listing}{hint})"
 
 
 # --- sections ---------------------------------------------------------------------------
@@ -151,7 +146,7 @@ def parse_training(section: object) -> TrainingSettings:
         if key not in TRAINING_KEYS:
             raise CgtuiError(
                 f"unknown training setting '{key}' "
-                f"(known: {', '.join(TRAINING_KEYS)}{_suggest(str(key), TRAINING_KEYS)})"
+                f"(known: {', '.join(TRAINING_KEYS)}{did_you_mean(str(key), TRAINING_KEYS, inside=True)})"
             )
     lr = section.get("lr")
     steps = section.get("steps")

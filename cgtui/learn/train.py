@@ -26,7 +26,7 @@ import numpy as np
 
 from cgtui.core.errors import CgtuiError, NumericalFault, name_list
 from cgtui.core.graph import Graph, Kind
-from cgtui.core.ops import format_number
+from cgtui.core.notation import format_number, operand, partial_name
 from cgtui.engine.engine import backward, forward, leaf_values
 from cgtui.learn.dataset import Dataset, check_lr
 
@@ -233,16 +233,11 @@ class StepRecord:
         for name, old in self.before.items():
             g = self.grads[name]
             out.append(
-                f"{name} <- {name} - lr * dL/d{name} = {format_number(old)} - {format_number(self.lr)} * "
-                f"{_paren(g)} = {format_number(self.after[name])}"
+                f"{name} <- {name} - lr * {partial_name('L', name)} = {format_number(old)} - "
+                f"{format_number(self.lr)} * {operand(format_number(g))} = {format_number(self.after[name])}"
             )
         out.append(f"loss {format_number(self.loss_before)} -> {format_number(self.loss_after)}")
         return out
-
-
-def _paren(x: float) -> str:
-    text = format_number(x)
-    return f"({text})" if text.startswith("-") else text
 
 
 @dataclass
@@ -300,7 +295,8 @@ class Trainer:
             self._diverge(number, f"param {bad[0]} became {format_number(new[bad[0]])}")
         bad_grads = [k for k, v in grads.items() if not math.isfinite(v)]
         if bad_grads:
-            self._diverge(number, f"dL/d{bad_grads[0]} is {format_number(grads[bad_grads[0]])}")
+            first = bad_grads[0]
+            self._diverge(number, f"{partial_name('L', first)} is {format_number(grads[first])}")
         try:
             result = self.problem.evaluate(new)
         except NumericalFault as exc:
@@ -309,7 +305,8 @@ class Trainer:
             self._diverge(number, f"the loss became {format_number(result.loss)}")
         bad_grads = [k for k, v in result.grads.items() if not math.isfinite(v)]
         if bad_grads:
-            self._diverge(number, f"dL/d{bad_grads[0]} became {format_number(result.grads[bad_grads[0]])}")
+            first = bad_grads[0]
+            self._diverge(number, f"{partial_name('L', first)} became {format_number(result.grads[first])}")
         record = StepRecord(
             number, self.lr, self.current.loss, result.loss, dict(grads), dict(self.params), new
         )

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind
+from cgtui.core.notation import TIMES, local_name, operand, partial_name
 from cgtui.core.ops import OPS, SLOT_NAMES
 from cgtui.engine.engine import application_text, differentiable, edge_formula, on_path
 from cgtui.lang.parser import tokenize
@@ -122,8 +123,7 @@ class _Namer:
 
 
 def _literal(x: float) -> str:
-    text = repr(float(x))
-    return f"({text})" if text.startswith("-") else text
+    return operand(repr(float(x)))
 
 
 def _translate(formula: str, names: dict[str, str], functions: dict[str, str], used: set[str]) -> str:
@@ -248,10 +248,11 @@ def to_numpy(graph: Graph) -> str:
         i: namer.fresh(f"d{namer.node[out]}_d{namer.node[i]}") for i in range(out + 1) if needs[i] and path[i]
     }
     body.append("")
-    body.append(f"# backward: d{out_name}/dnode for every node, from the seed d{out_name}/d{out_name} = 1")
+    seed_name = partial_name(out_name, out_name)
+    body.append(f"# backward: {partial_name(out_name, 'node')} for every node, from the seed {seed_name} = 1")
     for i in sorted(partial, reverse=True):
         seed = "1.0" if i == out else "0.0"
-        body.append(f"{partial[i]} = {seed}  # d{out_name}/d{g.nodes[i].name}")
+        body.append(f"{partial[i]} = {seed}  # {partial_name(out_name, g.nodes[i].name)}")
     for s in range(out, -1, -1):
         node = g.nodes[s]
         if node.op is None or s not in partial:
@@ -267,11 +268,13 @@ def to_numpy(graph: Graph) -> str:
             tag = f"_{SLOT_NAMES[slot]}" if repeated else ""
             local = namer.fresh(f"local_{namer.node[s]}_{namer.node[p]}{tag}")
             code = _translate(op.partials[slot].formula, names, c.functions, c.used)
-            edge = f"∂{node.name}/∂{g.nodes[p].name}" + (f" (slot {SLOT_NAMES[slot]})" if repeated else "")
+            slot_tag = f" (slot {SLOT_NAMES[slot]})" if repeated else ""
+            edge = local_name(node.name, g.nodes[p].name) + slot_tag
+            upstream = partial_name(out_name, node.name)
             body.append(f"{local} = {code}  # {edge} = {edge_formula(g, s, slot)}")
             body.append(
                 f"{partial[p]} += {partial[s]} * {local}"
-                f"  # d{out_name}/d{g.nodes[p].name} += d{out_name}/d{node.name} · {edge}"
+                f"  # {partial_name(out_name, g.nodes[p].name)} += {upstream}{TIMES}{edge}"
             )
     grads = ", ".join(
         f"{g.nodes[i].name!r}: {f'float({partial[i]})' if i in partial else '0.0'}" for i in c.leaves

@@ -29,8 +29,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
+from cgtui.core import notation
 from cgtui.core.graph import Graph, Kind
-from cgtui.core.ops import OPS, SLOT_NAMES, Op
+from cgtui.core.ops import OPS, SLOT_NAMES
 from cgtui.engine.engine import differentiable, on_path
 from cgtui.engine.paths import costs
 
@@ -332,7 +333,7 @@ def _fewer(enumeration: int, backprop: int) -> str:
 def node_report(e: NodeEfficiency) -> list[str]:
     """Lines for the CLI and the explorer's side pane."""
     return [
-        f"d{e.output}/d{e.node}: {_counted(e.paths, 'path')} "
+        f"{notation.partial_name(e.output, e.node)}: {_counted(e.paths, 'path')} "
         f"through {_counted(e.subgraph_nodes, 'node')} and {_counted(e.subgraph_edges, 'edge')}",
         f"  enumerating paths: {_counted(e.enumeration_multiplications, 'multiplication')} "
         f"(+ {_counted(e.enumeration_additions, 'addition')})",
@@ -383,7 +384,7 @@ def expanded_derivative(
         if node.op is None or i == wrt:
             text.append(_leaf_text(graph, i))
         else:
-            text.append(_apply(OPS[node.op], [text[p] for p in node.operands]))
+            text.append(notation.apply_bracketed(OPS[node.op], [text[p] for p in node.operands]))
     dtext: list[str | None] = [None] * (out + 1)
     dtext[wrt] = "1"
     for i in range(wrt + 1, out + 1):
@@ -418,14 +419,6 @@ def _leaf_text(graph: Graph, i: int) -> str:
     if node.kind is Kind.CONST and node.value is not None:
         return repr(float(node.value)) if node.value >= 0 else f"({node.value!r})"
     return node.name
-
-
-def _apply(op: Op, texts: list[str]) -> str:
-    if op.symbol is None:
-        return f"{op.name}({texts[0]})"
-    if op.arity == 1:
-        return f"({op.symbol}({texts[0]}))"
-    return f"(({texts[0]}) {op.symbol} ({texts[1]}))"
 
 
 # --- SymPy, when installed ------------------------------------------------------------------------

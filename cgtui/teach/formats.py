@@ -14,7 +14,8 @@ from typing import Any
 
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind
-from cgtui.core.ops import SLOT_NAMES, format_number
+from cgtui.core.notation import format_number
+from cgtui.core.ops import SLOT_NAMES
 from cgtui.lang import printer, yamlio
 from cgtui.lang.build import is_literal
 from cgtui.teach import codegen, handout

@@ -19,11 +19,13 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 
+from cgtui.core import notation
 from cgtui.core.errors import CgtuiError, NumericalFault, name_list
 from cgtui.core.graph import Graph, Kind
-from cgtui.core.ops import OPS, SLOT_NAMES
+from cgtui.core.notation import operand, partial_name, value_text
+from cgtui.core.ops import SLOT_NAMES
 from cgtui.core.text import printable
-from cgtui.engine.engine import Stepper, apply_text, edge_formula, missing_values, value_text
+from cgtui.engine.engine import Stepper, application_text, edge_formula, edge_text, missing_values
 from cgtui.engine.paths import path_counts_to, top_paths
 from cgtui.teach.efficiency import format_count, graph_efficiency
 
@@ -116,10 +118,6 @@ EDGES_TEXT = (
 WHY_HEADER = ("for every leaf's partial", "enumerating paths", "backprop")
 
 
-def _d(num: str, den: str) -> str:
-    return f"∂{num}/∂{den}"
-
-
 def lesson(graph: Graph, output: int | str | None = None) -> Lesson:
     """Everything a sheet shows, computed with the stepper the explorer uses."""
     missing = missing_values(graph, [n.value if n.op is None else None for n in graph.nodes])
@@ -155,12 +153,9 @@ def lesson(graph: Graph, output: int | str | None = None) -> Lesson:
     comps = [i for i in st.forward_order if i <= out and st.path[i]]
     for i in comps[:MAX_ROWS]:
         node = g.nodes[i]
-        op = OPS[node.op]  # type: ignore[index]
-        numeric = apply_text(op, [_paren(value_text(values[p])) for p in node.operands])
-        steps.append(
-            StepRow(node.name, f"{node.name} = {apply_text(op, [g.nodes[p].name for p in node.operands])}",
-                    numeric, value_text(values[i]))
-        )
+        numeric = application_text(g, i, [value_text(values[p]) for p in node.operands])
+        definition = f"{node.name} = {application_text(g, i)}"
+        steps.append(StepRow(node.name, definition, numeric, value_text(values[i])))
 
     edges: list[EdgeRow] = []
     all_edges = [
@@ -184,7 +179,7 @@ def lesson(graph: Graph, output: int | str | None = None) -> Lesson:
                 g.nodes[p].name,
                 node.name,
                 SLOT_NAMES[slot] if both else "",
-                f"{_d(node.name, g.nodes[p].name)} = {edge_formula(g, s, slot)}",
+                edge_text(g, s, slot),
                 locals_[(s, slot)],
             )
         )
@@ -205,7 +200,7 @@ def lesson(graph: Graph, output: int | str | None = None) -> Lesson:
         rows = []
         for path in report.paths:
             names = [g.nodes[k].name for k in path.nodes]
-            factors = [_d(names[k + 1], names[k]) for k in range(len(names) - 1)]
+            factors = [notation.local_name(names[k + 1], names[k]) for k in range(len(names) - 1)]
             formulas = [
                 edge_formula(g, path.nodes[k + 1], path.slots[k]) for k in range(len(path.slots))
             ]
@@ -236,7 +231,7 @@ def lesson(graph: Graph, output: int | str | None = None) -> Lesson:
             Term(
                 g.nodes[push.result].name,
                 value_text(push.upstream),
-                f"{_d(g.nodes[push.result].name, name)} = {push.formula}",
+                notation.local_formula(g.nodes[push.result].name, name, push.formula),
                 value_text(push.local),
                 value_text(push.contribution),
             )
@@ -277,10 +272,6 @@ def lesson(graph: Graph, output: int | str | None = None) -> Lesson:
     )
 
 
-def _paren(text: str) -> str:
-    return f"({text})" if text.startswith("-") else text
-
-
 def _shorten(items: list[str]) -> list[str]:
     if len(items) <= MAX_FACTORS:
         return items
@@ -290,9 +281,9 @@ def _shorten(items: list[str]) -> list[str]:
 def _chain_text(row: PathRow) -> tuple[str, str, str, str]:
     """(the path, its factors, their formulas, the numbers) for one path, output end first."""
     nodes = row.nodes if len(row.nodes) <= MAX_FACTORS + 1 else [*row.nodes[:4], "...", *row.nodes[-2:]]
-    factors = " * ".join(_shorten(row.factors[::-1]))
-    formulas = " * ".join(_shorten([f"({f})" for f in row.formulas[::-1]]))
-    numbers = " * ".join(_shorten([_paren(v) for v in row.values[::-1]]))
+    factors = notation.TIMES.join(_shorten(row.factors[::-1]))
+    formulas = notation.TIMES.join(_shorten([f"({f})" for f in row.formulas[::-1]]))
+    numbers = notation.TIMES.join(_shorten([operand(v) for v in row.values[::-1]]))
     result = f"= {numbers}" if len(row.values) == 1 else f"= {numbers} = {row.product}"
     return " -> ".join(nodes), factors, f"= {formulas}", result
 
@@ -339,35 +330,37 @@ def to_markdown(graph: Graph, output: int | str | None = None) -> str:
     if doc.edges_omitted:
         lines.append(f"| ... {doc.edges_omitted} more edges | | |")
     lines += ["", "## The chain rule, leaf by leaf", "",
-              f"d{out}/dleaf is the sum, over every path from the leaf to {out}, of the product of the local",
+              f"{partial_name(out, 'leaf')} is the sum, over every path from the leaf to {out}, "
+              "of the product of the local",
               "derivatives along the path.", ""]
     for c in doc.chains:
         plural = "path" if c.count == 1 else "paths"
-        lines += [f"### d{out}/d{c.leaf} ({c.kind}, {format_count(c.count)} {plural})", ""]
+        lines += [f"### {partial_name(out, c.leaf)} ({c.kind}, {format_count(c.count)} {plural})", ""]
         for row in c.paths:
             path, factors, formulas, numbers = _chain_text(row)
             lines += [f"- {_md(path)}: {_md(factors)}", f"  {_md(formulas)}", f"  {_md(numbers)}"]
         if c.rest_count and c.paths:
             lines.append(f"- ... {format_count(c.rest_count)} more paths, adding up to {_md(c.rest_sum)}")
         if c.paths:
-            total = _md(f"d{out}/d{c.leaf} = {c.total}")
+            total = _md(f"{partial_name(out, c.leaf)} = {c.total}")
             lines += ["", f"Sum over paths: {total}; backprop: {_md(c.backprop)}.", ""]
         else:
-            lines += [f"Backprop: {_md(f'd{out}/d{c.leaf} = {c.backprop}')} (too many paths to list).", ""]
+            backprop = _md(f"{partial_name(out, c.leaf)} = {c.backprop}")
+            lines += [f"Backprop: {backprop} (too many paths to list).", ""]
     lines += ["## Where paths meet: branching nodes", ""]
     if doc.branching:
         lines += ["A node used more than once adds one contribution per outgoing edge (backprop's",
                   "accumulation): this is the sum over paths, computed once per node.", ""]
         for b in doc.branching:
-            lines += [f"### d{out}/d{b.node} ({format_count(b.paths)} paths to {out})", ""]
+            lines += [f"### {partial_name(out, b.node)} ({format_count(b.paths)} paths to {out})", ""]
             lines += ["| via | upstream | local derivative | contribution |", "|---|---|---|---|"]
             for t in b.terms:
                 lines.append(
-                    f"| {_md(t.result)} | {_md(f'd{out}/d{t.result} = {t.upstream}')} | "
+                    f"| {_md(t.result)} | {_md(f'{partial_name(out, t.result)} = {t.upstream}')} | "
                     f"{_md(t.local_formula)} = {_md(t.local)} | {_md(t.contribution)} |"
                 )
-            total = " + ".join(_paren(t.contribution) for t in b.terms)
-            lines += ["", f"{_md(f'd{out}/d{b.node} = {total} = {b.total}')}", ""]
+            total = " + ".join(operand(t.contribution) for t in b.terms)
+            lines += ["", f"{_md(f'{partial_name(out, b.node)} = {total} = {b.total}')}", ""]
         if doc.branching_omitted:
             lines += [f"... and {doc.branching_omitted} more branching nodes.", ""]
     else:
@@ -394,7 +387,7 @@ _TEX = {
     "<": r"\textless{}",
     ">": r"\textgreater{}",
     "|": r"\textbar{}",
-    "∂": r"$\partial$",
+    **notation.LATEX,
 }
 
 
@@ -466,11 +459,12 @@ def to_latex(graph: Graph, output: int | str | None = None) -> str:
         rows.append([f"\\dots{{}} {doc.edges_omitted} more edges", "", ""])
     lines += _table(f"{p % '0.22'}{p % '0.45'}{p % '0.18'}", ["edge", "local derivative", "value"], rows)
     lines += [r"\section*{The chain rule, leaf by leaf}",
-              f"{tt(f'd{out}/dleaf')} is the sum, over every path from the leaf to {tt(out)}, of the product "
+              f"{tt(partial_name(out, 'leaf'))} is the sum, over every path from the leaf to {tt(out)}, "
+              "of the product "
               "of the local derivatives along the path.", ""]
     for c in doc.chains:
         plural = "path" if c.count == 1 else "paths"
-        heading = f"d{out}/d{c.leaf} ({c.kind}, {format_count(c.count)} {plural})"
+        heading = f"{partial_name(out, c.leaf)} ({c.kind}, {format_count(c.count)} {plural})"
         lines.append(f"\\subsection*{{{tex(heading)}}}")
         if c.paths:
             lines.append(r"\begin{itemize}")
@@ -480,20 +474,21 @@ def to_latex(graph: Graph, output: int | str | None = None) -> str:
             if c.rest_count:
                 more = tex(f"... {format_count(c.rest_count)} more paths, adding up to")
                 lines.append(f"\\item {more} {tt(c.rest_sum)}")
-            total = tt(f"d{out}/d{c.leaf} = {c.total}")
+            total = tt(f"{partial_name(out, c.leaf)} = {c.total}")
             lines += [r"\end{itemize}", f"Sum over paths: {total}; backprop: {tt(c.backprop)}.", ""]
         else:
-            lines += [f"Backprop: {tt(f'd{out}/d{c.leaf} = {c.backprop}')} (too many paths to list).", ""]
+            backprop = tt(f"{partial_name(out, c.leaf)} = {c.backprop}")
+            lines += [f"Backprop: {backprop} (too many paths to list).", ""]
     lines += [r"\section*{Where paths meet: branching nodes}"]
     if doc.branching:
         lines += ["A node used more than once adds one contribution per outgoing edge (backprop's "
                   "accumulation): this is the sum over paths, computed once per node.", ""]
         for b in doc.branching:
-            heading = f"d{out}/d{b.node} ({format_count(b.paths)} paths to {out})"
+            heading = f"{partial_name(out, b.node)} ({format_count(b.paths)} paths to {out})"
             lines.append(f"\\subsection*{{{tex(heading)}}}")
             rows = [
-                [tt(t.result), tt(f"d{out}/d{t.result} = {t.upstream}"), tt(f"{t.local_formula} = {t.local}"),
-                 tt(t.contribution)]
+                [tt(t.result), tt(f"{partial_name(out, t.result)} = {t.upstream}"),
+                 tt(f"{t.local_formula} = {t.local}"), tt(t.contribution)]
                 for t in b.terms
             ]
             lines += _table(
@@ -501,8 +496,8 @@ def to_latex(graph: Graph, output: int | str | None = None) -> str:
                 ["via", "upstream", "local derivative", "contribution"],
                 rows,
             )
-            total = " + ".join(_paren(t.contribution) for t in b.terms)
-            lines += [tt(f"d{out}/d{b.node} = {total} = {b.total}"), ""]
+            total = " + ".join(operand(t.contribution) for t in b.terms)
+            lines += [tt(f"{partial_name(out, b.node)} = {total} = {b.total}"), ""]
         if doc.branching_omitted:
             lines += [f"\\dots{{}} and {doc.branching_omitted} more branching nodes.", ""]
     else:

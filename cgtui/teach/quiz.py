@@ -24,18 +24,19 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from cgtui.core import notation
 from cgtui.core.errors import CgtuiError, name_list
 from cgtui.core.graph import Graph, Kind
-from cgtui.core.ops import OPS, SLOT_NAMES, format_number
+from cgtui.core.notation import format_number, value_text
+from cgtui.core.ops import OPS, SLOT_NAMES
 from cgtui.engine.engine import (
     Stepper,
     StepResult,
-    apply_text,
+    application_text,
     edge_formula,
     evaluate_node,
     local_derivative,
     missing_values,
-    value_text,
 )
 from cgtui.engine.paths import path_counts_to, top_paths
 from cgtui.lang.formula import substitute
@@ -309,7 +310,7 @@ class Quiz:
     def _kind_question(self, i: int) -> Question:
         g = self.graph
         node = g.nodes[i]
-        uses = [f"{g.nodes[s].name} = {apply_text_names(g, s)}" for s, _ in g.successors(i)]
+        uses = [f"{g.nodes[s].name} = {application_text(g, s)}" for s, _ in g.successors(i)]
         accepted: tuple[str, ...] = ()
         partner = _mul_partner(g, i)
         if partner is not None:
@@ -343,10 +344,9 @@ class Quiz:
         value, problem = evaluate_node(g, i, st.values)
         if problem is not None or value is None or not _is_number(value):
             return None  # the step itself reports the fault
-        op = OPS[node.op]  # type: ignore[index]
         operands = _known(g, st.values, node.operands)
-        symbolic = apply_text_names(g, i)
-        numeric = apply_text(op, [_paren(value_text(st.values[p])) for p in node.operands])
+        symbolic = application_text(g, i)
+        numeric = application_text(g, i, [value_text(st.values[p]) for p in node.operands])
         return Question(
             QuestionKind.FORWARD_VALUE,
             i,
@@ -378,9 +378,9 @@ class Quiz:
         which = f" (slot {SLOT_NAMES[slot]})" if node.operands.count(p) > 1 else ""
         known = _known(g, st.values, (*node.operands, s))
         solution = [
-            f"{node.name} = {apply_text_names(g, s)}; the op table's rule for {op.name}, "
+            f"{node.name} = {application_text(g, s)}; the op table's rule for {op.name}, "
             f"d/d{SLOT_NAMES[slot]}: {rule}",
-            f"∂{node.name}/∂{pname}{which} = {named}",
+            f"{notation.local_name(node.name, pname)}{which} = {named}",
         ]
         if numeric not in (named, value_text(d)):
             solution.append(f"     = {numeric}")
@@ -390,10 +390,10 @@ class Quiz:
             QuestionKind.LOCAL_DERIVATIVE,
             s,
             f"Local derivative on the edge {pname} -> {node.name}{which}: {node.name} = "
-            f"{apply_text_names(g, s)} with {known}. What is ∂{node.name}/∂{pname}?",
+            f"{application_text(g, s)} with {known}. What is {notation.local_name(node.name, pname)}?",
             float(d),
             tuple(solution),
-            formula=f"∂{node.name}/∂{pname} = {named}",
+            formula=notation.local_formula(node.name, pname, named),
             operand=p,
             slot=slot,
         )
@@ -405,11 +405,9 @@ class Quiz:
         name = g.nodes[i].name
         value = st.partials[i]
         terms = [push for _, _, push in st.accumulation(i) if push is not None]
-        symbolic = " + ".join(
-            f"d{out}/d{g.nodes[t.result].name} * ∂{g.nodes[t.result].name}/∂{name}" for t in terms
-        )
-        numeric = " + ".join(f"{value_text(t.upstream)} * {_paren(value_text(t.local))}" for t in terms)
-        lines = [f"d{out}/d{name} = {symbolic}"]
+        symbolic = " + ".join(notation.chain_term(out, g.nodes[t.result].name, name) for t in terms)
+        numeric = " + ".join(notation.product([value_text(t.upstream), value_text(t.local)]) for t in terms)
+        lines = [f"{notation.partial_name(out, name)} = {symbolic}"]
         if len(terms) > 1:
             lines.insert(0, f"{name} has {len(terms)} outgoing edges: add one contribution per edge")
         lines.append(f"     = {numeric}")
@@ -417,19 +415,23 @@ class Quiz:
         where = ", ".join(
             [
                 *(
-                    f"d{out}/d{g.nodes[t.result].name} = {value_text(t.upstream)}"
+                    f"{notation.partial_name(out, g.nodes[t.result].name)} = {value_text(t.upstream)}"
                     for t in {t.result: t for t in terms}.values()
                 ),
-                *(f"∂{g.nodes[t.result].name}/∂{name} = {value_text(t.local)}" for t in terms),
+                *(
+                    f"{notation.local_name(g.nodes[t.result].name, name)} = {value_text(t.local)}"
+                    for t in terms
+                ),
             ]
         )
         return Question(
             QuestionKind.BACKWARD_PARTIAL,
             i,
-            f"Backward pass: {name} is used by {_users(g, i)}. Knowing {where}, what is d{out}/d{name}?",
+            f"Backward pass: {name} is used by {_users(g, i)}. Knowing {where}, "
+            f"what is {notation.partial_name(out, name)}?",
             float(value) if value is not None else 0.0,
             tuple(lines),
-            formula=f"d{out}/d{name} = {symbolic}",
+            formula=f"{notation.partial_name(out, name)} = {symbolic}",
         )
 
     def _paths_question(self, i: int, counts: list[int]) -> Question:
@@ -449,7 +451,7 @@ class Quiz:
             for path in report.paths:
                 lines.append("  " + " -> ".join(g.nodes[n].name for n in path.nodes))
         lines.append(
-            f"d{out}/d{name} is a sum of {format_count(counts[i])} path products; "
+            f"{notation.partial_name(out, name)} is a sum of {format_count(counts[i])} path products; "
             f"backprop adds {len(succ)} terms."
         )
         return Question(
@@ -511,11 +513,6 @@ def is_regression(graph: Graph) -> bool:
     return Kind.PARAM in kinds and Kind.LABEL in kinds
 
 
-def apply_text_names(graph: Graph, i: int) -> str:
-    node = graph.nodes[i]
-    return apply_text(OPS[node.op], [graph.nodes[p].name for p in node.operands])  # type: ignore[index]
-
-
 def _mul_partner(graph: Graph, i: int) -> int | None:
     """The other factor of a ``param * input`` product that leaf ``i`` is in, if any."""
     pair = {Kind.PARAM, Kind.INPUT}
@@ -543,10 +540,6 @@ def _known(graph: Graph, values: list[object], nodes: Iterable[int]) -> str:
         for q in dict.fromkeys(nodes)
         if graph.nodes[q].kind is not Kind.CONST
     )
-
-
-def _paren(text: str) -> str:
-    return f"({text})" if text.startswith("-") else text
 
 
 def _is_number(v: object) -> bool:

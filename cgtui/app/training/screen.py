@@ -4,18 +4,13 @@
 self-contained :class:`~textual.screen.Screen`; push it from any app and it dismisses with
 the trained params (``a``) or ``None`` (``escape``). It runs N descent steps in a thread
 worker (a progress bar, stop at any time, the screen keeps answering), or one step at a
-time with its arithmetic in the log, and shows:
+time with its arithmetic in the log. Its four tabs are widgets of their own (``loss_tab``,
+``params_tab``, ``slice_tab``, ``surface_tab``): the screen owns the trainer, the controls,
+the worker and the log, gives each tab the trainer and says when to draw.
 
-* **Loss**: the loss after every step (textual-plotext; a log scale when it spans decades);
-* **Params**: each param's trajectory, and a table of values and dL/dparam;
-* **Slice**: the loss as a function of one param around its value, the others held fixed,
-  computed in one vectorised pass over a grid, with the tangent line whose slope is
-  dL/dparam there: the picture of what a partial derivative means;
-* **Surface**: a heat map of the loss over two params with the descent path drawn on it.
-
-All numbers come from :mod:`cgtui.learn.train`; this module only draws them. The CSS is the
-screen's own (``DEFAULT_CSS``) so the screen works in any app; colours come from theme
-variables, except the heat map's colour ramp, which is data, not decoration.
+All numbers come from :mod:`cgtui.learn.train`; this package only draws them. The CSS is the
+screen's and the tabs' own (``DEFAULT_CSS``) so the screen works in any app; colours come
+from theme variables, except the plots' colours, which are data, not decoration.
 """
 
 from __future__ import annotations
@@ -23,59 +18,42 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import ClassVar
 
-import numpy as np
-from rich.color import Color
-from rich.style import Style
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import (
     Button,
-    DataTable,
     Footer,
     Input,
     Label,
     Log,
     ProgressBar,
-    Select,
     Static,
     TabbedContent,
-    TabPane,
 )
 from textual.worker import Worker, get_current_worker
-from textual_plotext import PlotextPlot
 
+from cgtui.app.training.loss_tab import LossTab
+from cgtui.app.training.params_tab import ParamsTab
+from cgtui.app.training.slice_tab import SliceTab
+from cgtui.app.training.surface_tab import SurfaceTab
+from cgtui.app.training.tab import TrainingTab
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph
-from cgtui.core.ops import format_number
+from cgtui.core.notation import format_number
 from cgtui.engine.engine import Stepper
 from cgtui.learn.dataset import Dataset, check_lr, check_steps, dataset_from_graph, training_settings
-from cgtui.learn.train import (
-    Diverged,
-    Outcome,
-    Problem,
-    Slice,
-    StepRecord,
-    Surface,
-    Trainer,
-    loss_slice,
-    loss_surface,
-    span_around,
-)
+from cgtui.learn.train import Diverged, Outcome, Problem, Slice, StepRecord, Surface, Trainer
 
 DEFAULT_LR = 0.1
 DEFAULT_STEPS = 100
-
-#: Plots show at most this many points per line (the history is thinned evenly).
-MAX_PLOT_POINTS = 400
 
 #: While training, the screen shows progress this often (seconds), and redraws the
 #: visible plot every PLOT_EVERY such ticks.
@@ -85,85 +63,6 @@ PLOT_EVERY = 3
 #: The worker computes for BURST seconds, then sleeps PAUSE seconds (the UI's share).
 BURST = 0.03
 PAUSE = 0.01
-
-#: Colours of the params' trajectories, ten that tell apart (Tableau 10), as data like RAMP.
-PARAM_COLOURS = (
-    (78, 121, 167),
-    (242, 142, 43),
-    (225, 87, 89),
-    (118, 183, 178),
-    (89, 161, 79),
-    (237, 201, 72),
-    (176, 122, 161),
-    (255, 157, 167),
-    (156, 117, 95),
-    (186, 176, 172),
-)
-
-#: Heat-map colours from low loss to high (a perceptually ordered ramp, as viridis).
-RAMP = ((68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37))
-
-
-def thin(values: Sequence[float], limit: int = MAX_PLOT_POINTS) -> tuple[list[int], list[float]]:
-    """At most ``limit`` evenly spaced (step, value) pairs, always with the last one."""
-    n = len(values)
-    if n <= limit:
-        return list(range(n)), [float(v) for v in values]
-    idx = np.unique(np.linspace(0, n - 1, limit).round().astype(int))
-    return [int(i) for i in idx], [float(values[i]) for i in idx]
-
-
-def decade_ticks(low: float, high: float, most: int = 6) -> list[int]:
-    """Whole powers of ten between ``low`` and ``high`` (log10 values), at most ``most`` of
-    them, evenly spaced; at least the two around the range."""
-    first, last = int(np.floor(low)), int(np.ceil(high))
-    step = max(1, int(np.ceil((last - first) / max(1, most - 1))))
-    return list(range(first, last + 1, step))
-
-
-def param_colour(index: int) -> tuple[int, int, int]:
-    """The colour of the ``index``-th param's line and name (repeats after ten)."""
-    return PARAM_COLOURS[index % len(PARAM_COLOURS)]
-
-
-def ramp_colour(t: float) -> tuple[int, int, int]:
-    """The ramp's colour at ``t`` in [0, 1]."""
-    t = min(1.0, max(0.0, t)) * (len(RAMP) - 1)
-    k = min(int(t), len(RAMP) - 2)
-    f = t - k
-    a, b = RAMP[k], RAMP[k + 1]
-    return (round(a[0] + (b[0] - a[0]) * f), round(a[1] + (b[1] - a[1]) * f), round(a[2] + (b[2] - a[2]) * f))
-
-
-def heat_cells(
-    surface: Surface, cols: int | None = None, rows: int | None = None
-) -> tuple[list[float], list[float], list[tuple[int, int, int]]]:
-    """Coloured cells for a heat map of ``surface``; the colour follows log(1 + loss - min).
-
-    With ``cols``/``rows`` the grid is resampled (nearest point) to that many cells, so a
-    coarse grid still covers every character of the plot; undefined points are left out.
-    """
-    xs, ys, losses = surface.xs, surface.ys, surface.losses
-    ok = np.isfinite(losses)
-    if not ok.any():
-        return [], [], []
-    low = float(losses[ok].min())
-    top = float(np.log1p(losses[ok].max() - low)) or 1.0
-    fx = np.linspace(xs[0], xs[-1], cols) if cols else xs
-    fy = np.linspace(ys[0], ys[-1], rows) if rows else ys
-    ix = np.abs(fx[:, None] - xs[None, :]).argmin(axis=1)
-    iy = np.abs(fy[:, None] - ys[None, :]).argmin(axis=1)
-    cx: list[float] = []
-    cy: list[float] = []
-    colours: list[tuple[int, int, int]] = []
-    for j, y in zip(iy, fy, strict=True):
-        for i, x in zip(ix, fx, strict=True):
-            v = losses[j, i]
-            if np.isfinite(v):
-                cx.append(float(x))
-                cy.append(float(y))
-                colours.append(ramp_colour(float(np.log1p(v - low)) / top))
-    return cx, cy, colours
 
 
 class TrainingScreen(ModalScreen[dict[str, float] | None]):
@@ -186,12 +85,6 @@ class TrainingScreen(ModalScreen[dict[str, float] | None]):
     TrainingScreen #train-status { padding: 0 1; height: auto; }
     TrainingScreen #train-status.-error { color: $error; text-style: bold; }
     TrainingScreen TabbedContent { height: 1fr; }
-    TrainingScreen #params-row { height: 1fr; }
-    TrainingScreen #param-table { width: 40; height: 1fr; }
-    TrainingScreen .pickers { height: auto; }
-    TrainingScreen .pickers Select { width: 24; }
-    TrainingScreen .pickers Label { padding: 0 1; }
-    TrainingScreen #slice-text { padding: 0 1; height: auto; }
     TrainingScreen #train-log { height: 6; border-top: solid $primary-darken-2; }
     TrainingScreen.-short #train-log { height: 3; }
     TrainingScreen.-short #train-controls { margin: 0; }
@@ -243,8 +136,6 @@ class TrainingScreen(ModalScreen[dict[str, float] | None]):
         self.trainer: Trainer | None = None
         self.setup_error: str | None = None
         self._stop = threading.Event()
-        self.slice: Slice | None = None  # the last drawn slice and surface
-        self.surface: Surface | None = None
         self._worker: Worker[None] | None = None
         self._timer: Timer | None = None
         self._first = 0  # steps done when the current run started
@@ -295,40 +186,11 @@ class TrainingScreen(ModalScreen[dict[str, float] | None]):
         yield ProgressBar(total=max(1, self.initial_steps), show_eta=False, id="train-progress")
         yield Static("", id="train-status", markup=False)
         params = self.problem.param_names if self.problem is not None else []
-        options = [(p, p) for p in params]
         with TabbedContent(id="train-tabs"):
-            with TabPane("Loss", id="tab-loss"):
-                yield PlotextPlot(id="loss-plot")
-            with TabPane("Params", id="tab-params"), Horizontal(id="params-row"):
-                yield PlotextPlot(id="param-plot")
-                # no cursor: it would hide a name's colour
-                yield DataTable(id="param-table", cursor_type="none", zebra_stripes=True)
-            with TabPane("Slice", id="tab-slice"), Vertical():
-                with Horizontal(classes="pickers"):
-                    yield Label("loss along")
-                    yield Select(
-                        options,
-                        allow_blank=not params,
-                        value=params[0] if params else Select.NULL,
-                        id="slice-param",
-                        compact=True,
-                    )
-                yield Static("", id="slice-text", markup=False)
-                yield PlotextPlot(id="slice-plot")
-            with TabPane("Surface", id="tab-surface"), Vertical():
-                with Horizontal(classes="pickers"):
-                    yield Label("x")
-                    yield Select(
-                        options,
-                        allow_blank=not params,
-                        value=params[0] if params else Select.NULL,
-                        id="surface-x",
-                        compact=True,
-                    )
-                    yield Label("y")
-                    second = params[1] if len(params) > 1 else (params[0] if params else Select.NULL)
-                    yield Select(options, allow_blank=not params, value=second, id="surface-y", compact=True)
-                yield PlotextPlot(id="surface-plot")
+            yield LossTab()
+            yield ParamsTab(params)
+            yield SliceTab(params)
+            yield SurfaceTab(params)
         yield Log(id="train-log", max_lines=2000)
         yield Footer()
 
@@ -340,10 +202,6 @@ class TrainingScreen(ModalScreen[dict[str, float] | None]):
         return f"minimise {p.output_name} over {data}; params {', '.join(p.param_names)}"
 
     def on_mount(self) -> None:
-        table = self.query_one("#param-table", DataTable)
-        table.add_column("param", key="param")
-        table.add_column("value", key="value")
-        table.add_column("dL/dparam", key="grad")
         if self.problem is None or self.trainer is None:
             self._status(self.setup_error or "cannot train", error=True)
             for button in self.query(Button):
@@ -352,10 +210,6 @@ class TrainingScreen(ModalScreen[dict[str, float] | None]):
             apply.label = "Close"
             apply.focus()
             return
-        for i, name in enumerate(self.problem.param_names):
-            table.add_row(
-                Text(name, style=Style(color=Color.from_rgb(*param_colour(i)), bold=True)), "", "", key=name
-            )
         loss = format_number(self.trainer.current.loss)
         self._status(f"step 0  loss {loss}: press r to run, n for one step")
         self.query_one("#run", Button).focus()
@@ -470,13 +324,6 @@ class TrainingScreen(ModalScreen[dict[str, float] | None]):
     def _submitted(self) -> None:
         self.action_run()
 
-    @on(Select.Changed)
-    def _picked(self, event: Select.Changed) -> None:
-        if event.select.id == "slice-param":
-            self._draw_slice()
-        elif event.select.id in ("surface-x", "surface-y"):
-            self._draw_surface()
-
     @on(TabbedContent.TabActivated)
     def _tab(self) -> None:
         self._refresh_all()
@@ -527,9 +374,9 @@ class TrainingScreen(ModalScreen[dict[str, float] | None]):
         if self._ticks % PLOT_EVERY == 0:
             tab = self._active_tab()
             if tab == "tab-loss":
-                self._draw_loss()
+                self.query_one(LossTab).draw()
             elif tab == "tab-params":
-                self._draw_params()
+                self.query_one(ParamsTab).draw_plot()
 
     def _finished(self, outcome: Outcome, done: int) -> None:
         self._worker = None
@@ -552,6 +399,8 @@ class TrainingScreen(ModalScreen[dict[str, float] | None]):
         stop = self.query_one("#stop", Button)
         run = self.query_one("#run", Button)
         stop.disabled = not running
+        for tab in self.query(TrainingTab):
+            tab.running = running
         for name in ("run", "one-step", "restart"):
             self.query_one(f"#{name}", Button).disabled = running
         (stop if running else run).focus()
@@ -567,173 +416,26 @@ class TrainingScreen(ModalScreen[dict[str, float] | None]):
     def _active_tab(self) -> str:
         return self.query_one("#train-tabs", TabbedContent).active
 
+    @property
+    def slice(self) -> Slice | None:
+        """The slice the Slice tab drew last."""
+        return self.query_one(SliceTab).slice
+
+    @property
+    def surface(self) -> Surface | None:
+        """The surface the Surface tab drew last."""
+        return self.query_one(SurfaceTab).surface
+
     def _refresh_all(self) -> None:
+        """Every tab gets the trainer (a restart replaces it); the loss and the params are
+        drawn, the slice and the surface (slower) only when their tab shows."""
         if self.trainer is None:
             return
-        self._draw_loss()
-        self._draw_params()
-        self._draw_table()
-        tab = self._active_tab()
-        if tab == "tab-slice":
-            self._draw_slice()
-        elif tab == "tab-surface":
-            self._draw_surface()
-
-    def _draw_loss(self) -> None:
-        if self.trainer is None:
-            return
-        plot = self.query_one("#loss-plot", PlotextPlot)
-        plt = plot.plt
-        plt.clear_data()
-        plt.clear_figure()
-        losses = list(self.trainer.losses)
-        steps, values = thin(losses)
-        positive = [v for v in values if v > 0]
-        name = self.trainer.problem.output_name
-        if positive and len(positive) == len(values) and max(values) / min(positive) > 100:
-            # a log scale, drawn as log10 with decade labels: plotext's own log scale draws
-            # nothing once the loss nears the float limit (as a diverging run's does)
-            logs = [float(np.log10(v)) for v in values]
-            plt.plot(steps, logs, marker="braille", label=f"{name} (log scale)")
-            ticks = decade_ticks(min(logs), max(logs))
-            plt.yticks([float(t) for t in ticks], [f"1e{t:d}" for t in ticks])
-        else:
-            plt.plot(steps, values, marker="braille", label=name)
-        plt.title(f"loss after each step ({len(losses) - 1} steps, now {format_number(losses[-1])})")
-        plt.xlabel("step")
-        plot.refresh()
-
-    def _draw_params(self) -> None:
-        if self.trainer is None:
-            return
-        plot = self.query_one("#param-plot", PlotextPlot)
-        plt = plot.plt
-        plt.clear_data()
-        plt.clear_figure()
-        # no legend (it covered the lines' start): each line has its param's colour, and the
-        # table beside the plot writes each name in that colour
-        for i, path in enumerate(self.trainer.trajectory.values()):
-            steps, values = thin(list(path))
-            plt.plot(steps, values, marker="braille", color=param_colour(i))
-        plt.title("each param after each step (colours as in the table)")
-        plt.xlabel("step")
-        plot.refresh()
-
-    def _draw_table(self) -> None:
-        if self.trainer is None:
-            return
-        table = self.query_one("#param-table", DataTable)
-        grads = self.trainer.current.grads
-        for name, value in self.trainer.params.items():
-            table.update_cell(name, "value", f"{value:.6g}", update_width=True)
-            table.update_cell(name, "grad", f"{grads[name]:.4g}", update_width=True)
-
-    def _picked_value(self, select_id: str) -> str | None:
-        value = self.query_one(f"#{select_id}", Select).value
-        return value if isinstance(value, str) else None
-
-    def _draw_slice(self) -> None:
-        if self.trainer is None or self.running:
-            return
-        name = self._picked_value("slice-param")
-        if name is None:
-            return
-        path = self.trainer.trajectory[name]
-        at = path[-1]
-        # the span holds the path so far and the lowest loss along this param, when a coarse
-        # look finds one inside a wide window: the picture is then a valley with the tangent
-        # on its side, not a nearly straight piece of it
-        wide = 10.0 * max(1.0, abs(at))
-        coarse = loss_slice(
-            self.trainer.problem, self.trainer.params, name, points=201, span=(at - wide, at + wide)
-        )
-        marks = [*path, at - 1.0, at + 1.0]
-        finite = np.flatnonzero(np.isfinite(coarse.losses))
-        if finite.size:
-            best = int(finite[np.argmin(coarse.losses[finite])])
-            if 0 < best < len(coarse.xs) - 1:  # a minimum inside, not the window's edge
-                low = float(coarse.xs[best])
-                marks += [low, low + 0.5 * (low - at)]  # and the valley's far wall
-        lo, hi = span_around(marks, margin=0.1)
-        s = loss_slice(self.trainer.problem, self.trainer.params, name, points=121, span=(lo, hi))
-        self.slice = s
-        plot = self.query_one("#slice-plot", PlotextPlot)
-        plt = plot.plt
-        plt.clear_data()
-        plt.clear_figure()
-        ok = np.isfinite(s.losses)
-        xs = [float(v) for v in s.xs[ok]]
-        # no legend or title: a legend covers the curve's corner, in a short plot all of it;
-        # the text above the plot says what each line is
-        plt.plot(xs, [float(v) for v in s.losses[ok]], marker="braille")
-        if ok.any():
-            top, bottom = float(np.nanmax(s.losses)), float(np.nanmin(s.losses))
-            pad = 0.05 * (top - bottom or 1.0)
-            # the tangent, clipped to the curve's range so it does not flatten the plot
-            window = np.abs(s.xs - s.at) <= (hi - lo) / 4
-            tx = s.xs[window]
-            tangent = s.loss + s.slope * (tx - s.at)
-            keep = (tangent >= bottom - pad) & (tangent <= top + pad)
-            plt.plot([float(v) for v in tx[keep]], [float(v) for v in tangent[keep]], marker="braille")
-            plt.ylim(bottom - pad, top + pad)
-        plt.scatter([s.at], [s.loss], marker="●")
-        plt.xlabel(name)
-        plot.refresh()
-        undefined = int((~ok).sum())
-        note = f"; undefined at {undefined} of {ok.size} points" if undefined else ""
-        move = format_number(-self.trainer.lr * s.slope)
-        self.query_one("#slice-text", Static).update(
-            f"at {name} = {format_number(s.at)}: L = {format_number(s.loss)}, slope dL/d{name} = "
-            f"{format_number(s.slope)} (one step of lr moves {name} by {move}){note}\n"
-            f"curve: L along {name}, the other params held fixed; straight line: the tangent; ●: now"
-        )
-
-    def _draw_surface(self) -> None:
-        if self.trainer is None or self.running:
-            return
-        plot = self.query_one("#surface-plot", PlotextPlot)
-        plt = plot.plt
-        plt.clear_data()
-        plt.clear_figure()
-        x, y = self._picked_value("surface-x"), self._picked_value("surface-y")
-        if x is None or y is None or x == y:
-            plt.title("pick two different params for x and y")
-            plot.refresh()
-            return
-        tx, ty = self.trainer.trajectory[x], self.trainer.trajectory[y]
-        xlo, xhi = span_around(tx, margin=0.25)
-        ylo, yhi = span_around(ty, margin=0.25)
-        width, height = plot.size.width or 80, plot.size.height or 24
-        # the loss is computed on a grid of at most 60 x 30 points, then drawn at twice the
-        # plot's resolution so every character of the canvas is covered
-        cols = max(8, min(60, width - 12))
-        rows = max(6, min(30, height - 5))
-        surface = loss_surface(
-            self.trainer.problem,
-            self.trainer.params,
-            x,
-            y,
-            xs=np.linspace(xlo, xhi, cols),
-            ys=np.linspace(ylo, yhi, rows),
-        )
-        cx, cy, colours = heat_cells(surface, 2 * width, 2 * height)
-        if cx:
-            plt.scatter(cx, cy, color=colours, marker="█")  # type: ignore[arg-type]
-        steps, px = thin(list(tx), 300)
-        py = [float(ty[i]) for i in steps]
-        # whole cells: braille dots would blank their cells' heat colour around the path
-        plt.plot(px, py, marker="█", color="white", label="descent path")
-        plt.scatter([px[0]], [py[0]], marker="○", color="white", label="start")
-        plt.scatter([px[-1]], [py[-1]], marker="●", color="red", label="now")
-        plt.xlim(xlo, xhi)
-        plt.ylim(ylo, yhi)
-        plt.xlabel(x)
-        finite = surface.losses[np.isfinite(surface.losses)]
-        if finite.size:
-            low, high = format_number(float(finite.min())), format_number(float(finite.max()))
-            rng = f"L from {low} (dark) to {high} (light)"
-        else:
-            rng = "L is undefined here"
-        plt.title(f"{rng} over ({x}, {y}); the other params fixed")
-        plot.refresh()
-        self.surface = surface
+        for tab in self.query(TrainingTab):
+            tab.trainer = self.trainer
+        self.query_one(LossTab).draw()
+        self.query_one(ParamsTab).draw()
+        active = self._active_tab()
+        for visible in (self.query_one(SliceTab), self.query_one(SurfaceTab)):
+            if visible.id == active:
+                visible.draw()

@@ -1,0 +1,109 @@
+"""The Surface tab: a heat map of the loss over two params, the others held fixed, with
+the descent path drawn on it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Label, Select
+
+from cgtui.app.training.plotting import heat_cells, thin
+from cgtui.app.training.tab import TrainingTab
+from cgtui.core.notation import format_number
+from cgtui.learn.train import Surface, loss_surface, span_around
+
+
+class SurfaceTab(TrainingTab):
+    """Pickers for the x and y params, and the heat map."""
+
+    DEFAULT_CSS = """
+    SurfaceTab .pickers { height: auto; }
+    SurfaceTab .pickers Select { width: 24; }
+    SurfaceTab .pickers Label { padding: 0 1; }
+    """
+
+    def __init__(self, params: Sequence[str]) -> None:
+        super().__init__("Surface", id="tab-surface")
+        self.params = list(params)
+        self.surface: Surface | None = None  # the last one drawn
+
+    def compose(self) -> ComposeResult:
+        params = self.params
+        options = [(p, p) for p in params]
+        with Vertical():
+            with Horizontal(classes="pickers"):
+                yield Label("x")
+                yield Select(
+                    options,
+                    allow_blank=not params,
+                    value=params[0] if params else Select.NULL,
+                    id="surface-x",
+                    compact=True,
+                )
+                yield Label("y")
+                second = params[1] if len(params) > 1 else (params[0] if params else Select.NULL)
+                yield Select(options, allow_blank=not params, value=second, id="surface-y", compact=True)
+            yield self.make_plot("surface-plot")
+
+    @on(Select.Changed, "#surface-x, #surface-y")
+    def _picked(self) -> None:
+        self.draw()
+
+    def _picked_value(self, select_id: str) -> str | None:
+        value = self.query_one(f"#{select_id}", Select).value
+        return value if isinstance(value, str) else None
+
+    def draw(self) -> None:
+        if self.trainer is None or self.running:
+            return
+        trainer = self.trainer
+        plot = self.plot("surface-plot")
+        plt = plot.plt
+        plt.clear_data()
+        plt.clear_figure()
+        x, y = self._picked_value("surface-x"), self._picked_value("surface-y")
+        if x is None or y is None or x == y:
+            plt.title("pick two different params for x and y")
+            plot.refresh()
+            return
+        tx, ty = trainer.trajectory[x], trainer.trajectory[y]
+        xlo, xhi = span_around(tx, margin=0.25)
+        ylo, yhi = span_around(ty, margin=0.25)
+        width, height = plot.size.width or 80, plot.size.height or 24
+        # the loss is computed on a grid of at most 60 x 30 points, then drawn at twice the
+        # plot's resolution so every character of the canvas is covered
+        cols = max(8, min(60, width - 12))
+        rows = max(6, min(30, height - 5))
+        surface = loss_surface(
+            trainer.problem,
+            trainer.params,
+            x,
+            y,
+            xs=np.linspace(xlo, xhi, cols),
+            ys=np.linspace(ylo, yhi, rows),
+        )
+        cx, cy, colours = heat_cells(surface, 2 * width, 2 * height)
+        if cx:
+            plt.scatter(cx, cy, color=colours, marker="█")  # type: ignore[arg-type]
+        steps, px = thin(list(tx), 300)
+        py = [float(ty[i]) for i in steps]
+        # whole cells: braille dots would blank their cells' heat colour around the path
+        plt.plot(px, py, marker="█", color="white", label="descent path")
+        plt.scatter([px[0]], [py[0]], marker="○", color="white", label="start")
+        plt.scatter([px[-1]], [py[-1]], marker="●", color="red", label="now")
+        plt.xlim(xlo, xhi)
+        plt.ylim(ylo, yhi)
+        plt.xlabel(x)
+        finite = surface.losses[np.isfinite(surface.losses)]
+        if finite.size:
+            low, high = format_number(float(finite.min())), format_number(float(finite.max()))
+            rng = f"L from {low} (dark) to {high} (light)"
+        else:
+            rng = "L is undefined here"
+        plt.title(f"{rng} over ({x}, {y}); the other params fixed")
+        plot.refresh()
+        self.surface = surface

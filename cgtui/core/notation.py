@@ -1,0 +1,222 @@
+"""How cgtui writes maths: the one home of every view's and command's notation.
+
+The convention (the README and the explorer's help screen say the same):
+
+* ``∂z/∂w`` is the **local derivative** of one edge ``w -> z``: the op table's rule
+  for that edge alone (``∂z/∂w = x`` for ``z = w * x``). It never depends on the output.
+* ``dL/dz`` is the **partial of the output** ``L`` with respect to ``z``, the number
+  backprop caches at ``z``: the sum, over every path from ``z`` to ``L``, of the
+  products of the local derivatives along it.
+* One backward push is the ledger line
+  ``dL/dx += dL/ds · ∂s/∂x = 1 · 5 = 5  (3 -> 8)``: ``·`` multiplies derivatives.
+* An operand that reads as a negative number is bracketed: ``x * (-3)``, ``2 · (-0.2)``.
+* Numbers have at most 12 significant digits: ``0.4``, not ``0.40000000000000036``.
+
+Where the output cannot carry ``∂`` (a terminal or pipe whose encoding is ASCII or
+Latin-1), :func:`ascii_fallback` rewrites ``∂z/∂w`` as ``d_z/d_w`` and ``·`` as
+``*``; the CLI installs it on stdout and stderr with :func:`use_ascii_fallback`.
+LaTeX writes ``\\partial`` and ``\\cdot`` (:data:`LATEX`). JSON, Markdown and the
+explorer carry Unicode as it is.
+
+This module imports nothing of cgtui's, so every layer, the op table included, can use it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol, TextIO
+
+import numpy as np
+
+
+class Op(Protocol):
+    """What writing an op needs of an op table entry (:class:`cgtui.core.ops.Op`; the op
+    table imports this module, so this one names the entry's shape, not its class)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def arity(self) -> int: ...
+    @property
+    def symbol(self) -> str | None: ...
+
+#: The mark of a local derivative; a partial of the output is written with a plain ``d``.
+LOCAL_MARK = "∂"
+#: Multiplication between derivatives and their values in a chain-rule product.
+TIMES = " · "
+#: The drawing's mark before a node's partial dL/dz in its box (``d 0.4``), below ``= value``.
+BOX_PARTIAL = "d "
+
+#: The convention in a few paragraphs, for the explorer's help screen (the README says the same).
+CONVENTION = (
+    "Notation:",
+    "∂z/∂w is the local derivative of one edge w -> z: the op table's rule for that edge "
+    "alone (z = w * x: ∂z/∂w = x).",
+    "dL/dz is the partial of the output L with respect to z, the number backprop caches at z: "
+    "the sum over every path from z to L of the products of the local derivatives.",
+    "dL/dx += dL/ds · ∂s/∂x = 1 · 5 = 5  (3 -> 8) is one backward push along the edge x -> s.",
+    "A negative operand is bracketed: x * (-3). A drawn box shows = value, then d and the "
+    "partial dL/dz.",
+)
+
+
+# --- numbers -----------------------------------------------------------------------------
+
+
+def format_number(x: float) -> str:
+    """Short, exact-enough text for a number: ``2``, ``0.5``, ``1e-06``, ``0.4`` for
+    ``0.40000000000000036`` (12 significant digits)."""
+    if isinstance(x, np.ndarray):
+        if x.ndim == 0:
+            x = float(x)
+        else:
+            return f"[{x.size} values]"
+    x = float(x)
+    if x != x:
+        return "nan"
+    if x in (math.inf, -math.inf):
+        return "inf" if x > 0 else "-inf"
+    if x == int(x) and abs(x) < 1e16:
+        return str(int(x))
+    return f"{x:.12g}"
+
+
+def value_text(v: Any) -> str:
+    """A node's value or partial: a number, ``?`` when unknown, a batch by its mean."""
+    if v is None:
+        return "?"
+    if type(v) is float:
+        return format_number(v)
+    arr = np.asarray(v)
+    if arr.ndim == 0:
+        return format_number(float(arr))
+    return f"[{arr.size} values, mean {format_number(float(arr.mean()))}]"
+
+
+# --- operands and operations -----------------------------------------------------------------
+
+
+def operand(text: str) -> str:
+    """An operand as written inside a larger expression: a negative number is bracketed,
+    ``-3`` -> ``(-3)``, so ``x * (-3)`` never reads as ``x * -3``."""
+    return f"({text})" if text.startswith("-") else text
+
+
+def apply(op: Op, texts: Sequence[str]) -> str:
+    """``z + b``, ``-a``, ``x * (-3)``, ``exp(-1)``: ``op`` applied to operand texts
+    (names or numbers; a negative one is bracketed where an operator stands before it)."""
+    if op.symbol is None:
+        return f"{op.name}({', '.join(texts)})"
+    args = [operand(t) for t in texts]
+    if op.arity == 1:
+        return f"{op.symbol}{args[0]}"
+    return f"{args[0]} {op.symbol} {args[1]}"
+
+
+def apply_bracketed(op: Op, texts: Sequence[str]) -> str:
+    """``((a) * (b))``: every operand and the whole bracketed, for text that is parsed
+    back or measured (the expanded symbolic derivative), not for reading."""
+    if op.symbol is None:
+        return f"{op.name}({', '.join(texts)})"
+    if op.arity == 1:
+        return f"({op.symbol}({texts[0]}))"
+    return f"(({texts[0]}) {op.symbol} ({texts[1]}))"
+
+
+# --- derivatives -------------------------------------------------------------------------------
+
+
+def local_name(result: str, operand_name: str) -> str:
+    """``∂z/∂w``: the local derivative of the edge ``operand -> result``."""
+    return f"{LOCAL_MARK}{result}/{LOCAL_MARK}{operand_name}"
+
+
+def partial_name(output: str, node: str) -> str:
+    """``dL/dz``: the partial of the output with respect to a node (backprop's cached number)."""
+    return f"d{output}/d{node}"
+
+
+def local_formula(result: str, operand_name: str, formula: str) -> str:
+    """``∂z/∂w = x``: an edge's local derivative with the op table's formula."""
+    return f"{local_name(result, operand_name)} = {formula}"
+
+
+def product(texts: Iterable[str]) -> str:
+    """``2 · (-0.2)``: factors of a chain-rule product, negatives bracketed."""
+    return TIMES.join(operand(t) for t in texts)
+
+
+def ledger_line(
+    output: str,
+    result: str,
+    operand_name: str,
+    upstream: Any,
+    local: Any,
+    contribution: Any,
+    before: Any,
+    after: Any,
+) -> str:
+    """``dL/dx += dL/ds · ∂s/∂x = 1 · 5 = 5  (3 -> 8)``: one backward push."""
+    was = "0" if before is None else value_text(before)
+    return (
+        f"{partial_name(output, operand_name)} += {partial_name(output, result)}{TIMES}"
+        f"{local_name(result, operand_name)} = {product([value_text(upstream), value_text(local)])}"
+        f" = {value_text(contribution)}  ({was} -> {value_text(after)})"
+    )
+
+
+def chain_term(output: str, result: str, operand_name: str) -> str:
+    """``dL/ds · ∂s/∂x``: one term of a node's partial, symbolically."""
+    return f"{partial_name(output, result)}{TIMES}{local_name(result, operand_name)}"
+
+
+# --- outputs that cannot carry the marks -----------------------------------------------------
+
+#: LaTeX for the marks (in text mode).
+LATEX = {LOCAL_MARK: r"$\partial$", "·": r"$\cdot$"}
+
+#: ASCII for the characters cgtui writes: the marks, then the drawing's lines and arrows.
+ASCII = {
+    LOCAL_MARK: "d_",
+    "·": "*",
+    "±": "+-",
+    "…": "...",
+    "✓": "ok",
+    "✗": "x",
+    "─": "-", "╌": "-", "│": "|", "╎": "|",
+    "┌": "+", "┐": "+", "└": "+", "┘": "+", "┼": "+", "┬": "+", "┴": "+", "├": "+", "┤": "+",
+    "▼": "v", "▲": "^", "▶": ">", "◀": "<", "→": "->", "←": "<-",
+}
+
+
+def ascii_fallback(text: str) -> str:
+    """``∂z/∂w`` -> ``d_z/d_w``, ``·`` -> ``*``, box lines -> ``+-|``; other non-ASCII -> ``?``."""
+    return "".join(ch if ord(ch) < 128 else ASCII.get(ch, "?") for ch in text)
+
+
+def _encode_fallback(exc: UnicodeError) -> tuple[str, int]:
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    return ascii_fallback(exc.object[exc.start : exc.end]), exc.end
+
+
+ERRORS = "cgtui-notation"
+codecs.register_error(ERRORS, _encode_fallback)
+
+
+def can_carry(stream: TextIO) -> bool:
+    """Whether ``stream``'s encoding can write ``∂`` and ``·``."""
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    try:
+        f"{LOCAL_MARK}·".encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
+def use_ascii_fallback(stream: TextIO) -> None:
+    """Write ``stream`` with :func:`ascii_fallback` for what its encoding cannot carry."""
+    if not can_carry(stream) and hasattr(stream, "reconfigure"):
+        stream.reconfigure(errors=ERRORS)

@@ -4,7 +4,6 @@ statuses."""
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
 from cgtui.core.errors import CgtuiError, NumericalFault
@@ -65,6 +64,8 @@ def dump_json(data: Any) -> str:
     """``data`` as indented JSON. Every command's JSON goes through here: a number that is
     not finite has no JSON form (``Infinity`` is not JSON), so it is a numerical fault,
     never invalid output."""
+    import json  # here: a command that prints no JSON never loads it
+
     try:
         return json.dumps(data, indent=2, allow_nan=False)
     except ValueError:

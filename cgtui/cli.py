@@ -147,6 +147,10 @@ def app_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"cgtui {__version__}")
     add_source_arguments(parser, source_optional=True)
     parser.add_argument("--output", metavar="NAME", help="the output to differentiate")
+    # set by `cgtui serve` for each browser session (see cgtui/app/serve.py)
+    parser.add_argument("--sandbox", metavar="DIR", help=argparse.SUPPRESS)
+    parser.add_argument("--read-only", action="store_true", help=argparse.SUPPRESS)
+    parser.epilog = "An expression that starts with '-' comes after '--': cgtui -- '-x*y'"
     return parser
 
 

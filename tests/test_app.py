@@ -440,7 +440,8 @@ def test_serve_runs_the_same_command_line() -> None:
     argv_in = ["serve", "(x + y) * x", "--at", "x=3,y=2", "--param", "x", "--port", "9000"]
     args = build_parser().parse_args(argv_in)
     argv = shlex.split(app_command(args))
-    assert argv[1:] == ["-m", "cgtui", "(x + y) * x", "--at", "x=3,y=2", "--param", "x"]
+    # every option first, then SOURCE after '--' (so '-x' or 'steps' is read as SOURCE)
+    assert argv[1:] == ["-m", "cgtui", "--at=x=3,y=2", "--param=x", "--", "(x + y) * x"]
     assert args.host == "localhost"
 
 

@@ -59,7 +59,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Footer, Input, Log, Static, TabbedContent, TabPane
 
-from cgtui.app import explain
+from cgtui.app import explain, safety
 from cgtui.app.dialogs import (
     ChoiceDialog,
     HelpScreen,
@@ -218,6 +218,10 @@ class ExplorerApp(App[None]):
         #: Where the samples picker looks (None: the bundled samples).
         self.samples_directory: Path | None = None
         self.touched: int | None = None
+        #: The recovery file written after an unexpected error (see ``safety``).
+        self.recovery: Path | None = None
+        #: Where files may be opened and saved (a served session's folder; see ``safety``).
+        self.sandbox = safety.Sandbox(None)
         self._params_cache: tuple[Graph, list[int]] | None = None
         self._key_state: tuple[bool | None, ...] = ()
         self._drawing = plugins
@@ -258,6 +262,26 @@ class ExplorerApp(App[None]):
         self._show_graph(f"opened {self.source or self.stepper.graph.title or 'the graph'}")
         self._tree.focus()
 
+    def _handle_exception(self, error: Exception) -> None:
+        """An exception nobody expected: save the user's graph first, then let Textual
+        stop the app (with status 1); :func:`finish` says where the graph went."""
+        if self.recovery is None:
+            self.recovery = safety.write_recovery(self.stepper.graph)
+        super()._handle_exception(error)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: Any = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Notifications show their text as written: messages carry titles, paths and
+        source lines from files, which must never be read as markup."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
     def on_resize(self) -> None:
         # below 100 columns the footer's room goes to the keys (ctrl+p is in the help)
         self.query_one("#footer", Footer).show_command_palette = self.size.width >= 100
@@ -287,7 +311,7 @@ class ExplorerApp(App[None]):
         g = stepper.graph
         title = g.title or self.source
         self.sub_title = title
-        self.query_one("#main").border_title = title
+        self.query_one("#main").border_title = safety.plain(title)
         self._write_log([message, *([g.description] if g.description else [])])
         self._set_selected(stepper.output)
         self._refresh_status()
@@ -839,6 +863,7 @@ class ExplorerApp(App[None]):
         def load(source: str, values: str, params: str) -> Graph:
             from cgtui.lang.source import load_source, parse_assignments, parse_names
 
+            self.sandbox.check_open(source)
             graph = load_source(source, values=parse_assignments([values]), params=parse_names([params]))
             opened[:] = [source]
             return _checked(graph)
@@ -918,11 +943,10 @@ class ExplorerApp(App[None]):
         graph = self.stepper.graph
 
         def save(path: str, overwrite: bool) -> str:
-            try:
-                from cgtui.lang import yamlio
-            except ImportError as exc:  # the YAML writer lives in its own module
-                raise CgtuiError(f"saving YAML is not available: {exc}") from None
-            yamlio.save(graph, Path(path), overwrite=overwrite)
+            from cgtui.lang.saving import save_graph
+
+            self.sandbox.check_save(path)
+            save_graph(graph, Path(path), overwrite=overwrite)  # re-points a relative data file
             return path
 
         def done(path: str | None) -> None:
@@ -935,14 +959,19 @@ class ExplorerApp(App[None]):
             if then is not None:
                 then()
 
+        if self.sandbox.read_only:
+            self.notify("saving is turned off in this session (the server is read-only)", severity="warning")
+            return
         where = self.session.path
         suggestion = "graph.yaml"
         if where is not None and where.suffix in (".yaml", ".yml"):
             # the file as it was named (relative stays relative); a file opened from
-            # elsewhere (the bundled samples) is offered as a new file here
+            # elsewhere is offered as a new file here
             label = self.session.label
             same = _same_file(Path(label), where)
             suggestion = label if same else where.name
+        # never a bundled sample, and in a served session only inside its folder
+        suggestion = safety.save_suggestion(suggestion, self.sandbox)
         self.push_screen(SaveDialog(save, suggestion, hand_written=hand_written, beside=beside), done)
 
     # ---- help and the command palette ----------------------------------------------------------
@@ -1080,8 +1109,22 @@ def _assignments(values: dict[str, float]) -> str:
     return ", ".join(f"{k}={format_number(v)}" for k, v in values.items())
 
 
-def run_app(stepper: Stepper, source: str = "") -> None:
-    ExplorerApp(stepper, source=source).run()
+def run_app(stepper: Stepper, source: str = "", sandbox: safety.Sandbox | None = None) -> int:
+    """Run the explorer; the exit status (1 after an unexpected error, with the graph saved)."""
+    app = ExplorerApp(stepper, source=source)
+    if sandbox is not None:
+        app.sandbox = sandbox
+    app.run()
+    return finish(app)
+
+
+def finish(app: ExplorerApp) -> int:
+    """The exit status of a finished app; after an unexpected error, say where the graph went."""
+    code = app.return_code or 0
+    if code or app.recovery is not None:
+        safety.report(app.recovery)
+        return code or safety.EXIT_CRASH
+    return 0
 
 
 def _checked(graph: Graph) -> Graph:

@@ -15,13 +15,13 @@ input, 3 for a numerical fault in the passes themselves). On big graphs (past
 from __future__ import annotations
 
 import argparse
-import json
 from dataclasses import asdict, dataclass
 
-from cgtui.commands.common import add_source_arguments, differentiable_leaves, load
+from cgtui.commands.common import add_source_arguments, differentiable_leaves, dump_json, load
 from cgtui.core.errors import CgtuiError, NumericalFault, name_list
 from cgtui.core.graph import Graph
 from cgtui.core.notation import format_number, partial_name
+from cgtui.core.numbers import checked_float
 from cgtui.engine.engine import backward, forward, grad_check, leaf_values
 
 RELATIVE_TOLERANCE = 1e-5
@@ -48,7 +48,7 @@ class Row:
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_source_arguments(p)
     p.add_argument("--output", metavar="NAME", help="the output L (default: the graph's first)")
-    p.add_argument("--h", type=float, metavar="H", help="the nudge (default: 1e-6 * max(1, |v|) per leaf)")
+    p.add_argument("--h", type=_step, metavar="H", help="the nudge (default: 1e-6 * max(1, |v|) per leaf)")
     p.add_argument(
         "--leaves",
         type=int,
@@ -56,6 +56,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="check N leaves, evenly spread (default: all of them, or as many as a few seconds allow)",
     )
     p.add_argument("--json", action="store_true", help="print JSON (full precision)")
+
+
+#: The range of ``--h``.
+MIN_H = 1e-12
+MAX_H = 1e3
+
+
+def _step(text: str) -> float:
+    return checked_float(text, "--h")
 
 
 def choose_leaves(leaves: list[int], output: int, limit: int | None = None) -> list[int]:
@@ -161,8 +170,11 @@ def render_text(graph: Graph, output: int, rows: list[Row], total: int | None = 
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.h is not None and not args.h > 0:
-        raise CgtuiError(f"--h must be a positive number, got {args.h}")
+    if args.h is not None and not MIN_H <= args.h <= MAX_H:
+        raise CgtuiError(
+            f"--h must be a positive number from {MIN_H:g} to {MAX_H:g}, got {args.h:g} "
+            "(a smaller step drowns in rounding, a larger one measures a secant, not a slope)"
+        )
     if args.leaves is not None and args.leaves < 1:
         raise CgtuiError(f"--leaves must be 1 or more, got {args.leaves}")
     graph, output = load(args)
@@ -175,7 +187,7 @@ def run(args: argparse.Namespace) -> int:
             "leaves_total": len(every),
             "leaves": [asdict(r) for r in rows],
         }
-        print(json.dumps(data, indent=2))
+        print(dump_json(data))
     else:
         print(render_text(graph, output, rows, len(every)), end="")
     return 0

@@ -4,8 +4,9 @@ statuses."""
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
-from cgtui.core.errors import CgtuiError
+from cgtui.core.errors import CgtuiError, NumericalFault
 from cgtui.core.graph import Graph, Kind
 from cgtui.lang.source import load_source, parse_assignments, parse_names
 
@@ -57,3 +58,15 @@ def load(args: argparse.Namespace) -> tuple[Graph, int]:
 def differentiable_leaves(graph: Graph) -> list[int]:
     """Leaves that take a gradient: every leaf but the constants, in graph order."""
     return [i for i, n in enumerate(graph.nodes) if n.op is None and n.kind is not Kind.CONST]
+
+
+def dump_json(data: Any) -> str:
+    """``data`` as indented JSON. Every command's JSON goes through here: a number that is
+    not finite has no JSON form (``Infinity`` is not JSON), so it is a numerical fault,
+    never invalid output."""
+    import json  # here: a command that prints no JSON never loads it
+
+    try:
+        return json.dumps(data, indent=2, allow_nan=False)
+    except ValueError:
+        raise NumericalFault("a value to print is not finite (infinity or NaN has no JSON form)") from None

@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from cgtui.commands.common import add_source_arguments, differentiable_leaves, load
+from cgtui.commands.common import add_source_arguments, differentiable_leaves, dump_json, load
 from cgtui.core.graph import Graph
 from cgtui.core.notation import format_number, partial_name
 from cgtui.engine.engine import Gradients, gradients
@@ -92,9 +92,7 @@ def run(args: argparse.Namespace) -> int:
     graph, output = load(args)
     result = gradients(graph, output=graph.nodes[output].name)
     if args.json:
-        import json
-
-        print(json.dumps(to_json(graph, result, show_all=args.all), indent=2))
+        print(dump_json(to_json(graph, result, show_all=args.all)))
     else:
         print(render_text(graph, result, show_all=args.all), end="")
     return 0

@@ -10,10 +10,9 @@ per output), with the cheaper direction named.
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
-from cgtui.commands.common import add_source_arguments, load
+from cgtui.commands.common import add_source_arguments, dump_json, load
 from cgtui.core import notation
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph
@@ -197,7 +196,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         doc = to_json(graph, report, partial, node, whole)
         doc["jacobian"] = {"outputs": counts.outputs, "leaves": counts.leaves, **cost_json(counts)}
-        print(json.dumps(doc, indent=2))
+        print(dump_json(doc))
     else:
         print(render_text(graph, report, partial, node, whole), end="")
         if report.count:

@@ -8,6 +8,7 @@ the computations in topological order.
 from __future__ import annotations
 
 import argparse
+import html
 import sys
 from collections import Counter
 from typing import Any
@@ -16,6 +17,7 @@ from cgtui.commands.common import EXIT_FAULT, add_source_arguments, graph_from_a
 from cgtui.core.errors import name_list
 from cgtui.core.graph import Graph, Kind
 from cgtui.core.notation import format_number
+from cgtui.core.text import printable
 from cgtui.engine.engine import evaluate_node
 from cgtui.lang import yamlio
 from cgtui.teach.formats import node_records, records_json
@@ -115,7 +117,7 @@ def render_text(graph: Graph) -> str:
     widths = [max([len(HEADER[c])] + [len(r[c]) for r in table]) for c in range(len(HEADER))]
     lines: list[str] = []
     if graph.title:
-        lines.append(graph.title)
+        lines.append(printable(graph.title))
     lines.append(summary(graph))
     lines.append("")
 
@@ -146,7 +148,7 @@ def render_markdown(graph: Graph) -> str:
     table = rows(graph, values)
     lines: list[str] = []
     if graph.title:
-        lines.append(f"### {graph.title}")
+        lines.append(f"### {html.escape(' '.join(printable(graph.title).split()), quote=False)}")
         lines.append("")
     lines.append(summary(graph))
     lines.append("")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import os
 import re
 import tempfile
 from pathlib import Path
@@ -19,11 +18,13 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from cgtui.commands.common import EXIT_FAULT, EXIT_OK, add_source_arguments, graph_from_args
 from cgtui.core.errors import CgtuiError, name_list, short_name
 from cgtui.core.graph import Graph
 from cgtui.core.notation import format_number
+from cgtui.core.text import printable
 from cgtui.lang.files import YAML_SUFFIXES
 from cgtui.learn.dataset import check_lr, check_steps, dataset_from_graph, training_settings
 from cgtui.learn.train import Problem, StepRecord, Trainer
@@ -114,10 +115,10 @@ def run(args: argparse.Namespace) -> int:
 
     problem = Problem(graph, dataset, args.output)
     trainer = Trainer(problem, lr)
-    console = Console(highlight=False, soft_wrap=True)
+    console = Console(highlight=False, soft_wrap=True, markup=False)  # titles and paths are not markup
     title = graph.title or args.source
     data_text = dataset.describe() if dataset is not None else "one example (the graph's own values)"
-    console.print(f"training [bold]{title}[/]")
+    console.print(Text.assemble("training ", (printable(title), "bold")))
     console.print(
         f"  minimise {problem.output_name} over {data_text}; "
         f"params {name_list(problem.param_names)}"
@@ -151,7 +152,7 @@ def run(args: argparse.Namespace) -> int:
             outcome = trainer.outcome("stopped", f"stopped by Ctrl-C after {trainer.steps_done} steps")
 
     if outcome.diverged:
-        console.print(f"[bold red]{outcome.message}[/]")
+        console.print(Text(outcome.message, style="bold red"))
     else:
         console.print(outcome.message)
     table = Table(box=None, pad_edge=False, show_edge=False)
@@ -173,14 +174,16 @@ def run(args: argparse.Namespace) -> int:
     if settings.expect_loss_below is not None:
         bound = settings.expect_loss_below
         ok = outcome.final_loss < bound
-        verdict = "below" if ok else "[bold]not below[/]"
+        verdict = Text("below") if ok else Text("not below", style="bold")
         final = format_number(outcome.final_loss)
-        console.print(f"final loss {final} is {verdict} the file's bound {format_number(bound)}")
+        console.print(
+            Text.assemble(f"final loss {final} is ", verdict, f" the file's bound {format_number(bound)}")
+        )
 
     if save_path is not None:
         save_trained(graph, outcome.params, save_path, base_dir, overwrite=args.force)
         note = " (the last finite params)" if outcome.diverged else ""
-        console.print(f"saved the trained params{note} to {save_path}")
+        console.print(f"saved the trained params{note} to {printable(str(save_path))}")
     return EXIT_FAULT if outcome.diverged else EXIT_OK
 
 
@@ -188,19 +191,9 @@ def save_trained(
     graph: Graph, params: dict[str, float], path: Path, base_dir: Path, *, overwrite: bool = False
 ) -> None:
     """Write a copy of ``graph`` with ``params`` as its param values to ``path``."""
-    from cgtui.lang import yamlio
+    from cgtui.lang.saving import save_graph
 
     copy = graph.copy()
     for name, value in params.items():
         copy.node(name).value = float(value)
-    data = copy.extra.get("data")
-    if isinstance(data, dict) and isinstance(data.get("file"), str) and not Path(data["file"]).is_absolute():
-        # keep the data file reachable from where the copy is written
-        target = (base_dir / data["file"]).resolve()
-        out_dir = path.resolve().parent
-        try:
-            rel = os.path.relpath(target, out_dir)
-        except ValueError:  # another drive
-            rel = str(target)
-        copy.extra["data"] = {**data, "file": Path(rel).as_posix()}
-    yamlio.save(copy, path, overwrite=overwrite)
+    save_graph(copy, path, base_dir=base_dir, overwrite=overwrite)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
+from cgtui.core.text import printable
+
 #: A name in a message or a drawing is cut to this many characters (``abc…(+29,990)``).
 NAME_WIDTH = 40
 #: A message longer than this keeps its start and end and says how much was left out.
@@ -93,11 +95,13 @@ class CgtuiError(Exception):
                 text = f"{text} in {self.file}"
         elif self.file:
             text = f"{text} in {self.file}"
+        text = printable(text)
         if self.source_line is not None and self.column is not None:
-            # keep tabs under tabs so the caret lines up in any terminal
-            lead = "".join(c if c == "\t" else " " for c in self.source_line[: self.column - 1])
+            # keep tabs under tabs so the caret lines up in any terminal; a control
+            # character is shown as its escape, and the caret counts the escape's width
+            lead = "".join(c if c == "\t" else " " for c in printable(self.source_line[: self.column - 1]))
             caret = lead + "^"
-            text = f"{text}\n  {self.source_line}\n  {caret}"
+            text = f"{text}\n  {printable(self.source_line)}\n  {caret}"
         return text
 
 

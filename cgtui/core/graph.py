@@ -51,6 +51,8 @@ class Graph:
     description: str = ""
     extra: dict[str, object] = field(default_factory=dict)  # format sections kept as given
     origin: Path | None = None  # the file the graph was read from, if any (for relative data files)
+    #: Other names of nodes: after ``z = y``, ``z`` names the node ``y`` (alias -> node name).
+    aliases: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.index: dict[str, int] = {}
@@ -82,6 +84,9 @@ class Graph:
         try:
             return self.index[name]
         except KeyError:
+            alias = self.aliases.get(name)
+            if alias is not None and alias in self.index:
+                return self.index[alias]
             raise GraphError(f"no node named '{name}'{did_you_mean(name, self.index)}") from None
 
     @property
@@ -167,6 +172,7 @@ class Graph:
             description=self.description,
             extra=dict(self.extra),
             origin=self.origin,
+            aliases=dict(self.aliases),
         )
         return g
 

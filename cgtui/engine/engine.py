@@ -833,6 +833,13 @@ def grad_check(
     if h is None:
         h = 1e-6 * max(1.0, abs(base))
     desc = sorted(graph.descendants(i))
+    if not _step_resolves(base, h):
+        raise NumericalFault(
+            f"gradient check of {node}: the step h = {format_number(h)} is lost against "
+            f"{node} = {format_number(base)} ({node} + h rounds to {format_number(base + h)}); "
+            "use a larger step",
+            node=node,
+        )
 
     def loss_at(v: float) -> float:
         trial = list(vals)
@@ -863,6 +870,14 @@ def grad_check(
     return a, numeric, abs(a - numeric) / scale, h
 
 
+def _step_resolves(base: float, h: float) -> bool:
+    """Whether ``base ± h`` are 2h apart in floating point (to 0.1%): a step that
+    rounds away makes a central difference of 0 or noise, never an agreement."""
+    with np.errstate(all="ignore"):
+        spread = (base + h) - (base - h)
+    return math.isfinite(spread) and spread > 0 and abs(spread - 2 * h) <= 1e-3 * 2 * h
+
+
 def descent_step(
     graph: Graph, values: Sequence[Value | None], output: int, lr: float
 ) -> tuple[list[tuple[str, float, float]], float, float]:
@@ -875,8 +890,16 @@ def descent_step(
         if n.kind is Kind.PARAM:
             g = partials[i]
             old = vals[i]
-            step = 0.0 if g is None else lr * g
-            new[i] = updated = old - step
+            with np.errstate(all="ignore"):
+                step = 0.0 if g is None else lr * g
+                updated = old - step
+            if not _finite(updated):
+                raise NumericalFault(
+                    f"descent step: {n.name} - {format_number(lr)} * d{graph.nodes[output].name}/d{n.name} "
+                    "is not finite (the learning rate is too large)",
+                    node=n.name,
+                )
+            new[i] = updated
             changes.append((n.name, old, updated))
     after = forward(graph, new)[output]
     return changes, vals[output], after

@@ -281,6 +281,10 @@ def build_program(
 
     assert result is not None
     graph = b.finish(result, bare_output=bare_output, title=title)
+    for target, i in b.env.items():  # 'z = y': z is another name of y
+        name = graph.nodes[i].name
+        if name != target and target not in graph.index:
+            graph.aliases[target] = name
     # values given for assigned constants apply to the version that has the plain name
     for name, value in values.items():
         j = graph.index.get(name)

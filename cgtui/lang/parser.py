@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -168,6 +169,12 @@ class SourceText:
         return cls(message, line=line, column=column, source_line=source_line, file=self.file)
 
 
+def canonical_name(name: str) -> str:
+    """A name in its NFKC form, so that full-width ``ｘ`` and ``x`` are one leaf, as in
+    Python's own identifiers."""
+    return unicodedata.normalize("NFKC", name)
+
+
 def tokenize(text: str, src: SourceText | None = None) -> list[Token]:
     src = src or SourceText(text)
     grammar = _grammar(syntax())
@@ -188,6 +195,8 @@ def tokenize(text: str, src: SourceText | None = None) -> list[Token]:
             continue
         word = m.group()
         if kind == "number":
+            if not word.isascii():
+                raise src.error(f"numbers are written with ASCII digits 0-9, not '{word}'", line, column)
             value = float(word)
             if value == float("inf"):
                 raise src.error(f"number '{word}' is too large", line, column)
@@ -201,10 +210,12 @@ def tokenize(text: str, src: SourceText | None = None) -> list[Token]:
                 )
             append(Token("number", word, line, column, value))
         elif kind == "name":
-            if word in _REFUSED_NAMES:
-                raise src.error(_REFUSED_NAMES[word], line, column)
             if not word.isidentifier():  # e.g. 'x²': \w takes it, Python names do not
                 raise src.error(f"'{word}' is not a valid name", line, column)
+            if not word.isascii():
+                word = canonical_name(word)  # full-width 'ｘ' is 'x', as in Python
+            if word in _REFUSED_NAMES:
+                raise src.error(_REFUSED_NAMES[word], line, column)
             append(Token("name", word, line, column))
         elif kind == "op":
             if word in grammar.refused:

@@ -11,6 +11,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
+from cgtui.core.text import printable
 from cgtui.lang.files import YAML_SUFFIXES
 
 _PACKAGE = Path(__file__).resolve().parent.parent  # cgtui/
@@ -46,7 +49,7 @@ MIN_WIDTH = 10
 
 def one_line(text: str, width: int | None = None) -> str:
     """Whitespace collapsed to single spaces; cut at a word boundary to ``width``."""
-    line = " ".join(str(text).split())
+    line = " ".join(printable(str(text)).split())
     if width is not None and len(line) > width:
         cut = line[: width - 3].rsplit(" ", 1)[0]
         line = cut + "..."
@@ -60,7 +63,6 @@ def first_sentence(text: str) -> str:
 
 def list_samples(directory: Path | None = None) -> list[SampleInfo]:
     """Every ``.yaml``/``.yml`` file in the samples directory, sorted by name."""
-    import yaml  # here: opening the explorer on a file needs the samples' folder, not YAML
 
     folder = samples_dir() if directory is None else directory
     infos: list[SampleInfo] = []

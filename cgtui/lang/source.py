@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind
+from cgtui.core.numbers import NUMBER, checked_float, shown
 from cgtui.lang.build import from_expression
 from cgtui.lang.files import MAX_SOURCE_BYTES, TEXT_SUFFIXES, YAML_SUFFIXES, path_kind, read_stdin, read_text
+from cgtui.lang.parser import canonical_name
+
+_NON_FINITE = ("inf", "infinity", "nan")
 
 
 def parse_assignments(items: Iterable[str]) -> dict[str, float]:
@@ -22,18 +25,16 @@ def parse_assignments(items: Iterable[str]) -> dict[str, float]:
             if not part:
                 continue
             name, sep, text = part.partition("=")
-            name = name.strip()
+            name = canonical_name(name.strip())
             if not sep or not name:
                 raise CgtuiError(f"expected NAME=VALUE, got '{part}'")
             if not name.isidentifier():
                 raise CgtuiError(f"'{name}' is not a valid name (in '{part}')")
-            try:
-                value = float(text)
-            except ValueError:
-                raise CgtuiError(f"the value of '{name}' is not a number: '{text.strip()}'") from None
-            if not math.isfinite(value):
-                raise CgtuiError(f"the value of '{name}' must be finite, got '{text.strip()}'")
-            out[name] = value
+            if name in out:
+                raise CgtuiError(f"'{name}' is given a value twice (in '{shown(part)}')")
+            if not NUMBER.fullmatch(text.strip()) and text.strip().lower().lstrip("+-") not in _NON_FINITE:
+                raise CgtuiError(f"the value of '{name}' is not a number: '{shown(text)}'")
+            out[name] = checked_float(text, f"the value of '{name}'")
     return out
 
 
@@ -42,12 +43,17 @@ def parse_names(items: Iterable[str]) -> set[str]:
     names: set[str] = set()
     for item in items:
         for part in item.split(","):
-            part = part.strip()
+            part = canonical_name(part.strip())
             if part:
                 if not part.isidentifier():
                     raise CgtuiError(f"'{part}' is not a valid name")
                 names.add(part)
     return names
+
+
+def strip_bom(text: str) -> str:
+    """Text without the UTF-8 byte order mark some editors write first (YAML accepts it too)."""
+    return text[1:] if text.startswith("\ufeff") else text
 
 
 _YAML_START = re.compile(
@@ -67,6 +73,16 @@ def looks_like_yaml(text: str) -> bool:
     return False
 
 
+def _refuse_two_kinds(kinds: Mapping[str, set[str]]) -> None:
+    """A name given two kinds (``--param x --label x``) is an error, never the last one wins."""
+    seen: dict[str, str] = {}
+    for kind, names in kinds.items():
+        for name in sorted(names):
+            if name in seen:
+                raise CgtuiError(f"'{name}' is declared both {seen[name]} and {kind}")
+            seen[name] = kind
+
+
 def load_source(
     source: str,
     *,
@@ -83,8 +99,9 @@ def load_source(
     override those in a YAML file."""
 
     params, labels, consts, inputs = set(params), set(labels), set(consts), set(inputs)
+    _refuse_two_kinds({"param": params, "label": labels, "const": consts, "input": inputs})
     if source == "-":
-        text = stdin_text if stdin_text is not None else read_stdin()
+        text = strip_bom(stdin_text if stdin_text is not None else read_stdin())
         if len(text.encode("utf-8", "surrogatepass")) > MAX_SOURCE_BYTES:
             raise CgtuiError(f"standard input is larger than the limit of {MAX_SOURCE_BYTES:,} bytes")
         if looks_like_yaml(text):
@@ -110,7 +127,7 @@ def load_source(
     elif source.endswith(TEXT_SUFFIXES) and path_kind(source) is None:
         raise CgtuiError(f"no such file: {source}")
     elif path_kind(source) in ("file", "special"):  # read_text refuses a device or a FIFO
-        text = read_text(Path(source))
+        text = strip_bom(read_text(Path(source)))
         return from_expression(
             text, params=params, labels=labels, consts=consts, values=values, merge=merge, file=source
         )

@@ -33,7 +33,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-import re
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -44,6 +44,7 @@ import yaml
 from cgtui.core import notation
 from cgtui.core.errors import CgtuiError, GraphError, ParseError, did_you_mean
 from cgtui.core.graph import Graph, Kind
+from cgtui.core.numbers import NUMBER
 from cgtui.core.ops import FUNCTIONS, OPS, syntax
 from cgtui.lang import files
 from cgtui.lang.build import Step, build_program, build_steps, const_name, is_literal
@@ -65,7 +66,7 @@ LEAF_SECTIONS: dict[str, Kind] = {
 EXTRA_SECTIONS = ("data", "reduction", "training", "quiz", "imported")
 SECTIONS = ("title", "description", *LEAF_SECTIONS, "steps", "expression", "output", *EXTRA_SECTIONS)
 
-_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+_NUMBER = NUMBER
 _NULLS = {"", "~", "null", "Null", "NULL"}
 _YAML_WORDS = {"yes", "no", "true", "false", "on", "off", "null"}
 _STANDARD_TAG = "tag:yaml.org,2002:"
@@ -535,9 +536,9 @@ def _outputs(doc: _Doc, graph: Graph, node: yaml.Node) -> list[int]:
         if not isinstance(item, yaml.ScalarNode) or _is_null(item):
             raise doc.error("'output' must be a name or a list of names", item)
         name = item.value.strip()
-        if name not in graph.index:
+        if name not in graph.index and graph.aliases.get(name) not in graph.index:
             raise doc.error(f"unknown output '{name}'{did_you_mean(name, graph.index)}", item)
-        i = graph.index[name]
+        i = graph.lookup(name)
         if i in outputs:
             raise doc.error(f"output '{name}' is listed twice", item)
         outputs.append(i)
@@ -692,11 +693,49 @@ def save(graph: Graph, path: str | os.PathLike[str], *, overwrite: bool = False)
     write_text_atomic(Path(path), dumps(graph), overwrite=overwrite)
 
 
+def _refuse_non_regular(path: Path) -> None:
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise CgtuiError(f"cannot write {path}: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(mode):
+        raise CgtuiError(f"{path} is a directory")
+    if stat.S_ISLNK(mode):
+        raise CgtuiError(
+            f"{path} is a symbolic link; cgtui replaces only regular files "
+            f"(give the file it points to: {os.path.realpath(path)})"
+        )
+    if not stat.S_ISREG(mode):
+        raise CgtuiError(
+            f"{path} is not a regular file (a device, pipe or socket); cgtui writes only regular files"
+        )
+
+
+def _refuse_bundled_samples(path: Path) -> None:
+    """The bundled samples are never replaced or added to by cgtui itself."""
+    from cgtui.lang.samples import samples_dir
+
+    try:
+        folder = samples_dir().resolve()
+        inside = path.resolve().parent == folder
+    except (OSError, RuntimeError):
+        return
+    if inside:
+        raise CgtuiError(
+            f"{path} is in the bundled samples folder ({folder}), which cgtui never writes to; "
+            f"save a copy elsewhere, e.g. ./{path.name}"
+        )
+
+
 def write_text_atomic(path: Path, text: str, *, overwrite: bool = False) -> None:
     """Write via a temporary file in the same directory and a rename, so a reader never
-    sees half a file; refuse to replace an existing file unless ``overwrite``."""
-    if path.is_dir():
-        raise CgtuiError(f"{path} is a directory")
+    sees half a file; refuse to replace an existing file unless ``overwrite``. Only a
+    regular file is ever replaced: a symbolic link, a device (``/dev/null``), a pipe or a
+    socket is refused, even with ``overwrite``."""
+    _refuse_non_regular(path)
+    _refuse_bundled_samples(path)
     if not overwrite and path.exists():
         raise CgtuiError(f"{path} exists; not overwriting it (use --force to replace it)")
     directory = path.parent if str(path.parent) else Path(".")

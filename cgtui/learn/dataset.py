@@ -33,6 +33,7 @@ import numpy as np
 
 from cgtui.core.errors import CgtuiError, did_you_mean
 from cgtui.core.graph import Graph, Kind
+from cgtui.core.numbers import NUMBER, checked_float, shown
 from cgtui.lang.files import read_bytes_capped
 
 #: Reductions of the per-row losses to one number.
@@ -109,18 +110,7 @@ def parse_reduction(value: object) -> str:
 
 
 def _number(value: object, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        if isinstance(value, str):
-            try:
-                value = float(value)
-            except ValueError:
-                raise CgtuiError(f"{what} must be a number, got '{value}'") from None
-        else:
-            raise CgtuiError(f"{what} must be a number, got {value!r}")
-    number = float(value)
-    if not math.isfinite(number):
-        raise CgtuiError(f"{what} must be a finite number, got {value!r}")
-    return number
+    return checked_float(value, what)
 
 
 def check_lr(value: object, what: str = "the learning rate") -> float:
@@ -188,6 +178,16 @@ def dataset_from_graph(graph: Graph, base_dir: str | Path | None = None) -> Data
     return parse_data(spec, graph, base_dir=base_dir, reduction=reduction)
 
 
+def _inside(path: Path, folder: Path) -> bool:
+    """Whether ``path`` (symbolic links followed) lies in ``folder``. An error message may
+    quote a data file's contents only then: ``data: {file: /proc/self/environ}`` or a link
+    to ``../secret`` never gets its lines echoed."""
+    try:
+        return path.resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError, ValueError):
+        return False
+
+
 def parse_data(
     spec: object, graph: Graph, *, base_dir: str | Path | None = None, reduction: str = "mean"
 ) -> Dataset:
@@ -205,7 +205,18 @@ def parse_data(
         path = Path(name)
         if not path.is_absolute():
             path = Path(base_dir or ".") / path
-        return read_csv(path, graph, reduction=reduction, display=name)
+        if _inside(path, Path(base_dir or ".")):
+            return read_csv(path, graph, reduction=reduction, display=name)
+        try:
+            return read_csv(path, graph, reduction=reduction, display=name)
+        except CgtuiError as exc:
+            if exc.file is None:  # not found, unreadable, too large: nothing of its contents
+                raise
+            where = f" (line {exc.line})" if exc.line is not None else ""
+            raise CgtuiError(
+                f"data file {name} is not a CSV of the graph's inputs and labels{where}; it is outside "
+                f"the graph's folder {Path(base_dir or '.').resolve()}, so none of its contents are shown"
+            ) from None
     if isinstance(spec, (list, tuple)):
         return rows_to_dataset(spec, graph, reduction=reduction)
     raise CgtuiError(
@@ -218,21 +229,19 @@ def _cell(value: object, where: str) -> float:
         raise CgtuiError(f"{where} is empty")
     if isinstance(value, bool):
         raise CgtuiError(f"{where}: {str(value).lower()} is not a number")
-    if isinstance(value, (int, float)):
-        number = float(value)
-    elif isinstance(value, str):
-        text = value.strip()
-        if not text:
+    if isinstance(value, str):
+        value = value.strip()
+        if not value:
             raise CgtuiError(f"{where} is empty")
-        try:
-            number = float(text)
-        except ValueError:
-            raise CgtuiError(f"{where}: '{text}' is not a number") from None
-    else:
-        raise CgtuiError(f"{where}: {value!r} is not a number")
-    if not math.isfinite(number):
+        if not NUMBER.fullmatch(value):
+            infinite = value.lower().lstrip("+-") in ("inf", "nan", "infinity")
+            what = "a finite number" if infinite else "a number"
+            raise CgtuiError(f"{where}: '{shown(value)}' is not {what}")
+    elif not isinstance(value, (int, float)):
+        raise CgtuiError(f"{where}: {shown(repr(value))} is not a number")
+    elif isinstance(value, float) and not math.isfinite(value):
         raise CgtuiError(f"{where}: {value!r} is not a finite number")
-    return number
+    return checked_float(value, where)
 
 
 def rows_to_dataset(rows: Sequence[object], graph: Graph, *, reduction: str = "mean") -> Dataset:

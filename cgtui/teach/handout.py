@@ -16,6 +16,7 @@ sum), and long paths show their first and last factors.
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 
 from cgtui.core import notation
@@ -23,6 +24,7 @@ from cgtui.core.errors import CgtuiError, NumericalFault, name_list
 from cgtui.core.graph import Graph, Kind
 from cgtui.core.notation import operand, partial_name, value_text
 from cgtui.core.ops import SLOT_NAMES
+from cgtui.core.text import printable
 from cgtui.engine.engine import Stepper, application_text, edge_formula, edge_text, missing_values
 from cgtui.engine.paths import Count, Path, path_counts_to, top_paths
 from cgtui.teach.efficiency import format_count, graph_efficiency
@@ -334,12 +336,18 @@ def _md(text: str) -> str:
     return f"{tick}{text}{tick}"
 
 
+def _md_prose(text: str) -> str:
+    """A title or description as one paragraph of Markdown text: raw HTML in it is shown,
+    never passed to the page (``<script>`` becomes ``&lt;script&gt;``)."""
+    return html.escape(" ".join(printable(text).split()), quote=False)
+
+
 def to_markdown(graph: Graph, output: int | str | None = None) -> str:
     doc = lesson(graph, output)
     out = doc.output
-    lines: list[str] = [f"# {doc.title}", ""]
+    lines: list[str] = [f"# {_md_prose(doc.title)}", ""]
     if doc.description:
-        lines += [doc.description, ""]
+        lines += [_md_prose(doc.description), ""]
     lines += ["## The expression", ""]
     if doc.expression is not None:
         lines += [f"    {out} = {doc.expression}", ""]

@@ -41,7 +41,7 @@ from typing import Any, ClassVar, cast
 from rich.text import Text
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.reactive import var
 from textual.screen import Screen
 from textual.widget import Widget
@@ -58,8 +58,10 @@ from cgtui.app.dialogs import (
     SamplesDialog,
     SaveDialog,
 )
-from cgtui.app.side import SidePane
-from cgtui.app.views import KIND_CLASSES, GraphTree, GraphView, NodeTable
+from cgtui.app.footer import KeysFooter
+from cgtui.app.layout import breakpoint_classes, lesson_classes
+from cgtui.app.side import SideColumn, SidePane
+from cgtui.app.views import KIND_CLASSES, TOUCHED_MARK, GraphTree, GraphView, NodeTable
 from cgtui.core.engine import Stepper, StepResult, descent_step, grad_check, value_text
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind
@@ -90,7 +92,7 @@ class Legend(Static):
         for key, label in explain.KIND_TAGS.items():
             parts.append(Text(label, self.get_component_rich_style(f"kind--{key}", partial=True)))
             parts.append(" ")
-        parts.append(Text("▶ touched", self.get_component_rich_style("node--touched", partial=True)))
+        parts.append(Text(f"{TOUCHED_MARK}touched", self.get_component_rich_style("node--touched", partial=True)))
         return Text.assemble(*parts)
 
 
@@ -126,7 +128,11 @@ class ExplorerApp(App[None]):
         Binding("T", "training", "Train", show=False, tooltip="Open the training screen"),
         Binding("Q", "quiz", "Quiz", show=False, tooltip="Toggle quiz mode"),
         Binding("escape", "focus_views", "Views", show=False, tooltip="Back to the graph view"),
+        Binding(
+            "tab", "focus_next", "Pane", priority=True, tooltip="Focus the next pane (shift+tab: the one before)"
+        ),
         Binding("question_mark", "help", "Help", tooltip="Help: every key"),
+        Binding("f1", "help", "Help", show=False, tooltip="Help, also while typing an answer"),
         Binding("q", "quit", "Quit", tooltip="Quit"),
     ]
 
@@ -152,6 +158,7 @@ class ExplorerApp(App[None]):
         self._log_view = Log(id="log", max_lines=5000, auto_scroll=True)
         self._status = Static(id="status", markup=False)
         self._views: list[GraphView] = [self._tree, self._table]
+        self._mask = explain.NO_MASK  # what an open quiz question asks about
 
     # ---- layout ---------------------------------------------------------------
 
@@ -167,19 +174,24 @@ class ExplorerApp(App[None]):
                     self._views.append(drawing)
                     with TabPane("Drawing", id="tab-drawing"):
                         yield drawing
-            with Vertical(id="side-column"):
+            with SideColumn(id="side-column"):
                 yield self._side
         yield self._log_view
         yield Legend(id="legend")
         yield self._status
-        yield Footer(compact=True, id="footer")
+        yield KeysFooter(compact=True, id="footer")
 
     def on_mount(self) -> None:
+        width, height = self.size
+        self.screen.update_classes(
+            breakpoint_classes(width, height, self.HORIZONTAL_BREAKPOINTS, self.VERTICAL_BREAKPOINTS)
+        )
         self._log_view.border_title = "log"
         self._show_graph(f"opened {self.source or self.stepper.graph.title or 'the graph'}")
         self._tree.focus()
 
     def on_resize(self) -> None:
+        self.call_after_refresh(self._refresh_status)  # the params fit the new width
         # below 100 columns the footer's room goes to the keys (ctrl+p is in the help)
         self.query_one("#footer", Footer).show_command_palette = self.size.width >= 100
 
@@ -240,6 +252,7 @@ class ExplorerApp(App[None]):
         """Run one Stepper action and bring every pane up to date."""
         s = self.stepper
         before = (s.forward_done, s.backward_pos)
+        keep = self.selected if all_nodes and action.startswith("run_") else None
         result: StepResult = getattr(s, action)()
         after = (s.forward_done, s.backward_pos)
         moved = abs(after[0] - before[0]) + abs(after[1] - before[1])
@@ -248,7 +261,9 @@ class ExplorerApp(App[None]):
             changed = {result.node, *s.graph.nodes[result.node].operands}
         elif not all_nodes and moved == 0:
             changed = set()
-        self._after(result.lines, changed, result.node, result)
+        self._after(result.lines, changed, result.node, result, select=keep)
+        if keep is not None:
+            self._tree.follow(keep)  # F and B: the tree opens down to the selection
         return result
 
     def _after(
@@ -257,13 +272,16 @@ class ExplorerApp(App[None]):
         changed: set[int] | None,
         touched: int | None,
         result: StepResult | None = None,
+        *,
+        select: int | None = None,
     ) -> None:
+        """``select``: the node to select (default: the touched one; F and B keep the selection)."""
         for view in self.views():
             view.refresh_nodes(changed)
             view.set_touched(touched)
         self.touched = touched
         self._write_log(lines)
-        self._set_selected(touched if touched is not None else self.selected)
+        self._set_selected(select if select is not None else touched if touched is not None else self.selected)
         self._refresh_status()
         self._refresh_keys()
         if self._quiz is not None and self.screen.has_class("-quiz"):
@@ -281,8 +299,11 @@ class ExplorerApp(App[None]):
             self._log_view.scroll_end(animate=False)
 
     def _refresh_status(self) -> None:
-        status = explain.status_line(self.stepper, self._param_indices())
+        width = self._status.content_size.width or self.size.width - 2
+        status = explain.status_line(self.stepper, self._param_indices(), self._mask, width)
         self._status.update(status, layout=False)  # always one line
+        for name, on in lesson_classes(self.stepper).items():
+            self.screen_stack[0].set_class(on, name)
 
     def _param_indices(self) -> list[int]:
         """The params' node indices, found once per graph and kind change (scanning a big
@@ -568,6 +589,7 @@ class ExplorerApp(App[None]):
             screen.remove_class("-quiz")
             for panel in self.query("#quiz"):
                 panel.remove()
+            self._set_mask(explain.NO_MASK)
             self.action_focus_views()
             return
         screen.add_class("-quiz")
@@ -575,14 +597,26 @@ class ExplorerApp(App[None]):
         column.mount(panel, before=0)
         panel.show(self.stepper)
 
+    def _set_mask(self, mask: explain.Mask) -> None:
+        """Hide what an open quiz question asks about in every view (NO_MASK: show all)."""
+        if mask == self._mask:
+            return
+        self._mask = self._side.mask = mask
+        for view in self.views():
+            view.set_mask(mask)
+        self._side.show(self.stepper, self.selected)
+        self._refresh_status()
+
     def on_quiz_panel_asked(self, message: Any) -> None:
         """Select the node the quiz asks about, so every view shows where it is."""
+        self._set_mask(message.panel.mask())
         node = message.question.node
         if 0 <= node < len(self.stepper.graph.nodes) and node != self.selected:
             self._set_selected(node)
 
     def on_quiz_panel_answered(self, message: Any) -> None:
         """The quiz stepped the engine: refresh every view as after a key press."""
+        self._set_mask(message.panel.mask())  # the answer shows; the next question's is hidden
         steps: list[StepResult] = list(message.steps)
         if not steps:
             return
@@ -676,7 +710,7 @@ class ExplorerApp(App[None]):
             "derivative); its partial, one term per outgoing edge (✓ done or … pending); the chain "
             "rule as a sum over paths (✓ when it equals backprop's partial), the exact path count, "
             "and the cost of enumerating paths versus backprop.",
-            "The node a step just touched is marked ▶ in every view.",
+            f"The node a step just touched is marked {TOUCHED_MARK.strip()} in every view.",
         ]
         self.push_screen(HelpScreen(keys, notes))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from textual.widgets import Static
 
 from cgtui.app import app as app_module
@@ -200,3 +201,12 @@ def test_two_edges_through_the_same_operand_are_told_apart_by_slot() -> None:
     assert edges == [f"a0 -a-> {square.name}", f"a0 -b-> {square.name}"]
 
 
+
+
+def test_draw_at_shows_the_values_it_was_given(capsys: pytest.CaptureFixture[str]) -> None:
+    from cgtui.cli import main
+
+    assert main(["draw", "f = (x + y) * x", "--at", "x=3,y=2", "--color", "never"]) == 0
+    out = capsys.readouterr().out
+    assert "= 3" in out and "= 2" in out  # the leaves' values as given
+    assert "= 15" not in out  # nothing computed without --values

@@ -92,7 +92,8 @@ class Legend(Static):
         for key, label in explain.KIND_TAGS.items():
             parts.append(Text(label, self.get_component_rich_style(f"kind--{key}", partial=True)))
             parts.append(" ")
-        parts.append(Text(f"{TOUCHED_MARK}touched", self.get_component_rich_style("node--touched", partial=True)))
+        touched = self.get_component_rich_style("node--touched", partial=True)
+        parts.append(Text(f"{TOUCHED_MARK}touched", touched))
         return Text.assemble(*parts)
 
 
@@ -129,7 +130,11 @@ class ExplorerApp(App[None]):
         Binding("Q", "quiz", "Quiz", show=False, tooltip="Toggle quiz mode"),
         Binding("escape", "focus_views", "Views", show=False, tooltip="Back to the graph view"),
         Binding(
-            "tab", "focus_next", "Pane", priority=True, tooltip="Focus the next pane (shift+tab: the one before)"
+            "tab",
+            "focus_next",
+            "Pane",
+            priority=True,
+            tooltip="Focus the next pane (shift+tab: the one before)",
         ),
         Binding("question_mark", "help", "Help", tooltip="Help: every key"),
         Binding("f1", "help", "Help", show=False, tooltip="Help, also while typing an answer"),
@@ -281,7 +286,9 @@ class ExplorerApp(App[None]):
             view.set_touched(touched)
         self.touched = touched
         self._write_log(lines)
-        self._set_selected(select if select is not None else touched if touched is not None else self.selected)
+        if select is None:
+            select = touched if touched is not None else self.selected
+        self._set_selected(select)
         self._refresh_status()
         self._refresh_keys()
         if self._quiz is not None and self.screen.has_class("-quiz"):

@@ -173,7 +173,10 @@ class DrawingView(GraphView, ScrollView, can_focus=True):
             item = scene.items[it]
             if item.node in self.mask.kinds and not item.stub and not item.more:
                 # a leaf's second line is its kind
-                lines = [(explain.MASKED if k == 1 and role == TEXT else text, role) for k, (text, role) in enumerate(lines)]
+                lines = [
+                    (explain.MASKED if k == 1 and role == TEXT else text, role)
+                    for k, (text, role) in enumerate(lines)
+                ]
             texts[it] = lines
         refill(picture, drawing.layout, texts, items)
 

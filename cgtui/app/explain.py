@@ -264,13 +264,13 @@ def _edges_from_operands(
 class _With(Sequence[Any]):
     """``values`` with node ``index``'s value replaced (no copy of a big graph's list)."""
 
-    def __init__(self, values: Sequence[Any], index: int) -> None:
+    def __init__(self, values: Sequence[Any], at: int) -> None:
         self.values = values
-        self.index = index
+        self.at = at
         self.value: Any = None
 
     def __getitem__(self, k: Any) -> Any:
-        return self.value if k == self.index else self.values[k]
+        return self.value if k == self.at else self.values[k]
 
     def __len__(self) -> int:
         return len(self.values)
@@ -433,10 +433,8 @@ def _path_names(g: Graph, nodes: Sequence[int], slots: Sequence[int]) -> str:
     """``x -> v1 -> f``, with the slot on an edge into a node that uses its operand twice;
     shortened past :data:`PATH_NODES_SHOWN` nodes."""
     head = PATH_HEAD
-    if len(nodes) > PATH_NODES_SHOWN:
-        keep = [*range(head), len(nodes) - 1]
-    else:
-        keep = list(range(len(nodes)))
+    long = len(nodes) > PATH_NODES_SHOWN
+    keep = [*range(head), len(nodes) - 1] if long else list(range(len(nodes)))
     parts = [g.nodes[nodes[0]].name]
     for k in keep[1:]:
         if k != keep[keep.index(k) - 1] + 1:

@@ -43,10 +43,9 @@ class KeysFooter(Footer):
         extra: list[Widget] = []
         for action, (key, description) in PINNED.items():
             if action not in present:  # its usual key is typed into the focused input
-                extra.append(
-                    FooterKey(key, self.app.get_key_display(Binding(key, action)), description, f"app.{action}")
-                    .data_bind(compact=Footer.compact)
-                )
+                display = self.app.get_key_display(Binding(key, action))
+                footer_key = FooterKey(key, display, description, f"app.{action}")
+                extra.append(footer_key.data_bind(compact=Footer.compact))
         if extra:
             self.styles.grid_size_columns = (self.styles.grid_size_columns or 0) + len(extra)
         yield from sorted([*extra, *widgets], key=_rank)  # stable: the rest keep their order

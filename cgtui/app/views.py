@@ -168,7 +168,11 @@ class GraphTree(GraphView, Tree[Entry]):
             return
         indices = list(self._lines) if changed is None else [i for i in changed if i in self._lines]
         for i in indices:
-            self._lines[i].set_label(Text(explain.tree_label(stepper, i, self.mask)))
+            line = self._lines[i]
+            label = explain.tree_label(stepper, i, self.mask)
+            # set_label costs time in proportion to the tree's lines: only when it changed
+            if not isinstance(line.label, Text) or line.label.plain != label:
+                line.set_label(Text(label))
 
     def set_touched(self, index: int | None) -> None:
         old, self.touched = self.touched, index

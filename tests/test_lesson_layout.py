@@ -3,6 +3,8 @@ without scrolling, ``z`` for any pane, and the keys that matter always in the fo
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.widgets import Log
 
 from cgtui.app.app import ExplorerApp
@@ -78,6 +80,16 @@ async def test_tab_moves_between_the_panes() -> None:
         assert isinstance(app.query_one("#log"), Log)
 
 
+async def footer_row(pilot: Any) -> str:
+    """The footer's row once it has been rebuilt for the focused widget."""
+    for _ in range(200):  # the footer rebuilds after a focus change; a hang fails the test
+        await pilot.pause()
+        row = screen_rows(pilot.app)[-1]
+        if row.strip():
+            return row
+    raise AssertionError("the footer stayed empty")
+
+
 @sync
 async def test_the_footer_keeps_help_quit_and_the_pane_key_at_80_columns() -> None:
     app = ExplorerApp(squared_error())
@@ -85,15 +97,13 @@ async def test_the_footer_keeps_help_quit_and_the_pane_key_at_80_columns() -> No
         await settle(pilot)
         for pane in ("#tree", "#side", "#log"):
             app.query_one(pane).focus()
-            await pilot.pause()
-            assert screen_rows(app)[-1].startswith("? Help q Quit tab Pane"), pane
+            assert (await footer_row(pilot)).startswith("? Help q Quit tab Pane"), pane
         for key in ("2", "3"):  # the table, the drawing
             await pilot.press(key)
-            await pilot.pause()
-            assert screen_rows(app)[-1].startswith("? Help q Quit tab Pane"), key
+            assert (await footer_row(pilot)).startswith("? Help q Quit tab Pane"), key
         await pilot.press("Q")  # the quiz's answer box takes ? and q as text
         await settle(pilot)
-        footer = screen_rows(app)[-1]
+        footer = await footer_row(pilot)
         assert footer.startswith("f1 Help ^q Quit tab Pane"), footer
         await pilot.press("f1")
         await pilot.pause()

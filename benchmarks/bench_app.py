@@ -89,7 +89,7 @@ FRAMES = Frames()
 async def measure(n: int) -> None:
     from cgtui.app.app import ExplorerApp
     from cgtui.app.side import SidePane
-    from cgtui.core.engine import Stepper
+    from cgtui.engine.engine import Stepper
 
     # the paths section is computed off the UI thread once a step is on screen; the frames
     # before that computation starts are the step's own

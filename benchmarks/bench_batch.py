@@ -6,9 +6,9 @@ The graph is worked example 3, the two-feature linear regression
 ``L = (w1*x1 + w2*x2 + b - y)^2`` with params w1, w2, b, inputs x1, x2 and label y, over
 a dataset of ``--rows`` rows (default 10,000; the mean of the per-row losses).
 
-* vectorised: :meth:`cgtui.core.train.Problem.evaluate`, one pass of
+* vectorised: :meth:`cgtui.learn.train.Problem.evaluate`, one pass of
   ``engine.forward`` + ``engine.backward`` in which x1, x2 and y are numpy columns;
-* row loop: :meth:`cgtui.core.train.Problem.evaluate_rows`, the same engine passes on
+* row loop: :meth:`cgtui.learn.train.Problem.evaluate_rows`, the same engine passes on
   one row of floats at a time, summed in Python.
 
 The script checks that both give the same loss and gradients, then prints the best of
@@ -29,9 +29,9 @@ from typing import Any
 
 import numpy as np
 
-from cgtui.core.build import from_expression
-from cgtui.core.dataset import rows_to_dataset
-from cgtui.core.train import BatchResult, Problem
+from cgtui.lang.build import from_expression
+from cgtui.learn.dataset import rows_to_dataset
+from cgtui.learn.train import BatchResult, Problem
 
 GRAPH = "L = (w1*x1 + w2*x2 + b - y)^2"
 

@@ -26,9 +26,9 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from cgtui.core.build import from_expression
 from cgtui.core.graph import Graph, Kind, NodeSpec
 from cgtui.draw import LEFT_RIGHT, TOP_DOWN, Drawing, full_scene, neighbourhood_scene
+from cgtui.lang.build import from_expression
 
 AIM_SECONDS = 1.0
 

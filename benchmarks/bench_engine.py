@@ -35,8 +35,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from cgtui.core.build import from_expression
-from cgtui.core.engine import backward, forward, leaf_values
+from cgtui.engine.engine import backward, forward, leaf_values
+from cgtui.lang.build import from_expression
 
 try:
     from micrograd.engine import Value as MgValue
@@ -251,7 +251,7 @@ def bench_chain(repeat: int) -> None:
         g = from_expression(text, values={"x": 0.5})
         vals = forward(g, leaf_values(g))
         grads = backward(g, vals, g.outputs[0])
-        return float(grads[g.index["x"]])
+        return float(grads[g.index["x"]] or 0.0)
 
     t_cg, dx = best_of(repeat, cgtui_run)
     print(f"2. a chain {DEPTH:,} operations deep: relu(relu(...relu(x)...)) at x = 0.5")

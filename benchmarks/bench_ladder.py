@@ -4,7 +4,7 @@
 
 The ladder is worked example 4, ``a_{k+1} = tanh(a_k*a_k + a_k)`` from the leaf ``a0``.
 For each depth up to ``--levels`` (default 30) the script prints, from
-:mod:`cgtui.core.efficiency`: the number of paths from a0 to the top, the multiplications
+:mod:`cgtui.teach.efficiency`: the number of paths from a0 to the top, the multiplications
 needed to enumerate them against backprop's (one per edge), and the node count of the
 fully expanded symbolic derivative against the graph's.
 
@@ -19,10 +19,10 @@ from __future__ import annotations
 import argparse
 import time
 
-from cgtui.core.build import from_expression
-from cgtui.core.efficiency import format_count, node_efficiency
-from cgtui.core.engine import backward, forward, leaf_values, local_derivative
 from cgtui.core.graph import Graph
+from cgtui.engine.engine import backward, forward, leaf_values, local_derivative
+from cgtui.lang.build import from_expression
+from cgtui.teach.efficiency import format_count, node_efficiency
 
 
 def ladder(levels: int, a0: float = -0.3) -> Graph:

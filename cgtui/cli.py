@@ -1,7 +1,8 @@
 """The command line: ``cgtui [SOURCE]`` opens the explorer; ``cgtui COMMAND ...`` runs one
 job on the same engine (see ``cgtui --help``). Each command lives in
-``cgtui/commands/<name>.py`` with ``add_arguments(parser)`` and ``run(args) -> int``, and
-is imported only when it runs, so a scripted ``cgtui grad`` never loads the UI.
+``cgtui/commands/<name>.py`` (``serve``, which runs the explorer, in ``cgtui/app/serve.py``)
+with ``add_arguments(parser)`` and ``run(args) -> int``, and is imported only when it
+runs, so a scripted ``cgtui grad`` never loads the UI.
 
 Exit status: 0 on success, 2 on bad input, 3 on a numerical fault.
 """
@@ -9,12 +10,12 @@ Exit status: 0 on success, 2 on bad input, 3 on a numerical fault.
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from collections.abc import Sequence
-from types import ModuleType
+from typing import Protocol
 
 from cgtui import __version__
+from cgtui.commands.common import EXIT_BAD_INPUT, EXIT_FAULT, EXIT_OK, add_source_arguments
 from cgtui.core.errors import CgtuiError, NumericalFault
 
 COMMANDS: dict[str, str] = {
@@ -27,12 +28,8 @@ COMMANDS: dict[str, str] = {
     "train": "gradient descent on the params",
     "samples": "list the bundled samples",
     "serve": "serve the explorer to a web browser on localhost",
+    "import": "trace a PyTorch function into a graph (runs the file given)",
 }
-
-EXIT_OK = 0
-EXIT_BAD_INPUT = 2
-EXIT_FAULT = 3
-
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
@@ -40,47 +37,59 @@ class _Parser(argparse.ArgumentParser):
         raise CgtuiError(message)
 
 
-def _module(name: str) -> ModuleType | None:
-    try:
-        return importlib.import_module(f"cgtui.commands.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name == f"cgtui.commands.{name}":
-            return None
-        raise
+class Command(Protocol):
+    """A command module: ``cgtui/commands/<name>.py`` (``serve`` lives with the app)."""
+
+    def add_arguments(self, p: argparse.ArgumentParser) -> None: ...
+
+    def run(self, args: argparse.Namespace) -> int: ...
 
 
-def add_source_arguments(p: argparse.ArgumentParser, *, source_optional: bool = False) -> None:
-    """SOURCE and the options that give values and kinds to its leaves."""
-    p.add_argument(
-        "source",
-        metavar="SOURCE",
-        nargs="?" if source_optional else None,
-        help="a .yaml/.yml graph file, a file of expression text, '-' for stdin, or the expression itself",
-    )
-    for flag, metavar, help_text in (
-        ("--at", "NAME=VALUE", "leaf values: x=1,y=2 (repeatable)"),
-        ("--param", "NAMES", "leaves that are learnable params: w,b"),
-        ("--label", "NAMES", "leaves that are labels (ground truth)"),
-        ("--const", "NAMES", "leaves that are constants"),
-    ):
-        p.add_argument(flag, action="append", default=[], metavar=metavar, help=help_text)
-    p.add_argument("--tree", action="store_true", help="keep the expression tree as written (no merging)")
+def _command(name: str) -> Command:
+    """The module of a command, imported when it is needed, with plain imports so that
+    mypy, ruff and import-linter see them."""
+    match name:
+        case "steps":
+            from cgtui.commands import steps
 
+            return steps
+        case "grad":
+            from cgtui.commands import grad
 
-def graph_from_args(args: argparse.Namespace, default: str | None = None):  # type: ignore[no-untyped-def]
-    from cgtui.core.source import load_source, parse_assignments, parse_names
+            return grad
+        case "paths":
+            from cgtui.commands import paths
 
-    source = args.source if args.source is not None else default
-    if source is None:
-        raise CgtuiError("no SOURCE given")
-    return load_source(
-        source,
-        values=parse_assignments(args.at),
-        params=parse_names(args.param),
-        labels=parse_names(args.label),
-        consts=parse_names(args.const),
-        merge=not args.tree,
-    )
+            return paths
+        case "check":
+            from cgtui.commands import check
+
+            return check
+        case "export":
+            from cgtui.commands import export
+
+            return export
+        case "draw":
+            from cgtui.commands import draw
+
+            return draw
+        case "train":
+            from cgtui.commands import train
+
+            return train
+        case "samples":
+            from cgtui.commands import samples
+
+            return samples
+        case "serve":
+            from cgtui.app import serve
+
+            return serve
+        case "import":
+            from cgtui.commands import import_graph
+
+            return import_graph
+    raise CgtuiError(f"unknown command '{name}'")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -92,11 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"cgtui {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, help_text in COMMANDS.items():
-        mod = _module(name)
-        if mod is None:
-            continue
         p = sub.add_parser(name, help=help_text, description=help_text)
-        mod.add_arguments(p)
+        _command(name).add_arguments(p)
     return parser
 
 
@@ -118,14 +124,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args_list and args_list[0] in COMMANDS:
             parser = build_parser()
             args = parser.parse_args(args_list)
-            mod = _module(args.command)
-            assert mod is not None
-            return int(mod.run(args))
+            return int(_command(args.command).run(args))
         if args_list and args_list[0] in ("-h", "--help"):
             build_parser().print_help()
             return EXIT_OK
         args = app_parser().parse_args(args_list)
-        from cgtui.commands import explore
+        from cgtui.app import explore
 
         return int(explore.run(args))
     except NumericalFault as exc:

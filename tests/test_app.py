@@ -19,9 +19,9 @@ from textual.worker import WorkerCancelled
 from cgtui.app.app import ExplorerApp
 from cgtui.app.dialogs import HelpScreen, InfoDialog, OpenDialog, SamplesDialog, SaveDialog
 from cgtui.app.views import GraphTree, NodeTable
-from cgtui.core.build import from_expression
-from cgtui.core.engine import Stepper
 from cgtui.core.graph import Kind
+from cgtui.engine.engine import Stepper
+from cgtui.lang.build import from_expression
 
 
 def sync(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
@@ -352,7 +352,7 @@ async def test_save_never_overwrites_silently(tmp_path: Path) -> None:
         await pilot.press("enter")  # the explicit confirmation
         await settle(pilot)
         assert not isinstance(app.screen, SaveDialog)
-    from cgtui.core import yamlio
+    from cgtui.lang import yamlio
 
     saved = yamlio.load(target)
     assert saved.node("w").value == 0.5
@@ -413,22 +413,24 @@ def test_cli_bad_source_exits_2_before_the_app(capsys: pytest.CaptureFixture[str
 
 
 @sync
-async def test_plugins_plug_in_when_present() -> None:
-    from cgtui.app import app as app_module
-
+async def test_every_part_of_the_explorer_is_there() -> None:
     app = ExplorerApp(squared_error())
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        drawing = app_module._plugin("drawing")
-        has_tab = bool(app.query("#tab-drawing"))
-        assert has_tab == (drawing is not None and hasattr(drawing, "DrawingView"))
+        assert app.query("#tab-drawing")
+        assert app.check_action("training", ()) and app.check_action("quiz", ())
+    light = ExplorerApp(squared_error(), plugins=False)
+    async with light.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert not light.query("#tab-drawing")
+        assert not light.check_action("training", ()) and not light.check_action("quiz", ())
 
 
 def test_serve_runs_the_same_command_line() -> None:
     import shlex
 
+    from cgtui.app.serve import app_command
     from cgtui.cli import build_parser
-    from cgtui.commands.serve import app_command
 
     argv_in = ["serve", "(x + y) * x", "--at", "x=3,y=2", "--param", "x", "--port", "9000"]
     args = build_parser().parse_args(argv_in)

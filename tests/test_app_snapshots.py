@@ -8,14 +8,13 @@ and look at the SVGs in ``tests/__snapshots__`` before committing them.
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from textual.pilot import Pilot
 
 from cgtui.app.app import ExplorerApp
-from cgtui.core.build import from_expression
-from cgtui.core.engine import Stepper
+from cgtui.engine.engine import Stepper
+from cgtui.lang.build import from_expression
 
 
 def make_app() -> ExplorerApp:
@@ -82,7 +81,7 @@ def test_after_backward_with_a_leaf_selected_80x24(snap_compare: Any) -> None:
 
 def test_quiz_open_80x24(snap_compare: Any) -> None:
     app = make_app()
-    app._quiz = importlib.import_module("cgtui.app.quiz")  # only the quiz of the optional modules
+    app._quiz = True  # only the quiz of the optional parts
     assert snap_compare(app, terminal_size=(80, 24), run_before=quiz_open)
 
 

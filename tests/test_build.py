@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from conftest import structure
 
-from cgtui.core.build import const_name, from_expression
 from cgtui.core.errors import GraphError, ParseError
 from cgtui.core.graph import Kind
+from cgtui.lang.build import const_name, from_expression
 
 
 def test_one_node_per_operation_with_merged_shared_subexpressions() -> None:
@@ -98,8 +98,8 @@ def test_declaration_errors(kwargs: dict[str, object], message: str) -> None:
 
 
 def test_strict_mode_error_points_at_the_name() -> None:
-    from cgtui.core.build import build_program
-    from cgtui.core.parser import parse
+    from cgtui.lang.build import build_program
+    from cgtui.lang.parser import parse
 
     with pytest.raises(ParseError) as info:
         build_program(parse("c = a + b\nc * d"), declared={"a": (Kind.INPUT, 1.0), "b": (Kind.INPUT, 2.0)},

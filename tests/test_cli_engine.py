@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from cgtui.cli import main
-from cgtui.core import yamlio
-from cgtui.core.build import from_expression
-from cgtui.core.engine import gradients
 from cgtui.core.errors import CgtuiError
+from cgtui.engine.engine import gradients
+from cgtui.lang import yamlio
+from cgtui.lang.build import from_expression
 
 ROOT = Path(__file__).resolve().parent.parent
 SQUARED = str(ROOT / "samples" / "squared_error.yaml")
@@ -45,6 +45,9 @@ def test_grad_text_rounds_sensibly(capsys: pytest.CaptureFixture[str]) -> None:
 def test_grad_json_has_the_agreed_shape_and_full_precision(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "grad", EXPR, *AT, "--json")
     assert code == 0
+    assert list(json.loads(out)) == ["output", "value", "grad"]  # every node only with --all
+    code, out, _ = run(capsys, "grad", EXPR, *AT, "--json", "--all")
+    assert code == 0
     data = json.loads(out)
     assert list(data) == ["output", "value", "grad", "nodes"]
     assert data["output"] == "L"
@@ -56,7 +59,9 @@ def test_grad_json_has_the_agreed_shape_and_full_precision(capsys: pytest.Captur
     for node in data["nodes"]:
         assert set(node) == {"name", "kind", "op", "operands", "value", "partial"}
     by_name = {n["name"]: n for n in data["nodes"]}
-    two = {"name": "2", "kind": "const", "op": None, "operands": [], "value": 2.0, "partial": None}
+    two: dict[str, object] = {
+        "name": "2", "kind": "const", "op": None, "operands": [], "value": 2.0, "partial": None
+    }
     assert by_name["2"] == two
     assert by_name["L"]["op"] == "pow" and by_name["L"]["operands"] == ["v3", "2"]
     assert by_name["L"]["partial"] == 1.0
@@ -131,7 +136,7 @@ def test_paths_branching(capsys: pytest.CaptureFixture[str]) -> None:
 def test_paths_tells_the_efficiency_story_on_the_diamond_ladder(capsys: pytest.CaptureFixture[str]) -> None:
     """3^30 paths, 150 edges: enumeration against backprop, expanded derivative against graph,
     for the node and for the whole gradient (issue 7)."""
-    from cgtui.core.efficiency import graph_efficiency, node_efficiency
+    from cgtui.teach.efficiency import graph_efficiency, node_efficiency
 
     source = str(SAMPLES / "diamond_ladder.yaml")
     code, out, err = run(capsys, "paths", source, "--from", "a0", "--top", "2")
@@ -175,7 +180,7 @@ def test_paths_top_0_lists_no_path_but_the_totals(capsys: pytest.CaptureFixture[
 
 def test_paths_top_is_bounded(capsys: pytest.CaptureFixture[str]) -> None:
     """Each node keeps up to K candidates: --top 10^9 on the ladder would never finish."""
-    from cgtui.core.paths import MAX_TOP, top_paths
+    from cgtui.engine.paths import MAX_TOP, top_paths
 
     ladder = str(SAMPLES / "diamond_ladder.yaml")
     code, _, err = run(capsys, "paths", ladder, "--from", "a0", "--top", "1000000000")

@@ -8,13 +8,13 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES
+from conftest import SAMPLES, examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cgtui.cli import main
-from cgtui.core import yamlio
-from cgtui.core.build import from_expression
+from cgtui.lang import yamlio
+from cgtui.lang.build import from_expression
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -188,7 +188,7 @@ def test_yaml_values_and_kinds_from_the_command_line(capsys: pytest.CaptureFixtu
     assert nodes["w"]["value"] == 2.0 and nodes["x"]["kind"] == "const"
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(st.text(max_size=300).filter(lambda t: t != "-"))
 def test_any_source_text_exits_0_or_2(text: str) -> None:
     out, err = io.StringIO(), io.StringIO()

@@ -7,9 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cgtui.core import yamlio
-from cgtui.core.build import from_expression
-from cgtui.core.dataset import (
+from cgtui.core.errors import CgtuiError
+from cgtui.core.graph import Graph
+from cgtui.lang import yamlio
+from cgtui.lang.build import from_expression
+from cgtui.learn.dataset import (
     check_lr,
     check_steps,
     dataset_from_graph,
@@ -21,8 +23,6 @@ from cgtui.core.dataset import (
     rows_to_dataset,
     training_settings,
 )
-from cgtui.core.errors import CgtuiError
-from cgtui.core.graph import Graph
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
@@ -213,10 +213,12 @@ def test_samples_carry_data_and_settings(name: str) -> None:
     assert s.lr is not None and s.steps is not None and s.expect_loss_below is not None
 
 
-def test_csv_data_is_found_beside_the_yaml_file_from_any_directory(tmp_path, monkeypatch) -> None:
-    from cgtui.core.dataset import dataset_from_graph
-    from cgtui.core.yamlio import load
-    from cgtui.samples import sample_path
+def test_csv_data_is_found_beside_the_yaml_file_from_any_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cgtui.lang.samples import sample_path
+    from cgtui.lang.yamlio import load
+    from cgtui.learn.dataset import dataset_from_graph
 
     monkeypatch.chdir(tmp_path)
     graph = load(sample_path("linear_regression.yaml"))

@@ -6,19 +6,21 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from typing import Any
 
 import pytest
+from conftest import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_draw_grid import find_boxes, trace_edges
 
-from cgtui.core.build import from_expression
-from cgtui.core.engine import gradients
 from cgtui.core.graph import Graph, Kind, NodeSpec
 from cgtui.draw import LEFT_RIGHT, TOP_DOWN, Drawing, draw_text, full_scene, neighbourhood_scene
 from cgtui.draw.render import item_lines, measure, short_number
+from cgtui.engine.engine import gradients
+from cgtui.lang.build import from_expression
 
-WORKED = {
+WORKED: dict[str, tuple[str, dict[str, float]]] = {
     "chain": ("L = (w*x + b - y)^2", dict(w=0.5, x=2, b=0.1, y=1)),
     "branching": ("f = (x + y) * x", dict(x=3, y=2)),
     "regression": ("L = (w1*x1 + w2*x2 + b - y)^2", dict(w1=1, x1=2, w2=-1, x2=0.5, b=0.25, y=1)),
@@ -90,8 +92,9 @@ def test_values_and_partials_in_the_boxes(orientation: str) -> None:
         inside = [lines[r][box.left + 1 : box.right].strip() for r in range(box.top + 1, box.bottom)]
         # value above, partial below (CS231n style), as the engine computed them
         assert f"= {short_number(g.values[i])}" in inside
-        if g.partials[i] is not None:
-            assert inside.index(f"∂ {short_number(g.partials[i])}") > inside.index(
+        partial = g.partials[i]
+        if partial is not None:
+            assert inside.index(f"∂ {short_number(partial)}") > inside.index(
                 f"= {short_number(g.values[i])}"
             )
     assert "param" in drawn and "label" in drawn
@@ -111,7 +114,7 @@ def test_ladder_30_levels() -> None:
         check_full(graph, orientation)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(n=st.integers(3, 40), seed=st.integers(0, 10**6), back=st.sampled_from([None, 2, 5]))
 def test_random_dags_have_no_shared_runs(n: int, seed: int, back: int | None) -> None:
     graph = random_dag(n, seed, back)
@@ -239,7 +242,7 @@ def test_big_graph_draws_a_neighbourhood_by_default() -> None:
 # --- channel routing corner cases ----------------------------------------------------------
 
 
-def _channel_cells(hops: list, tracks: int) -> dict[tuple[int, int], list[tuple[int, str]]]:
+def _channel_cells(hops: list[Any], tracks: int) -> dict[tuple[int, int], list[tuple[int, str]]]:
     """Cells each hop uses in a channel of `tracks` rows (row -1: source ports, row
     `tracks`: target ports), with the way the line passes: '|', '-' or a corner '+'."""
     from cgtui.draw.layout import Route

@@ -10,9 +10,9 @@ from textual.pilot import Pilot
 
 from cgtui.app.drawing import DrawingView
 from cgtui.app.views import GraphView
-from cgtui.core.build import from_expression
-from cgtui.core.engine import Stepper
 from cgtui.core.graph import Graph, Kind, NodeSpec
+from cgtui.engine.engine import Stepper
+from cgtui.lang.build import from_expression
 
 
 class DrawingApp(App[None]):

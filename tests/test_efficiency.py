@@ -6,8 +6,10 @@ import itertools
 
 import pytest
 
-from cgtui.core.build import from_expression
-from cgtui.core.efficiency import (
+from cgtui.core.graph import Graph
+from cgtui.engine.engine import forward, gradients, leaf_values
+from cgtui.lang.build import from_expression
+from cgtui.teach.efficiency import (
     derivative_sizes,
     expanded_derivative,
     format_count,
@@ -18,8 +20,6 @@ from cgtui.core.efficiency import (
     sympy_sizes,
     tree_sizes,
 )
-from cgtui.core.engine import forward, gradients, leaf_values
-from cgtui.core.graph import Graph
 
 
 def ladder(levels: int) -> Graph:

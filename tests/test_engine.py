@@ -7,11 +7,13 @@ import math
 
 import numpy as np
 import pytest
+from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cgtui.core.build import from_expression
-from cgtui.core.engine import (
+from cgtui.core.errors import CgtuiError, NumericalFault
+from cgtui.core.graph import Kind
+from cgtui.engine.engine import (
     Status,
     Stepper,
     backward,
@@ -22,8 +24,7 @@ from cgtui.core.engine import (
     leaf_values,
     require_values,
 )
-from cgtui.core.errors import CgtuiError, NumericalFault
-from cgtui.core.graph import Kind
+from cgtui.lang.build import from_expression
 
 # --- faults in the full passes --------------------------------------------------------------
 
@@ -91,7 +92,7 @@ point = st.floats(min_value=0.1, max_value=2.0)
 
 
 @pytest.mark.parametrize("text", EXPRESSIONS)
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(x=point, y=point, w=point, b=point)
 def test_fast_and_general_paths_agree(text: str, x: float, y: float, w: float, b: float) -> None:
     g = from_expression(text)
@@ -127,7 +128,9 @@ def test_a_batch_is_the_points_one_at_a_time() -> None:
     total = 0.0
     for x, y in zip(xs, ys, strict=True):
         r = gradients(g, {"x": float(x), "y": float(y), **base})
-        total += r.partials[w]
+        partial = r.partials[w]
+        assert partial is not None
+        total += partial
         assert r.value == pytest.approx(float(batch_vals[g.outputs[0]][list(xs).index(x)]))
     assert batch_grads[w] == pytest.approx(total)
 
@@ -224,7 +227,7 @@ def _wild_text() -> st.SearchStrategy[str]:
     )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(text=_wild_text(), x=_wild, y=_wild)
 def test_any_expression_at_any_point_gives_numbers_or_a_named_fault(text: str, x: float, y: float) -> None:
     g = from_expression(f"x + y + {text}")
@@ -233,7 +236,7 @@ def test_any_expression_at_any_point_gives_numbers_or_a_named_fault(text: str, x
         r = gradients(g, overrides)
     except NumericalFault as fault:
         message = str(fault)
-        assert fault.node in g and message.startswith(f"{fault.node} = ")
+        assert fault.node is not None and fault.node in g and message.startswith(f"{fault.node} = ")
         s = Stepper(g, None, overrides)
         outcome = s.run_backward()
         assert outcome.kind == "fault" and message in outcome.lines
@@ -248,7 +251,7 @@ def test_any_expression_at_any_point_gives_numbers_or_a_named_fault(text: str, x
 
 def test_a_negative_constant_operand_is_parenthesised_in_step_text() -> None:
     """``(-2)^0.5`` must not read as ``-2 ^ 0.5``, which is -(2^0.5) to a reader."""
-    from cgtui.core.engine import application_text
+    from cgtui.engine.engine import application_text
 
     graph = from_expression("(-2)^0.5 + x*-3", values={"x": 1.0})
     texts = {graph.nodes[i].name: application_text(graph, i) for i in graph.computations()}

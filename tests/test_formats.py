@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cgtui.core import formats, printer, yamlio
-from cgtui.core.build import from_expression
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind, Node
+from cgtui.lang import printer, yamlio
+from cgtui.lang.build import from_expression
+from cgtui.teach import formats
 
 
 def _squared() -> Graph:
@@ -189,7 +191,7 @@ def _trees(draw: st.DrawFn) -> str:
     return stack[0]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(_trees())
 def test_printed_random_trees_parse_back_to_the_same_graph(text: str) -> None:
     g = from_expression(text)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from cgtui.core.build import from_expression
 from cgtui.core.errors import GraphError
 from cgtui.core.graph import Graph, Kind, Node, NodeSpec
+from cgtui.lang.build import from_expression
 
 
 def test_x_times_x_has_two_edges() -> None:

@@ -11,9 +11,9 @@ import pytest
 from worked_examples import branching, squared_error
 
 from cgtui.cli import main
-from cgtui.core.build import from_expression
 from cgtui.core.errors import CgtuiError
-from cgtui.core.handout import MAX_ROWS, lesson, tex, to_latex, to_markdown
+from cgtui.lang.build import from_expression
+from cgtui.teach.handout import MAX_ROWS, lesson, tex, to_latex, to_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -106,7 +106,7 @@ def test_latex_compiles_with_plain_pdflatex(sample: str | None, tmp_path: Path) 
     if sample is None:
         graph = from_expression("s_1 = x + y\nf = s_1 * x", values={"x": 3, "y": 2})
     else:
-        yamlio = pytest.importorskip("cgtui.core.yamlio")
+        yamlio = pytest.importorskip("cgtui.lang.yamlio")
         graph = yamlio.load(ROOT / "samples" / sample)
     source = to_latex(graph)
     _structure_ok(source)
@@ -139,7 +139,8 @@ def test_a_node_used_many_times_has_its_ledger_read_once(monkeypatch: pytest.Mon
     """Finding each edge's local derivative must not search the operand's ledger once per
     edge: x used by 300 products has 300 pushes, and 300 searches of 300 is the quadratic
     work that made a 100,000-term sheet take minutes."""
-    from cgtui.core import engine, handout
+    from cgtui.engine import engine
+    from cgtui.teach import handout
 
     reads = 0
 

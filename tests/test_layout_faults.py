@@ -13,9 +13,9 @@ from cgtui.app import explain
 from cgtui.app.app import ExplorerApp
 from cgtui.app.side import SidePane
 from cgtui.app.views import TOUCHED_MARK, GraphTree, NodeTable
-from cgtui.core.build import from_expression
-from cgtui.core.engine import Stepper
 from cgtui.core.graph import Graph, Kind, Node
+from cgtui.engine.engine import Stepper
+from cgtui.lang.build import from_expression
 from tests.screen_text import screen_rows, screen_text
 from tests.test_app import jump, settle, squared_error, sync
 

@@ -8,15 +8,16 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import examples
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from cgtui.core.build import from_expression
-from cgtui.core.engine import forward
 from cgtui.core.errors import NumericalFault
 from cgtui.core.graph import Kind
 from cgtui.core.ops import BINARY_SYMBOLS, FUNCTIONS, OPS, SLOT_NAMES, Op, format_number
-from cgtui.core.parser import tokenize
+from cgtui.engine.engine import forward
+from cgtui.lang.build import from_expression
+from cgtui.lang.parser import tokenize
 
 FORMULAS = [(name, slot) for name, op in OPS.items() for slot in range(op.arity)]
 
@@ -68,7 +69,7 @@ def check_formula(name: str, slot: int, args: tuple[Any, ...]) -> None:
 
 
 @pytest.mark.parametrize(("name", "slot"), FORMULAS, ids=[f"{n}-d{SLOT_NAMES[s]}" for n, s in FORMULAS])
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(a=finite, b=finite, e=exponents)
 def test_formula_agrees_with_rule_on_floats(name: str, slot: int, a: float, b: float, e: float) -> None:
     op = OPS[name]
@@ -80,7 +81,7 @@ def test_formula_agrees_with_rule_on_floats(name: str, slot: int, a: float, b: f
 
 
 @pytest.mark.parametrize(("name", "slot"), FORMULAS, ids=[f"{n}-d{SLOT_NAMES[s]}" for n, s in FORMULAS])
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=examples(15), deadline=None)
 @given(data=st.lists(st.tuples(finite, finite), min_size=1, max_size=6))
 def test_formula_agrees_with_rule_on_arrays(name: str, slot: int, data: list[tuple[float, float]]) -> None:
     op = OPS[name]
@@ -136,7 +137,7 @@ def test_kinks_take_the_documented_derivative(name: str, x: float, expected: flo
 
 
 def test_relu_and_abs_at_zero_through_a_graph() -> None:
-    from cgtui.core.engine import gradients
+    from cgtui.engine.engine import gradients
 
     g = from_expression("relu(x) + abs(y)", values={"x": 0.0, "y": 0.0})
     r = gradients(g)
@@ -246,8 +247,8 @@ def test_format_number() -> None:
 
 
 def test_formulas_with_the_edge_names() -> None:
-    from cgtui.core.engine import edge_formula
-    from cgtui.core.formula import substitute
+    from cgtui.engine.engine import edge_formula
+    from cgtui.lang.formula import substitute
 
     assert substitute("b * a^(b - 1)", {"a": "d", "b": "2"}) == "2 * d^(2 - 1)"
     assert substitute("b * a^(b - 1)", {"a": "x", "b": "-1.5"}) == "(-1.5) * x^((-1.5) - 1)"
@@ -259,7 +260,7 @@ def test_formulas_with_the_edge_names() -> None:
     v = g.nodes[out].operands[1]
     assert edge_formula(g, v, 0) == "(-2) * x^((-2) - 1)"
     # the substituted text, evaluated by cgtui at the edge's values, is the local derivative
-    from cgtui.core.engine import leaf_values, local_derivative
+    from cgtui.engine.engine import leaf_values, local_derivative
 
     g2 = from_expression("x^(-2)", values={"x": 1.5})
     vals = forward(g2, leaf_values(g2))

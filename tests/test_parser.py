@@ -5,13 +5,13 @@ from __future__ import annotations
 import builtins
 
 import pytest
-from conftest import structure
+from conftest import examples, structure
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cgtui.core.build import from_expression
 from cgtui.core.errors import CgtuiError, ParseError
-from cgtui.core.parser import NAME, NUM, OP, parse
+from cgtui.lang.build import from_expression
+from cgtui.lang.parser import NAME, NUM, OP, parse
 
 
 def same(a: str, b: str) -> bool:
@@ -229,7 +229,7 @@ _ALPHABET = st.sampled_from(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(st.lists(_ALPHABET, max_size=40).map("".join))
 def test_random_text_parses_or_raises_our_error(text: str) -> None:
     try:
@@ -239,7 +239,7 @@ def test_random_text_parses_or_raises_our_error(text: str) -> None:
     # anything else (RecursionError, IndexError, ...) fails the test
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.text(max_size=60))
 def test_any_unicode_text_parses_or_raises_our_error(text: str) -> None:
     try:

@@ -7,10 +7,10 @@ import math
 
 import pytest
 
-from cgtui.core.build import from_expression
-from cgtui.core.engine import backward, forward, gradients, leaf_values, local_derivative
 from cgtui.core.graph import Graph
-from cgtui.core.paths import costs, count_paths, path_counts_to, path_sum, top_paths
+from cgtui.engine.engine import backward, forward, gradients, leaf_values, local_derivative
+from cgtui.engine.paths import costs, count_paths, path_counts_to, path_sum, top_paths
+from cgtui.lang.build import from_expression
 
 
 def ladder(levels: int, a0: float = 0.3) -> Graph:
@@ -83,6 +83,7 @@ def test_top_paths_are_the_largest_by_brute_force(k: int) -> None:
         product = 1.0
         for result, slot in path:
             d, _ = local_derivative(g, result, slot, vals)
+            assert d is not None
             product *= d
         products.append(product)
     expected = sorted((abs(p) for p in products), reverse=True)[:k]

@@ -8,12 +8,12 @@ import math
 import pytest
 from worked_examples import branching, squared_error
 
-from cgtui.core.build import from_expression
-from cgtui.core.engine import Stepper, forward, grad_check, gradients, leaf_values
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph
 from cgtui.core.ops import OPS
-from cgtui.core.quiz import InvalidAnswer, Question, QuestionKind, Quiz, parse_number
+from cgtui.engine.engine import Stepper, forward, grad_check, gradients, leaf_values
+from cgtui.lang.build import from_expression
+from cgtui.teach.quiz import InvalidAnswer, Question, QuestionKind, Quiz, parse_number
 
 K = QuestionKind
 
@@ -40,7 +40,7 @@ def independent_answer(graph: Graph, q: Question) -> float | int | str:
         hi[q.slot] += h
         lo[q.slot] -= h
         op = OPS[node.op]
-        return (op.forward(*hi) - op.forward(*lo)) / (2 * h)
+        return float(op.forward(*hi) - op.forward(*lo)) / (2 * h)
     if q.kind is K.BACKWARD_PARTIAL:
         return grad_check(graph, graph.nodes[q.node].name, leaf_values(graph), out)[1]
     # paths: walk every path with an explicit stack

@@ -10,8 +10,8 @@ from textual.containers import Vertical
 from textual.widgets import Input, Static
 
 from cgtui.app.quiz import QuizPanel
-from cgtui.core import yamlio
-from cgtui.core.engine import Stepper
+from cgtui.engine.engine import Stepper
+from cgtui.lang import yamlio
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 

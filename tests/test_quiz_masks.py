@@ -22,11 +22,11 @@ from cgtui.app.app import ExplorerApp
 from cgtui.app.quiz import QuizPanel
 from cgtui.app.side import SidePane
 from cgtui.app.views import GraphTree, NodeTable
-from cgtui.core import yamlio
-from cgtui.core.engine import Stepper
 from cgtui.core.ops import format_number
-from cgtui.core.quiz import Question, QuestionKind, expected_text
 from cgtui.draw.render import PARTIAL_PREFIX, VALUE_PREFIX
+from cgtui.engine.engine import Stepper
+from cgtui.lang import yamlio
+from cgtui.teach.quiz import Question, QuestionKind, expected_text
 from tests.screen_text import screen_rows
 from tests.test_app import settle, squared_error, sync
 
@@ -186,7 +186,7 @@ CHECKS = 40
 
 
 def count_questions(stepper: Stepper) -> int:
-    from cgtui.core.quiz import Quiz
+    from cgtui.teach.quiz import Quiz
 
     g = stepper.graph
     values = zip(g.nodes, stepper.values, strict=True)

@@ -8,16 +8,16 @@ from pathlib import Path
 import pytest
 
 from cgtui.cli import main
-from cgtui.commands.samples import first_sentence, list_samples, one_line
-from cgtui.core.engine import forward, grad_check, leaf_values
 from cgtui.core.graph import Graph, Kind
+from cgtui.engine.engine import forward, grad_check, leaf_values
+from cgtui.lang.samples import first_sentence, list_samples, one_line
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = sorted((ROOT / "samples").glob("*.y*ml"))
 
 
 def load(path: Path) -> Graph:
-    yamlio = pytest.importorskip("cgtui.core.yamlio")
+    yamlio = pytest.importorskip("cgtui.lang.yamlio")
     graph: Graph = yamlio.load(path)
     return graph
 
@@ -79,7 +79,7 @@ def test_one_line() -> None:
 
 
 def test_diamond_ladder_is_the_worked_example() -> None:
-    from cgtui.core.paths import count_paths
+    from cgtui.engine.paths import count_paths
 
     g = load(ROOT / "samples" / "diamond_ladder.yaml")
     assert g.edge_count() == 150

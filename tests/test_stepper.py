@@ -6,14 +6,15 @@ import math
 from typing import Any
 
 import pytest
+from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from cgtui.core.build import from_expression
-from cgtui.core.engine import Status, Stepper, backward, forward, leaf_values
 from cgtui.core.errors import NumericalFault
 from cgtui.core.graph import Graph, Kind, NodeSpec
+from cgtui.engine.engine import Status, Stepper, backward, forward, leaf_values
+from cgtui.lang.build import from_expression
 
 SQUARED_ERROR = "z = w*x\nyhat = z + b\nd = yhat - y\nL = d^2"
 SQUARED_VALUES = {"w": 0.5, "x": 2.0, "b": 0.1, "y": 1.0}
@@ -198,7 +199,7 @@ def test_statuses_pending_final_no_path_constant() -> None:
 # --- undo, reset, edits ----------------------------------------------------------------------
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(steps=st.lists(st.sampled_from(["f", "b"]), min_size=1, max_size=45))
 def test_undo_restores_every_earlier_state_exactly(steps: list[str]) -> None:
     g = from_expression(MICROGRAD_2, values={"a": -4.0, "b": 2.0})
@@ -403,4 +404,4 @@ class StepperMachine(RuleBasedStateMachine):
 
 
 TestStepperMachine = StepperMachine.TestCase
-TestStepperMachine.settings = settings(max_examples=60, stateful_step_count=30, deadline=None)
+TestStepperMachine.settings = settings(max_examples=examples(60), stateful_step_count=30, deadline=None)

@@ -8,15 +8,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cgtui.core import yamlio
-from cgtui.core.build import from_expression
-from cgtui.core.dataset import Dataset, dataset_from_graph, rows_to_dataset, training_settings
 from cgtui.core.errors import CgtuiError, NumericalFault
 from cgtui.core.graph import Graph, Kind
-from cgtui.core.train import Problem, Trainer, loss_slice, loss_surface, span_around
+from cgtui.lang import yamlio
+from cgtui.lang.build import from_expression
+from cgtui.learn.dataset import Dataset, dataset_from_graph, rows_to_dataset, training_settings
+from cgtui.learn.train import Problem, Trainer, loss_slice, loss_surface, span_around
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 REGRESSION = "L = (w1*x1 + w2*x2 + b - y)^2"
@@ -78,7 +79,7 @@ def test_mean_partials_are_per_row_shares() -> None:
     np.testing.assert_allclose(np.asarray(out), np.full(8, 1 / 8))
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(
     st.lists(
         st.tuples(*[st.floats(-5, 5, allow_nan=False) for _ in range(3)]),
@@ -294,7 +295,7 @@ def test_surface_in_chunks_equals_one_pass(monkeypatch: pytest.MonkeyPatch) -> N
     params = p.initial_params()
     xs, ys = np.linspace(0, 2, 9), np.linspace(-2, 0, 8)
     whole = loss_surface(p, params, "w1", "w2", xs=xs, ys=ys).losses
-    monkeypatch.setattr("cgtui.core.train.GRID_CHUNK", 100)  # 3 points a chunk
+    monkeypatch.setattr("cgtui.learn.train.GRID_CHUNK", 100)  # 3 points a chunk
     chunked = loss_surface(p, params, "w1", "w2", xs=xs, ys=ys).losses
     np.testing.assert_allclose(chunked, whole, rtol=1e-13)
 

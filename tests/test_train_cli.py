@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from cgtui.cli import main
-from cgtui.core import yamlio
-from cgtui.core.dataset import dataset_from_graph
-from cgtui.core.train import Problem, Trainer
+from cgtui.lang import yamlio
+from cgtui.learn.dataset import dataset_from_graph
+from cgtui.learn.train import Problem, Trainer
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 

@@ -17,12 +17,12 @@ from textual.widgets import Button, Input, Log, ProgressBar, Static, TabbedConte
 from textual_plotext import PlotextPlot
 
 from cgtui.app.training import TrainingScreen, heat_cells, param_colour, ramp_colour, thin
-from cgtui.core import yamlio
-from cgtui.core.build import from_expression
-from cgtui.core.dataset import rows_to_dataset
-from cgtui.core.engine import Stepper
 from cgtui.core.graph import Graph
-from cgtui.core.train import Surface
+from cgtui.engine.engine import Stepper
+from cgtui.lang import yamlio
+from cgtui.lang.build import from_expression
+from cgtui.learn.dataset import rows_to_dataset
+from cgtui.learn.train import Surface
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 

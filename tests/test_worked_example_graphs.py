@@ -7,9 +7,10 @@ import pytest
 from conftest import SAMPLES, structure
 from worked_examples import MORE_OPS, SANITY
 
-from cgtui.core import engine, yamlio
-from cgtui.core.build import from_expression
 from cgtui.core.graph import Graph
+from cgtui.engine import engine
+from cgtui.lang import yamlio
+from cgtui.lang.build import from_expression
 
 
 def edges(g: Graph) -> list[tuple[str, str, int]]:
@@ -24,7 +25,7 @@ def values(g: Graph) -> dict[str, float]:
 def grads(g: Graph, output: str) -> dict[str, float]:
     vals = engine.forward(g, engine.leaf_values(g))
     gr = engine.backward(g, vals, g.lookup(output))
-    return {g.name(i): gr[i] for i in g.leaves() if gr[i] is not None}
+    return {g.name(i): float(p) for i in g.leaves() if (p := gr[i]) is not None}
 
 
 # --- 1. squared error: a straight chain --------------------------------------------------

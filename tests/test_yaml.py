@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
-from conftest import SAMPLES, structure
+from conftest import SAMPLES, examples, structure
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cgtui.core import source, yamlio
-from cgtui.core.build import from_expression
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind, Node
+from cgtui.lang import files, yamlio
+from cgtui.lang.build import from_expression
 
 SQUARED = """\
 title: Squared-error loss
@@ -295,7 +296,7 @@ def test_deep_nesting_is_refused_without_recursion() -> None:
 
 
 def test_size_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(source, "MAX_SOURCE_BYTES", 100)
+    monkeypatch.setattr(files, "MAX_SOURCE_BYTES", 100)
     with pytest.raises(CgtuiError, match="limit of 100 bytes"):
         yamlio.loads(SQUARED + "# " + "x" * 200)
     path = tmp_path / "big.yaml"
@@ -348,13 +349,13 @@ def test_every_sample_loads_and_round_trips(name: str) -> None:
 
 
 def test_default_sample_loads() -> None:
-    from cgtui.samples import default_sample
+    from cgtui.lang.samples import default_sample
 
     g = yamlio.load(default_sample())
     assert g.output_names == ["L"]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.text(max_size=40), st.text(max_size=80))
 def test_title_and_description_round_trip(title: str, description: str) -> None:
     g = yamlio.loads(SQUARED)
@@ -384,7 +385,7 @@ def _expressions(draw: st.DrawFn, depth: int = 0) -> str:
     return f"({draw(_expressions(depth + 1))}) {kind} ({draw(_expressions(depth + 1))})"
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(
     _expressions(),
     st.dictionaries(_names, st.sampled_from(list(Kind)[:4])),
@@ -422,7 +423,7 @@ _YAML_PIECES = st.sampled_from(
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(st.lists(_YAML_PIECES, max_size=30).map("".join) | st.text(max_size=80))
 def test_random_yaml_loads_or_raises_our_error(text: str) -> None:
     try:
@@ -437,8 +438,8 @@ def test_random_yaml_loads_or_raises_our_error(text: str) -> None:
 def _graphs(draw: st.DrawFn) -> Graph:
     """Any valid graph: named leaves of every kind, anonymous numbers, any op on any
     earlier nodes (so also neg(-3) or x*x), user names and v-names, several outputs."""
-    from cgtui.core.build import const_name
     from cgtui.core.ops import OPS
+    from cgtui.lang.build import const_name
 
     nodes: list[Node] = []
     names: set[str] = set()
@@ -469,7 +470,7 @@ def _graphs(draw: st.DrawFn) -> Graph:
     return Graph(nodes, outputs)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(_graphs(), st.booleans())
 def test_any_graph_round_trips(g: Graph, merge: bool) -> None:
     text = yamlio.dumps(g)
@@ -484,7 +485,7 @@ def test_deep_nesting_does_not_fall_back_to_the_slow_parser(monkeypatch: pytest.
     loaders: list[object] = []
     real_parse = yaml.parse
 
-    def parse(text: str, Loader: object) -> object:
+    def parse(text: str, Loader: Any) -> object:
         loaders.append(Loader)
         return real_parse(text, Loader=Loader)
 

@@ -3,8 +3,8 @@ shared by the test files that build them."""
 
 from __future__ import annotations
 
-from cgtui.core.build import from_expression
 from cgtui.core.graph import Graph
+from cgtui.lang.build import from_expression
 
 # 5. micrograd's two test programs, as written there
 SANITY = "z = 2*x + 2 + x\nq = relu(z) + z*x\nh = relu(z*z)\ny = h + q + q*x"

@@ -4,13 +4,13 @@ Layout: graph views in a :class:`TabbedContent` (tree, table) beside the side pa
 selected node; below them the step log, the legend and the status line; the footer lists
 the keys. Below 100 columns the views and the side pane stack (``Screen.-narrow``).
 
-State lives in one :class:`~cgtui.core.engine.Stepper` owned by the app. Attributes go
+State lives in one :class:`~cgtui.engine.engine.Stepper` owned by the app. Attributes go
 down, messages come up: after every change the app calls each view's ``refresh_nodes`` /
 ``set_touched`` / ``select`` and the side pane's ``show``; a view posts
 :class:`~cgtui.app.views.GraphView.NodeChosen` when the user moves to a node, and the app
 sets :attr:`ExplorerApp.selected`, whose watcher tells everyone else.
 
-Extension points (each optional module is picked up when it exists; nothing else changes):
+The other parts of the explorer, each in its own module:
 
 * ``cgtui/app/drawing.py`` (drawn DAG) defines ``DrawingView``, a widget that mixes in
   :class:`~cgtui.app.views.GraphView`: ``DrawingView(id="drawing")`` is added as the
@@ -22,7 +22,7 @@ Extension points (each optional module is picked up when it exists; nothing else
   pushes it, and the params it returns (name -> value) are set as the new leaf values.
 * ``cgtui/app/quiz.py`` (quiz mode) defines ``QuizPanel``, a widget built as
   ``QuizPanel(id="quiz")`` with ``show(stepper)`` and ``on_step(stepper, result)``
-  (``result`` a :class:`~cgtui.core.engine.StepResult` or None); key ``Q`` toggles it
+  (``result`` a :class:`~cgtui.engine.engine.StepResult` or None); key ``Q`` toggles it
   above the side pane and sets the class ``-quiz`` on the screen (the panel's CSS may use
   it to hide answers).
 
@@ -32,11 +32,9 @@ and a command palette entry (:meth:`ExplorerApp.get_system_commands`).
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from types import ModuleType
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import App, ComposeResult, SystemCommand
@@ -58,28 +56,21 @@ from cgtui.app.dialogs import (
     SamplesDialog,
     SaveDialog,
 )
+from cgtui.app.drawing import DrawingView
 from cgtui.app.footer import KeysFooter
 from cgtui.app.layout import breakpoint_classes, lesson_classes
+from cgtui.app.quiz import QuizPanel
 from cgtui.app.side import SideColumn, SidePane
+from cgtui.app.training import TrainingScreen
 from cgtui.app.views import KIND_CLASSES, TOUCHED_MARK, GraphTree, GraphView, NodeTable
-from cgtui.core.engine import Stepper, StepResult, descent_step, grad_check, value_text
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind
 from cgtui.core.ops import format_number
-from cgtui.samples import samples_dir
+from cgtui.engine.engine import Stepper, StepResult, descent_step, grad_check, value_text
+from cgtui.lang.samples import samples_dir
 
 #: A step that writes more log lines than this is shortened in the log.
 LOG_LINES_PER_ACTION = 400
-
-
-def _plugin(name: str) -> ModuleType | None:
-    """``cgtui.app.<name>`` if that module exists."""
-    try:
-        return importlib.import_module(f"cgtui.app.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name == f"cgtui.app.{name}":
-            return None
-        raise
 
 
 class Legend(Static):
@@ -145,7 +136,8 @@ class ExplorerApp(App[None]):
     selected: var[int] = var(0, init=False)
 
     def __init__(self, stepper: Stepper, *, source: str = "", plugins: bool = True) -> None:
-        """``plugins=False`` leaves out the optional drawing, training and quiz modules."""
+        """``plugins=False`` leaves out the drawing tab, the training screen and the quiz
+        (lighter screens for tests that do not need them)."""
         super().__init__()
         self.stepper = stepper
         self.source = source
@@ -154,9 +146,9 @@ class ExplorerApp(App[None]):
         self.touched: int | None = None
         self._params_cache: tuple[Graph, list[int]] | None = None
         self._key_state: tuple[bool | None, ...] = ()
-        self._drawing = _plugin("drawing") if plugins else None
-        self._training = _plugin("training") if plugins else None
-        self._quiz = _plugin("quiz") if plugins else None
+        self._drawing = plugins
+        self._training = plugins
+        self._quiz = plugins
         self._tree = GraphTree(id="tree")
         self._table = NodeTable(id="table")
         self._side = SidePane(id="side")
@@ -174,8 +166,8 @@ class ExplorerApp(App[None]):
                     yield self._tree
                 with TabPane("Table", id="tab-table"):
                     yield self._table
-                if self._drawing is not None and hasattr(self._drawing, "DrawingView"):
-                    drawing = self._drawing.DrawingView(id="drawing")
+                if self._drawing:
+                    drawing = DrawingView(id="drawing")
                     self._views.append(drawing)
                     with TabPane("Drawing", id="tab-drawing"):
                         yield drawing
@@ -229,9 +221,9 @@ class ExplorerApp(App[None]):
         self._write_log([message, *([g.description] if g.description else [])])
         self._set_selected(stepper.output)
         self._refresh_status()
-        if self._quiz is not None and self.screen.has_class("-quiz"):
-            for panel in self.query("#quiz"):  # an open quiz starts over on the new graph
-                cast(Any, panel).on_step(stepper, None)
+        if self._quiz and self.screen.has_class("-quiz"):
+            for panel in self.query(QuizPanel):  # an open quiz starts over on the new graph
+                panel.on_step(stepper, None)
 
     def _set_selected(self, index: int) -> None:
         if self.selected != index:
@@ -291,9 +283,9 @@ class ExplorerApp(App[None]):
         self._set_selected(select)
         self._refresh_status()
         self._refresh_keys()
-        if self._quiz is not None and self.screen.has_class("-quiz"):
-            for panel in self.query("#quiz"):
-                cast(Any, panel).on_step(self.stepper, result)
+        if self._quiz and self.screen.has_class("-quiz"):
+            for panel in self.query(QuizPanel):
+                panel.on_step(self.stepper, result)
 
     def _write_log(self, lines: Iterable[str]) -> None:
         lines = list(lines)
@@ -359,11 +351,11 @@ class ExplorerApp(App[None]):
         if action == "descent":
             return True if self._param_indices() else None
         if action == "show_tab" and parameters == ("drawing",):
-            return self._drawing is not None
+            return self._drawing
         if action == "training":
-            return self._training is not None and hasattr(self._training, "TrainingScreen")
+            return self._training
         if action == "quiz":
-            return self._quiz is not None and hasattr(self._quiz, "QuizPanel")
+            return self._quiz
         return True
 
     # ---- stepping -------------------------------------------------------------------
@@ -574,7 +566,7 @@ class ExplorerApp(App[None]):
         self.push_screen(PromptDialog("Gradient-descent step", "learning rate", "0.1", validate=check), done)
 
     def action_training(self) -> None:
-        if self._training is None:
+        if not self._training:
             return
 
         def done(params: dict[str, float] | None) -> None:
@@ -584,11 +576,10 @@ class ExplorerApp(App[None]):
                 self.stepper.set_value(name, float(value))
             self._after([f"params from training: {_assignments(params)}"], None, None)
 
-        screen = cast(Screen[dict[str, float] | None], self._training.TrainingScreen(self.stepper))
-        self.push_screen(screen, done)
+        self.push_screen(TrainingScreen(self.stepper), done)
 
     def action_quiz(self) -> None:
-        if self._quiz is None:
+        if not self._quiz:
             return
         screen = self.screen
         column = self.query_one("#side-column")
@@ -600,7 +591,7 @@ class ExplorerApp(App[None]):
             self.action_focus_views()
             return
         screen.add_class("-quiz")
-        panel = self._quiz.QuizPanel(id="quiz")
+        panel = QuizPanel(id="quiz")
         column.mount(panel, before=0)
         panel.show(self.stepper)
 
@@ -614,14 +605,14 @@ class ExplorerApp(App[None]):
         self._side.show(self.stepper, self.selected)
         self._refresh_status()
 
-    def on_quiz_panel_asked(self, message: Any) -> None:
+    def on_quiz_panel_asked(self, message: QuizPanel.Asked) -> None:
         """Select the node the quiz asks about, so every view shows where it is."""
         self._set_mask(message.panel.mask())
         node = message.question.node
         if 0 <= node < len(self.stepper.graph.nodes) and node != self.selected:
             self._set_selected(node)
 
-    def on_quiz_panel_answered(self, message: Any) -> None:
+    def on_quiz_panel_answered(self, message: QuizPanel.Answered) -> None:
         """The quiz stepped the engine: refresh every view as after a key press."""
         self._set_mask(message.panel.mask())  # the answer shows; the next question's is hidden
         steps: list[StepResult] = list(message.steps)
@@ -634,7 +625,7 @@ class ExplorerApp(App[None]):
 
     def action_open(self) -> None:
         def load(source: str, values: str, params: str) -> Graph:
-            from cgtui.core.source import load_source, parse_assignments, parse_names
+            from cgtui.lang.source import load_source, parse_assignments, parse_names
 
             graph = load_source(source, values=parse_assignments([values]), params=parse_names([params]))
             return _checked(graph)
@@ -642,8 +633,8 @@ class ExplorerApp(App[None]):
         self.push_screen(OpenDialog(load), lambda graph: self._open(graph, "the new graph"))
 
     def action_samples(self) -> None:
-        from cgtui.commands.samples import list_samples
-        from cgtui.core.source import load_source
+        from cgtui.lang.samples import list_samples
+        from cgtui.lang.source import load_source
 
         directory = self.samples_directory
         choices = []
@@ -680,7 +671,7 @@ class ExplorerApp(App[None]):
 
         def save(path: str, overwrite: bool) -> str:
             try:
-                from cgtui.core import yamlio
+                from cgtui.lang import yamlio
             except ImportError as exc:  # the YAML writer lives in its own module
                 raise CgtuiError(f"saving YAML is not available: {exc}") from None
             yamlio.save(graph, Path(path), overwrite=overwrite)

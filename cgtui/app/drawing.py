@@ -36,7 +36,6 @@ from textual.strip import Strip
 
 from cgtui.app import explain
 from cgtui.app.views import KIND_CLASSES, GraphView
-from cgtui.core.engine import Status, Stepper
 from cgtui.draw import (
     ARROW,
     BORDER,
@@ -54,6 +53,7 @@ from cgtui.draw import (
     full_scene,
     neighbourhood_scene,
 )
+from cgtui.engine.engine import Status, Stepper
 
 #: scenes with more items than this are laid out in a thread worker
 WORKER_ITEMS = 60

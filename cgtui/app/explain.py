@@ -1,7 +1,7 @@
 """What the explorer says about a node, as plain text: no Textual, no Rich.
 
 Every widget of the explorer renders strings made here from a
-:class:`~cgtui.core.engine.Stepper`, so tests (and other front ends) can check the words
+:class:`~cgtui.engine.engine.Stepper`, so tests (and other front ends) can check the words
 and numbers without a screen, and the widgets only add colour and layout.
 """
 
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from cgtui.core.engine import Status, Stepper, application_text, value_text
 from cgtui.core.graph import Graph, Kind
+from cgtui.engine.engine import Status, Stepper, application_text, value_text
 
 #: Short tags for node kinds, shown where a column is narrow.
 KIND_TAGS: dict[str, str] = {
@@ -57,8 +57,8 @@ NO_MASK = Mask()
 
 
 def quiz_mask(question: Any) -> Mask:
-    """What a quiz question (:class:`~cgtui.core.quiz.Question`) asks about."""
-    from cgtui.core.quiz import QuestionKind
+    """What a quiz question (:class:`~cgtui.teach.quiz.Question`) asks about."""
+    from cgtui.teach.quiz import QuestionKind
 
     node = question.node
     kind = question.kind
@@ -168,7 +168,7 @@ def table_row(stepper: Stepper, i: int, mask: Mask = NO_MASK) -> tuple[str, str,
 
 def definition(stepper: Stepper, i: int, mask: Mask = NO_MASK) -> str:
     """``yhat = z + b = 1 + 0.1 = 1.1``; before the forward pass, ``yhat = z + b = ?``."""
-    from cgtui.core.engine import arithmetic_text
+    from cgtui.engine.engine import arithmetic_text
 
     g = stepper.graph
     node = g.nodes[i]
@@ -246,7 +246,7 @@ def _edges_from_operands(
 ) -> list[tuple[int, int, str, Any]]:
     """The local derivatives of node ``i`` before the forward pass reaches it, from its
     operands' values (they are known: only ``i`` is not computed yet)."""
-    from cgtui.core.engine import evaluate_node, local_derivative
+    from cgtui.engine.engine import evaluate_node, local_derivative
 
     g = stepper.graph
     values = _With(stepper.values, i)
@@ -377,10 +377,10 @@ def paths_view_of(
 ) -> PathsView:
     """:func:`paths_view` on a snapshot (``partial`` is backprop's final dL/dnode or None).
 
-    Runs the path dynamic programmes of :mod:`cgtui.core.paths`, so the app calls it from
+    Runs the path dynamic programmes of :mod:`cgtui.engine.paths`, so the app calls it from
     a worker thread on a copy of the values.
     """
-    from cgtui.core.paths import costs, top_paths
+    from cgtui.engine.paths import costs, top_paths
 
     node = g.nodes[i]
     oname = g.nodes[out].name

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from cgtui.core.engine import Stepper
+from cgtui.engine.engine import Stepper
 
 
 def lesson_classes(stepper: Stepper) -> dict[str, bool]:

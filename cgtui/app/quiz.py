@@ -1,7 +1,7 @@
 """Quiz mode: a panel that asks for what the next step will compute, and checks it.
 
-:class:`QuizPanel` is self-contained: it drives a :class:`~cgtui.core.quiz.Quiz` over a
-:class:`~cgtui.core.engine.Stepper` and shows one question at a time, an input for the
+:class:`QuizPanel` is self-contained: it drives a :class:`~cgtui.teach.quiz.Quiz` over a
+:class:`~cgtui.engine.engine.Stepper` and shows one question at a time, an input for the
 answer, the verdict with the worked solution, and the score. Interface:
 
 * ``QuizPanel(quiz=None, id=...)``; then ``show(stepper)`` starts (or restarts) a quiz on
@@ -10,7 +10,7 @@ answer, the verdict with the worked solution, and the score. Interface:
   an undo, a new value); the panel starts a new quiz from the new state, keeping the score;
 * it posts :class:`QuizPanel.Asked` when a question appears (``question.node`` is the node
   asked about) and :class:`QuizPanel.Answered` after each answer, carrying the
-  :class:`~cgtui.core.engine.StepResult` list of the steps the quiz took, so the host
+  :class:`~cgtui.engine.engine.StepResult` list of the steps the quiz took, so the host
   refreshes its views; :class:`QuizPanel.Finished` at the end;
 * keys: Enter checks the answer, ``ctrl+r`` reveals it, Escape gives the keys back.
 
@@ -34,9 +34,9 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Static
 
 from cgtui.app.explain import NO_MASK, Mask, quiz_mask
-from cgtui.core.engine import Stepper, StepResult
 from cgtui.core.errors import CgtuiError
-from cgtui.core.quiz import InvalidAnswer, Question, QuestionKind, Quiz, Score, Verdict
+from cgtui.engine.engine import Stepper, StepResult
+from cgtui.teach.quiz import InvalidAnswer, Question, QuestionKind, Quiz, Score, Verdict
 
 
 class QuizPanel(Vertical):

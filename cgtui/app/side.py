@@ -14,9 +14,9 @@ from textual.timer import Timer
 from textual.widgets import Static
 
 from cgtui.app import explain
-from cgtui.core.engine import Status, Stepper
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph
+from cgtui.engine.engine import Status, Stepper
 
 #: Seconds between a selection and the start of its paths computation.
 PATHS_DELAY = 0.2

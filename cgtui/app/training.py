@@ -13,7 +13,7 @@ time with its arithmetic in the log, and shows:
   dL/dparam there: the picture of what a partial derivative means;
 * **Surface**: a heat map of the loss over two params with the descent path drawn on it.
 
-All numbers come from :mod:`cgtui.core.train`; this module only draws them. The CSS is the
+All numbers come from :mod:`cgtui.learn.train`; this module only draws them. The CSS is the
 screen's own (``DEFAULT_CSS``) so the screen works in any app; colours come from theme
 variables, except the heat map's colour ramp, which is data, not decoration.
 """
@@ -53,12 +53,12 @@ from textual.widgets import (
 from textual.worker import Worker, get_current_worker
 from textual_plotext import PlotextPlot
 
-from cgtui.core.dataset import Dataset, check_lr, check_steps, dataset_from_graph, training_settings
-from cgtui.core.engine import Stepper
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph
 from cgtui.core.ops import format_number
-from cgtui.core.train import (
+from cgtui.engine.engine import Stepper
+from cgtui.learn.dataset import Dataset, check_lr, check_steps, dataset_from_graph, training_settings
+from cgtui.learn.train import (
     Diverged,
     Outcome,
     Problem,

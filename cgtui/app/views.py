@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Tree
 from textual.widgets.tree import TreeNode
 
 from cgtui.app import explain
-from cgtui.core.engine import Stepper
+from cgtui.engine.engine import Stepper
 
 KIND_CLASSES = {f"kind--{k}" for k in explain.KIND_TAGS} | {"node--touched"}
 

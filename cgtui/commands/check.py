@@ -18,10 +18,11 @@ import argparse
 import json
 from dataclasses import asdict, dataclass
 
-from cgtui.core.engine import backward, forward, grad_check, leaf_values
+from cgtui.commands.common import add_source_arguments, differentiable_leaves, load
 from cgtui.core.errors import CgtuiError, NumericalFault, name_list
 from cgtui.core.graph import Graph
 from cgtui.core.ops import format_number
+from cgtui.engine.engine import backward, forward, grad_check, leaf_values
 
 RELATIVE_TOLERANCE = 1e-5
 #: Each nudge re-runs the leaf's descendants twice, so checking every leaf of a
@@ -45,8 +46,6 @@ class Row:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from cgtui.cli import add_source_arguments
-
     add_source_arguments(p)
     p.add_argument("--output", metavar="NAME", help="the output L (default: the graph's first)")
     p.add_argument("--h", type=float, metavar="H", help="the nudge (default: 1e-6 * max(1, |v|) per leaf)")
@@ -78,8 +77,6 @@ def choose_leaves(leaves: list[int], output: int, limit: int | None = None) -> l
 def check_rows(
     graph: Graph, output: int, h: float | None = None, leaves: list[int] | None = None
 ) -> list[Row]:
-    from cgtui.commands.grad import differentiable_leaves
-
     values = leaf_values(graph)
     vals = forward(graph, values)
     partials = backward(graph, vals, output)
@@ -162,15 +159,11 @@ def render_text(graph: Graph, output: int, rows: list[Row], total: int | None = 
 
 
 def run(args: argparse.Namespace) -> int:
-    from cgtui.commands.grad import load
-
     if args.h is not None and not args.h > 0:
         raise CgtuiError(f"--h must be a positive number, got {args.h}")
     if args.leaves is not None and args.leaves < 1:
         raise CgtuiError(f"--leaves must be 1 or more, got {args.leaves}")
     graph, output = load(args)
-    from cgtui.commands.grad import differentiable_leaves
-
     every = differentiable_leaves(graph)
     chosen = choose_leaves(every, output, args.leaves)
     rows = check_rows(graph, output, args.h, chosen)

@@ -8,6 +8,7 @@ import argparse
 import sys
 from typing import Any
 
+from cgtui.commands.common import add_source_arguments, graph_from_args
 from cgtui.core.errors import CgtuiError
 
 #: a whole drawing beyond this many nodes is refused (draw a neighbourhood instead)
@@ -23,8 +24,6 @@ KIND_STYLES = {
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from cgtui.cli import add_source_arguments
-
     add_source_arguments(p)
     p.add_argument("--lr", action="store_true", help="draw left to right (default: top down)")
     p.add_argument(
@@ -53,14 +52,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cgtui.cli import graph_from_args
     from cgtui.draw import LEFT_RIGHT, TOP_DOWN, Drawing, neighbourhood_scene, scene_for
 
     graph = graph_from_args(args)
     values: list[Any] | None = None
     partials: list[Any] | None = None
     if args.values:
-        from cgtui.core.engine import gradients
+        from cgtui.engine.engine import gradients
 
         g = gradients(graph, output=args.output)
         values, partials = list(g.values), list(g.partials)

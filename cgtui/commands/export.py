@@ -1,6 +1,6 @@
 """``cgtui export SOURCE --format FMT [-o FILE]``: the graph as YAML, JSON, dot or Mermaid.
 
-The formats are the entries of :data:`cgtui.core.formats.FORMATS`. ``-o`` writes the
+The formats are the entries of :data:`cgtui.teach.formats.FORMATS`. ``-o`` writes the
 file atomically and never replaces an existing one unless ``--force`` is given.
 """
 
@@ -10,14 +10,13 @@ import argparse
 import os
 from pathlib import Path
 
-from cgtui.core.formats import FORMATS, export
+from cgtui.commands.common import add_source_arguments, graph_from_args
 from cgtui.core.graph import Graph
-from cgtui.core.source import YAML_SUFFIXES
+from cgtui.lang.files import YAML_SUFFIXES
+from cgtui.teach.formats import FORMATS, export
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from cgtui.cli import add_source_arguments
-
     add_source_arguments(p)
     p.add_argument("--format", choices=list(FORMATS), default="yaml", help="output format (default: yaml)")
     p.add_argument("-o", "--output-file", dest="output_file", metavar="FILE", help="write to FILE")
@@ -25,8 +24,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cgtui.cli import graph_from_args
-    from cgtui.core.yamlio import write_text_atomic
+    from cgtui.lang.yamlio import write_text_atomic
 
     graph = graph_from_args(args)
     to_file = bool(args.output_file) and args.output_file != "-"

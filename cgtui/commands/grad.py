@@ -5,8 +5,10 @@ repeats or takes ``x=1,y=2``. A leaf without a value is an error that names ever
 leaf. Text output rounds to 12 significant digits (``0.4``, not ``0.40000000000000036``);
 ``--json`` keeps full precision::
 
-    {"output": "L", "value": 0.01, "grad": {"w": 0.4, ...},
-     "nodes": [{"name", "kind", "op", "operands", "value", "partial"}, ...]}
+    {"output": "L", "value": 0.01, "grad": {"w": 0.4, ...}}
+
+and with ``--all`` also ``"nodes": [{"name", "kind", "op", "operands", "value", "partial"},
+...]`` (``schemas/grad.schema.json``).
 
 Constants get no gradient; a leaf with no path to the output has gradient 0.
 """
@@ -17,32 +19,21 @@ import argparse
 import json
 from typing import Any
 
-from cgtui.core.engine import Gradients, gradients
-from cgtui.core.graph import Graph, Kind
+from cgtui.commands.common import add_source_arguments, differentiable_leaves, load
+from cgtui.core.graph import Graph
 from cgtui.core.ops import format_number
+from cgtui.engine.engine import Gradients, gradients
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from cgtui.cli import add_source_arguments
-
     add_source_arguments(p)
     p.add_argument("--output", metavar="NAME", help="the output L to differentiate (default: the first)")
-    p.add_argument("--all", action="store_true", help="also list every intermediate node's value and partial")
+    p.add_argument(
+        "--all",
+        action="store_true",
+        help="also list every intermediate node's value and partial (in JSON: the nodes list)",
+    )
     p.add_argument("--json", action="store_true", help="print JSON (full precision)")
-
-
-def load(args: argparse.Namespace) -> tuple[Graph, int]:
-    """The graph from SOURCE and the options, and the index of the output to differentiate."""
-    from cgtui.cli import graph_from_args
-
-    graph = graph_from_args(args)
-    output = graph.lookup(args.output) if getattr(args, "output", None) else graph.outputs[0]
-    return graph, output
-
-
-def differentiable_leaves(graph: Graph) -> list[int]:
-    """Leaves that take a gradient: every leaf but the constants, in graph order."""
-    return [i for i, n in enumerate(graph.nodes) if n.op is None and n.kind is not Kind.CONST]
 
 
 def leaf_gradient(result: Gradients, i: int) -> float:
@@ -50,15 +41,18 @@ def leaf_gradient(result: Gradients, i: int) -> float:
     return 0.0 if g is None else float(g)
 
 
-def to_json(graph: Graph, result: Gradients) -> dict[str, Any]:
+def to_json(graph: Graph, result: Gradients, *, show_all: bool = False) -> dict[str, Any]:
+    """The JSON of ``schemas/grad.schema.json``: every node only with ``show_all``."""
     def plain(v: Any) -> Any:
         return None if v is None else float(v)
 
-    return {
+    data: dict[str, Any] = {
         "output": result.output,
         "value": float(result.value),
         "grad": {graph.nodes[i].name: leaf_gradient(result, i) for i in differentiable_leaves(graph)},
-        "nodes": [
+    }
+    if show_all:
+        data["nodes"] = [
             {
                 "name": n.name,
                 "kind": n.kind.value,
@@ -68,8 +62,8 @@ def to_json(graph: Graph, result: Gradients) -> dict[str, Any]:
                 "partial": plain(result.partials[i]),
             }
             for i, n in enumerate(graph.nodes)
-        ],
-    }
+        ]
+    return data
 
 
 def render_text(graph: Graph, result: Gradients, *, show_all: bool = False) -> str:
@@ -99,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
     graph, output = load(args)
     result = gradients(graph, output=graph.nodes[output].name)
     if args.json:
-        print(json.dumps(to_json(graph, result), indent=2))
+        print(json.dumps(to_json(graph, result, show_all=args.all), indent=2))
     else:
         print(render_text(graph, result, show_all=args.all), end="")
     return 0

@@ -11,7 +11,13 @@ import argparse
 import json
 from typing import Any
 
-from cgtui.core.efficiency import (
+from cgtui.commands.common import add_source_arguments, load
+from cgtui.core.errors import CgtuiError
+from cgtui.core.graph import Graph
+from cgtui.core.ops import format_number
+from cgtui.engine.engine import backward, edge_formula, forward, leaf_values
+from cgtui.engine.paths import MAX_TOP, Path, PathReport, top_paths
+from cgtui.teach.efficiency import (
     GraphEfficiency,
     NodeEfficiency,
     format_count,
@@ -20,19 +26,12 @@ from cgtui.core.efficiency import (
     node_efficiency,
     node_report,
 )
-from cgtui.core.engine import backward, edge_formula, forward, leaf_values
-from cgtui.core.errors import CgtuiError
-from cgtui.core.graph import Graph
-from cgtui.core.ops import format_number
-from cgtui.core.paths import MAX_TOP, Path, PathReport, top_paths
 
 #: Paths longer than this many nodes are shown with their middle elided.
 SHOW_NODES = 12
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from cgtui.cli import add_source_arguments
-
     add_source_arguments(p)
     p.add_argument("--from", dest="source_node", metavar="NAME", required=True, help="the node v of dL/dv")
     p.add_argument("--to", dest="output", metavar="OUTPUT", help="the output L (default: the graph's first)")
@@ -177,8 +176,6 @@ def to_json(
 
 
 def run(args: argparse.Namespace) -> int:
-    from cgtui.commands.grad import load
-
     if not 0 <= args.top <= MAX_TOP:
         raise CgtuiError(f"--top must be from 0 to {MAX_TOP:,}, got {args.top:,}")
     graph, output = load(args)

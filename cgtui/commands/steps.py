@@ -12,12 +12,13 @@ import sys
 from collections import Counter
 from typing import Any
 
-from cgtui.core import yamlio
-from cgtui.core.engine import evaluate_node
+from cgtui.commands.common import EXIT_FAULT, add_source_arguments, graph_from_args
 from cgtui.core.errors import name_list
-from cgtui.core.formats import node_records, records_json
 from cgtui.core.graph import Graph, Kind
 from cgtui.core.ops import format_number
+from cgtui.engine.engine import evaluate_node
+from cgtui.lang import yamlio
+from cgtui.teach.formats import node_records, records_json
 
 FORMATS = ("text", "markdown", "json")
 _PLURAL = {Kind.INPUT: "inputs", Kind.LABEL: "labels", Kind.PARAM: "params", Kind.CONST: "consts",
@@ -25,8 +26,6 @@ _PLURAL = {Kind.INPUT: "inputs", Kind.LABEL: "labels", Kind.PARAM: "params", Kin
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from cgtui.cli import add_source_arguments
-
     add_source_arguments(p)
     p.add_argument("--format", choices=FORMATS, default="text", help="text (default), markdown or json")
 
@@ -177,8 +176,6 @@ RENDERERS = {"text": render_text, "markdown": render_markdown, "json": render_js
 
 
 def run(args: argparse.Namespace) -> int:
-    from cgtui.cli import EXIT_FAULT, graph_from_args
-
     graph = graph_from_args(args)
     print(RENDERERS[args.format](graph), end="")
     # The listing shows where values stop; the exit status says so too, as every

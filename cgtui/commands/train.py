@@ -19,20 +19,19 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cgtui.core.dataset import check_lr, check_steps, dataset_from_graph, training_settings
+from cgtui.commands.common import EXIT_FAULT, EXIT_OK, add_source_arguments, graph_from_args
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph
 from cgtui.core.ops import format_number
-from cgtui.core.source import YAML_SUFFIXES
-from cgtui.core.train import Problem, StepRecord, Trainer
+from cgtui.lang.files import YAML_SUFFIXES
+from cgtui.learn.dataset import check_lr, check_steps, dataset_from_graph, training_settings
+from cgtui.learn.train import Problem, StepRecord, Trainer
 
 DEFAULT_LR = 0.1
 DEFAULT_STEPS = 100
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from cgtui.cli import add_source_arguments
-
     add_source_arguments(p)
     p.add_argument("--lr", metavar="RATE", help=f"learning rate (default: the file's, else {DEFAULT_LR})")
     p.add_argument("--steps", metavar="N", help=f"descent steps (default: the file's, else {DEFAULT_STEPS})")
@@ -89,8 +88,6 @@ def _located(exc: CgtuiError, source: str | None) -> CgtuiError:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cgtui.cli import EXIT_FAULT, EXIT_OK, graph_from_args
-
     save_path = _check_save_target(args.save, args.force, args.source) if args.save else None
     graph: Graph = graph_from_args(args)
     base_dir = _base_dir(args.source)
@@ -186,7 +183,7 @@ def save_trained(
     graph: Graph, params: dict[str, float], path: Path, base_dir: Path, *, overwrite: bool = False
 ) -> None:
     """Write a copy of ``graph`` with ``params`` as its param values to ``path``."""
-    from cgtui.core import yamlio
+    from cgtui.lang import yamlio
 
     copy = graph.copy()
     for name, value in params.items():

@@ -10,7 +10,7 @@ backward pass by hand with cgtui checking every step:
    complete); then the local derivative on each edge into its operands;
 4. the partial of each leaf, now that every contribution has arrived.
 
-The quiz drives a :class:`~cgtui.core.engine.Stepper`: a step is taken only after its
+The quiz drives a :class:`~cgtui.engine.engine.Stepper`: a step is taken only after its
 question is answered (or revealed), so whatever shows the stepper never gives the
 answer away. Numbers are checked with a tolerance and may be typed as arithmetic
 (``0.2*2``, ``3^30``), evaluated by cgtui's own parser. Every answer, right or wrong,
@@ -24,8 +24,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from cgtui.core.efficiency import format_count, ratio
-from cgtui.core.engine import (
+from cgtui.core.errors import CgtuiError, name_list
+from cgtui.core.graph import Graph, Kind
+from cgtui.core.ops import OPS, SLOT_NAMES, format_number
+from cgtui.engine.engine import (
     Stepper,
     StepResult,
     apply_text,
@@ -35,11 +37,9 @@ from cgtui.core.engine import (
     missing_values,
     value_text,
 )
-from cgtui.core.errors import CgtuiError, name_list
-from cgtui.core.formula import substitute
-from cgtui.core.graph import Graph, Kind
-from cgtui.core.ops import OPS, SLOT_NAMES, format_number
-from cgtui.core.paths import path_counts_to, top_paths
+from cgtui.engine.paths import path_counts_to, top_paths
+from cgtui.lang.formula import substitute
+from cgtui.teach.efficiency import format_count, ratio
 
 
 class QuestionKind(StrEnum):
@@ -467,8 +467,8 @@ class Quiz:
 
 def parse_number(text: str) -> float:
     """A number, or arithmetic on numbers (``1/3``, ``2*0.1``, ``3^30``), by cgtui's parser."""
-    from cgtui.core.build import from_expression
-    from cgtui.core.engine import forward, leaf_values
+    from cgtui.engine.engine import forward, leaf_values
+    from cgtui.lang.build import from_expression
 
     stripped = text.strip()
     try:

@@ -17,12 +17,13 @@ A graph file is a mapping of sections::
 
 ``expression:`` may replace ``steps:``: statement text in the expression language
 (``c = a + b; c = c * 2``), for programs that assign a name more than once. The
-sections ``data``, ``reduction``, ``training`` and ``quiz`` belong to other parts of
+sections ``data``, ``reduction``, ``training``, ``quiz`` and ``imported`` (where an
+imported graph came from, and what its framework computed) belong to other parts of
 cgtui; they are kept as given in :attr:`Graph.extra` and written back by :func:`save`.
 
 Loading never recurses over the document: events from PyYAML's (iterative) parser are
 composed with an explicit stack, aliases, anchors and non-standard tags are refused,
-as are files over :data:`cgtui.core.source.MAX_SOURCE_BYTES` and nesting deeper than
+as are files over :data:`cgtui.lang.files.MAX_SOURCE_BYTES` and nesting deeper than
 :data:`MAX_DEPTH`. Every error names the file, the line (and column where there is
 one) and the step.
 """
@@ -44,13 +45,13 @@ from typing import Any
 import networkx as nx
 import yaml
 
-from cgtui.core import source
-from cgtui.core.build import GraphBuilder, build_program, const_name
 from cgtui.core.errors import CgtuiError, GraphError, ParseError
 from cgtui.core.graph import Graph, Kind, Node
 from cgtui.core.ops import BINARY_SYMBOLS, FUNCTIONS, OPS
-from cgtui.core.parser import NAME, NUM, OP, RESERVED_WORDS, Instr, LineMap, parse
-from cgtui.core.source import read_text
+from cgtui.lang import files
+from cgtui.lang.build import GraphBuilder, build_program, const_name
+from cgtui.lang.files import read_text
+from cgtui.lang.parser import NAME, NUM, OP, RESERVED_WORDS, Instr, LineMap, parse
 
 #: Collections nested deeper than this are refused (a graph file needs 3 levels).
 MAX_DEPTH = 64
@@ -62,7 +63,7 @@ LEAF_SECTIONS: dict[str, Kind] = {
     "constants": Kind.CONST,
 }
 #: Sections other parts of cgtui interpret; kept verbatim.
-EXTRA_SECTIONS = ("data", "reduction", "training", "quiz")
+EXTRA_SECTIONS = ("data", "reduction", "training", "quiz", "imported")
 SECTIONS = ("title", "description", *LEAF_SECTIONS, "steps", "expression", "output", *EXTRA_SECTIONS)
 
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
@@ -468,7 +469,7 @@ def _leaf_section(
 
 def loads(text: str, file: str | None = None, merge: bool = True) -> Graph:
     """Read a graph from YAML text; ``file`` names it in error messages."""
-    limit = source.MAX_SOURCE_BYTES
+    limit = files.MAX_SOURCE_BYTES
     if len(text.encode("utf-8", "surrogatepass")) > limit:
         raise CgtuiError(f"the YAML text is larger than the limit of {limit:,} bytes", file=file)
     doc = _Doc(text, file)

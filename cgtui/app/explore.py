@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import argparse
 
-from cgtui.samples import default_sample
+from cgtui.commands.common import graph_from_args
+from cgtui.lang.samples import default_sample
 
 
 def run(args: argparse.Namespace) -> int:
-    from cgtui.cli import graph_from_args
-    from cgtui.core.engine import Stepper
+    from cgtui.engine.engine import Stepper
 
     graph = graph_from_args(args, default=str(default_sample()))
     stepper = Stepper(graph, getattr(args, "output", None))

@@ -18,10 +18,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from cgtui.core.build import const_name
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind, Node
 from cgtui.core.ops import OPS
+from cgtui.lang.build import const_name
 
 #: Texts longer than this are refused (a DAG with much sharing expands exponentially).
 MAX_CHARS = 5_000_000

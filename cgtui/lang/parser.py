@@ -4,7 +4,7 @@ A hand-written tokenizer and an operator-precedence (shunting-yard) parser. Both
 loops over the tokens with explicit stacks, so a 100,000-term sum or expressions nested
 thousands deep parse without recursion. Nothing in the text is ever executed: the only
 output is a list of :class:`Statement` whose ``code`` is postfix instructions that
-:mod:`cgtui.core.build` turns into graph nodes.
+:mod:`cgtui.lang.build` turns into graph nodes.
 
 Grammar (Python-like)::
 

@@ -1,4 +1,4 @@
-"""Exports: a graph as JSON, Graphviz dot, Mermaid or YAML text.
+"""Exports: a graph as JSON, Graphviz dot, Mermaid, YAML, a lesson sheet or Python code.
 
 :data:`FORMATS` maps a format name to a function ``graph -> str``; ``cgtui export``
 offers exactly its keys, so a new format (a lesson sheet, say) is one new entry.
@@ -12,10 +12,11 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from cgtui.core import handout, printer, yamlio
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind
 from cgtui.core.ops import SLOT_NAMES, format_number
+from cgtui.lang import printer, yamlio
+from cgtui.teach import codegen, handout
 
 Exporter = Callable[[Graph], str]
 
@@ -82,7 +83,7 @@ def to_json(graph: Graph) -> str:
 
 
 def program_text(graph: Graph, limit: int = 100_000) -> str | None:
-    """The graph as expression statements (see :mod:`cgtui.core.printer`), or None when
+    """The graph as expression statements (see :mod:`cgtui.lang.printer`), or None when
     that text would be longer than ``limit`` characters."""
     try:
         return printer.program(graph, limit=limit)
@@ -184,6 +185,9 @@ FORMATS: dict[str, Exporter] = {
     "mermaid": to_mermaid,
     "markdown": handout.to_markdown,  # lesson sheets
     "latex": handout.to_latex,
+    "numpy": codegen.to_numpy,  # backprop as straight-line Python
+    "pytorch": codegen.to_pytorch,  # the forward pass for PyTorch's autograd
+    "jax": codegen.to_jax,  # ... and for JAX's
 }
 
 

@@ -18,12 +18,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cgtui.core.efficiency import format_count, graph_efficiency
-from cgtui.core.engine import Stepper, apply_text, edge_formula, missing_values, value_text
 from cgtui.core.errors import CgtuiError, NumericalFault, name_list
 from cgtui.core.graph import Graph, Kind
 from cgtui.core.ops import OPS, SLOT_NAMES
-from cgtui.core.paths import path_counts_to, top_paths
+from cgtui.engine.engine import Stepper, apply_text, edge_formula, missing_values, value_text
+from cgtui.engine.paths import path_counts_to, top_paths
+from cgtui.teach.efficiency import format_count, graph_efficiency
 
 MAX_ROWS = 200  # rows per table
 MAX_PATHS = 4  # path products listed per leaf
@@ -137,7 +137,7 @@ def lesson(graph: Graph, output: int | str | None = None) -> Lesson:
     values = st.values
 
     try:
-        from cgtui.core.printer import expression
+        from cgtui.lang.printer import expression
 
         expr: str | None = expression(g, out, limit=MAX_EXPRESSION)
     except CgtuiError:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from cgtui.core.parser import tokenize
+from cgtui.lang.parser import tokenize
 
 
 def substitute(formula: str, names: Mapping[str, str]) -> str:

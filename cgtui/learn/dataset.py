@@ -16,7 +16,7 @@ and the settings ``cgtui train`` starts from::
     training: {lr: 0.1, steps: 200, expect_loss_below: 0.05}
 
 Each column becomes one float64 array, so a whole batch goes through the graph in one
-vectorised pass (see :mod:`cgtui.core.train`). Every problem is reported as a
+vectorised pass (see :mod:`cgtui.learn.train`). Every problem is reported as a
 :class:`CgtuiError` naming the row or line and the column.
 """
 

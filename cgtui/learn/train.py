@@ -24,11 +24,11 @@ from typing import Any
 
 import numpy as np
 
-from cgtui.core.dataset import Dataset, check_lr
-from cgtui.core.engine import backward, forward, leaf_values
 from cgtui.core.errors import CgtuiError, NumericalFault, name_list
 from cgtui.core.graph import Graph, Kind
 from cgtui.core.ops import format_number
+from cgtui.engine.engine import backward, forward, leaf_values
+from cgtui.learn.dataset import Dataset, check_lr
 
 Value = Any  # float or float64 ndarray
 

@@ -29,10 +29,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from cgtui.core.engine import differentiable, on_path
 from cgtui.core.graph import Graph, Kind
 from cgtui.core.ops import OPS, SLOT_NAMES, Op
-from cgtui.core.paths import costs
+from cgtui.engine.engine import differentiable, on_path
+from cgtui.engine.paths import costs
 
 #: Whole-graph derivative sizes cost (leaves x nodes) steps; above this they are skipped.
 WORK_LIMIT = 5_000_000
@@ -55,7 +55,7 @@ class FormulaSize:
 @cache
 def formula_size(op_name: str, slot: int) -> FormulaSize:
     """Node counts of the op table's local-derivative formula, parsed by cgtui's parser."""
-    from cgtui.core.build import from_expression
+    from cgtui.lang.build import from_expression
 
     op = OPS[op_name]
     text = op.partials[slot].formula
@@ -376,7 +376,7 @@ def expanded_derivative(
     tree = tree_sizes(graph, symbol=wrt)
     if not sizes[out] or sizes[out] > limit or any(t > limit for t in tree[: out + 1] if t):
         return None
-    from cgtui.core.formula import substitute
+    from cgtui.lang.formula import substitute
 
     text: list[str] = []
     for i, node in enumerate(graph.nodes[: out + 1]):

@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import math
 import re
-import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from cgtui.core.build import from_expression
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind
-
-#: Expression files and YAML documents larger than this are refused.
-MAX_SOURCE_BYTES = 5 * 1024 * 1024
-
-YAML_SUFFIXES = (".yaml", ".yml")
-#: Suffixes that mark SOURCE as a file of expression text (any existing file is one).
-TEXT_SUFFIXES = (".txt", ".expr")
+from cgtui.lang import yamlio
+from cgtui.lang.build import from_expression
+from cgtui.lang.files import MAX_SOURCE_BYTES, TEXT_SUFFIXES, YAML_SUFFIXES, path_kind, read_stdin, read_text
 
 
 def parse_assignments(items: Iterable[str]) -> dict[str, float]:
@@ -57,50 +51,6 @@ def parse_names(items: Iterable[str]) -> set[str]:
     return names
 
 
-def read_text(path: Path) -> str:
-    try:
-        size = path.stat().st_size
-        if size > MAX_SOURCE_BYTES:
-            raise CgtuiError(f"{path} is {size:,} bytes; the limit is {MAX_SOURCE_BYTES:,}")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise CgtuiError(f"cannot read {path}: {exc.strerror or exc}") from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise CgtuiError(f"{path} is not UTF-8 text (byte {exc.start})") from None
-
-
-def read_stdin() -> str:
-    """Standard input as text: at most the size limit is read, and it must be UTF-8."""
-    stream = getattr(sys.stdin, "buffer", None)
-    if stream is None:  # replaced by a text stream (tests)
-        return str(sys.stdin.read(MAX_SOURCE_BYTES + 1))
-    data: bytes = stream.read(MAX_SOURCE_BYTES + 1)
-    if len(data) > MAX_SOURCE_BYTES:
-        raise CgtuiError(f"standard input is larger than the limit of {MAX_SOURCE_BYTES:,} bytes")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise CgtuiError(f"standard input is not UTF-8 text (byte {exc.start})") from None
-
-
-def path_kind(source: str) -> str | None:
-    """'file' or 'dir' if SOURCE names one, else None. Expression text is often no valid
-    path at all (too long, a NUL byte), which is simply not a path."""
-    if "\n" in source or not source:
-        return None
-    try:
-        path = Path(source)
-        if path.is_file():
-            return "file"
-        if path.is_dir():
-            return "dir"
-    except (OSError, ValueError):
-        return None
-    return None
-
-
 def looks_like_path(source: str) -> bool:
     return source.endswith(YAML_SUFFIXES) or path_kind(source) == "file"
 
@@ -136,7 +86,6 @@ def load_source(
     """Load SOURCE: a ``.yaml``/``.yml`` graph file, another file of expression text,
     ``-`` for standard input, or expression text itself. Values and kinds given here
     override those in a YAML file."""
-    from cgtui.core import yamlio
 
     params, labels, consts, inputs = set(params), set(labels), set(consts), set(inputs)
     if source == "-":

@@ -11,12 +11,11 @@ import argparse
 import shlex
 import sys
 
-from cgtui.samples import default_sample
+from cgtui.commands.common import add_source_arguments, graph_from_args
+from cgtui.lang.samples import default_sample
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from cgtui.cli import add_source_arguments
-
     add_source_arguments(p, source_optional=True)
     p.add_argument("--output", metavar="NAME", help="the output to differentiate")
     p.add_argument("--host", default="localhost", help="address to listen on (default: localhost)")
@@ -42,9 +41,8 @@ def app_command(args: argparse.Namespace) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cgtui.cli import graph_from_args
-    from cgtui.core.engine import Stepper
     from cgtui.core.errors import CgtuiError
+    from cgtui.engine.engine import Stepper
 
     if not 0 < args.port < 65536:
         raise CgtuiError(f"--port must be between 1 and 65535, got {args.port}")

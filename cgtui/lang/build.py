@@ -1,6 +1,6 @@
 """Turn parsed statements into a graph: one node per elementary operation.
 
-The postfix code from :mod:`cgtui.core.parser` is run on a value stack, so building is
+The postfix code from :mod:`cgtui.lang.parser` is run on a value stack, so building is
 a loop too. Identical subexpressions (same op, same operand nodes) become one node unless
 ``merge=False`` keeps the tree exactly as written. Names:
 
@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator, Mapping
 from cgtui.core.errors import GraphError, ParseError
 from cgtui.core.graph import Graph, Kind, Node
 from cgtui.core.ops import OPS, format_number
-from cgtui.core.parser import NAME, NUM, Program, parse
+from cgtui.lang.parser import NAME, NUM, Program, parse
 
 
 @contextlib.contextmanager

@@ -277,6 +277,23 @@ def _edge_fault(graph: Graph, s: int, slot: int, values: Sequence[Value], output
     )
 
 
+def _sum_fault_text(graph: Graph, p: int, old: Value, c: Value, output: int) -> str:
+    """The fault of node ``p`` whose partial overflowed while its successors' terms were
+    summed (each term was finite)."""
+    nodes = graph.nodes
+    both_scalar = type(old) is float and type(c) is float
+    terms = f"{value_text(old)} + {value_text(c)}" if both_scalar else "array terms"
+    return (
+        f"{nodes[p].name}: overflow: the partial d{nodes[output].name}/d{nodes[p].name} is not finite "
+        f"when its terms are summed ({terms})"
+    )
+
+
+def _sum_fault(graph: Graph, p: int, old: Value, c: Value, output: int) -> None:
+    node = graph.nodes[p]
+    raise NumericalFault(_sum_fault_text(graph, p, old, c, output), node=node.name, op=node.op)
+
+
 def backward(graph: Graph, values: Sequence[Value], output: int) -> list[Value | None]:
     """``dL/dnode`` for every node (L = ``output``); None where there is no partial.
 
@@ -300,33 +317,26 @@ def backward(graph: Graph, values: Sequence[Value], output: int) -> list[Value |
             if not ops or not needs[s]:
                 continue
             partials = rules[node.op]  # type: ignore[index]
-            if len(ops) == 2:
-                a = values[ops[0]]
-                b = values[ops[1]]
-                for slot in (0, 1):
-                    p = ops[slot]
-                    if needs[p]:
-                        try:
-                            c = g * partials[slot](a, b, values[s])
-                            ok = type(c) is float and c - c == 0.0
-                        except (ArithmeticError, ValueError):
-                            ok = False
-                        if not ok:
-                            _edge_fault(graph, s, slot, values, output)
-                        old = grads[p]
-                        grads[p] = c if old is None else old + c
-            else:
-                p = ops[0]
-                if needs[p]:
-                    try:
-                        c = g * partials[0](values[p], values[s])
-                        ok = type(c) is float and c - c == 0.0
-                    except (ArithmeticError, ValueError):
-                        ok = False
-                    if not ok:
-                        _edge_fault(graph, s, 0, values, output)
-                    old = grads[p]
-                    grads[p] = c if old is None else old + c
+            args = [values[p] for p in ops]  # each rule takes the operands' values, then the node's
+            args.append(values[s])
+            for slot, p in enumerate(ops):
+                if not needs[p]:
+                    continue
+                try:
+                    c = g * partials[slot](*args)
+                    ok = type(c) is float and c - c == 0.0
+                except (ArithmeticError, ValueError):
+                    ok = False
+                if not ok:
+                    _edge_fault(graph, s, slot, values, output)
+                old = grads[p]
+                if old is None:
+                    grads[p] = c
+                else:
+                    total = old + c
+                    if total - total != 0.0:
+                        _sum_fault(graph, p, old, c, output)
+                    grads[p] = total
         return grads
     with np.errstate(all="ignore"):
         for s in range(output, -1, -1):
@@ -344,7 +354,13 @@ def backward(graph: Graph, values: Sequence[Value], output: int) -> list[Value |
                 if not _finite(c):
                     _edge_fault(graph, s, slot, values, output)
                 old = grads[p]
-                grads[p] = c if old is None else old + c
+                if old is None:
+                    grads[p] = c
+                else:
+                    total = old + c
+                    if not _finite(total):
+                        _sum_fault(graph, p, old, c, output)
+                    grads[p] = total
     return grads
 
 
@@ -669,6 +685,14 @@ class Stepper:
                     return StepResult("fault", s, [*lines, msg])
                 before = self.partials[p]
                 after = c if before is None else before + c
+                if before is not None and not _finite(after):
+                    for push in reversed(pushes):  # this step never happened
+                        self._unpush(push)
+                    if seed:
+                        self.partials[s] = None
+                    msg = _sum_fault_text(g, p, before, c, self.output)
+                    self.fault = StepFault(p, msg, backward=True)
+                    return StepResult("fault", p, [*lines, msg])
                 push = Push(s, slot, p, upstream, edge_formula(g, s, slot), d, c, before, after)
                 self.partials[p] = after
                 self.pushes_done[p] += 1
@@ -788,7 +812,7 @@ class Stepper:
 
 def edge_formula(graph: Graph, i: int, slot: int) -> str:
     """The op table's formula for ``d node_i / d operand[slot]`` with the edge's names."""
-    from cgtui.core.formula import substitute
+    from cgtui.lang.formula import substitute
 
     node = graph.nodes[i]
     op = OPS[node.op]  # type: ignore[index]

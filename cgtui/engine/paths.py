@@ -19,9 +19,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cgtui.core.engine import local_derivative
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph
+from cgtui.engine.engine import local_derivative
 
 #: The most paths :func:`top_paths` lists: each node keeps up to K candidates, so the work
 #: is K times the graph (K = 10^9 on the diamond ladder never finished).

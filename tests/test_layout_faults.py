@@ -49,6 +49,22 @@ async def test_the_first_switch_to_the_table_keeps_the_selection() -> None:
 
 
 @sync
+async def test_the_first_switch_to_the_table_of_a_big_graph_keeps_the_selection() -> None:
+    stepper = chain(1000)  # rows load in chunks once the table is first shown
+    app = ExplorerApp(stepper, plugins=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await jump(pilot, "v990")
+        chosen = stepper.graph.lookup("v990")
+        assert app.selected == chosen
+        await pilot.press("2")
+        await settle(pilot)
+        table = app.query_one("#table", NodeTable)
+        assert table.cursor_row == chosen
+        assert app.selected == chosen
+
+
+@sync
 async def test_after_backward_the_tree_reveals_a_deep_selected_node() -> None:
     stepper = chain(400)
     app = ExplorerApp(stepper, plugins=False)

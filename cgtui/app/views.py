@@ -447,5 +447,7 @@ class NodeTable(GraphView, DataTable[Text | str]):
         event.stop()
         if event.cursor_row != self.cursor_row:
             return  # stale: the cursor has moved on since (see GraphTree)
+        if self._want is not None:
+            return  # the rows up to the selection are still loading: row 0 is nobody's choice
         placed, self._placed = self._placed == event.cursor_row, None
         self.post_message(self.NodeChosen(event.cursor_row, self.has_focus and not placed))

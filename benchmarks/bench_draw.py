@@ -26,7 +26,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from cgtui.core.graph import Graph, Kind, NodeSpec
+from cgtui.core.graph import Graph, Kind, Node
 from cgtui.draw import LEFT_RIGHT, TOP_DOWN, Drawing, full_scene, neighbourhood_scene
 from cgtui.lang.build import from_expression
 
@@ -52,15 +52,15 @@ def random_dag(n: int, seed: int, back: int) -> Graph:
     """Every tenth node or so a leaf, the rest add/mul of two nodes among the `back`
     before (so the leaves are used and the graph is one piece, with long edges too)."""
     rng = random.Random(seed)
-    specs: list[NodeSpec] = []
+    nodes: list[Node] = []
     for i in range(n):
         if i < 2 or rng.random() < 0.1:
-            specs.append(NodeSpec(f"n{i}", Kind.INPUT, value=1.0))
+            nodes.append(Node(f"n{i}", Kind.INPUT, value=1.0))
             continue
         lo = max(0, i - back)
         a, b = rng.randrange(lo, i), rng.randrange(lo, i)
-        specs.append(NodeSpec(f"n{i}", Kind.COMPUTATION, rng.choice(["add", "mul"]), (f"n{a}", f"n{b}")))
-    return Graph.from_specs(specs, [f"n{n - 1}"])
+        nodes.append(Node(f"n{i}", Kind.COMPUTATION, rng.choice(["add", "mul"]), (a, b)))
+    return Graph(nodes, [n - 1])
 
 
 def full(graph: Graph, orientation: str) -> Any:

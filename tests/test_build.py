@@ -7,7 +7,8 @@ from conftest import structure
 
 from cgtui.core.errors import GraphError, ParseError
 from cgtui.core.graph import Kind
-from cgtui.lang.build import const_name, from_expression
+from cgtui.lang.build import Step, build_steps, const_name, from_expression
+from cgtui.lang.parser import NAME, NUM, OP, Instr, parse
 
 
 def test_one_node_per_operation_with_merged_shared_subexpressions() -> None:
@@ -20,7 +21,7 @@ def test_one_node_per_operation_with_merged_shared_subexpressions() -> None:
         "v3": ("computation", "exp", ("v1",)),
         "out": ("computation", "add", ("v2", "v3")),
     }
-    assert sorted(g.name(s) for s, _ in g.successors(g.lookup("v1"))) == ["v2", "v2", "v3"]
+    assert sorted(g.nodes[s].name for s, _ in g.successors(g.lookup("v1"))) == ["v2", "v2", "v3"]
 
 
 def test_tree_option_keeps_the_expression_as_written() -> None:
@@ -113,3 +114,103 @@ def test_bare_leaf_or_constant_as_output() -> None:
     assert from_expression("x").output_names == ["x"]
     g = from_expression("3")
     assert g.output_names == ["3"] and g.node("3").kind is Kind.CONST
+
+
+# --- steps: the same builder, for named steps in any order (YAML's 'steps:') ---------------
+
+
+def _steps(**texts: str) -> list[Step]:
+    return [Step(name, parse(text).statements[0].code, line=k + 1, column=1) for k, (name, text) in
+            enumerate(texts.items())]
+
+
+_LEAVES: dict[str, tuple[Kind, float | None]] = {
+    "w": (Kind.PARAM, 0.5), "x": (Kind.INPUT, 2.0), "b": (Kind.PARAM, 0.1), "y": (Kind.LABEL, 1.0),
+}
+
+
+def test_steps_in_any_order_build_what_the_same_statements_build() -> None:
+    steps = _steps(L="(yhat - y)^2 / 2", yhat="z + b", z="w * x")
+    g = build_steps(steps, declared=_LEAVES)
+    assert [n.name for n in g.nodes] == ["w", "x", "b", "y", "z", "yhat", "v1", "2", "v2", "L"]
+    text = "z = w * x\nyhat = z + b\nL = (yhat - y)^2 / 2"
+    values = {n: v for n, (_, v) in _LEAVES.items() if v is not None}
+    same = from_expression(text, params={"w", "b"}, labels={"y"}, values=values)
+    g.outputs = [g.index["L"]]
+    assert g == same
+
+
+def test_steps_given_order_is_kept_where_free() -> None:
+    g = build_steps(_steps(L="d ^ two", d="a - b"),
+                    declared={"a": (Kind.INPUT, None), "b": (Kind.INPUT, None), "two": (Kind.CONST, 2.0)})
+    assert [n.name for n in g.nodes] == ["a", "b", "two", "d", "L"]
+    assert g.output_names == ["L"]
+
+
+def test_a_later_step_equal_to_an_intermediate_is_that_intermediate() -> None:
+    declared: dict[str, tuple[Kind, float | None]] = {"x": (Kind.INPUT, 1.0), "y": (Kind.INPUT, 2.0)}
+    g = build_steps(_steps(c="exp(x * y)", a="x * y", b="x * y"), declared=declared)
+    s = structure(g)
+    assert s["c"] == ("computation", "exp", ("a",))
+    assert s["a"] == s["b"] == ("computation", "mul", ("x", "y"))  # named steps stay two nodes
+    assert not any(n.startswith("v") for n in s)
+    tree = build_steps(_steps(c="exp(x * y)", a="x * y"), declared=declared, merge=False)
+    assert structure(tree)["c"] == ("computation", "exp", ("v1",))
+
+
+def test_steps_with_a_number_or_a_negated_number() -> None:
+    declared: dict[str, tuple[Kind, float | None]] = {"x": (Kind.INPUT, 1.0)}
+    g = build_steps([*_steps(k="-3", z="k * x"), Step("n", [Instr(NUM, 3.0, 1, 1), Instr(OP, "neg", 1, 1)],
+                                                       fold=False)], declared=declared)
+    assert (g.node("k").kind, g.node("k").value) == (Kind.CONST, -3.0)
+    assert structure(g)["n"] == ("computation", "neg", ("3",))
+
+
+@pytest.mark.parametrize(
+    ("texts", "message", "line"),
+    [
+        ({"z": "a * aa"}, "undefined name 'aa' in step 'z' (did you mean 'a'?)", 1),
+        ({"p": "q + a", "q": "p * a"}, "cycle: p -> q -> p", 1),
+        ({"q": "a + 1", "p": "r * a", "r": "p + q"}, "cycle: p -> r -> p", 2),
+        ({"s": "2 * s"}, "cycle: s -> s", 1),
+        ({"z": "a * 2", "y": "z"}, "step 'y' only repeats 'z'; a step must compute something", 2),
+    ],
+)
+def test_step_errors(texts: dict[str, str], message: str, line: int) -> None:
+    declared: dict[str, tuple[Kind, float | None]] = {"a": (Kind.INPUT, None)}
+    with pytest.raises(GraphError) as info:
+        build_steps(_steps(**texts), declared=declared, source="\n".join(texts.values()), file="f.yaml")
+    assert info.value.message == message
+    assert info.value.line == line
+    assert info.value.file == "f.yaml"
+
+
+def test_duplicate_step_names() -> None:
+    with pytest.raises(GraphError, match="duplicate name 'a'"):
+        build_steps([*_steps(a="x + 1"), *_steps(a="x * 2")], declared={"x": (Kind.INPUT, None)})
+    with pytest.raises(GraphError, match="duplicate name 'x'"):
+        build_steps(_steps(x="x + 1"), declared={"x": (Kind.INPUT, None)})
+
+
+def _chain(n: int) -> list[Step]:
+    """n{i} = sin(n{i-1}), n0 = sin(x), listed last step first."""
+    return [
+        Step(f"n{i}", [Instr(NAME, f"n{i - 1}" if i else "x", 1, 1), Instr(OP, "sin", 1, 1)])
+        for i in reversed(range(n))
+    ]
+
+
+def test_100k_steps_in_reverse_order_build_without_recursion() -> None:
+    n = 100_000
+    g = build_steps(_chain(n), declared={"x": (Kind.INPUT, 0.5)})
+    assert [nd.name for nd in g.nodes[:3]] == ["x", "n0", "n1"]
+    assert g.output_names == [f"n{n - 1}"]
+    assert all(nd.operands == (i - 1,) for i, nd in enumerate(g.nodes) if i)
+
+
+def test_100k_step_cycle_is_found() -> None:
+    n = 100_000
+    steps = _chain(n)
+    steps[-1] = Step("n0", [Instr(NAME, f"n{n - 1}", 1, 1), Instr(OP, "sin", 1, 1)])  # closes the ring
+    with pytest.raises(GraphError, match=r"^cycle: n\d+ -> "):
+        build_steps(steps, declared={"x": (Kind.INPUT, 0.5)})

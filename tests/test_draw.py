@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_draw_grid import find_boxes, trace_edges
 
-from cgtui.core.graph import Graph, Kind, NodeSpec
+from cgtui.core.graph import Graph, Kind, Node
 from cgtui.draw import LEFT_RIGHT, TOP_DOWN, Drawing, draw_text, full_scene, neighbourhood_scene
 from cgtui.draw.render import item_lines, measure, short_number
 from cgtui.engine.engine import gradients
@@ -42,16 +42,16 @@ def ladder(levels: int) -> Graph:
 
 def random_dag(n: int, seed: int, max_back: int | None = None) -> Graph:
     rng = random.Random(seed)
-    specs: list[NodeSpec] = []
+    nodes: list[Node] = []
     leaves = max(2, n // 5)
     for i in range(n):
         if i < leaves:
-            specs.append(NodeSpec(f"n{i}", Kind.INPUT, value=1.0))
+            nodes.append(Node(f"n{i}", Kind.INPUT, value=1.0))
             continue
         lo = 0 if max_back is None else max(0, i - max_back)
         a, b = rng.randrange(lo, i), rng.randrange(lo, i)
-        specs.append(NodeSpec(f"n{i}", Kind.COMPUTATION, rng.choice(["add", "mul"]), (f"n{a}", f"n{b}")))
-    return Graph.from_specs(specs, [f"n{n - 1}"])
+        nodes.append(Node(f"n{i}", Kind.COMPUTATION, rng.choice(["add", "mul"]), (a, b)))
+    return Graph(nodes, [n - 1])
 
 
 def expected_edges(graph: Graph) -> Counter[tuple[str, str]]:
@@ -127,14 +127,14 @@ def test_random_dag_100_nodes() -> None:
 
 
 def test_disconnected_parts_side_by_side() -> None:
-    specs = [
-        NodeSpec("a", Kind.INPUT),
-        NodeSpec("b", Kind.INPUT),
-        NodeSpec("c", Kind.COMPUTATION, "mul", ("a", "a")),
-        NodeSpec("d", Kind.COMPUTATION, "exp", ("b",)),
-        NodeSpec("lonely", Kind.INPUT),
+    nodes = [
+        Node("a", Kind.INPUT),
+        Node("b", Kind.INPUT),
+        Node("c", Kind.COMPUTATION, "mul", (0, 0)),
+        Node("d", Kind.COMPUTATION, "exp", (1,)),
+        Node("lonely", Kind.INPUT),
     ]
-    graph = Graph.from_specs(specs, ["c", "d"])
+    graph = Graph(nodes, [2, 3])
     check_full(graph, TOP_DOWN)
     check_full(graph, LEFT_RIGHT)
 
@@ -214,10 +214,8 @@ def _distances(graph: Graph, start: int, *, up: bool) -> dict[int, int]:
 
 def test_neighbourhood_of_a_hub_is_bounded() -> None:
     # one input used by 2,000 results: k=1 would take them all; the cap and "+N" stub hold
-    specs = [NodeSpec("x", Kind.INPUT)] + [
-        NodeSpec(f"r{k}", Kind.COMPUTATION, "exp", ("x",)) for k in range(2000)
-    ]
-    graph = Graph.from_specs(specs, ["r0"])
+    nodes = [Node("x", Kind.INPUT)] + [Node(f"r{k}", Kind.COMPUTATION, "exp", (0,)) for k in range(2000)]
+    graph = Graph(nodes, [1])
     scene = neighbourhood_scene(graph, 0, k=1, max_nodes=50)
     assert scene.truncated
     assert len([it for it in scene.items if not it.stub]) == 50

@@ -10,7 +10,7 @@ from textual.pilot import Pilot
 
 from cgtui.app.drawing import DrawingView
 from cgtui.app.views import GraphView
-from cgtui.core.graph import Graph, Kind, NodeSpec
+from cgtui.core.graph import Graph, Kind, Node
 from cgtui.engine.engine import Stepper
 from cgtui.lang.build import from_expression
 
@@ -166,10 +166,9 @@ async def _test_big_graph_shows_a_neighbourhood_and_follows_the_selection() -> N
 
 
 def test_hub_graph_never_lays_out_thousands() -> None:
-    specs = [NodeSpec("x", Kind.INPUT, value=1.0)] + [
-        NodeSpec(f"r{k}", Kind.COMPUTATION, "exp", ("x",)) for k in range(3000)
-    ]
-    graph = Graph.from_specs(specs, ["r0"])
+    nodes = [Node("x", Kind.INPUT, value=1.0)]
+    nodes += [Node(f"r{k}", Kind.COMPUTATION, "exp", (0,)) for k in range(3000)]
+    graph = Graph(nodes, [1])
     view = DrawingView()
     view.stepper = Stepper(graph)
     view.selected = 0

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from cgtui.core.errors import NumericalFault
 from cgtui.core.graph import Kind
-from cgtui.core.ops import BINARY_SYMBOLS, FUNCTIONS, OPS, SLOT_NAMES, Op, format_number
+from cgtui.core.ops import FUNCTIONS, OPS, SLOT_NAMES, Op, format_number, syntax
 from cgtui.engine.engine import forward
 from cgtui.lang.build import from_expression
 from cgtui.lang.parser import tokenize
@@ -116,7 +116,8 @@ def test_every_formula_uses_only_formula_variables() -> None:
 
 
 def test_every_op_is_reachable_from_the_language() -> None:
-    reachable = set(FUNCTIONS) | set(BINARY_SYMBOLS.values()) | {"neg"}
+    table = syntax()
+    reachable = set(table.functions) | {op.name for op in (*table.infix.values(), *table.prefix.values())}
     assert reachable == set(OPS)
     for name, op in OPS.items():
         assert len(op.partials) == op.arity, name

@@ -95,11 +95,11 @@ def test_messy_is_messy() -> None:
 
 def test_mlp_and_sigmoid_neuron_shapes() -> None:
     mlp = load(ROOT / "samples" / "mlp_2_2_1.yaml")
-    assert len(mlp.of_kind(Kind.PARAM)) == 9
+    assert sum(1 for n in mlp.nodes if n.kind is Kind.PARAM) == 9
     assert sum(1 for n in mlp.nodes if n.op == "tanh") == 3
     neuron = load(ROOT / "samples" / "sigmoid_neuron.yaml")
     assert {n.op for n in neuron.nodes} >= {"sigmoid", "log"}
-    assert [neuron.nodes[i].name for i in neuron.of_kind(Kind.LABEL)] == ["y"]
+    assert [n.name for n in neuron.nodes if n.kind is Kind.LABEL] == ["y"]
 
 
 def test_samples_width_must_leave_room_for_words(capsys: pytest.CaptureFixture[str]) -> None:

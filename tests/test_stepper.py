@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from cgtui.core.errors import NumericalFault
-from cgtui.core.graph import Graph, Kind, NodeSpec
+from cgtui.core.graph import Graph, Kind, Node
 from cgtui.engine.engine import Status, Stepper, backward, forward, leaf_values
 from cgtui.lang.build import from_expression
 
@@ -153,17 +153,17 @@ def test_every_partial_is_the_sum_of_its_ledger(text: str) -> None:
 
 def test_statuses_pending_final_no_path_constant() -> None:
     # two outputs: s and p; q feeds neither
-    specs = [
-        NodeSpec("x", Kind.INPUT, value=2.0),
-        NodeSpec("y", Kind.INPUT, value=3.0),
-        NodeSpec("two", Kind.CONST, value=2.0),
-        NodeSpec("t", Kind.COMPUTATION, "mul", ("two", "two")),
-        NodeSpec("s", Kind.COMPUTATION, "add", ("x", "y")),
-        NodeSpec("p", Kind.COMPUTATION, "mul", ("s", "x")),
-        NodeSpec("r", Kind.COMPUTATION, "mul", ("p", "t")),
-        NodeSpec("q", Kind.COMPUTATION, "mul", ("y", "y")),
+    nodes = [
+        Node("x", Kind.INPUT, value=2.0),
+        Node("y", Kind.INPUT, value=3.0),
+        Node("two", Kind.CONST, value=2.0),
+        Node("t", Kind.COMPUTATION, "mul", (2, 2)),  # two * two
+        Node("s", Kind.COMPUTATION, "add", (0, 1)),  # x + y
+        Node("p", Kind.COMPUTATION, "mul", (4, 0)),  # s * x
+        Node("r", Kind.COMPUTATION, "mul", (5, 3)),  # p * t
+        Node("q", Kind.COMPUTATION, "mul", (1, 1)),  # y * y
     ]
-    g = Graph.from_specs(specs, ["r", "s"])
+    g = Graph(nodes, [6, 4])  # outputs r and s
     st_ = Stepper(g)
     idx = g.index
     assert st_.status(idx["s"]) is Status.UNCOMPUTED

@@ -14,7 +14,7 @@ from cgtui.lang.build import from_expression
 
 
 def edges(g: Graph) -> list[tuple[str, str, int]]:
-    return sorted((g.name(p), g.name(i), slot) for p, i, slot in g.edges())
+    return sorted((g.nodes[p].name, g.nodes[i].name, slot) for p, i, slot in g.edges())
 
 
 def values(g: Graph) -> dict[str, float]:
@@ -25,7 +25,7 @@ def values(g: Graph) -> dict[str, float]:
 def grads(g: Graph, output: str) -> dict[str, float]:
     vals = engine.forward(g, engine.leaf_values(g))
     gr = engine.backward(g, vals, g.lookup(output))
-    return {g.name(i): float(p) for i in g.leaves() if (p := gr[i]) is not None}
+    return {g.nodes[i].name: float(p) for i in g.leaves() if (p := gr[i]) is not None}
 
 
 # --- 1. squared error: a straight chain --------------------------------------------------
@@ -146,7 +146,7 @@ def test_example_4_ladder() -> None:
         a = g.lookup(f"a{k}")
         # a_k feeds both slots of a_k*a_k and the add: three edges out
         assert len(g.successors(a)) == 3
-    assert [len(gen) for gen in g.generations()] == [1] + [1] * 90
+    assert sorted(g.levels()) == list(range(91))  # one node per level: a chain
 
 
 # --- 5. micrograd's tests --------------------------------------------------------------------
@@ -163,7 +163,7 @@ def test_example_5_sanity_check() -> None:
     assert s["v5"] == ("computation", "mul", ("z", "z"))
     assert s["y"] == ("computation", "add", ("v6", "v7"))
     assert len(g) == 13 and g.edge_count() == 20
-    assert sorted(g.name(i) for i, _ in g.successors(g.lookup("z"))) == ["v3", "v4", "v5", "v5"]
+    assert sorted(g.nodes[i].name for i, _ in g.successors(g.lookup("z"))) == ["v3", "v4", "v5", "v5"]
     assert values(g)["y"] == -20.0
     assert grads(g, "y")["x"] == pytest.approx(46.0)
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind, Node
 from cgtui.lang import files, yamlio
-from cgtui.lang.build import from_expression
+from cgtui.lang.build import from_expression, is_literal
 
 SQUARED = """\
 title: Squared-error loss
@@ -394,7 +394,7 @@ def _expressions(draw: st.DrawFn, depth: int = 0) -> str:
 )
 def test_yaml_round_trip(text: str, kinds: dict[str, Kind], values: dict[str, float], merge: bool) -> None:
     g = from_expression(text, merge=merge)
-    if yamlio.is_literal(g.nodes[g.outputs[0]]):
+    if is_literal(g.nodes[g.outputs[0]]):
         with pytest.raises(CgtuiError, match="needs a named output"):
             yamlio.dumps(g)
         return
@@ -463,9 +463,9 @@ def _graphs(draw: st.DrawFn) -> Graph:
         names.add(name)
     used = {p for n in nodes for p in n.operands}
     for i, n in enumerate(list(nodes)):
-        if yamlio.is_literal(n) and i not in used:  # a number nothing uses has no place in the file
+        if is_literal(n) and i not in used:  # a number nothing uses has no place in the file
             nodes.append(Node(f"u{i}", Kind.COMPUTATION, "neg", (i,)))
-    candidates = [i for i, n in enumerate(nodes) if not yamlio.is_literal(n)]
+    candidates = [i for i, n in enumerate(nodes) if not is_literal(n)]
     outputs = draw(st.lists(st.sampled_from(candidates), min_size=1, max_size=3, unique=True))
     return Graph(nodes, outputs)
 

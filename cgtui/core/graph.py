@@ -4,25 +4,20 @@ Nodes are kept in a list in topological order (every operand before its result),
 the forward pass is a walk down the list and the backward pass a walk up it. Each node
 names its operands slot by slot (``x*x`` has operands ``(x, x)``), so every edge
 ``operand -> result`` is identified by ``(result, slot)`` and both edges of ``x*x`` exist.
-:meth:`Graph.to_networkx` gives the same graph as a networkx ``MultiDiGraph`` (one edge
-per slot, keyed by slot) for the algorithms and exports that want it. Every query here
-is a loop, never a recursion, so graphs of any depth work.
+Graphs are built by :mod:`cgtui.lang.build` (from expression text and YAML steps). Every
+query here is a loop, never a recursion, so graphs of any depth work.
 """
 
 from __future__ import annotations
 
 import difflib
-import heapq
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-import networkx as nx
-
 from cgtui.core.errors import GraphError
-from cgtui.core.ops import OPS
 
 
 class Kind(StrEnum):
@@ -36,9 +31,6 @@ class Kind(StrEnum):
         return self.value
 
 
-LEAF_KINDS = (Kind.INPUT, Kind.LABEL, Kind.PARAM, Kind.CONST)
-
-
 @dataclass(slots=True)
 class Node:
     name: str
@@ -46,22 +38,6 @@ class Node:
     op: str | None = None  # None for leaves
     operands: tuple[int, ...] = ()  # node indices, one per slot
     value: float | None = None  # a leaf's value, when known
-
-    @property
-    def is_leaf(self) -> bool:
-        return self.op is None
-
-
-@dataclass(slots=True)
-class NodeSpec:
-    """A node described by names, in any order: what :meth:`Graph.from_specs` sorts."""
-
-    name: str
-    kind: Kind
-    op: str | None = None
-    operands: tuple[str, ...] = ()
-    value: float | None = None
-    line: int | None = None  # where it was defined, for error messages
 
 
 @dataclass
@@ -83,102 +59,6 @@ class Graph:
                 if not 0 <= p < i:
                     raise GraphError(f"node '{node.name}' uses an operand that is not defined before it")
         self._succs: list[list[tuple[int, int]]] | None = None
-        self._nx: nx.MultiDiGraph | None = None
-
-    # --- construction -------------------------------------------------------
-
-    @classmethod
-    def from_specs(
-        cls,
-        specs: Sequence[NodeSpec],
-        outputs: Sequence[str],
-        *,
-        title: str = "",
-        description: str = "",
-        file: str | None = None,
-    ) -> Graph:
-        """Sort node specs (any order) topologically, checking names and cycles."""
-        by_name: dict[str, NodeSpec] = {}
-        for spec in specs:
-            if spec.name in by_name:
-                first = by_name[spec.name]
-                where = f" (first defined at line {first.line})" if first.line else ""
-                raise GraphError(f"duplicate name '{spec.name}'{where}", line=spec.line, file=file)
-            by_name[spec.name] = spec
-        names = list(by_name)
-        for spec in specs:
-            if spec.op is not None:
-                op = OPS.get(spec.op)
-                if op is None:
-                    raise GraphError(
-                        f"unknown op '{spec.op}' in step '{spec.name}'{_suggest(spec.op, OPS)}",
-                        line=spec.line,
-                        file=file,
-                    )
-                if len(spec.operands) != op.arity:
-                    raise GraphError(
-                        f"op '{spec.op}' takes {op.arity} operand{'s' if op.arity != 1 else ''}, "
-                        f"got {len(spec.operands)} in step '{spec.name}'",
-                        line=spec.line,
-                        file=file,
-                    )
-            for operand in spec.operands:
-                if operand not in by_name:
-                    raise GraphError(
-                        f"undefined name '{operand}' in step '{spec.name}'{_suggest(operand, names)}",
-                        line=spec.line,
-                        file=file,
-                    )
-        # Kahn's algorithm, stable with respect to the given order.
-        position = {name: k for k, name in enumerate(names)}
-        indegree = {name: len(set(by_name[name].operands)) for name in names}
-        users: dict[str, list[str]] = {name: [] for name in names}
-        for spec in specs:
-            for operand in set(spec.operands):
-                users[operand].append(spec.name)
-        ready = [(position[n], n) for n in names if indegree[n] == 0]
-        heapq.heapify(ready)
-        order: list[str] = []
-        while ready:
-            _, name = heapq.heappop(ready)
-            order.append(name)
-            for user in users[name]:
-                indegree[user] -= 1
-                if indegree[user] == 0:
-                    heapq.heappush(ready, (position[user], user))
-        if len(order) != len(names):
-            # report the cycle as "uses" links, from the first stuck spec: p -> q -> p
-            stuck = [n for n in names if indegree[n] > 0]
-            g = nx.DiGraph()
-            for n in stuck:
-                for operand in by_name[n].operands:
-                    if operand in indegree and indegree[operand] > 0:
-                        g.add_edge(n, operand)
-            try:
-                cycle = [u for u, _ in nx.find_cycle(g, source=stuck[0])]
-                text = " -> ".join([*cycle, cycle[0]])
-            except nx.NetworkXNoCycle:  # pragma: no cover - stuck nodes always hold a cycle
-                cycle = stuck
-                text = ", ".join(stuck)
-            first = by_name[cycle[0]]
-            raise GraphError(f"cycle: {text}", line=first.line, file=file)
-        index = {name: k for k, name in enumerate(order)}
-        nodes = [
-            Node(
-                by_name[name].name,
-                by_name[name].kind,
-                by_name[name].op,
-                tuple(index[o] for o in by_name[name].operands),
-                by_name[name].value,
-            )
-            for name in order
-        ]
-        out_idx: list[int] = []
-        for out in outputs:
-            if out not in index:
-                raise GraphError(f"unknown output '{out}'{_suggest(out, names)}", file=file)
-            out_idx.append(index[out])
-        return cls(nodes, out_idx, title=title, description=description)
 
     # --- lookups --------------------------------------------------------------
 
@@ -201,9 +81,6 @@ class Graph:
         except KeyError:
             raise GraphError(f"no node named '{name}'{_suggest(name, self.index)}") from None
 
-    def name(self, i: int) -> str:
-        return self.nodes[i].name
-
     @property
     def output_names(self) -> list[str]:
         return [self.nodes[i].name for i in self.outputs]
@@ -214,14 +91,7 @@ class Graph:
     def computations(self) -> list[int]:
         return [i for i, n in enumerate(self.nodes) if n.op is not None]
 
-    def of_kind(self, *kinds: Kind) -> list[int]:
-        return [i for i, n in enumerate(self.nodes) if n.kind in kinds]
-
     # --- structure ------------------------------------------------------------
-
-    def predecessors(self, i: int) -> list[tuple[int, int]]:
-        """``(slot, operand)`` for each operand slot of node ``i``, in slot order."""
-        return list(enumerate(self.nodes[i].operands))
 
     def successors(self, i: int) -> list[tuple[int, int]]:
         """``(result, slot)`` for each edge leaving node ``i`` (``x*x`` gives two)."""
@@ -245,9 +115,6 @@ class Graph:
     def edge_count(self) -> int:
         return sum(len(n.operands) for n in self.nodes)
 
-    def topological_order(self) -> range:
-        return range(len(self.nodes))
-
     def levels(self) -> list[int]:
         """Each node's generation: 0 for leaves, else 1 + the deepest operand's."""
         level = [0] * len(self.nodes)
@@ -255,14 +122,6 @@ class Graph:
             if node.operands:
                 level[i] = 1 + max(level[p] for p in node.operands)
         return level
-
-    def generations(self) -> list[list[int]]:
-        """Nodes grouped by level, lowest first."""
-        level = self.levels()
-        groups: list[list[int]] = [[] for _ in range(max(level, default=-1) + 1)]
-        for i, lv in enumerate(level):
-            groups[lv].append(i)
-        return groups
 
     def ancestors(self, i: int) -> set[int]:
         """Every node that ``i`` depends on (not ``i`` itself)."""
@@ -287,27 +146,6 @@ class Graph:
                 todo.extend(t for t, _ in succs[s])
         return seen
 
-    def to_networkx(self) -> nx.MultiDiGraph:
-        """A networkx MultiDiGraph: node attributes kind/op/value, one edge per slot (key=slot)."""
-        if self._nx is None:
-            g = nx.MultiDiGraph(title=self.title)
-            for i, node in enumerate(self.nodes):
-                g.add_node(
-                    node.name,
-                    kind=node.kind.value,
-                    op=node.op,
-                    value=node.value,
-                    output=i in self.outputs,
-                )
-            g.add_edges_from(
-                (self.nodes[p].name, self.nodes[i].name, slot) for p, i, slot in self.edges()
-            )
-            self._nx = g
-        return self._nx
-
-    def invalidate_caches(self) -> None:
-        self._nx = None
-
     # --- editing ----------------------------------------------------------------
 
     def set_kind(self, name: str, kind: Kind) -> None:
@@ -317,7 +155,6 @@ class Graph:
         if kind is Kind.COMPUTATION:
             raise GraphError("a leaf cannot be marked as a computation")
         node.kind = kind
-        self._nx = None
 
     def copy(self) -> Graph:
         g = Graph(

@@ -25,7 +25,9 @@ Kinks and domains, by definition here:
   0, as PyTorch does. The engine only asks for ``d/db`` when the
   exponent is not a constant, so ``(-2)^2`` and ``d^2`` never need it.
 
-Adding an op is one entry in ``OPS`` plus its tests.
+Adding an op is one entry in ``OPS`` plus its tests; an operator's entry also says how
+it is written (symbol, other spellings, precedence, associativity), and the parser and
+the printer read that from the entry (:func:`syntax`).
 """
 
 from __future__ import annotations
@@ -57,8 +59,11 @@ class Op:
     arity: int
     forward: Rule  # (*operands) -> value
     partials: tuple[Partial, ...]
+    # how an operator is written: parsed and printed from these (a function has no symbol)
     symbol: str | None = None  # infix (binary) or prefix (unary) operator symbol
-    precedence: int = 9  # for printing: 1 + -, 2 * /, 3 unary -, 4 ^, 9 call
+    precedence: int = 9  # binding strength: 1 + -, 2 * /, 3 prefix -, 4 ^, 9 call
+    right: bool = False  # right-associative: a ^ b ^ c is a ^ (b ^ c)
+    spellings: tuple[str, ...] = ()  # other ways to write the symbol: '**' for '^'
     domain: Domain | None = None  # (*operands) -> problem, or None
     doc: str = ""
 
@@ -279,7 +284,7 @@ OPS: dict[str, Op] = {
         Op(
             "pow", 2, _pow,
             (d("b * a^(b - 1)", _pow_da, _pow_da_domain), d("out * log(a)", _pow_db, _pow_db_domain)),
-            symbol="^", precedence=4, domain=_pow_domain,
+            symbol="^", precedence=4, right=True, spellings=("**",), domain=_pow_domain,
             doc="a >= 0 unless b is an integer; d/db needs a > 0 (0 at a = 0)",
         ),
         Op("neg", 1, lambda a: -a, (d("-1", _minus_one),), symbol="-", precedence=3),
@@ -318,8 +323,45 @@ OPS: dict[str, Op] = {
 #: Functions callable by name in the expression language.
 FUNCTIONS: dict[str, Op] = {name: op for name, op in OPS.items() if op.is_function}
 
-#: Infix operator symbol -> op name (``**`` is another spelling of ``^``).
-BINARY_SYMBOLS: dict[str, str] = {"+": "add", "-": "sub", "*": "mul", "/": "div", "^": "pow", "**": "pow"}
+
+
+@dataclass(frozen=True, eq=False)
+class Syntax:
+    """How the table's operators and functions are written, derived from its entries."""
+
+    infix: dict[str, Op]  # every spelling of a binary operator ('^' and '**') -> its op
+    prefix: dict[str, Op]  # prefix operator symbol ('-') -> its op
+    functions: dict[str, Op]  # function name -> its op
+
+
+_syntax: tuple[tuple[int, ...], Syntax] | None = None
+
+
+def syntax() -> Syntax:
+    """The syntax of the op table as it is now (an entry added or replaced shows at once)."""
+    global _syntax
+    key = tuple(map(id, OPS.values()))
+    if _syntax is None or _syntax[0] != key:
+        _syntax = key, _derive_syntax(OPS)
+    return _syntax[1]
+
+
+def _derive_syntax(table: dict[str, Op]) -> Syntax:
+    infix: dict[str, Op] = {}
+    prefix: dict[str, Op] = {}
+    for op in table.values():
+        if op.symbol is None:
+            continue
+        if op.arity not in (1, 2):
+            raise ValueError(f"op '{op.name}': an operator takes one operand (prefix) or two (infix)")
+        spellings = prefix if op.arity == 1 else infix
+        for spelling in (op.symbol, *op.spellings):
+            other = spellings.get(spelling)
+            if other is not None:
+                raise ValueError(f"ops '{other.name}' and '{op.name}' are both written '{spelling}'")
+            spellings[spelling] = op
+    return Syntax(infix, prefix, {name: op for name, op in table.items() if op.is_function})
+
 
 #: Formula variables for operand slots.
 SLOT_NAMES = ("a", "b")

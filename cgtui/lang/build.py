@@ -1,8 +1,11 @@
 """Turn parsed statements into a graph: one node per elementary operation.
 
-The postfix code from :mod:`cgtui.lang.parser` is run on a value stack, so building is
-a loop too. Identical subexpressions (same op, same operand nodes) become one node unless
-``merge=False`` keeps the tree exactly as written. Names:
+This is the one builder: expression text (:func:`build_program`, :func:`from_expression`)
+and YAML steps (:func:`build_steps`) both run postfix code from :mod:`cgtui.lang.parser`
+on a value stack in :class:`GraphBuilder`, which also sorts steps by their dependencies
+and names the nodes, so building is a loop too. Identical subexpressions (same op, same
+operand nodes) become one node unless ``merge=False`` keeps the tree exactly as written.
+Names:
 
 * a name that is never assigned is a leaf: an input unless ``kinds`` says otherwise;
 * ``name = 3`` defines a constant leaf called ``name``;
@@ -10,8 +13,13 @@ a loop too. Identical subexpressions (same op, same operand nodes) become one no
   the earlier versions (computations or constants) become ``name_1``, ``name_2`` ...
   (as in Python, later uses see the newest value); a leaf that was never assigned (an
   input, say) keeps its name, so ``x = x + 1`` makes ``x_1`` from the input ``x``;
-* other intermediates get ``v1, v2, ...`` in topological order, and a bare final
-  expression is called ``out``; number literals are constants named by their value.
+* other intermediates get ``v1, v2, ...`` in topological order (past any name in use),
+  and a bare final expression is called ``out``; number literals are constants named by
+  their value.
+
+Steps differ from statements in three ways: they may come in any order (each is built
+after the steps it uses; a cycle is an error), a step is never merged into another
+named node, and a step that only repeats a name is an error.
 """
 
 from __future__ import annotations
@@ -19,12 +27,16 @@ from __future__ import annotations
 import contextlib
 import difflib
 import gc
-from collections.abc import Callable, Iterator, Mapping
+import heapq
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 
-from cgtui.core.errors import GraphError, ParseError
+import networkx as nx
+
+from cgtui.core.errors import GraphError
 from cgtui.core.graph import Graph, Kind, Node
 from cgtui.core.ops import OPS, format_number
-from cgtui.lang.parser import NAME, NUM, Program, parse
+from cgtui.lang.parser import NAME, NUM, Instr, LineMap, Program, SourceText, parse
 
 
 @contextlib.contextmanager
@@ -52,20 +64,51 @@ def const_name(value: float) -> str:
     return text
 
 
-class GraphBuilder:
-    """Adds nodes to a growing graph; shared by the expression and YAML front ends."""
+def is_literal(node: Node) -> bool:
+    """A constant named by its own value (``2``, ``-0.5``): written as the number."""
+    return node.kind is Kind.CONST and node.value is not None and not node.name.isidentifier()
 
-    def __init__(self, *, merge: bool = True) -> None:
+
+@dataclass(slots=True)
+class Step:
+    """One named step of a graph written as steps (YAML's ``steps:``), in any order."""
+
+    name: str
+    code: list[Instr]  # postfix code, positions where the reader should look
+    line: int | None = None  # where the step is named, for errors about the whole step
+    column: int | None = None
+    fold: bool = True  # '-3' is one constant; the op form {op: neg, args: [3]} is neg(3)
+
+
+_Literal = float  # a number not yet turned into a node (so '-3' folds to one constant)
+
+
+class GraphBuilder:
+    """A growing graph: leaves, computations, the names in scope and their versions."""
+
+    def __init__(self, *, merge: bool = True, kinds: Mapping[str, Kind] | None = None) -> None:
         self.merge = merge
+        self.kinds = kinds or {}
         self.nodes: list[Node] = []
         self.labels: list[str | None] = []  # the name a node was given, if any
         self.memo: dict[tuple[str, tuple[int, ...]], int] = {}
         self.consts: dict[float, int] = {}
+        self.env: dict[str, int] = {}  # name -> node it stands for now
+        self.versions: dict[str, list[int]] = {}  # target name -> nodes it named, oldest first
+        self.leaf_names: set[str] = set()  # leaves named by the user and never assigned
+
+    # --- nodes ------------------------------------------------------------------------
 
     def leaf(self, name: str, kind: Kind, value: float | None) -> int:
         self.nodes.append(Node(name, kind, None, (), value))
         self.labels.append(name)
         return len(self.nodes) - 1
+
+    def named_leaf(self, name: str, kind: Kind, value: float | None) -> int:
+        """A declared leaf or a free name: in scope, and keeping its name."""
+        i = self.env[name] = self.leaf(name, kind, value)
+        self.leaf_names.add(name)
+        return i
 
     def const(self, value: float) -> int:
         value = float(value) + 0.0  # -0.0 -> 0.0
@@ -75,21 +118,121 @@ class GraphBuilder:
             self.consts[value] = i
         return i
 
-    def apply(self, op: str, operands: tuple[int, ...]) -> int:
+    def apply(self, op: str, operands: tuple[int, ...], *, merge: bool = True) -> int:
         key = (op, operands)
-        if self.merge:
+        merge = merge and self.merge
+        if merge:
             i = self.memo.get(key)
             if i is not None:
                 return i
         self.nodes.append(Node("", Kind.COMPUTATION, op, operands, None))
         self.labels.append(None)
         i = len(self.nodes) - 1
-        if self.merge:
+        if merge:
             self.memo[key] = i
         return i
 
+    def node(self, ref: int | _Literal) -> int:
+        return self.const(ref) if isinstance(ref, float) else ref
 
-_Literal = float  # a number not yet turned into a node (so '-3' folds to one constant)
+    # --- code -------------------------------------------------------------------------
+
+    def run(self, code: list[Instr], free: Callable[[Instr], int], *, fold: bool = True) -> int | _Literal:
+        """Run one statement's postfix code; its value is a node or a bare number.
+
+        ``free`` gives the node of a name that is not in scope (or raises)."""
+        stack: list[int | _Literal] = []
+        push = stack.append
+        pop = stack.pop
+        env = self.env
+        apply = self.apply
+        node = self.node
+        for ins in code:
+            if ins.kind == NUM:
+                push(float(ins.payload))  # type: ignore[arg-type]
+            elif ins.kind == NAME:
+                i = env.get(ins.payload)  # type: ignore[call-overload]
+                push(free(ins) if i is None else i)
+            else:
+                opname = ins.payload
+                assert isinstance(opname, str)
+                if OPS[opname].arity == 1:
+                    a = pop()
+                    if fold and opname == "neg" and isinstance(a, float):
+                        push(-a)  # fold '-3' into one constant
+                        continue
+                    push(apply(opname, (node(a),)))
+                else:
+                    rhs = pop()
+                    lhs = pop()
+                    push(apply(opname, (node(lhs), node(rhs))))
+        return pop()
+
+    def assign(self, target: str, top: int | _Literal, *, distinct: bool = False) -> int:
+        """``target = top``. With ``distinct`` (steps), a node that already has a name is
+        copied, so that a named step is never merged with another one."""
+        if isinstance(top, float):
+            # 'c = 3' defines a named constant (or a leaf of the declared kind)
+            i = self.leaf(target, self.kinds.get(target, Kind.CONST), top)
+            self.labels[i] = None  # named at the end, with the other versions of target
+            self.versions.setdefault(target, []).append(i)
+        else:
+            i = top
+            node = self.nodes[i]
+            if distinct and self.labels[i] is not None and node.op is not None:
+                i = self.apply(node.op, node.operands, merge=False)
+            if self.labels[i] is None and self.nodes[i].op is not None:
+                self.labels[i] = target
+                self.versions.setdefault(target, []).append(i)
+        self.env[target] = i
+        return i
+
+    # --- names ------------------------------------------------------------------------
+
+    def finish(self, result: int, *, bare_output: bool = False, title: str = "") -> Graph:
+        """Name every node and return the graph, with ``result`` as its output."""
+        versions = self.versions
+        in_versions = {i for nodes in versions.values() for i in nodes}
+        names: list[str | None] = [
+            None if (n.op is not None or i in in_versions) else n.name for i, n in enumerate(self.nodes)
+        ]
+        taken: set[str] = {nm for nm in names if nm is not None}
+        # assigned names: the newest version gets the plain name (unless a leaf has it)
+        for target, nodes in versions.items():
+            if target not in self.leaf_names:
+                names[nodes[-1]] = target
+            taken.add(target)
+        for target, nodes in versions.items():
+            suffix = 0
+            for i in nodes:
+                if names[i] is not None:
+                    continue
+                suffix += 1
+                candidate = f"{target}_{suffix}"
+                while candidate in taken:
+                    suffix += 1
+                    candidate = f"{target}_{suffix}"
+                names[i] = candidate
+                taken.add(candidate)
+        if bare_output and names[result] is None:
+            candidate = "out"
+            k = 1
+            while candidate in taken:
+                k += 1
+                candidate = f"out{k}"
+            names[result] = candidate
+            taken.add(candidate)
+        counter = 0
+        for i, nm in enumerate(names):
+            if nm is None:
+                counter += 1
+                while f"v{counter}" in taken:
+                    counter += 1
+                names[i] = f"v{counter}"
+        for node, nm in zip(self.nodes, names, strict=True):
+            assert nm is not None
+            node.name = nm
+        return Graph(self.nodes, [result], title=title)
 
 
 def build_program(
@@ -102,9 +245,9 @@ def build_program(
     file: str | None = None,
     declared: Mapping[str, tuple[Kind, float | None]] | None = None,
     strict: bool = False,
-    line_map: Callable[[int, int], tuple[int, int, str]] | None = None,
+    line_map: LineMap | None = None,
 ) -> Graph:
-    """Build the graph of a parsed program.
+    """Build the graph of a parsed program, statement after statement.
 
     ``declared`` leaves (name -> kind, value) are created first, in order, used or not.
     With ``strict``, a name that is neither declared nor assigned before its use is an
@@ -114,148 +257,123 @@ def build_program(
     """
     kinds = dict(kinds or {})
     values = {name: float(v) for name, v in (values or {}).items()}
-    b = GraphBuilder(merge=merge)
-    env: dict[str, int] = {}
-    versions: dict[str, list[int]] = {}  # target name -> nodes it named, oldest first
-    leaf_names: set[str] = set()  # leaves named by the user and never assigned
-    result: int | None = None
-    bare_output = False
-    lines = program.source.split("\n")
+    b = GraphBuilder(merge=merge, kinds=kinds)
+    error = SourceText(program.source, file, line_map).error
 
-    def error(message: str, line: int, column: int) -> ParseError:
-        if line_map is not None:
-            at_line, at_column, source_line = line_map(line, column)
-        else:
-            at_line, at_column = line, column
-            source_line = lines[line - 1].rstrip("\r") if 0 < line <= len(lines) else ""
-        return ParseError(message, line=at_line, column=at_column, source_line=source_line, file=file)
+    def free(ins: Instr) -> int:
+        name = str(ins.payload)
+        if strict:
+            raise error(f"undefined name '{name}'{_suggest(name, list(b.env))}", ins.line, ins.column)
+        return b.named_leaf(name, kinds.get(name, Kind.INPUT), values.get(name))
 
     for name, (kind, value) in (declared or {}).items():
-        env[name] = b.leaf(name, kind, value)
-        leaf_names.add(name)
-
+        b.named_leaf(name, kind, value)
+    result: int | None = None
+    bare_output = False
     for stmt in program.statements:
-        stack: list[int | _Literal] = []
-        push = stack.append
-        pop = stack.pop
-        for ins in stmt.code:
-            if ins.kind == NUM:
-                push(float(ins.payload))  # type: ignore[arg-type]
-            elif ins.kind == NAME:
-                name = str(ins.payload)
-                i = env.get(name)
-                if i is None:
-                    if strict:
-                        known = list(env)
-                        raise error(f"undefined name '{name}'{_suggest(name, known)}", ins.line, ins.column)
-                    kind = kinds.get(name, Kind.INPUT)
-                    i = b.leaf(name, kind, values.get(name))
-                    env[name] = i
-                    leaf_names.add(name)
-                push(i)
-            else:
-                opname = ins.payload
-                assert isinstance(opname, str)
-                op = OPS[opname]
-                if op.arity == 1:
-                    a = pop()
-                    if opname == "neg" and isinstance(a, float):
-                        push(-a)  # fold '-3' into one constant
-                        continue
-                    push(b.apply(opname, (_node(b, a),)))
-                else:
-                    rhs = pop()
-                    lhs = pop()
-                    push(b.apply(opname, (_node(b, lhs), _node(b, rhs))))
-        top = pop()
-        if stmt.target is None:
-            result = _node(b, top)
-            bare_output = True
-            continue
-        target = stmt.target
-        bare_output = False
-        if isinstance(top, float):
-            # 'c = 3' defines a named constant (or a leaf of the declared kind)
-            kind = kinds.get(target, Kind.CONST)
-            i = b.leaf(target, kind, top)
-            b.labels[i] = None  # named below, with the other versions of target
-            versions.setdefault(target, []).append(i)
-        else:
-            i = top
-            if b.labels[i] is None and b.nodes[i].op is not None:
-                b.labels[i] = target
-                versions.setdefault(target, []).append(i)
-        env[target] = i
-        result = i
+        top = b.run(stmt.code, free)
+        bare_output = stmt.target is None
+        result = b.node(top) if stmt.target is None else b.assign(stmt.target, top)
 
     assert result is not None
-    graph = _finish(b, versions, leaf_names, result, bare_output, title)
+    graph = b.finish(result, bare_output=bare_output, title=title)
     # values given for assigned constants apply to the version that has the plain name
     for name, value in values.items():
         j = graph.index.get(name)
-        if j is not None and graph.nodes[j].op is None and name not in leaf_names:
+        if j is not None and graph.nodes[j].op is None and name not in b.leaf_names:
             graph.nodes[j].value = value
     return graph
 
 
-def _node(b: GraphBuilder, ref: int | float) -> int:
-    return b.const(ref) if isinstance(ref, float) else ref
+def build_steps(
+    steps: Sequence[Step],
+    *,
+    declared: Mapping[str, tuple[Kind, float | None]] | None = None,
+    merge: bool = True,
+    source: str = "",
+    file: str | None = None,
+) -> Graph:
+    """Build the graph of named steps given in any order; its output is the last node.
+
+    Every name a step uses must be ``declared`` (name -> kind, value) or another step.
+    Positions in the steps are places in ``source`` (the file's text), for errors.
+    """
+    declared = declared or {}
+    src = SourceText(source, file)
+    error = src.error
+    by_name: dict[str, Step] = {}
+    for step in steps:
+        if step.name in by_name or step.name in declared:
+            raise error(f"duplicate name '{step.name}'", step.line, step.column, GraphError)
+        by_name[step.name] = step
+    known = [*declared, *by_name]
+    deps: dict[str, set[str]] = {}
+    for step in steps:
+        uses = deps[step.name] = set()
+        for ins in step.code:
+            if ins.kind != NAME:
+                continue
+            ref = str(ins.payload)
+            if ref in by_name:
+                uses.add(ref)
+            elif ref not in declared:
+                raise error(
+                    f"undefined name '{ref}' in step '{step.name}'{_suggest(ref, known)}",
+                    ins.line, ins.column, GraphError,
+                )
+
+    b = GraphBuilder(merge=merge)
+    for name, (kind, value) in declared.items():
+        b.named_leaf(name, kind, value)
+
+    def free(ins: Instr) -> int:  # pragma: no cover - every name was checked above
+        raise error(f"undefined name '{ins.payload}'", ins.line, ins.column, GraphError)
+
+    for step in _dependency_order(steps, deps, src):
+        top = b.run(step.code, free, fold=step.fold)
+        if not isinstance(top, float) and step.code[-1].kind == NAME:
+            raise error(
+                f"step '{step.name}' only repeats '{step.code[-1].payload}'; a step must compute something",
+                step.line, step.column, GraphError,
+            )
+        b.assign(step.name, top, distinct=True)
+    return b.finish(len(b.nodes) - 1)
+
+
+def _dependency_order(steps: Sequence[Step], deps: Mapping[str, set[str]], src: SourceText) -> list[Step]:
+    """Steps in dependency order (given order where free); a cycle is reported."""
+    position = {step.name: k for k, step in enumerate(steps)}
+    indegree = {name: len(uses) for name, uses in deps.items()}
+    users: dict[str, list[str]] = {name: [] for name in deps}
+    for name, uses in deps.items():
+        for dep in uses:
+            users[dep].append(name)
+    ready = [(position[name], name) for name, n in indegree.items() if n == 0]
+    heapq.heapify(ready)
+    order: list[Step] = []
+    while ready:
+        k, name = heapq.heappop(ready)
+        order.append(steps[k])
+        for user in users[name]:
+            indegree[user] -= 1
+            if indegree[user] == 0:
+                heapq.heappush(ready, (position[user], user))
+    if len(order) < len(steps):
+        g = nx.DiGraph()
+        for name, uses in deps.items():
+            if indegree[name] > 0:
+                g.add_edges_from((name, dep) for dep in uses if indegree[dep] > 0)  # name uses dep
+        start = min(g.nodes, key=position.__getitem__)
+        cycle = [u for u, _ in nx.find_cycle(g, source=start)]
+        first = steps[position[cycle[0]]]
+        text = " -> ".join([*cycle, cycle[0]])
+        raise src.error(f"cycle: {text}", first.line, first.column, GraphError)
+    return order
 
 
 def _suggest(name: str, candidates: list[str]) -> str:
     close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
-
-
-def _finish(
-    b: GraphBuilder,
-    versions: dict[str, list[int]],
-    leaf_names: set[str],
-    result: int,
-    bare_output: bool,
-    title: str,
-) -> Graph:
-    in_versions = {i for nodes in versions.values() for i in nodes}
-    names: list[str | None] = [
-        None if (n.op is not None or i in in_versions) else n.name for i, n in enumerate(b.nodes)
-    ]
-    taken: set[str] = {nm for nm in names if nm is not None}
-    # assigned names: the newest version gets the plain name (unless a leaf has it)
-    for target, nodes in versions.items():
-        if target not in leaf_names:
-            names[nodes[-1]] = target
-        taken.add(target)
-    for target, nodes in versions.items():
-        suffix = 0
-        for i in nodes:
-            if names[i] is not None:
-                continue
-            suffix += 1
-            candidate = f"{target}_{suffix}"
-            while candidate in taken:
-                suffix += 1
-                candidate = f"{target}_{suffix}"
-            names[i] = candidate
-            taken.add(candidate)
-    if bare_output and names[result] is None:
-        candidate = "out"
-        k = 1
-        while candidate in taken:
-            k += 1
-            candidate = f"out{k}"
-        names[result] = candidate
-        taken.add(candidate)
-    counter = 0
-    for i, nm in enumerate(names):
-        if nm is None:
-            counter += 1
-            while f"v{counter}" in taken:
-                counter += 1
-            names[i] = f"v{counter}"
-    for node, nm in zip(b.nodes, names, strict=True):
-        assert nm is not None
-        node.name = nm
-    return Graph(b.nodes, [result], title=title)
 
 
 def from_expression(

@@ -19,34 +19,61 @@ Precedence follows Python: ``-x**2`` is ``-(x**2)`` and ``2**-1`` is ``2**(-1)``
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from cgtui.core.errors import ParseError
-from cgtui.core.ops import BINARY_SYMBOLS, FUNCTIONS, OPS
+from cgtui.core.errors import CgtuiError, ParseError
+from cgtui.core.ops import OPS, Op, Syntax, syntax
 
 # Instruction kinds in postfix code.
 NUM = 0  # payload: float
 NAME = 1  # payload: str
 OP = 2  # payload: op name (binary, or 'neg'); function calls too
 
-_TOKEN = re.compile(
-    r"""
-    (?P<ws>[ \t\r\f]+)
-  | (?P<comment>\#[^\n]*)
-  | (?P<newline>\n)
-  | (?P<number>(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?)
-  | (?P<name>[^\W\d]\w*)
-  | (?P<op>\*\*|//|==|!=|<=|>=|->|:=|[-+*/^()=,;])
-  | (?P<other>.)
-    """,
-    re.VERBOSE,
-)
+#: Operators Python has and the language does not (unless an op in the table is written so).
+_REFUSED_OPERATORS = ("//", "==", "!=", "<=", ">=", "->", ":=")
+#: Symbols that are not ops: grouping, assignment, argument and statement separators, and
+#: the prefix '+', which is the identity.
+_PUNCTUATION = ("(", ")", "=", ",", ";", "+")
 
-_BINARY_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "^": 4, "**": 4}
-_UNARY_PRECEDENCE = 3
-_RIGHT_ASSOC = {"^", "**"}
+
+@dataclass(frozen=True)
+class _Grammar:
+    """The tokenizer and the operator tables for one op table's :class:`Syntax`."""
+
+    token: re.Pattern[str]
+    infix: dict[str, tuple[int, bool, str]]  # spelling -> (precedence, right-associative, op name)
+    prefix: dict[str, tuple[int, str]]  # symbol -> (precedence, op name)
+    functions: dict[str, Op]
+    refused: frozenset[str]  # operators to refuse by name
+
+
+@functools.lru_cache(maxsize=4)
+def _grammar(table: Syntax) -> _Grammar:
+    symbols = {*table.infix, *table.prefix, *_PUNCTUATION, *_REFUSED_OPERATORS}
+    alternatives = "|".join(re.escape(sym) for sym in sorted(symbols, key=len, reverse=True))
+    token = re.compile(
+        rf"""
+        (?P<ws>[ \t\r\f]+)
+      | (?P<comment>\#[^\n]*)
+      | (?P<newline>\n)
+      | (?P<number>(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?)
+      | (?P<name>[^\W\d]\w*)
+      | (?P<op>{alternatives})
+      | (?P<other>.)
+        """,
+        re.VERBOSE,
+    )
+    return _Grammar(
+        token,
+        {sym: (op.precedence, op.right, op.name) for sym, op in table.infix.items()},
+        {sym: (op.precedence, op.name) for sym, op in table.prefix.items()},
+        table.functions,
+        frozenset(_REFUSED_OPERATORS) - set(table.infix) - set(table.prefix),
+    )
+
 
 _REFUSED_NAMES = {
     "lambda": "lambda expressions are not supported",
@@ -117,50 +144,34 @@ class Program:
 LineMap = Callable[[int, int], tuple[int, int, str]]
 
 
-class _Source:
-    """Positions and error construction for one piece of text."""
+class SourceText:
+    """Errors at a (line, column) of one piece of text, with the line they are on."""
 
-    def __init__(
-        self,
-        text: str,
-        file: str | None,
-        line_offset: int,
-        column_offset: int,
-        line_map: LineMap | None = None,
-    ) -> None:
-        self.text = text
+    def __init__(self, text: str, file: str | None = None, line_map: LineMap | None = None) -> None:
         self.lines = text.split("\n")
         self.file = file
-        self.line_offset = line_offset
-        self.column_offset = column_offset
         self.line_map = line_map
 
-    def error(self, message: str, line: int, column: int) -> ParseError:
+    def error(
+        self, message: str, line: int | None, column: int | None, cls: type[CgtuiError] = ParseError
+    ) -> CgtuiError:
+        if line is None or column is None:
+            return cls(message, line=line, file=self.file)
         if self.line_map is not None:
-            at_line, at_column, source_line = self.line_map(line, column)
-            return ParseError(
-                message, line=at_line, column=at_column, source_line=source_line, file=self.file
-            )
-        source_line = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
-        col = column + (self.column_offset if line == 1 else 0)
-        if line == 1 and self.column_offset:
-            source_line = " " * self.column_offset + source_line
-        return ParseError(
-            message,
-            line=line + self.line_offset,
-            column=col,
-            source_line=source_line.rstrip("\r"),
-            file=self.file,
-        )
+            line, column, source_line = self.line_map(line, column)
+        else:
+            source_line = self.lines[line - 1].rstrip("\r") if 0 < line <= len(self.lines) else ""
+        return cls(message, line=line, column=column, source_line=source_line, file=self.file)
 
 
-def tokenize(text: str, src: _Source | None = None) -> list[Token]:
-    src = src or _Source(text, None, 0, 0)
+def tokenize(text: str, src: SourceText | None = None) -> list[Token]:
+    src = src or SourceText(text)
+    grammar = _grammar(syntax())
     tokens: list[Token] = []
     append = tokens.append
     line = 1
     line_start = 0
-    for m in _TOKEN.finditer(text):
+    for m in grammar.token.finditer(text):
         kind = m.lastgroup
         start = m.start()
         if kind == "ws" or kind == "comment":
@@ -192,7 +203,7 @@ def tokenize(text: str, src: _Source | None = None) -> list[Token]:
                 raise src.error(f"'{word}' is not a valid name", line, column)
             append(Token("name", word, line, column))
         elif kind == "op":
-            if word in ("//", "==", "!=", "<=", ">=", "->", ":="):
+            if word in grammar.refused:
                 raise src.error(f"operator '{word}' is not supported", line, column)
             append(Token("op", word, line, column))
         else:
@@ -227,17 +238,20 @@ class _Frame:
         self.args = 1
 
 
+#: An operator on the stack, waiting for its operands: (precedence, op name, token).
+_Pending = tuple[int, str, Token]
+
+
 def parse(
     text: str,
     *,
     file: str | None = None,
-    line_offset: int = 0,
-    column_offset: int = 0,
     allow_assignments: bool = True,
     line_map: LineMap | None = None,
 ) -> Program:
     """Parse a program (statements) into postfix code; raise :class:`ParseError`."""
-    src = _Source(text, file, line_offset, column_offset, line_map)
+    src = SourceText(text, file, line_map)
+    grammar = _grammar(syntax())
     tokens = tokenize(text, src)
     statements: list[Statement] = []
     n = len(tokens)
@@ -259,12 +273,12 @@ def parse(
         ):
             if not allow_assignments:
                 raise src.error("assignments are not allowed here", tok.line, tok.column)
-            if tok.text in FUNCTIONS:
+            if tok.text in grammar.functions:
                 raise src.error(f"'{tok.text}' is a function and cannot be assigned", tok.line, tok.column)
             target = tok.text
             i += 2
         stmt = Statement(target, [], start.line, start.column)
-        i = _parse_expression(tokens, i, stmt.code, src, after=tokens[i - 1] if target else None)
+        i = _parse_expression(tokens, i, stmt.code, src, grammar, after=tokens[i - 1] if target else None)
         statements.append(stmt)
     if not statements:
         raise src.error("empty expression", 1, 1)
@@ -272,144 +286,140 @@ def parse(
 
 
 def _parse_expression(
-    tokens: list[Token], i: int, out: list[Instr], src: _Source, after: Token | None
+    tokens: list[Token], i: int, out: list[Instr], src: SourceText, grammar: _Grammar, after: Token | None
 ) -> int:
-    """Shunting-yard over one statement starting at ``tokens[i]``; returns the next index."""
-    stack: list[Token | _Frame] = []  # operator tokens (binary, or unary '-') and open frames
-    unary: set[int] = set()  # ids of tokens on the stack that are prefix minus
-    expect_operand = True
-    prev: Token | None = after
+    """Shunting-yard over one statement starting at ``tokens[i]``: postfix code into
+    ``out``; returns the index of the token that ends the statement."""
+    stack: list[_Pending | _Frame] = []  # operators waiting for operands, and open parentheses
     emit = out.append
-
-    def pop_operator(op: Token) -> None:
-        if id(op) in unary:
-            emit(Instr(OP, "neg", op.line, op.column))
-        else:
-            emit(Instr(OP, BINARY_SYMBOLS[op.text], op.line, op.column))
-
-    depth = 0
-    n = len(tokens)
+    infix = grammar.infix
+    prefix = grammar.prefix
+    expect_operand = True
+    prev = after
+    depth = 0  # open parentheses: inside them a newline continues the statement
     while True:
         tok = tokens[i]
         kind = tok.kind
         if kind == "newline" and depth > 0:
             i += 1
             continue
-        at_end = kind == "end" or kind == "newline" or (kind == "op" and tok.text == ";")
         if expect_operand:
             if kind == "number":
                 emit(Instr(NUM, tok.value, tok.line, tok.column))
                 expect_operand = False
             elif kind == "name":
-                nxt = tokens[i + 1] if i + 1 < n else None
-                if nxt is not None and nxt.kind == "op" and nxt.text == "(":
-                    if tok.text not in FUNCTIONS:
-                        hint = ""
-                        if tok.text in OPS:
-                            hint = f" ('{tok.text}' is written with an operator)"
-                        raise src.error(f"unknown function '{tok.text}'{hint}", tok.line, tok.column)
-                    stack.append(_Frame(tok, tok.text))
+                if tokens[i + 1].text == "(" and tokens[i + 1].kind == "op":
+                    stack.append(_open_call(tokens, i, src, grammar))
                     depth += 1
-                    i += 1  # the '('
-                    prev = nxt
-                    i += 1
-                    # an empty argument list
-                    if tokens[i].kind == "op" and tokens[i].text == ")":
-                        arity = FUNCTIONS[tok.text].arity
-                        raise src.error(
-                            f"function '{tok.text}' takes {arity} argument{'s' if arity != 1 else ''}, got 0",
-                            tok.line,
-                            tok.column,
-                        )
+                    prev = tokens[i + 1]
+                    i += 2
                     continue
                 emit(Instr(NAME, tok.text, tok.line, tok.column))
                 expect_operand = False
-            elif kind == "op" and tok.text == "(":
+            elif kind != "op":
+                raise _missing_operand(tok, prev, src)
+            elif tok.text == "(":
                 stack.append(_Frame(tok, None))
                 depth += 1
-            elif kind == "op" and tok.text == "-":
-                stack.append(tok)
-                unary.add(id(tok))
-            elif kind == "op" and tok.text == "+":
-                pass  # unary plus is the identity
-            else:
-                if prev is None:
-                    if at_end:
-                        raise src.error("expected an expression", tok.line, tok.column)
-                    raise src.error(f"expected an operand, found {_describe(tok)}", tok.line, tok.column)
-                if kind == "op" and tok.text == "=":
-                    raise src.error(
-                        "only a plain name can be assigned", tok.line, tok.column
-                    )
-                raise src.error(f"expected an operand after '{prev.text}'", tok.line, tok.column)
-        else:
-            if kind == "op" and tok.text in _BINARY_PRECEDENCE:
-                prec = _BINARY_PRECEDENCE[tok.text]
-                right = tok.text in _RIGHT_ASSOC
-                while stack:
-                    top = stack[-1]
-                    if isinstance(top, _Frame):
-                        break
-                    top_prec = _UNARY_PRECEDENCE if id(top) in unary else _BINARY_PRECEDENCE[top.text]
-                    if top_prec > prec or (top_prec == prec and not right):
-                        pop_operator(top)
-                        stack.pop()
-                    else:
-                        break
-                stack.append(tok)
+            elif tok.text in prefix:
+                precedence, name = prefix[tok.text]
+                stack.append((precedence, name, tok))
+            elif tok.text != "+":  # a prefix '+' is the identity
+                raise _missing_operand(tok, prev, src)
+        elif kind == "op" and tok.text in infix:
+            precedence, right, name = infix[tok.text]
+            while stack:
+                top = stack[-1]
+                if isinstance(top, _Frame) or top[0] < precedence or (top[0] == precedence and right):
+                    break
+                emit(Instr(OP, top[1], top[2].line, top[2].column))
+                stack.pop()
+            stack.append((precedence, name, tok))
+            expect_operand = True
+        elif kind == "op" and (tok.text == ")" or tok.text == ","):
+            _close(tok, tokens[i + 1], stack, emit, src)
+            if tok.text == ",":
                 expect_operand = True
-            elif kind == "op" and tok.text in (")", ","):
-                while stack and not isinstance(stack[-1], _Frame):
-                    top = stack.pop()
-                    assert isinstance(top, Token)
-                    pop_operator(top)
-                if not stack:
-                    what = "unmatched ')'" if tok.text == ")" else "tuples are not supported (unexpected ',')"
-                    raise src.error(what, tok.line, tok.column)
-                frame = stack[-1]
-                assert isinstance(frame, _Frame)
-                if tok.text == ",":
-                    if frame.function is None:
-                        raise src.error("tuples are not supported (unexpected ',')", tok.line, tok.column)
-                    frame.args += 1
-                    expect_operand = True
-                else:
-                    stack.pop()
-                    depth -= 1
-                    if frame.function is not None:
-                        arity = FUNCTIONS[frame.function].arity
-                        if frame.args != arity:
-                            raise src.error(
-                                f"function '{frame.function}' takes {arity} argument"
-                                f"{'s' if arity != 1 else ''}, got {frame.args}",
-                                frame.tok.line,
-                                frame.tok.column,
-                            )
-                        emit(Instr(OP, frame.function, frame.tok.line, frame.tok.column))
-                    nxt = tokens[i + 1] if i + 1 < n else None
-                    if nxt is not None and nxt.kind == "op" and nxt.text == "(":
-                        raise src.error(
-                            "only functions can be called (write '*' to multiply)", nxt.line, nxt.column
-                        )
-            elif at_end:
-                break
-            elif kind == "op" and tok.text == "=":
-                raise src.error("only a plain name can be assigned", tok.line, tok.column)
             else:
-                assert prev is not None
-                raise src.error(
-                    f"expected an operator after {_describe(prev)}, found {_describe(tok)}",
-                    tok.line,
-                    tok.column,
-                )
+                depth -= 1
+        elif kind == "end" or kind == "newline" or tok.text == ";":
+            break
+        else:
+            raise _unexpected(tok, prev, src)
         prev = tok
         i += 1
-        if at_end and expect_operand:
-            # unreachable: at_end with expect_operand raised above
-            break
     while stack:
         top = stack.pop()
         if isinstance(top, _Frame):
             raise src.error("'(' is never closed", top.tok.line, top.tok.column)
-        pop_operator(top)
+        emit(Instr(OP, top[1], top[2].line, top[2].column))
     return i
+
+
+def _open_call(tokens: list[Token], i: int, src: SourceText, grammar: _Grammar) -> _Frame:
+    """The frame of the call ``NAME (`` at ``tokens[i]``."""
+    tok = tokens[i]
+    function = grammar.functions.get(tok.text)
+    if function is None:
+        hint = f" ('{tok.text}' is written with an operator)" if tok.text in OPS else ""
+        raise src.error(f"unknown function '{tok.text}'{hint}", tok.line, tok.column)
+    after = tokens[i + 2]
+    if after.kind == "op" and after.text == ")":
+        raise src.error(_arity_message(function, 0), tok.line, tok.column)
+    return _Frame(tok, tok.text)
+
+
+def _close(
+    tok: Token, nxt: Token, stack: list[_Pending | _Frame], emit: Callable[[Instr], None], src: SourceText
+) -> None:
+    """``)`` or ``,``: the operators since the innermost open parenthesis are done; a
+    closed call is emitted."""
+    while stack:
+        top = stack[-1]
+        if isinstance(top, _Frame):
+            break
+        stack.pop()
+        emit(Instr(OP, top[1], top[2].line, top[2].column))
+    if not stack:
+        what = "unmatched ')'" if tok.text == ")" else "tuples are not supported (unexpected ',')"
+        raise src.error(what, tok.line, tok.column)
+    frame = stack[-1]
+    assert isinstance(frame, _Frame)
+    if tok.text == ",":
+        if frame.function is None:
+            raise src.error("tuples are not supported (unexpected ',')", tok.line, tok.column)
+        frame.args += 1
+        return
+    stack.pop()
+    if frame.function is not None:
+        function = OPS[frame.function]
+        if frame.args != function.arity:
+            raise src.error(_arity_message(function, frame.args), frame.tok.line, frame.tok.column)
+        emit(Instr(OP, frame.function, frame.tok.line, frame.tok.column))
+    if nxt.kind == "op" and nxt.text == "(":
+        raise src.error("only functions can be called (write '*' to multiply)", nxt.line, nxt.column)
+
+
+def _arity_message(function: Op, got: int) -> str:
+    arity = function.arity
+    return f"function '{function.name}' takes {arity} argument{'s' if arity != 1 else ''}, got {got}"
+
+
+def _missing_operand(tok: Token, prev: Token | None, src: SourceText) -> CgtuiError:
+    """The error for ``tok`` where an operand should be."""
+    if prev is None:
+        if tok.kind in ("end", "newline") or tok.text == ";":
+            return src.error("expected an expression", tok.line, tok.column)
+        return src.error(f"expected an operand, found {_describe(tok)}", tok.line, tok.column)
+    if tok.kind == "op" and tok.text == "=":
+        return src.error("only a plain name can be assigned", tok.line, tok.column)
+    return src.error(f"expected an operand after '{prev.text}'", tok.line, tok.column)
+
+
+def _unexpected(tok: Token, prev: Token | None, src: SourceText) -> CgtuiError:
+    """The error for ``tok`` where an operator (or the end) should be."""
+    if tok.kind == "op" and tok.text == "=":
+        return src.error("only a plain name can be assigned", tok.line, tok.column)
+    assert prev is not None
+    message = f"expected an operator after {_describe(prev)}, found {_describe(tok)}"
+    return src.error(message, tok.line, tok.column)

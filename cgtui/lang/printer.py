@@ -8,9 +8,10 @@ inlined, so parsing the text gives the same graph back. Both walk the graph with
 explicit stack, so graphs thousands of levels deep print without recursion, and both
 refuse (rather than hang) when shared subexpressions would blow the text up.
 
-Precedence is Python's: ``+ -`` < ``* /`` < unary ``-`` < ``^`` (right-associative),
-so ``-x^2`` is ``-(x^2)`` and ``(-x)^2`` keeps its parentheses. A negative operand on
-the right of a binary operator is parenthesised for the reader (``x * (-2)``).
+Symbols, precedence and associativity are the op table's (Python's: ``+ -`` < ``* /``
+< prefix ``-`` < ``^``, right-associative), so ``-x^2`` is ``-(x^2)`` and ``(-x)^2``
+keeps its parentheses. An operand written with a leading sign (``-a``, ``-2``) on the
+right of an infix operator is parenthesised for the reader (``x * (-2)``).
 """
 
 from __future__ import annotations
@@ -21,41 +22,38 @@ from collections.abc import Callable
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind, Node
 from cgtui.core.ops import OPS
-from cgtui.lang.build import const_name
+from cgtui.lang.build import const_name, is_literal
 
 #: Texts longer than this are refused (a DAG with much sharing expands exponentially).
 MAX_CHARS = 5_000_000
 
 _ATOM = 9  # names, numbers, calls
-_NEG = 3
-_POW = 4
 _AUTO_NAME = re.compile(r"v\d+|out\d*")
 
 
-def _is_literal(node: Node) -> bool:
-    return node.kind is Kind.CONST and node.value is not None and not node.name.isidentifier()
+#: How an operand binds: its precedence, and whether it is written with a leading sign.
+_Binding = tuple[int, bool]
 
 
-def _leaf_text(node: Node) -> tuple[str, int]:
-    """A leaf's text and precedence (a negative number counts as a unary minus)."""
-    if _is_literal(node):
+def _leaf_text(node: Node) -> tuple[str, _Binding]:
+    """A leaf's text and binding (a negative number is written as the negation of one)."""
+    if is_literal(node):
         text = const_name(node.value)  # type: ignore[arg-type]
-        return text, (_NEG if text.startswith("-") else _ATOM)
-    return node.name, _ATOM
+        return text, ((OPS["neg"].precedence, True) if text.startswith("-") else (_ATOM, False))
+    return node.name, (_ATOM, False)
 
 
-def _needs_parens(parent_op: str, slot: int, child_prec: int) -> bool:
+def _needs_parens(parent_op: str, slot: int, child: _Binding) -> bool:
     op = OPS[parent_op]
     if op.symbol is None:  # a call: arguments need none
         return False
-    if op.arity == 1:  # unary minus: -(a+b), -(a*b), -(-a); -a^b is fine
-        return child_prec <= _NEG
-    prec = op.precedence
-    if prec == _POW:
-        return child_prec <= _POW if slot == 0 else child_prec < _POW or child_prec == _NEG
-    if slot == 0:
-        return child_prec < prec
-    return child_prec <= prec or child_prec == _NEG
+    prec, signed = child
+    if op.arity == 1:  # prefix minus: -(a+b), -(a*b), -(-a); -a^b is fine
+        return prec <= op.precedence
+    if prec != op.precedence:
+        return prec < op.precedence or (slot == 1 and signed)
+    # equal precedence: the side the operator does not group from needs parentheses
+    return slot == (0 if op.right else 1)
 
 
 def _render(graph: Graph, root: int, inline: Callable[[int], bool], limit: int) -> str:
@@ -90,7 +88,7 @@ def _render(graph: Graph, root: int, inline: Callable[[int], bool], limit: int) 
         if parens:
             pieces.append(("text", "("))
         child_parens = [
-            _needs_parens(node.op, slot, _precedence(graph, p, inline, root))
+            _needs_parens(node.op, slot, _binding(graph, p, inline, root))
             for slot, p in enumerate(node.operands)
         ]
         if op.symbol is None:
@@ -113,13 +111,14 @@ def _render(graph: Graph, root: int, inline: Callable[[int], bool], limit: int) 
     return "".join(out)
 
 
-def _precedence(graph: Graph, i: int, inline: Callable[[int], bool], root: int) -> int:
+def _binding(graph: Graph, i: int, inline: Callable[[int], bool], root: int) -> _Binding:
     node = graph.nodes[i]
     if node.op is None:
         return _leaf_text(node)[1]
     if i != root and not inline(i):
-        return _ATOM
-    return OPS[node.op].precedence
+        return _ATOM, False
+    op = OPS[node.op]
+    return op.precedence, op.arity == 1 and op.symbol is not None
 
 
 def expression(graph: Graph, node: int | str | None = None, *, limit: int = MAX_CHARS) -> str:
@@ -147,7 +146,7 @@ def program(graph: Graph, *, limit: int = MAX_CHARS) -> str:
     total = 0
     for i, node in enumerate(nodes):
         if node.op is None:
-            if node.kind is Kind.CONST and not _is_literal(node) and node.value is not None:
+            if node.kind is Kind.CONST and not is_literal(node) and node.value is not None:
                 lines.append(f"{node.name} = {const_name(node.value)}")
             continue
         if i == output:
@@ -165,7 +164,7 @@ def program(graph: Graph, *, limit: int = MAX_CHARS) -> str:
     if is_auto_name(nodes[output].name) and nodes[output].op is not None:
         lines.append(text)
     elif nodes[output].op is None:
-        lines.append(nodes[output].name if not _is_literal(nodes[output]) else text)
+        lines.append(nodes[output].name if not is_literal(nodes[output]) else text)
     else:
         lines.append(f"{nodes[output].name} = {text}")
     return "\n".join(lines) + "\n"

@@ -51,10 +51,6 @@ def parse_names(items: Iterable[str]) -> set[str]:
     return names
 
 
-def looks_like_path(source: str) -> bool:
-    return source.endswith(YAML_SUFFIXES) or path_kind(source) == "file"
-
-
 _YAML_START = re.compile(
     r"(---|(title|description|inputs|labels|params|constants|steps|expression|output|data|reduction"
     r"|training|quiz)\s*:)"

@@ -32,24 +32,21 @@ from __future__ import annotations
 
 import contextlib
 import difflib
-import heapq
 import math
 import os
 import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import networkx as nx
 import yaml
 
 from cgtui.core.errors import CgtuiError, GraphError, ParseError
-from cgtui.core.graph import Graph, Kind, Node
-from cgtui.core.ops import BINARY_SYMBOLS, FUNCTIONS, OPS
+from cgtui.core.graph import Graph, Kind
+from cgtui.core.ops import FUNCTIONS, OPS, syntax
 from cgtui.lang import files
-from cgtui.lang.build import GraphBuilder, build_program, const_name
+from cgtui.lang.build import Step, build_program, build_steps, const_name, is_literal
 from cgtui.lang.files import read_text
 from cgtui.lang.parser import NAME, NUM, OP, RESERVED_WORDS, Instr, LineMap, parse
 
@@ -364,16 +361,6 @@ def _line_map(doc: _Doc, node: yaml.ScalarNode) -> LineMap:
 # --- the graph ---------------------------------------------------------------------------
 
 
-@dataclass
-class _Step:
-    name: str
-    key: yaml.Node
-    code: list[Instr]
-    position: int
-    deps: set[str] = field(default_factory=set)
-    explicit: bool = False  # the op form: '{op: neg, args: [2]}' is neg(2), not the number -2
-
-
 def _op_step(doc: _Doc, name: str, node: yaml.MappingNode) -> list[Instr]:
     """``{op: mul, args: [w, x]}`` -> postfix code."""
     op_node: yaml.Node | None = None
@@ -388,7 +375,8 @@ def _op_step(doc: _Doc, name: str, node: yaml.MappingNode) -> list[Instr]:
             raise doc.error(f"unknown key '{k}' in step '{name}' (a step mapping has 'op' and 'args')", key)
     if op_node is None or not isinstance(op_node, yaml.ScalarNode) or _is_null(op_node):
         raise doc.error(f"step '{name}' needs 'op: NAME'", op_node or node)
-    opname = BINARY_SYMBOLS.get(op_node.value, op_node.value)
+    by_symbol = syntax().infix.get(op_node.value)  # '{op: "*", ...}' is mul
+    opname = op_node.value if by_symbol is None else by_symbol.name
     if opname not in OPS:
         raise doc.error(
             f"unknown op '{op_node.value}' in step '{name}'{_suggest(op_node.value, OPS)}", op_node
@@ -576,9 +564,9 @@ def _from_steps(
         raise doc.error("'steps' must map step names to expressions (z: w * x)", node)
     if not declared and (_is_null(node) or not node.value):
         raise doc.error("the graph has no nodes: 'steps' is empty and no leaves are declared", node)
-    steps: dict[str, _Step] = {}
+    steps: list[Step] = []
     items = node.value if isinstance(node, yaml.MappingNode) else []
-    for position, (key, value) in enumerate(items):
+    for key, value in items:
         name = _name(doc, key, "'steps'")
         if name in declared:
             raise doc.error(f"duplicate name '{name}': the step repeats a name from {where[name]}", key)
@@ -590,118 +578,10 @@ def _from_steps(
             code = _op_step(doc, name, value)
         else:
             raise doc.error(f"step '{name}' must be an expression or {{op: NAME, args: [...]}}", value)
-        steps[name] = _Step(name, key, code, position, explicit=isinstance(value, yaml.MappingNode))
-
-    known = [*declared, *steps]
-    for step in steps.values():
-        for ins in step.code:
-            if ins.kind != NAME:
-                continue
-            ref = str(ins.payload)
-            if ref in steps:
-                step.deps.add(ref)
-            elif ref not in declared:
-                raise doc.error(
-                    f"undefined name '{ref}' in step '{step.name}'{_suggest(ref, known)}",
-                    line=ins.line, column=ins.column,
-                )
-
-    order = _order_steps(doc, steps)
-
-    b = GraphBuilder(merge=merge)
-    env: dict[str, int] = {}
-    named: set[int] = set()
-    for name, (kind, value) in declared.items():
-        env[name] = b.leaf(name, kind, value)
-        named.add(env[name])
-    for step in order:
-        stack: list[int | float] = []
-        last_op: tuple[str, tuple[int, ...]] | None = None
-        for ins in step.code:
-            if ins.kind == NUM:
-                stack.append(float(ins.payload))  # type: ignore[arg-type]
-            elif ins.kind == NAME:
-                stack.append(env[str(ins.payload)])
-            else:
-                opname = str(ins.payload)
-                if OPS[opname].arity == 1:
-                    a = stack.pop()
-                    if opname == "neg" and isinstance(a, float) and not step.explicit:
-                        stack.append(-a)
-                        continue
-                    operands: tuple[int, ...] = (_ref(b, a),)
-                else:
-                    rhs = stack.pop()
-                    lhs = stack.pop()
-                    operands = (_ref(b, lhs), _ref(b, rhs))
-                last_op = (opname, operands)
-                stack.append(b.apply(opname, operands))
-        top = stack.pop()
-        if isinstance(top, float):
-            i = b.leaf(step.name, Kind.CONST, top)  # 'c: 3' or 'c: -2' is a named constant
-        elif last_op is None or step.code[-1].kind == NAME:
-            raise doc.error(
-                f"step '{step.name}' only repeats '{b.nodes[top].name}'; a step must compute something",
-                step.key,
-            )
-        elif top in named:
-            # a named step is never merged into another one
-            b.merge, saved = False, b.merge
-            i = b.apply(*last_op)
-            b.merge = saved
-        else:
-            i = top
-        b.nodes[i].name = step.name
-        named.add(i)
-        env[step.name] = i
-
-    taken = {n.name for k, n in enumerate(b.nodes) if k in named}
-    counter = 0
-    for k, n in enumerate(b.nodes):
-        if k not in named:
-            if n.op is None:  # an inline number
-                continue
-            counter += 1
-            while f"v{counter}" in taken:
-                counter += 1
-            n.name = f"v{counter}"
-    return Graph(b.nodes, [len(b.nodes) - 1])
-
-
-def _ref(b: GraphBuilder, ref: int | float) -> int:
-    return b.const(ref) if isinstance(ref, float) else ref
-
-
-def _order_steps(doc: _Doc, steps: dict[str, _Step]) -> list[_Step]:
-    """Steps in dependency order (file order where free); a cycle is reported."""
-    indegree = {name: len(step.deps) for name, step in steps.items()}
-    users: dict[str, list[str]] = {name: [] for name in steps}
-    for step in steps.values():
-        for dep in step.deps:
-            users[dep].append(step.name)
-    ready = [(step.position, name) for name, step in steps.items() if indegree[name] == 0]
-    heapq.heapify(ready)
-    order: list[_Step] = []
-    while ready:
-        _, name = heapq.heappop(ready)
-        order.append(steps[name])
-        for user in users[name]:
-            indegree[user] -= 1
-            if indegree[user] == 0:
-                heapq.heappush(ready, (steps[user].position, user))
-    if len(order) < len(steps):
-        g = nx.DiGraph()
-        for name, step in steps.items():
-            if indegree[name] > 0:
-                for dep in step.deps:
-                    if indegree[dep] > 0:
-                        g.add_edge(name, dep)  # name uses dep
-        start = min((n for n in g.nodes), key=lambda n: steps[n].position)
-        cycle = [u for u, _ in nx.find_cycle(g, source=start)]
-        text = " -> ".join([*cycle, cycle[0]])
-        first = steps[cycle[0]]
-        raise doc.error(f"cycle: {text}", first.key)
-    return order
+        line, column = key.start_mark.line + 1, key.start_mark.column + 1
+        # the op form says what it means: '{op: neg, args: [2]}' is neg(2), not the number -2
+        steps.append(Step(name, code, line, column, fold=not isinstance(value, yaml.MappingNode)))
+    return build_steps(steps, declared=declared, merge=merge, source=doc.text, file=doc.file)
 
 
 def load(path: str | os.PathLike[str], merge: bool = True) -> Graph:
@@ -724,11 +604,6 @@ def _key(name: str) -> str:
 
 def _value_text(value: float | None) -> str:
     return "null" if value is None else repr(float(value))
-
-
-def is_literal(node: Node) -> bool:
-    """A constant named by its own value: written inline as a number."""
-    return node.kind is Kind.CONST and node.value is not None and not node.name.isidentifier()
 
 
 def _operand_text(graph: Graph, p: int) -> str:

@@ -16,6 +16,7 @@ from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind
 from cgtui.core.ops import SLOT_NAMES, format_number
 from cgtui.lang import printer, yamlio
+from cgtui.lang.build import is_literal
 from cgtui.teach import codegen, handout
 
 Exporter = Callable[[Graph], str]
@@ -117,7 +118,7 @@ def _dot_string(text: str) -> str:
 def _label(graph: Graph, i: int) -> str:
     node = graph.nodes[i]
     if node.op is None:
-        if yamlio.is_literal(node):
+        if is_literal(node):
             return node.name
         value = "" if node.value is None else f" = {format_number(node.value)}"
         return f"{node.name}{value}\n{node.kind.value}"

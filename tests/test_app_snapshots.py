@@ -61,7 +61,16 @@ async def backward_pass_on_a_leaf(pilot: Pilot[Any]) -> None:
 
 
 async def quiz_open(pilot: Pilot[Any]) -> None:
+    from textual.widgets import Input
+
     await pilot.press("Q")
+    await settle(pilot)
+    answer = pilot.app.query_one("#quiz-answer", Input)
+    answer.cursor_blink = False  # the picture does not depend on when it is taken
+    for _ in range(100):  # the panel focuses its input after a refresh
+        if answer.has_focus:
+            break
+        await pilot.pause()
     await settle(pilot)
 
 

@@ -171,7 +171,7 @@ async def test_local_derivative_table_of_l() -> None:
     rows = explain.edge_rows(stepper, stepper.graph.lookup("L"))
     assert rows[0].edge == "d -> L"
     assert rows[0].value == "0.2"
-    assert rows[1].value == "not needed (constant)"  # d/d2 of d^2 is never asked for
+    assert rows[1].value == "not needed"  # d/d2 of d^2 is never asked for
 
 
 @sync

@@ -52,7 +52,7 @@ from rich.text import Text
 from textual.actions import parse as parse_action
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.reactive import var
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
@@ -72,13 +72,15 @@ from cgtui.app.dialogs import (
     UnsavedDialog,
 )
 from cgtui.app.drawing import DrawingView
+from cgtui.app.footer import KeysFooter
 from cgtui.app.forward_mode import ForwardModeScreen
+from cgtui.app.layout import breakpoint_classes, lesson_classes
 from cgtui.app.modes import Saved, toggle_backward_graph
 from cgtui.app.quiz import QuizPanel
 from cgtui.app.session import Session, beside, constant_value, hand_written
-from cgtui.app.side import SidePane
+from cgtui.app.side import SideColumn, SidePane
 from cgtui.app.training import TrainingScreen
-from cgtui.app.views import KIND_CLASSES, GraphTree, GraphView, NodeTable
+from cgtui.app.views import KIND_CLASSES, TOUCHED_MARK, GraphTree, GraphView, NodeTable
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind
 from cgtui.core.notation import format_number, partial_name, value_text
@@ -149,7 +151,8 @@ class Legend(Static):
         for key, label in explain.KIND_TAGS.items():
             kinds.append(Text(label, self.get_component_rich_style(f"kind--{key}", partial=True)))
             kinds.append(" ")
-        kinds.append(Text("▶ touched", self.get_component_rich_style("node--touched", partial=True)))
+        touched = self.get_component_rich_style("node--touched", partial=True)
+        kinds.append(Text(f"{TOUCHED_MARK}touched", touched))
         return Text.assemble(*kinds)
 
 
@@ -197,7 +200,15 @@ class ExplorerApp(App[None]):
         Binding("G", "backward_graph", "Grad", show=False, tooltip="Open the backward graph, or go back"),
         Binding("Q", "quiz", "Quiz", show=False, tooltip="Toggle quiz mode"),
         Binding("escape", "focus_views", "Views", show=False, tooltip="Back to the graph view"),
+        Binding(
+            "tab",
+            "focus_next",
+            "Pane",
+            priority=True,
+            tooltip="Focus the next pane (shift+tab: the one before)",
+        ),
         Binding("question_mark", "help", "Help", tooltip="Help: every key"),
+        Binding("f1", "help", "Help", show=False, tooltip="Help, also while typing an answer"),
         Binding("q", "quit", "Quit", tooltip="Quit (asks first when there are unsaved changes)"),
     ]
 
@@ -235,6 +246,7 @@ class ExplorerApp(App[None]):
         self._legend = Legend(id="legend")
         self._views: list[GraphView] = [self._tree, self._table]
         self.graph_stack: list[Saved] = []  # graphs left for their backward graphs (cgtui.app.modes)
+        self._mask = explain.NO_MASK  # what an open quiz question asks about
 
     # ---- layout ---------------------------------------------------------------
 
@@ -250,14 +262,18 @@ class ExplorerApp(App[None]):
                     self._views.append(drawing)
                     with TabPane("Drawing", id="tab-drawing"):
                         yield drawing
-            with Vertical(id="side-column"):
+            with SideColumn(id="side-column"):
                 yield self._side
         yield self._log_view
         yield self._legend
         yield self._status
-        yield Footer(compact=True, id="footer")
+        yield KeysFooter(compact=True, id="footer")
 
     def on_mount(self) -> None:
+        width, height = self.size
+        self.screen.update_classes(
+            breakpoint_classes(width, height, self.HORIZONTAL_BREAKPOINTS, self.VERTICAL_BREAKPOINTS)
+        )
         self._log_view.border_title = "log"
         self._show_graph(f"opened {self.source or self.stepper.graph.title or 'the graph'}")
         self._tree.focus()
@@ -283,6 +299,7 @@ class ExplorerApp(App[None]):
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def on_resize(self) -> None:
+        self.call_after_refresh(self._refresh_status)  # the params fit the new width
         # below 100 columns the footer's room goes to the keys (ctrl+p is in the help)
         self.query_one("#footer", Footer).show_command_palette = self.size.width >= 100
 
@@ -343,6 +360,7 @@ class ExplorerApp(App[None]):
         """Run one Stepper action and bring every pane up to date."""
         s = self.stepper
         before = (s.forward_done, s.backward_pos)
+        keep = self.selected if all_nodes and action.startswith("run_") else None
         result: StepResult = getattr(s, action)()
         after = (s.forward_done, s.backward_pos)
         moved = abs(after[0] - before[0]) + abs(after[1] - before[1])
@@ -351,7 +369,9 @@ class ExplorerApp(App[None]):
             changed = {result.node, *s.graph.nodes[result.node].operands}
         elif not all_nodes and moved == 0:
             changed = set()
-        self._after(result.lines, changed, result.node, result)
+        self._after(result.lines, changed, result.node, result, select=keep)
+        if keep is not None:
+            self._tree.follow(keep)  # F and B: the tree opens down to the selection
         return result
 
     def _after(
@@ -360,13 +380,18 @@ class ExplorerApp(App[None]):
         changed: set[int] | None,
         touched: int | None,
         result: StepResult | None = None,
+        *,
+        select: int | None = None,
     ) -> None:
+        """``select``: the node to select (default: the touched one; F and B keep the selection)."""
         for view in self.views():
             view.refresh_nodes(changed)
             view.set_touched(touched)
         self.touched = touched
         self._write_log(lines)
-        self._set_selected(touched if touched is not None else self.selected)
+        if select is None:
+            select = touched if touched is not None else self.selected
+        self._set_selected(select)
         self._refresh_status()
         self._refresh_keys()
         if self._quiz and self.screen.has_class("-quiz"):
@@ -384,11 +409,14 @@ class ExplorerApp(App[None]):
             self._log_view.scroll_end(animate=False)
 
     def _refresh_status(self) -> None:
-        status = explain.status_line(self.stepper, self._param_indices())
+        width = self._status.content_size.width or self.size.width - 2
+        status = explain.status_line(self.stepper, self._param_indices(), self._mask, width)
         if self.autoplay_timer is not None:
             status = f"▶ playing {self._speed_text()} · {status}"
         self._status.update(status, layout=False)  # always one line
         self._legend.show_title(self.session.label, self.session.modified)
+        for name, on in lesson_classes(self.stepper).items():
+            self.screen_stack[0].set_class(on, name)
 
     def _param_indices(self) -> list[int]:
         """The params' node indices, found once per graph and kind change (scanning a big
@@ -834,6 +862,7 @@ class ExplorerApp(App[None]):
             screen.remove_class("-quiz")
             for panel in self.query("#quiz"):
                 panel.remove()
+            self._set_mask(explain.NO_MASK)
             self.action_focus_views()
             return
         screen.add_class("-quiz")
@@ -841,14 +870,26 @@ class ExplorerApp(App[None]):
         column.mount(panel, before=0)
         panel.show(self.stepper)
 
+    def _set_mask(self, mask: explain.Mask) -> None:
+        """Hide what an open quiz question asks about in every view (NO_MASK: show all)."""
+        if mask == self._mask:
+            return
+        self._mask = self._side.mask = mask
+        for view in self.views():
+            view.set_mask(mask)
+        self._side.show(self.stepper, self.selected)
+        self._refresh_status()
+
     def on_quiz_panel_asked(self, message: QuizPanel.Asked) -> None:
         """Select the node the quiz asks about, so every view shows where it is."""
+        self._set_mask(message.panel.mask())
         node = message.question.node
         if 0 <= node < len(self.stepper.graph.nodes) and node != self.selected:
             self._set_selected(node)
 
     def on_quiz_panel_answered(self, message: QuizPanel.Answered) -> None:
         """The quiz stepped the engine: refresh every view as after a key press."""
+        self._set_mask(message.panel.mask())  # the answer shows; the next question's is hidden
         steps: list[StepResult] = list(message.steps)
         if not steps:
             return
@@ -1037,7 +1078,7 @@ class ExplorerApp(App[None]):
             "derivative); its partial, one term per outgoing edge (✓ done or … pending); the chain "
             "rule as a sum over paths (✓ when it equals backprop's partial), the exact path count, "
             "and the cost of enumerating paths versus backprop.",
-            "The node a step just touched is marked ▶ in every view.",
+            f"The node a step just touched is marked {TOUCHED_MARK.strip()} in every view.",
             "The title line shows what is open and ● modified after a change that is not saved.",
         ]
         self.push_screen(HelpScreen(self.help_keys(), notes))

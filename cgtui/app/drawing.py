@@ -34,6 +34,7 @@ from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from cgtui.app import explain
 from cgtui.app.views import KIND_CLASSES, GraphView
 from cgtui.core.errors import short_name
 from cgtui.draw import (
@@ -45,6 +46,7 @@ from cgtui.draw import (
     NAME,
     PARTIAL,
     ROLES,
+    TEXT,
     TOP_DOWN,
     VALUE,
     Drawing,
@@ -152,9 +154,32 @@ class DrawingView(GraphView, ScrollView, can_focus=True):
             items: Iterable[int] = range(len(scene.items))
         else:
             items = [scene.item_of[i] for i in changed if i in scene.item_of]
-        values, partials = self._numbers()
-        drawing.refill(picture, items, values, partials)
+        self._refill(items)
         self.refresh()
+
+    def _refill(self, items: Iterable[int]) -> None:
+        """Rewrite the boxes of ``items`` (scene items) with the stepper's numbers, what an
+        open quiz question asks about masked."""
+        drawing, picture = self.drawing, self.picture
+        if drawing is None or picture is None:
+            return
+        from cgtui.draw.render import refill
+
+        values, partials = self._numbers()
+        scene = drawing.scene
+        items = list(items)
+        texts = {}
+        for it in items:
+            lines = drawing.lines(it, values, partials)
+            item = scene.items[it]
+            if item.node in self.mask.kinds and not item.stub and not item.more:
+                # a leaf's second line is its kind
+                lines = [
+                    (explain.MASKED if k == 1 and role == TEXT else text, role)
+                    for k, (text, role) in enumerate(lines)
+                ]
+            texts[it] = lines
+        refill(picture, drawing.layout, texts, items)
 
     def set_touched(self, index: int | None) -> None:
         self.touched = index
@@ -218,6 +243,8 @@ class DrawingView(GraphView, ScrollView, can_focus=True):
             self._item_edges[edge.dst].append(e)
         values, partials = self._numbers()
         self.picture = drawing.picture(values, partials)
+        if self.mask:
+            self._refill(scene.item_of[i] for i in self.mask.nodes() if i in scene.item_of)
         if scene.partial:
             centre = short_name(scene.graph.nodes[scene.centre].name) if scene.centre is not None else "?"
             cut = ", cut short" if scene.truncated else ""
@@ -239,7 +266,12 @@ class DrawingView(GraphView, ScrollView, can_focus=True):
         for i, p in enumerate(partials):
             if p is None and stepper.status(i) in (Status.NO_PATH, Status.CONSTANT):
                 partials[i] = "-"
-        return list(stepper.values), partials
+        values: list[Any] = list(stepper.values)
+        for i in self.mask.values:
+            values[i] = explain.MASKED
+        for i in self.mask.partials:
+            partials[i] = explain.MASKED
+        return values, partials
 
     # ---- up: moving the selection -------------------------------------------------------
 
@@ -364,7 +396,7 @@ class DrawingView(GraphView, ScrollView, can_focus=True):
             style = self._style("drawing--stub")
         else:
             i = item.node
-            kind = "output" if i == stepper.output else scene.graph.nodes[i].kind.value
+            kind = explain.kind_key(stepper, i, self.mask)
             if role == NAME:
                 style = self._style(f"kind--{kind}")
             elif role == BORDER:  # the frame and the padding inside it: colour, no underline

@@ -35,12 +35,71 @@ TOP_PATHS = 5
 #: Two floats this close (relative) count as equal for the check mark.
 CHECK_TOLERANCE = 1e-9
 
+#: What a view shows in place of a quantity an open quiz question asks about.
+MASKED = "▒▒▒"
 
-def kind_key(stepper: Stepper, i: int) -> str:
-    """``input``/``label``/``param``/``const``/``computation``, or ``output`` for L."""
+
+@dataclass(frozen=True)
+class Mask:
+    """The quantities an open quiz question asks about: every view shows :data:`MASKED`
+    in their place (and a masked kind in the neutral colour) until it is answered."""
+
+    kinds: frozenset[int] = frozenset()
+    values: frozenset[int] = frozenset()
+    partials: frozenset[int] = frozenset()
+    edges: frozenset[tuple[int, int]] = frozenset()  # (node, slot): a local derivative
+    paths: frozenset[int] = frozenset()  # the paths from a node to the output
+
+    def nodes(self) -> set[int]:
+        """Every node whose text the mask changes."""
+        return {*self.kinds, *self.values, *self.partials, *(i for i, _ in self.edges), *self.paths}
+
+    def __bool__(self) -> bool:
+        return bool(self.nodes())
+
+
+NO_MASK = Mask()
+
+
+def quiz_mask(question: Any) -> Mask:
+    """What a quiz question (:class:`~cgtui.teach.quiz.Question`) asks about."""
+    from cgtui.teach.quiz import QuestionKind
+
+    node = question.node
+    kind = question.kind
+    if kind is QuestionKind.LEAF_KIND:
+        return Mask(kinds=frozenset({node}))
+    if kind is QuestionKind.FORWARD_VALUE:
+        return Mask(values=frozenset({node}))
+    if kind is QuestionKind.BACKWARD_PARTIAL:
+        return Mask(partials=frozenset({node}))
+    if kind is QuestionKind.LOCAL_DERIVATIVE and question.slot is not None:
+        return Mask(edges=frozenset({(node, question.slot)}))
+    if kind is QuestionKind.PATH_COUNT:
+        return Mask(paths=frozenset({node}))
+    return NO_MASK
+
+
+def kind_key(stepper: Stepper, i: int, mask: Mask = NO_MASK) -> str:
+    """``input``/``label``/``param``/``const``/``computation``, or ``output`` for L; a
+    masked kind reads as ``computation`` (the neutral colour)."""
     if i == stepper.output:
         return "output"
+    if i in mask.kinds:
+        return "computation"
     return stepper.graph.nodes[i].kind.value
+
+
+def kind_tag(stepper: Stepper, i: int, mask: Mask = NO_MASK) -> str:
+    """The short kind tag of node ``i`` (:data:`KIND_TAGS`), or :data:`MASKED`."""
+    if i in mask.kinds:
+        return MASKED
+    return KIND_TAGS[kind_key(stepper, i)]
+
+
+def shown_value(stepper: Stepper, i: int, mask: Mask = NO_MASK) -> str:
+    """Node ``i``'s value as text (``?`` before the forward pass reaches it)."""
+    return MASKED if i in mask.values else value_text(stepper.values[i])
 
 
 def expression(stepper: Stepper, i: int) -> str:
@@ -51,11 +110,13 @@ def expression(stepper: Stepper, i: int) -> str:
     return application_text(stepper.graph, i)
 
 
-def partial_text(stepper: Stepper, i: int) -> str:
+def partial_text(stepper: Stepper, i: int, mask: Mask = NO_MASK) -> str:
     """The cached ``dL/dnode`` as text: a number, ``-`` when it has none."""
     status = stepper.status(i)
     if status in (Status.NO_PATH, Status.CONSTANT):
         return "-"
+    if i in mask.partials:
+        return MASKED
     p = stepper.partials[i]
     return "" if p is None else value_text(p)
 
@@ -73,16 +134,15 @@ def successors_text(stepper: Stepper, i: int) -> str:
     return ", ".join(names)
 
 
-def tree_label(stepper: Stepper, i: int) -> str:
+def tree_label(stepper: Stepper, i: int, mask: Mask = NO_MASK) -> str:
     """One line of the tree: ``yhat  comp  z + b  = 1.1  dL/dyhat 0.2``."""
     g = stepper.graph
     node = g.nodes[i]
-    parts = [node.name, f"[{KIND_TAGS[kind_key(stepper, i)]}]"]
+    parts = [node.name, f"[{kind_tag(stepper, i, mask)}]"]
     if node.op is not None:
         parts.append(application_text(g, i))
-    v = stepper.values[i]
-    parts.append(f"= {value_text(v)}")
-    p = partial_text(stepper, i)
+    parts.append(f"= {shown_value(stepper, i, mask)}")
+    p = partial_text(stepper, i, mask)
     if p and p != "-":
         mark = "" if stepper.status(i) is Status.FINAL else " (pending)"
         parts.append(f" {partial_name(g.nodes[stepper.output].name, node.name)} {p}{mark}")
@@ -96,33 +156,64 @@ def reference_label(stepper: Stepper, i: int) -> str:
 TABLE_COLUMNS = ("node", "kind", "operation", "successors", "value", "dL/dnode", "status")
 
 
-def table_row(stepper: Stepper, i: int) -> tuple[str, str, str, str, str, str, str]:
+def table_row(stepper: Stepper, i: int, mask: Mask = NO_MASK) -> tuple[str, str, str, str, str, str, str]:
     """The table's cells for node ``i``, in :data:`TABLE_COLUMNS` order."""
     g = stepper.graph
     node = g.nodes[i]
     return (
         node.name,
-        KIND_TAGS[kind_key(stepper, i)],
+        kind_tag(stepper, i, mask),
         expression(stepper, i),
         successors_text(stepper, i),
-        value_text(stepper.values[i]) if stepper.values[i] is not None else "",
-        partial_text(stepper, i),
+        shown_value(stepper, i, mask) if stepper.values[i] is not None or i in mask.values else "",
+        partial_text(stepper, i, mask),
         status_text(stepper, i),
     )
 
 
-def definition(stepper: Stepper, i: int) -> str:
+def definition(stepper: Stepper, i: int, mask: Mask = NO_MASK) -> str:
     """``yhat = z + b = 1 + 0.1 = 1.1``; before the forward pass, ``yhat = z + b = ?``."""
     from cgtui.engine.engine import arithmetic_text
 
     g = stepper.graph
     node = g.nodes[i]
     if node.op is None:
-        v = stepper.values[i]
-        return f"{node.name} = {value_text(v)}  ({node.kind.value} leaf)"
+        kind = MASKED if i in mask.kinds else node.kind.value
+        return f"{node.name} = {shown_value(stepper, i, mask)}  ({kind} leaf: no incoming edges)"
+    if i in mask.values:
+        return f"{node.name} = {application_text(g, i)} = {MASKED}"
+    fault = stepper.fault
+    if fault is not None and fault.node == i:
+        return f"{node.name} = {application_text(g, i)}\nstopped here: {fault.message}"
     if stepper.values[i] is None:
         return f"{node.name} = {application_text(g, i)} = ? (not yet computed)"
     return arithmetic_text(g, i, stepper.values)
+
+
+#: Paths with more nodes than this are shown shortened: the first :data:`PATH_HEAD`, a
+#: count, the last.
+PATH_NODES_SHOWN = 24
+PATH_HEAD = 4
+
+
+def edge_arrow(graph: Graph, s: int, slot: int) -> str:
+    """``->``, or ``-a->``/``-b->`` when the operand feeds ``s`` in both slots (``a0 * a0``),
+    so the two edges are told apart."""
+    from cgtui.core.ops import SLOT_NAMES
+
+    ops = graph.nodes[s].operands
+    if len(ops) > 1 and ops.count(ops[slot]) > 1:
+        return f"-{SLOT_NAMES[slot] if slot < len(SLOT_NAMES) else slot}->"
+    return "->"
+
+
+def shorten(items: Sequence[str], sep: str, limit: int = PATH_NODES_SHOWN) -> str:
+    """``a -> b -> … (9,996 more) -> L`` when there are more than ``limit`` items."""
+    if len(items) <= limit:
+        return sep.join(items)
+    head, tail = PATH_HEAD, 1
+    hidden = len(items) - head - tail
+    return sep.join([*items[:head], f"… ({hidden:,} more)", *items[-tail:]])
 
 
 @dataclass
@@ -132,22 +223,62 @@ class EdgeRow:
     value: str  # "2" or "?" or "not differentiated"
 
 
-def edge_rows(stepper: Stepper, i: int) -> list[EdgeRow]:
+def edge_rows(stepper: Stepper, i: int, mask: Mask = NO_MASK) -> list[EdgeRow]:
     """The local-derivative table of node ``i``'s incoming edges, one row per operand slot."""
     g = stepper.graph
     node = g.nodes[i]
     rows: list[EdgeRow] = []
-    for _slot, p, formula, value in stepper.edges_in(i):
+    edges = stepper.edges_in(i)
+    if stepper.values[i] is None and all(stepper.values[p] is not None for p in node.operands):
+        edges = _edges_from_operands(stepper, i, edges)
+    for slot, p, formula, value in edges:
         pname = g.nodes[p].name
         text = notation.local_formula(node.name, pname, formula)
         if not stepper.needs[p]:
-            shown = "not needed (constant)"
+            shown = "not needed"  # into a constant: backprop never asks for it
+        elif (i, slot) in mask.edges:
+            shown = MASKED
         elif value is None:
             shown = "?"
         else:
             shown = value_text(value)
-        rows.append(EdgeRow(f"{pname} -> {node.name}", text, shown))
+        rows.append(EdgeRow(f"{pname} {edge_arrow(g, i, slot)} {node.name}", text, shown))
     return rows
+
+
+def _edges_from_operands(
+    stepper: Stepper, i: int, edges: list[tuple[int, int, str, Any]]
+) -> list[tuple[int, int, str, Any]]:
+    """The local derivatives of node ``i`` before the forward pass reaches it, from its
+    operands' values (they are known: only ``i`` is not computed yet)."""
+    from cgtui.engine.engine import evaluate_node, local_derivative
+
+    g = stepper.graph
+    values = _With(stepper.values, i)
+    value, _problem = evaluate_node(g, i, values)
+    if value is None:
+        return edges
+    values.value = value
+    out = []
+    for slot, p, formula, _ in edges:
+        d, _problem = local_derivative(g, i, slot, values)
+        out.append((slot, p, formula, d))
+    return out
+
+
+class _With(Sequence[Any]):
+    """``values`` with node ``index``'s value replaced (no copy of a big graph's list)."""
+
+    def __init__(self, values: Sequence[Any], at: int) -> None:
+        self.values = values
+        self.at = at
+        self.value: Any = None
+
+    def __getitem__(self, k: Any) -> Any:
+        return self.value if k == self.at else self.values[k]
+
+    def __len__(self) -> int:
+        return len(self.values)
 
 
 @dataclass
@@ -163,7 +294,7 @@ class Accumulation:
     total: str = ""
 
 
-def accumulation(stepper: Stepper, i: int) -> Accumulation:
+def accumulation(stepper: Stepper, i: int, mask: Mask = NO_MASK) -> Accumulation:
     """How backprop builds ``dL/dnode``: one term per outgoing edge, done or pending."""
     g = stepper.graph
     node = g.nodes[i]
@@ -178,23 +309,33 @@ def accumulation(stepper: Stepper, i: int) -> Accumulation:
         return Accumulation(f"{node.name} has no path to the output {out}: no partial")
     if status is Status.CONSTANT:
         return Accumulation(f"{node.name} depends on constants only: not differentiated")
+    hide = i in mask.partials
     terms: list[Term] = []
-    for s, _slot, push in stepper.accumulation(i):
+    for s, slot, push in stepper.accumulation(i):
         sname = g.nodes[s].name
         term = chain_term(out, sname, node.name)
+        arrow = edge_arrow(g, s, slot)
+        via = f"  (edge {node.name} {arrow} {sname})" if arrow != "->" else ""
         if push is None:
             up = stepper.partials[s]
             up_text = value_text(up) if up is not None and stepper.status(s) is Status.FINAL else "?"
-            terms.append(Term(f"{term} = {notation.product([up_text, '?'])}", False))
+            terms.append(Term(f"{term} = {notation.product([up_text, '?'])}{via}", False))
         else:
-            numbers = notation.product([value_text(push.upstream), value_text(push.local)])
+            local = MASKED if (s, slot) in mask.edges else value_text(push.local)
+            result = MASKED if hide or (s, slot) in mask.edges else value_text(push.contribution)
+            numbers = notation.product([value_text(push.upstream), local])
             terms.append(
-                Term(f"{term} = {numbers} = {value_text(push.contribution)}", True)
+                Term(f"{term} = {numbers} = {result}{via}", True)
             )
     done = sum(1 for t in terms if t.done)
     p = stepper.partials[i]
     state = "final" if status is Status.FINAL else f"{done}/{len(terms)} terms so far"
-    total = f"{dname} = {value_text(p) if p is not None else '0'}  ({state})"
+    if hide:
+        total = f"{dname} = {MASKED}  ({state})"
+    elif p is None:  # no term has arrived: the partial is not 0, it is not there yet
+        total = f"{dname}: not yet  ({state})"
+    else:
+        total = f"{dname} = {value_text(p)}  ({state})"
     return Accumulation(f"{dname}: one term per outgoing edge", terms, total)
 
 
@@ -264,8 +405,8 @@ def paths_view_of(
     report = top_paths(g, values, i, out, k=k, cancel=cancel)
     lines: list[str] = []
     for path in report.paths:
-        names = _route(g, path.nodes)
-        factors = _factors(path.factors)
+        names = _path_names(g, path.nodes, path.slots)
+        factors = shorten([notation.operand(value_text(f)) for f in path.factors], notation.TIMES)
         lines.append(f"{names}:  {factors} = {value_text(path.product)}")
     if report.rest_count:
         more = format_count(report.rest_count)
@@ -293,23 +434,20 @@ def paths_view_of(
     )
 
 
-#: A path longer than this many nodes is shown with its middle left out.
-ROUTE_NODES = 12
-
-
-def _route(g: Graph, nodes: Sequence[int]) -> str:
-    """``x -> s -> f``, names cut to a sensible width, a long path's middle left out."""
-    if len(nodes) > ROUTE_NODES:
-        head = [short_name(g.nodes[n].name) for n in nodes[: ROUTE_NODES // 2]]
-        tail = [short_name(g.nodes[n].name) for n in nodes[-(ROUTE_NODES // 2) :]]
-        return " -> ".join([*head, f"({len(nodes) - ROUTE_NODES:,} more nodes)", *tail])
-    return " -> ".join(short_name(g.nodes[n].name) for n in nodes)
-
-
-def _factors(factors: Sequence[float]) -> str:
-    if len(factors) > ROUTE_NODES:
-        return f"(product of {len(factors):,} factors)"
-    return notation.product(value_text(f) for f in factors)
+def _path_names(g: Graph, nodes: Sequence[int], slots: Sequence[int]) -> str:
+    """``x -> v1 -> f``, names cut to a sensible width, with the slot on an edge into a
+    node that uses its operand twice; shortened past :data:`PATH_NODES_SHOWN` nodes."""
+    head = PATH_HEAD
+    long = len(nodes) > PATH_NODES_SHOWN
+    keep = [*range(head), len(nodes) - 1] if long else list(range(len(nodes)))
+    parts = [short_name(g.nodes[nodes[0]].name)]
+    for k in keep[1:]:
+        if k != keep[keep.index(k) - 1] + 1:
+            parts.append(f" -> … ({k - head:,} more) -> ")
+        else:
+            parts.append(f" {edge_arrow(g, nodes[k], slots[k - 1])} ")
+        parts.append(short_name(g.nodes[nodes[k]].name))
+    return "".join(parts)
 
 
 def _count_text(n: Count) -> str:
@@ -326,24 +464,56 @@ def _cost_text(enumerate_mults: Count, backprop_mults: int) -> str:
     )
 
 
-def status_line(stepper: Stepper, param_indices: Sequence[int] | None = None) -> str:
+def status_line(
+    stepper: Stepper,
+    param_indices: Sequence[int] | None = None,
+    mask: Mask = NO_MASK,
+    width: int | None = None,
+) -> str:
     """``forward 4/4 · backward 4/4 · output L = 0.01 · params w=0.5 b=0.1``.
 
     ``param_indices``: the params' nodes when the caller keeps them (else the graph is scanned).
+    The params are rounded and, past ``width`` characters, the rest counted (``+12 more``):
+    the line is never cut in the middle of the list. While a quiz asks for a kind, the
+    params are not listed (the list would tell).
     """
     g = stepper.graph
     out = stepper.output
     if param_indices is None:
-        pairs = stepper.params()
-    else:
-        pairs = [(g.nodes[i].name, stepper.values[i]) for i in param_indices]
-    params = " ".join(f"{name}={value_text(v)}" for name, v in pairs) or "none"
+        param_indices = [i for i, n in enumerate(g.nodes) if n.kind is Kind.PARAM]
     fault = f" · FAULT at {g.nodes[stepper.fault.node].name}" if stepper.fault is not None else ""
-    return (
+    head = (
         f"forward {stepper.forward_done}/{stepper.forward_total} · "
         f"backward {stepper.backward_pos}/{stepper.backward_total} · "
-        f"output {g.nodes[out].name} = {value_text(stepper.values[out])} · params {params}{fault}"
+        f"output {g.nodes[out].name} = {shown_value(stepper, out, mask)}{fault} · params "
     )
+    if mask.kinds:
+        return head + MASKED
+    if not param_indices:
+        return head + "none"
+    room = None if width is None else width - len(head)
+    shown: list[str] = []
+    used = 0
+    for k, i in enumerate(param_indices):
+        item = f"{g.nodes[i].name}={_rounded(stepper, i, mask)}"
+        rest = len(param_indices) - k - 1
+        more = f" +{rest:,} more" if rest else ""
+        if room is not None and used + len(item) + len(more) + (1 if shown else 0) > room and shown:
+            left = len(param_indices) - k
+            return head + " ".join(shown) + f" +{left:,} more"
+        shown.append(item)
+        used += len(item) + (1 if len(shown) > 1 else 0)
+    return head + " ".join(shown)
+
+
+def _rounded(stepper: Stepper, i: int, mask: Mask) -> str:
+    """A param's value in 4 significant digits (the status line's room is short)."""
+    if i in mask.values:
+        return MASKED
+    v = stepper.values[i]
+    if type(v) is float:
+        return format(v, ".4g")
+    return value_text(v)
 
 
 def leaf_kinds() -> tuple[Kind, ...]:

@@ -15,7 +15,9 @@ answer, the verdict with the worked solution, and the score. Interface:
 * keys: Enter checks the answer, ``ctrl+r`` reveals it, Escape gives the keys back.
 
 While the screen has the class ``-quiz`` the side pane's derivative, accumulation and
-path sections are hidden, so the answers are not on screen before they are asked.
+path sections and the step log are hidden, so the answers are not on screen before they are
+asked; :meth:`QuizPanel.mask` tells the host what the open question asks about, which every
+view masks until it is answered.
 :class:`QuizScreen` wraps the panel as a screen of its own (Escape returns the score).
 """
 
@@ -31,6 +33,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Static
 
+from cgtui.app.explain import NO_MASK, Mask, quiz_mask
 from cgtui.core.errors import CgtuiError
 from cgtui.core.notation import local_name, partial_name
 from cgtui.engine.engine import Stepper, StepResult
@@ -64,6 +67,10 @@ class QuizPanel(Vertical):
     Screen.-quiz #side-accumulation, Screen.-quiz #side-acc-title,
     Screen.-quiz #side-paths, Screen.-quiz #side-paths-title {
         display: none;
+    }
+    /* the log says how each partial was built: the very numbers the next questions ask */
+    Screen.-quiz #log {
+        display: none !important;
     }
     """
 
@@ -259,6 +266,13 @@ class QuizPanel(Vertical):
         if q.kind is QuestionKind.PATH_COUNT:
             return f"the paths from {name} to {out}"
         return f"{q.kind} of {name}"
+
+    def mask(self) -> Mask:
+        """What the open question asks about (nothing when no question is open)."""
+        quiz = self.quiz
+        if quiz is None or quiz.current is None:
+            return NO_MASK
+        return quiz_mask(quiz.current)
 
     @property
     def input(self) -> Input:

@@ -9,7 +9,7 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.timer import Timer
 from textual.widgets import Static
 from textual.worker import get_current_worker
@@ -49,18 +49,35 @@ class PathsJob:
     on_path: bool
     needs: bool
     forward_complete: bool
+    masked: bool = False  # an open quiz question asks about these paths
 
     def __repr__(self) -> str:  # workers describe their arguments: keep it short
         return f"PathsJob(node {self.index}, generation {self.generation})"
 
 
+class SideColumn(Vertical):
+    """The column of the side pane (and the quiz above it in quiz mode); ``z`` maximises it."""
+
+    ALLOW_MAXIMIZE = True
+
+
 class SidePane(VerticalScroll):
-    """Definition, local derivatives, accumulation, paths and cost for one node."""
+    """Definition, local derivatives, accumulation, paths and cost for one node.
+
+    A leaf has no incoming edges: its local-derivative section folds into its definition.
+    Once the backward pass has begun, the pane keeps what a backward step changes (the
+    partial, its terms and the sum over paths) in view: when the whole pane does not fit,
+    it scrolls to the partial.
+    """
+
+    ALLOW_MAXIMIZE = True
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.stepper: Stepper | None = None
         self.node_index: int | None = None
+        #: What an open quiz question asks about (hidden until it is answered).
+        self.mask = explain.NO_MASK
         self._generation = 0  # of the latest selection; its paths are shown when
         self._shown_generation = 0  # this catches up
         self._pending: Timer | None = None
@@ -68,16 +85,20 @@ class SidePane(VerticalScroll):
 
         self._title = Static(id="side-title", markup=False)
         self._definition = Static(id="side-definition", markup=False)
+        self._edges_title = Static(
+            "Local derivatives of the incoming edges", id="side-edges-title", classes="heading"
+        )
         self._edges = Static(id="side-edges")
+        self._acc_title = Static("Partial and how backprop builds it", id="side-acc-title", classes="heading")
         self._accumulation = Static(id="side-accumulation", markup=False)
         self._paths = Static(id="side-paths", markup=False)
 
     def compose(self) -> ComposeResult:
         yield self._title
         yield self._definition
-        yield Static("Local derivatives of the incoming edges", id="side-edges-title", classes="heading")
+        yield self._edges_title
         yield self._edges
-        yield Static("Partial and how backprop builds it", id="side-acc-title", classes="heading")
+        yield self._acc_title
         yield self._accumulation
         yield Static("Chain rule as a sum over paths", id="side-paths-title", classes="heading")
         yield self._paths
@@ -88,26 +109,15 @@ class SidePane(VerticalScroll):
         self.node_index = index
         g = stepper.graph
         node = g.nodes[index]
-        kind = explain.kind_key(stepper, index)
+        kind = explain.MASKED if index in self.mask.kinds else explain.kind_key(stepper, index)
         self._set(self._title,
             f"{node.name}  ({kind}{', ' + node.op if node.op else ''})  {stepper.status(index).value}"
         )
-        self._set(self._definition, explain.definition(stepper, index))
-        rows = explain.edge_rows(stepper, index)
-        if rows:
-            # an aligned plain-text table: cheaper to lay out than a Rich Table
-            header = ("Edge", "Local derivative", "value")
-            cells = [header, *((r.edge, r.formula, r.value) for r in rows)]
-            w0 = max(len(c[0]) for c in cells)
-            w1 = max(len(c[1]) for c in cells)
-            w2 = max(len(c[2]) for c in cells)
-            lines = [f"{a.ljust(w0)}  {b.ljust(w1)}  {c.rjust(w2)}" for a, b, c in cells]
-            text = Text("\n".join(lines))
-            text.stylize("bold", 0, len(lines[0]))
-            self._set(self._edges, text)
-        else:
-            self._set(self._edges, Text("a leaf: no incoming edges"))
-        acc = explain.accumulation(stepper, index)
+        self._set(self._definition, explain.definition(stepper, index, self.mask))
+        self._show_edges()
+        if self.has_class("-leaf") != (node.op is None):
+            self.set_class(node.op is None, "-leaf")  # the definition says it is a leaf
+        acc = explain.accumulation(stepper, index, self.mask)
         lines = [acc.heading]
         lines += [("  ✓ done    " if t.done else "  … pending ") + t.text for t in acc.terms]
         if acc.total:
@@ -125,6 +135,7 @@ class SidePane(VerticalScroll):
             stepper.path[index],
             stepper.needs[index],
             stepper.forward_complete,
+            index in self.mask.paths,
         )
         # a placeholder as tall as the last paths text: the pane keeps its height (no layout
         # of the screen, no jump) until the new paths arrive
@@ -134,6 +145,46 @@ class SidePane(VerticalScroll):
         if self._pending is not None:
             self._pending.stop()
         self._pending = self.set_timer(PATHS_DELAY, lambda: self.compute_paths(job))
+        if stepper.backward_pos > 0:
+            self.call_after_refresh(self._keep_partial_in_view)
+
+    def _keep_partial_in_view(self) -> None:
+        """During the backward pass, scroll so the partial's section starts the pane when
+        the whole pane does not fit (a no-op when it does)."""
+        if self.max_scroll_y > 0 and self._acc_title.region.height:
+            self.scroll_to_widget(self._acc_title, top=True, animate=False)
+
+    def _show_edges(self) -> None:
+        """The local-derivative table: one aligned line per edge when the pane is wide enough,
+        else the value under its formula (a wrapped line would split the columns)."""
+        stepper, index = self.stepper, self.node_index
+        if stepper is None or index is None:
+            return
+        rows = explain.edge_rows(stepper, index, self.mask)
+        if not rows:
+            self._set(self._edges, Text("a leaf: no incoming edges"))
+            return
+        # an aligned plain-text table: cheaper to lay out than a Rich Table
+        header = ("Edge", "Local derivative", "value")
+        cells = [header, *((r.edge, r.formula, r.value) for r in rows)]
+        w0 = max(len(c[0]) for c in cells)
+        w1 = max(len(c[1]) for c in cells)
+        w2 = max(len(c[2]) for c in cells)
+        width = self.scrollable_content_region.width
+        if not width or w0 + w1 + w2 + 4 <= width:
+            lines = [f"{a.ljust(w0)}  {b.ljust(w1)}  {c.rjust(w2)}" for a, b, c in cells]
+        else:
+            indent = " " * (w0 + 2)
+            lines = [f"{'Edge'.ljust(w0)}  Local derivative, value"]
+            for a, b, c in cells[1:]:
+                value = c if not c[:1].isdigit() and not c.startswith(("-", "?", "[")) else f"= {c}"
+                lines += [f"{a.ljust(w0)}  {b}", f"{indent}{value}"]
+        text = Text("\n".join(lines))
+        text.stylize("bold", 0, len(lines[0]))
+        self._set(self._edges, text)
+
+    def on_resize(self) -> None:
+        self._show_edges()  # the table's form follows the pane's width
 
     def _set(self, widget: Static, content: str | Text) -> None:
         """Update ``widget`` only when its text changes (each update costs a layout)."""
@@ -146,6 +197,9 @@ class SidePane(VerticalScroll):
 
     @work(thread=True, exclusive=True, group="paths", description="sum over paths")
     def compute_paths(self, job: PathsJob) -> None:
+        if job.masked:
+            self.app.call_from_thread(self._show_paths, job.generation, f"paths: {explain.MASKED}")
+            return
         worker = get_current_worker()
         try:
             view = explain.paths_view_of(
@@ -159,10 +213,9 @@ class SidePane(VerticalScroll):
                 forward_complete=job.forward_complete,
                 cancel=lambda: worker.is_cancelled,  # a newer selection, or quitting
             )
+            summary = " · ".join(part for part in (view.count, view.cost) if part)
             text = "\n".join(
-                part
-                for part in (view.heading, *view.lines, view.total, view.check, view.count, view.cost)
-                if part
+                part for part in (view.heading, *view.lines, view.total, view.check, summary) if part
             )
         except Cancelled:
             return
@@ -174,6 +227,8 @@ class SidePane(VerticalScroll):
         if generation == self._generation:
             self._shown_generation = generation
             self._set(self._paths, text)
+            if self.stepper is not None and self.stepper.backward_pos > 0:
+                self.call_after_refresh(self._keep_partial_in_view)
 
     @property
     def paths_ready(self) -> bool:

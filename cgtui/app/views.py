@@ -24,8 +24,12 @@ from cgtui.engine.engine import Stepper
 
 KIND_CLASSES = {f"kind--{k}" for k in explain.KIND_TAGS} | {"node--touched"}
 
-#: Marks the node a step just touched, so it shows without colour too.
-TOUCHED_MARK = "▶ "
+#: Marks the node a step just touched, so it shows without colour too (not ``▶``: that is
+#: the tree's glyph for a collapsed branch).
+TOUCHED_MARK = "◆ "
+
+#: What the table's name cells start with when not touched: the column keeps its width.
+UNTOUCHED = " " * len(TOUCHED_MARK)
 
 #: Rows added to the table at a time.
 TABLE_CHUNK = 200
@@ -33,6 +37,10 @@ TABLE_CHUNK = 200
 #: The tree follows the selection only this deep; deeper lines open by hand (or enter on a
 #: reference), since drawing a line costs time in proportion to its depth.
 MAX_FOLLOW_DEPTH = 60
+
+#: F and B open the tree down to the selected node up to this deep (Textual's tree keeps
+#: each line's path from the root: a deeper line costs more than one key's frame).
+MAX_REVEAL_DEPTH = 1000
 
 #: The tree expands this many nodes when a graph opens; deeper branches open on demand.
 INITIAL_TREE_NODES = 60
@@ -44,8 +52,12 @@ class GraphView:
     Down (called by the app): :meth:`show` with a new stepper (new graph or big change),
     :meth:`refresh_nodes` after a step with the nodes whose state changed (``None``: all),
     :meth:`set_touched` with the node a step just touched, :meth:`select` to move the
-    cursor to a node. Up: post :class:`GraphView.NodeChosen` when the user picks a node.
+    cursor to a node, :meth:`set_mask` with what an open quiz question asks about (shown as
+    :data:`~cgtui.app.explain.MASKED` until it is answered). Up: post
+    :class:`GraphView.NodeChosen` when the user picks a node.
     """
+
+    mask: explain.Mask = explain.NO_MASK
 
     class NodeChosen(Message):
         """The user moved to node ``index`` in a graph view.
@@ -70,6 +82,12 @@ class GraphView:
 
     def select(self, index: int) -> None:
         raise NotImplementedError
+
+    def set_mask(self, mask: explain.Mask) -> None:
+        """Hide ``mask``'s quantities (and show again what the previous mask hid)."""
+        old, self.mask = self.mask, mask
+        if old != mask:
+            self.refresh_nodes(old.nodes() | mask.nodes())
 
 
 class KindStyles:
@@ -111,6 +129,7 @@ class GraphTree(GraphView, Tree[Entry]):
         self.kind_styles = KindStyles()
         super().__init__("graph", id=id)
         self.guide_depth = 3
+        self.auto_expand = False  # a click or enter selects; space or a click on ▶/▼ folds
         self._lines: dict[int, TreeNode[Entry]] = {}  # canonical line of each built node
         self._refs: dict[int, list[TreeNode[Entry]]] = {}  # reference lines
         self._home: dict[int, tuple[int, int]] = {}  # node -> (parent node, slot) of its canonical line
@@ -129,7 +148,7 @@ class GraphTree(GraphView, Tree[Entry]):
         root = self.root
         out = stepper.output
         root.data = Entry(out)
-        root.set_label(Text(explain.tree_label(stepper, out)))
+        root.set_label(Text(explain.tree_label(stepper, out, self.mask)))
         self._lines[out] = root
         root.allow_expand = bool(stepper.graph.nodes[out].operands)
         # open the first few levels breadth first
@@ -149,7 +168,11 @@ class GraphTree(GraphView, Tree[Entry]):
             return
         indices = list(self._lines) if changed is None else [i for i in changed if i in self._lines]
         for i in indices:
-            self._lines[i].set_label(Text(explain.tree_label(stepper, i)))
+            line = self._lines[i]
+            label = explain.tree_label(stepper, i, self.mask)
+            # set_label costs time in proportion to the tree's lines: only when it changed
+            if not isinstance(line.label, Text) or line.label.plain != label:
+                line.set_label(Text(label))
 
     def set_touched(self, index: int | None) -> None:
         old, self.touched = self.touched, index
@@ -168,6 +191,13 @@ class GraphTree(GraphView, Tree[Entry]):
             return
         line = self.reveal(index, MAX_FOLLOW_DEPTH)
         if line is not None:
+            self._placed = line
+            self.move_cursor(line, animate=False)
+
+    def follow(self, index: int) -> None:
+        """Open the branches down to ``index`` (deeper than a step follows) and move there."""
+        line = self.reveal(index, MAX_REVEAL_DEPTH)
+        if line is not None and self.cursor_node is not line:
             self._placed = line
             self.move_cursor(line, animate=False)
 
@@ -245,7 +275,7 @@ class GraphTree(GraphView, Tree[Entry]):
         for slot, p in enumerate(g.nodes[entry.index].operands):
             if self._home.get(p) == (entry.index, slot) and p not in self._lines:
                 child = line.add(
-                    Text(explain.tree_label(stepper, p)),
+                    Text(explain.tree_label(stepper, p, self.mask)),
                     Entry(p),
                     allow_expand=bool(g.nodes[p].operands),
                 )
@@ -292,7 +322,7 @@ class GraphTree(GraphView, Tree[Entry]):
         entry = node.data
         if self.stepper is None or entry is None:
             return text
-        kind = explain.kind_key(self.stepper, entry.index)
+        kind = explain.kind_key(self.stepper, entry.index, self.mask)
         text.stylize(self.kind_styles.style_of(self, f"kind--{kind}"))
         if entry.ref:
             text.stylize(Style(italic=True))
@@ -356,7 +386,7 @@ class NodeTable(GraphView, DataTable[Text | str]):
             return
         start = len(self._cells)
         stop = min(start + TABLE_CHUNK, len(stepper.graph.nodes))
-        rows = [explain.table_row(stepper, i) for i in range(start, stop)]
+        rows = [explain.table_row(stepper, i, self.mask) for i in range(start, stop)]
         self._cells.extend(rows)
         self.add_rows([self._name_cell(start + k, r[0]), *r[1:]] for k, r in enumerate(rows))
         if self._want is not None and self._want < stop:
@@ -369,8 +399,8 @@ class NodeTable(GraphView, DataTable[Text | str]):
 
     def _name_cell(self, i: int, name: str) -> Text:
         assert self.stepper is not None
-        text = Text(TOUCHED_MARK + name if i == self.touched else name)
-        text.stylize(self.kind_styles.style_of(self, f"kind--{explain.kind_key(self.stepper, i)}"))
+        text = Text((TOUCHED_MARK if i == self.touched else UNTOUCHED) + name)
+        text.stylize(self.kind_styles.style_of(self, f"kind--{explain.kind_key(self.stepper, i, self.mask)}"))
         if i == self.touched:
             text.stylize(self.kind_styles.style_of(self, "node--touched"))
         return text
@@ -388,7 +418,7 @@ class NodeTable(GraphView, DataTable[Text | str]):
         for i in indices:
             if i >= loaded:
                 continue  # drawn with its current state when it is loaded
-            new = explain.table_row(stepper, i)
+            new = explain.table_row(stepper, i, self.mask)
             old = self._cells[i]
             if new == old:
                 continue
@@ -417,5 +447,7 @@ class NodeTable(GraphView, DataTable[Text | str]):
         event.stop()
         if event.cursor_row != self.cursor_row:
             return  # stale: the cursor has moved on since (see GraphTree)
+        if self._want is not None:
+            return  # the rows up to the selection are still loading: row 0 is nobody's choice
         placed, self._placed = self._placed == event.cursor_row, None
         self.post_message(self.NodeChosen(event.cursor_row, self.has_focus and not placed))

@@ -31,7 +31,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--values",
         action="store_true",
-        help="run the forward and backward passes and show each node's value and partial",
+        help="run the forward and backward passes and show each node's value and partial "
+        "(without it, --at values are shown in their leaves)",
     )
     p.add_argument("--output", metavar="NAME", help="the output to differentiate (with --values)")
     p.add_argument(
@@ -65,6 +66,9 @@ def run(args: argparse.Namespace) -> int:
         values, partials = list(g.values), list(g.partials)
     elif args.output is not None:
         graph.lookup(args.output)  # a clear error for a wrong name
+    if values is None and args.at:
+        # the values given with --at, in the leaves' boxes (--values also computes the rest)
+        values = [n.value if n.op is None else None for n in graph.nodes]
     if args.k < 0:
         raise CgtuiError(f"-k must be 0 or more, not {args.k}")
 

@@ -157,3 +157,5 @@ def test_a_checked_import_records_the_frameworks_numbers_in_the_file(tmp_path: P
         assert r.values[g.index[name]] == pytest.approx(theirs, rel=1e-12, abs=1e-15)
     assert set(section["gradients"]) == {"x", "y", "w", "b"}
     assert yamlio.loads(yamlio.dumps(g)).extra["imported"] == section  # kept as written
+
+

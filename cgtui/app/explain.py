@@ -190,6 +190,38 @@ def definition(stepper: Stepper, i: int, mask: Mask = NO_MASK) -> str:
     return arithmetic_text(g, i, stepper.values)
 
 
+def imported_lines(stepper: Stepper, i: int, mask: Mask = NO_MASK) -> list[str]:
+    """For a graph imported with ``cgtui import ... --check``: what the framework computed
+    for this node (its value, and a leaf's gradient) beside cgtui's number. The numbers
+    were recorded in the file at import; the explorer never runs the framework."""
+    section = stepper.graph.extra.get("imported")
+    if not isinstance(section, dict):
+        return []
+    g = stepper.graph
+    name = g.nodes[i].name
+    peer = str(section.get("framework", "the framework"))
+    tolerance = section.get("tolerance", 1e-9)
+    tol = float(tolerance) if isinstance(tolerance, int | float) else 1e-9
+    lines: list[str] = []
+    dname = partial_name(g.nodes[stepper.output].name, name)
+    pairs = (
+        ("values", stepper.values[i], name, i in mask.values),
+        ("gradients", stepper.partials[i], dname, i in mask.partials),
+    )
+    for key, ours, label, hidden in pairs:
+        recorded = section.get(key)
+        theirs = recorded.get(name) if isinstance(recorded, dict) else None
+        if not isinstance(theirs, int | float) or isinstance(theirs, bool) or hidden:
+            continue
+        text = f"{peer} at import: {label} = {value_text(float(theirs))}"
+        if isinstance(ours, float):
+            gap = abs(ours - float(theirs))
+            same = gap <= tol * max(abs(float(theirs)), 1e-300) or gap == 0.0
+            text += "  ✓ the same here" if same else f"  ✗ here {value_text(ours)}"
+        lines.append(text)
+    return lines
+
+
 #: Paths with more nodes than this are shown shortened: the first :data:`PATH_HEAD`, a
 #: count, the last.
 PATH_NODES_SHOWN = 24

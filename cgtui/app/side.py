@@ -113,7 +113,8 @@ class SidePane(VerticalScroll):
         self._set(self._title,
             f"{node.name}  ({kind}{', ' + node.op if node.op else ''})  {stepper.status(index).value}"
         )
-        self._set(self._definition, explain.definition(stepper, index, self.mask))
+        imported = explain.imported_lines(stepper, index, self.mask)
+        self._set(self._definition, "\n".join([explain.definition(stepper, index, self.mask), *imported]))
         self._show_edges()
         if self.has_class("-leaf") != (node.op is None):
             self.set_class(node.op is None, "-leaf")  # the definition says it is a leaf

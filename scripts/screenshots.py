@@ -22,7 +22,8 @@ from cgtui.app.app import ExplorerApp  # noqa: E402
 from cgtui.engine.engine import Stepper  # noqa: E402
 from cgtui.lang import yamlio  # noqa: E402
 
-#: (file name, sample, terminal size, keys, node to select, tab, what it shows)
+#: (file name, sample, terminal size, keys, node to select, tab, what it shows); a sample
+#: named ``import:...`` is a graph that ``cgtui import`` makes first (see IMPORTS)
 SHOTS = (
     (
         "explorer-backprop.svg",
@@ -33,7 +34,58 @@ SHOTS = (
         "drawing",
         "mid-backprop: df/dx has one term done and one pending",
     ),
+    (
+        "explorer-torch.svg",
+        "import:neuron.yaml",
+        (120, 34),
+        ("F", "B"),
+        "w",
+        "tree",
+        "a PyTorch module traced by torch.fx, with PyTorch's numbers beside cgtui's",
+    ),
+    (
+        "explorer-onnx.svg",
+        "import:mlp.yaml",
+        (120, 34),
+        ("F", "B"),
+        "h_0_1",
+        "tree",
+        "an ONNX model, one node per tensor element, checked against ONNX's evaluator",
+    ),
 )
+
+#: graph file -> the ``cgtui import`` command line that makes it (in a temporary folder)
+IMPORTS = {
+    "neuron.yaml": [
+        "import", "torch", str(ROOT / "docs/examples/neuron.py") + ":Neuron",
+        "--example", "x=1.5,y=1", "--label", "y", "--check",
+    ],
+    "mlp.yaml": [
+        "import", "onnx", "{mlp.onnx}", "--example", "X_0_0=0.5,X_0_1=-1,Y=0.8", "--label", "Y", "--check",
+    ],
+}  # fmt: skip
+
+
+def imported(name: str, folder: Path) -> Path:
+    """Make the graph file ``name`` with ``cgtui import`` (the ONNX model first)."""
+    import contextlib
+    import io
+    import runpy
+
+    from cgtui.cli import main as cgtui
+
+    model = folder / "mlp.onnx"
+    if not model.exists():
+        namespace = runpy.run_path(str(ROOT / "docs/examples/mlp_onnx.py"))
+        import onnx
+
+        onnx.save(namespace["mlp"](), model)
+    argv = [arg.replace("{mlp.onnx}", str(model)) for arg in IMPORTS[name]]
+    target = folder / name
+    with contextlib.redirect_stdout(io.StringIO()):
+        if cgtui([*argv, "-o", str(target), "--force"]) != 0:
+            raise RuntimeError(f"cgtui {' '.join(argv)} failed")
+    return target
 
 
 async def settle(pilot: Pilot[None]) -> None:
@@ -53,8 +105,15 @@ async def settle(pilot: Pilot[None]) -> None:
 async def shoot(
     out: Path, name: str, sample: str, size: tuple[int, int], keys: tuple[str, ...], node: str, tab: str
 ) -> Path:
-    path = ROOT / "samples" / sample
-    app = ExplorerApp(Stepper(yamlio.load(path)), source=f"samples/{sample}")
+    if sample.startswith("import:"):
+        import tempfile
+
+        path = imported(sample.removeprefix("import:"), Path(tempfile.mkdtemp()))
+        shown = path.name
+    else:
+        path = ROOT / "samples" / sample
+        shown = f"samples/{sample}"
+    app = ExplorerApp(Stepper(yamlio.load(path)), source=shown)
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
         await pilot.press(*keys)
@@ -62,7 +121,7 @@ async def shoot(
         app.selected = app.stepper.graph.lookup(node)
         app.action_show_tab(tab)
         await settle(pilot)
-        svg = app.export_screenshot(title=f"cgtui {sample}")
+        svg = app.export_screenshot(title=f"cgtui {shown}")
     target = out / name
     target.write_text(svg, encoding="utf-8", newline="\n")
     return target

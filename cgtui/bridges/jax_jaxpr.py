@@ -180,12 +180,6 @@ def trace(fn: Any, example: Mapping[str, float]) -> Imported:
     return Imported(graph, program, fn, arguments, made)
 
 
-def _read(env: dict[Any, str], v: Any) -> str:
-    if _is_literal(v):
-        return number(v.val)
-    return env[v]
-
-
 def _params_text(params: Mapping[str, Any]) -> str:
     shown = {k: v for k, v in params.items() if k in ("y",)}
     return f"[{', '.join(f'{k}={v}' for k, v in shown.items())}]" if shown else ""

@@ -73,17 +73,6 @@ class CgtuiError(Exception):
         self.file = file
         self.context = context
 
-    def located(self) -> str:
-        """``file:line:col`` (the parts that are known), or ''."""
-        parts: list[str] = []
-        if self.file:
-            parts.append(self.file)
-        if self.line is not None:
-            parts.append(str(self.line))
-            if self.column is not None:
-                parts.append(str(self.column))
-        return ":".join(parts)
-
     def __str__(self) -> str:
         text = self.message
         if self.context:

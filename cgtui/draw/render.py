@@ -21,7 +21,6 @@ from typing import Any
 
 from cgtui.core import notation
 from cgtui.core.errors import short_name
-from cgtui.core.graph import Kind
 from cgtui.draw.layout import LEFT_RIGHT, TOP_DOWN, Box, Layout
 from cgtui.draw.scene import Scene
 from cgtui.engine.engine import application_text
@@ -310,5 +309,3 @@ def _direction(at: tuple[int, int], to: tuple[int, int]) -> int:
     return RIGHT
 
 
-def kind_of(scene: Scene, it: int) -> Kind:
-    return scene.graph.nodes[scene.items[it].node].kind

@@ -24,7 +24,7 @@ import numpy as np
 
 from cgtui.core import notation
 from cgtui.core.errors import CgtuiError, NumericalFault, name_list, short_name
-from cgtui.core.graph import Graph, Kind, Node
+from cgtui.core.graph import Graph, Kind
 from cgtui.core.notation import format_number, value_text
 from cgtui.core.ops import OPS, SLOT_NAMES
 
@@ -561,9 +561,6 @@ class Stepper:
     def can_undo(self) -> bool:
         return bool(self.history) or self.fault is not None
 
-    def leaf_value(self, name: str) -> Value | None:
-        return self.values[self.graph.lookup(name)]
-
     def params(self) -> list[tuple[str, Value | None]]:
         return [(n.name, self.values[i]) for i, n in enumerate(self.graph.nodes) if n.kind is Kind.PARAM]
 
@@ -905,5 +902,3 @@ def descent_step(
     return changes, vals[output], after
 
 
-def is_leaf(node: Node) -> bool:
-    return node.op is None

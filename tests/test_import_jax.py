@@ -7,35 +7,23 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from bridge_cases import TWIN_CASES, leaf_grads
 from conftest import ROOT, SAMPLES
 
 from cgtui.bridges.jax_jaxpr import check, load_function, trace
 from cgtui.cli import main
 from cgtui.core.errors import CgtuiError
-from cgtui.core.graph import Graph, Kind
-from cgtui.engine.engine import gradients
+from cgtui.core.graph import Kind
 from cgtui.lang import yamlio
 from cgtui.lang.source import load_source
 from cgtui.teach.codegen import to_jax
 
 TWINS = ROOT / "tests" / "twins" / "jax_twins.py"
-CASES = {
-    "squared_error": ("squared_error.yaml", {"w": 0.5, "x": 2.0, "b": 0.1, "y": 1.0}),
-    "branching": ("branching.yaml", {"x": 3.0, "y": 2.0}),
-    "micrograd_sanity": ("micrograd_sanity.yaml", {"x": -4.0}),
-    "micrograd_more_ops": ("micrograd_more_ops.yaml", {"a": -4.0, "b": 2.0}),
-}
 
 
-def leaf_grads(graph: Graph) -> tuple[float, dict[str, float]]:
-    r = gradients(graph)
-    leaves = [i for i, n in enumerate(graph.nodes) if n.op is None and n.kind is not Kind.CONST]
-    return float(r.value), {graph.nodes[i].name: float(r.partials[i] or 0.0) for i in leaves}
-
-
-@pytest.mark.parametrize("twin", sorted(CASES))
+@pytest.mark.parametrize("twin", sorted(TWIN_CASES))
 def test_twins_of_the_worked_examples_give_the_samples_numbers(twin: str) -> None:
-    sample, example = CASES[twin]
+    sample, example = TWIN_CASES[twin]
     imported = trace(load_function(f"{TWINS}:{twin}"), example)
     value, grads = leaf_grads(imported.graph)
     want_value, want = leaf_grads(load_source(str(SAMPLES / sample)))

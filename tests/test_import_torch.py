@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from bridge_cases import TWIN_CASES, leaf_grads
 from conftest import ROOT, SAMPLES
 
 from cgtui.bridges.torch_fx import check, load_callable, trace
@@ -19,30 +20,10 @@ from cgtui.teach.codegen import to_pytorch
 
 TWINS = ROOT / "tests" / "twins" / "torch_twins.py"
 
-#: twin -> (sample, example values)
-CASES = {
-    "squared_error": ("squared_error.yaml", {"w": 0.5, "x": 2.0, "b": 0.1, "y": 1.0}),
-    "branching": ("branching.yaml", {"x": 3.0, "y": 2.0}),
-    "micrograd_sanity": ("micrograd_sanity.yaml", {"x": -4.0}),
-    "micrograd_more_ops": ("micrograd_more_ops.yaml", {"a": -4.0, "b": 2.0}),
-}
 
-
-def leaf_grads(graph: object) -> tuple[float, dict[str, float]]:
-    from cgtui.core.graph import Graph
-
-    assert isinstance(graph, Graph)
-    r = gradients(graph)
-    return float(r.value), {
-        n.name: float(r.partials[i] or 0.0)
-        for i, n in enumerate(graph.nodes)
-        if n.op is None and n.kind is not Kind.CONST
-    }
-
-
-@pytest.mark.parametrize("twin", sorted(CASES))
+@pytest.mark.parametrize("twin", sorted(TWIN_CASES))
 def test_twins_of_the_worked_examples_give_the_samples_numbers(twin: str) -> None:
-    sample, example = CASES[twin]
+    sample, example = TWIN_CASES[twin]
     imported = trace(load_callable(f"{TWINS}:{twin}"), example)
     value, grads = leaf_grads(imported.graph)
     want_value, want = leaf_grads(load_source(str(SAMPLES / sample)))
@@ -157,5 +138,3 @@ def test_a_checked_import_records_the_frameworks_numbers_in_the_file(tmp_path: P
         assert r.values[g.index[name]] == pytest.approx(theirs, rel=1e-12, abs=1e-15)
     assert set(section["gradients"]) == {"x", "y", "w", "b"}
     assert yamlio.loads(yamlio.dumps(g)).extra["imported"] == section  # kept as written
-
-

@@ -154,7 +154,7 @@ def test_long_paths_are_shortened() -> None:
     assert len(view.lines) == 1
     line = view.lines[0]
     assert line.startswith("x -> v1 -> v2 -> v3 -> … (9,995 more) -> L:")
-    assert "… (9,994 more) *" in line and len(line) < 200
+    assert "… (9,994 more) ·" in line and len(line) < 200
 
 
 @sync

@@ -27,7 +27,7 @@ async def test_after_backward_a_leafs_partial_terms_and_paths_are_on_screen_at_8
         assert side.scroll_y == 0 and side.max_scroll_y == 0  # nothing below the fold
         text = screen_text(app)
         assert "dL/dw = 0.4  (final)" in text  # the partial
-        assert "✓ done" in text and "= 0.2 * 2 = 0.4" in text  # its += term
+        assert "✓ done" in text and "= 0.2 · 2 = 0.4" in text  # its += term
         assert "sum over paths = 0.4" in text
         assert "✓ equals backprop's cached dL/dw = 0.4" in text
 

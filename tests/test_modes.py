@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import examples
 from hypothesis import HealthCheck, assume, given, settings
 from test_oracle import SYMPY, TORCH, UNARY, VARS, Tree, interpret, points, program, trees
 
@@ -29,7 +30,7 @@ sympy = pytest.importorskip("sympy")
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = sorted((ROOT / "samples").glob("*.y*ml"))
 IDS = [p.stem for p in SAMPLES]
-SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=examples(80), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 BRANCHING = "s = x + y\nf = s * x"  # f = (x + y) x: df/dx = 2x + y, df/dy = x
 
@@ -293,7 +294,7 @@ def no_deltas(e: Any) -> Any:
     return e.replace(lambda sub: isinstance(sub, sympy.DiracDelta), lambda sub: sympy.Integer(0))
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(t1=trees(UNARY), t2=trees(UNARY, (*VARS, "t")), env=points)
 def test_random_expressions_second_derivatives_against_sympy(
     t1: Tree, t2: Tree, env: dict[str, float]

@@ -14,19 +14,21 @@ computed from constants alone get no partial), so ``d^2`` never asks for d/d2.
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 import numpy as np
 
-from cgtui.core import notation
+from cgtui.core import arrays, notation
 from cgtui.core.errors import CgtuiError, NumericalFault, name_list, short_name
 from cgtui.core.graph import Graph, Kind
 from cgtui.core.notation import format_number, value_text
 from cgtui.core.ops import OPS, SLOT_NAMES
+from cgtui.engine import tensor
 
 Value = Any  # float or float64 ndarray
 
@@ -85,12 +87,22 @@ def local_derivative(
     partial = op.partials[slot]
     args = [values[p] for p in node.operands]
     out = values[i]
+    if partial.vjp:
+        if not _all_float([*args, out]):
+            return None, "a vector-Jacobian product: see its formula (dL/dout is G)"
+        return _checked_local(graph, i, slot, lambda: tensor.scalar_local(partial, [*args, out]))
     if partial.domain is not None:
         problem = partial.domain(*args, out)
         if problem:
             return None, problem
+    return _checked_local(graph, i, slot, lambda: partial.rule(*args, out))
+
+
+def _checked_local(
+    graph: Graph, i: int, slot: int, rule: Callable[[], Value]
+) -> tuple[Value | None, str | None]:
     try:
-        d = partial.rule(*args, out)
+        d = rule()
     except (ArithmeticError, ValueError):
         d = math.nan
     if type(d) is int:
@@ -102,10 +114,27 @@ def local_derivative(
 
 
 def _unbroadcast(c: Value, like: Value) -> Value:
-    """Sum a contribution over the batch when the node itself is one number."""
-    if type(c) is not float and np.ndim(c) > np.ndim(like):
+    """Sum a contribution over the batch when the node itself is one number; an array
+    contribution is brought to its array node's shape (:func:`cgtui.core.arrays.fit`)."""
+    if type(c) is not float and np.ndim(c) > np.ndim(like) and type(like) is float:
         return float(np.sum(c))
+    if type(like) is not float and like is not None and np.shape(c) != np.shape(like):
+        return arrays.fit(c, np.shape(like))
     return c
+
+
+def edge_contribution(
+    graph: Graph, s: int, slot: int, values: Sequence[Value], upstream: Value
+) -> tuple[Value | None, Value | None, str | None]:
+    """``(∂s/∂p, dL/ds · ∂s/∂p, problem)`` for edge ``p = operand[slot] -> s``; a tensor
+    op's edge has no local derivative shown (None), only its vector-Jacobian product."""
+    node = graph.nodes[s]
+    if OPS[node.op].partials[slot].vjp and not _all_float([values[p] for p in node.operands]):  # type: ignore[index]
+        c, problem = tensor.push(graph, s, slot, values, upstream)
+        return None, c, problem
+    d, problem = local_derivative(graph, s, slot, values)
+    c = None if d is None else _unbroadcast(upstream * d, values[node.operands[slot]])
+    return d, c, problem
 
 
 # --- text (written with cgtui.core.notation) ---------------------------------------------
@@ -161,7 +190,9 @@ def on_path(graph: Graph, output: int) -> list[bool]:
 def leaf_values(graph: Graph, overrides: Mapping[str, float] | None = None) -> list[Value | None]:
     """Values for every node: leaves' from the graph and ``overrides``, the rest None."""
     values: list[Value | None] = [
-        None if n.op is not None or n.value is None else float(n.value) for n in graph.nodes
+        None if n.op is not None or n.value is None
+        else n.value if isinstance(n.value, np.ndarray) else float(n.value)
+        for n in graph.nodes
     ]
     for name, v in (overrides or {}).items():
         i = graph.lookup(name)
@@ -194,7 +225,12 @@ def require_values(graph: Graph, values: Sequence[Value | None]) -> None:
 # the stepper's, bit for bit.
 
 _FORWARD = {name: op.forward for name, op in OPS.items()}
-_PARTIALS = {name: tuple(p.rule for p in op.partials) for name, op in OPS.items()}
+_PARTIALS = {
+    name: tuple(
+        p.rule if not p.vjp else functools.partial(tensor.scalar_local_rule, p.rule) for p in op.partials
+    )
+    for name, op in OPS.items()
+}
 
 
 def _all_float(values: Sequence[Value | None]) -> bool:
@@ -238,13 +274,16 @@ def _evaluate_or_raise(graph: Graph, i: int, vals: Sequence[Value]) -> Value:
     return v
 
 
-def _edge_fault(graph: Graph, s: int, slot: int, values: Sequence[Value], output: int) -> None:
+def _edge_fault(
+    graph: Graph, s: int, slot: int, values: Sequence[Value], output: int, problem: str | None = None
+) -> None:
     """Raise the fault for edge ``operand[slot] -> s``: its local derivative or its contribution."""
     nodes = graph.nodes
     node = nodes[s]
     p = node.operands[slot]
-    with np.errstate(all="ignore"):
-        _, problem = local_derivative(graph, s, slot, values)
+    if problem is None and not OPS[node.op].partials[slot].vjp:  # type: ignore[index]
+        with np.errstate(all="ignore"):
+            _, problem = local_derivative(graph, s, slot, values)
     if problem is None:
         partial = notation.partial_name(nodes[output].name, nodes[p].name)
         problem = f"overflow: the partial {partial} is not finite"
@@ -324,10 +363,9 @@ def backward(graph: Graph, values: Sequence[Value], output: int) -> list[Value |
             for slot, p in enumerate(node.operands):
                 if not needs[p]:
                     continue
-                d, problem = local_derivative(graph, s, slot, values)
+                _, c, problem = edge_contribution(graph, s, slot, values, g)
                 if problem is not None:
-                    _edge_fault(graph, s, slot, values, output)
-                c = _unbroadcast(g * d, values[p])
+                    _edge_fault(graph, s, slot, values, output, problem)
                 if not _finite(c):
                     _edge_fault(graph, s, slot, values, output)
                 old = grads[p]
@@ -391,13 +429,22 @@ class Push:
     contribution: Value
     before: Value | None
     after: Value
+    note: str = ""  # the broadcasting rule, when it summed the contribution
 
     def text(self, graph: Graph, output: str = "L") -> str:
-        """``dL/dz += dL/dyhat · ∂yhat/∂z = 0.2 · 1 = 0.2  (0 -> 0.2)``."""
+        """``dL/dz += dL/dyhat · ∂yhat/∂z = 0.2 · 1 = 0.2  (0 -> 0.2)``; a tensor op's
+        push shows its vector-Jacobian product, ``G`` being ``dL/ds``."""
         s, p = graph.nodes[self.result].name, graph.nodes[self.operand].name
-        return notation.ledger_line(
-            output, s, p, self.upstream, self.local, self.contribution, self.before, self.after
-        )
+        if self.local is None:
+            line = tensor.vjp_line(
+                notation.partial_name(output, p), notation.partial_name(output, s), self.formula,
+                self.contribution, self.before, self.after,
+            )
+        else:
+            line = notation.ledger_line(
+                output, s, p, self.upstream, self.local, self.contribution, self.before, self.after
+            )
+        return f"{line}  [{self.note}]" if self.note else line
 
 
 @dataclass
@@ -441,6 +488,7 @@ class Stepper:
         self.graph = graph
         self.values: list[Value | None] = leaf_values(graph, values)
         self.needs = differentiable(graph)
+        self.arrays = graph.has_arrays  # a tensor graph: pushes say when they are broadcast
         n = len(graph.nodes)
         self.forward_order = [i for i in range(n) if graph.nodes[i].op is not None]
         self._forward_pos = [-1] * n
@@ -642,8 +690,7 @@ class Stepper:
             for slot, p in enumerate(node.operands):
                 if not (self.needs[p] and self.needs[s]):
                     continue
-                d, problem = local_derivative(g, s, slot, self.values)
-                c = None if d is None else _unbroadcast(upstream * d, self.values[p])
+                d, c, problem = edge_contribution(g, s, slot, self.values, upstream)
                 if problem is None and not _finite(c):
                     partial = notation.partial_name(out, g.nodes[p].name)
                     problem = f"overflow: the partial {partial} is not finite"
@@ -665,7 +712,9 @@ class Stepper:
                     msg = _sum_fault_text(g, p, before, c, self.output)
                     self.fault = StepFault(p, msg, backward=True)
                     return StepResult("fault", p, [*lines, msg])
-                push = Push(s, slot, p, upstream, edge_formula(g, s, slot), d, c, before, after)
+                broadcast = self.arrays and d is not None
+                note = tensor.broadcast_note(upstream, self.values[p]) if broadcast else ""
+                push = Push(s, slot, p, upstream, edge_formula(g, s, slot), d, c, before, after, note)
                 self.partials[p] = after
                 self.pushes_done[p] += 1
                 self.ledger[p].append(push)

@@ -30,8 +30,10 @@ import heapq
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
+from cgtui.core import arrays
+from cgtui.core.arrays import Shape
 from cgtui.core.errors import GraphError, chain_text, did_you_mean
-from cgtui.core.graph import MAX_NODES, Graph, Kind, Node
+from cgtui.core.graph import MAX_NODES, Graph, Kind, LeafValue, Node
 from cgtui.core.notation import format_number
 from cgtui.core.ops import OPS
 from cgtui.lang.parser import NAME, NUM, Instr, LineMap, Program, SourceText, parse
@@ -94,16 +96,59 @@ class GraphBuilder:
         self.env: dict[str, int] = {}  # name -> node it stands for now
         self.versions: dict[str, list[int]] = {}  # target name -> nodes it named, oldest first
         self.leaf_names: set[str] = set()  # leaves named by the user and never assigned
+        #: Each node's shape (None: not known), kept once an array appears; ``locate``
+        #: makes a shape error point at the op in the text.
+        self.shapes: list[Shape | None] | None = None
+        self.locate: Callable[[str, int, int], Exception] | None = None
+
+    # --- shapes -----------------------------------------------------------------------
+
+    def _shape_list(self) -> list[Shape | None]:
+        """Every node's shape, in topological order (a loop: each from its operands')."""
+        shapes = self.shapes if self.shapes is not None else []
+        self.shapes = shapes
+        nodes = self.nodes
+        for i in range(len(shapes), len(nodes)):
+            node = nodes[i]
+            if node.op is None:
+                shapes.append(None if node.value is None else arrays.shape_of(node.value))
+            else:
+                shapes.append(self._result_shape(node.op, node.operands))
+        return shapes
+
+    def _result_shape(self, opname: str, operands: tuple[int, ...]) -> Shape | None:
+        shapes = self.shapes
+        assert shapes is not None
+        given = [shapes[p] for p in operands]
+        if any(s is None for s in given):
+            return None
+        consts = [
+            float(n.value) if n.kind is Kind.CONST and isinstance(n.value, float) else None
+            for n in (self.nodes[p] for p in operands)
+        ]
+        return OPS[opname].result_shape([s for s in given if s is not None], consts)
+
+    def check_shape(self, opname: str, operands: tuple[int, ...], ins: Instr) -> None:
+        """Refuse operands whose shapes do not fit ``opname``, at the op's place."""
+        try:
+            self._shape_list()
+            self._result_shape(opname, operands)
+        except arrays.ShapeMismatch as exc:
+            if self.locate is None:
+                raise GraphError(str(exc)) from None
+            raise self.locate(str(exc), ins.line, ins.column) from None
 
     # --- nodes ------------------------------------------------------------------------
 
-    def leaf(self, name: str, kind: Kind, value: float | None) -> int:
+    def leaf(self, name: str, kind: Kind, value: LeafValue | None) -> int:
         self._room()
+        if self.shapes is None and value is not None and type(value) is not float:
+            self._shape_list()  # an array: shapes are checked from now on
         self.nodes.append(Node(name, kind, None, (), value))
         self.labels.append(name)
         return len(self.nodes) - 1
 
-    def named_leaf(self, name: str, kind: Kind, value: float | None) -> int:
+    def named_leaf(self, name: str, kind: Kind, value: LeafValue | None) -> int:
         """A declared leaf or a free name: in scope, and keeping its name."""
         i = self.env[name] = self.leaf(name, kind, value)
         self.leaf_names.add(name)
@@ -160,16 +205,23 @@ class GraphBuilder:
             else:
                 opname = ins.payload
                 assert isinstance(opname, str)
-                if OPS[opname].arity == 1:
+                arity = OPS[opname].arity
+                if arity == 1:
                     a = pop()
                     if fold and opname == "neg" and isinstance(a, float):
                         push(-a)  # fold '-3' into one constant
                         continue
-                    push(apply(opname, (node(a),)))
-                else:
+                    operands: tuple[int, ...] = (node(a),)
+                elif arity == 2:
                     rhs = pop()
                     lhs = pop()
-                    push(apply(opname, (node(lhs), node(rhs))))
+                    operands = (node(lhs), node(rhs))
+                else:
+                    operands = tuple(node(x) for x in stack[-arity:])
+                    del stack[-arity:]
+                if self.shapes is not None or OPS[opname].tensor:
+                    self.check_shape(opname, operands, ins)
+                push(apply(opname, operands))
         return pop()
 
     def assign(self, target: str, top: int | _Literal, *, distinct: bool = False) -> int:
@@ -247,7 +299,7 @@ def build_program(
     merge: bool = True,
     title: str = "",
     file: str | None = None,
-    declared: Mapping[str, tuple[Kind, float | None]] | None = None,
+    declared: Mapping[str, tuple[Kind, LeafValue | None]] | None = None,
     strict: bool = False,
     line_map: LineMap | None = None,
 ) -> Graph:
@@ -263,6 +315,7 @@ def build_program(
     values = {name: float(v) for name, v in (values or {}).items()}
     b = GraphBuilder(merge=merge, kinds=kinds)
     error = SourceText(program.source, file, line_map).error
+    b.locate = lambda message, line, column: error(message, line, column, GraphError)
 
     def free(ins: Instr) -> int:
         name = str(ins.payload)
@@ -296,7 +349,7 @@ def build_program(
 def build_steps(
     steps: Sequence[Step],
     *,
-    declared: Mapping[str, tuple[Kind, float | None]] | None = None,
+    declared: Mapping[str, tuple[Kind, LeafValue | None]] | None = None,
     merge: bool = True,
     source: str = "",
     file: str | None = None,
@@ -331,6 +384,7 @@ def build_steps(
                 )
 
     b = GraphBuilder(merge=merge)
+    b.locate = lambda message, line, column: error(message, line, column, GraphError)
     for name, (kind, value) in declared.items():
         b.named_leaf(name, kind, value)
 

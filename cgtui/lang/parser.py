@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from cgtui.core.errors import CgtuiError, ParseError
-from cgtui.core.ops import OPS, Op, Syntax, syntax
+from cgtui.core.ops import OPS, Op, Syntax, keyword_op, syntax
 
 # Instruction kinds in postfix code.
 #: Texts with more operators and brackets than this are refused before they are read: a
@@ -223,6 +223,8 @@ def tokenize(text: str, src: SourceText | None = None) -> list[Token]:
             append(Token("op", word, line, column))
         else:
             message = _REFUSED_CHARS.get(word)
+            if word == "." and text[m.end() : m.end() + 1] == "T":
+                message = "attribute access is not supported: write transpose(A), not A.T"
             if message is None:
                 shown = word if word.isprintable() else repr(word)[1:-1]
                 message = f"unexpected character '{shown}'" if word not in "%<>!&|~$?`\\" else (
@@ -245,12 +247,37 @@ def _describe(tok: Token) -> str:
 class _Frame:
     """An open parenthesis on the operator stack; a call's when ``function`` is set."""
 
-    __slots__ = ("args", "function", "tok")
+    __slots__ = ("args", "function", "keyword", "tok")
 
     def __init__(self, tok: Token, function: str | None) -> None:
         self.tok = tok
         self.function = function
         self.args = 1
+        self.keyword = False  # a keyword argument was given: it is the last one
+
+
+def _keyword(top: _Pending | _Frame, tokens: list[Token], i: int, src: SourceText) -> None:
+    """``NAME =`` inside a call: the keyword argument of an op written as another
+    function's keyword (``sum(A, axis=0)`` is ``sum_axis(A, 0)``); its value is a number."""
+    tok = tokens[i]
+    if not isinstance(top, _Frame) or top.function is None:
+        raise src.error("only a plain name can be assigned", tokens[i + 1].line, tokens[i + 1].column)
+    op = keyword_op(top.function, tok.text)
+    if op is None:
+        message = f"function '{top.function}' takes no keyword argument '{tok.text}'"
+        raise src.error(message, tok.line, tok.column)
+    if top.args != op.arity:
+        raise src.error(
+            f"'{tok.text}=' comes after the array: {top.function}(A, {tok.text}=0)", tok.line, tok.column
+        )
+    value = tokens[i + 2]
+    if value.kind == "op" and value.text == "-":
+        value = tokens[i + 3]
+    if value.kind != "number":
+        message = f"{tok.text} must be a number written in the text ({tok.text}=0)"
+        raise src.error(message, value.line, value.column)
+    top.function = op.name
+    top.keyword = True
 
 
 #: An operator on the stack, waiting for its operands: (precedence, op name, token).
@@ -335,6 +362,11 @@ def _parse_expression(
                     prev = tokens[i + 1]
                     i += 2
                     continue
+                if tokens[i + 1].text == "=" and tokens[i + 1].kind == "op" and stack:
+                    _keyword(stack[-1], tokens, i, src)  # sum(A, axis=0)
+                    prev = tokens[i + 1]
+                    i += 2
+                    continue
                 emit(Instr(NAME, tok.text, tok.line, tok.column))
                 expect_operand = False
             elif kind != "op":
@@ -409,6 +441,8 @@ def _close(
     if tok.text == ",":
         if frame.function is None:
             raise src.error("tuples are not supported (unexpected ',')", tok.line, tok.column)
+        if frame.keyword:
+            raise src.error("a keyword argument comes last", tok.line, tok.column)
         frame.args += 1
         return
     stack.pop()

@@ -45,11 +45,11 @@ def array_leaf(
         if k not in KEYS:
             raise error(f"'{name}': unknown key '{k}' (an array leaf has {', '.join(KEYS)})", key)
         fields[str(k)] = value
+    shape = _shape(name, fields["shape"], error) if "shape" in fields else None
     sources = [k for k in ("value", "init", "file") if k in fields]
     if len(sources) != 1:
         given = len(sources) or "none"
         raise error(f"'{name}': give exactly one of value, init and file (got {given})", node)
-    shape = _shape(name, fields["shape"], error) if "shape" in fields else None
     source = sources[0]
     where = fields[source]
     if source == "init":

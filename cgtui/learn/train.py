@@ -104,8 +104,19 @@ class Problem:
     def param_names(self) -> list[str]:
         return list(self.param_index)
 
-    def initial_params(self) -> dict[str, float]:
-        return {name: float(self.base[i]) for name, i in self.param_index.items()}
+    def initial_params(self) -> dict[str, Value]:
+        """Each param's starting value: a float, or a copy of an array param's array."""
+        return {name: _param(self.base[i]) for name, i in self.param_index.items()}
+
+    def accuracy(self, values: Sequence[Value]) -> float | None:
+        """For a classifier (a loss ``cross_entropy(logits, labels)``): the share of rows
+        whose largest logit is their label's class; None for other graphs."""
+        node = self.graph.nodes[self.output]
+        if node.op != "cross_entropy":
+            return None
+        logits, labels = (np.asarray(values[p], dtype=float) for p in node.operands)
+        classes = labels.argmax(axis=-1) if labels.ndim == 2 else labels
+        return float(np.mean(logits.argmax(axis=-1) == classes))
 
     def _values(self, params: Mapping[str, Value] | None) -> list[Value]:
         vals = list(self.base)
@@ -133,7 +144,7 @@ class Problem:
         partials = backward(self.graph, vals, self.output)
         # the engine seeds ones: these are the partials of the sum over rows
         scale = 1.0 / self.rows if self.batched and self.reduction == "mean" else 1.0
-        grads = {name: _as_float(partials[i]) * scale for name, i in self.param_index.items()}
+        grads = {name: _gradient(partials[i], self.base[i]) * scale for name, i in self.param_index.items()}
         return BatchResult(self._reduce(out), self.rows, out, vals, grads, partials, scale)
 
     def evaluate_rows(self, params: Mapping[str, float] | None = None) -> BatchResult:
@@ -205,6 +216,21 @@ class Problem:
 FloatLike = Any  # a float, a sequence of floats, or an array
 
 
+def _param(v: Value) -> Value:
+    return np.array(v, dtype=float) if isinstance(v, np.ndarray) else float(v)
+
+
+def _gradient(g: Value | None, like: Value) -> Value:
+    """dL/dparam in the param's shape: an array param's partial stays an array."""
+    if isinstance(like, np.ndarray):
+        return np.zeros_like(like) if g is None else np.asarray(g, dtype=float)
+    return _as_float(g)
+
+
+def finite(v: Value) -> bool:
+    return math.isfinite(v) if type(v) is float else bool(np.all(np.isfinite(v)))
+
+
 def _as_float(v: Value | None) -> float:
     if v is None:
         return 0.0
@@ -267,13 +293,13 @@ class Trainer:
         self.problem = problem
         self.lr = check_lr(lr)
         start = problem.initial_params()
-        start.update({k: float(v) for k, v in (params or {}).items()})
-        self.params: dict[str, float] = start
+        start.update({k: _param(v) for k, v in (params or {}).items()})
+        self.params: dict[str, Value] = start
         self.current = problem.evaluate(self.params)  # a bad start is bad input: it raises
         if not math.isfinite(self.current.loss):
             raise NumericalFault(f"the loss is not finite at the initial params ({self.current.loss})")
         self.losses: list[float] = [self.current.loss]
-        self.trajectory: dict[str, list[float]] = {k: [v] for k, v in self.params.items()}
+        self.trajectory: dict[str, list[Value]] = {k: [v] for k, v in self.params.items()}
         self.steps_done = 0
         self.divergence: str | None = None
 
@@ -286,14 +312,14 @@ class Trainer:
             raise Diverged(self.divergence)
         grads = self.current.grads
         number = self.steps_done + 1
-        new: dict[str, float] = {}
+        new: dict[str, Value] = {}
         with np.errstate(all="ignore"):
             for name, value in self.params.items():
                 new[name] = value - self.lr * grads[name]
-        bad = [k for k, v in new.items() if not math.isfinite(v)]
+        bad = [k for k, v in new.items() if not finite(v)]
         if bad:
             self._diverge(number, f"param {bad[0]} became {format_number(new[bad[0]])}")
-        bad_grads = [k for k, v in grads.items() if not math.isfinite(v)]
+        bad_grads = [k for k, v in grads.items() if not finite(v)]
         if bad_grads:
             first = bad_grads[0]
             self._diverge(number, f"{partial_name('L', first)} is {format_number(grads[first])}")
@@ -303,7 +329,7 @@ class Trainer:
             self._diverge(number, str(exc))
         if not math.isfinite(result.loss):
             self._diverge(number, f"the loss became {format_number(result.loss)}")
-        bad_grads = [k for k, v in result.grads.items() if not math.isfinite(v)]
+        bad_grads = [k for k, v in result.grads.items() if not finite(v)]
         if bad_grads:
             first = bad_grads[0]
             self._diverge(number, f"{partial_name('L', first)} became {format_number(result.grads[first])}")

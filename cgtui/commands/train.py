@@ -119,7 +119,12 @@ def run(args: argparse.Namespace) -> int:
     trainer = Trainer(problem, lr)
     console = Console(highlight=False, soft_wrap=True, markup=False)  # titles and paths are not markup
     title = graph.title or args.source
-    data_text = dataset.describe() if dataset is not None else "one example (the graph's own values)"
+    if dataset is not None:
+        data_text = dataset.describe()
+    elif graph.has_arrays:
+        data_text = "the graph's own arrays (each node holds a whole batch)"
+    else:
+        data_text = "one example (the graph's own values)"
     console.print(Text.assemble("training ", (printable(title), "bold")))
     console.print(
         f"  minimise {problem.output_name} over {data_text}; "

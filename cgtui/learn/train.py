@@ -108,12 +108,20 @@ class Problem:
         """Each param's starting value: a float, or a copy of an array param's array."""
         return {name: _param(self.base[i]) for name, i in self.param_index.items()}
 
+    @cached_property
+    def classifier(self) -> int | None:
+        """The ``cross_entropy(logits, labels)`` node the loss is made of (the last one on
+        the way to the output), if there is one: the graph is then a classifier."""
+        nodes = self.graph.nodes
+        found = [i for i in (*self.graph.ancestors(self.output), self.output) if nodes[i].op == "cross_entropy"]
+        return max(found) if found else None
+
     def accuracy(self, values: Sequence[Value]) -> float | None:
-        """For a classifier (a loss ``cross_entropy(logits, labels)``): the share of rows
-        whose largest logit is their label's class; None for other graphs."""
-        node = self.graph.nodes[self.output]
-        if node.op != "cross_entropy":
+        """For a classifier: the share of rows whose largest logit is their label's
+        class; None for other graphs."""
+        if self.classifier is None:
             return None
+        node = self.graph.nodes[self.classifier]
         logits, labels = (np.asarray(values[p], dtype=float) for p in node.operands)
         classes = labels.argmax(axis=-1) if labels.ndim == 2 else labels
         return float(np.mean(logits.argmax(axis=-1) == classes))

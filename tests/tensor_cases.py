@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -22,7 +23,8 @@ def graph_text(
         if leaves:
             lines.append(f"{section}:")
             for name, value in leaves.items():
-                text = repr(float(value)) if isinstance(value, float) else flow_text(np.asarray(value, dtype=float))
+                array = np.asarray(value, dtype=float)
+                text = repr(float(value)) if isinstance(value, float) else flow_text(array)
                 lines.append(f"  {name}: {text}")
     lines.append("expression: |")
     lines.extend(f"  {line}" for line in expression.strip().split("\n"))
@@ -36,7 +38,7 @@ def load(
     return yamlio.loads(graph_text(expression, params, inputs, labels))
 
 
-def leaf_grads(graph: Graph) -> tuple[float, dict[str, object]]:
+def leaf_grads(graph: Graph) -> tuple[float, dict[str, Any]]:
     r = gradients(graph)
     return float(r.value), {n.name: r.partials[i] for i, n in enumerate(graph.nodes) if n.op is None}
 

@@ -135,7 +135,10 @@ def test_refused_tensor_syntax(text: str, words: str, column: int) -> None:
 
 
 def test_the_issue_s_shape_error_names_both_shapes_and_the_place() -> None:
-    text = "inputs: {X: {shape: [4, 2], value: 1}}\nparams: {W: {shape: [3, 3], value: 0}}\nexpression: |\n  L = sum(X @ W)\n"
+    text = (
+        "inputs: {X: {shape: [4, 2], value: 1}}\nparams: {W: {shape: [3, 3], value: 0}}\n"
+        "expression: |\n  L = sum(X @ W)\n"
+    )
     with pytest.raises(GraphError) as info:
         yamlio.loads(text)
     assert info.value.message == "matmul: (4, 2) @ (3, 3): inner dimensions 2 and 3 differ"
@@ -255,11 +258,11 @@ def test_broadcasting_sums_the_partial_over_broadcast_axes() -> None:
     a, b, c = RNG.normal(size=(4, 3)), RNG.normal(size=3), 1.5
     g = load("L = sum((A + b) * (A * c))", {"A": a, "b": b, "c": c})
     _, grads = leaf_grads(g)
-    assert grads["b"].shape == (3,) and type(grads["c"]) is float  # type: ignore[union-attr]
-    np.testing.assert_allclose(grads["b"], (a * c).sum(axis=0), rtol=1e-14)  # type: ignore[arg-type]
-    np.testing.assert_allclose(grads["c"], ((a + b) * a).sum(), rtol=1e-14)  # type: ignore[arg-type]
+    assert grads["b"].shape == (3,) and type(grads["c"]) is float
+    np.testing.assert_allclose(grads["b"], (a * c).sum(axis=0), rtol=1e-14)
+    np.testing.assert_allclose(grads["c"], ((a + b) * a).sum(), rtol=1e-14)
     for leaf in ("A", "b", "c"):
-        np.testing.assert_allclose(grads[leaf], central_difference(g, leaf), rtol=1e-6)  # type: ignore[arg-type]
+        np.testing.assert_allclose(grads[leaf], central_difference(g, leaf), rtol=1e-6)
 
 
 def test_class_index_labels_must_be_classes() -> None:

@@ -113,7 +113,8 @@ class Problem:
         """The ``cross_entropy(logits, labels)`` node the loss is made of (the last one on
         the way to the output), if there is one: the graph is then a classifier."""
         nodes = self.graph.nodes
-        found = [i for i in (*self.graph.ancestors(self.output), self.output) if nodes[i].op == "cross_entropy"]
+        on_the_way = (*self.graph.ancestors(self.output), self.output)
+        found = [i for i in on_the_way if nodes[i].op == "cross_entropy"]
         return max(found) if found else None
 
     def accuracy(self, values: Sequence[Value]) -> float | None:

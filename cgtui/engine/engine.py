@@ -39,6 +39,10 @@ Value = Any  # float or float64 ndarray
 def _finite(v: Value) -> bool:
     if type(v) is float:
         return math.isfinite(v)
+    # one pass: a finite sum means every entry is finite; else look entry by entry (a
+    # sum of large finite entries may overflow)
+    if type(v) is np.ndarray and math.isfinite(v.sum()):
+        return True
     return bool(np.all(np.isfinite(v)))
 
 
@@ -133,8 +137,10 @@ def edge_contribution(
         c, problem = tensor.push(graph, s, slot, values, upstream)
         return None, c, problem
     d, problem = local_derivative(graph, s, slot, values)
-    c = None if d is None else _unbroadcast(upstream * d, values[node.operands[slot]])
-    return d, c, problem
+    if d is None:
+        return d, None, problem
+    product = upstream if type(d) is float and d == 1.0 else upstream * d  # x * 1 is x, bit for bit
+    return d, _unbroadcast(product, values[node.operands[slot]]), problem
 
 
 # --- text (written with cgtui.core.notation) ---------------------------------------------
@@ -163,15 +169,16 @@ def arithmetic_text(graph: Graph, i: int, values: Sequence[Value | None]) -> str
 # --- structure shared by the passes ----------------------------------------------------
 
 
-def differentiable(graph: Graph) -> list[bool]:
-    """Whether each node depends on a leaf that is not a constant."""
+def differentiable(graph: Graph, *, params_only: bool = False) -> list[bool]:
+    """Whether each node depends on a leaf that is not a constant (a param, with
+    ``params_only``)."""
     needs = [False] * len(graph.nodes)
     const = Kind.CONST
     for i, node in enumerate(graph.nodes):
         ops = node.operands
         if not ops:
-            needs[i] = node.kind is not const
-        elif needs[ops[0]] or (len(ops) == 2 and needs[ops[1]]):
+            needs[i] = node.kind is Kind.PARAM if params_only else node.kind is not const
+        elif needs[ops[0]] or (len(ops) == 2 and needs[ops[1]]):  # reshape's others are constants
             needs[i] = True
     return needs
 
@@ -261,7 +268,10 @@ def forward(graph: Graph, values: Sequence[Value | None]) -> list[Value]:
     with np.errstate(all="ignore"):
         for i, node in enumerate(nodes):
             if node.op is not None:
-                vals[i] = _evaluate_or_raise(graph, i, vals)
+                v, problem = evaluate_node(graph, i, vals)
+                if problem is not None:
+                    raise NumericalFault(_fault_text(graph, i, problem), node=node.name, op=node.op)
+                vals[i] = v
     return vals
 
 
@@ -310,15 +320,21 @@ def _sum_fault(graph: Graph, p: int, old: Value, c: Value, output: int) -> None:
     raise NumericalFault(_sum_fault_text(graph, p, old, c, output), node=node.name, op=node.op)
 
 
-def backward(graph: Graph, values: Sequence[Value], output: int) -> list[Value | None]:
+def backward(
+    graph: Graph, values: Sequence[Value], output: int, *, needs: Sequence[bool] | None = None
+) -> list[Value | None]:
     """``dL/dnode`` for every node (L = ``output``); None where there is no partial.
+
+    ``needs`` (default :func:`differentiable`) says which nodes get a partial: training
+    a tensor graph asks only for what the params need, as PyTorch's ``requires_grad`` does.
 
     Nodes are visited in reverse topological order, so when node ``s`` is reached every
     successor has pushed into it and ``dL/ds`` is complete; ``s`` then pushes
     ``dL/ds · ∂s/∂p`` into each operand ``p``, one push per edge.
     """
     nodes = graph.nodes
-    needs = differentiable(graph)
+    if needs is None:
+        needs = differentiable(graph)
     grads: list[Value | None] = [None] * len(nodes)
     seed = values[output]
     grads[output] = 1.0 if type(seed) is float else np.ones_like(seed)

@@ -41,8 +41,7 @@ def push(
     node = graph.nodes[s]
     partial = OPS[node.op].partials[slot]  # type: ignore[index]
     args = [values[p] for p in node.operands]
-    with np.errstate(all="ignore"):
-        c, problem = vjp(partial, g, args, values[s])
+    c, problem = vjp(partial, g, args, values[s])  # the passes ignore numpy's warnings
     if c is None:
         return None, problem
     return arrays.fit(c, arrays.shape_of(values[node.operands[slot]])), None

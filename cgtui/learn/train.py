@@ -27,7 +27,7 @@ import numpy as np
 from cgtui.core.errors import CgtuiError, NumericalFault, name_list
 from cgtui.core.graph import Graph, Kind
 from cgtui.core.notation import format_number, operand, partial_name
-from cgtui.engine.engine import backward, forward, leaf_values
+from cgtui.engine.engine import backward, differentiable, forward, leaf_values
 from cgtui.learn.dataset import Dataset, check_lr
 
 Value = Any  # float or float64 ndarray
@@ -97,6 +97,9 @@ class Problem:
         data_names = set(dataset.columns) if dataset is not None else set()
         #: whether the loss has one value per row (it depends on some data column)
         self.batched = any(graph.nodes[i].name in data_names for i in ancestors)
+        #: The nodes backprop gives a partial: for a tensor graph only what the params
+        #: need (no gradient for the data arrays); None: the engine's default, every node.
+        self._needs = differentiable(graph, params_only=True) if graph.has_arrays else None
 
     # --- params -----------------------------------------------------------------------
 
@@ -150,7 +153,7 @@ class Problem:
         """The loss and its gradient at ``params``, over all rows in one vectorised pass."""
         vals = forward(self.graph, self._values(params))
         out = vals[self.output]
-        partials = backward(self.graph, vals, self.output)
+        partials = backward(self.graph, vals, self.output, needs=self._needs)
         # the engine seeds ones: these are the partials of the sum over rows
         scale = 1.0 / self.rows if self.batched and self.reduction == "mean" else 1.0
         grads = {name: _gradient(partials[i], self.base[i]) * scale for name, i in self.param_index.items()}
@@ -237,7 +240,9 @@ def _gradient(g: Value | None, like: Value) -> Value:
 
 
 def finite(v: Value) -> bool:
-    return math.isfinite(v) if type(v) is float else bool(np.all(np.isfinite(v)))
+    if type(v) is float:
+        return math.isfinite(v)
+    return math.isfinite(v.sum()) or bool(np.all(np.isfinite(v)))  # a finite sum: all finite
 
 
 def _as_float(v: Value | None) -> float:

@@ -17,6 +17,7 @@ from test_app import settle, sync
 
 from cgtui.app.app import ExplorerApp
 from cgtui.cli import main
+from cgtui.core.errors import CgtuiError
 from cgtui.engine.engine import Stepper, descent_step, grad_check, gradients, leaf_values
 from cgtui.lang import yamlio
 from cgtui.learn.dataset import dataset_from_graph, training_settings
@@ -142,3 +143,30 @@ async def test_the_explorer_opens_the_spiral_network_and_runs_f_and_b() -> None:
             await pilot.press("escape")
             await settle(pilot)
         assert app.is_running
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["jacobian"], ["hessian"], ["backward-graph"], ["paths", "--from", "W1"], ["jvp", "--tangent", "c=1"],
+     ["hvp", "--vector", "c=1"], ["export", "--format", "latex"]],
+)
+def test_scalar_only_commands_refuse_a_tensor_graph_by_name(
+    command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([command[0], str(SAMPLES / "xor_mlp_tensor.yaml"), *command[1:]]) == 2
+    err = capsys.readouterr().err
+    assert f"cgtui {command[0]}" in err and "works on scalar graphs" in err and "W1 (2, 2)" in err
+
+
+def test_cgtui_check_nudges_array_leaves_entry_by_entry(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(SAMPLES / "xor_mlp_tensor.yaml"), "--json"]) == 0
+    rows = {row["name"].split("[")[0]: row for row in json.loads(capsys.readouterr().out)["leaves"]}
+    assert set(rows) == {"X", "Y", "W1", "b1", "U", "c"}
+    assert all(row["agrees"] for row in rows.values())
+    assert rows["W1"]["relative_error"] < 1e-6 and rows["c"]["name"] == "c"
+
+
+def test_an_array_leaf_is_not_replaced_by_one_number() -> None:
+    stepper = Stepper(yamlio.load(SAMPLES / "xor_mlp_tensor.yaml"))
+    with pytest.raises(CgtuiError, match=r"'W1' holds an array \(2, 2\)"):
+        stepper.set_value("W1", 1.0)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from cgtui.commands.common import add_source_arguments, load
+from cgtui.commands.common import add_source_arguments, load, scalar_graphs_only
 from cgtui.commands.jacobian import matrix_lines
 from cgtui.core.graph import Graph, Kind
 from cgtui.core.notation import format_number
@@ -28,6 +28,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     graph, output = load(args)
+    scalar_graphs_only(graph, "hessian")
     h = hessian(graph, output=output)
     if args.json:
         doc = {

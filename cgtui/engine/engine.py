@@ -799,6 +799,10 @@ class Stepper:
         node = self.graph.nodes[i]
         if node.op is not None:
             raise CgtuiError(f"'{name}' is computed; only leaves take values")
+        if isinstance(node.value, np.ndarray):
+            shape = arrays.shape_text(node.value.shape)
+            message = f"'{name}' holds an array {shape}; edit it in the YAML file (one number cannot replace it)"
+            raise CgtuiError(message)
         if not math.isfinite(value):
             raise CgtuiError(f"the value of '{name}' must be a finite number")
         self.values[i] = float(value)
@@ -890,7 +894,7 @@ def grad_check(
     analytic = partials[i]
     base = vals[i]
     if type(base) is not float and graph.has_arrays:
-        return _grad_check_entries(graph, i, vals, analytic, output, h)
+        return grad_check_entries(graph, i, vals, analytic, output, h)[1:]
     if type(base) is not float:
         raise CgtuiError("the gradient check works on one point, not a batch")
     default_h = h is None
@@ -938,11 +942,11 @@ def grad_check(
 CHECKED_ENTRIES = 64
 
 
-def _grad_check_entries(
+def grad_check_entries(
     graph: Graph, i: int, vals: Sequence[Value], analytic: Value | None, output: int, h: float | None
-) -> tuple[float, float, float, float]:
-    """:func:`grad_check` of an array node, entry by entry: ``(analytic, numeric, relative
-    error, h)`` of the worst entry. An entry's error is relative to the larger of its two
+) -> tuple[tuple[int, ...], float, float, float, float]:
+    """:func:`grad_check` of an array node, entry by entry: ``(index, analytic, numeric,
+    relative error, h)`` of the worst entry. An entry's error is relative to the larger of its two
     derivatives and a thousandth of the largest analytic entry (an entry near 0 is
     otherwise all rounding noise)."""
     base = np.asarray(vals[i], dtype=float)
@@ -951,7 +955,7 @@ def _grad_check_entries(
     desc = sorted(graph.descendants(i))
     scale = 1e-3 * float(np.max(np.abs(grad))) if grad.size else 0.0
     picks = np.unique(np.linspace(0, base.size - 1, min(base.size, CHECKED_ENTRIES)).astype(int))
-    worst = (0.0, 0.0, -1.0, 0.0)
+    worst: tuple[tuple[int, ...], float, float, float, float] = ((), 0.0, 0.0, -1.0, 0.0)
 
     def loss_at(trial_value: Value) -> float:
         trial = list(vals)
@@ -974,8 +978,8 @@ def _grad_check_entries(
         numeric = (loss_at(up) - loss_at(down)) / (2 * step)
         a = float(grad[k])
         rel = abs(a - numeric) / max(abs(a), abs(numeric), scale, 1e-12)
-        if rel > worst[2]:
-            worst = (a, numeric, rel, step)
+        if rel > worst[3]:
+            worst = (tuple(int(n) for n in k), a, numeric, rel, step)
     return worst
 
 

@@ -801,7 +801,7 @@ class Stepper:
             raise CgtuiError(f"'{name}' is computed; only leaves take values")
         if isinstance(node.value, np.ndarray):
             shape = arrays.shape_text(node.value.shape)
-            message = f"'{name}' holds an array {shape}; edit it in the YAML file (one number cannot replace it)"
+            message = f"'{name}' holds an array {shape}; edit it in the YAML file (not one number)"
             raise CgtuiError(message)
         if not math.isfinite(value):
             raise CgtuiError(f"the value of '{name}' must be a finite number")

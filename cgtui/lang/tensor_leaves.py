@@ -68,6 +68,7 @@ def array_leaf(
             raise error(message, where)
     if not np.all(np.isfinite(arr)):
         raise error(f"'{name}': every entry must be a finite number", where)
+    arr = arr + 0.0  # -0.0 -> 0.0, as for a number leaf
     return float(arr) if arr.ndim == 0 else arr
 
 

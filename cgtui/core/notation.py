@@ -177,7 +177,8 @@ def chain_term(output: str, result: str, operand_name: str) -> str:
 #: LaTeX for the marks (in text mode).
 LATEX = {LOCAL_MARK: r"$\partial$", "·": r"$\cdot$"}
 
-#: ASCII for the characters cgtui writes: the marks, then the drawing's lines and arrows.
+#: ASCII for the characters cgtui writes: the marks, the drawing's lines and arrows, and
+#: the shades of an array's block map.
 ASCII = {
     LOCAL_MARK: "d_",
     "·": "*",
@@ -188,6 +189,8 @@ ASCII = {
     "─": "-", "╌": "-", "│": "|", "╎": "|",
     "┌": "+", "┐": "+", "└": "+", "┘": "+", "┼": "+", "┬": "+", "┴": "+", "├": "+", "┤": "+",
     "▼": "v", "▲": "^", "▶": ">", "◀": "<", "→": "->", "←": "<-",
+    # an array's block map, light to dark: one character each, so the map keeps its shape
+    "░": ".", "▒": ":", "▓": "=", "█": "#",
 }
 
 

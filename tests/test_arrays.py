@@ -197,7 +197,9 @@ def test_every_line_fits_the_width(a: np.ndarray, width: int, height: int, ascii
 @settings(max_examples=examples(60), deadline=None)
 @given(
     hnp.arrays(
-        np.float64, hnp.array_shapes(min_dims=1, max_dims=2, min_side=1, max_side=8), elements=st.floats(-1e6, 1e6)
+        np.float64,
+        hnp.array_shapes(min_dims=1, max_dims=2, min_side=1, max_side=8),
+        elements=st.floats(-1e6, 1e6),
     )
 )
 def test_a_wide_enough_table_writes_every_number_as_notation_does(a: np.ndarray) -> None:

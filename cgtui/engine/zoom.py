@@ -368,23 +368,13 @@ def _reduce(
 
 
 def _transpose(a: IntArray, opts: _Options) -> IntArray:
-    if opts.axes is None:
-        return a.transpose()
-    if sorted(_axis(x, a.ndim, "transpose") for x in opts.axes) != list(range(a.ndim)):
-        raise ZoomError(f"zoom: transpose: axes {list(opts.axes)} are not a permutation of {a.ndim} axes")
-    return a.transpose(opts.axes)
+    """The same leaves in another order (the axes were checked with the result's shape)."""
+    return a.transpose() if opts.axes is None else a.transpose(opts.axes)
 
 
 def _reshape(a: IntArray, opts: _Options) -> IntArray:
-    if opts.shape is None:
-        raise ZoomError("zoom: reshape needs the new shape")
-    try:
-        return a.reshape(opts.shape)
-    except ValueError:
-        raise ZoomError(
-            f"zoom: reshape: {a.size} entries of {_shape_text(a.shape)} do not fit shape "
-            f"{_shape_text(opts.shape)}"
-        ) from None
+    """The same leaves in C order, in the new shape (checked with the result's shape)."""
+    return a.reshape(_new_shape(a.shape, opts.shape))
 
 
 def _rows(shape: Index, axis: int) -> list[tuple[Index, list[Index]]]:
@@ -620,7 +610,7 @@ def zoom(
 
     # the count, before anything is built
     shapes = [tuple(a.shape) for a in arrays]
-    out_shape = _reshape_checked(top, shapes, opts)
+    out_shape = _checked_result_shape(top, shapes, opts)
     same = len(names_) == 2 and names_[0] is not None and names_[0] == names_[1]
     leaf_count = sum(a.size for a in arrays[: 1 if same else None])
     if labels_are_indices:
@@ -713,7 +703,9 @@ def zoom(
     return Zoom(graph, op, tuple(leaf_names), result_names, g, bld.name_of(loss))
 
 
-def _reshape_checked(top: TensorOp, shapes: list[Index], opts: _Options) -> Index:
+def _checked_result_shape(top: TensorOp, shapes: list[Index], opts: _Options) -> Index:
+    """The result's shape, with transpose's axes checked (reshape's shape, matmul's and
+    broadcasting's shapes and the axes of reductions are checked on the way)."""
     if top.family == "transpose" and opts.axes is not None:
         ndim = len(shapes[0])
         if sorted(_axis(x, ndim, "transpose") for x in opts.axes) != list(range(ndim)):

@@ -17,7 +17,7 @@ Names (all valid names of cgtui's expression language, ``[`` and ``,`` are not):
   log-sum-exp, ``nl_...`` a negative log-probability, ``t_...`` a label times it,
   ``l_...`` one row's loss;
 * a name that one of the operands or the result already uses as its base gets a
-  number (``L2``, ``s2_0_1``), so any operand names work.
+  number (``L1``, ``s1_0_1``), so any operand names work.
 
 **The loss that makes backprop give the VJP.** One scalar output ``L`` is added:
 ``L = Σ G[idx] · C[idx]`` over every entry of the result, where ``G`` (constant leaves
@@ -49,6 +49,7 @@ import numpy.typing as npt
 
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind, Node
+from cgtui.core.names import fresh_name
 from cgtui.core.ops import OPS
 from cgtui.lang.build import const_name
 from cgtui.lang.parser import RESERVED_WORDS
@@ -215,18 +216,14 @@ class _Builder:
 
 
 class _Names:
-    """The bases of generated names, numbered where an operand or the result uses them."""
+    """The bases of generated names, numbered (``L1``, ``m1``) by the one rule for fresh
+    names where an operand or the result uses them (``_`` would read as an index)."""
 
     def __init__(self, taken: Iterable[str]) -> None:
-        self.taken = list(taken)
+        self.taken = set(taken)
 
     def base(self, wanted: str) -> str:
-        candidate, n = wanted, 1
-        while any(_clash(candidate, t) for t in self.taken):
-            n += 1
-            candidate = f"{wanted}{n}"
-        self.taken.append(candidate)
-        return candidate
+        return fresh_name(wanted, self.taken, lambda n: any(_clash(n, t) for t in self.taken), sep="")
 
 
 def _check_name(name: str, what: str) -> None:

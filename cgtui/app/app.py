@@ -831,7 +831,8 @@ class ExplorerApp(App[None]):
         self.push_screen(PromptDialog("Gradient-descent step", "learning rate", "0.1", validate=check), done)
 
     def action_forward_mode(self) -> None:
-        self.push_screen(ForwardModeScreen(self.stepper.graph, self.selected))
+        s = self.stepper
+        self.push_screen(ForwardModeScreen(s.graph, self.selected, reverse=s, drawing=self._drawing))
 
     def action_backward_graph(self) -> None:
         problem = toggle_backward_graph(self)

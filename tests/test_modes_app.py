@@ -6,7 +6,6 @@ as each step happens); and the main side pane's whole-Jacobian costs."""
 from __future__ import annotations
 
 import asyncio
-
 from typing import Any
 
 from screen_text import screen_rows
@@ -275,6 +274,52 @@ def test_forward_mode_at_80x24_shows_every_part() -> None:
                 await pilot.press({"tree": "1", "table": "2", "drawing": "3"}[view])
                 await settle(pilot)
                 assert widget.region.height >= 5 and widget.region.width >= 78
+
+    run(main)
+
+
+def test_forward_mode_fault_is_shown_in_the_views_and_side_pane_and_undone() -> None:
+    async def main() -> None:
+        g = from_expression("f = log(x - 5) * x", values={"x": 3})
+        app = ExplorerApp(Stepper(g))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await pilot.press("m", "f", "f")  # v1 = x - 5 = -2, then log(-2)
+            await settle(pilot)
+            shown = Shown(forward_screen(app))
+            assert shown.table("v2", "status") == "fault" and shown.table("v2", "dnode/dx") == "?"
+            assert shown.tree("v1").endswith("= -2   dv1/dx 1")
+            assert "stopped here: v2: log of -2 is undefined" in shown.side()
+            assert "fault: v2: log of -2 is undefined" in shown.status()
+            await pilot.press("u")  # clears the fault; v1 stays
+            await settle(pilot)
+            assert shown.table("v2", "status") == "next" and "fault" not in shown.status()
+            assert shown.box("v1")[-2:] == ["= -2", "d/dx 1"]
+
+    run(main)
+
+
+def test_forward_mode_run_over_a_big_graph_writes_a_shortened_log() -> None:
+    from textual.widgets import Log
+
+    from cgtui.app.forward_mode import LOG_LINES_PER_ACTION
+
+    async def main() -> None:
+        n = 150  # 300 computations: 600 lines of tangent rules
+        values = {"w": 2.0, **{f"x{i}": 1.0 for i in range(n)}}
+        g = from_expression("f = " + " + ".join(f"x{i} * w" for i in range(n)), values=values)
+        app = ExplorerApp(Stepper(g), plugins=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await pilot.press("m", "F")
+            await settle(pilot)
+            screen = forward_screen(app)
+            log = screen.query_one("#fm-log", Log)
+            written = [str(line) for line in log.lines]
+            assert len(written) <= LOG_LINES_PER_ACTION + 2  # the opening line, the run
+            assert any("more lines ..." in line for line in written)
+            assert written[-1].startswith("df/dx0 = ")  # the last step is there
+            assert Shown(screen).tree("f").endswith("df/dx0 2")
 
     run(main)
 

@@ -43,6 +43,9 @@ from cgtui.engine.forward import TangentStepper
 from cgtui.engine.jacobian import pass_counts
 from cgtui.teach.directions import jacobian_cost_lines
 
+#: A run that writes more log lines than this is shortened in the log (as on the main screen).
+LOG_LINES_PER_ACTION = 400
+
 
 def direction_leaves(graph: Graph) -> list[int]:
     """The leaves a direction can seed: every leaf that is not a constant."""
@@ -276,6 +279,8 @@ class ForwardModeScreen(Screen[None]):
         self._title.update(f"{node.name}  ({explain.kind_tag(self.reverse, i)}{op})  {self.texts.status(i)}")
         if node.op is None:
             definition = f"{node.name} = {value_text(s.values[i])}  ({node.kind.value} leaf)"
+        elif s.fault is not None and i == s.next_node():
+            definition = f"{node.name} = {application_text(g, i)}\nstopped here: {s.fault} (u clears it)"
         elif s.values[i] is None:
             definition = f"{node.name} = {application_text(g, i)} = ? (not yet computed: f steps to it)"
         else:
@@ -313,8 +318,7 @@ class ForwardModeScreen(Screen[None]):
     def _after(self, result: StepResult, changed: set[int] | None) -> None:
         """After a step, an undo, a run or a reset: the nodes in ``changed`` (None: all)
         are redrawn in every view, the touched node marked and selected."""
-        for line in result.lines:
-            self._log.write_line(line)
+        self._write_log(result.lines)
         for view in self._views:
             view.refresh_nodes(changed)
             view.set_touched(result.node)
@@ -323,6 +327,17 @@ class ForwardModeScreen(Screen[None]):
         else:
             self._refresh_side()
         self._refresh_status()
+
+    def _write_log(self, lines: list[str]) -> None:
+        """Write ``lines`` to the log at once; a run over a big graph is shortened to its
+        first and last lines (writing thousands costs seconds, as on the main screen)."""
+        if len(lines) > LOG_LINES_PER_ACTION:
+            head, tail = LOG_LINES_PER_ACTION // 2, LOG_LINES_PER_ACTION // 4
+            skipped = len(lines) - head - tail
+            lines = [*lines[:head], f"... {skipped:,} more lines ...", *lines[-tail:]]
+        if lines:
+            self._log.write_lines(lines)
+            self._log.scroll_end(animate=False)
 
     def _act(self, action: str) -> None:
         """Run one TangentStepper action; the nodes whose row can change are the touched

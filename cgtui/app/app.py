@@ -81,6 +81,7 @@ from cgtui.app.session import Session, beside, constant_value, hand_written
 from cgtui.app.side import SideColumn, SidePane
 from cgtui.app.training import TrainingScreen
 from cgtui.app.views import KIND_CLASSES, TOUCHED_MARK, GraphTree, GraphView, NodeTable
+from cgtui.app.zoom_mode import in_zoom, zoom_back, zoom_in
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind
 from cgtui.core.notation import format_number, partial_name, value_text
@@ -198,6 +199,10 @@ class ExplorerApp(App[None]):
         Binding("T", "training", "Train", show=False, tooltip="Open the training screen"),
         Binding("m", "forward_mode", "Tangents", show=False, tooltip="Forward mode along the selected leaf"),
         Binding("G", "backward_graph", "Grad", show=False, tooltip="Open the backward graph, or go back"),
+        Binding(
+            "Z", "zoom_node", "Scalars", show=False,
+            tooltip="Zoom into the selected tensor node: the scalar graph it stands for (escape: back)",
+        ),
         Binding("Q", "quiz", "Quiz", show=False, tooltip="Toggle quiz mode"),
         Binding("escape", "focus_views", "Views", show=False, tooltip="Back to the graph view"),
         Binding(
@@ -665,6 +670,9 @@ class ExplorerApp(App[None]):
                 view.focus()
 
     def action_focus_views(self) -> None:
+        if in_zoom(self):
+            zoom_back(self)
+            return
         tabs = self.query_one("#views", TabbedContent)
         pane = tabs.active_pane
         if pane is not None:
@@ -844,6 +852,15 @@ class ExplorerApp(App[None]):
             return
         s = self.stepper
         self.push_screen(ForwardModeScreen(s.graph, self.selected, reverse=s, drawing=self._drawing))
+
+    def action_zoom_node(self) -> None:
+        if in_zoom(self):
+            zoom_back(self)
+            return
+        self._stop_autoplay()
+        problem = zoom_in(self)
+        if problem:
+            self._tell(f"no zoom: {problem}")
 
     def action_backward_graph(self) -> None:
         if self._scalar_only("the backward graph"):

@@ -14,7 +14,7 @@ from textual.timer import Timer
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from cgtui.app import explain
+from cgtui.app import explain, tensor_view
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph
 from cgtui.engine.engine import Status, Stepper
@@ -87,6 +87,8 @@ class SidePane(VerticalScroll):
 
         self._title = Static(id="side-title", markup=False)
         self._definition = Static(id="side-definition", markup=False)
+        #: An array-valued node's value and partial as tables, and its VJPs with shapes.
+        self._tensor = Static(id="side-tensor", markup=False)
         self._edges_title = Static(
             "Local derivatives of the incoming edges", id="side-edges-title", classes="heading"
         )
@@ -102,6 +104,7 @@ class SidePane(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield self._title
         yield self._definition
+        yield self._tensor
         yield self._edges_title
         yield self._edges
         yield self._acc_title
@@ -122,6 +125,7 @@ class SidePane(VerticalScroll):
         )
         imported = explain.imported_lines(stepper, index, self.mask)
         self._set(self._definition, "\n".join([explain.definition(stepper, index, self.mask), *imported]))
+        self._show_tensor(stepper, index)
         self._show_edges()
         if self.has_class("-leaf") != (node.op is None):
             self.set_class(node.op is None, "-leaf")  # the definition says it is a leaf
@@ -156,6 +160,16 @@ class SidePane(VerticalScroll):
         if stepper.backward_pos > 0:
             self.call_after_refresh(self._keep_partial_in_view)
         self._show_jacobian(stepper)
+
+    def _show_tensor(self, stepper: Stepper, index: int) -> None:
+        """The tensor section: shown for an array-valued node (or one with array operands)."""
+        hidden = index in self.mask.values or not stepper.graph.has_arrays
+        width = self.scrollable_content_region.width or 40
+        lines = [] if hidden else tensor_view.tensor_lines(stepper, index, width - 1)
+        if self._tensor.display != bool(lines):
+            self._tensor.display = bool(lines)
+        if lines:
+            self._set(self._tensor, "\n".join(lines))
 
     def _show_jacobian(self, stepper: Stepper) -> None:
         """The efficiency section's last lines: what the whole Jacobian costs by forward

@@ -96,7 +96,8 @@ def format_number(x: float) -> str:
 
 
 def value_text(v: Any) -> str:
-    """A node's value or partial: a number, ``?`` when unknown, a batch by its mean."""
+    """A node's value or partial: a number, ``?`` when unknown, an array (or a batch) by
+    its shape and its mean to 4 significant digits, ``(4,3) mean 0.1235``."""
     if v is None:
         return "?"
     if type(v) is float:
@@ -104,7 +105,12 @@ def value_text(v: Any) -> str:
     arr = np.asarray(v)
     if arr.ndim == 0:
         return format_number(float(arr))
-    return f"[{arr.size} values, mean {format_number(float(arr.mean()))}]"
+    shape = ",".join(str(n) for n in arr.shape) + ("," if arr.ndim == 1 else "")
+    if arr.size == 0:
+        return f"({shape}) empty"
+    mean = float(arr.mean())
+    brief = format_number(float(f"{mean:.4g}")) if math.isfinite(mean) else format_number(mean)
+    return f"({shape}) mean {brief}"
 
 
 # --- operands and operations -----------------------------------------------------------------

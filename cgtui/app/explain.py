@@ -15,6 +15,7 @@ from cgtui.core import notation
 from cgtui.core.errors import short_name
 from cgtui.core.graph import Graph, Kind
 from cgtui.core.notation import chain_term, partial_name, value_text
+from cgtui.core.ops import OPS
 from cgtui.engine.engine import Status, Stepper, application_text
 from cgtui.engine.paths import Count
 from cgtui.teach.efficiency import format_count, ratio_text
@@ -313,12 +314,20 @@ def edge_rows(stepper: Stepper, i: int, mask: Mask = NO_MASK) -> list[EdgeRow]:
             shown = "not needed"  # into a constant: backprop never asks for it
         elif (i, slot) in mask.edges:
             shown = MASKED
+        elif value is None and _is_vjp(g, i, slot) and stepper.values[i] is not None:
+            shown = "a VJP (above)"  # no local derivative alone: the VJP lines show it
         elif value is None:
             shown = "?"
         else:
             shown = value_text(value)
         rows.append(EdgeRow(f"{pname} {edge_arrow(g, i, slot)} {node.name}", text, shown))
     return rows
+
+
+def _is_vjp(g: Graph, i: int, slot: int) -> bool:
+    """Whether edge ``operand[slot] -> i`` is a tensor op's vector-Jacobian product."""
+    op = g.nodes[i].op
+    return op is not None and OPS[op].partials[slot].vjp
 
 
 def _edges_from_operands(
@@ -399,6 +408,8 @@ def accumulation(stepper: Stepper, i: int, mask: Mask = NO_MASK) -> Accumulation
             local = MASKED if (s, slot) in mask.edges else value_text(push.local)
             result = MASKED if hide or (s, slot) in mask.edges else value_text(push.contribution)
             numbers = notation.product([value_text(push.upstream), local])
+            if push.local is None and (s, slot) not in mask.edges:  # a tensor op's VJP
+                numbers = f"{push.formula} with G = {value_text(push.upstream)}"
             terms.append(
                 Term(f"{term} = {numbers} = {result}{via}", True)
             )

@@ -1,0 +1,116 @@
+"""The explorer on a tensor graph: after F and B the side pane shows the selected node's
+value and partial as tables and its VJPs with shapes; Z zooms into the node's scalar
+graph, where B gives the node's VJP entries; escape goes back with the progress kept."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import numpy as np
+from textual.pilot import Pilot
+from textual.widgets import Static
+
+from cgtui.app.app import ExplorerApp
+from cgtui.app.zoom_mode import in_zoom
+from cgtui.engine.engine import Stepper, edge_contribution
+from cgtui.lang.samples import samples_dir
+from cgtui.lang.source import load_source
+
+
+def run(test: object) -> None:
+    assert callable(test)
+    asyncio.run(test())
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    for _ in range(200):
+        await pilot.pause()
+        app = pilot.app
+        assert isinstance(app, ExplorerApp)
+        if not app.pending_work():
+            return
+        if any(w.is_running for w in app.workers):
+            await app.workers.wait_for_complete()
+        else:
+            await asyncio.sleep(0.01)
+    raise AssertionError("the app did not settle")
+
+
+def side_text(app: ExplorerApp, id: str) -> str:
+    return str(app.query_one(f"#{id}", Static).render())
+
+
+def test_tensor_node_tables_vjp_and_zoom_round_trip() -> None:
+    async def main() -> None:
+        graph = load_source(str(samples_dir() / "xor_mlp_tensor.yaml"))
+        app = ExplorerApp(Stepper(graph), plugins=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await pilot.press("F", "B")
+            await settle(pilot)
+            original = app.stepper
+            assert original.backward_complete
+            g = original.graph
+            u = g.lookup("U")
+            v3 = next(i for i, n in enumerate(g.nodes) if n.op == "matmul" and n.operands[1] == u)
+            app.selected = v3
+            await settle(pilot)
+            tensor = side_text(app, "side-tensor")
+            name = g.nodes[v3].name
+            assert f"{name} (4,1):" in tensor and f"dL/d{name} (4,1):" in tensor
+            assert "∂/∂U: Hᵀ (2,4) @ G (4,1) -> (2,1)" in tensor
+            assert "∂/∂H: G (4,1) @ Uᵀ (1,2) -> (4,2)" in tensor
+            assert side_text(app, "side-tensor").count("\n") >= 10
+
+            await pilot.press("Z")
+            await settle(pilot)
+            assert in_zoom(app) and app.stepper is not original
+            zoomed = app.stepper
+            assert not zoomed.graph.has_arrays
+            await pilot.press("F", "B")
+            await settle(pilot)
+            assert zoomed.backward_complete
+            # B in the zoom gives U's entries of the node's VJP, transpose(H) @ G
+            _, vjp, _ = edge_contribution(g, v3, 1, original.values, original.partials[v3])
+            got = np.array([[zoomed.partials[zoomed.graph.lookup(f"U_{r}_0")] for r in range(2)]]).T
+            expected: Any = vjp
+            np.testing.assert_allclose(got, expected, rtol=1e-12)
+            hp = [[zoomed.partials[zoomed.graph.lookup(f"H_{r}_{c}")] for c in range(2)] for r in range(4)]
+            hvjp: Any = edge_contribution(g, v3, 0, original.values, original.partials[v3])[1]
+            np.testing.assert_allclose(np.array(hp), hvjp, rtol=1e-12)
+
+            await pilot.press("escape")
+            await settle(pilot)
+            assert app.stepper is original and not in_zoom(app)
+            assert app.selected == v3 and original.backward_complete
+
+            # a leaf or a node too big: one line says why, nothing opens
+            app.selected = g.lookup("W1")
+            await settle(pilot)
+            await pilot.press("Z")
+            await settle(pilot)
+            assert app.stepper is original
+
+    run(main)
+
+
+def test_zoom_of_a_big_node_says_why_in_one_line() -> None:
+    async def main() -> None:
+        graph = load_source(str(samples_dir() / "spiral_mlp.yaml"))
+        app = ExplorerApp(Stepper(graph), plugins=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await pilot.press("F")
+            await settle(pilot)
+            app.selected = app.stepper.graph.lookup("H")
+            await settle(pilot)
+            told: list[str] = []
+            app._tell = lambda message, severity="information": told.append(message)  # type: ignore[method-assign]
+            await pilot.press("Z")
+            await settle(pilot)
+            assert not in_zoom(app)
+            assert len(told) == 1 and told[0].startswith("no zoom: ") and "\n" not in told[0]
+            assert "(300,100):" in side_text(app, "side-tensor").replace(" ", "")  # the summary
+
+    run(main)

@@ -54,7 +54,7 @@ from cgtui.draw import (
     full_scene,
     neighbourhood_scene,
 )
-from cgtui.engine.engine import Status, Stepper
+from cgtui.engine.engine import Stepper
 
 #: scenes with more items than this are laid out in a thread worker
 WORKER_ITEMS = 60
@@ -221,15 +221,17 @@ class DrawingView(GraphView, ScrollView, can_focus=True):
         self._generation += 1
         scene = self._scene()
         if len(scene.items) <= WORKER_ITEMS:
-            self._install(Drawing.build(scene.graph, self.orientation, scene=scene), self._generation)
+            mark = self.texts.box_mark
+            drawing = Drawing.build(scene.graph, self.orientation, scene=scene, partial_prefix=mark)
+            self._install(drawing, self._generation)
         else:
             self._note = f"laying out {len(scene.items)} boxes…"
             self.refresh()
-            self._layout_in_thread(scene, self.orientation, self._generation)
+            self._layout_in_thread(scene, self.orientation, self._generation, self.texts.box_mark)
 
     @work(thread=True, exclusive=True, group="drawing-layout")
-    def _layout_in_thread(self, scene: Any, orientation: str, generation: int) -> None:
-        drawing = Drawing.build(scene.graph, orientation, scene=scene)
+    def _layout_in_thread(self, scene: Any, orientation: str, generation: int, mark: str) -> None:
+        drawing = Drawing.build(scene.graph, orientation, scene=scene, partial_prefix=mark)
         self.app.call_from_thread(self._install, drawing, generation)
 
     def _install(self, drawing: Drawing, generation: int) -> None:
@@ -262,16 +264,7 @@ class DrawingView(GraphView, ScrollView, can_focus=True):
     def _numbers(self) -> tuple[list[Any], list[Any]]:
         stepper = self.stepper
         assert stepper is not None
-        partials: list[Any] = list(stepper.partials)
-        for i, p in enumerate(partials):
-            if p is None and stepper.status(i) in (Status.NO_PATH, Status.CONSTANT):
-                partials[i] = "-"
-        values: list[Any] = list(stepper.values)
-        for i in self.mask.values:
-            values[i] = explain.MASKED
-        for i in self.mask.partials:
-            partials[i] = explain.MASKED
-        return values, partials
+        return self.texts.box_numbers(stepper, self.mask)
 
     # ---- up: moving the selection -------------------------------------------------------
 

@@ -51,6 +51,13 @@ TIMES = " · "
 #: The drawing's mark before a node's partial dL/dz in its box (``d 0.4``), below ``= value``.
 BOX_PARTIAL = "d "
 
+
+def box_tangent(leaf: str) -> str:
+    """Forward mode's drawing: the mark before a node's tangent ``dz/dx`` in its box
+    (``d/dx 1``), below ``= value``; ``leaf`` is the seeded leaf (or ``v``, a direction)."""
+    return f"d/d{leaf} "
+
+
 #: The convention in a few paragraphs, for the explorer's help screen (the README says the same).
 CONVENTION = (
     "Notation:",
@@ -61,6 +68,9 @@ CONVENTION = (
     "dL/dx += dL/ds · ∂s/∂x = 1 · 5 = 5  (3 -> 8) is one backward push along the edge x -> s.",
     "A negative operand is bracketed: x * (-3). A drawn box shows = value, then d and the "
     "partial dL/dz.",
+    "dz/dx (forward mode, key m) is the tangent of z along the seeded leaf x: "
+    "dz/dx = Σ ∂z/∂a · da/dx over z's operands a. Its drawn boxes show = value, then d/dx "
+    "and the tangent.",
 )
 
 
@@ -183,7 +193,8 @@ def chain_term(output: str, result: str, operand_name: str) -> str:
 #: LaTeX for the marks (in text mode).
 LATEX = {LOCAL_MARK: r"$\partial$", "·": r"$\cdot$"}
 
-#: ASCII for the characters cgtui writes: the marks, then the drawing's lines and arrows.
+#: ASCII for the characters cgtui writes: the marks, the drawing's lines and arrows, and
+#: the shades of an array's block map.
 ASCII = {
     LOCAL_MARK: "d_",
     "·": "*",
@@ -194,6 +205,8 @@ ASCII = {
     "─": "-", "╌": "-", "│": "|", "╎": "|",
     "┌": "+", "┐": "+", "└": "+", "┘": "+", "┼": "+", "┬": "+", "┴": "+", "├": "+", "┤": "+",
     "▼": "v", "▲": "^", "▶": ">", "◀": "<", "→": "->", "←": "<-",
+    # an array's block map, light to dark: one character each, so the map keeps its shape
+    "░": ".", "▒": ":", "▓": "=", "█": "#",
 }
 
 

@@ -159,3 +159,15 @@ def test_zoom_refuses_leaves_scalars_and_big_nodes_in_one_line() -> None:
         zoom_node(big, h)
     assert "\n" not in str(info.value)
 
+
+
+def test_the_status_line_never_cuts_a_param_mid_number() -> None:
+    from cgtui.app import explain
+
+    s = stepped((samples_dir() / "xor_mlp_tensor.yaml").read_text())
+    params = [i for i, n in enumerate(s.graph.nodes) if n.kind.value == "param"]
+    for width in (78, 90, 100, 140):
+        line = explain.status_line(s, params, width=width)
+        assert len(line) <= width, (width, line)
+    assert explain.status_line(s, params, width=78).endswith("params +4 more")
+    assert "W1=(2,2) mean 0.175" in explain.status_line(s, params, width=140)

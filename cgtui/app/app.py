@@ -1110,6 +1110,11 @@ class ExplorerApp(App[None]):
             "rule as a sum over paths (✓ when it equals backprop's partial), the exact path count, "
             "the cost of enumerating paths versus backprop, and the whole Jacobian's cost by "
             "forward mode (one pass per leaf) and reverse mode (one per output).",
+            "Tensor graphs: an array is shown in one line as its shape and mean, (4,3) mean 0.12; "
+            "the side pane shows the selected node's value and partial as tables (a summary with a "
+            "shaded map when big) and each incoming edge's vector-Jacobian product with the shape of "
+            "every factor, and which axes broadcasting sums G over. Z opens the scalar graph a tensor "
+            "node stands for, at its values and its upstream partial G; escape goes back.",
             f"The node a step just touched is marked {TOUCHED_MARK.strip()} in every view.",
             "The title line shows what is open and ● modified after a change that is not saved.",
         ]

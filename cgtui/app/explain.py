@@ -590,8 +590,10 @@ def status_line(
         item = f"{g.nodes[i].name}={_rounded(stepper, i, mask)}"
         rest = len(param_indices) - k - 1
         more = f" +{rest:,} more" if rest else ""
-        if room is not None and used + len(item) + len(more) + (1 if shown else 0) > room and shown:
+        if room is not None and used + len(item) + len(more) + (1 if shown else 0) > room:
             left = len(param_indices) - k
+            if not shown:  # not even one fits: count them rather than cut a number
+                return head + f"+{left:,} more"
             return head + " ".join(shown) + f" +{left:,} more"
         shown.append(item)
         used += len(item) + (1 if len(shown) > 1 else 0)

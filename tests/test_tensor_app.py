@@ -114,3 +114,40 @@ def test_zoom_of_a_big_node_says_why_in_one_line() -> None:
             assert "(300,100):" in side_text(app, "side-tensor").replace(" ", "")  # the summary
 
     run(main)
+
+
+def test_a_descent_step_and_its_undo_on_a_tensor_graph() -> None:
+    async def main() -> None:
+        graph = load_source(str(samples_dir() / "xor_mlp_tensor.yaml"))
+        app = ExplorerApp(Stepper(graph), plugins=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await pilot.press("F", "B")
+            await settle(pilot)
+            s = app.stepper
+            w1 = s.graph.lookup("W1")
+            before: Any = np.array(s.values[w1])
+            grad: Any = np.array(s.partials[w1])
+            await pilot.press("d")
+            await settle(pilot)
+            await pilot.press("enter")  # the learning rate offered, 0.1
+            await settle(pilot)
+            stepped: Any = s.values[w1]
+            np.testing.assert_allclose(stepped, before - 0.1 * grad, rtol=1e-15)
+            assert s.values[s.output] is None  # values below the params are cleared
+            await pilot.press("escape")  # the step's report
+            await settle(pilot)
+            await pilot.press("F")
+            await settle(pilot)
+            loss = s.values[s.output]
+            assert isinstance(loss, float) and loss < 0.5383841120266134
+            for _ in range(s.forward_done):  # undo the forward steps, one by one
+                await pilot.press("u")
+                await settle(pilot)
+            assert s.forward_done == 0
+            await pilot.press("u")  # then the descent step
+            await settle(pilot)
+            restored: Any = s.values[w1]
+            np.testing.assert_array_equal(restored, before)
+
+    run(main)

@@ -171,3 +171,21 @@ def test_the_status_line_never_cuts_a_param_mid_number() -> None:
         assert len(line) <= width, (width, line)
     assert explain.status_line(s, params, width=78).endswith("params +4 more")
     assert "W1=(2,2) mean 0.175" in explain.status_line(s, params, width=140)
+
+
+def test_an_array_leaf_takes_an_array_of_its_shape_only() -> None:
+    from cgtui.core.errors import CgtuiError
+
+    s = stepped((samples_dir() / "xor_mlp_tensor.yaml").read_text())
+    w1 = s.graph.lookup("W1")
+    new = np.array([[0.25, -1.0], [0.5, 0.75]])
+    stale = s.set_value("W1", new)
+    assert s.graph.lookup("L") in stale and s.values[s.output] is None
+    new[0, 0] = 9.0  # the caller's array stays the caller's
+    assert s.graph.nodes[w1].value[0, 0] == 0.25  # type: ignore[index]
+    with pytest.raises(CgtuiError, match=r"'W1' holds an array \(2, 2\)"):
+        s.set_value("W1", np.zeros((3, 2)))
+    with pytest.raises(CgtuiError, match="every entry of 'W1' must be a finite number"):
+        s.set_value("W1", np.array([[np.nan, 0.0], [0.0, 0.0]]))
+    with pytest.raises(CgtuiError, match="'c' holds one number, not an array"):
+        s.set_value("c", np.zeros(2))

@@ -48,6 +48,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar, cast
 
+import numpy as np
 from rich.text import Text
 from textual.actions import parse as parse_action
 from textual.app import App, ComposeResult, SystemCommand
@@ -826,7 +827,7 @@ class ExplorerApp(App[None]):
                 return
             snapshot = self.session.begin(s)
             for pname, _old, new in changes:
-                s.set_value(pname, float(new))
+                s.set_value(pname, new if isinstance(new, np.ndarray) else float(new))
             self.session.commit(s, snapshot, f"descent step, learning rate {format_number(lr)}")
             rule = f"p <- p - lr * {partial_name(out, 'p')}"
             lines = [f"descent step, learning rate {format_number(lr)}: {rule}"]

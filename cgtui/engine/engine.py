@@ -25,7 +25,7 @@ import numpy as np
 
 from cgtui.core import arrays, notation
 from cgtui.core.errors import CgtuiError, NumericalFault, name_list, short_name
-from cgtui.core.graph import Graph, Kind
+from cgtui.core.graph import Graph, Kind, LeafValue
 from cgtui.core.notation import format_number, value_text
 from cgtui.core.ops import OPS, SLOT_NAMES
 from cgtui.engine import tensor
@@ -791,22 +791,32 @@ class Stepper:
         self._reset_backward()
         return StepResult("reset", None, ["reset: no values computed, no partials"])
 
-    def set_value(self, name: str, value: float) -> list[int]:
-        """Give a leaf a new value: the forward values downstream of it and every partial
-        are invalidated (other forward values and their steps are kept). Returns the
-        nodes whose values were invalidated."""
+    def set_value(self, name: str, value: LeafValue) -> list[int]:
+        """Give a leaf a new value (an array leaf: an array of its shape, as a descent
+        step gives): the forward values downstream of it and every partial are
+        invalidated (other forward values and their steps are kept). Returns the nodes
+        whose values were invalidated."""
         i = self.graph.lookup(name)
         node = self.graph.nodes[i]
         if node.op is not None:
             raise CgtuiError(f"'{name}' is computed; only leaves take values")
         if isinstance(node.value, np.ndarray):
             shape = arrays.shape_text(node.value.shape)
-            message = f"'{name}' holds an array {shape}; edit it in the YAML file (not one number)"
-            raise CgtuiError(message)
-        if not math.isfinite(value):
-            raise CgtuiError(f"the value of '{name}' must be a finite number")
-        self.values[i] = float(value)
-        node.value = float(value)
+            if not isinstance(value, np.ndarray) or value.shape != node.value.shape:
+                message = f"'{name}' holds an array {shape}; edit it in the YAML file (not one number)"
+                raise CgtuiError(message)
+            if not bool(np.all(np.isfinite(value))):
+                raise CgtuiError(f"every entry of '{name}' must be a finite number")
+            new = np.array(value, dtype=np.float64)  # a copy: the caller's array stays theirs
+            self.values[i] = new
+            node.value = new
+        elif isinstance(value, np.ndarray):
+            raise CgtuiError(f"'{name}' holds one number, not an array")
+        else:
+            if not math.isfinite(value):
+                raise CgtuiError(f"the value of '{name}' must be a finite number")
+            self.values[i] = float(value)
+            node.value = float(value)
         stale = sorted(d for d in self.graph.descendants(i) if self.values[d] is not None)
         for k in stale:
             self._store(k, None)

@@ -859,9 +859,8 @@ class ExplorerApp(App[None]):
             zoom_back(self)
             return
         self._stop_autoplay()
-        problem = zoom_in(self)
-        if problem:
-            self._tell(f"no zoom: {problem}")
+        _opened, line = zoom_in(self)
+        self._tell(line)
 
     def action_backward_graph(self) -> None:
         if self._scalar_only("the backward graph"):

@@ -37,13 +37,14 @@ def zoom_back(app: Host) -> None:
         app.selected = saved.selected
 
 
-def zoom_in(app: Host) -> str | None:
-    """Open the zoom of the selected node; the one-line reason when there is none."""
+def zoom_in(app: Host) -> tuple[bool, str]:
+    """Open the zoom of the selected node: (True, a one-line summary), or (False, the
+    one-line reason there is none)."""
     s = app.stepper
     try:
         zoomed = zoom_node(s, app.selected)
     except CgtuiError as exc:
-        return str(exc)
+        return False, f"no zoom: {exc}"
     z = zoomed.zoom
     app.graph_stack.append(ZoomSaved(s, app.source, app.selected))
     app.stepper = Stepper(z.graph)
@@ -53,4 +54,4 @@ def zoom_in(app: Host) -> str | None:
         f"zoomed into {zoomed.node} ({z.op}): {count} scalar nodes; {zoomed.upstream_note}; "
         f"backprop from {z.loss} gives each operand entry its VJP entry; escape goes back"
     )
-    return None
+    return True, f"zoom of {zoomed.node}: {count} scalar nodes; {zoomed.upstream_note}; escape: back"

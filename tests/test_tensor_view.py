@@ -189,3 +189,13 @@ def test_an_array_leaf_takes_an_array_of_its_shape_only() -> None:
         s.set_value("W1", np.array([[np.nan, 0.0], [0.0, 0.0]]))
     with pytest.raises(CgtuiError, match="'c' holds one number, not an array"):
         s.set_value("c", np.zeros(2))
+
+
+def test_a_term_that_broadcasting_summed_says_so() -> None:
+    from cgtui.app import explain
+
+    s = stepped((samples_dir() / "xor_mlp_tensor.yaml").read_text())
+    [term] = explain.accumulation(s, s.graph.lookup("b1")).terms
+    assert term.text.endswith("[G is summed over the axes its operand was broadcast along: (4, 2) -> (2,)]")
+    [vjp] = explain.accumulation(s, s.graph.lookup("U")).terms
+    assert "= transpose(H) @ G with G = (4,1) mean" in vjp.text

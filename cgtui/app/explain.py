@@ -410,8 +410,9 @@ def accumulation(stepper: Stepper, i: int, mask: Mask = NO_MASK) -> Accumulation
             numbers = notation.product([value_text(push.upstream), local])
             if push.local is None and (s, slot) not in mask.edges:  # a tensor op's VJP
                 numbers = f"{push.formula} with G = {value_text(push.upstream)}"
+            note = f"  [{push.note}]" if push.note and result != MASKED else ""  # the broadcasting rule
             terms.append(
-                Term(f"{term} = {numbers} = {result}{via}", True)
+                Term(f"{term} = {numbers} = {result}{via}{note}", True)
             )
     done = sum(1 for t in terms if t.done)
     p = stepper.partials[i]

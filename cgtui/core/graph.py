@@ -82,6 +82,10 @@ class Graph:
         if len(self.index) != len(nodes) or not (checked or _operands_before(nodes)):
             self._check()
         self._succs: list[list[tuple[int, int]]] | None = None
+        #: what the layers above work out once per graph (the engine's tape), by key: a
+        #: graph's nodes never change once it is built but for leaf values and kinds, and
+        #: :meth:`set_kind` empties it
+        self.cache: dict[str, object] = {}
 
     def _check(self) -> None:
         """Raise for the first node whose name is taken or whose operand comes after it."""
@@ -192,6 +196,7 @@ class Graph:
         if kind is Kind.COMPUTATION:
             raise GraphError("a leaf cannot be marked as a computation")
         node.kind = kind
+        self.cache.clear()  # what was worked out for the old kinds
 
     def copy(self) -> Graph:
         g = Graph(

@@ -14,10 +14,13 @@ computed from constants alone get no partial), so ``d^2`` never asks for d/d2.
 
 from __future__ import annotations
 
+import bisect
 import math
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import compress, count, repeat
 from typing import Any
 
 import numpy as np
@@ -220,11 +223,6 @@ class _Tape:
 
     def __init__(self, graph: Graph, key: tuple[object, ...]) -> None:
         self.key = key
-        self.order: list[int] = []
-        self.codes: list[int] = []
-        self.firsts: list[int] = []
-        self.seconds: list[int] = []
-        self.leaves: list[int] = []
         self.rules: dict[int, tuple[Rule, tuple[Rule, ...]]] = {}
         self.plans: dict[int, _Plan] = {}  # by output
         inline = {
@@ -232,23 +230,31 @@ class _Tape:
             for name, (code, rules) in _INLINE.items()
             if (OPS[name].forward, *(p.rule for p in OPS[name].partials)) == rules
         }
-        for i, node in enumerate(graph.nodes):
-            ops = node.operands
-            if not ops:
-                self.leaves.append(i)
-                continue
-            name: str = node.op  # type: ignore[assignment]
-            code = inline.get(name)
-            if code is None:
-                if len(ops) > 2:
-                    raise _NotScalar
-                op = OPS[name]
-                code = _CALL2 if len(ops) == 2 else _CALL1
-                self.rules[i] = (op.forward, tuple(p.rule for p in op.partials))
-            self.order.append(i)
-            self.codes.append(code)
-            self.firsts.append(ops[0])
-            self.seconds.append(ops[-1])
+        nodes = graph.nodes
+        operands = list(map(_operands, nodes))  # (the lists are made by loops in C)
+        self.order = list(compress(count(), operands))
+        self.leaves = list(compress(count(), map(operator.not_, operands)))
+        computed = list(filter(None, operands))
+        self.firsts = list(map(_first, computed))
+        self.seconds = list(map(_last, computed))
+        self.codes = list(map(inline.get, map(_op, compress(nodes, operands)), repeat(-1)))
+        if -1 in self.codes:  # ops whose rules are called
+            for k, code in enumerate(self.codes):
+                if code == -1:
+                    i = self.order[k]
+                    ops = operands[i]
+                    if len(ops) > 2:
+                        raise _NotScalar
+                    op = OPS[nodes[i].op]  # type: ignore[index]
+                    self.codes[k] = _CALL2 if len(ops) == 2 else _CALL1
+                    self.rules[i] = (op.forward, tuple(p.rule for p in op.partials))
+
+
+_operands = operator.attrgetter("operands")
+_op = operator.attrgetter("op")
+_kind = operator.attrgetter("kind")
+_first = operator.itemgetter(0)
+_last = operator.itemgetter(-1)
 
 
 class _Plan:
@@ -266,39 +272,51 @@ class _Plan:
     )
 
     def __init__(self, graph: Graph, tape: _Tape, output: int) -> None:
-        const = Kind.CONST
         nodes = graph.nodes
-        needs = [node.kind is not const for node in nodes]
-        for i, a, b in zip(tape.order, tape.firsts, tape.seconds, strict=True):
-            needs[i] = needs[a] or needs[b]
         n = self.sink = len(nodes)
-        template: list[float | None] = [None] * (n + 1)
-        template[output] = 1.0
-        self.nodes: list[int] = []
-        self.codes: list[int] = []
-        self.firsts: list[int] = []
-        self.seconds: list[int] = []
-        self.to_firsts: list[int] = []
-        self.to_seconds: list[int] = []
         order, codes, firsts, seconds = tape.order, tape.codes, tape.firsts, tape.seconds
-        entries = zip(reversed(order), reversed(codes), reversed(firsts), reversed(seconds), strict=True)
-        for i, code, a, b in entries:
-            if i > output or template[i] is None or not needs[i]:
+        const = Kind.CONST
+        if const in map(_kind, nodes):
+            needs = [node.kind is not const for node in nodes]
+            for i, a, b in zip(order, firsts, seconds, strict=True):
+                needs[i] = needs[a] or needs[b]
+        else:
+            needs = [True] * n
+        template: list[float | None] = [None] * n
+        template.append(-0.0)  # the sink
+        template[output] = 1.0
+        m = bisect.bisect_right(order, output)  # the computations up to the output
+        kept: list[int] = []  # positions on the tape, from the output down
+        keep = kept.append
+        for k in range(m - 1, -1, -1):
+            i = order[k]
+            if template[i] is None or not needs[i]:
                 continue
-            ta = a if needs[a] else n
-            tb = b if needs[b] else n
-            if template[ta] is None:
-                template[ta] = -0.0
-            if template[tb] is None:
-                template[tb] = -0.0
-            self.nodes.append(i)
-            self.codes.append(code)
-            self.firsts.append(a)
-            self.seconds.append(b)
-            self.to_firsts.append(ta)
-            self.to_seconds.append(tb)
+            keep(k)
+            a = firsts[k]
+            if needs[a] and template[a] is None:
+                template[a] = -0.0
+            b = seconds[k]
+            if needs[b] and template[b] is None:
+                template[b] = -0.0
         self.template = template
-        self.reached = [i for i, g in enumerate(template) if g is not None and i < n]
+        if len(kept) == m:  # every computation up to the output pushes: the tape, reversed
+            self.nodes = order[m - 1::-1] if m else []
+            self.codes = codes[m - 1::-1] if m else []
+            self.firsts = firsts[m - 1::-1] if m else []
+            self.seconds = seconds[m - 1::-1] if m else []
+        else:
+            self.nodes = [order[k] for k in kept]
+            self.codes = [codes[k] for k in kept]
+            self.firsts = [firsts[k] for k in kept]
+            self.seconds = [seconds[k] for k in kept]
+        self.to_firsts = self.firsts if all(map(needs.__getitem__, self.firsts)) else [
+            a if needs[a] else n for a in self.firsts
+        ]
+        self.to_seconds = self.seconds if all(map(needs.__getitem__, self.seconds)) else [
+            b if needs[b] else n for b in self.seconds
+        ]
+        self.reached = list(compress(count(), map(operator.is_not, template[:n], repeat(None))))
 
 
 class _NotScalar(Exception):

@@ -19,7 +19,7 @@ import argparse
 from typing import Any
 
 from cgtui.commands.common import add_source_arguments, differentiable_leaves, dump_json, load
-from cgtui.core.graph import Graph
+from cgtui.core.graph import Graph, Kind
 from cgtui.core.notation import format_number, partial_name
 from cgtui.engine.engine import Gradients, gradients
 
@@ -69,9 +69,11 @@ def render_text(graph: Graph, result: Gradients, *, show_all: bool = False) -> s
     out = result.output
     lines = [f"{out} = {format_number(result.value)}"]
     rows: list[tuple[str, str, str]] = []
+    kinds = {kind: kind.value for kind in Kind}  # (an enum's value is slow to read 100,000 times)
     for i in differentiable_leaves(graph):
         node = graph.nodes[i]
-        note = node.kind.value if result.partials[i] is not None else f"{node.kind.value}, no path to {out}"
+        kind = kinds[node.kind]
+        note = kind if result.partials[i] is not None else f"{kind}, no path to {out}"
         rows.append((partial_name(out, node.name), format_number(leaf_gradient(result, i)), note))
     if show_all:
         for i, node in enumerate(graph.nodes):

@@ -169,7 +169,8 @@ class GraphBuilder:
         pop = stack.pop
         env = self.env
         env_get = env.get
-        kind_of = self.kinds.get
+        kinds = self.kinds
+        kind_of = kinds.get
         value_of = self.values.get
         free_kind = Kind.INPUT
         const = self.const
@@ -180,9 +181,11 @@ class GraphBuilder:
         computation = Kind.COMPUTATION
         room = MAX_NODES
         item: Any
+        last_op: Any = None
+        memo: dict[tuple[int, ...], int] = {}
         for item in code.items:
-            kind = type(item)
-            if kind is str:  # a name
+            what = type(item)
+            if what is str:  # a name
                 i = env_get(item)
                 if i is None:
                     if free is not None:
@@ -191,11 +194,12 @@ class GraphBuilder:
                         i = len(nodes)
                         if i >= room:
                             self._room()
-                        append(Node(item, kind_of(item, free_kind), None, (), value_of(item)))
+                        kind = kind_of(item, free_kind) if kinds else free_kind
+                        append(Node(item, kind, None, (), value_of(item)))
                         env[item] = i
                 push(i)
                 continue
-            if kind is float:  # a number
+            if what is float:  # a number
                 push(item)
                 continue
             arity = item.arity  # an Op
@@ -218,9 +222,9 @@ class GraphBuilder:
                 operands = tuple(const(x) if type(x) is float else x for x in args)
             name = item.name
             if merge:
-                memo = memos.get(name)
-                if memo is None:
-                    memo = memos[name] = {}
+                if item is not last_op:  # (runs of one op, as in a long sum, look it up once)
+                    memo = memos.setdefault(name, {})
+                    last_op = item
                 i = memo.get(operands)
                 if i is not None:
                     push(i)
@@ -490,10 +494,13 @@ def from_expression(
     with gc_paused():
         program = parse(text, file=file)
         g = build_program(program, kinds=kinds, values=values, merge=merge, file=file)
+    index = g.index
+    nodes = g.nodes
     for name in values or {}:
-        if name not in g.index:
+        j = index.get(name)
+        if j is None:
             raise GraphError(f"a value was given for '{name}', which the expression does not use")
-        if g.node(name).op is not None:
+        if nodes[j].op is not None:
             raise GraphError(f"'{name}' is computed by the expression; only leaves take values")
     declared = set(kinds)
     unknown = declared - set(g.index)

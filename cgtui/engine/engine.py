@@ -15,12 +15,13 @@ computed from constants alone get no partial), so ``d^2`` never asks for d/d2.
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 import operator
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from itertools import compress, count, repeat
+from itertools import compress, islice, repeat
 from typing import Any
 
 import numpy as np
@@ -232,8 +233,12 @@ class _Tape:
         }
         nodes = graph.nodes
         operands = list(map(_operands, nodes))  # (the lists are made by loops in C)
-        self.order = list(compress(count(), operands))
-        self.leaves = list(compress(count(), map(operator.not_, operands)))
+        # the nodes' numbers: the ints the graph's index holds already (no new ones)
+        numbers: Iterable[int] = graph.index.values()
+        if len(graph.index) != len(nodes):  # pragma: no cover - a graph's names are unique
+            numbers = range(len(nodes))
+        self.order = list(compress(numbers, operands))
+        self.leaves = list(compress(numbers, map(operator.not_, operands)))
         computed = list(filter(None, operands))
         self.firsts = list(map(_first, computed))
         self.seconds = list(map(_last, computed))
@@ -258,23 +263,18 @@ _last = operator.itemgetter(-1)
 
 
 class _Plan:
-    """The backward pass from one output on a tape, for the leaves' kinds of the moment.
+    """The backward pass from one output on a tape, for the leaves' kinds of the moment:
+    the computations that push, from the output down (those with a path to the output
+    through nodes that depend on a non-constant leaf), as positions on the tape (None:
+    every computation up to the output), and where each one's pushes go when that is not
+    its operands: ``sink`` (one past the last node) for an operand that takes no partial."""
 
-    ``template`` is the partials before the pass: None for a node that gets none (no path
-    to the output through nodes that depend on a non-constant leaf), -0.0 for one that
-    does (``-0.0 + c`` is ``c``, bit for bit, so every push is one addition), 1.0 for the
-    output. The lists, from the output down, are the computations that push: node, op
-    code, operands (for their values), and where each operand's pushes go: the operand,
-    or ``sink`` (one past the last node) when it takes no partial."""
-
-    __slots__ = (
-        "codes", "firsts", "nodes", "reached", "seconds", "sink", "template", "to_firsts", "to_seconds"
-    )
+    __slots__ = ("count", "positions", "sink", "to_firsts", "to_seconds")
 
     def __init__(self, graph: Graph, tape: _Tape, output: int) -> None:
         nodes = graph.nodes
         n = self.sink = len(nodes)
-        order, codes, firsts, seconds = tape.order, tape.codes, tape.firsts, tape.seconds
+        order, firsts, seconds = tape.order, tape.firsts, tape.seconds
         const = Kind.CONST
         if const in map(_kind, nodes):
             needs = [node.kind is not const for node in nodes]
@@ -282,41 +282,36 @@ class _Plan:
                 needs[i] = needs[a] or needs[b]
         else:
             needs = [True] * n
-        template: list[float | None] = [None] * n
-        template.append(-0.0)  # the sink
-        template[output] = 1.0
+        reached = bytearray(n)
+        reached[output] = 1
         m = bisect.bisect_right(order, output)  # the computations up to the output
-        kept: list[int] = []  # positions on the tape, from the output down
+        kept: list[int] = []
         keep = kept.append
         for k in range(m - 1, -1, -1):
             i = order[k]
-            if template[i] is None or not needs[i]:
+            if not (reached[i] and needs[i]):
                 continue
             keep(k)
             a = firsts[k]
-            if needs[a] and template[a] is None:
-                template[a] = -0.0
+            if needs[a]:
+                reached[a] = 1
             b = seconds[k]
-            if needs[b] and template[b] is None:
-                template[b] = -0.0
-        self.template = template
-        if len(kept) == m:  # every computation up to the output pushes: the tape, reversed
-            self.nodes = order[m - 1::-1] if m else []
-            self.codes = codes[m - 1::-1] if m else []
-            self.firsts = firsts[m - 1::-1] if m else []
-            self.seconds = seconds[m - 1::-1] if m else []
-        else:
-            self.nodes = [order[k] for k in kept]
-            self.codes = [codes[k] for k in kept]
-            self.firsts = [firsts[k] for k in kept]
-            self.seconds = [seconds[k] for k in kept]
-        self.to_firsts = self.firsts if all(map(needs.__getitem__, self.firsts)) else [
-            a if needs[a] else n for a in self.firsts
-        ]
-        self.to_seconds = self.seconds if all(map(needs.__getitem__, self.seconds)) else [
-            b if needs[b] else n for b in self.seconds
-        ]
-        self.reached = list(compress(count(), map(operator.is_not, template[:n], repeat(None))))
+            if needs[b]:
+                reached[b] = 1
+        self.count = m
+        self.positions: list[int] | None = None if len(kept) == m else kept
+        self.to_firsts: list[int] | None = None
+        self.to_seconds: list[int] | None = None
+        if not all(map(needs.__getitem__, self.walk(firsts))):
+            self.to_firsts = [a if needs[a] else n for a in self.walk(firsts)]
+        if not all(map(needs.__getitem__, self.walk(seconds))):
+            self.to_seconds = [b if needs[b] else n for b in self.walk(seconds)]
+
+    def walk(self, column: list[int]) -> Iterator[int]:
+        """A tape's column (its nodes, codes, operands...) in the order of the pushes."""
+        if self.positions is None:
+            return islice(reversed(column), len(column) - self.count, None)
+        return map(column.__getitem__, self.positions)
 
 
 class _NotScalar(Exception):
@@ -509,44 +504,73 @@ def _backward_tape(graph: Graph, values: Sequence[Value], output: int) -> list[V
     plan = tape.plans.get(output)
     if plan is None:
         plan = tape.plans[output] = _Plan(graph, tape, output)
-    grads: list[Value | None] = plan.template.copy()
+    sink = plan.sink
+    grads: list[Value | None] = [None] * (sink + 1)
+    grads[output] = 1.0
     rules = tape.rules
+    walk = plan.walk
     pushes = zip(
-        plan.nodes, plan.codes, plan.firsts, plan.seconds, plan.to_firsts, plan.to_seconds, strict=True
+        walk(tape.order),
+        walk(tape.codes),
+        walk(tape.firsts),
+        walk(tape.seconds),
+        walk(tape.firsts) if plan.to_firsts is None else plan.to_firsts,
+        walk(tape.seconds) if plan.to_seconds is None else plan.to_seconds,
+        strict=True,
     )
     for i, code, a, b, ta, tb in pushes:
         g = grads[i]
         if code == _ADD:
-            grads[ta] += g
-            grads[tb] += g
+            old = grads[ta]
+            grads[ta] = g if old is None else old + g
+            old = grads[tb]
+            grads[tb] = g if old is None else old + g
         elif code == _MUL:
-            grads[ta] += g * values[b]
-            grads[tb] += g * values[a]
+            c = g * values[b]
+            old = grads[ta]
+            grads[ta] = c if old is None else old + c
+            c = g * values[a]
+            old = grads[tb]
+            grads[tb] = c if old is None else old + c
         elif code == _RELU:
-            grads[ta] += g * (1.0 if values[a] > 0 else 0.0)
+            c = g * (1.0 if values[a] > 0 else 0.0)
+            old = grads[ta]
+            grads[ta] = c if old is None else old + c
         elif code == _SUB:
-            grads[ta] += g
-            grads[tb] += -g
+            old = grads[ta]
+            grads[ta] = g if old is None else old + g
+            c = -g
+            old = grads[tb]
+            grads[tb] = c if old is None else old + c
         elif code == _NEG:
-            grads[ta] += -g
+            c = -g
+            old = grads[ta]
+            grads[ta] = c if old is None else old + c
         else:
             partials = _INLINE["div"][1][1:] if code == _DIV else rules[i][1]
             out = values[i]
-            sink = plan.sink
             if code == _CALL1:
-                grads[ta] += g * partials[0](values[a], out)  # type: ignore[operator]
+                c = g * partials[0](values[a], out)  # type: ignore[operator]
+                old = grads[ta]
+                grads[ta] = c if old is None else old + c
                 continue
             va, vb = values[a], values[b]
             if ta != sink:
-                grads[ta] += g * partials[0](va, vb, out)  # type: ignore[operator]
+                c = g * partials[0](va, vb, out)  # type: ignore[operator]
+                old = grads[ta]
+                grads[ta] = c if old is None else old + c
             if tb != sink:
-                grads[tb] += g * partials[1](va, vb, out)  # type: ignore[operator]
-    del grads[plan.sink]
-    partial: Callable[[int], Value] = grads.__getitem__
-    total = sum(map(partial, plan.reached))
-    if total - total == 0.0 and set(map(type, map(partial, plan.reached))) == _FLOAT:
+                c = g * partials[1](va, vb, out)  # type: ignore[operator]
+                old = grads[tb]
+                grads[tb] = c if old is None else old + c
+    del grads[sink]
+    total = sum(filter(_is_not_none, grads))
+    if total - total == 0.0 and set(map(type, grads)) <= _FLOAT_OR_NONE:
         return grads
     return None
+
+
+_is_not_none: Any = functools.partial(operator.is_not, None)
 
 
 def _backward_checked(graph: Graph, values: Sequence[Value], output: int) -> list[Value | None]:

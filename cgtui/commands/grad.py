@@ -89,7 +89,8 @@ def render_text(graph: Graph, result: Gradients, *, show_all: bool = False) -> s
     if names:
         w0 = max(map(len, names))
         w1 = max(map(len, numbers))
-        lines.extend(f"{a.ljust(w0)} = {b.rjust(w1)}   {c}" for a, b, c in zip(names, numbers, notes, strict=True))
+        rows = zip(names, numbers, notes, strict=True)
+        lines.extend(f"{a.ljust(w0)} = {b.rjust(w1)}   {c}" for a, b, c in rows)
     else:
         lines.append(f"(no leaf of {out} takes a gradient: every leaf is a constant)")
     lines.append("")

@@ -18,10 +18,10 @@ than it must:
 from __future__ import annotations
 
 import heapq
-from operator import itemgetter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import MAX_EMAX, MIN_EMIN, Context, Decimal, localcontext
+from operator import itemgetter
 from typing import Any
 
 from cgtui.core.errors import CgtuiError

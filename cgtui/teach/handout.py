@@ -205,10 +205,8 @@ def _passes(graph: Graph, output: int | str | None) -> _Passes:
             f"a lesson sheet needs a value for every leaf; missing: {name_list(missing)} "
             f"(give them with --at {','.join(f'{m}=...' for m in missing[:3])})"
         )
-    if output is None:
-        out = graph.outputs[0]
-    else:
-        out = graph.lookup(output) if isinstance(output, str) else output
+    named = graph.lookup(output) if isinstance(output, str) else output
+    out = graph.outputs[0] if named is None else named
     values = forward(graph, leaf_values(graph))
     partials = backward(graph, values, out)
     return _Passes(graph, out, values, partials, differentiable(graph), on_path(graph, out))
@@ -653,7 +651,8 @@ def to_latex(graph: Graph, output: int | str | None = None) -> str:
                 for t in b.terms
             ]
             if b.terms_omitted:
-                rows.append([f"\\dots{{}} {b.terms_omitted} more terms, adding up to {tt(b.rest_sum)}", "", "", ""])
+                more = f"\\dots{{}} {b.terms_omitted} more terms, adding up to {tt(b.rest_sum)}"
+                rows.append([more, "", "", ""])
             lines += _table(
                 f"{p % '0.12'}{p % '0.23'}{p % '0.32'}{p % '0.18'}",
                 ["via", "upstream", "local derivative", "contribution"],

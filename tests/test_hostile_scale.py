@@ -1,0 +1,162 @@
+"""Hostile and huge inputs (issue 12): work that grows linearly with the input.
+
+Timings are shown by benchmarks/bench_hostile.py; these tests count operations instead
+(calls of the expensive helpers, passes over the graph, lines written), at sizes that
+run in a few seconds: work that does not grow with the graph, or grows with it linearly.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from hostile_inputs import cycle_text, ladder_text
+
+from cgtui.core.errors import GraphError, NumericalFault
+from cgtui.engine.engine import forward, leaf_values
+from cgtui.engine.paths import top_paths
+from cgtui.lang import formula, yamlio
+from cgtui.lang.build import find_cycle, from_expression
+from cgtui.teach import efficiency, handout
+
+
+class Counter:
+    """Wraps a function and counts its calls."""
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        self.fn = fn
+        self.calls = 0
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        self.calls += 1
+        return self.fn(*args, **kwargs)
+
+
+# --- a cycle among 100,000 steps: found in one walk, without networkx ---------------------
+
+
+def _chain_into_cycle(tail: int, loop: int) -> str:
+    """``t0`` uses ``t1`` ... uses ``c0``, and ``c0 -> c1 -> ... -> c0`` is the cycle."""
+    lines = [f"  t{k}: tanh(t{k + 1})" for k in range(tail - 1)]
+    lines.append(f"  t{tail - 1}: tanh(c0)")
+    lines += [f"  c{k}: x * c{(k + 1) % loop}" for k in range(loop)]
+    return "inputs: {x: 1}\nsteps:\n" + "\n".join(lines) + "\noutput: t0\n"
+
+
+def test_a_cycle_is_named_without_networkx(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 100,000-step cycle took minutes to report: networkx was loaded and a graph of
+    every step left built for its find_cycle."""
+    monkeypatch.setitem(sys.modules, "networkx", None)  # importing it now fails
+    with pytest.raises(GraphError) as info:
+        yamlio.loads(_chain_into_cycle(tail=500, loop=3))
+    assert "cycle: c0 -> c1 -> c2 -> c0" in str(info.value)
+    assert info.value.line == 3 + 500  # where c0 is defined (after 2 lines and 500 steps)
+    with pytest.raises(GraphError, match=r"cycle: v -> v"):
+        yamlio.loads("inputs: {x: 1}\nsteps:\n  v: v + x\n  w: v * 2\noutput: w\n")
+    with pytest.raises(GraphError, match=r"cycle: v0 -> v1 -> .* \(2,991 more\) -> .* -> v0"):
+        yamlio.loads(cycle_text(3_000))
+
+
+def test_finding_the_cycle_is_linear_in_the_steps() -> None:
+    n = 20_000
+    names = [f"s{k}" for k in range(n)]
+    # each step uses the next and the one after (a long walk before the loop closes)
+    deps = {name: {names[(k + 1) % n], names[(k + 2) % n]} for k, name in enumerate(names)}
+    order = {name: k for k, name in enumerate(names)}
+    position = Counter(order.__getitem__)
+    cycle = find_cycle(set(names), deps, position)
+    assert cycle == names[:-1]  # s0 -> s1 -> ... -> s19998 -> s0: each step's earliest use
+    assert position.calls <= 4 * n
+
+
+def test_the_cycle_is_reported_from_its_first_step() -> None:
+    deps = {"a": {"b"}, "b": {"c"}, "c": {"d"}, "d": {"b"}}
+    order = {"a": 0, "d": 1, "c": 2, "b": 3}
+    assert find_cycle(set(deps), deps, order.__getitem__) == ["d", "b", "c"]
+
+
+# --- lesson sheets: only the rows shown are written out ----------------------------------
+
+
+@pytest.fixture
+def substitutions(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter]:
+    """Counts formula.substitute: one call writes one edge's local-derivative formula."""
+    counter = Counter(formula.substitute)
+    monkeypatch.setattr(formula, "substitute", counter)
+    yield counter
+
+
+@pytest.mark.parametrize("to_text", [handout.to_markdown, handout.to_latex])
+def test_a_sheet_writes_a_bounded_number_of_formulas(
+    to_text: Callable[..., str], substitutions: Counter
+) -> None:
+    """The sheet ran the explorer's stepper, which writes a formula and a ledger line
+    for every edge: 75 s and 810 MB for the 2 MB ladder of 100,000 levels."""
+    written: list[int] = []
+    lengths: list[int] = []
+    for levels in (300, 3_000):
+        graph = from_expression(ladder_text(levels), values={"a0": 0.3})
+        substitutions.calls = 0
+        lengths.append(len(to_text(graph)))
+        written.append(substitutions.calls)
+    assert written[0] == written[1] <= handout.MAX_ROWS + 2 * handout.MAX_FACTORS * handout.MAX_PATHS + 100
+    assert abs(lengths[1] - lengths[0]) < 2_000  # the counts have more digits, no more rows
+
+
+def test_the_sheet_gives_the_stepper_s_numbers() -> None:
+    """Both passes once, without the stepper: the same partials, rows and contributions."""
+    from cgtui.engine.engine import Stepper
+
+    graph = from_expression("s = x * y + x\nf = s * x + tanh(s)", values={"x": 0.5, "y": -2.0})
+    doc = handout.lesson(graph)
+    st = Stepper(graph)
+    st.run_forward()
+    st.run_backward()
+    assert [(e.operand, e.result) for e in doc.edges] == [
+        (graph.nodes[p].name, graph.nodes[s].name)
+        for s in st.backward_order[::-1]
+        for p in graph.nodes[s].operands
+    ]
+    for b in doc.branching:
+        i = graph.index[b.node]
+        pushes = [push for _, _, push in st.accumulation(i) if push is not None]
+        assert [t.contribution for t in b.terms] == [handout.value_text(p.contribution) for p in pushes]
+        assert b.total == handout.value_text(st.partials[i])
+    assert {c.leaf: c.backprop for c in doc.chains} == {
+        n: handout.value_text(st.partials[graph.index[n]]) for n in ("x", "y")
+    }
+
+
+def test_a_fault_is_named_by_node_not_by_a_log_of_every_step() -> None:
+    """The stepper's fault carried every line it had written (100,000 lines)."""
+    text = ladder_text(2_000) + "L = log(a2000 - 5)\n"
+    graph = from_expression(text, values={"a0": 0.3})
+    with pytest.raises(NumericalFault) as info:
+        handout.to_markdown(graph)
+    message = str(info.value)
+    assert "log" in message and len(message) < 500
+
+
+# --- counting passes ---------------------------------------------------------------------
+
+
+def test_the_whole_gradient_counts_tree_sizes_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tree sizes were counted three times per leaf (twice in each leaf's numbers)."""
+    counter = Counter(efficiency.tree_sizes)
+    monkeypatch.setattr(efficiency, "tree_sizes", counter)
+    graph = from_expression(ladder_text(50) + "L = a50 * w + b * w\n", values={"a0": 0.3})
+    whole = efficiency.graph_efficiency(graph)
+    assert len(whole.per_leaf) == 3 and counter.calls == 1
+    for e in whole.per_leaf:  # the same numbers as counted on their own
+        assert e == efficiency.node_efficiency(graph, e.node)
+
+
+def test_top_paths_with_k_zero_lists_none() -> None:
+    graph = from_expression(ladder_text(30), values={"a0": 0.3})
+    values = forward(graph, leaf_values(graph))
+    a0, out = graph.index["a0"], graph.outputs[0]
+    report = top_paths(graph, values, a0, out, k=0)
+    assert report.paths == [] and report.count == 3**30 and report.rest_count == 3**30
+    assert report.total == top_paths(graph, values, a0, out, k=3).total

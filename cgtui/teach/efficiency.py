@@ -38,7 +38,7 @@ from cgtui.engine.engine import differentiable, on_path
 from cgtui.engine.paths import COUNTING, Count, bounded, checker, costs
 
 #: Whole-graph derivative sizes cost (leaves x nodes) steps; above this they are skipped.
-WORK_LIMIT = 5_000_000
+WORK_LIMIT = 200_000
 
 
 # --- the size of an op-table formula, with its variables written out ------------------

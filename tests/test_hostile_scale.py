@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from hostile_inputs import cycle_text, ladder_text
+from hostile_inputs import cycle_text, ladder_text, params_yaml
 
 from cgtui.core.errors import GraphError, NumericalFault
 from cgtui.engine.engine import forward, leaf_values
@@ -160,3 +160,59 @@ def test_top_paths_with_k_zero_lists_none() -> None:
     report = top_paths(graph, values, a0, out, k=0)
     assert report.paths == [] and report.count == 3**30 and report.rest_count == 3**30
     assert report.total == top_paths(graph, values, a0, out, k=3).total
+
+
+# --- commands whose output grows with the square of the leaves -----------------------------
+
+
+def _cli(*argv: str) -> tuple[int, str, str]:
+    import contextlib
+    import io
+
+    from cgtui.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(argv))
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_a_hessian_of_too_many_leaves_is_refused(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """100,000 params: one reverse pass per leaf and 10^10 numbers to print."""
+    from cgtui.commands import hessian
+
+    source = tmp_path / "params.yaml"
+    source.write_text(params_yaml(hessian.MAX_LEAVES + 10))
+    code, out, err = _cli("hessian", str(source))
+    assert code == 2 and out == ""
+    assert "a Hessian by 1,012 leaves is 1,012 x 1,012 numbers" in err and "cgtui hvp" in err
+    code, _, _ = _cli("hvp", str(source), "--vector", "w0=1")
+    assert code == 0
+    monkeypatch.setattr(hessian, "MAX_WORK", 17)  # 3 leaves x 6 nodes
+    code, _, err = _cli("hessian", "x*y + tanh(z)", "--at", "x=1,y=2,z=0.5")
+    assert code == 2 and "at most 1,000 leaves and 17 leaves x nodes" in err
+    monkeypatch.setattr(hessian, "MAX_WORK", 18)
+    assert _cli("hessian", "x*y + tanh(z)", "--at", "x=1,y=2,z=0.5")[0] == 0
+
+
+def test_generated_code_reads_each_formula_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """export numpy on the 100,000-level ladder tokenized two formulas per edge (34 s of
+    CPU) and held two copies of its 100 MB body (MemoryError under 1 GB)."""
+    from cgtui.lang import parser
+    from cgtui.teach import codegen
+
+    counter = Counter(parser.tokenize)
+    monkeypatch.setattr(codegen, "tokenize", counter)
+    monkeypatch.setattr(formula, "tokenize", counter)
+    codegen._tokens.cache_clear()
+    formula._names.cache_clear()
+    graph = from_expression(ladder_text(2_000), values={"a0": 0.3})
+    text = codegen.to_numpy(graph)
+    assert counter.calls <= 2 * 5  # mul, add (2 slots each), tanh: for the code and for the comment
+    assert text.count("\n    local_") == 5 * 2_000  # one local derivative per edge, 5 edges a level
+    body = [line for line in text.splitlines() if line.startswith("    ")]
+    assert len(body) > 2 * 5 * 2_000  # and one accumulation per edge
+    namespace: dict[str, Any] = {}
+    exec(compile(codegen.to_numpy(from_expression(ladder_text(30), values={"a0": 0.3})), "m", "exec"), namespace)
+    value, grads = namespace["value_and_grad"]()
+    assert set(grads) == {"a0"} and 0 < value < 1

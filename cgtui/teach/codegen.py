@@ -20,6 +20,7 @@ from __future__ import annotations
 import keyword
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cache
 
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind
@@ -126,6 +127,13 @@ def _literal(x: float) -> str:
     return operand(repr(float(x)))
 
 
+@cache
+def _tokens(formula: str) -> tuple[tuple[str, str, float], ...]:
+    """A formula's tokens (kind, text, value), read once per formula: the op table has a
+    few dozen, and a 100,000-level graph has 300,000 edges to write."""
+    return tuple((t.kind, t.text, t.value) for t in tokenize(formula) if t.kind not in ("end", "newline"))
+
+
 def _translate(formula: str, names: dict[str, str], functions: dict[str, str], used: set[str]) -> str:
     """A formula in cgtui's language as Python, token by token (``b * a^(b - 1)`` becomes
     ``b * a ** (b - 1.0)``)."""
@@ -133,22 +141,20 @@ def _translate(formula: str, names: dict[str, str], functions: dict[str, str], u
     prev = ""  # the previous token's Python text
     prev_call = False
     prev_sign = False
-    for tok in tokenize(formula):
-        if tok.kind in ("end", "newline"):
-            continue
+    for kind, token, value in _tokens(formula):
         call = False
-        if tok.kind == "name":
-            if tok.text in names:
-                text = names[tok.text]
-            elif tok.text in functions:
-                text, call = functions[tok.text], True
-                used.add(tok.text)
+        if kind == "name":
+            if token in names:
+                text = names[token]
+            elif token in functions:
+                text, call = functions[token], True
+                used.add(token)
             else:
-                raise CgtuiError(f"no Python for '{tok.text}' in the formula {formula!r}")
-        elif tok.kind == "number":
-            text = _literal(tok.value)
+                raise CgtuiError(f"no Python for '{token}' in the formula {formula!r}")
+        elif kind == "number":
+            text = _literal(value)
         else:
-            text = _PY_OPERATORS.get(tok.text, tok.text)
+            text = _PY_OPERATORS.get(token, token)
         glued = not code or text in (")", ",") or prev == "(" or prev_sign or (text == "(" and prev_call)
         code += text if glued else " " + text
         prev_sign = text == "-" and (not prev or prev in ("(", ",", "+", "-", "*", "/", "**"))
@@ -294,7 +300,8 @@ def to_numpy(graph: Graph) -> str:
         f'    """{out_name} and d{out_name}/dleaf for every leaf: the forward pass, then backprop, '
         'one edge a line."""'
     )
-    lines += [f"    {line}" if line else "" for line in body]
+    lines += _indented(body)
+    del body
     lines += [
         "",
         "",
@@ -302,6 +309,17 @@ def to_numpy(graph: Graph) -> str:
         "    print(value_and_grad())" if _all_valued(c) else "    pass",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _indented(body: list[str]) -> list[str]:
+    """The lines of a function body, indented; ``body`` is emptied as it goes (a module
+    for 100,000 levels is 100 MB of text, and two copies of it went past 1 GB)."""
+    out: list[str] = []
+    body.reverse()
+    while body:
+        line = body.pop()
+        out.append(f"    {line}" if line else "")
+    return out
 
 
 @dataclass(frozen=True)
@@ -365,7 +383,7 @@ def _forward_module(graph: Graph, framework: _Framework) -> str:
         f"def forward({'*, ' if c.leaves else ''}{', '.join(namer.node[i] for i in c.leaves)}):",
     ]
     lines.append(f'    """{g.nodes[out].name}, as {framework.what}."""')
-    lines += [f"    {line}" if line else "" for line in body]
+    lines += _indented(body)
     lines += ["", "", 'if __name__ == "__main__":', *(f"    {line}" for line in framework.main)]
     return "\n".join(lines) + "\n"
 

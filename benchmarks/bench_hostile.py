@@ -161,7 +161,9 @@ def cases() -> list[tuple[str, Maker]]:
     for shape in SHAPES:
         for label, rest in commands(shape):
 
-            def make(s: float, t: Path, shape: Shape = shape, label: str = label, rest: list[str] = rest) -> list[str]:
+            def make(
+                s: float, t: Path, shape: Shape = shape, label: str = label, rest: list[str] = rest
+            ) -> list[str]:
                 return _argv(label, shape.write(s, t), rest)
 
             matrix.append((f"{shape.name}: {label}", make))
@@ -197,7 +199,8 @@ def main() -> None:
     budget = max(5.0, args.budget * args.scale)
     print(f"scale {args.scale}, cap {args.cap} MiB, CPU budget {budget:.0f} s, tree {args.root}")
     growth = f" {'growth':>6}" if args.growth else ""
-    print(f"{'case':<38} {'status':>6} {'wall s':>7} {'CPU s':>6} {'MiB':>5}{growth}  target  output / message")
+    head = f"{'case':<38} {'status':>6} {'wall s':>7} {'CPU s':>6} {'MiB':>5}{growth}"
+    print(f"{head}  target  output / message")
     met = missed = 0
     for name, make in cases():
         if args.only and not any(o in name for o in args.only):

@@ -247,7 +247,8 @@ def to_numpy(graph: Graph) -> str:
     c = _Code(graph, NUMPY_FUNCTIONS)
     g, namer, out = graph, c.namer, c.output
     out_name = g.nodes[out].name
-    body = c.forward_lines(lambda name: f"np.float64({name})")
+    body = _Body()
+    body.extend(c.forward_lines(lambda name: f"np.float64({name})"))
     needs = differentiable(g)
     path = on_path(g, out)
     partial = {
@@ -256,6 +257,13 @@ def to_numpy(graph: Graph) -> str:
     body.append("")
     seed_name = partial_name(out_name, out_name)
     body.append(f"# backward: {partial_name(out_name, 'node')} for every node, from the seed {seed_name} = 1")
+    edges = sum(1 for s in partial for p in g.nodes[s].operands if p in partial)
+    explained = edges <= MAX_EXPLAINED_EDGES
+    if not explained:
+        body.append(
+            f"# ({edges:,} edges: past {MAX_EXPLAINED_EDGES:,}, the local derivatives' formulas are not "
+            "repeated in comments)"
+        )
     for i in sorted(partial, reverse=True):
         seed = "1.0" if i == out else "0.0"
         body.append(f"{partial[i]} = {seed}  # {partial_name(out_name, g.nodes[i].name)}")
@@ -277,6 +285,10 @@ def to_numpy(graph: Graph) -> str:
             slot_tag = f" (slot {SLOT_NAMES[slot]})" if repeated else ""
             edge = local_name(node.name, g.nodes[p].name) + slot_tag
             upstream = partial_name(out_name, node.name)
+            if not explained:
+                body.append(f"{local} = {code}")
+                body.append(f"{partial[p]} += {partial[s]} * {local}")
+                continue
             body.append(f"{local} = {code}  # {edge} = {edge_formula(g, s, slot)}")
             body.append(
                 f"{partial[p]} += {partial[s]} * {local}"
@@ -300,26 +312,51 @@ def to_numpy(graph: Graph) -> str:
         f'    """{out_name} and d{out_name}/dleaf for every leaf: the forward pass, then backprop, '
         'one edge a line."""'
     )
-    lines += _indented(body)
-    del body
+    lines += body.done()
     lines += [
         "",
         "",
         'if __name__ == "__main__":',
         "    print(value_and_grad())" if _all_valued(c) else "    pass",
     ]
-    return "\n".join(lines) + "\n"
+    lines.append("")  # the last newline (adding it to the joined text copied 100 MB)
+    return "\n".join(lines)
 
 
-def _indented(body: list[str]) -> list[str]:
-    """The lines of a function body, indented; ``body`` is emptied as it goes (a module
-    for 100,000 levels is 100 MB of text, and two copies of it went past 1 GB)."""
-    out: list[str] = []
-    body.reverse()
-    while body:
-        line = body.pop()
-        out.append(f"    {line}" if line else "")
-    return out
+#: Past this many edges, generated backprop leaves out the comment that repeats each
+#: edge's formula in the notation: the module for a 100,000-level ladder (500,000 edges)
+#: was 100 MB, twice that in memory (``∂`` is not Latin-1), and went past 1 GB.
+MAX_EXPLAINED_EDGES = 50_000
+
+
+class _Body:
+    """A function body's lines, indented and joined every :attr:`CHUNK` lines as they
+    come. A module for 100,000 levels is 100 MB of text (200 MB in memory: its comments
+    are not Latin-1): held as 2 million separate lines, then copied, it went past 1 GB."""
+
+    CHUNK = 4096
+
+    def __init__(self) -> None:
+        self.chunks: list[str] = []
+        self.lines: list[str] = []
+
+    def append(self, line: str) -> None:
+        self.lines.append(f"    {line}" if line else "")
+        if len(self.lines) >= self.CHUNK:
+            self.chunks.append("\n".join(self.lines))
+            self.lines = []
+
+    def extend(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.append(line)
+
+    def done(self) -> list[str]:
+        """The body as a few long strings, to be joined with the module's other lines."""
+        if self.lines:
+            self.chunks.append("\n".join(self.lines))
+            self.lines = []
+        chunks, self.chunks = self.chunks, []
+        return chunks
 
 
 @dataclass(frozen=True)
@@ -361,7 +398,8 @@ JAX = _Framework(
 def _forward_module(graph: Graph, framework: _Framework) -> str:
     c = _Code(graph, framework.functions)
     g, namer, out = graph, c.namer, c.output
-    body = c.forward_lines(None)
+    body = _Body()
+    body.extend(c.forward_lines(None))
     body.append(f"return {namer.node[out]}")
     values = {namer.node[i]: g.nodes[i].value for i in c.leaves}
     params = [namer.node[i] for i in c.leaves if g.nodes[i].kind is Kind.PARAM]
@@ -383,9 +421,10 @@ def _forward_module(graph: Graph, framework: _Framework) -> str:
         f"def forward({'*, ' if c.leaves else ''}{', '.join(namer.node[i] for i in c.leaves)}):",
     ]
     lines.append(f'    """{g.nodes[out].name}, as {framework.what}."""')
-    lines += _indented(body)
+    lines += body.done()
     lines += ["", "", 'if __name__ == "__main__":', *(f"    {line}" for line in framework.main)]
-    return "\n".join(lines) + "\n"
+    lines.append("")  # the last newline (adding it to the joined text copied 100 MB)
+    return "\n".join(lines)
 
 
 def to_pytorch(graph: Graph) -> str:

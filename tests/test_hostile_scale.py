@@ -15,6 +15,7 @@ import pytest
 from hostile_inputs import cycle_text, ladder_text, params_yaml
 
 from cgtui.core.errors import GraphError, NumericalFault
+from cgtui.core.notation import value_text
 from cgtui.engine.engine import forward, leaf_values
 from cgtui.engine.paths import top_paths
 from cgtui.lang import formula, yamlio
@@ -122,10 +123,10 @@ def test_the_sheet_gives_the_stepper_s_numbers() -> None:
     for b in doc.branching:
         i = graph.index[b.node]
         pushes = [push for _, _, push in st.accumulation(i) if push is not None]
-        assert [t.contribution for t in b.terms] == [handout.value_text(p.contribution) for p in pushes]
-        assert b.total == handout.value_text(st.partials[i])
+        assert [t.contribution for t in b.terms] == [value_text(p.contribution) for p in pushes]
+        assert b.total == value_text(st.partials[i])
     assert {c.leaf: c.backprop for c in doc.chains} == {
-        n: handout.value_text(st.partials[graph.index[n]]) for n in ("x", "y")
+        n: value_text(st.partials[graph.index[n]]) for n in ("x", "y")
     }
 
 

@@ -459,19 +459,32 @@ def _dependency_order(steps: Sequence[Step], deps: Mapping[str, set[str]], src: 
             if indegree[user] == 0:
                 heapq.heappush(ready, (position[user], user))
     if len(order) < len(steps):
-        import networkx as nx  # here, for the error only: loading it costs more than a small job
-
-        g = nx.DiGraph()
-        for name, uses in deps.items():
-            if indegree[name] > 0:
-                g.add_edges_from((name, dep) for dep in uses if indegree[dep] > 0)  # name uses dep
-        start = min(g.nodes, key=position.__getitem__)
-        cycle = [u for u, _ in nx.find_cycle(g, source=start)]
+        left = {name for name, n in indegree.items() if n > 0}
+        cycle = find_cycle(left, deps, position.__getitem__)
         first = steps[position[cycle[0]]]
-        text = chain_text(cycle)
-        raise src.error(f"cycle: {text}", first.line, first.column, GraphError)
+        raise src.error(f"cycle: {chain_text(cycle)}", first.line, first.column, GraphError)
     return order
 
+
+
+def find_cycle(left: set[str], deps: Mapping[str, set[str]], position: Callable[[str], int]) -> list[str]:
+    """A cycle among the steps ``left`` after a topological sort stopped (each of them
+    uses another one left), first step by ``position`` first, in time linear in the steps.
+
+    From the first step left, follow to the first step it uses that is left (by
+    ``position``) until a step comes round again: that loop is the cycle.
+    """
+    start = min(left, key=position)
+    seen: dict[str, int] = {}  # step -> its place on the walk
+    walk: list[str] = []
+    cur = start
+    while cur not in seen:
+        seen[cur] = len(walk)
+        walk.append(cur)
+        cur = min((dep for dep in deps[cur] if dep in left), key=position)
+    cycle = walk[seen[cur] :]
+    k = cycle.index(min(cycle, key=position))
+    return cycle[k:] + cycle[:k]
 
 
 def from_expression(

@@ -29,6 +29,14 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 
 
+def scalar_samples(paths: list[Path]) -> list[Path]:
+    """The samples whose nodes are numbers: the tensor samples (arrays in their leaves)
+    are left to the features that take arrays (tests/test_tensor_*.py)."""
+    from cgtui.lang import yamlio
+
+    return [p for p in paths if not yamlio.load(p).has_arrays]
+
+
 def structure(graph: Graph) -> dict[str, tuple[str, str | None, tuple[str, ...]]]:
     """name -> (kind, op, operand names): a graph's shape, for exact comparisons."""
     return {

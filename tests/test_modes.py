@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import examples
+from conftest import examples, scalar_samples
 from hypothesis import HealthCheck, assume, given, settings
 from test_oracle import SYMPY, TORCH, UNARY, VARS, Tree, interpret, points, program, trees
 
@@ -28,7 +28,7 @@ torch = pytest.importorskip("torch")
 sympy = pytest.importorskip("sympy")
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = sorted((ROOT / "samples").glob("*.y*ml"))
+SAMPLES = scalar_samples(sorted((ROOT / "samples").glob("*.y*ml")))  # jacobian, hessian ... take scalars
 IDS = [p.stem for p in SAMPLES]
 SETTINGS = settings(max_examples=examples(80), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

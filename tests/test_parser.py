@@ -143,7 +143,7 @@ def test_constant_reassigned() -> None:
         ("lambda x: x", "lambda expressions are not supported", 1, 1),
         ("(x)(y)", "only functions can be called (write '*' to multiply)", 1, 4),
         ("exp(x)(y)", "only functions can be called (write '*' to multiply)", 1, 7),
-        ("x @ y", "'@' (matrix multiplication) is not supported", 1, 3),
+        ("A.T", "attribute access is not supported: write transpose(A), not A.T", 1, 2),
         ("'abc'", "strings are not supported", 1, 1),
         ('x + "abc"', "strings are not supported", 1, 5),
         ("x // 2", "operator '//' is not supported", 1, 3),

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import scalar_samples
 from screen_text import screen_rows
 from test_app import settle, squared_error, sync
 from textual.coordinate import Coordinate
@@ -30,7 +31,7 @@ from cgtui.engine.engine import Stepper
 from cgtui.lang import yamlio
 from cgtui.teach.quiz import Question, QuestionKind, expected_text
 
-SAMPLES = sorted((Path(__file__).resolve().parent.parent / "samples").glob("*.yaml"))
+SAMPLES = scalar_samples(sorted((Path(__file__).resolve().parent.parent / "samples").glob("*.yaml")))
 
 #: Guide and marker glyphs before a tree line's name.
 GUIDES = "│├└─┬┼▼▶◆ "

@@ -6,6 +6,7 @@ import math
 from pathlib import Path
 
 import pytest
+from conftest import scalar_samples
 
 from cgtui.cli import main
 from cgtui.core.graph import Graph, Kind
@@ -27,8 +28,9 @@ def test_there_are_samples() -> None:
     assert {"sigmoid_neuron.yaml", "mlp_2_2_1.yaml", "diamond_ladder.yaml", "messy.yaml"} <= names
 
 
-@pytest.mark.parametrize("path", SAMPLES, ids=[p.stem for p in SAMPLES])
+@pytest.mark.parametrize("path", scalar_samples(SAMPLES), ids=[p.stem for p in scalar_samples(SAMPLES)])
 def test_gradients_match_central_differences(path: Path) -> None:
+    # (the tensor samples: against PyTorch in test_tensor_oracle.py, by entry in test_tensor_samples.py)
     graph = load(path)
     assert graph.description.strip(), f"{path.name} has no description"
     values = leaf_values(graph)

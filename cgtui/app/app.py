@@ -830,17 +830,30 @@ class ExplorerApp(App[None]):
 
         self.push_screen(PromptDialog("Gradient-descent step", "learning rate", "0.1", validate=check), done)
 
+    def _scalar_only(self, what: str) -> bool:
+        """Whether ``what`` (a feature built for scalar graphs) is refused here, with a
+        notice: a tensor graph's nodes hold arrays."""
+        if not self.stepper.graph.has_arrays:
+            return False
+        message = f"{what} works on scalar graphs; this graph's nodes hold arrays"
+        self.notify(message, title="scalar graphs only")
+        return True
+
     def action_forward_mode(self) -> None:
+        if self._scalar_only("forward mode"):
+            return
         s = self.stepper
         self.push_screen(ForwardModeScreen(s.graph, self.selected, reverse=s, drawing=self._drawing))
 
     def action_backward_graph(self) -> None:
+        if self._scalar_only("the backward graph"):
+            return
         problem = toggle_backward_graph(self)
         if problem:
             self.notify(problem, title="no backward graph", severity="error")
 
     def action_training(self) -> None:
-        if not self._training:
+        if not self._training or self._scalar_only("the training screen (use cgtui train)"):
             return
 
         def done(params: dict[str, float] | None) -> None:
@@ -855,7 +868,7 @@ class ExplorerApp(App[None]):
         self.push_screen(TrainingScreen(self.stepper), done)
 
     def action_quiz(self) -> None:
-        if not self._quiz:
+        if not self._quiz or self._scalar_only("the quiz"):
             return
         screen = self.screen
         column = self.query_one("#side-column")

@@ -469,6 +469,12 @@ def paths_view_of(
         return PathsView(f"{node.name} is constant: no paths are followed")
     if i == out:
         return PathsView(f"{node.name} is the output: {partial_name(oname, oname)} = 1")
+    if g.has_arrays:
+        return PathsView(
+            f"paths from {node.name} to {oname}",
+            ["(a tensor graph: each edge is a vector-Jacobian product, not one number,",
+             " so the sum over paths is shown for scalar graphs only)"],
+        )
     if not forward_complete:
         c = costs(g, i, out, cancel=cancel)
         return PathsView(

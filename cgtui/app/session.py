@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from cgtui.core.errors import CgtuiError
-from cgtui.core.graph import Kind
+from cgtui.core.graph import Kind, LeafValue
 from cgtui.engine.engine import Stepper, forward, leaf_values
 
 #: Changes kept for undo; older ones are forgotten (each keeps a copy of the stepper's lists).
@@ -42,7 +42,7 @@ class Snapshot:
     """The stepper and the graph's leaves as they were before a change."""
 
     state: dict[str, Any]
-    leaves: list[tuple[int, Kind, float | None]]
+    leaves: list[tuple[int, Kind, LeafValue | None]]
     generation: int
 
     @classmethod

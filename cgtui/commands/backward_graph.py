@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from cgtui.commands.common import add_source_arguments, load
+from cgtui.commands.common import add_source_arguments, load, scalar_graphs_only
 from cgtui.engine.backward_graph import backward_graph
 from cgtui.lang.yamlio import dumps, write_text_atomic
 
@@ -27,6 +27,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     graph, output = load(args)
+    scalar_graphs_only(graph, "backward-graph")
     text = dumps(backward_graph(graph, output).graph)
     if args.output_file and args.output_file != "-":
         write_text_atomic(Path(args.output_file), text, overwrite=args.force)

@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
 
 from cgtui.commands.common import add_source_arguments, differentiable_leaves, dump_json, load
 from cgtui.core.errors import CgtuiError, NumericalFault, name_list
 from cgtui.core.graph import Graph
 from cgtui.core.notation import format_number, partial_name
 from cgtui.core.numbers import checked_float
-from cgtui.engine.engine import backward, forward, grad_check, leaf_values
+from cgtui.engine.engine import backward, forward, grad_check, grad_check_entries, leaf_values
 
 RELATIVE_TOLERANCE = 1e-5
 #: Each nudge re-runs the leaf's descendants twice, so checking every leaf of a
@@ -94,6 +97,9 @@ def check_rows(
     for i in differentiable_leaves(graph) if leaves is None else leaves:
         node = graph.nodes[i]
         partial = partials[i]
+        if np.ndim(vals[i]) > 0 and graph.has_arrays:
+            rows.append(_array_row(graph, i, vals, partials, output, h))
+            continue
         analytic = 0.0 if partial is None else float(partial)
         value = float(vals[i])
         step = h if h is not None else 1e-6 * max(1.0, abs(value))
@@ -110,12 +116,29 @@ def check_rows(
     return rows
 
 
+def _array_row(
+    graph: Graph, i: int, vals: list[Any], partials: list[Any], output: int, h: float | None
+) -> Row:
+    """An array leaf's row: its worst entry (``W1[1, 0]``) of those nudged."""
+    node = graph.nodes[i]
+    step = h if h is not None else 1e-6
+    try:
+        k, a, numeric, rel, used = grad_check_entries(graph, i, vals, partials[i], output, h)
+    except NumericalFault as fault:
+        return Row(node.name, node.kind.value, 0.0, 0.0, None, None, step, False, str(fault))
+    scale = max(1.0, abs(float(vals[output])))
+    noise = 1e-15 * scale / used * 100
+    agrees = rel < RELATIVE_TOLERANCE or abs(a - numeric) <= max(noise, 1e-12)
+    name = f"{node.name}[{', '.join(map(str, k))}]"
+    return Row(name, node.kind.value, float(vals[i][k]), a, numeric, rel, used, agrees)
+
+
 def kinks(graph: Graph, output: int) -> list[str]:
     """Nodes like relu(v) with v exactly 0, where the derivative is 0 by definition."""
     vals = forward(graph, leaf_values(graph))
     found = []
     for i, node in enumerate(graph.nodes):
-        if node.op in KINK_OPS and i <= output and vals[node.operands[0]] == 0:
+        if node.op in KINK_OPS and i <= output and np.any(np.asarray(vals[node.operands[0]]) == 0):
             found.append(f"{node.name} = {node.op}({graph.nodes[node.operands[0]].name}) at 0")
     return found
 

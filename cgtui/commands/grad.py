@@ -18,7 +18,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+import numpy as np
+
 from cgtui.commands.common import add_source_arguments, differentiable_leaves, dump_json, load
+from cgtui.core import arrays
 from cgtui.core.graph import Graph, Kind
 from cgtui.core.notation import format_number, partial_name
 from cgtui.engine.engine import Gradients, gradients
@@ -35,19 +38,32 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print JSON (full precision)")
 
 
-def leaf_gradient(result: Gradients, i: int) -> float:
+def leaf_gradient(result: Gradients, i: int) -> Any:
+    """dL/dleaf: a float, or nested lists for an array leaf (zeros where there is no path)."""
     g = result.partials[i]
-    return 0.0 if g is None else float(g)
+    if g is None:
+        value = result.values[i]
+        return 0.0 if type(value) is float or value is None else np.zeros(np.shape(value)).tolist()
+    return float(g) if np.ndim(g) == 0 else np.asarray(g, dtype=float).tolist()
+
+
+def _text(v: Any) -> str:
+    """A number, or an array with its shape: ``(2, 3) [[1, 2, 3], [4, 5, 6]]``."""
+    if np.ndim(v) == 0:
+        return format_number(float(v))
+    arr = np.asarray(v, dtype=float)
+    body = np.array2string(arr, precision=6, separator=", ", max_line_width=10**6, threshold=40)
+    return f"{arrays.shape_text(arr.shape)} {' '.join(body.split())}"
 
 
 def to_json(graph: Graph, result: Gradients, *, show_all: bool = False) -> dict[str, Any]:
     """The JSON of ``schemas/grad.schema.json``: every node only with ``show_all``."""
     def plain(v: Any) -> Any:
-        return None if v is None else float(v)
+        return None if v is None else float(v) if np.ndim(v) == 0 else np.asarray(v, dtype=float).tolist()
 
     data: dict[str, Any] = {
         "output": result.output,
-        "value": float(result.value),
+        "value": plain(result.value),
         "grad": {graph.nodes[i].name: leaf_gradient(result, i) for i in differentiable_leaves(graph)},
     }
     if show_all:
@@ -67,7 +83,7 @@ def to_json(graph: Graph, result: Gradients, *, show_all: bool = False) -> dict[
 
 def render_text(graph: Graph, result: Gradients, *, show_all: bool = False) -> str:
     out = result.output
-    lines = [f"{out} = {format_number(result.value)}"]
+    lines = [f"{out} = {_text(result.value)}"]
     # the rows' columns, kept apart (100,000 leaves make 100,000 rows)
     names: list[str] = []
     numbers: list[str] = []
@@ -77,15 +93,15 @@ def render_text(graph: Graph, result: Gradients, *, show_all: bool = False) -> s
         node = graph.nodes[i]
         kind = kinds[node.kind]
         names.append(partial_name(out, node.name))
-        numbers.append(format_number(leaf_gradient(result, i)))
+        numbers.append(_text(leaf_gradient(result, i)))
         notes.append(kind if result.partials[i] is not None else f"{kind}, no path to {out}")
     if show_all:
         for i, node in enumerate(graph.nodes):
             partial = result.partials[i]
             if node.op is not None and partial is not None and node.name != out:
                 names.append(partial_name(out, node.name))
-                numbers.append(format_number(float(partial)))
-                notes.append(f"computation, value {format_number(result.values[i])}")
+                numbers.append(_text(partial))
+                notes.append(f"computation, value {_text(result.values[i])}")
     if names:
         w0 = max(map(len, names))
         w1 = max(map(len, numbers))

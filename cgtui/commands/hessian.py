@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from cgtui.commands.common import add_source_arguments, differentiable_leaves, load
+from cgtui.commands.common import add_source_arguments, differentiable_leaves, load, scalar_graphs_only
 from cgtui.commands.jacobian import matrix_lines
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind
@@ -48,6 +48,7 @@ def check_size(graph: Graph, output: int) -> None:
 
 def run(args: argparse.Namespace) -> int:
     graph, output = load(args)
+    scalar_graphs_only(graph, "hessian")
     check_size(graph, output)
     h = hessian(graph, output=output)
     if args.json:

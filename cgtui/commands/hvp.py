@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from cgtui.commands.common import add_source_arguments, load
+from cgtui.commands.common import add_source_arguments, load, scalar_graphs_only
 from cgtui.core.errors import CgtuiError
 from cgtui.core.notation import format_number
 from cgtui.engine.backward_graph import hvp
@@ -29,6 +29,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     graph, output = load(args)
+    scalar_graphs_only(graph, "hvp")
     vector = parse_assignments(args.vector)
     if not vector:
         raise CgtuiError("no vector given: choose one with --vector, e.g. --vector x=1")

@@ -18,7 +18,7 @@ import argparse
 import json
 from collections.abc import Sequence
 
-from cgtui.commands.common import add_source_arguments, graph_from_args
+from cgtui.commands.common import add_source_arguments, graph_from_args, scalar_graphs_only
 from cgtui.core.graph import Graph
 from cgtui.core.notation import format_number
 from cgtui.engine.jacobian import MODES, jacobian, pass_counts
@@ -49,6 +49,7 @@ def matrix_lines(rows: Sequence[str], cols: Sequence[str], matrix: Sequence[Sequ
 
 def run(args: argparse.Namespace) -> int:
     graph: Graph = graph_from_args(args)
+    scalar_graphs_only(graph, "jacobian")
     outputs = [graph.lookup(name) for name in args.output] if args.output else list(graph.outputs)
     counts = pass_counts(graph, outputs)
     mode = args.mode or ("forward" if counts.cheaper == "forward" else "reverse")

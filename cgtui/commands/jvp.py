@@ -17,7 +17,12 @@ import argparse
 import json
 from typing import Any
 
-from cgtui.commands.common import add_source_arguments, differentiable_leaves, graph_from_args
+from cgtui.commands.common import (
+    add_source_arguments,
+    differentiable_leaves,
+    graph_from_args,
+    scalar_graphs_only,
+)
 from cgtui.core.errors import CgtuiError
 from cgtui.core.notation import format_number
 from cgtui.engine.forward import JVP, TangentStepper, direction_label, jvp, tangent_name
@@ -42,6 +47,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     graph = graph_from_args(args)
+    scalar_graphs_only(graph, "jvp")
     direction = parse_assignments(args.tangent)
     if not direction:
         raise CgtuiError("no direction given: choose one with --tangent, e.g. --tangent x=1")

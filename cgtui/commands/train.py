@@ -14,7 +14,9 @@ import itertools
 import re
 import tempfile
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -117,14 +119,24 @@ def run(args: argparse.Namespace) -> int:
     trainer = Trainer(problem, lr)
     console = Console(highlight=False, soft_wrap=True, markup=False)  # titles and paths are not markup
     title = graph.title or args.source
-    data_text = dataset.describe() if dataset is not None else "one example (the graph's own values)"
+    if dataset is not None:
+        data_text = dataset.describe()
+    elif graph.has_arrays:
+        data_text = "the graph's own arrays (each node holds a whole batch)"
+    else:
+        data_text = "one example (the graph's own values)"
     console.print(Text.assemble("training ", (printable(title), "bold")))
     console.print(
         f"  minimise {problem.output_name} over {data_text}; "
         f"params {name_list(problem.param_names)}"
     )
     console.print(f"  lr {format_number(lr)} ({lr_from}), {steps} steps ({steps_from})")
-    console.print(f"  step {0:>{len(str(steps))}}  loss {format_number(trainer.current.loss)}")
+    def accuracy_text(t: Trainer) -> str:
+        accuracy = problem.accuracy(t.current.values)
+        return "" if accuracy is None else f"  accuracy {accuracy:.3f}"
+
+    first = format_number(trainer.current.loss)
+    console.print(f"  step {0:>{len(str(steps))}}  loss {first}{accuracy_text(trainer)}")
 
     progress = Progress(
         TextColumn("training"),
@@ -144,7 +156,7 @@ def run(args: argparse.Namespace) -> int:
             progress.update(task, completed=record.step, loss=f"{record.loss_after:.6g}")
             if record.step % every == 0 or record.step == steps:
                 loss = format_number(record.loss_after)
-                progress.console.print(f"  step {record.step:>{width}}  loss {loss}")
+                progress.console.print(f"  step {record.step:>{width}}  loss {loss}{accuracy_text(t)}")
 
         try:
             outcome = trainer.run(steps, on_step=on_step)
@@ -180,6 +192,17 @@ def run(args: argparse.Namespace) -> int:
             Text.assemble(f"final loss {final} is ", verdict, f" the file's bound {format_number(bound)}")
         )
 
+    accuracy = problem.accuracy(trainer.current.values)
+    if settings.expect_accuracy is not None and accuracy is not None:
+        ok = accuracy >= settings.expect_accuracy
+        verdict = Text("at least") if ok else Text("below", style="bold")
+        console.print(
+            Text.assemble(
+                f"final accuracy {accuracy:.3f} is ", verdict,
+                f" the file's {format_number(settings.expect_accuracy)}",
+            )
+        )
+
     if save_path is not None:
         save_trained(graph, outcome.params, save_path, base_dir, overwrite=args.force)
         note = " (the last finite params)" if outcome.diverged else ""
@@ -188,12 +211,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def save_trained(
-    graph: Graph, params: dict[str, float], path: Path, base_dir: Path, *, overwrite: bool = False
+    graph: Graph, params: dict[str, Any], path: Path, base_dir: Path, *, overwrite: bool = False
 ) -> None:
     """Write a copy of ``graph`` with ``params`` as its param values to ``path``."""
     from cgtui.lang.saving import save_graph
 
     copy = graph.copy()
     for name, value in params.items():
-        copy.node(name).value = float(value)
+        copy.node(name).value = value if isinstance(value, np.ndarray) else float(value)
     save_graph(copy, path, base_dir=base_dir, overwrite=overwrite)

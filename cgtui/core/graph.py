@@ -18,11 +18,18 @@ from itertools import count
 from operator import attrgetter
 from pathlib import Path
 
+import numpy as np
+from numpy.typing import NDArray
+
 from cgtui.core.errors import GraphError, did_you_mean
 
 #: Graphs with more nodes than this are refused while they are built: every command keeps a
 #: few values per node, and this many stay within about 1 GB of memory.
 MAX_NODES = 500_000
+
+
+#: A leaf's value: a number, or a float64 array of fixed shape (a tensor leaf).
+LeafValue = float | NDArray[np.float64]
 
 
 class Kind(StrEnum):
@@ -42,7 +49,7 @@ class Node:
     kind: Kind
     op: str | None = None  # None for leaves
     operands: tuple[int, ...] = ()  # node indices, one per slot
-    value: float | None = None  # a leaf's value, when known
+    value: LeafValue | None = None  # a leaf's value, when known (an array for a tensor leaf)
 
 
 _name = attrgetter("name")
@@ -200,7 +207,7 @@ class Graph:
 
     def copy(self) -> Graph:
         g = Graph(
-            [Node(n.name, n.kind, n.op, n.operands, n.value) for n in self.nodes],
+            [Node(n.name, n.kind, n.op, n.operands, _copied(n.value)) for n in self.nodes],
             list(self.outputs),
             title=self.title,
             description=self.description,
@@ -220,7 +227,10 @@ class Graph:
         return (
             tuple(
                 sorted(
-                    (n.name, n.kind.value, n.op or "", tuple(self.nodes[p].name for p in n.operands), n.value)
+                    (
+                        n.name, n.kind.value, n.op or "", tuple(self.nodes[p].name for p in n.operands),
+                        _key(n.value),
+                    )
                     for n in self.nodes
                 )
             ),
@@ -233,3 +243,19 @@ class Graph:
         return self.signature() == other.signature()
 
     __hash__ = None  # type: ignore[assignment]
+
+    @property
+    def has_arrays(self) -> bool:
+        """Whether a leaf holds an array (a tensor graph)."""
+        return any(n.value is not None and type(n.value) is not float for n in self.nodes)
+
+
+def _copied(value: LeafValue | None) -> LeafValue | None:
+    return value.copy() if isinstance(value, np.ndarray) else value
+
+
+def _key(value: LeafValue | None) -> object:
+    """A leaf value as something equality can compare: an array by shape and entries."""
+    if isinstance(value, np.ndarray):
+        return (value.shape, tuple(value.ravel().tolist()))
+    return value

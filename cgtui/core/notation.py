@@ -41,6 +41,8 @@ class Op(Protocol):
     def arity(self) -> int: ...
     @property
     def symbol(self) -> str | None: ...
+    @property
+    def keyword(self) -> tuple[str, str] | None: ...
 
 #: The mark of a local derivative; a partial of the output is written with a plain ``d``.
 LOCAL_MARK = "∂"
@@ -117,6 +119,8 @@ def operand(text: str) -> str:
 def apply(op: Op, texts: Sequence[str]) -> str:
     """``z + b``, ``-a``, ``x * (-3)``, ``exp(-1)``: ``op`` applied to operand texts
     (names or numbers; a negative one is bracketed where an operator stands before it)."""
+    if op.keyword is not None:
+        return f"{op.keyword[0]}({texts[0]}, {op.keyword[1]}={texts[1]})"
     if op.symbol is None:
         return f"{op.name}({', '.join(texts)})"
     args = [operand(t) for t in texts]
@@ -128,6 +132,8 @@ def apply(op: Op, texts: Sequence[str]) -> str:
 def apply_bracketed(op: Op, texts: Sequence[str]) -> str:
     """``((a) * (b))``: every operand and the whole bracketed, for text that is parsed
     back or measured (the expanded symbolic derivative), not for reading."""
+    if op.keyword is not None:
+        return f"{op.keyword[0]}({texts[0]}, {op.keyword[1]}={texts[1]})"
     if op.symbol is None:
         return f"{op.name}({', '.join(texts)})"
     if op.arity == 1:

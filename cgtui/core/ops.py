@@ -36,17 +36,20 @@ the printer read that from the entry (:func:`syntax`).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from cgtui.core import arrays
+from cgtui.core.arrays import Shape
 from cgtui.core.notation import format_number
 
 Value = Any  # a Python float or a float64 numpy array
 Rule = Callable[..., Value]
 Domain = Callable[..., "str | None"]
+ShapeRule = Callable[[Sequence[Shape], Sequence["float | None"]], Shape]
 
 
 @dataclass(frozen=True)
@@ -54,8 +57,11 @@ class Partial:
     """The local derivative of an op's result with respect to one operand slot."""
 
     formula: str  # in cgtui's expression language: operands a, b; result out
-    rule: Rule  # (*operands, out) -> value
+    rule: Rule  # (*operands, out) -> value; a VJP's: (G, *operands, out) -> value
     domain: Domain | None = None  # (*operands, out) -> problem, or None
+    #: A vector-Jacobian product (a tensor op's): the formula and rule give
+    #: ``G · ∂out/∂operand`` from the upstream partial ``G`` directly.
+    vjp: bool = False
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,22 @@ class Op:
     spellings: tuple[str, ...] = ()  # other ways to write the symbol: '**' for '^'
     domain: Domain | None = None  # (*operands) -> problem, or None
     doc: str = ""
+    #: (operand shapes, operand constants) -> result shape; raises ShapeMismatch.
+    #: None: elementwise, numpy's broadcasting rules.
+    shape: ShapeRule | None = None
+    #: Written as a keyword of another function: ``("sum", "axis")`` is ``sum(a, axis=b)``.
+    keyword: tuple[str, str] | None = None
+
+    @property
+    def tensor(self) -> bool:
+        """An array op whose partials are vector-Jacobian products."""
+        return any(p.vjp for p in self.partials)
+
+    def result_shape(self, shapes: Sequence[Shape], consts: Sequence[float | None]) -> Shape:
+        """The shape of the result, or :class:`ShapeMismatch` naming both shapes."""
+        if self.shape is None:
+            return arrays.broadcast_shape(self.name, self.symbol, shapes)
+        return self.shape(shapes, consts)
 
     @property
     def is_function(self) -> bool:
@@ -246,6 +268,44 @@ def _zero(*_: Value) -> Value:
     return 0.0
 
 
+def vjp(formula: str, rule: Rule) -> Partial:
+    """One vector-Jacobian product: ``G · ∂out/∂operand`` as formula (shown) and rule.
+
+    Formula variables: operands ``a``, ``b``, result ``out``, upstream partial ``G``,
+    and, where the op needs them, ``n`` (entries a mean averages) and ``Y`` (labels as
+    rows of probabilities). The engine then fits the result to the operand's shape with
+    the one broadcasting rule, :func:`cgtui.core.arrays.fit`.
+    """
+    return Partial(formula, rule, vjp=True)
+
+
+def tensor(
+    name: str, arity: int, forward: Rule, shape: ShapeRule, *partials: Partial, doc: str = "",
+    symbol: str | None = None, precedence: int = 9, keyword: tuple[str, str] | None = None,
+    domain: Domain | None = None,
+) -> Op:
+    """An array op: forward rule, shape rule and one VJP per operand."""
+    return Op(
+        name, arity, forward, partials, symbol=symbol, precedence=precedence, doc=doc, shape=shape,
+        keyword=keyword, domain=domain,
+    )
+
+
+def _no_vjp(g: Value, *_: Value) -> Value:
+    return 0.0  # a constant operand (an axis, a shape): never differentiated
+
+
+def _single(rule: Callable[[Shape], Shape]) -> ShapeRule:
+    return lambda shapes, consts: rule(shapes[0])
+
+
+def _axis_shape(name: str) -> ShapeRule:
+    def rule(shapes: Sequence[Shape], consts: Sequence[float | None]) -> Shape:
+        return arrays.reduce_shape(shapes[0], arrays.axis_of(name, shapes[0], consts[1]))
+
+    return rule
+
+
 _cos = _elementwise(math.cos, np.cos)
 _sin = _elementwise(math.sin, np.sin)
 
@@ -303,11 +363,69 @@ OPS: dict[str, Op] = {
         ),
         function("step", step, d("0", _zero), doc="1 where a > 0, else 0 (relu's derivative)"),
         function("sign", sign, d("0", _zero), doc="-1, 0 or 1 (abs's derivative)"),
+        # array ops: name, arity, forward rule, shape rule, one VJP per operand (G: dL/dout)
+        tensor(
+            "matmul", 2, arrays.matmul, lambda s, c: arrays.matmul_shape(s[0], s[1]),
+            vjp("G @ transpose(b)", lambda g, a, b, out: g @ arrays.transpose(b)),
+            vjp("transpose(a) @ G", lambda g, a, b, out: arrays.transpose(a) @ g),
+            symbol="@", precedence=2, doc="matrix product of 2-D arrays",
+        ),
+        tensor(
+            "transpose", 1, arrays.transpose, _single(arrays.transpose_shape),
+            vjp("transpose(G)", lambda g, a, out: arrays.transpose(g)), doc="rows become columns",
+        ),
+        tensor(
+            "sum", 1, arrays.total, _single(lambda a: ()),
+            vjp("G", lambda g, a, out: g), doc="the sum of every entry",
+        ),
+        tensor(
+            "mean", 1, arrays.average, _single(lambda a: ()),
+            vjp("G / n", lambda g, a, out: g / arrays.count(a, out)), doc="the mean of every entry",
+        ),
+        tensor(
+            "sum_axis", 2, arrays.total_axis, _axis_shape("sum"),
+            vjp("G", lambda g, a, b, out: g), vjp("0", _no_vjp), keyword=("sum", "axis"),
+            doc="sum(a, axis=k): the sum along axis k, kept with length 1",
+        ),
+        tensor(
+            "mean_axis", 2, arrays.average_axis, _axis_shape("mean"),
+            vjp("G / n", lambda g, a, b, out: g / arrays.count(a, out)), vjp("0", _no_vjp),
+            keyword=("mean", "axis"), doc="mean(a, axis=k): the mean along axis k, kept with length 1",
+        ),
+        tensor(
+            "reshape", 3, arrays.reshape, lambda s, c: arrays.reshape_shape(s[0], c[1], c[2]),
+            vjp("reshape(G, shape of a)", lambda g, a, b, c, out: np.reshape(g, arrays.shape_of(a))),
+            vjp("0", _no_vjp), vjp("0", _no_vjp), doc="reshape(a, rows, cols)",
+        ),
+        tensor(
+            "softmax", 1, arrays.softmax, _single(lambda a: arrays.last_axis_shape("softmax", a)),
+            vjp("out * (G - sum(G * out, axis=-1))", arrays.softmax_vjp), doc="along the last axis",
+        ),
+        tensor(
+            "log_softmax", 1, arrays.log_softmax, _single(lambda a: arrays.last_axis_shape("log_softmax", a)),
+            vjp("G - exp(out) * sum(G, axis=-1)", arrays.log_softmax_vjp), doc="along the last axis",
+        ),
+        tensor(
+            "cross_entropy", 2, arrays.cross_entropy, lambda s, c: arrays.cross_entropy_shape(s[0], s[1]),
+            vjp("G * (softmax(a) - Y) / n", arrays.cross_entropy_da),
+            vjp("-G * log_softmax(a) / n", arrays.cross_entropy_db),
+            domain=arrays.cross_entropy_domain,
+            doc="cross_entropy(logits, labels): mean over rows; labels are class indices or rows of "
+            "probabilities (Y); d/dlabels is 0 for class indices",
+        ),
     )
 }
 
 #: Functions callable by name in the expression language.
 FUNCTIONS: dict[str, Op] = {name: op for name, op in OPS.items() if op.is_function}
+
+
+def keyword_op(function: str, keyword: str) -> Op | None:
+    """The op ``function(a, keyword=b)`` is written as: ``sum(a, axis=0)`` is ``sum_axis``."""
+    for op in OPS.values():
+        if op.keyword == (function, keyword):
+            return op
+    return None
 
 
 
@@ -350,4 +468,4 @@ def _derive_syntax(table: dict[str, Op]) -> Syntax:
 
 
 #: Formula variables for operand slots.
-SLOT_NAMES = ("a", "b")
+SLOT_NAMES = ("a", "b", "c")

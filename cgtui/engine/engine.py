@@ -18,7 +18,7 @@ import bisect
 import functools
 import math
 import operator
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import compress, islice, repeat
@@ -26,11 +26,12 @@ from typing import Any
 
 import numpy as np
 
-from cgtui.core import notation
+from cgtui.core import arrays, notation
 from cgtui.core.errors import CgtuiError, NumericalFault, name_list, short_name
 from cgtui.core.graph import Graph, Kind
 from cgtui.core.notation import format_number, value_text
-from cgtui.core.ops import OPS, SLOT_NAMES, Rule
+from cgtui.core.ops import OPS, SLOT_NAMES, Partial, Rule
+from cgtui.engine import tensor
 
 Value = Any  # float or float64 ndarray
 
@@ -41,6 +42,10 @@ Value = Any  # float or float64 ndarray
 def _finite(v: Value) -> bool:
     if type(v) is float:
         return math.isfinite(v)
+    # one pass: a finite sum means every entry is finite; else look entry by entry (a
+    # sum of large finite entries may overflow)
+    if type(v) is np.ndarray and math.isfinite(v.sum()):
+        return True
     return bool(np.all(np.isfinite(v)))
 
 
@@ -89,12 +94,22 @@ def local_derivative(
     partial = op.partials[slot]
     args = [values[p] for p in node.operands]
     out = values[i]
+    if partial.vjp:
+        if not _all_float([*args, out]):
+            return None, "a vector-Jacobian product: see its formula (dL/dout is G)"
+        return _checked_local(graph, i, slot, lambda: tensor.scalar_local(partial, [*args, out]))
     if partial.domain is not None:
         problem = partial.domain(*args, out)
         if problem:
             return None, problem
+    return _checked_local(graph, i, slot, lambda: partial.rule(*args, out))
+
+
+def _checked_local(
+    graph: Graph, i: int, slot: int, rule: Callable[[], Value]
+) -> tuple[Value | None, str | None]:
     try:
-        d = partial.rule(*args, out)
+        d = rule()
     except (ArithmeticError, ValueError):
         d = math.nan
     if type(d) is int:
@@ -106,10 +121,29 @@ def local_derivative(
 
 
 def _unbroadcast(c: Value, like: Value) -> Value:
-    """Sum a contribution over the batch when the node itself is one number."""
-    if type(c) is not float and np.ndim(c) > np.ndim(like):
+    """Sum a contribution over the batch when the node itself is one number; an array
+    contribution is brought to its array node's shape (:func:`cgtui.core.arrays.fit`)."""
+    if type(c) is not float and np.ndim(c) > np.ndim(like) and type(like) is float:
         return float(np.sum(c))
+    if type(like) is not float and like is not None and np.shape(c) != np.shape(like):
+        return arrays.fit(c, np.shape(like))
     return c
+
+
+def edge_contribution(
+    graph: Graph, s: int, slot: int, values: Sequence[Value], upstream: Value
+) -> tuple[Value | None, Value | None, str | None]:
+    """``(∂s/∂p, dL/ds · ∂s/∂p, problem)`` for edge ``p = operand[slot] -> s``; a tensor
+    op's edge has no local derivative shown (None), only its vector-Jacobian product."""
+    node = graph.nodes[s]
+    if OPS[node.op].partials[slot].vjp and not _all_float([values[p] for p in node.operands]):  # type: ignore[index]
+        c, problem = tensor.push(graph, s, slot, values, upstream)
+        return None, c, problem
+    d, problem = local_derivative(graph, s, slot, values)
+    if d is None:
+        return d, None, problem
+    product = upstream if type(d) is float and d == 1.0 else upstream * d  # x * 1 is x, bit for bit
+    return d, _unbroadcast(product, values[node.operands[slot]]), problem
 
 
 # --- text (written with cgtui.core.notation) ---------------------------------------------
@@ -138,15 +172,16 @@ def arithmetic_text(graph: Graph, i: int, values: Sequence[Value | None]) -> str
 # --- structure shared by the passes ----------------------------------------------------
 
 
-def differentiable(graph: Graph) -> list[bool]:
-    """Whether each node depends on a leaf that is not a constant."""
+def differentiable(graph: Graph, *, params_only: bool = False) -> list[bool]:
+    """Whether each node depends on a leaf that is not a constant (a param, with
+    ``params_only``)."""
     needs = [False] * len(graph.nodes)
     const = Kind.CONST
     for i, node in enumerate(graph.nodes):
         ops = node.operands
         if not ops:
-            needs[i] = node.kind is not const
-        elif needs[ops[0]] or (len(ops) == 2 and needs[ops[1]]):
+            needs[i] = node.kind is Kind.PARAM if params_only else node.kind is not const
+        elif needs[ops[0]] or (len(ops) == 2 and needs[ops[1]]):  # reshape's others are constants
             needs[i] = True
     return needs
 
@@ -165,7 +200,9 @@ def on_path(graph: Graph, output: int) -> list[bool]:
 def leaf_values(graph: Graph, overrides: Mapping[str, float] | None = None) -> list[Value | None]:
     """Values for every node: leaves' from the graph and ``overrides``, the rest None."""
     values: list[Value | None] = [
-        None if n.op is not None or n.value is None else float(n.value) for n in graph.nodes
+        None if n.op is not None or n.value is None
+        else n.value if isinstance(n.value, np.ndarray) else float(n.value)
+        for n in graph.nodes
     ]
     for name, v in (overrides or {}).items():
         i = graph.lookup(name)
@@ -252,7 +289,7 @@ class _Tape:
                         raise _NotScalar
                     op = OPS[nodes[i].op]  # type: ignore[index]
                     self.codes[k] = _CALL2 if len(ops) == 2 else _CALL1
-                    self.rules[i] = (op.forward, tuple(p.rule for p in op.partials))
+                    self.rules[i] = (op.forward, tuple(map(_scalar_rule, op.partials)))
 
 
 _operands = operator.attrgetter("operands")
@@ -334,6 +371,11 @@ _FLOAT_OR_NONE = {float, type(None)}
 _FLOAT = {float}
 
 
+def _scalar_rule(partial: Partial) -> Rule:
+    """A partial's rule at scalar operands: a tensor op's VJP taken with ``G = 1``."""
+    return partial.rule if not partial.vjp else functools.partial(tensor.scalar_local_rule, partial.rule)
+
+
 def _all_float(values: Sequence[Value | None]) -> bool:
     return set(map(type, values)) <= _FLOAT_OR_NONE
 
@@ -361,7 +403,10 @@ def forward(graph: Graph, values: Sequence[Value | None]) -> list[Value]:
     with np.errstate(all="ignore"):
         for i, node in enumerate(graph.nodes):
             if node.op is not None:
-                vals[i] = _evaluate_or_raise(graph, i, vals)
+                v, problem = evaluate_node(graph, i, vals)
+                if problem is not None:
+                    raise NumericalFault(_fault_text(graph, i, problem), node=node.name, op=node.op)
+                vals[i] = v
     return vals
 
 
@@ -398,7 +443,7 @@ def _forward_checked(graph: Graph, vals: list[Value]) -> list[Value]:
             continue
         try:
             f = OPS[node.op].forward  # type: ignore[index]
-            v = f(vals[ops[0]], vals[ops[1]]) if len(ops) == 2 else f(vals[ops[0]])
+            v = f(*map(vals.__getitem__, ops))
             ok = type(v) is float and v - v == 0.0
         except (ArithmeticError, ValueError):
             ok = False
@@ -417,13 +462,16 @@ def _evaluate_or_raise(graph: Graph, i: int, vals: Sequence[Value]) -> Value:
     return v
 
 
-def _edge_fault(graph: Graph, s: int, slot: int, values: Sequence[Value], output: int) -> None:
+def _edge_fault(
+    graph: Graph, s: int, slot: int, values: Sequence[Value], output: int, problem: str | None = None
+) -> None:
     """Raise the fault for edge ``operand[slot] -> s``: its local derivative or its contribution."""
     nodes = graph.nodes
     node = nodes[s]
     p = node.operands[slot]
-    with np.errstate(all="ignore"):
-        _, problem = local_derivative(graph, s, slot, values)
+    if problem is None and not OPS[node.op].partials[slot].vjp:  # type: ignore[index]
+        with np.errstate(all="ignore"):
+            _, problem = local_derivative(graph, s, slot, values)
     if problem is None:
         partial = notation.partial_name(nodes[output].name, nodes[p].name)
         problem = f"overflow: the partial {partial} is not finite"
@@ -450,8 +498,13 @@ def _sum_fault(graph: Graph, p: int, old: Value, c: Value, output: int) -> None:
     raise NumericalFault(_sum_fault_text(graph, p, old, c, output), node=node.name, op=node.op)
 
 
-def backward(graph: Graph, values: Sequence[Value], output: int) -> list[Value | None]:
+def backward(
+    graph: Graph, values: Sequence[Value], output: int, *, needs: Sequence[bool] | None = None
+) -> list[Value | None]:
     """``dL/dnode`` for every node (L = ``output``); None where there is no partial.
+
+    ``needs`` (default :func:`differentiable`) says which nodes get a partial: training
+    a tensor graph asks only for what the params need, as PyTorch's ``requires_grad`` does.
 
     Nodes are visited in reverse topological order, so when node ``s`` is reached every
     successor has pushed into it and ``dL/ds`` is complete; ``s`` then pushes
@@ -459,15 +512,17 @@ def backward(graph: Graph, values: Sequence[Value], output: int) -> list[Value |
     """
     seed = values[output]
     if type(seed) is float and _all_float(values):
-        try:
-            grads = _backward_tape(graph, values, output)
-            if grads is not None:
-                return grads
-        except (ArithmeticError, ValueError, _NotScalar):
-            pass
-        return _backward_checked(graph, values, output)
+        if needs is None:
+            try:
+                grads = _backward_tape(graph, values, output)
+                if grads is not None:
+                    return grads
+            except (ArithmeticError, ValueError, _NotScalar):
+                pass
+        return _backward_checked(graph, values, output, needs)
     nodes = graph.nodes
-    needs = differentiable(graph)
+    if needs is None:
+        needs = differentiable(graph)
     grads_: list[Value | None] = [None] * len(nodes)
     grads_[output] = np.ones_like(seed) if type(seed) is not float else 1.0
     with np.errstate(all="ignore"):
@@ -479,10 +534,9 @@ def backward(graph: Graph, values: Sequence[Value], output: int) -> list[Value |
             for slot, p in enumerate(node.operands):
                 if not needs[p]:
                     continue
-                d, problem = local_derivative(graph, s, slot, values)
+                _, c, problem = edge_contribution(graph, s, slot, values, g)
                 if problem is not None:
-                    _edge_fault(graph, s, slot, values, output)
-                c = _unbroadcast(g * d, values[p])
+                    _edge_fault(graph, s, slot, values, output, problem)
                 if not _finite(c):
                     _edge_fault(graph, s, slot, values, output)
                 old = grads_[p]
@@ -573,10 +627,13 @@ def _backward_tape(graph: Graph, values: Sequence[Value], output: int) -> list[V
 _is_not_none: Any = functools.partial(operator.is_not, None)
 
 
-def _backward_checked(graph: Graph, values: Sequence[Value], output: int) -> list[Value | None]:
+def _backward_checked(
+    graph: Graph, values: Sequence[Value], output: int, needs: Sequence[bool] | None = None
+) -> list[Value | None]:
     """The scalar backward pass, each push checked: a fault names the first bad edge."""
     nodes = graph.nodes
-    needs = differentiable(graph)
+    if needs is None:
+        needs = differentiable(graph)
     grads: list[Value | None] = [None] * len(nodes)
     grads[output] = 1.0
     for s in range(output, -1, -1):
@@ -594,7 +651,7 @@ def _backward_checked(graph: Graph, values: Sequence[Value], output: int) -> lis
             if not needs[p]:
                 continue
             try:
-                c = g * partials[slot].rule(*args)
+                c = g * _scalar_rule(partials[slot])(*args)
                 ok = type(c) is float and c - c == 0.0
             except (ArithmeticError, ValueError):
                 ok = False
@@ -661,13 +718,22 @@ class Push:
     contribution: Value
     before: Value | None
     after: Value
+    note: str = ""  # the broadcasting rule, when it summed the contribution
 
     def text(self, graph: Graph, output: str = "L") -> str:
-        """``dL/dz += dL/dyhat · ∂yhat/∂z = 0.2 · 1 = 0.2  (0 -> 0.2)``."""
+        """``dL/dz += dL/dyhat · ∂yhat/∂z = 0.2 · 1 = 0.2  (0 -> 0.2)``; a tensor op's
+        push shows its vector-Jacobian product, ``G`` being ``dL/ds``."""
         s, p = graph.nodes[self.result].name, graph.nodes[self.operand].name
-        return notation.ledger_line(
-            output, s, p, self.upstream, self.local, self.contribution, self.before, self.after
-        )
+        if self.local is None:
+            line = tensor.vjp_line(
+                notation.partial_name(output, p), notation.partial_name(output, s), self.formula,
+                self.contribution, self.before, self.after,
+            )
+        else:
+            line = notation.ledger_line(
+                output, s, p, self.upstream, self.local, self.contribution, self.before, self.after
+            )
+        return f"{line}  [{self.note}]" if self.note else line
 
 
 @dataclass
@@ -711,6 +777,7 @@ class Stepper:
         self.graph = graph
         self.values: list[Value | None] = leaf_values(graph, values)
         self.needs = differentiable(graph)
+        self.arrays = graph.has_arrays  # a tensor graph: pushes say when they are broadcast
         n = len(graph.nodes)
         self.forward_order = [i for i in range(n) if graph.nodes[i].op is not None]
         self._forward_pos = [-1] * n
@@ -912,8 +979,7 @@ class Stepper:
             for slot, p in enumerate(node.operands):
                 if not (self.needs[p] and self.needs[s]):
                     continue
-                d, problem = local_derivative(g, s, slot, self.values)
-                c = None if d is None else _unbroadcast(upstream * d, self.values[p])
+                d, c, problem = edge_contribution(g, s, slot, self.values, upstream)
                 if problem is None and not _finite(c):
                     partial = notation.partial_name(out, g.nodes[p].name)
                     problem = f"overflow: the partial {partial} is not finite"
@@ -935,7 +1001,9 @@ class Stepper:
                     msg = _sum_fault_text(g, p, before, c, self.output)
                     self.fault = StepFault(p, msg, backward=True)
                     return StepResult("fault", p, [*lines, msg])
-                push = Push(s, slot, p, upstream, edge_formula(g, s, slot), d, c, before, after)
+                broadcast = self.arrays and d is not None
+                note = tensor.broadcast_note(upstream, self.values[p]) if broadcast else ""
+                push = Push(s, slot, p, upstream, edge_formula(g, s, slot), d, c, before, after, note)
                 self.partials[p] = after
                 self.pushes_done[p] += 1
                 self.ledger[p].append(push)
@@ -1004,6 +1072,10 @@ class Stepper:
         node = self.graph.nodes[i]
         if node.op is not None:
             raise CgtuiError(f"'{name}' is computed; only leaves take values")
+        if isinstance(node.value, np.ndarray):
+            shape = arrays.shape_text(node.value.shape)
+            message = f"'{name}' holds an array {shape}; edit it in the YAML file (not one number)"
+            raise CgtuiError(message)
         if not math.isfinite(value):
             raise CgtuiError(f"the value of '{name}' must be a finite number")
         self.values[i] = float(value)
@@ -1094,6 +1166,8 @@ def grad_check(
         vals, partials = list(passes[0]), list(passes[1])
     analytic = partials[i]
     base = vals[i]
+    if type(base) is not float and graph.has_arrays:
+        return grad_check_entries(graph, i, vals, analytic, output, h)[1:]
     if type(base) is not float:
         raise CgtuiError("the gradient check works on one point, not a batch")
     default_h = h is None
@@ -1135,6 +1209,51 @@ def grad_check(
     a = 0.0 if analytic is None else float(analytic)
     scale = max(abs(a), abs(numeric), 1e-12)
     return a, numeric, abs(a - numeric) / scale, h
+
+
+#: An array node's gradient check nudges at most this many of its entries (evenly spread).
+CHECKED_ENTRIES = 64
+
+
+def grad_check_entries(
+    graph: Graph, i: int, vals: Sequence[Value], analytic: Value | None, output: int, h: float | None
+) -> tuple[tuple[int, ...], float, float, float, float]:
+    """:func:`grad_check` of an array node, entry by entry: ``(index, analytic, numeric,
+    relative error, h)`` of the worst entry. An entry's error is relative to the larger of its two
+    derivatives and a thousandth of the largest analytic entry (an entry near 0 is
+    otherwise all rounding noise)."""
+    base = np.asarray(vals[i], dtype=float)
+    given = np.zeros_like(base) if analytic is None else np.asarray(analytic, dtype=float)
+    grad = np.broadcast_to(given, base.shape)
+    desc = sorted(graph.descendants(i))
+    scale = 1e-3 * float(np.max(np.abs(grad))) if grad.size else 0.0
+    picks = np.unique(np.linspace(0, base.size - 1, min(base.size, CHECKED_ENTRIES)).astype(int))
+    worst: tuple[tuple[int, ...], float, float, float, float] = ((), 0.0, 0.0, -1.0, 0.0)
+
+    def loss_at(trial_value: Value) -> float:
+        trial = list(vals)
+        trial[i] = trial_value
+        with np.errstate(all="ignore"):
+            for d in desc:
+                val, problem = evaluate_node(graph, d, trial)
+                if problem is not None:
+                    name = graph.nodes[i].name
+                    raise NumericalFault(f"gradient check of {name}: " + _fault_text(graph, d, problem))
+                trial[d] = val
+        return float(trial[output])
+
+    for flat in picks.tolist():
+        k = np.unravel_index(flat, base.shape)
+        step = h if h is not None else 1e-6 * max(1.0, abs(float(base[k])))
+        up, down = base.copy(), base.copy()
+        up[k] += step
+        down[k] -= step
+        numeric = (loss_at(up) - loss_at(down)) / (2 * step)
+        a = float(grad[k])
+        rel = abs(a - numeric) / max(abs(a), abs(numeric), scale, 1e-12)
+        if rel > worst[3]:
+            worst = (tuple(int(n) for n in k), a, numeric, rel, step)
+    return worst
 
 
 def _step_resolves(base: float, h: float) -> bool:

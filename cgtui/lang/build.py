@@ -31,9 +31,12 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from cgtui.core import arrays
+from cgtui.core.arrays import Shape
 from cgtui.core.errors import GraphError, chain_text, did_you_mean
-from cgtui.core.graph import MAX_NODES, Graph, Kind, Node
+from cgtui.core.graph import MAX_NODES, Graph, Kind, LeafValue, Node
 from cgtui.core.notation import format_number
+from cgtui.core.ops import OPS
 from cgtui.lang.parser import NAME, Code, Instr, LineMap, Program, SourceText, parse
 
 
@@ -106,15 +109,59 @@ class GraphBuilder:
         #: leaves named by the user that were in scope when their name was first assigned
         #: (they keep the name: ``x = x + 1``); every other leaf is in ``env`` under its name
         self.leaf_names: set[str] = set()
+        #: Each node's shape (None: not known), kept once an array appears; ``locate``
+        #: makes a shape error point at the op in the text.
+        self.shapes: list[Shape | None] | None = None
+        self.locate: Callable[[str, int, int], Exception] | None = None
+
+    # --- shapes -----------------------------------------------------------------------
+
+    def _shape_list(self) -> list[Shape | None]:
+        """Every node's shape, in topological order (a loop: each from its operands')."""
+        shapes = self.shapes if self.shapes is not None else []
+        self.shapes = shapes
+        nodes = self.nodes
+        for i in range(len(shapes), len(nodes)):
+            node = nodes[i]
+            if node.op is None:
+                shapes.append(None if node.value is None else arrays.shape_of(node.value))
+            else:
+                shapes.append(self._result_shape(node.op, node.operands))
+        return shapes
+
+    def _result_shape(self, opname: str, operands: tuple[int, ...]) -> Shape | None:
+        shapes = self.shapes
+        assert shapes is not None
+        given = [shapes[p] for p in operands]
+        if any(s is None for s in given):
+            return None
+        consts = [
+            float(n.value) if n.kind is Kind.CONST and isinstance(n.value, float) else None
+            for n in (self.nodes[p] for p in operands)
+        ]
+        return OPS[opname].result_shape([s for s in given if s is not None], consts)
+
+    def check_shape(self, opname: str, operands: tuple[int, ...], code: Code, k: int) -> None:
+        """Refuse operands whose shapes do not fit ``opname`` (instruction ``k`` of
+        ``code``), at the op's place."""
+        try:
+            self._shape_list()
+            self._result_shape(opname, operands)
+        except arrays.ShapeMismatch as exc:
+            if self.locate is None:
+                raise GraphError(str(exc)) from None
+            raise self.locate(str(exc), *code.position(k)) from None
 
     # --- nodes ------------------------------------------------------------------------
 
-    def leaf(self, name: str, kind: Kind, value: float | None) -> int:
+    def leaf(self, name: str, kind: Kind, value: LeafValue | None) -> int:
         self._room()
+        if self.shapes is None and value is not None and type(value) is not float:
+            self._shape_list()  # an array: shapes are checked from now on
         self.nodes.append(Node(name, kind, None, (), value))
         return len(self.nodes) - 1
 
-    def named_leaf(self, name: str, kind: Kind, value: float | None) -> int:
+    def named_leaf(self, name: str, kind: Kind, value: LeafValue | None) -> int:
         """A declared leaf or a free name: in scope, and keeping its name."""
         i = self.env[name] = self.leaf(name, kind, value)
         return i
@@ -183,7 +230,8 @@ class GraphBuilder:
         item: Any
         last_op: Any = None
         memo: dict[tuple[int, ...], int] = {}
-        for item in code.items:
+        shaped = self.shapes is not None  # shapes are checked once an array is in the graph
+        for k, item in enumerate(code.items):
             what = type(item)
             if what is str:  # a name
                 i = env_get(item)
@@ -195,7 +243,11 @@ class GraphBuilder:
                         if i >= room:
                             self._room()
                         kind = kind_of(item, free_kind) if kinds else free_kind
-                        append(Node(item, kind, None, (), value_of(item)))
+                        value = value_of(item)
+                        if value is not None and type(value) is not float and not shaped:
+                            self._shape_list()
+                            shaped = True
+                        append(Node(item, kind, None, (), value))
                         env[item] = i
                 push(i)
                 continue
@@ -221,6 +273,9 @@ class GraphBuilder:
                 del stack[len(stack) - arity:]
                 operands = tuple(const(x) if type(x) is float else x for x in args)
             name = item.name
+            if shaped or item.tensor:
+                self.check_shape(name, operands, code, k)
+                shaped = True
             if merge:
                 if item is not last_op:  # (runs of one op, as in a long sum, look it up once)
                     memo = memos.setdefault(name, {})
@@ -335,7 +390,7 @@ def build_program(
     merge: bool = True,
     title: str = "",
     file: str | None = None,
-    declared: Mapping[str, tuple[Kind, float | None]] | None = None,
+    declared: Mapping[str, tuple[Kind, LeafValue | None]] | None = None,
     strict: bool = False,
     line_map: LineMap | None = None,
 ) -> Graph:
@@ -353,6 +408,7 @@ def build_program(
         values = {name: float(v) for name, v in values.items()}
     b = GraphBuilder(merge=merge, kinds=kinds, values=values)
     error = SourceText(program.source, file, line_map).error
+    b.locate = lambda message, line, column: error(message, line, column, GraphError)
     env = b.env
 
     def undefined(name: str, code: Code) -> int:
@@ -388,7 +444,7 @@ def build_program(
 def build_steps(
     steps: Sequence[Step],
     *,
-    declared: Mapping[str, tuple[Kind, float | None]] | None = None,
+    declared: Mapping[str, tuple[Kind, LeafValue | None]] | None = None,
     merge: bool = True,
     source: str = "",
     file: str | None = None,
@@ -423,6 +479,7 @@ def build_steps(
                 )
 
     b = GraphBuilder(merge=merge)
+    b.locate = lambda message, line, column: error(message, line, column, GraphError)
     for name, (kind, value) in declared.items():
         b.named_leaf(name, kind, value)
 

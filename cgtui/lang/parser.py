@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cgtui.core.errors import CgtuiError, ParseError
-from cgtui.core.ops import OPS, Op, Syntax, syntax
+from cgtui.core.ops import OPS, Op, Syntax, keyword_op, syntax
 
 # Instruction kinds in postfix code.
 #: Texts with more operators and brackets than this are refused before they are read: a
@@ -398,6 +398,8 @@ def _tokens(text: str, src: SourceText) -> Iterator[Token]:
                 line_start = pos
             elif rare:
                 pos += len(rare)
+                if rare == "." and text[pos : pos + 1] == "T":
+                    raise _Refused("attribute access is not supported: write transpose(A), not A.T")
                 yield Token("name", _rare_name(rare), line, column)
         except _Refused as exc:
             raise src.error(str(exc), line, column) from None
@@ -548,9 +550,9 @@ class _Parser:
         emit = items.append
         place = offsets.append
         # operators waiting for operands: (precedence, op, offset); open parentheses:
-        # [_FRAME, offset, function or None, arguments so far]; the bottom one stands for
-        # the statement itself
-        stack: list[Any] = [[_FRAME, -1, None, 0]]
+        # [_FRAME, offset, function or None, arguments so far, keyword given]; the bottom
+        # one stands for the statement itself
+        stack: list[Any] = [[_FRAME, -1, None, 0, False]]
         push = stack.append
         pop = stack.pop
         expect_operand = True
@@ -566,7 +568,7 @@ class _Parser:
                     expect_operand = False
                 elif sym:
                     if sym == "(":
-                        push([_FRAME, pos, None, 1])
+                        push([_FRAME, pos, None, 1, False])
                         depth += 1
                     else:
                         entry = prefix.get(sym)
@@ -621,9 +623,10 @@ class _Parser:
                 elif sym == ";":
                     pos -= len(ws)
                     break
+                elif sym == "=" and prev == k - 1 and pieces[prev][1] and type(stack[-1]) is list:
+                    self.keyword(k, pos, stack, items, offsets)  # sum(A, axis=0)
+                    expect_operand = True
                 else:
-                    # ('=' lands here; a keyword argument, 'sum(A, axis=0)', would be told
-                    # from an assignment here: '=' right after a NAME inside a call's frame)
                     raise self.unexpected(k, prev)
                 pos += len(sym)
             elif newline:
@@ -660,7 +663,7 @@ class _Parser:
             raise self.fail(f"unknown function '{name}'{hint}", offset)
         if self.pieces[k + 1][2] == ")":
             raise self.fail(_arity_message(function, 0), offset)
-        stack.append([_FRAME, offset, function, 1])
+        stack.append([_FRAME, offset, function, 1, False])
 
     def close(
         self, k: int, pos: int, stack: list[Any], items: list[float | str | Op], offsets: array[int]
@@ -680,6 +683,8 @@ class _Parser:
         if sym == ",":
             if function is None:
                 raise self.fail("tuples are not supported (unexpected ',')", pos)
+            if frame[4]:
+                raise self.fail("a keyword argument comes last", pos)
             frame[3] += 1
             return
         stack.pop()
@@ -691,6 +696,34 @@ class _Parser:
         if self.pieces[k + 1][2] == "(":
             nxt = pos + 1 + len(self.pieces[k + 1][0])
             raise self.fail("only functions can be called (write '*' to multiply)", nxt)
+
+    def keyword(
+        self, k: int, pos: int, stack: list[Any], items: list[float | str | Op], offsets: array[int]
+    ) -> None:
+        """Token ``k`` (at ``pos``) is the ``=`` of ``NAME =`` inside a call: the keyword
+        argument of an op written as another function's keyword (``sum(A, axis=0)`` is
+        ``sum_axis(A, 0)``); the name just emitted is the keyword, its value a number."""
+        frame = stack[-1]
+        word = items.pop()
+        at = offsets.pop()
+        assert isinstance(word, str)
+        function = frame[2]
+        if function is None:
+            raise self.fail("only a plain name can be assigned", pos)
+        op = keyword_op(function.name, word)
+        if op is None:
+            raise self.fail(f"function '{function.name}' takes no keyword argument '{word}'", at)
+        if frame[3] != op.arity:
+            raise self.fail(f"'{word}=' comes after the array: {function.name}(A, {word}=0)", at)
+        j = k + 1
+        value_at = pos + 1 + len(self.pieces[j][0])
+        if self.pieces[j][2] == "-":
+            value_at += 1 + len(self.pieces[j + 1][0])
+            j += 1
+        if not self.pieces[j][3]:
+            raise self.fail(f"{word} must be a number written in the text ({word}=0)", value_at)
+        frame[2] = op
+        frame[4] = True
 
 
 def _arity_message(function: Op, got: object) -> str:

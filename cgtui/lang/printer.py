@@ -92,10 +92,10 @@ def _render(graph: Graph, root: int, inline: Callable[[int], bool], limit: int) 
             for slot, p in enumerate(node.operands)
         ]
         if op.symbol is None:
-            pieces.append(("text", f"{op.name}("))
+            pieces.append(("text", f"{op.keyword[0] if op.keyword else op.name}("))
             for slot, p in enumerate(node.operands):
                 if slot:
-                    pieces.append(("text", ", "))
+                    pieces.append(("text", f", {op.keyword[1]}=" if op.keyword else ", "))
                 pieces.append(("node", p, False))
             pieces.append(("text", ")"))
         elif op.arity == 1:
@@ -146,7 +146,7 @@ def program(graph: Graph, *, limit: int = MAX_CHARS) -> str:
     total = 0
     for i, node in enumerate(nodes):
         if node.op is None:
-            if node.kind is Kind.CONST and not is_literal(node) and node.value is not None:
+            if node.kind is Kind.CONST and not is_literal(node) and type(node.value) is float:
                 lines.append(f"{node.name} = {const_name(node.value)}")
             continue
         if i == output:

@@ -39,14 +39,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
 
 from cgtui.core import notation
 from cgtui.core.errors import CgtuiError, GraphError, ParseError, did_you_mean
-from cgtui.core.graph import Graph, Kind
+from cgtui.core.graph import Graph, Kind, LeafValue
 from cgtui.core.numbers import NUMBER
 from cgtui.core.ops import FUNCTIONS, OPS, syntax
-from cgtui.lang import files
+from cgtui.lang import files, tensor_leaves
 from cgtui.lang.build import Step, build_program, build_steps, const_name, is_literal
 from cgtui.lang.files import read_text
 from cgtui.lang.parser import NAME, NUM, OP, RESERVED_WORDS, Instr, LineMap, parse
@@ -434,7 +435,7 @@ def _expression_step(doc: _Doc, name: str, node: yaml.ScalarNode) -> list[Instr]
 
 
 def _leaf_section(
-    doc: _Doc, section: str, node: yaml.Node, declared: dict[str, tuple[Kind, float | None]],
+    doc: _Doc, section: str, node: yaml.Node, declared: dict[str, tuple[Kind, LeafValue | None]],
     where: dict[str, str], keys: dict[str, yaml.Node],
 ) -> None:
     kind = LEAF_SECTIONS[section]
@@ -451,7 +452,15 @@ def _leaf_section(
         name = _name(doc, key, f"'{section}'")
         if name in declared:
             raise doc.error(f"duplicate name '{name}': already in {where[name]}", key)
-        v = _number(doc, value, f"the value of '{name}'") if value is not None else None
+        v: LeafValue | None
+        if isinstance(value, yaml.MappingNode):
+            folder = Path(doc.file).parent if doc.file else None
+            v = tensor_leaves.array_leaf(
+                name, value, folder, lambda message, at: doc.error(message, at),
+                lambda at, what: _number(doc, at, what),
+            )
+        else:
+            v = _number(doc, value, f"the value of '{name}'") if value is not None else None
         if kind is Kind.CONST and v is None:
             raise doc.error(f"constant '{name}' needs a value", value if value is not None else key)
         declared[name] = (kind, v)
@@ -499,7 +508,7 @@ def loads(text: str, file: str | None = None, merge: bool = True) -> Graph:
                     column=mark.column + 1 if mark else None,
                 ) from None
 
-    declared: dict[str, tuple[Kind, float | None]] = {}
+    declared: dict[str, tuple[Kind, LeafValue | None]] = {}
     where: dict[str, str] = {}
     leaf_keys: dict[str, yaml.Node] = {}
     for key, value in root.value:  # in file order
@@ -546,7 +555,7 @@ def _outputs(doc: _Doc, graph: Graph, node: yaml.Node) -> list[int]:
 
 
 def _from_expression(
-    doc: _Doc, node: yaml.Node, declared: dict[str, tuple[Kind, float | None]], merge: bool
+    doc: _Doc, node: yaml.Node, declared: dict[str, tuple[Kind, LeafValue | None]], merge: bool
 ) -> Graph:
     if not isinstance(node, yaml.ScalarNode) or _is_null(node):
         raise doc.error("'expression' must be statement text (use '|' for several lines)", node)
@@ -560,7 +569,7 @@ def _from_expression(
 def _from_steps(
     doc: _Doc,
     node: yaml.Node,
-    declared: dict[str, tuple[Kind, float | None]],
+    declared: dict[str, tuple[Kind, LeafValue | None]],
     where: dict[str, str],
     merge: bool,
 ) -> Graph:
@@ -606,8 +615,10 @@ def _key(name: str) -> str:
     return f"'{name}'" if name.lower() in _YAML_WORDS else name
 
 
-def _value_text(value: float | None) -> str:
-    return "null" if value is None else repr(float(value))
+def _value_text(value: LeafValue | None) -> str:
+    if value is None:
+        return "null"
+    return tensor_leaves.flow_text(value) if isinstance(value, np.ndarray) else repr(float(value))
 
 
 def _operand_text(graph: Graph, p: int) -> str:

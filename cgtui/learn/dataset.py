@@ -45,7 +45,7 @@ MAX_CSV_BYTES = 50 * 1024 * 1024
 #: Learning rates and step counts beyond these are refused as typing mistakes.
 MAX_STEPS = 10_000_000
 
-TRAINING_KEYS = ("lr", "steps", "expect_loss_below")
+TRAINING_KEYS = ("lr", "steps", "expect_loss_below", "expect_accuracy")
 
 FloatArray = np.ndarray
 
@@ -74,6 +74,7 @@ class TrainingSettings:
     lr: float | None = None
     steps: int | None = None
     expect_loss_below: float | None = None
+    expect_accuracy: float | None = None  # a classifier's accuracy after training, at least
 
 
 # --- the graph's side ----------------------------------------------------------------
@@ -152,7 +153,9 @@ def parse_training(section: object) -> TrainingSettings:
     lr = section.get("lr")
     steps = section.get("steps")
     bound = section.get("expect_loss_below")
+    accuracy = section.get("expect_accuracy")
     return TrainingSettings(
+        expect_accuracy=None if accuracy is None else _number(accuracy, "training.expect_accuracy"),
         lr=None if lr is None else check_lr(lr, "training.lr"),
         steps=None if steps is None else check_steps(steps, "training.steps"),
         expect_loss_below=None if bound is None else _number(bound, "training.expect_loss_below"),

@@ -27,7 +27,7 @@ import numpy as np
 from cgtui.core.errors import CgtuiError, NumericalFault, name_list
 from cgtui.core.graph import Graph, Kind
 from cgtui.core.notation import format_number, operand, partial_name
-from cgtui.engine.engine import backward, forward, leaf_values
+from cgtui.engine.engine import backward, differentiable, forward, leaf_values
 from cgtui.learn.dataset import Dataset, check_lr
 
 Value = Any  # float or float64 ndarray
@@ -97,6 +97,9 @@ class Problem:
         data_names = set(dataset.columns) if dataset is not None else set()
         #: whether the loss has one value per row (it depends on some data column)
         self.batched = any(graph.nodes[i].name in data_names for i in ancestors)
+        #: The nodes backprop gives a partial: for a tensor graph only what the params
+        #: need (no gradient for the data arrays); None: the engine's default, every node.
+        self._needs = differentiable(graph, params_only=True) if graph.has_arrays else None
 
     # --- params -----------------------------------------------------------------------
 
@@ -104,8 +107,28 @@ class Problem:
     def param_names(self) -> list[str]:
         return list(self.param_index)
 
-    def initial_params(self) -> dict[str, float]:
-        return {name: float(self.base[i]) for name, i in self.param_index.items()}
+    def initial_params(self) -> dict[str, Value]:
+        """Each param's starting value: a float, or a copy of an array param's array."""
+        return {name: _param(self.base[i]) for name, i in self.param_index.items()}
+
+    @cached_property
+    def classifier(self) -> int | None:
+        """The ``cross_entropy(logits, labels)`` node the loss is made of (the last one on
+        the way to the output), if there is one: the graph is then a classifier."""
+        nodes = self.graph.nodes
+        on_the_way = (*self.graph.ancestors(self.output), self.output)
+        found = [i for i in on_the_way if nodes[i].op == "cross_entropy"]
+        return max(found) if found else None
+
+    def accuracy(self, values: Sequence[Value]) -> float | None:
+        """For a classifier: the share of rows whose largest logit is their label's
+        class; None for other graphs."""
+        if self.classifier is None:
+            return None
+        node = self.graph.nodes[self.classifier]
+        logits, labels = (np.asarray(values[p], dtype=float) for p in node.operands)
+        classes = labels.argmax(axis=-1) if labels.ndim == 2 else labels
+        return float(np.mean(logits.argmax(axis=-1) == classes))
 
     def _values(self, params: Mapping[str, Value] | None) -> list[Value]:
         vals = list(self.base)
@@ -130,10 +153,10 @@ class Problem:
         """The loss and its gradient at ``params``, over all rows in one vectorised pass."""
         vals = forward(self.graph, self._values(params))
         out = vals[self.output]
-        partials = backward(self.graph, vals, self.output)
+        partials = backward(self.graph, vals, self.output, needs=self._needs)
         # the engine seeds ones: these are the partials of the sum over rows
         scale = 1.0 / self.rows if self.batched and self.reduction == "mean" else 1.0
-        grads = {name: _as_float(partials[i]) * scale for name, i in self.param_index.items()}
+        grads = {name: _gradient(partials[i], self.base[i]) * scale for name, i in self.param_index.items()}
         return BatchResult(self._reduce(out), self.rows, out, vals, grads, partials, scale)
 
     def evaluate_rows(self, params: Mapping[str, float] | None = None) -> BatchResult:
@@ -205,6 +228,23 @@ class Problem:
 FloatLike = Any  # a float, a sequence of floats, or an array
 
 
+def _param(v: Value) -> Value:
+    return np.array(v, dtype=float) if isinstance(v, np.ndarray) else float(v)
+
+
+def _gradient(g: Value | None, like: Value) -> Value:
+    """dL/dparam in the param's shape: an array param's partial stays an array."""
+    if isinstance(like, np.ndarray):
+        return np.zeros_like(like) if g is None else np.asarray(g, dtype=float)
+    return _as_float(g)
+
+
+def finite(v: Value) -> bool:
+    if type(v) is float:
+        return math.isfinite(v)
+    return math.isfinite(v.sum()) or bool(np.all(np.isfinite(v)))  # a finite sum: all finite
+
+
 def _as_float(v: Value | None) -> float:
     if v is None:
         return 0.0
@@ -267,13 +307,13 @@ class Trainer:
         self.problem = problem
         self.lr = check_lr(lr)
         start = problem.initial_params()
-        start.update({k: float(v) for k, v in (params or {}).items()})
-        self.params: dict[str, float] = start
+        start.update({k: _param(v) for k, v in (params or {}).items()})
+        self.params: dict[str, Value] = start
         self.current = problem.evaluate(self.params)  # a bad start is bad input: it raises
         if not math.isfinite(self.current.loss):
             raise NumericalFault(f"the loss is not finite at the initial params ({self.current.loss})")
         self.losses: list[float] = [self.current.loss]
-        self.trajectory: dict[str, list[float]] = {k: [v] for k, v in self.params.items()}
+        self.trajectory: dict[str, list[Value]] = {k: [v] for k, v in self.params.items()}
         self.steps_done = 0
         self.divergence: str | None = None
 
@@ -286,14 +326,14 @@ class Trainer:
             raise Diverged(self.divergence)
         grads = self.current.grads
         number = self.steps_done + 1
-        new: dict[str, float] = {}
+        new: dict[str, Value] = {}
         with np.errstate(all="ignore"):
             for name, value in self.params.items():
                 new[name] = value - self.lr * grads[name]
-        bad = [k for k, v in new.items() if not math.isfinite(v)]
+        bad = [k for k, v in new.items() if not finite(v)]
         if bad:
             self._diverge(number, f"param {bad[0]} became {format_number(new[bad[0]])}")
-        bad_grads = [k for k, v in grads.items() if not math.isfinite(v)]
+        bad_grads = [k for k, v in grads.items() if not finite(v)]
         if bad_grads:
             first = bad_grads[0]
             self._diverge(number, f"{partial_name('L', first)} is {format_number(grads[first])}")
@@ -303,7 +343,7 @@ class Trainer:
             self._diverge(number, str(exc))
         if not math.isfinite(result.loss):
             self._diverge(number, f"the loss became {format_number(result.loss)}")
-        bad_grads = [k for k, v in result.grads.items() if not math.isfinite(v)]
+        bad_grads = [k for k, v in result.grads.items() if not finite(v)]
         if bad_grads:
             first = bad_grads[0]
             self._diverge(number, f"{partial_name('L', first)} became {format_number(result.grads[first])}")

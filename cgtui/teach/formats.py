@@ -14,7 +14,7 @@ from typing import Any
 
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind
-from cgtui.core.notation import format_number
+from cgtui.core.notation import value_text
 from cgtui.core.ops import SLOT_NAMES
 from cgtui.lang import printer, yamlio
 from cgtui.lang.build import is_literal
@@ -121,7 +121,7 @@ def _label(graph: Graph, i: int) -> str:
     if node.op is None:
         if is_literal(node):
             return node.name
-        value = "" if node.value is None else f" = {format_number(node.value)}"
+        value = "" if node.value is None else f" = {value_text(node.value)}"
         return f"{node.name}{value}\n{node.kind.value}"
     return f"{node.name}\n= {yamlio.step_text(graph, i)}"
 

@@ -48,11 +48,13 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar, cast
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.actions import parse as parse_action
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.geometry import Size
 from textual.reactive import var
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
@@ -156,6 +158,38 @@ class Legend(Static):
         return Text.assemble(*kinds)
 
 
+class StepLog(Log):
+    """The step log: a :class:`Log` whose new lines repaint it without a layout of the screen.
+
+    Textual's Log sets its virtual size on every write (a layout of the whole screen) and
+    measures the new lines' width in a worker thread (a second layout when it reports). The
+    log's own size is set by the stylesheet, so new lines need only its scrollbars updated:
+    here the width is measured at once and a layout happens only when a scrollbar appears or
+    goes. New lines always scroll the log to its end.
+    """
+
+    def write_lines(self, lines: Iterable[str], scroll_end: bool | None = None) -> StepLog:
+        new = [part for line in lines for part in line.splitlines()]
+        if not new:
+            return self
+        if not self.container_size:  # not laid out yet: Textual's own way
+            super().write_lines(new, scroll_end)
+            self.scroll_end(animate=False)
+            return self
+        self._lines.extend(new)
+        self._prune_max_lines()
+        self._width = max(self._width, *(cell_len(self._process_line(line)) for line in new))
+        size = Size(self._width, self.line_count)
+        if size != self.virtual_size:
+            self.set_reactive(Log.virtual_size, size)
+            self._scroll_update(size)  # a scrollbar that appears or goes asks for a layout
+        follow = self.auto_scroll if scroll_end is None else scroll_end
+        if follow and not self.is_vertical_scrollbar_grabbed:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
+        self.refresh()
+        return self
+
+
 class ExplorerApp(App[None]):
     """Step a graph's forward and backward passes and see every number explained."""
 
@@ -241,7 +275,7 @@ class ExplorerApp(App[None]):
         self._tree = GraphTree(id="tree")
         self._table = NodeTable(id="table")
         self._side = SidePane(id="side")
-        self._log_view = Log(id="log", max_lines=5000, auto_scroll=True)
+        self._log_view = StepLog(id="log", max_lines=5000, auto_scroll=True)
         self._status = Static(id="status", markup=False)
         self._legend = Legend(id="legend")
         self._views: list[GraphView] = [self._tree, self._table]
@@ -406,7 +440,6 @@ class ExplorerApp(App[None]):
             lines = [*lines[:head], f"... {skipped:,} more lines ...", *lines[-tail:]]
         if lines:
             self._log_view.write_lines(lines)
-            self._log_view.scroll_end(animate=False)
 
     def _refresh_status(self) -> None:
         width = self._status.content_size.width or self.size.width - 2
@@ -660,6 +693,8 @@ class ExplorerApp(App[None]):
     def action_show_tab(self, tab: str) -> None:
         tabs = self.query_one("#views", TabbedContent)
         if self.query(f"#tab-{tab}"):
+            for drawing in self.query(f"#{tab}").results(DrawingView):
+                drawing.prepare()  # drawn before its first frame on screen
             tabs.active = f"tab-{tab}"
             for view in self.query(f"#{tab}"):
                 view.focus()

@@ -134,6 +134,7 @@ class DrawingView(GraphView, ScrollView, can_focus=True):
         self._generation = 0  # bumped for every layout asked for; stale results are dropped
         self._item_edges: list[list[int]] = []  # item -> edges touching it
         self._styles: dict[str, Style] = {}
+        self._stale = False  # changed while hidden: drawn again when next shown
 
     # ---- down: the GraphView protocol ---------------------------------------------
 
@@ -144,10 +145,36 @@ class DrawingView(GraphView, ScrollView, can_focus=True):
             self.selected = stepper.output
         self._relayout()
 
+    @property
+    def is_on_screen(self) -> bool:
+        return self.is_mounted and self.display and self.region.area > 0
+
+    def _hidden_change(self) -> bool:
+        """While the view is not on screen (another tab is), a change only marks it stale:
+        the drawing is made again, with the numbers of that moment, when it is shown."""
+        if self.is_on_screen:
+            return False
+        self._stale = True
+        self._generation += 1  # a layout still running is for the old state
+        self.drawing = self.picture = None
+        self._note = ""
+        return True
+
+    def prepare(self) -> None:
+        """Draw now what changed while the view was hidden (before its tab is shown)."""
+        if self._stale:
+            self._stale = False
+            self._relayout(force=True)
+
+    def on_show(self) -> None:
+        self.prepare()
+
     def refresh_nodes(self, changed: Iterable[int] | None) -> None:
         """Refill the boxes of ``changed`` nodes (all when ``None``) with the stepper's numbers."""
         drawing, picture, stepper = self.drawing, self.picture, self.stepper
         if drawing is None or picture is None or stepper is None:
+            return
+        if self._hidden_change():
             return
         scene = drawing.scene
         if changed is None:
@@ -165,9 +192,9 @@ class DrawingView(GraphView, ScrollView, can_focus=True):
             return
         from cgtui.draw.render import refill
 
-        values, partials = self._numbers()
         scene = drawing.scene
         items = list(items)
+        values, partials = self._numbers(scene.items[it].node for it in items)
         texts = {}
         for it in items:
             lines = drawing.lines(it, values, partials)
@@ -193,7 +220,8 @@ class DrawingView(GraphView, ScrollView, can_focus=True):
         self.selected = index
         drawing = self.drawing
         if drawing is not None and drawing.scene.partial and index not in drawing.scene.item_of:
-            self._relayout()  # outside the neighbourhood: draw the one around it
+            if not self._hidden_change():
+                self._relayout()  # outside the neighbourhood: draw the one around it
             return
         self._reveal()
         self.refresh()
@@ -215,8 +243,9 @@ class DrawingView(GraphView, ScrollView, can_focus=True):
         centre = self.selected if self.selected is not None else self.stepper.output
         return neighbourhood_scene(graph, centre, self.k)
 
-    def _relayout(self) -> None:
-        if self.stepper is None:
+    def _relayout(self, *, force: bool = False) -> None:
+        """Lay the drawing out again (not while hidden, unless ``force``)."""
+        if self.stepper is None or (not force and self._hidden_change()):
             return
         self._generation += 1
         scene = self._scene()
@@ -241,7 +270,7 @@ class DrawingView(GraphView, ScrollView, can_focus=True):
         for e, edge in enumerate(scene.edges):
             self._item_edges[edge.src].append(e)
             self._item_edges[edge.dst].append(e)
-        values, partials = self._numbers()
+        values, partials = self._numbers(scene.item_of)
         self.picture = drawing.picture(values, partials)
         if self.mask:
             self._refill(scene.item_of[i] for i in self.mask.nodes() if i in scene.item_of)
@@ -259,12 +288,14 @@ class DrawingView(GraphView, ScrollView, can_focus=True):
         self._reveal()
         self.refresh()
 
-    def _numbers(self) -> tuple[list[Any], list[Any]]:
+    def _numbers(self, nodes: Iterable[int]) -> tuple[list[Any], list[Any]]:
+        """The values and partials the boxes of ``nodes`` show (the other entries are left
+        as the stepper has them: a big graph's drawing shows a few of its nodes)."""
         stepper = self.stepper
         assert stepper is not None
         partials: list[Any] = list(stepper.partials)
-        for i, p in enumerate(partials):
-            if p is None and stepper.status(i) in (Status.NO_PATH, Status.CONSTANT):
+        for i in nodes:
+            if partials[i] is None and stepper.status(i) in (Status.NO_PATH, Status.CONSTANT):
                 partials[i] = "-"
         values: list[Any] = list(stepper.values)
         for i in self.mask.values:

@@ -170,9 +170,21 @@ class GraphTree(GraphView, Tree[Entry]):
         for i in indices:
             line = self._lines[i]
             label = explain.tree_label(stepper, i, self.mask)
-            # set_label costs time in proportion to the tree's lines: only when it changed
+            # only when it changed: a new label repaints its line
             if not isinstance(line.label, Text) or line.label.plain != label:
-                line.set_label(Text(label))
+                self._relabel(line, Text(label))
+
+    def _relabel(self, line: TreeNode[Entry], label: Text) -> None:
+        """Give ``line`` a new label and repaint that line alone.
+
+        ``TreeNode.set_label`` repaints every visible line below the node as well (their
+        guides may change with the cursor; a label does not change them): a new label at
+        the output's line would repaint the whole tree at every step.
+        """
+        line._label = self.process_label(label)
+        line._updates += 1  # the line's cached rendering is stale
+        if line._line >= 0:
+            self._refresh_line(line._line)
 
     def set_touched(self, index: int | None) -> None:
         old, self.touched = self.touched, index

@@ -75,19 +75,16 @@ from cgtui.app.dialogs import (
 )
 from cgtui.app.drawing import DrawingView
 from cgtui.app.footer import KeysFooter
-from cgtui.app.forward_mode import ForwardModeScreen
 from cgtui.app.layout import breakpoint_classes, lesson_classes
 from cgtui.app.modes import Saved, toggle_backward_graph
 from cgtui.app.quiz import QuizPanel
 from cgtui.app.session import Session, beside, constant_value, hand_written
 from cgtui.app.side import SideColumn, SidePane
-from cgtui.app.training import TrainingScreen
 from cgtui.app.views import KIND_CLASSES, TOUCHED_MARK, GraphTree, GraphView, NodeTable
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind
 from cgtui.core.notation import format_number, partial_name, value_text
 from cgtui.engine.engine import Stepper, StepResult, descent_step, grad_check
-from cgtui.lang.samples import samples_dir
 
 #: A step that writes more log lines than this is shortened in the log.
 LOG_LINES_PER_ACTION = 400
@@ -448,8 +445,13 @@ class ExplorerApp(App[None]):
             status = f"▶ playing {self._speed_text()} · {status}"
         self._status.update(status, layout=False)  # always one line
         self._legend.show_title(self.session.label, self.session.modified)
+        screen = self.screen_stack[0]
+        # the lesson's layout is for a narrow, short screen only; elsewhere a class would
+        # change nothing but cost a restyle of every widget
+        lesson = screen.has_class("-narrow") and screen.has_class("-short")
         for name, on in lesson_classes(self.stepper).items():
-            self.screen_stack[0].set_class(on, name)
+            if screen.has_class(name) != (on and lesson):
+                screen.set_class(on and lesson, name)
 
     def _param_indices(self) -> list[int]:
         """The params' node indices, found once per graph and kind change (scanning a big
@@ -866,6 +868,8 @@ class ExplorerApp(App[None]):
         self.push_screen(PromptDialog("Gradient-descent step", "learning rate", "0.1", validate=check), done)
 
     def action_forward_mode(self) -> None:
+        from cgtui.app.forward_mode import ForwardModeScreen  # loaded when first opened
+
         self.push_screen(ForwardModeScreen(self.stepper.graph, self.selected))
 
     def action_backward_graph(self) -> None:
@@ -876,6 +880,7 @@ class ExplorerApp(App[None]):
     def action_training(self) -> None:
         if not self._training:
             return
+        from cgtui.app.training import TrainingScreen  # loaded when first opened
 
         def done(params: dict[str, float] | None) -> None:
             if not params:
@@ -947,7 +952,7 @@ class ExplorerApp(App[None]):
         self.push_screen(OpenDialog(load), lambda graph: self._open(graph, opened[0] if opened else ""))
 
     def action_samples(self) -> None:
-        from cgtui.lang.samples import list_samples
+        from cgtui.lang.samples import list_samples, samples_dir
         from cgtui.lang.source import load_source
 
         directory = self.samples_directory
@@ -1083,6 +1088,8 @@ class ExplorerApp(App[None]):
             rows += [("", ""), ("", "Drawing view (key 3)")]
             rows += self._key_lines(DrawingView.BINDINGS)
         if self._training:
+            from cgtui.app.training import TrainingScreen
+
             rows += [("", ""), ("", "Training screen (key T)")]
             rows += self._key_lines(TrainingScreen.BINDINGS)
         if self._quiz:

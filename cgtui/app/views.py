@@ -14,7 +14,9 @@ from typing import ClassVar
 from rich.style import Style
 from rich.text import Text
 from textual.coordinate import Coordinate
+from textual.geometry import Region
 from textual.message import Message
+from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import DataTable, Tree
 from textual.widgets.tree import TreeNode
@@ -135,6 +137,7 @@ class GraphTree(GraphView, Tree[Entry]):
         self._home: dict[int, tuple[int, int]] = {}  # node -> (parent node, slot) of its canonical line
         self._built: set[int] = set()  # nodes whose children are built
         self._placed: TreeNode[Entry] | None = None  # the line select() last moved to
+        self._line_style: Style | None = None  # the base style while lines are drawn
 
     # ---- down ---------------------------------------------------------------
 
@@ -320,6 +323,20 @@ class GraphTree(GraphView, Tree[Entry]):
                 self.move_cursor(line, animate=False)
 
     # ---- rendering ----------------------------------------------------------
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._line_style = self.rich_style  # looked up once for all the lines drawn now
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._line_style = None
+
+    def render_line(self, y: int) -> Strip:
+        style = self._line_style
+        if style is None:
+            return super().render_line(y)
+        scroll_x, scroll_y = self.scroll_offset
+        return self._render_line(y + scroll_y, scroll_x, scroll_x + self.size.width, style)
 
     def get_label_width(self, node: TreeNode[Entry]) -> int:
         label = node.label

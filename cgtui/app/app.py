@@ -80,7 +80,7 @@ from cgtui.app.modes import Saved, toggle_backward_graph
 from cgtui.app.quiz import QuizPanel
 from cgtui.app.session import Session, beside, constant_value, hand_written
 from cgtui.app.side import SideColumn, SidePane
-from cgtui.app.views import KIND_CLASSES, TOUCHED_MARK, GraphTree, GraphView, NodeTable
+from cgtui.app.views import KIND_CLASSES, TOUCHED_MARK, GraphTree, GraphView, NodeTable, SteadyScroll
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind
 from cgtui.core.notation import format_number, partial_name, value_text
@@ -155,7 +155,7 @@ class Legend(Static):
         return Text.assemble(*kinds)
 
 
-class StepLog(Log):
+class StepLog(SteadyScroll, Log):
     """The step log: a :class:`Log` whose new lines repaint it without a layout of the screen.
 
     Textual's Log sets its virtual size on every write (a layout of the whole screen) and
@@ -180,6 +180,8 @@ class StepLog(Log):
         if size != self.virtual_size:
             self.set_reactive(Log.virtual_size, size)
             self._scroll_update(size)  # a scrollbar that appears or goes asks for a layout
+            if self._laid_out is not None:  # the scrollbars know the new size already
+                self._laid_out = (self._laid_out[0], size, self._laid_out[2])
         follow = self.auto_scroll if scroll_end is None else scroll_end
         if follow and not self.is_vertical_scrollbar_grabbed:
             self.scroll_end(animate=False, immediate=True, x_axis=False)
@@ -299,6 +301,17 @@ class ExplorerApp(App[None]):
         yield self._legend
         yield self._status
         yield KeysFooter(compact=True, id="footer")
+
+    def get_default_screen(self) -> Screen[Any]:
+        """The explorer's screen, with the classes of the terminal's size before its
+        widgets are styled (setting them later restyles every widget)."""
+        screen = super().get_default_screen()
+        width, height = self.size
+        screen.update_classes(
+            breakpoint_classes(width, height, self.HORIZONTAL_BREAKPOINTS, self.VERTICAL_BREAKPOINTS),
+            update=False,
+        )
+        return screen
 
     def on_mount(self) -> None:
         width, height = self.size

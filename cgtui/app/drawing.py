@@ -210,7 +210,8 @@ class DrawingView(GraphView, ScrollView, can_focus=True):
 
     def set_touched(self, index: int | None) -> None:
         self.touched = index
-        self.refresh()
+        if self.is_on_screen:  # else drawn with it when shown
+            self.refresh()
 
     def select(self, index: int) -> None:
         if self.stepper is None or not 0 <= index < len(self.stepper.graph.nodes):

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from rich.style import Style
 from rich.text import Text
 from textual.coordinate import Coordinate
-from textual.geometry import Region
+from textual.geometry import Region, Size
 from textual.message import Message
+from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import DataTable, Tree
@@ -92,6 +93,24 @@ class GraphView:
             self.refresh_nodes(old.nodes() | mask.nodes())
 
 
+class SteadyScroll:
+    """Leaves out the scrollbar refresh Textual does for a scrolling view at every layout of
+    the screen, when neither the view's size nor its content's changed (the refresh repaints
+    the scrollbars in a frame of their own). A mixin for a ``ScrollView``, listed before it."""
+
+    _laid_out: tuple[Size, Size, Size] | None = None
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        view = cast(ScrollView, self)
+        sizes = (size, view.virtual_size, container_size)
+        if sizes == self._laid_out:
+            return False
+        self._laid_out = sizes
+        return cast(bool, super()._size_updated(size, virtual_size, container_size, layout))  # type: ignore[misc]
+
+
 class KindStyles:
     """The kind and touched styles of a widget's component classes, looked up once per theme."""
 
@@ -116,7 +135,7 @@ class Entry:
     ref: bool = False
 
 
-class GraphTree(GraphView, Tree[Entry]):
+class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
     """The graph as a tree rooted at the output; children are a node's operands.
 
     A node used more than once is expanded at its first occurrence (in the tree's reading
@@ -365,7 +384,7 @@ class GraphTree(GraphView, Tree[Entry]):
         super().notify_style_update()
 
 
-class NodeTable(GraphView, DataTable[Text | str]):
+class NodeTable(GraphView, SteadyScroll, DataTable[Text | str]):
     """Every node in topological order; cells are updated in place as steps are taken.
 
     A big graph's rows are added in chunks once the table is first shown (a DataTable

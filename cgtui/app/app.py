@@ -80,6 +80,7 @@ from cgtui.app.modes import Saved, toggle_backward_graph
 from cgtui.app.quiz import QuizPanel
 from cgtui.app.session import Session, beside, constant_value, hand_written
 from cgtui.app.side import SideColumn, SidePane
+from cgtui.app.training import TrainingScreen
 from cgtui.app.views import KIND_CLASSES, TOUCHED_MARK, GraphTree, GraphView, NodeTable, SteadyScroll
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind
@@ -893,7 +894,6 @@ class ExplorerApp(App[None]):
     def action_training(self) -> None:
         if not self._training:
             return
-        from cgtui.app.training import TrainingScreen  # loaded when first opened
 
         def done(params: dict[str, float] | None) -> None:
             if not params:
@@ -1101,8 +1101,6 @@ class ExplorerApp(App[None]):
             rows += [("", ""), ("", "Drawing view (key 3)")]
             rows += self._key_lines(DrawingView.BINDINGS)
         if self._training:
-            from cgtui.app.training import TrainingScreen
-
             rows += [("", ""), ("", "Training screen (key T)")]
             rows += self._key_lines(TrainingScreen.BINDINGS)
         if self._quiz:

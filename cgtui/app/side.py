@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -205,8 +206,12 @@ class SidePane(VerticalScroll):
             widget.update(content)
             return
         widget.update(content, layout=False)
-        # the height at the same width, measured as the layout would (wrapped lines included)
-        if widget.get_content_height(self.size, self.app.size, size.width) != size.height:
+        lines = key.split("\n")
+        if key and all(cell_len(line) <= size.width for line in lines):
+            height = len(lines)  # no line wraps
+        else:  # measured as the layout would, wrapped lines included
+            height = widget.get_content_height(self.size, self.app.size, size.width)
+        if height != size.height:
             widget.refresh(layout=True)
 
     @work(thread=True, exclusive=True, group="paths", description="sum over paths")

@@ -17,6 +17,7 @@ import pytest
 from conftest import examples
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from worked_examples import MORE_OPS, SANITY
 
 from cgtui.core.errors import NumericalFault
 from cgtui.core.graph import Graph
@@ -55,25 +56,14 @@ WORKED = [
     ),
     (
         "5a micrograd sanity",
-        "z = 2*x + 2 + x\nq = relu(z) + z*x\nh = relu(z*z)\ny = h + q + q*x",
+        SANITY,
         {"x": -4},
         -20,
         {"x": 46},
     ),
     (
         "5b micrograd more ops",
-        """
-        c = a + b
-        d = a*b + b**3
-        c = c + c + 1
-        c = c + 1 + c + (-a)
-        d = d + d*2 + relu(b + a)
-        d = d + 3*d + relu(b - a)
-        e = c - d
-        f = e**2
-        g = f / 2.0
-        g = g + 10.0 / f
-        """,
+        MORE_OPS,
         {"a": -4, "b": 2},
         24.70408163265306,
         {"a": 138.83381924198252, "b": 645.5772594752186},

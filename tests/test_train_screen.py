@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import math
-from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from test_app import sync
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Button, Input, Log, ProgressBar, Static, TabbedContent
@@ -25,16 +24,6 @@ from cgtui.learn.dataset import rows_to_dataset
 from cgtui.learn.train import Surface
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
-
-
-def sync(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
-    """Run an async test on a fresh event loop (no async pytest plugin is needed)."""
-
-    @functools.wraps(test)
-    def run(*args: Any, **kwargs: Any) -> None:
-        asyncio.run(test(*args, **kwargs))
-
-    return run
 
 
 class Host(App[None]):

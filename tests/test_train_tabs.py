@@ -3,15 +3,12 @@ TabbedContent, the test gives it a trainer and reads what it drew."""
 
 from __future__ import annotations
 
-import asyncio
-import functools
-from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
 from rich.text import Text
+from test_app import sync
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable, Select, Static, TabbedContent
 from textual_plotext import PlotextPlot
@@ -31,16 +28,6 @@ from cgtui.learn.dataset import dataset_from_graph
 from cgtui.learn.train import Problem, Trainer
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
-
-
-def sync(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
-    """Run an async test on a fresh event loop (no async pytest plugin is needed)."""
-
-    @functools.wraps(test)
-    def run(*args: Any, **kwargs: Any) -> None:
-        asyncio.run(test(*args, **kwargs))
-
-    return run
 
 
 class OneTab(App[None]):

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cgtui.core.errors import CgtuiError
+from cgtui.core.names import fresh_name
 from cgtui.core.notation import operand
 from cgtui.core.ops import FUNCTIONS
 from cgtui.lang.parser import RESERVED_WORDS
@@ -28,13 +29,7 @@ class Names:
         base = re.sub(r"\W", "_", wanted) or "v"
         if base[0].isdigit():
             base = "v" + base
-        if base in FUNCTIONS or base in RESERVED_WORDS or base in self.taken:
-            k = 1
-            while f"{base}{self.sep}{k}" in self.taken:
-                k += 1
-            base = f"{base}{self.sep}{k}"
-        self.taken.add(base)
-        return base
+        return fresh_name(base, self.taken, lambda n: n in FUNCTIONS or n in RESERVED_WORDS, self.sep)
 
 
 def number(x: Any, where: str = "the imported program") -> str:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind
+from cgtui.core.names import fresh_name
 from cgtui.core.notation import TIMES, local_name, operand, partial_name
 from cgtui.core.ops import OPS, SLOT_NAMES
 from cgtui.engine.engine import application_text, differentiable, edge_formula, on_path
@@ -112,14 +113,7 @@ class _Namer:
             self.node.append(self.fresh(n.name if n.name.isidentifier() else f"n{len(self.node)}"))
 
     def fresh(self, wanted: str) -> str:
-        name = wanted
-        if keyword.iskeyword(name) or name in self.taken:
-            k = 1
-            while f"{wanted}_{k}" in self.taken:
-                k += 1
-            name = f"{wanted}_{k}"
-        self.taken.add(name)
-        return name
+        return fresh_name(wanted, self.taken, keyword.iskeyword)
 
 
 def _literal(x: float) -> str:

@@ -24,7 +24,12 @@ async def test_after_backward_a_leafs_partial_terms_and_paths_are_on_screen_at_8
         await settle(pilot)
         assert app.selected == app.stepper.graph.lookup("w")  # B keeps the selection
         side = app.query_one("#side", SidePane)
-        assert side.scroll_y == 0 and side.max_scroll_y == 0  # nothing below the fold
+        # nothing of the node's story below the fold: only the whole Jacobian's cost (the
+        # graph's, not the node's) follows with a scroll
+        assert side.scroll_y == 0
+        paths = app.query_one("#side-paths")
+        assert paths.region.bottom <= side.scrollable_content_region.bottom
+        assert app.query_one("#side-jacobian").region.y >= side.scrollable_content_region.bottom
         text = screen_text(app)
         assert "dL/dw = 0.4  (final)" in text  # the partial
         assert "✓ done" in text and "= 0.2 · 2 = 0.4" in text  # its += term

@@ -884,7 +884,8 @@ class ExplorerApp(App[None]):
     def action_forward_mode(self) -> None:
         from cgtui.app.forward_mode import ForwardModeScreen  # loaded when first opened
 
-        self.push_screen(ForwardModeScreen(self.stepper.graph, self.selected))
+        s = self.stepper
+        self.push_screen(ForwardModeScreen(s.graph, self.selected, reverse=s, drawing=self._drawing))
 
     def action_backward_graph(self) -> None:
         problem = toggle_backward_graph(self)
@@ -1130,7 +1131,8 @@ class ExplorerApp(App[None]):
             "Side pane: the selected node's arithmetic; its local derivatives (Edge | Local "
             "derivative); its partial, one term per outgoing edge (✓ done or … pending); the chain "
             "rule as a sum over paths (✓ when it equals backprop's partial), the exact path count, "
-            "and the cost of enumerating paths versus backprop.",
+            "the cost of enumerating paths versus backprop, and the whole Jacobian's cost by "
+            "forward mode (one pass per leaf) and reverse mode (one per output).",
             f"The node a step just touched is marked {TOUCHED_MARK.strip()} in every view.",
             "The title line shows what is open and ● modified after a change that is not saved.",
         ]

@@ -54,7 +54,7 @@ from cgtui.draw import (
     full_scene,
     neighbourhood_scene,
 )
-from cgtui.engine.engine import Status, Stepper
+from cgtui.engine.engine import Stepper
 
 #: scenes with more items than this are laid out in a thread worker
 WORKER_ITEMS = 60
@@ -194,7 +194,7 @@ class DrawingView(GraphView, ScrollView, can_focus=True):
 
         scene = drawing.scene
         items = list(items)
-        values, partials = self._numbers(scene.items[it].node for it in items)
+        values, partials = self._numbers()
         texts = {}
         for it in items:
             lines = drawing.lines(it, values, partials)
@@ -251,15 +251,17 @@ class DrawingView(GraphView, ScrollView, can_focus=True):
         self._generation += 1
         scene = self._scene()
         if len(scene.items) <= WORKER_ITEMS:
-            self._install(Drawing.build(scene.graph, self.orientation, scene=scene), self._generation)
+            mark = self.texts.box_mark
+            drawing = Drawing.build(scene.graph, self.orientation, scene=scene, partial_prefix=mark)
+            self._install(drawing, self._generation)
         else:
             self._note = f"laying out {len(scene.items)} boxes…"
             self.refresh()
-            self._layout_in_thread(scene, self.orientation, self._generation)
+            self._layout_in_thread(scene, self.orientation, self._generation, self.texts.box_mark)
 
     @work(thread=True, exclusive=True, group="drawing-layout")
-    def _layout_in_thread(self, scene: Any, orientation: str, generation: int) -> None:
-        drawing = Drawing.build(scene.graph, orientation, scene=scene)
+    def _layout_in_thread(self, scene: Any, orientation: str, generation: int, mark: str) -> None:
+        drawing = Drawing.build(scene.graph, orientation, scene=scene, partial_prefix=mark)
         self.app.call_from_thread(self._install, drawing, generation)
 
     def _install(self, drawing: Drawing, generation: int) -> None:
@@ -271,7 +273,7 @@ class DrawingView(GraphView, ScrollView, can_focus=True):
         for e, edge in enumerate(scene.edges):
             self._item_edges[edge.src].append(e)
             self._item_edges[edge.dst].append(e)
-        values, partials = self._numbers(scene.item_of)
+        values, partials = self._numbers()
         self.picture = drawing.picture(values, partials)
         if self.mask:
             self._refill(scene.item_of[i] for i in self.mask.nodes() if i in scene.item_of)
@@ -289,21 +291,10 @@ class DrawingView(GraphView, ScrollView, can_focus=True):
         self._reveal()
         self.refresh()
 
-    def _numbers(self, nodes: Iterable[int]) -> tuple[list[Any], list[Any]]:
-        """The values and partials the boxes of ``nodes`` show (the other entries are left
-        as the stepper has them: a big graph's drawing shows a few of its nodes)."""
+    def _numbers(self) -> tuple[list[Any], list[Any]]:
         stepper = self.stepper
         assert stepper is not None
-        partials: list[Any] = list(stepper.partials)
-        for i in nodes:
-            if partials[i] is None and stepper.status(i) in (Status.NO_PATH, Status.CONSTANT):
-                partials[i] = "-"
-        values: list[Any] = list(stepper.values)
-        for i in self.mask.values:
-            values[i] = explain.MASKED
-        for i in self.mask.partials:
-            partials[i] = explain.MASKED
-        return values, partials
+        return self.texts.box_numbers(stepper, self.mask)
 
     # ---- up: moving the selection -------------------------------------------------------
 

@@ -171,6 +171,49 @@ def table_row(stepper: Stepper, i: int, mask: Mask = NO_MASK) -> tuple[str, str,
     )
 
 
+class NodeTexts:
+    """What the graph views write for each node, given to a view as its ``texts``
+    attribute. This one is reverse mode's (the value and the partial ``dL/dz``); forward
+    mode (``cgtui/app/forward_mode.py``) gives its views one that writes the tangent
+    ``dz/dx`` instead. The stepper a view shows gives the graph, the output and the kinds
+    either way."""
+
+    @property
+    def box_mark(self) -> str:
+        """What a drawn box writes before its second number (``d 0.4``)."""
+        return notation.BOX_PARTIAL
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The table's column headings."""
+        return TABLE_COLUMNS
+
+    def tree_label(self, stepper: Stepper, i: int, mask: Mask = NO_MASK) -> str:
+        return tree_label(stepper, i, mask)
+
+    def table_row(self, stepper: Stepper, i: int, mask: Mask = NO_MASK) -> tuple[str, ...]:
+        """The table's cells for node ``i``: the node's name first and its kind second."""
+        return table_row(stepper, i, mask)
+
+    def box_numbers(self, stepper: Stepper, mask: Mask = NO_MASK) -> tuple[list[Any], list[Any]]:
+        """Every node's two numbers in a drawn box: its value and its partial (``-`` for
+        a node backprop never reaches), what ``mask`` hides written :data:`MASKED`."""
+        partials: list[Any] = list(stepper.partials)
+        for i, p in enumerate(partials):
+            if p is None and stepper.status(i) in (Status.NO_PATH, Status.CONSTANT):
+                partials[i] = "-"
+        values: list[Any] = list(stepper.values)
+        for i in mask.values:
+            values[i] = MASKED
+        for i in mask.partials:
+            partials[i] = MASKED
+        return values, partials
+
+
+#: Reverse mode's texts, every view's unless it is given others.
+REVERSE_TEXTS = NodeTexts()
+
+
 def definition(stepper: Stepper, i: int, mask: Mask = NO_MASK) -> str:
     """``yhat = z + b = 1 + 0.1 = 1.1``; before the forward pass, ``yhat = z + b = ?``."""
     from cgtui.engine.engine import arithmetic_text

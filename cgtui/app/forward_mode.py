@@ -2,37 +2,49 @@
 time (:class:`cgtui.engine.forward.TangentStepper`), beside the reverse mode of the main
 screen.
 
-Key ``m`` (or the palette's "Forward mode") opens it with the direction ``∂·/∂x`` for
+Key ``m`` (or the palette's "Forward mode") opens it with the direction ``d·/dx`` for
 the selected leaf (the first leaf that is not a constant if a computation is selected).
-Each step computes the next node's value and its tangent ``ż = Σ ∂z/∂a · ȧ``; the table
-shows every node's value and tangent, the side pane the selected node's tangent rule
-with its numbers and what the whole Jacobian costs by either direction, the status line
-the mode, the direction and the progress. ``f``/``F``
-step and run, ``u`` undoes, ``r`` resets, ``c`` seeds the next leaf instead, and
-``escape`` or ``m`` go back to reverse mode (the main screen, untouched). The CSS is the
-screen's own and its colours come from theme variables.
+Each step computes the next node's value and its tangent ``ż = Σ ∂z/∂a · ȧ``.
+
+The screen has the main screen's views, the very widgets (:mod:`cgtui.app.views`,
+:mod:`cgtui.app.drawing`) given :class:`TangentTexts`: the tree, the table and the
+drawing show each node's value and its tangent ``dz/dx`` (``d/dx 1`` in a drawn box)
+where reverse mode shows the partial ``dL/dz``, and every step, undo, reset and run
+updates all three. The side pane shows the selected node's tangent rule with its
+numbers and what the whole Jacobian costs by either direction; the status line the
+mode, the direction and the progress. ``f``/``F`` step and run, ``u`` undoes, ``r``
+resets, ``c`` seeds the next leaf instead, ``1``/``2``/``3`` choose the view, and
+``escape`` or ``m`` go back to reverse mode (the main screen, untouched). The CSS is
+the screen's own (the main screen's layout: side by side, stacked below 100 columns)
+and its colours come from theme variables.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Iterator
+from typing import Any, ClassVar
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Log, Static
-from textual.widgets.data_table import ColumnKey
+from textual.widget import Widget
+from textual.widgets import Log, Static, TabbedContent, TabPane
 
+from cgtui.app import explain
+from cgtui.app.drawing import DrawingView
+from cgtui.app.footer import KeysFooter
+from cgtui.app.layout import breakpoint_classes
+from cgtui.app.views import GraphTree, GraphView, NodeTable
 from cgtui.core.graph import Graph, Kind
-from cgtui.core.notation import value_text
-from cgtui.engine.engine import StepResult
+from cgtui.core.notation import box_tangent, value_text
+from cgtui.engine.engine import Stepper, StepResult, application_text, arithmetic_text
 from cgtui.engine.forward import TangentStepper
 from cgtui.engine.jacobian import pass_counts
 from cgtui.teach.directions import jacobian_cost_lines
 
-COLUMNS = ("node", "kind", "step", "value", "tangent")
+#: A run that writes more log lines than this is shortened in the log (as on the main screen).
+LOG_LINES_PER_ACTION = 400
 
 
 def direction_leaves(graph: Graph) -> list[int]:
@@ -40,13 +52,119 @@ def direction_leaves(graph: Graph) -> list[int]:
     return [i for i, n in enumerate(graph.nodes) if n.op is None and n.kind is not Kind.CONST]
 
 
+class TangentTexts(explain.NodeTexts):
+    """Forward mode's words for the views: each node's value from the forward-mode pass
+    and its tangent ``dz/dx`` (``?`` until the pass reaches it; ``0`` for what depends on
+    constants only), and a status column that says which node is next."""
+
+    def __init__(self, tangents: TangentStepper) -> None:
+        self.tangents = tangents
+
+    @property
+    def box_mark(self) -> str:
+        return box_tangent(self.tangents.label)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return ("node", "kind", "operation", "successors", "value", f"dnode/d{self.tangents.label}", "status")
+
+    def tangent(self, i: int) -> str:
+        s = self.tangents
+        t = s.tangents[i]
+        if t is not None:
+            return value_text(t)
+        return "?" if s.values[i] is None else "0"
+
+    def status(self, i: int) -> str:
+        s = self.tangents
+        node = s.graph.nodes[i]
+        if node.op is None:
+            return "constant" if node.kind is Kind.CONST else "given"
+        if s.values[i] is not None:
+            return "computed"
+        if i == s.next_node():
+            return "fault" if s.fault is not None else "next"
+        return "not yet computed"
+
+    def tree_label(self, stepper: Stepper, i: int, mask: explain.Mask = explain.NO_MASK) -> str:
+        """``v1  [comp]  x + y  = 5  dv1/dx 1``."""
+        s = self.tangents
+        g = s.graph
+        node = g.nodes[i]
+        parts = [node.name, f"[{explain.kind_tag(stepper, i)}]"]
+        if node.op is not None:
+            parts.append(application_text(g, i))
+        parts.append(f"= {value_text(s.values[i])}")
+        if s.values[i] is not None:
+            parts.append(f" {s.tangent_name(i)} {self.tangent(i)}")
+        return "  ".join(parts)
+
+    def table_row(self, stepper: Stepper, i: int, mask: explain.Mask = explain.NO_MASK) -> tuple[str, ...]:
+        s = self.tangents
+        value = s.values[i]
+        return (
+            s.graph.nodes[i].name,
+            explain.kind_tag(stepper, i),
+            explain.expression(stepper, i),
+            explain.successors_text(stepper, i),
+            "" if value is None else value_text(value),
+            self.tangent(i),
+            self.status(i),
+        )
+
+    def box_numbers(
+        self, stepper: Stepper, mask: explain.Mask = explain.NO_MASK
+    ) -> tuple[list[Any], list[Any]]:
+        s = self.tangents
+        values: list[Any] = list(s.values)
+        tangents: list[Any] = [
+            t if t is not None else (None if v is None else 0.0)
+            for t, v in zip(s.tangents, s.values, strict=True)
+        ]
+        return values, tangents
+
+
 class ForwardModeScreen(Screen[None]):
+    """Forward mode, stepped one node at a time, in the main screen's tree, table and drawing."""
+
     DEFAULT_CSS = """
     ForwardModeScreen #fm-main { height: 1fr; }
-    ForwardModeScreen #fm-table { width: 3fr; }
-    ForwardModeScreen #fm-side { width: 2fr; padding: 0 1; border-left: vkey $primary; }
-    ForwardModeScreen #fm-log { height: 6; border-top: hkey $primary; }
-    ForwardModeScreen #fm-status { height: 1; background: $panel; color: $text; }
+    ForwardModeScreen #fm-views { width: 3fr; height: 1fr; }
+    ForwardModeScreen #fm-views TabPane { padding: 0; }
+    ForwardModeScreen #fm-tree, ForwardModeScreen #fm-table { height: 1fr; border: none; }
+    ForwardModeScreen #fm-side {
+        width: 2fr;
+        min-width: 36;
+        height: 1fr;
+        padding: 0 1;
+        border-left: vkey $border;
+        scrollbar-size-vertical: 1;
+    }
+    ForwardModeScreen #fm-side-title { text-style: bold; color: $text-accent; }
+    ForwardModeScreen #fm-side .heading { margin-top: 1; text-style: bold underline; color: $text-primary; }
+    ForwardModeScreen #fm-log {
+        height: 7;
+        border-top: hkey $border;
+        border-title-color: $text-muted;
+        scrollbar-size-vertical: 1;
+    }
+    ForwardModeScreen #fm-status {
+        height: 1;
+        padding: 0 1;
+        background: $panel;
+        color: $text;
+        text-style: bold;
+    }
+    ForwardModeScreen.-narrow #fm-main { layout: vertical; }
+    ForwardModeScreen.-narrow #fm-views { width: 1fr; }
+    ForwardModeScreen.-narrow #fm-side {
+        width: 1fr;
+        min-width: 0;
+        border-left: none;
+        border-top: hkey $border;
+    }
+    ForwardModeScreen.-short #fm-log { height: 4; }
+    ForwardModeScreen.-short #fm-side .heading { margin-top: 0; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -55,139 +173,239 @@ class ForwardModeScreen(Screen[None]):
         Binding("u", "undo", "Undo", tooltip="Undo the last forward-mode step"),
         Binding("r", "reset", "Reset", tooltip="Reset: no values or tangents"),
         Binding("c", "next_direction", "Direction", tooltip="Seed the next leaf instead"),
-        Binding("escape,m", "back", "Reverse mode", tooltip="Back to reverse mode"),
+        Binding("escape,m", "back", "Reverse", tooltip="Back to reverse mode"),
+        Binding("1", "show_tab('tree')", "Tree", show=False, tooltip="Show the tree view"),
+        Binding("2", "show_tab('table')", "Table", show=False, tooltip="Show the table view"),
+        Binding("3", "show_tab('drawing')", "Drawing", show=False, tooltip="Show the drawn DAG"),
+        Binding("l", "toggle_log", "Log", show=False, tooltip="Show or hide the step log"),
+        Binding("z", "zoom", "Zoom", show=False, tooltip="Maximize the focused pane, or restore"),
         # the main screen's keys act on reverse mode, which this screen hides: say so
-        Binding("b,B,d,e,k,n,t,o,s,p,T,Q,G,slash", "reverse_only", show=False),
+        Binding(
+            "b,B,d,e,k,n,t,o,s,p,T,Q,G,slash,left_square_bracket,right_square_bracket",
+            "reverse_only",
+            show=False,
+        ),
     ]
 
-    def __init__(self, graph: Graph, leaf: int | None = None) -> None:
+    def __init__(
+        self,
+        graph: Graph,
+        leaf: int | None = None,
+        *,
+        reverse: Stepper | None = None,
+        drawing: bool = True,
+    ) -> None:
+        """``leaf``: the node selected on the main screen (seeded when it is a leaf that
+        is not a constant). ``reverse``: the main screen's stepper, for the output the
+        tree starts from and the kinds (never changed here). ``drawing``: whether the
+        drawing tab is there."""
         super().__init__()
         self.graph = graph
+        self.reverse = reverse if reverse is not None and reverse.graph is graph else Stepper(graph)
         self.leaves = direction_leaves(graph)
         self.leaf = leaf if leaf in self.leaves else (self.leaves[0] if self.leaves else None)
         self.stepper = TangentStepper(graph, self._direction())
+        self.texts = TangentTexts(self.stepper)
         self.cost = jacobian_cost_lines(pass_counts(graph))
-        self._table: DataTable[str] = DataTable(id="fm-table", cursor_type="row")
-        self._side = Static(id="fm-side", markup=False)
+        self.selected = leaf if leaf is not None and 0 <= leaf < len(graph.nodes) else self.reverse.output
+        self._tree = GraphTree(id="fm-tree")
+        self._table = NodeTable(id="fm-table")
+        self._views: list[GraphView] = [self._tree, self._table]
+        self._drawing: DrawingView | None = DrawingView(id="fm-drawing") if drawing else None
+        if self._drawing is not None:
+            self._views.append(self._drawing)
+        for view in self._views:
+            view.texts = self.texts
+        self._title = Static(id="fm-side-title", markup=False)
+        self._definition = Static(id="fm-side-definition", markup=False)
+        self._rule = Static(id="fm-side-rule", markup=False)
+        self._cost = Static("\n".join(self.cost), id="fm-side-cost", markup=False)
         self._log = Log(id="fm-log", max_lines=2000)
         self._status = Static(id="fm-status", markup=False)
 
     def _direction(self) -> dict[str, float]:
         return {} if self.leaf is None else {self.graph.nodes[self.leaf].name: 1.0}
 
+    def views(self) -> Iterator[GraphView]:
+        yield from self._views
+
     def compose(self) -> ComposeResult:
         with Horizontal(id="fm-main"):
-            yield self._table
-            yield self._side
+            with TabbedContent(id="fm-views", initial="fm-tab-tree"):
+                with TabPane("Tree", id="fm-tab-tree"):
+                    yield self._tree
+                with TabPane("Table", id="fm-tab-table"):
+                    yield self._table
+                if self._drawing is not None:
+                    with TabPane("Drawing", id="fm-tab-drawing"):
+                        yield self._drawing
+            with VerticalScroll(id="fm-side"):
+                yield self._title
+                yield self._definition
+                yield Static("Tangent: the chain rule forward", classes="heading")
+                yield self._rule
+                yield Static("The whole Jacobian: which direction", classes="heading")
+                yield self._cost
         yield self._log
         yield self._status
-        yield Footer(compact=True)
+        yield KeysFooter(compact=True)
 
     def on_mount(self) -> None:
-        table = self._table
-        for column in COLUMNS:
-            table.add_column(self._heading(column), key=column)
-        for i, node in enumerate(self.graph.nodes):
-            step = "" if node.op is None else self._step_text(i)
-            table.add_row(node.name, node.kind.value, step, "", "", key=str(i))
-        self._refresh_all()
+        app = self.app
+        width, height = app.size
+        horizontal, vertical = app.HORIZONTAL_BREAKPOINTS or [], app.VERTICAL_BREAKPOINTS or []
+        self.update_classes(breakpoint_classes(width, height, horizontal, vertical))
+        self._log.border_title = "forward-mode log"
+        self.on_resize()
+        self._show_views()
         self._log.write_line(f"forward mode along {self._label()}: {self.stepper.rule_text(self.leaf or 0)}")
-        table.focus()
+        self._tree.focus()
+
+    def on_resize(self) -> None:
+        # below 100 columns the footer's room goes to the keys, as on the main screen
+        self.query_one(KeysFooter).show_command_palette = self.app.size.width >= 100
 
     # ---- text ------------------------------------------------------------------
 
     def _label(self) -> str:
         return "no leaf" if self.leaf is None else f"d·/d{self.graph.nodes[self.leaf].name}"
 
-    def _heading(self, column: str) -> str:
-        if column == "tangent" and self.leaf is not None:
-            return f"tangent d·/d{self.graph.nodes[self.leaf].name}"
-        return column
-
-    def _step_text(self, i: int) -> str:
-        from cgtui.engine.engine import application_text
-
-        return application_text(self.graph, i)
-
-    def _refresh_row(self, i: int) -> None:
-        s = self.stepper
-        value = s.values[i]
-        tangent = s.tangents[i]
-        shown_tangent = value_text(tangent) if tangent is not None else ("0" if value is not None else "?")
-        self._table.update_cell(str(i), "value", value_text(value))
-        self._table.update_cell(str(i), "tangent", shown_tangent)
-
-    def _refresh_all(self) -> None:
-        for i in range(len(self.graph.nodes)):
-            self._refresh_row(i)
-        self._refresh_side()
-        self._refresh_status()
-
-    def _selected(self) -> int:
-        row = self._table.cursor_row
-        return row if 0 <= row < len(self.graph.nodes) else 0
-
     def _refresh_side(self) -> None:
-        i = self._selected()
+        i = self.selected
         s = self.stepper
-        node = self.graph.nodes[i]
-        lines = [f"{node.name}  ({node.kind.value})", "", "tangent rule:", f"  {s.rule_text(i)}"]
-        done = next((step for step in s.history if step.node == i), None)
+        g = self.graph
+        node = g.nodes[i]
+        op = f", {node.op}" if node.op else ""
+        self._title.update(f"{node.name}  ({explain.kind_tag(self.reverse, i)}{op})  {self.texts.status(i)}")
+        if node.op is None:
+            definition = f"{node.name} = {value_text(s.values[i])}  ({node.kind.value} leaf)"
+        elif s.fault is not None and i == s.next_node():
+            definition = f"{node.name} = {application_text(g, i)}\nstopped here: {s.fault} (u clears it)"
+        elif s.values[i] is None:
+            definition = f"{node.name} = {application_text(g, i)} = ? (not yet computed: f steps to it)"
+        else:
+            definition = arithmetic_text(g, i, s.values)
+        self._definition.update(definition)
+        lines = [s.rule_text(i)]
+        done = next((step for step in reversed(s.history) if step.node == i), None)
         if done is not None:
-            lines += ["", "this step:", *(f"  {line}" for line in done.lines)]
-        elif node.op is not None:
-            lines += ["", "not yet computed: f steps to it"]
-        lines += ["", *self.cost]
-        self._side.update("\n".join(lines))
+            lines += ["", "this step:", *(f"  {line}" for line in done.lines[1:])]
+        self._rule.update("\n".join(lines))
 
     def _refresh_status(self) -> None:
         s = self.stepper
         self._status.update(
-            f" forward mode · direction {self._label()} · {s.position}/{len(s.order)} nodes"
-            f"{' · fault: ' + s.fault if s.fault else ''} · c: next leaf · escape: reverse mode"
+            f"forward mode · direction {self._label()} · {s.position}/{len(s.order)} nodes"
+            f"{' · fault: ' + s.fault if s.fault else ''} · escape: reverse mode"
         )
 
-    def _after(self, result: StepResult) -> None:
-        for line in result.lines:
-            self._log.write_line(line)
-        if result.node is not None:
-            self._refresh_row(result.node)
-            self._table.move_cursor(row=result.node)
-        self._refresh_side()
+    # ---- keeping the views up to date ---------------------------------------------
+
+    def _show_views(self) -> None:
+        """Rebuild every view (a new direction: new column heading, new box marks)."""
+        for view in self._views:
+            view.set_touched(None)
+            view.show(self.reverse)
+        self._select(self.selected)
         self._refresh_status()
+
+    def _select(self, index: int) -> None:
+        self.selected = index
+        for view in self._views:
+            view.select(index)
+        self._refresh_side()
+
+    def _after(self, result: StepResult, changed: set[int] | None) -> None:
+        """After a step, an undo, a run or a reset: the nodes in ``changed`` (None: all)
+        are redrawn in every view, the touched node marked and selected."""
+        self._write_log(result.lines)
+        for view in self._views:
+            view.refresh_nodes(changed)
+            view.set_touched(result.node)
+        if result.node is not None:
+            self._select(result.node)
+        else:
+            self._refresh_side()
+        self._refresh_status()
+
+    def _write_log(self, lines: list[str]) -> None:
+        """Write ``lines`` to the log at once; a run over a big graph is shortened to its
+        first and last lines (writing thousands costs seconds, as on the main screen)."""
+        if len(lines) > LOG_LINES_PER_ACTION:
+            head, tail = LOG_LINES_PER_ACTION // 2, LOG_LINES_PER_ACTION // 4
+            skipped = len(lines) - head - tail
+            lines = [*lines[:head], f"... {skipped:,} more lines ...", *lines[-tail:]]
+        if lines:
+            self._log.write_lines(lines)
+            self._log.scroll_end(animate=False)
+
+    def _act(self, action: str) -> None:
+        """Run one TangentStepper action; the nodes whose row can change are the touched
+        one and the next node before and after (its status says "next")."""
+        s = self.stepper
+        before = s.next_node()
+        result: StepResult = getattr(s, action)()
+        if action in ("run", "reset"):
+            self._after(result, None)
+            return
+        changed = {i for i in (result.node, before, s.next_node()) if i is not None}
+        self._after(result, changed)
+
+    def on_graph_view_node_chosen(self, message: GraphView.NodeChosen) -> None:
+        message.stop()  # the main screen's selection stays where it was
+        if message.user and 0 <= message.index < len(self.graph.nodes) and message.index != self.selected:
+            self._select(message.index)
 
     # ---- actions ------------------------------------------------------------------
 
-    def on_data_table_row_highlighted(self, _: DataTable.RowHighlighted) -> None:
-        self._refresh_side()
-
     def action_step(self) -> None:
-        self._after(self.stepper.step())
+        self._act("step")
 
     def action_run(self) -> None:
-        result = self.stepper.run()
-        for i in range(len(self.graph.nodes)):
-            self._refresh_row(i)
-        self._after(result)
+        self._act("run")
 
     def action_undo(self) -> None:
-        self._after(self.stepper.undo())
+        self._act("undo")
 
     def action_reset(self) -> None:
-        result = self.stepper.reset()
-        self._refresh_all()
-        self._after(result)
+        self._act("reset")
 
     def action_next_direction(self) -> None:
         if not self.leaves:
+            self._log.write_line("every leaf is a constant: there is no direction to seed")
             return
         k = self.leaves.index(self.leaf) if self.leaf in self.leaves else -1
         self.leaf = self.leaves[(k + 1) % len(self.leaves)]
         self.stepper.set_direction(self._direction())
-        self._table.columns[ColumnKey("tangent")].label = Text(self._heading("tangent"))
-        self._refresh_all()
-        self._table.refresh()
+        self._show_views()
         self._log.write_line(f"new direction {self._label()}: every tangent starts again")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "show_tab" and parameters == ("drawing",):
+            return self._drawing is not None
+        return True
+
+    def action_show_tab(self, tab: str) -> None:
+        tabs = self.query_one("#fm-views", TabbedContent)
+        if self.query(f"#fm-tab-{tab}"):
+            tabs.active = f"fm-tab-{tab}"
+            self.query_one(f"#fm-{tab}").focus()
+
+    def action_toggle_log(self) -> None:
+        self._log.display = not self._log.display
+
+    def action_zoom(self) -> None:
+        if self.maximized is not None:
+            self.minimize()
+            return
+        focused = self.focused
+        target: Widget | None = None
+        while focused is not None:
+            if focused.id in ("fm-views", "fm-side", "fm-log"):
+                target = focused
+                break
+            focused = focused.parent if isinstance(focused.parent, Widget) else None
+        self.maximize(target or self.query_one("#fm-views"), container=False)
 
     def action_reverse_only(self) -> None:
         self._log.write_line("that key acts on reverse mode: escape goes back to it")

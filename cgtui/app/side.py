@@ -19,7 +19,9 @@ from cgtui.app import explain
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph
 from cgtui.engine.engine import Status, Stepper
+from cgtui.engine.jacobian import pass_counts
 from cgtui.engine.paths import Cancelled
+from cgtui.teach.directions import jacobian_cost_lines
 
 #: Seconds between a selection and the start of its paths computation.
 PATHS_DELAY = 0.2
@@ -97,6 +99,10 @@ class SidePane(VerticalScroll):
         self._acc_title = Static("Partial and how backprop builds it", id="side-acc-title", classes="heading")
         self._accumulation = Section(id="side-accumulation", markup=False)
         self._paths = Section(id="side-paths", markup=False)
+        #: The whole Jacobian's cost by either direction (forward: n passes, reverse: m),
+        #: for the graph and kinds it was counted for.
+        self._jacobian = Section(id="side-jacobian", markup=False)
+        self._jacobian_for: tuple[Graph, list[bool]] | None = None
 
     def compose(self) -> ComposeResult:
         yield self._title
@@ -107,6 +113,7 @@ class SidePane(VerticalScroll):
         yield self._accumulation
         yield Static("Chain rule as a sum over paths", id="side-paths-title", classes="heading")
         yield self._paths
+        yield self._jacobian
 
     def show(self, stepper: Stepper, index: int) -> None:
         """Show node ``index``; the paths section follows from a worker."""
@@ -153,11 +160,36 @@ class SidePane(VerticalScroll):
         self._pending = self.set_timer(PATHS_DELAY, lambda: self.compute_paths(job))
         if stepper.backward_pos > 0:
             self.call_after_refresh(self._keep_partial_in_view)
+        self._show_jacobian(stepper)
+
+    def _show_jacobian(self, stepper: Stepper) -> None:
+        """The efficiency section's last lines: what the whole Jacobian costs by forward
+        mode (n passes) and by reverse mode (m), and which is cheaper. Counted again only
+        for a new graph or new kinds (``Stepper.needs`` is a new list then), in a worker:
+        a sweep over a big graph costs a tenth of a second."""
+        done = self._jacobian_for
+        if done is not None and done[0] is stepper.graph and done[1] is stepper.needs:
+            return
+        self._jacobian_for = (stepper.graph, stepper.needs)
+        self.count_jacobian(stepper.graph, stepper.needs)
+
+    @work(thread=True, exclusive=True, group="jacobian", description="whole Jacobian's cost")
+    def count_jacobian(self, graph: Graph, needs: list[bool]) -> None:
+        text = "\n".join(jacobian_cost_lines(pass_counts(graph)))
+        self.app.call_from_thread(self._set_jacobian, graph, needs, text)
+
+    def _set_jacobian(self, graph: Graph, needs: list[bool], text: str) -> None:
+        done = self._jacobian_for
+        if done is not None and done[0] is graph and done[1] is needs:
+            self._set(self._jacobian, text)
 
     def _keep_partial_in_view(self) -> None:
         """During the backward pass, scroll so the partial's section starts the pane when
-        the whole pane does not fit (a no-op when it does)."""
-        if self.max_scroll_y > 0 and self._acc_title.region.height:
+        the pane down to the paths does not fit (a no-op when it does: the whole
+        Jacobian's cost below them is for the graph, not the node, and may wait for a
+        scroll)."""
+        fits = self._paths.virtual_region.bottom <= self.scrollable_content_region.height
+        if self.max_scroll_y > 0 and not fits and self._acc_title.region.height:
             self.scroll_to_widget(self._acc_title, top=True, animate=False)
 
     def _show_edges(self) -> None:

@@ -56,11 +56,15 @@ class GraphView:
     :meth:`refresh_nodes` after a step with the nodes whose state changed (``None``: all),
     :meth:`set_touched` with the node a step just touched, :meth:`select` to move the
     cursor to a node, :meth:`set_mask` with what an open quiz question asks about (shown as
-    :data:`~cgtui.app.explain.MASKED` until it is answered). Up: post
+    :data:`~cgtui.app.explain.MASKED` until it is answered); :attr:`texts` says what the
+    numbers are (forward mode's tangents, or reverse mode's partials). Up: post
     :class:`GraphView.NodeChosen` when the user picks a node.
     """
 
     mask: explain.Mask = explain.NO_MASK
+    #: What the view writes for a node (reverse mode's value and partial unless set to
+    #: another :class:`~cgtui.app.explain.NodeTexts` before :meth:`show`).
+    texts: explain.NodeTexts = explain.REVERSE_TEXTS
 
     class NodeChosen(Message):
         """The user moved to node ``index`` in a graph view.
@@ -170,7 +174,7 @@ class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
         root = self.root
         out = stepper.output
         root.data = Entry(out)
-        root.set_label(Text(explain.tree_label(stepper, out, self.mask)))
+        root.set_label(Text(self.texts.tree_label(stepper, out, self.mask)))
         self._lines[out] = root
         root.allow_expand = bool(stepper.graph.nodes[out].operands)
         # open the first few levels breadth first
@@ -191,7 +195,7 @@ class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
         indices = list(self._lines) if changed is None else [i for i in changed if i in self._lines]
         for i in indices:
             line = self._lines[i]
-            label = explain.tree_label(stepper, i, self.mask)
+            label = self.texts.tree_label(stepper, i, self.mask)
             # only when it changed: a new label repaints its line
             if not isinstance(line.label, Text) or line.label.plain != label:
                 self._relabel(line, Text(label))
@@ -309,7 +313,7 @@ class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
         for slot, p in enumerate(g.nodes[entry.index].operands):
             if self._home.get(p) == (entry.index, slot) and p not in self._lines:
                 child = line.add(
-                    Text(explain.tree_label(stepper, p, self.mask)),
+                    Text(self.texts.tree_label(stepper, p, self.mask)),
                     Entry(p),
                     allow_expand=bool(g.nodes[p].operands),
                 )
@@ -407,7 +411,7 @@ class NodeTable(GraphView, SteadyScroll, DataTable[Text | str]):
     def show(self, stepper: Stepper) -> None:
         self.stepper = stepper
         self.clear(columns=True)
-        for name in explain.TABLE_COLUMNS:
+        for name in self.texts.columns:
             self.add_column(name, key=name)
         self._cells = []
         self._loading = False
@@ -434,7 +438,7 @@ class NodeTable(GraphView, SteadyScroll, DataTable[Text | str]):
             return
         start = len(self._cells)
         stop = min(start + TABLE_CHUNK, len(stepper.graph.nodes))
-        rows = [explain.table_row(stepper, i, self.mask) for i in range(start, stop)]
+        rows = [self.texts.table_row(stepper, i, self.mask) for i in range(start, stop)]
         self._cells.extend(rows)
         self.add_rows([self._name_cell(start + k, r[0]), *r[1:]] for k, r in enumerate(rows))
         if self._want is not None and self._want < stop:
@@ -466,7 +470,7 @@ class NodeTable(GraphView, SteadyScroll, DataTable[Text | str]):
         for i in indices:
             if i >= loaded:
                 continue  # drawn with its current state when it is loaded
-            new = explain.table_row(stepper, i, self.mask)
+            new = self.texts.table_row(stepper, i, self.mask)
             old = self._cells[i]
             if new == old:
                 continue

@@ -49,6 +49,13 @@ TIMES = " · "
 #: The drawing's mark before a node's partial dL/dz in its box (``d 0.4``), below ``= value``.
 BOX_PARTIAL = "d "
 
+
+def box_tangent(leaf: str) -> str:
+    """Forward mode's drawing: the mark before a node's tangent ``dz/dx`` in its box
+    (``d/dx 1``), below ``= value``; ``leaf`` is the seeded leaf (or ``v``, a direction)."""
+    return f"d/d{leaf} "
+
+
 #: The convention in a few paragraphs, for the explorer's help screen (the README says the same).
 CONVENTION = (
     "Notation:",
@@ -59,6 +66,9 @@ CONVENTION = (
     "dL/dx += dL/ds · ∂s/∂x = 1 · 5 = 5  (3 -> 8) is one backward push along the edge x -> s.",
     "A negative operand is bracketed: x * (-3). A drawn box shows = value, then d and the "
     "partial dL/dz.",
+    "dz/dx (forward mode, key m) is the tangent of z along the seeded leaf x: "
+    "dz/dx = Σ ∂z/∂a · da/dx over z's operands a. Its drawn boxes show = value, then d/dx "
+    "and the tangent.",
 )
 
 

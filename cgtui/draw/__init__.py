@@ -25,6 +25,7 @@ from cgtui.draw.render import (
     EDGE,
     NAME,
     PARTIAL,
+    PARTIAL_PREFIX,
     ROLES,
     TEXT,
     VALUE,
@@ -74,6 +75,7 @@ class Drawing:
     show_values: bool = True
     show_partials: bool = True
     no_partial: str = "?"  # shown for a node without a partial (e.g. "-" once backward is done)
+    partial_prefix: str = PARTIAL_PREFIX  # before the second number: "d " (a partial) or "d/dx " (a tangent)
 
     @classmethod
     def build(
@@ -89,17 +91,25 @@ class Drawing:
         show_values: bool = True,
         show_partials: bool = True,
         scene: Scene | None = None,
+        partial_prefix: str = PARTIAL_PREFIX,
     ) -> Drawing:
         """Lay out ``graph`` (or its neighbourhood around ``centre`` when it has more than
         ``limit`` nodes). Pass ``values``/``partials`` to size the boxes to those numbers
         (a one-off drawing); leave them out to get boxes that fit any number (a view
-        that is refilled after each step)."""
+        that is refilled after each step). ``partial_prefix`` marks the second number of
+        each box (the boxes are sized for it)."""
         if scene is None:
             scene = scene_for(graph, centre, k, limit=limit)
         sizes, inner = measure(
-            scene, values, partials, show_values=show_values, show_partials=show_partials
+            scene,
+            values,
+            partials,
+            show_values=show_values,
+            show_partials=show_partials,
+            partial_prefix=partial_prefix,
         )
-        return cls(scene, lay_out(scene, sizes, orientation), inner, show_values, show_partials)
+        layout = lay_out(scene, sizes, orientation)
+        return cls(scene, layout, inner, show_values, show_partials, partial_prefix=partial_prefix)
 
     def picture(self, values: Sequence[Any] | None = None, partials: Sequence[Any] | None = None) -> Picture:
         """The drawing with these numbers in the boxes."""
@@ -131,6 +141,7 @@ class Drawing:
             show_partials=self.show_partials,
             width=self.inner[it],
             no_partial=self.no_partial,
+            partial_prefix=self.partial_prefix,
         )
 
 

@@ -104,8 +104,11 @@ def item_lines(
     show_partials: bool = True,
     width: int | None = None,
     no_partial: str = "?",
+    partial_prefix: str = PARTIAL_PREFIX,
 ) -> list[tuple[str, int]]:
-    """The text lines of item ``it``'s box with their roles (NAME, TEXT, VALUE, PARTIAL)."""
+    """The text lines of item ``it``'s box with their roles (NAME, TEXT, VALUE, PARTIAL);
+    ``partial_prefix`` marks the second number (forward mode's drawing writes a tangent
+    there, ``d/dx 1``)."""
     item = scene.items[it]
     g = scene.graph
     node = g.nodes[item.node]
@@ -128,8 +131,9 @@ def item_lines(
         lines.append((VALUE_PREFIX + value_string(v, inner), VALUE))
     if show_partials:
         d = partials[item.node] if partials is not None else None
-        text = no_partial if d is None else value_string(d, inner)
-        lines.append((PARTIAL_PREFIX + text, PARTIAL))
+        room = None if width is None else max(1, width - len(partial_prefix))
+        text = no_partial if d is None else value_string(d, room)
+        lines.append((partial_prefix + text, PARTIAL))
     return lines
 
 
@@ -141,6 +145,7 @@ def measure(
     show_values: bool = True,
     show_partials: bool = True,
     min_inner: int = MIN_INNER,
+    partial_prefix: str = PARTIAL_PREFIX,
 ) -> tuple[list[tuple[int, int]], list[int]]:
     """Box sizes (height, width, borders included) and inner text widths for ``layout``.
     With ``values=None`` the widths do not depend on the numbers, so the explorer can
@@ -149,9 +154,16 @@ def measure(
     inner: list[int] = []
     for it, item in enumerate(scene.items):
         lines = item_lines(
-            scene, it, values, partials, show_values=show_values, show_partials=show_partials
+            scene,
+            it,
+            values,
+            partials,
+            show_values=show_values,
+            show_partials=show_partials,
+            partial_prefix=partial_prefix,
         )
-        floor = 1 if item.stub else min_inner
+        # the second number gets the room a partial has after "d ", whatever its mark
+        floor = 1 if item.stub else min_inner + max(0, len(partial_prefix) - len(PARTIAL_PREFIX))
         # a name is clipped only past NAME_WIDTH (it is how the reader finds the node)
         w = max(
             min(MAX_INNER, max([floor] + [len(t) for t, _ in lines])),

@@ -292,7 +292,7 @@ class ExplorerApp(App[None]):
                 with TabPane("Table", id="tab-table"):
                     yield self._table
                 if self._drawing:
-                    drawing = DrawingView(id="drawing")
+                    drawing = DrawingView(id="drawing", lazy=True)  # drawn when its tab is shown
                     self._views.append(drawing)
                     with TabPane("Drawing", id="tab-drawing"):
                         yield drawing

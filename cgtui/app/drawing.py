@@ -122,9 +122,18 @@ class DrawingView(GraphView, ScrollView, can_focus=True):
     #: neighbourhood radius in edges, for graphs above ``limit`` nodes
     k: var[int] = var(2, init=False)
 
-    def __init__(self, *, limit: int = FULL_LIMIT, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        limit: int = FULL_LIMIT,
+        id: str | None = None,
+        classes: str | None = None,
+        lazy: bool = False,
+    ) -> None:
+        """``lazy``: while hidden, draw nothing (see :meth:`_hidden_change`)."""
         super().__init__(id=id, classes=classes)
         self.limit = limit
+        self.lazy = lazy
         self.stepper: Stepper | None = None
         self.selected: int | None = None
         self.touched: int | None = None
@@ -152,7 +161,7 @@ class DrawingView(GraphView, ScrollView, can_focus=True):
     def _hidden_change(self) -> bool:
         """While the view is not on screen (another tab is), a change only marks it stale:
         the drawing is made again, with the numbers of that moment, when it is shown."""
-        if self.is_on_screen:
+        if not self.lazy or self.is_on_screen:
             return False
         self._stale = True
         self._generation += 1  # a layout still running is for the old state
@@ -210,7 +219,7 @@ class DrawingView(GraphView, ScrollView, can_focus=True):
 
     def set_touched(self, index: int | None) -> None:
         self.touched = index
-        if self.is_on_screen:  # else drawn with it when shown
+        if not self.lazy or self.is_on_screen:  # else drawn with it when shown
             self.refresh()
 
     def select(self, index: int) -> None:

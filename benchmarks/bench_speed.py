@@ -16,7 +16,9 @@ Rows:
 3. a 100,000-term sum, text file to gradients, whole process (``cgtui grad FILE``), and its
    parse+build in-process;
 4. an MLP's forward+backward against micrograd (``pip install micrograd==0.1.0``, the
-   ``bench`` extra), the cyclic garbage collector paused in both;
+   ``bench`` extra), the cyclic garbage collector paused in both: passes over one graph,
+   as training makes them (the graph's tape, made on the first pass, is kept with it), and
+   the first pass alone (micrograd builds its graph on every pass);
 5. the explorer on a 10,000-node graph (``bench_app.layered_graph`` written as a text file
    of statements, loaded with ``--tree`` so that no node merges), launch to first full
    screen, whole process: the child runs the launch path of ``cgtui FILE`` with Textual's
@@ -269,12 +271,21 @@ def bench_mlp(repeat: int) -> None:
     graph = from_expression(mlp_text(weights), values=values, params=params, labels=labels)
     leaves = leaf_values(graph)
     out = graph.outputs[0]
+
+    def first_pass() -> None:  # the graph's tape made again, as on the first pass over a graph
+        graph.cache.clear()
+        backward(graph, forward(graph, leaves), out)
+
+    t_first = best_of(repeat, first_pass, pause_gc=True)
     t_cg = best_of(repeat, lambda: backward(graph, forward(graph, leaves), out), pause_gc=True)
     ratio = t_cg / mg["both_nogc"]
-    print(f"   cgtui {t_cg * 1000:.1f} ms;  micrograd {mg['both_nogc'] * 1000:.1f} ms;  ratio {ratio:.2f}")
+    mg_ms = mg["both_nogc"] * 1000
+    print(f"   cgtui {t_cg * 1000:.1f} ms (the first pass, making the tape: {t_first * 1000:.1f} ms);"
+          f"  micrograd {mg_ms:.1f} ms;  ratio {ratio:.2f} (first pass {t_first * 1000 / mg_ms:.2f})")
     row(
         "MLP forward+backward against micrograd, collector paused in both",
-        f"{ratio:.2f} ({t_cg * 1000:.0f} ms against {mg['both_nogc'] * 1000:.0f} ms)",
+        f"{ratio:.2f} ({t_cg * 1000:.0f} ms against {mg['both_nogc'] * 1000:.0f} ms; "
+        f"the first pass over the graph {t_first / mg['both_nogc']:.2f})",
         "<= 0.35",
         ratio <= 0.35,
     )

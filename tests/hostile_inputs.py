@@ -36,6 +36,19 @@ def shared_chain_text(depth: int) -> str:
     return "\n".join(f"b{k + 1} = b{k} * b{k} + 1" for k in range(depth)) + "\n"
 
 
+def long_names_yaml(leaves: int, width: int) -> str:
+    """:func:`long_names_text` as a YAML graph that gives every leaf a value."""
+    names = [f"{'v' * (width - 6)}{k:06d}" for k in range(leaves)]
+    # explicit keys ('? key'): YAML allows at most 1,024 characters in a plain one
+    inputs = "".join(f"  ? {name}\n  : {0.1 + k / leaves:.4f}\n" for k, name in enumerate(names))
+    return "inputs:\n" + inputs + "expression: |\n  " + long_names_text(leaves, width)
+
+
+def wide_text(terms: int) -> str:
+    """``x*1 + x*2 + ...``: one leaf used ``terms`` times (a node with that many successors)."""
+    return " + ".join(f"tanh(x*{k})" for k in range(1, terms + 1)) + "\n"
+
+
 def minus_text(count: int) -> str:
     """``---...---x``: ``count`` minus signs."""
     return "-" * count + "x\n"
@@ -78,6 +91,7 @@ class Run:
     err: str
     seconds: float
     peak_mib: float  # the child's peak resident memory
+    cpu: float = float("nan")  # the child's user + system seconds (less noisy than wall time)
 
 
 def run_capped(
@@ -97,6 +111,7 @@ def run_capped(
 
     env = {**os.environ, "PYTHONPATH": str(root), "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
     start = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     try:
         done = subprocess.run(
             [sys.executable, "-c", _CHILD, *args],
@@ -116,12 +131,14 @@ def run_capped(
         out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
         err = exc.stderr.decode() if isinstance(exc.stderr, bytes) else (exc.stderr or "")
     seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     peak = float("nan")
     head, marker, tail = err.rpartition(_MARKER)
     if marker:
         peak = int(tail.split()[0]) / 1024
         err = head.rstrip("\n") + ("\n" if head.strip() else "")
-    return Run(code, out, err, seconds, peak)
+    return Run(code, out, err, seconds, peak, cpu)
 
 
 _MARKER = "\n@@cgtui-peak-kib "

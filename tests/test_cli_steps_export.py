@@ -41,6 +41,17 @@ def test_steps_text_lists_leaves_first_then_topological(capsys: pytest.CaptureFi
     assert all(line[kind_col - 2 : kind_col] == "  " for line in lines[5:14])
 
 
+def test_steps_writes_an_array_value_on_its_row(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "steps", str(SAMPLES / "xor_mlp_tensor.yaml"))
+    assert code == 0 and err == ""
+    lines = out.splitlines()
+    assert len(lines) == 5 + 15  # title, counts, blank, header, rule, one row per node
+    rows = {line.split()[0]: line for line in lines[5:]}
+    assert rows["X"].rstrip().endswith("(4, 2) [[0., 0.], [0., 1.], [1., 0.], [1., 1.]]  v1")
+    assert "(2,) [0.3, 0.4]" in rows["b1"]
+    assert rows["L"].split()[-2:] == ["0.538384112027", "output"]
+
+
 def test_steps_expression_with_values_and_double_edge(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "steps", "(x + y) * x", "--at", "x=3,y=2")
     assert code == 0

@@ -168,6 +168,45 @@ def test_a_deep_chain_and_a_wide_sum() -> None:
     assert r.partials[wide.index["x4999"]] == 2 * 4999
 
 
+@pytest.mark.parametrize(
+    ("text", "at"),
+    [
+        # every op the tape computes in line, and signed zeros: relu at a negative point
+        # with a negative upstream pushes -0.0, and -0.0 + c must stay c
+        ("relu(x) * y - (-x) / y + x * 0 - relu(-x) * (y - 3)", {"x": -1.5, "y": 2.0}),
+        ("(x - y) * (x - y) + relu(x * y) - -x", {"x": 0.0, "y": -0.0}),
+        # ops whose rules are called, next to the ones in line
+        ("tanh(x * y) + sigmoid(x - y) * exp(-x^2) / (1 + y^2) + sqrt(x^2 + 1)", {"x": 0.3, "y": -1.2}),
+    ],
+)
+def test_the_fast_passes_give_the_steppers_numbers_bit_for_bit(text: str, at: dict[str, float]) -> None:
+    g = from_expression(text, values=at)
+    out = g.outputs[0]
+    vals = forward(g, leaf_values(g))
+    grads = backward(g, vals, out)
+    s = Stepper(g)
+    assert s.run_backward().kind == "backward"
+    assert [repr(v) for v in vals] == [repr(v) for v in s.values]
+    assert [repr(p) for p in grads] == [repr(p) for p in s.partials]
+
+
+def test_the_fast_backward_pass_follows_a_change_of_kind() -> None:
+    g = from_expression("w*x + c", values={"w": 2.0, "x": 3.0, "c": 1.0})
+    assert gradients(g).partials[g.index["c"]] == 1.0
+    g.set_kind("c", Kind.CONST)
+    assert gradients(g).partials[g.index["c"]] is None
+    g.set_kind("c", Kind.PARAM)
+    assert gradients(g).partials[g.index["c"]] == 1.0
+
+
+def test_the_fast_passes_from_another_output() -> None:
+    g = from_expression("a = x * y\nb = a + x\nL = b * b", values={"x": 2.0, "y": 3.0})
+    for name, dx in (("L", 2 * 8.0 * 4.0), ("b", 4.0), ("a", 3.0)):
+        r = gradients(g, output=name)
+        assert r.partials[g.index["x"]] == dx
+        assert r.partials[g.index["L"]] is None or name == "L"
+
+
 # --- gradient check and descent ------------------------------------------------------------------
 
 

@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from worked_examples import branching, squared_error
@@ -136,30 +137,47 @@ def test_export_command(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> N
     assert main(["export", "log(x)", "--at", "x=-1", "--format", "markdown"]) == 3
 
 
-def test_a_node_used_many_times_has_its_ledger_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Finding each edge's local derivative must not search the operand's ledger once per
-    edge: x used by 300 products has 300 pushes, and 300 searches of 300 is the quadratic
-    work that made a 100,000-term sheet take minutes."""
-    from cgtui.engine import engine
+def test_a_node_used_many_times_is_worked_through_in_bounded_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    """x used by 300 products: one local derivative per edge backprop pushes along (a
+    search of x's ledger per edge was the quadratic work that made a 100,000-term sheet
+    take minutes), and a branching table of at most MAX_ROWS terms with the rest added up."""
     from cgtui.teach import handout
 
-    reads = 0
+    calls = 0
+    real = handout.local_derivative  # type: ignore[attr-defined]
 
-    class CountingList(list):  # type: ignore[type-arg]
-        def __iter__(self):  # type: ignore[no-untyped-def]
-            nonlocal reads
-            for push in super().__iter__():
-                reads += 1
-                yield push
+    def counting(*args: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        return real(*args)
 
-    class CountingStepper(engine.Stepper):
-        def run_backward(self):  # type: ignore[no-untyped-def]
-            result = super().run_backward()
-            self.ledger = [CountingList(pushes) for pushes in self.ledger]
-            return result
+    monkeypatch.setattr(handout, "local_derivative", counting)
+    terms = 300
+    graph = from_expression("+".join(f"x*{i}" for i in range(1, terms + 1)), values={"x": 2.0})
+    doc = lesson(graph)
+    edges_pushed = 2 * terms - 1  # x into each product, each sum into the next
+    assert 0 < calls <= 2 * edges_pushed
+    (x,) = [b for b in doc.branching if b.node == "x"]
+    assert len(x.terms) == MAX_ROWS and x.terms_omitted == terms - MAX_ROWS
+    assert float(x.rest_sum) == sum(range(MAX_ROWS + 1, terms + 1))
+    assert x.sum_terms[-1] == f"(the other {terms - 12} terms: {sum(range(13, terms + 1))})"
+    md = to_markdown(graph)
+    assert f"| ... {terms - MAX_ROWS} more terms, adding up to `{sum(range(MAX_ROWS + 1, terms + 1))}`" in md
+    assert f"`dout/dx = 1 + 2 + 3 + 4 + 5 + 6 + 7 + 8 + 9 + 10 + 11 + 12 + (the other {terms - 12}" in md
+    _structure_ok(to_latex(graph))
 
-    monkeypatch.setattr(handout, "Stepper", CountingStepper)
-    graph = from_expression("+".join(f"x*{i}" for i in range(1, 301)), values={"x": 2.0})
-    sheet = lesson(graph)
-    assert sheet is not None
-    assert 0 < reads <= 10 * len(graph.nodes)  # pushes read; a search per edge reads ~45,000
+
+def test_many_leaves_are_listed_with_a_count_of_the_rest() -> None:
+    from cgtui.teach.handout import MAX_CHAINS
+
+    n = MAX_ROWS + 30
+    graph = from_expression(" + ".join(f"w{k}" for k in range(n)), values={f"w{k}": 1.0 for k in range(n)})
+    doc = lesson(graph)
+    assert len(doc.leaves) == MAX_ROWS and doc.leaves_omitted == 30
+    assert len(doc.chains) == MAX_CHAINS and doc.chains_omitted == n - MAX_CHAINS
+    md = to_markdown(graph)
+    assert "| ... 30 more leaves | | |" in md
+    assert f"... and {n - MAX_CHAINS} more leaves (cgtui grad lists every leaf's partial)." in md
+    latex = to_latex(graph)
+    _structure_ok(latex)
+    assert "30 more leaves" in latex and f"and {n - MAX_CHAINS} more leaves" in latex

@@ -376,6 +376,17 @@ def test_every_command_stays_within_a_memory_cap(tmp_path: Path) -> None:
         ["check", "ladder.txt", *at],
         *(["export", "ladder.txt", *at, "--format", f] for f in ("yaml", "json", "dot", "mermaid")),
         *(["export", "ladder.txt", *at, "--format", f] for f in ("markdown", "latex")),
+        *(["export", "ladder.txt", *at, "--format", f] for f in ("numpy", "pytorch", "jax")),
+        ["jvp", "ladder.txt", *at, "--tangent", "a0=1"],
+        ["jacobian", "ladder.txt", *at],
+        ["hessian", "ladder.txt", *at],
+        ["hvp", "ladder.txt", *at, "--vector", "a0=1"],
+        ["backward-graph", "ladder.txt", *at],
+        ["draw", "ladder.txt", *at, "--outline"],
+        ["paths", "params.yaml", "--from", "w0"],
+        ["check", "params.yaml"],
+        ["hessian", "params.yaml"],
+        ["export", "params.yaml", "--format", "markdown"],
         ["draw", "names.txt"],
         ["draw", "names.txt", "--all"],
         ["draw", "relu.txt", "--outline"],
@@ -405,6 +416,7 @@ def test_every_command_stays_within_a_memory_cap(tmp_path: Path) -> None:
         assert "Traceback" not in err and "MemoryError" not in err, (argv, err)
     codes = {" ".join(argv[:2]): code for argv, code, _, _ in results}
     assert codes["steps minus.txt"] == 2 and codes["steps cycle.yaml"] == 2
+    assert codes["hessian params.yaml"] == 2  # 2,000 leaves: refused, with a message
     assert peak_kib < CAP_MIB * 1024
 
 

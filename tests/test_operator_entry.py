@@ -2,9 +2,7 @@
 printed, read and written in YAML, and differentiated.
 
 The tests add an entry to ``OPS`` for the length of one test (``monkeypatch``) and use
-the ordinary front ends; nothing else is told about the new operator. (The engine's
-whole-graph fast pass indexes the table once, at import, so the gradients here come from
-the stepper, which reads the entry each time.)
+the ordinary front ends; nothing else is told about the new operator.
 """
 
 from __future__ import annotations
@@ -16,7 +14,7 @@ import pytest
 
 from cgtui.core.errors import ParseError
 from cgtui.core.ops import OPS, Op, d, syntax
-from cgtui.engine.engine import Stepper
+from cgtui.engine.engine import Stepper, gradients
 from cgtui.lang import printer, yamlio
 from cgtui.lang.build import from_expression
 from cgtui.lang.parser import NAME, NUM, parse
@@ -132,6 +130,24 @@ def test_an_added_operator_is_differentiated_from_its_entry() -> None:
     h = 1e-6
     assert dx == pytest.approx((loss(7 + h, 3) - loss(7 - h, 3)) / (2 * h), rel=1e-6)
     assert dy == pytest.approx((loss(7, 3 + h) - loss(7, 3 - h)) / (2 * h), rel=1e-6)
+
+
+@pytest.mark.usefixtures("with_mod")
+def test_an_added_operator_takes_the_whole_graph_passes() -> None:
+    g = from_expression("m = x % y\nL = m * x", values={"x": 7.0, "y": 3.0})
+    r = gradients(g)
+    assert r.value == 7.0
+    assert (r.partials[g.index["x"]], r.partials[g.index["y"]]) == (8.0, -14.0)
+
+
+def test_a_new_symbol_is_tokenized_from_its_entry(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ParseError, match="operator '%' is not supported"):
+        parse("a % b")
+    rem = Op("rem", 2, lambda a, b: a * b, (d("b", lambda a, b, out: b), d("a", lambda a, b, out: a)),
+             symbol="%", precedence=2)
+    monkeypatch.setitem(OPS, "rem", rem)
+    assert postfix("a % b + c") == ["a", "b", "rem", "c", "add"]
+    assert postfix("a + b % -c") == ["a", "b", "c", "neg", "rem", "add"]
 
 
 def test_grouping_and_spellings_come_from_the_entry(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -181,6 +181,29 @@ def test_refusals_name_the_problem_and_place(text: str, message: str, line: int,
     assert source_line.strip() == text.split("\n")[line - 1].strip()
 
 
+def test_a_refused_token_anywhere_comes_before_a_misplaced_one() -> None:
+    # as if the whole text were tokenized first: the string on line 2 is reported, not
+    # the missing operand on line 1
+    with pytest.raises(ParseError) as info:
+        from_expression("x + * y\n'a'")
+    assert (info.value.message, info.value.line, info.value.column) == ("strings are not supported", 2, 1)
+    with pytest.raises(ParseError) as info:
+        from_expression("(x + 1\ny = x // 2")
+    err = info.value
+    assert (err.message, err.line, err.column) == ("operator '//' is not supported", 2, 7)
+
+
+def test_instructions_know_their_lines_and_columns() -> None:
+    prog = parse("a = 1\n# note\nb = (a +\n  exp(x)) * 2; c = -b")
+    got = [[(i.payload, i.line, i.column) for i in s.code] for s in prog.statements]
+    assert got == [
+        [(1.0, 1, 5)],
+        [("a", 3, 6), ("x", 4, 7), ("exp", 4, 3), ("add", 3, 8), (2.0, 4, 13), ("mul", 4, 11)],
+        [("b", 4, 21), ("neg", 4, 20)],
+    ]
+    assert [(s.target, s.line, s.column) for s in prog.statements] == [("a", 1, 1), ("b", 3, 1), ("c", 4, 16)]
+
+
 def test_newline_after_operator_outside_parentheses_is_an_error() -> None:
     with pytest.raises(ParseError, match="expected an operand after '\\+'"):
         from_expression("x +\ny")

@@ -49,11 +49,13 @@ from pathlib import Path
 from typing import Any, ClassVar, cast
 
 import numpy as np
+from rich.cells import cell_len
 from rich.text import Text
 from textual.actions import parse as parse_action
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.geometry import Size
 from textual.reactive import var
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
@@ -74,20 +76,18 @@ from cgtui.app.dialogs import (
 )
 from cgtui.app.drawing import DrawingView
 from cgtui.app.footer import KeysFooter
-from cgtui.app.forward_mode import ForwardModeScreen
 from cgtui.app.layout import breakpoint_classes, lesson_classes
 from cgtui.app.modes import Saved, toggle_backward_graph
 from cgtui.app.quiz import QuizPanel
 from cgtui.app.session import Session, beside, constant_value, hand_written
 from cgtui.app.side import SideColumn, SidePane
 from cgtui.app.training import TrainingScreen
-from cgtui.app.views import KIND_CLASSES, TOUCHED_MARK, GraphTree, GraphView, NodeTable
+from cgtui.app.views import KIND_CLASSES, TOUCHED_MARK, GraphTree, GraphView, NodeTable, SteadyScroll
 from cgtui.app.zoom_mode import in_zoom, zoom_back, zoom_in
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind
 from cgtui.core.notation import format_number, partial_name, value_text
 from cgtui.engine.engine import Stepper, StepResult, descent_step, grad_check
-from cgtui.lang.samples import samples_dir
 
 #: A step that writes more log lines than this is shortened in the log.
 LOG_LINES_PER_ACTION = 400
@@ -156,6 +156,40 @@ class Legend(Static):
         touched = self.get_component_rich_style("node--touched", partial=True)
         kinds.append(Text(f"{TOUCHED_MARK}touched", touched))
         return Text.assemble(*kinds)
+
+
+class StepLog(SteadyScroll, Log):
+    """The step log: a :class:`Log` whose new lines repaint it without a layout of the screen.
+
+    Textual's Log sets its virtual size on every write (a layout of the whole screen) and
+    measures the new lines' width in a worker thread (a second layout when it reports). The
+    log's own size is set by the stylesheet, so new lines need only its scrollbars updated:
+    here the width is measured at once and a layout happens only when a scrollbar appears or
+    goes. New lines always scroll the log to its end.
+    """
+
+    def write_lines(self, lines: Iterable[str], scroll_end: bool | None = None) -> StepLog:
+        new = [part for line in lines for part in line.splitlines()]
+        if not new:
+            return self
+        if not self.container_size:  # not laid out yet: Textual's own way
+            super().write_lines(new, scroll_end)
+            self.scroll_end(animate=False)
+            return self
+        self._lines.extend(new)
+        self._prune_max_lines()
+        self._width = max(self._width, *(cell_len(self._process_line(line)) for line in new))
+        size = Size(self._width, self.line_count)
+        if size != self.virtual_size:
+            self.set_reactive(Log.virtual_size, size)
+            self._scroll_update(size)  # a scrollbar that appears or goes asks for a layout
+            if self._laid_out is not None:  # the scrollbars know the new size already
+                self._laid_out = (self._laid_out[0], size, self._laid_out[2])
+        follow = self.auto_scroll if scroll_end is None else scroll_end
+        if follow and not self.is_vertical_scrollbar_grabbed:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
+        self.refresh()
+        return self
 
 
 class ExplorerApp(App[None]):
@@ -247,7 +281,7 @@ class ExplorerApp(App[None]):
         self._tree = GraphTree(id="tree")
         self._table = NodeTable(id="table")
         self._side = SidePane(id="side")
-        self._log_view = Log(id="log", max_lines=5000, auto_scroll=True)
+        self._log_view = StepLog(id="log", max_lines=5000, auto_scroll=True)
         self._status = Static(id="status", markup=False)
         self._legend = Legend(id="legend")
         self._views: list[GraphView] = [self._tree, self._table]
@@ -264,7 +298,7 @@ class ExplorerApp(App[None]):
                 with TabPane("Table", id="tab-table"):
                     yield self._table
                 if self._drawing:
-                    drawing = DrawingView(id="drawing")
+                    drawing = DrawingView(id="drawing", lazy=True)  # drawn when its tab is shown
                     self._views.append(drawing)
                     with TabPane("Drawing", id="tab-drawing"):
                         yield drawing
@@ -274,6 +308,17 @@ class ExplorerApp(App[None]):
         yield self._legend
         yield self._status
         yield KeysFooter(compact=True, id="footer")
+
+    def get_default_screen(self) -> Screen[Any]:
+        """The explorer's screen, with the classes of the terminal's size before its
+        widgets are styled (setting them later restyles every widget)."""
+        screen = super().get_default_screen()
+        width, height = self.size
+        screen.update_classes(
+            breakpoint_classes(width, height, self.HORIZONTAL_BREAKPOINTS, self.VERTICAL_BREAKPOINTS),
+            update=False,
+        )
+        return screen
 
     def on_mount(self) -> None:
         width, height = self.size
@@ -412,7 +457,6 @@ class ExplorerApp(App[None]):
             lines = [*lines[:head], f"... {skipped:,} more lines ...", *lines[-tail:]]
         if lines:
             self._log_view.write_lines(lines)
-            self._log_view.scroll_end(animate=False)
 
     def _refresh_status(self) -> None:
         width = self._status.content_size.width or self.size.width - 2
@@ -421,8 +465,13 @@ class ExplorerApp(App[None]):
             status = f"▶ playing {self._speed_text()} · {status}"
         self._status.update(status, layout=False)  # always one line
         self._legend.show_title(self.session.label, self.session.modified)
+        screen = self.screen_stack[0]
+        # the lesson's layout is for a narrow, short screen only; elsewhere a class would
+        # change nothing but cost a restyle of every widget
+        lesson = screen.has_class("-narrow") and screen.has_class("-short")
         for name, on in lesson_classes(self.stepper).items():
-            self.screen_stack[0].set_class(on, name)
+            if screen.has_class(name) != (on and lesson):
+                screen.set_class(on and lesson, name)
 
     def _param_indices(self) -> list[int]:
         """The params' node indices, found once per graph and kind change (scanning a big
@@ -666,6 +715,8 @@ class ExplorerApp(App[None]):
     def action_show_tab(self, tab: str) -> None:
         tabs = self.query_one("#views", TabbedContent)
         if self.query(f"#tab-{tab}"):
+            for drawing in self.query(f"#{tab}").results(DrawingView):
+                drawing.prepare()  # drawn before its first frame on screen
             tabs.active = f"tab-{tab}"
             for view in self.query(f"#{tab}"):
                 view.focus()
@@ -851,6 +902,8 @@ class ExplorerApp(App[None]):
     def action_forward_mode(self) -> None:
         if self._scalar_only("forward mode"):
             return
+        from cgtui.app.forward_mode import ForwardModeScreen  # loaded when first opened
+
         s = self.stepper
         self.push_screen(ForwardModeScreen(s.graph, self.selected, reverse=s, drawing=self._drawing))
 
@@ -943,7 +996,7 @@ class ExplorerApp(App[None]):
         self.push_screen(OpenDialog(load), lambda graph: self._open(graph, opened[0] if opened else ""))
 
     def action_samples(self) -> None:
-        from cgtui.lang.samples import list_samples
+        from cgtui.lang.samples import list_samples, samples_dir
         from cgtui.lang.source import load_source
 
         directory = self.samples_directory

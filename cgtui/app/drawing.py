@@ -122,9 +122,18 @@ class DrawingView(GraphView, ScrollView, can_focus=True):
     #: neighbourhood radius in edges, for graphs above ``limit`` nodes
     k: var[int] = var(2, init=False)
 
-    def __init__(self, *, limit: int = FULL_LIMIT, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        limit: int = FULL_LIMIT,
+        id: str | None = None,
+        classes: str | None = None,
+        lazy: bool = False,
+    ) -> None:
+        """``lazy``: while hidden, draw nothing (see :meth:`_hidden_change`)."""
         super().__init__(id=id, classes=classes)
         self.limit = limit
+        self.lazy = lazy
         self.stepper: Stepper | None = None
         self.selected: int | None = None
         self.touched: int | None = None
@@ -134,6 +143,7 @@ class DrawingView(GraphView, ScrollView, can_focus=True):
         self._generation = 0  # bumped for every layout asked for; stale results are dropped
         self._item_edges: list[list[int]] = []  # item -> edges touching it
         self._styles: dict[str, Style] = {}
+        self._stale = False  # changed while hidden: drawn again when next shown
 
     # ---- down: the GraphView protocol ---------------------------------------------
 
@@ -144,10 +154,36 @@ class DrawingView(GraphView, ScrollView, can_focus=True):
             self.selected = stepper.output
         self._relayout()
 
+    @property
+    def is_on_screen(self) -> bool:
+        return self.is_mounted and self.display and self.region.area > 0
+
+    def _hidden_change(self) -> bool:
+        """While the view is not on screen (another tab is), a change only marks it stale:
+        the drawing is made again, with the numbers of that moment, when it is shown."""
+        if not self.lazy or self.is_on_screen:
+            return False
+        self._stale = True
+        self._generation += 1  # a layout still running is for the old state
+        self.drawing = self.picture = None
+        self._note = ""
+        return True
+
+    def prepare(self) -> None:
+        """Draw now what changed while the view was hidden (before its tab is shown)."""
+        if self._stale:
+            self._stale = False
+            self._relayout(force=True)
+
+    def on_show(self) -> None:
+        self.prepare()
+
     def refresh_nodes(self, changed: Iterable[int] | None) -> None:
         """Refill the boxes of ``changed`` nodes (all when ``None``) with the stepper's numbers."""
         drawing, picture, stepper = self.drawing, self.picture, self.stepper
         if drawing is None or picture is None or stepper is None:
+            return
+        if self._hidden_change():
             return
         scene = drawing.scene
         if changed is None:
@@ -165,9 +201,9 @@ class DrawingView(GraphView, ScrollView, can_focus=True):
             return
         from cgtui.draw.render import refill
 
-        values, partials = self._numbers()
         scene = drawing.scene
         items = list(items)
+        values, partials = self._numbers()
         texts = {}
         for it in items:
             lines = drawing.lines(it, values, partials)
@@ -183,7 +219,8 @@ class DrawingView(GraphView, ScrollView, can_focus=True):
 
     def set_touched(self, index: int | None) -> None:
         self.touched = index
-        self.refresh()
+        if not self.lazy or self.is_on_screen:  # else drawn with it when shown
+            self.refresh()
 
     def select(self, index: int) -> None:
         if self.stepper is None or not 0 <= index < len(self.stepper.graph.nodes):
@@ -193,7 +230,8 @@ class DrawingView(GraphView, ScrollView, can_focus=True):
         self.selected = index
         drawing = self.drawing
         if drawing is not None and drawing.scene.partial and index not in drawing.scene.item_of:
-            self._relayout()  # outside the neighbourhood: draw the one around it
+            if not self._hidden_change():
+                self._relayout()  # outside the neighbourhood: draw the one around it
             return
         self._reveal()
         self.refresh()
@@ -215,8 +253,9 @@ class DrawingView(GraphView, ScrollView, can_focus=True):
         centre = self.selected if self.selected is not None else self.stepper.output
         return neighbourhood_scene(graph, centre, self.k)
 
-    def _relayout(self) -> None:
-        if self.stepper is None:
+    def _relayout(self, *, force: bool = False) -> None:
+        """Lay the drawing out again (not while hidden, unless ``force``)."""
+        if self.stepper is None or (not force and self._hidden_change()):
             return
         self._generation += 1
         scene = self._scene()

@@ -9,8 +9,11 @@ and ``q`` are typed, not run: the footer then shows ``f1`` and ``ctrl+q``, which
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
@@ -32,10 +35,62 @@ def _rank(widget: Widget) -> int:
     return order.index(action) if action in order else len(order)
 
 
+#: What a footer shows: whether the palette's key is shown (and acts); for each shown
+#: binding, its key, action, text, tooltip and whether it acts now.
+KeysState = tuple[tuple[bool, bool | None], tuple[tuple[str, str, str, str, bool], ...]]
+
+
 class KeysFooter(Footer):
-    """A footer whose first keys are always help, quit and next pane."""
+    """A footer whose first keys are always help, quit and next pane.
+
+    Textual's footer builds all its keys again whenever the bindings may have changed (a
+    focus change, a key greyed out), several times in a frame at times. Here that happens at
+    most once a frame and only when the keys themselves change: a key that only turns usable
+    or greyed out is updated in place.
+    """
+
+    _shown: KeysState | None = None
+    _update_pending = False
+
+    def _keys_state(self) -> KeysState:
+        active = self.screen.active_bindings
+        keys = tuple(
+            (b.key, b.action, b.description, tooltip, enabled)
+            for (_, b, enabled, tooltip) in active.values()
+            if b.show
+        )
+        palette = active.get(self.app.COMMAND_PALETTE_BINDING)
+        return (self.show_command_palette, palette[2] if palette is not None else None), keys
+
+    def bindings_changed(self, screen: Screen[Any]) -> None:
+        self._bindings_ready = True
+        if not screen.app.app_focus:
+            return
+        if self.is_attached and screen is self.screen and not self._update_pending:
+            self._update_pending = True
+            self.call_after_refresh(self._update_keys)
+
+    async def _update_keys(self) -> None:
+        self._update_pending = False
+        if not self.is_attached:
+            return
+        old, new = self._shown, self._keys_state()
+        if old == new:
+            return
+        if old is not None and _without_enabled(old) == _without_enabled(new):
+            acts = {(key, action): enabled for key, action, _, _, enabled in new[1]}
+            for widget in self.query(FooterKey):
+                enabled = acts.get((widget.key, widget.action))
+                if enabled is not None and widget._disabled == enabled:
+                    widget._disabled = not enabled
+                    widget.set_class(not enabled, "-disabled")
+            self._shown = new
+            return
+        await self.recompose()
 
     def compose(self) -> ComposeResult:
+        if self._bindings_ready:
+            self._shown = self._keys_state()
         widgets = list(super().compose())
         if not widgets:
             return
@@ -49,3 +104,7 @@ class KeysFooter(Footer):
         if extra:
             self.styles.grid_size_columns = (self.styles.grid_size_columns or 0) + len(extra)
         yield from sorted([*extra, *widgets], key=_rank)  # stable: the rest keep their order
+
+
+def _without_enabled(state: KeysState) -> tuple[object, ...]:
+    return state[0], tuple(k[:4] for k in state[1])

@@ -10,6 +10,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
+from textual.geometry import Size
 from textual.timer import Timer
 from textual.widgets import Static
 from textual.worker import get_current_worker
@@ -24,16 +25,6 @@ from cgtui.teach.directions import jacobian_cost_lines
 
 #: Seconds between a selection and the start of its paths computation.
 PATHS_DELAY = 0.2
-
-
-def _height_may_change(old: str, new: str, width: int) -> bool:
-    """Whether ``new`` may take a different number of lines than ``old`` at ``width``:
-    a layout of the screen costs far more than repainting one widget, so a step that only
-    changes numbers on the same lines repaints without one."""
-    old_lines, new_lines = old.split("\n"), new.split("\n")
-    if len(old_lines) != len(new_lines) or width <= 0:
-        return True
-    return any(cell_len(line) > width for line in (*old_lines, *new_lines))
 
 
 @dataclass(repr=False)
@@ -55,6 +46,20 @@ class PathsJob:
 
     def __repr__(self) -> str:  # workers describe their arguments: keep it short
         return f"PathsJob(node {self.index}, generation {self.generation})"
+
+
+class Section(Static):
+    """A section of the side pane whose text changes with the selection and the steps.
+
+    When a layout gives it a new height, Textual sets its virtual size, which asks for a
+    second layout of the whole screen; the first one has already placed everything (a
+    section does not scroll), so that second one is left out.
+    """
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        return super()._size_updated(size, virtual_size, container_size, layout=False)
 
 
 class SideColumn(Vertical):
@@ -85,20 +90,20 @@ class SidePane(VerticalScroll):
         self._pending: Timer | None = None
         self._shown: dict[str, str] = {}
 
-        self._title = Static(id="side-title", markup=False)
-        self._definition = Static(id="side-definition", markup=False)
+        self._title = Section(id="side-title", markup=False)
+        self._definition = Section(id="side-definition", markup=False)
         #: An array-valued node's value and partial as tables, and its VJPs with shapes.
-        self._tensor = Static(id="side-tensor", markup=False)
+        self._tensor = Section(id="side-tensor", markup=False)
         self._edges_title = Static(
             "Local derivatives of the incoming edges", id="side-edges-title", classes="heading"
         )
-        self._edges = Static(id="side-edges")
+        self._edges = Section(id="side-edges")
         self._acc_title = Static("Partial and how backprop builds it", id="side-acc-title", classes="heading")
-        self._accumulation = Static(id="side-accumulation", markup=False)
-        self._paths = Static(id="side-paths", markup=False)
+        self._accumulation = Section(id="side-accumulation", markup=False)
+        self._paths = Section(id="side-paths", markup=False)
         #: The whole Jacobian's cost by either direction (forward: n passes, reverse: m),
         #: for the graph and kinds it was counted for.
-        self._jacobian = Static(id="side-jacobian", markup=False)
+        self._jacobian = Section(id="side-jacobian", markup=False)
         self._jacobian_for: tuple[Graph, list[bool]] | None = None
 
     def compose(self) -> ComposeResult:
@@ -151,8 +156,8 @@ class SidePane(VerticalScroll):
         )
         # a placeholder as tall as the last paths text: the pane keeps its height (no layout
         # of the screen, no jump) until the new paths arrive
-        height = self._shown.get(self._paths.id or "", "").count("\n")
-        self._set(self._paths, "…" + "\n" * height)
+        height = self._paths.content_size.height or self._shown.get(self._paths.id or "", "").count("\n") + 1
+        self._set(self._paths, "…" + "\n" * (height - 1))
         # start the paths worker once the step is on screen; a newer selection replaces it
         if self._pending is not None:
             self._pending.stop()
@@ -234,13 +239,26 @@ class SidePane(VerticalScroll):
         self._show_edges()  # the table's form follows the pane's width
 
     def _set(self, widget: Static, content: str | Text) -> None:
-        """Update ``widget`` only when its text changes (each update costs a layout)."""
+        """Update ``widget`` only when its text changes; lay out the screen only when the
+        new text takes a different number of lines (a layout costs far more than repainting
+        one widget, and a step mostly changes numbers on the same lines)."""
         key = content.plain if isinstance(content, Text) else content
         old = self._shown.get(widget.id or "")
-        if old != key:
-            self._shown[widget.id or ""] = key
-            layout = old is None or _height_may_change(old, key, widget.content_size.width)
-            widget.update(content, layout=layout)
+        if old == key:
+            return
+        self._shown[widget.id or ""] = key
+        size = widget.content_size
+        if old is None or not size.width or not widget.display:
+            widget.update(content)
+            return
+        widget.update(content, layout=False)
+        lines = key.split("\n")
+        if key and all(cell_len(line) <= size.width for line in lines):
+            height = len(lines)  # no line wraps
+        else:  # measured as the layout would, wrapped lines included
+            height = widget.get_content_height(self.size, self.app.size, size.width)
+        if height != size.height:
+            widget.refresh(layout=True)
 
     @work(thread=True, exclusive=True, group="paths", description="sum over paths")
     def compute_paths(self, job: PathsJob) -> None:

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from rich.style import Style
 from rich.text import Text
 from textual.coordinate import Coordinate
+from textual.geometry import Region, Size
 from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import DataTable, Tree
 from textual.widgets.tree import TreeNode
@@ -94,6 +97,24 @@ class GraphView:
             self.refresh_nodes(old.nodes() | mask.nodes())
 
 
+class SteadyScroll:
+    """Leaves out the scrollbar refresh Textual does for a scrolling view at every layout of
+    the screen, when neither the view's size nor its content's changed (the refresh repaints
+    the scrollbars in a frame of their own). A mixin for a ``ScrollView``, listed before it."""
+
+    _laid_out: tuple[Size, Size, Size] | None = None
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        view = cast(ScrollView, self)
+        sizes = (size, view.virtual_size, container_size)
+        if sizes == self._laid_out:
+            return False
+        self._laid_out = sizes
+        return cast(bool, super()._size_updated(size, virtual_size, container_size, layout))  # type: ignore[misc]
+
+
 class KindStyles:
     """The kind and touched styles of a widget's component classes, looked up once per theme."""
 
@@ -118,7 +139,7 @@ class Entry:
     ref: bool = False
 
 
-class GraphTree(GraphView, Tree[Entry]):
+class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
     """The graph as a tree rooted at the output; children are a node's operands.
 
     A node used more than once is expanded at its first occurrence (in the tree's reading
@@ -139,6 +160,7 @@ class GraphTree(GraphView, Tree[Entry]):
         self._home: dict[int, tuple[int, int]] = {}  # node -> (parent node, slot) of its canonical line
         self._built: set[int] = set()  # nodes whose children are built
         self._placed: TreeNode[Entry] | None = None  # the line select() last moved to
+        self._line_style: Style | None = None  # the base style while lines are drawn
 
     # ---- down ---------------------------------------------------------------
 
@@ -174,9 +196,21 @@ class GraphTree(GraphView, Tree[Entry]):
         for i in indices:
             line = self._lines[i]
             label = self.texts.tree_label(stepper, i, self.mask)
-            # set_label costs time in proportion to the tree's lines: only when it changed
+            # only when it changed: a new label repaints its line
             if not isinstance(line.label, Text) or line.label.plain != label:
-                line.set_label(Text(label))
+                self._relabel(line, Text(label))
+
+    def _relabel(self, line: TreeNode[Entry], label: Text) -> None:
+        """Give ``line`` a new label and repaint that line alone.
+
+        ``TreeNode.set_label`` repaints every visible line below the node as well (their
+        guides may change with the cursor; a label does not change them): a new label at
+        the output's line would repaint the whole tree at every step.
+        """
+        line._label = self.process_label(label)
+        line._updates += 1  # the line's cached rendering is stale
+        if line._line >= 0:
+            self._refresh_line(line._line)
 
     def set_touched(self, index: int | None) -> None:
         old, self.touched = self.touched, index
@@ -313,6 +347,20 @@ class GraphTree(GraphView, Tree[Entry]):
 
     # ---- rendering ----------------------------------------------------------
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._line_style = self.rich_style  # looked up once for all the lines drawn now
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._line_style = None
+
+    def render_line(self, y: int) -> Strip:
+        style = self._line_style
+        if style is None:
+            return super().render_line(y)
+        scroll_x, scroll_y = self.scroll_offset
+        return self._render_line(y + scroll_y, scroll_x, scroll_x + self.size.width, style)
+
     def get_label_width(self, node: TreeNode[Entry]) -> int:
         label = node.label
         width = label.cell_len if isinstance(label, Text) else len(label)
@@ -340,7 +388,7 @@ class GraphTree(GraphView, Tree[Entry]):
         super().notify_style_update()
 
 
-class NodeTable(GraphView, DataTable[Text | str]):
+class NodeTable(GraphView, SteadyScroll, DataTable[Text | str]):
     """Every node in topological order; cells are updated in place as steps are taken.
 
     A big graph's rows are added in chunks once the table is first shown (a DataTable

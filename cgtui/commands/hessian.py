@@ -13,8 +13,9 @@ from __future__ import annotations
 import argparse
 import json
 
-from cgtui.commands.common import add_source_arguments, load, scalar_graphs_only
+from cgtui.commands.common import add_source_arguments, differentiable_leaves, load, scalar_graphs_only
 from cgtui.commands.jacobian import matrix_lines
+from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind
 from cgtui.core.notation import format_number
 from cgtui.engine.backward_graph import Hessian, hessian
@@ -26,9 +27,29 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print JSON (full precision)")
 
 
+#: N leaves take N reverse passes over the backward graph (a few times the graph) and
+#: print N² numbers: 100,000 params would be 10^10 of them. Past these, refused.
+MAX_LEAVES = 1_000
+MAX_WORK = 5_000_000  # leaves x graph nodes
+
+
+def check_size(graph: Graph, output: int) -> None:
+    """Refuse a Hessian whose passes or table would not finish in reasonable time."""
+    leaves = len(differentiable_leaves(graph))
+    nodes = output + 1
+    if leaves > MAX_LEAVES or leaves * nodes > MAX_WORK:
+        raise CgtuiError(
+            f"a Hessian by {leaves:,} leaves is {leaves:,} x {leaves:,} numbers, one reverse pass per "
+            f"leaf over the backward graph of {nodes:,} nodes: more than cgtui computes (at most "
+            f"{MAX_LEAVES:,} leaves and {MAX_WORK:,} leaves x nodes); use 'cgtui hvp' for the Hessian "
+            "times a vector (one pass), or make leaves constants with --const"
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     graph, output = load(args)
     scalar_graphs_only(graph, "hessian")
+    check_size(graph, output)
     h = hessian(graph, output=output)
     if args.json:
         doc = {

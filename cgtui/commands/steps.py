@@ -16,7 +16,7 @@ from typing import Any
 from cgtui.commands.common import EXIT_FAULT, add_source_arguments, graph_from_args
 from cgtui.core.errors import name_list
 from cgtui.core.graph import Graph, Kind
-from cgtui.core.notation import format_number
+from cgtui.core.notation import inline_value
 from cgtui.core.text import printable
 from cgtui.engine.engine import evaluate_node
 from cgtui.lang import yamlio
@@ -53,12 +53,7 @@ def listing_order(graph: Graph) -> list[int]:
 
 
 def _value_text(v: Any) -> str:
-    if v is None:
-        return ""
-    try:
-        return format_number(float(v))
-    except (TypeError, ValueError):
-        return str(v)
+    return "" if v is None else inline_value(v)
 
 
 #: At most this many successors are named on a line; the rest are counted.

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from enum import StrEnum
+from itertools import count
+from operator import attrgetter
 from pathlib import Path
 
 import numpy as np
@@ -50,6 +52,22 @@ class Node:
     value: LeafValue | None = None  # a leaf's value, when known (an array for a tensor leaf)
 
 
+_name = attrgetter("name")
+
+
+def _operands_before(nodes: list[Node]) -> bool:
+    """Whether every operand is a node before its result (False also when an operand is
+    not even a number: :meth:`Graph._check` then names the node)."""
+    try:
+        for i, node in enumerate(nodes):
+            for p in node.operands:
+                if not 0 <= p < i:
+                    return False
+    except TypeError:
+        return False
+    return True
+
+
 @dataclass
 class Graph:
     nodes: list[Node]
@@ -61,8 +79,24 @@ class Graph:
     #: Other names of nodes: after ``z = y``, ``z`` names the node ``y`` (alias -> node name).
     aliases: dict[str, str] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        self.index: dict[str, int] = {}
+    #: True when the maker of the graph (the builder) guarantees that every operand comes
+    #: before its result: only the names are checked then
+    checked: InitVar[bool] = False
+
+    def __post_init__(self, checked: bool) -> None:
+        nodes = self.nodes
+        self.index: dict[str, int] = dict(zip(map(_name, nodes), count()))
+        if len(self.index) != len(nodes) or not (checked or _operands_before(nodes)):
+            self._check()
+        self._succs: list[list[tuple[int, int]]] | None = None
+        #: what the layers above work out once per graph (the engine's tape), by key: a
+        #: graph's nodes never change once it is built but for leaf values and kinds, and
+        #: :meth:`set_kind` empties it
+        self.cache: dict[str, object] = {}
+
+    def _check(self) -> None:
+        """Raise for the first node whose name is taken or whose operand comes after it."""
+        self.index = {}
         for i, node in enumerate(self.nodes):
             if node.name in self.index:
                 raise GraphError(f"duplicate node name '{node.name}'")
@@ -70,7 +104,6 @@ class Graph:
             for p in node.operands:
                 if not 0 <= p < i:
                     raise GraphError(f"node '{node.name}' uses an operand that is not defined before it")
-        self._succs: list[list[tuple[int, int]]] | None = None
 
     # --- lookups --------------------------------------------------------------
 
@@ -170,6 +203,7 @@ class Graph:
         if kind is Kind.COMPUTATION:
             raise GraphError("a leaf cannot be marked as a computation")
         node.kind = kind
+        self.cache.clear()  # what was worked out for the old kinds
 
     def copy(self) -> Graph:
         g = Graph(

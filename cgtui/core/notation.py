@@ -113,6 +113,17 @@ def value_text(v: Any) -> str:
     return f"({shape}) mean {brief}"
 
 
+def inline_value(v: Any) -> str:
+    """A value on one line: a number, or an array with its shape first,
+    ``(2, 3) [[1, 2, 3], [4, 5, 6]]`` (past 40 entries numpy's ``...`` stands for the
+    middle ones), for listings whose rows hold one value each."""
+    if np.ndim(v) == 0:
+        return format_number(float(v))
+    arr = np.asarray(v, dtype=float)
+    body = np.array2string(arr, precision=6, separator=", ", max_line_width=10**6, threshold=40)
+    return f"{arr.shape!s} {' '.join(body.split())}"
+
+
 # --- operands and operations -----------------------------------------------------------------
 
 

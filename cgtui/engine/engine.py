@@ -14,11 +14,14 @@ computed from constants alone get no partial), so ``d^2`` never asks for d/d2.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import math
-from collections.abc import Callable, Mapping, Sequence
+import operator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import compress, islice, repeat
 from typing import Any
 
 import numpy as np
@@ -27,7 +30,7 @@ from cgtui.core import arrays, notation
 from cgtui.core.errors import CgtuiError, NumericalFault, name_list, short_name
 from cgtui.core.graph import Graph, Kind, LeafValue
 from cgtui.core.notation import format_number, value_text
-from cgtui.core.ops import OPS, SLOT_NAMES
+from cgtui.core.ops import OPS, SLOT_NAMES, Partial, Rule
 from cgtui.engine import tensor
 
 Value = Any  # float or float64 ndarray
@@ -225,53 +228,228 @@ def require_values(graph: Graph, values: Sequence[Value | None]) -> None:
 
 # --- the full passes -------------------------------------------------------------------
 #
-# The scalar fast path calls each op's rule directly and checks the result with one
-# comparison (``v - v == 0.0`` is False for inf and NaN); only a node whose rule raised or
-# gave a non-finite number goes through :func:`evaluate_node` / :func:`local_derivative`,
-# which name the problem. The rules are the op table's, so the numbers are the same as
-# the stepper's, bit for bit.
+# Scalars take the fast path: a flat tape (an op code and operand indices per computation,
+# made once per graph) walked by one tight loop, with the common ops (+ - * / neg relu)
+# computed in line and every other op's rule called from the table. The loop does not
+# check each number: a rule that raises stops it, and at the end one sum of every value
+# tells whether any is inf or NaN (a non-finite number makes the sum non-finite, and it is
+# kept in the values). Either way the pass is run again by the checked loop below, which
+# checks each node as it goes (``v - v == 0.0`` is False for inf and NaN) and names the
+# first problem with :func:`evaluate_node` / :func:`local_derivative`. Both loops compute
+# what the table's rules compute, in the stepper's order, so the numbers are the
+# stepper's, bit for bit. Batches (numpy arrays) take the checked loop.
 
-_FORWARD = {name: op.forward for name, op in OPS.items()}
-_PARTIALS = {
-    name: tuple(
-        p.rule if not p.vjp else functools.partial(tensor.scalar_local_rule, p.rule) for p in op.partials
+_ADD, _SUB, _MUL, _DIV, _NEG, _RELU, _CALL1, _CALL2 = range(8)
+
+#: The ops the tape computes in line, and the rules (forward, then each partial) that the
+#: lines repeat, as the table had them at import: an entry replaced since (a test's, say)
+#: has its rules called like any other op.
+_INLINE: dict[str, tuple[int, tuple[object, ...]]] = {
+    name: (code, (OPS[name].forward, *(p.rule for p in OPS[name].partials)))
+    for name, code in (
+        ("add", _ADD), ("sub", _SUB), ("mul", _MUL), ("div", _DIV), ("neg", _NEG), ("relu", _RELU)
     )
-    for name, op in OPS.items()
 }
 
 
+class _Tape:
+    """A graph's computations as flat lists, in topological order: node, op code, first
+    and second operand (the first again for a one-operand op). ``rules`` holds each
+    called op's forward rule and partial rules, by node; ``leaves`` the leaves' indices."""
+
+    __slots__ = ("codes", "firsts", "key", "leaves", "order", "plans", "rules", "seconds")
+
+    def __init__(self, graph: Graph, key: tuple[object, ...]) -> None:
+        self.key = key
+        self.rules: dict[int, tuple[Rule, tuple[Rule, ...]]] = {}
+        self.plans: dict[int, _Plan] = {}  # by output
+        inline = {
+            name: code
+            for name, (code, rules) in _INLINE.items()
+            if (OPS[name].forward, *(p.rule for p in OPS[name].partials)) == rules
+        }
+        nodes = graph.nodes
+        operands = list(map(_operands, nodes))  # (the lists are made by loops in C)
+        # the nodes' numbers: the ints the graph's index holds already (no new ones)
+        numbers: Iterable[int] = graph.index.values()
+        if len(graph.index) != len(nodes):  # pragma: no cover - a graph's names are unique
+            numbers = range(len(nodes))
+        self.order = list(compress(numbers, operands))
+        self.leaves = list(compress(numbers, map(operator.not_, operands)))
+        computed = list(filter(None, operands))
+        self.firsts = list(map(_first, computed))
+        self.seconds = list(map(_last, computed))
+        self.codes = list(map(inline.get, map(_op, compress(nodes, operands)), repeat(-1)))
+        if -1 in self.codes:  # ops whose rules are called
+            for k, code in enumerate(self.codes):
+                if code == -1:
+                    i = self.order[k]
+                    ops = operands[i]
+                    if len(ops) > 2:
+                        raise _NotScalar
+                    op = OPS[nodes[i].op]  # type: ignore[index]
+                    self.codes[k] = _CALL2 if len(ops) == 2 else _CALL1
+                    self.rules[i] = (op.forward, tuple(map(_scalar_rule, op.partials)))
+
+
+_operands = operator.attrgetter("operands")
+_op = operator.attrgetter("op")
+_kind = operator.attrgetter("kind")
+_first = operator.itemgetter(0)
+_last = operator.itemgetter(-1)
+
+
+class _Plan:
+    """The backward pass from one output on a tape, for the leaves' kinds of the moment:
+    the computations that push, from the output down (those with a path to the output
+    through nodes that depend on a non-constant leaf), as positions on the tape (None:
+    every computation up to the output), and where each one's pushes go when that is not
+    its operands: ``sink`` (one past the last node) for an operand that takes no partial."""
+
+    __slots__ = ("count", "positions", "sink", "to_firsts", "to_seconds")
+
+    def __init__(self, graph: Graph, tape: _Tape, output: int) -> None:
+        nodes = graph.nodes
+        n = self.sink = len(nodes)
+        order, firsts, seconds = tape.order, tape.firsts, tape.seconds
+        const = Kind.CONST
+        if const in map(_kind, nodes):
+            needs = [node.kind is not const for node in nodes]
+            for i, a, b in zip(order, firsts, seconds, strict=True):
+                needs[i] = needs[a] or needs[b]
+        else:
+            needs = [True] * n
+        reached = bytearray(n)
+        reached[output] = 1
+        m = bisect.bisect_right(order, output)  # the computations up to the output
+        kept: list[int] = []
+        keep = kept.append
+        for k in range(m - 1, -1, -1):
+            i = order[k]
+            if not (reached[i] and needs[i]):
+                continue
+            keep(k)
+            a = firsts[k]
+            if needs[a]:
+                reached[a] = 1
+            b = seconds[k]
+            if needs[b]:
+                reached[b] = 1
+        self.count = m
+        self.positions: list[int] | None = None if len(kept) == m else kept
+        self.to_firsts: list[int] | None = None
+        self.to_seconds: list[int] | None = None
+        if not all(map(needs.__getitem__, self.walk(firsts))):
+            self.to_firsts = [a if needs[a] else n for a in self.walk(firsts)]
+        if not all(map(needs.__getitem__, self.walk(seconds))):
+            self.to_seconds = [b if needs[b] else n for b in self.walk(seconds)]
+
+    def walk(self, column: list[int]) -> Iterator[int]:
+        """A tape's column (its nodes, codes, operands...) in the order of the pushes."""
+        if self.positions is None:
+            return islice(reversed(column), len(column) - self.count, None)
+        return map(column.__getitem__, self.positions)
+
+
+class _NotScalar(Exception):
+    """The graph has an op the tape does not take (more than two operands)."""
+
+
+def _tape(graph: Graph) -> _Tape:
+    """The graph's tape, made once and kept with the graph (its nodes never change once
+    it is built; the key notices nodes added and op table entries replaced; a change of
+    a leaf's kind empties the graph's cache)."""
+    key = (len(graph.nodes), *OPS.values())  # the entries themselves: compared by identity first
+    tape = graph.cache.get("engine.tape")
+    if not isinstance(tape, _Tape) or tape.key != key:
+        tape = _Tape(graph, key)
+        graph.cache["engine.tape"] = tape
+    return tape
+
+
+_FLOAT_OR_NONE = {float, type(None)}
+_FLOAT = {float}
+
+
+def _scalar_rule(partial: Partial) -> Rule:
+    """A partial's rule at scalar operands: a tensor op's VJP taken with ``G = 1``."""
+    return partial.rule if not partial.vjp else functools.partial(tensor.scalar_local_rule, partial.rule)
+
+
 def _all_float(values: Sequence[Value | None]) -> bool:
-    return all(type(v) is float for v in values if v is not None)
+    return set(map(type, values)) <= _FLOAT_OR_NONE
 
 
 def forward(graph: Graph, values: Sequence[Value | None]) -> list[Value]:
     """Every node's value; raises :class:`NumericalFault` at the first bad node."""
-    require_values(graph, values)
-    vals = [float(v) if type(v) is int else v for v in values]
-    nodes = graph.nodes
-    if _all_float(vals):
-        fwd = _FORWARD
-        for i, node in enumerate(nodes):
-            ops = node.operands
-            if not ops:
-                continue
+    types = set(map(type, values))
+    vals = [float(v) if type(v) is int else v for v in values] if int in types else list(values)
+    if types <= _FLOAT_OR_NONE or types <= {float, int, type(None)}:
+        try:
+            tape = _tape(graph)
+        except _NotScalar:
+            tape = None
+        if tape is not None:
+            if None in map(vals.__getitem__, tape.leaves):
+                require_values(graph, values)
             try:
-                f = fwd[node.op]  # type: ignore[index]
-                v = f(vals[ops[0]], vals[ops[1]]) if len(ops) == 2 else f(vals[ops[0]])
-                ok = type(v) is float and v - v == 0.0
+                if _forward_tape(tape, vals):
+                    return vals
             except (ArithmeticError, ValueError):
-                ok = False
-            if not ok:
-                v = _evaluate_or_raise(graph, i, vals)
-            vals[i] = v
-        return vals
+                pass
+        require_values(graph, values)
+        return _forward_checked(graph, vals)
+    require_values(graph, values)
     with np.errstate(all="ignore"):
-        for i, node in enumerate(nodes):
+        for i, node in enumerate(graph.nodes):
             if node.op is not None:
                 v, problem = evaluate_node(graph, i, vals)
                 if problem is not None:
                     raise NumericalFault(_fault_text(graph, i, problem), node=node.name, op=node.op)
                 vals[i] = v
+    return vals
+
+
+def _forward_tape(tape: _Tape, vals: list[Value]) -> bool:
+    """The forward pass on the tape, unchecked; whether every value came out a finite float."""
+    rules = tape.rules
+    for i, code, a, b in zip(tape.order, tape.codes, tape.firsts, tape.seconds, strict=True):
+        if code == _ADD:
+            vals[i] = vals[a] + vals[b]
+        elif code == _MUL:
+            vals[i] = vals[a] * vals[b]
+        elif code == _SUB:
+            vals[i] = vals[a] - vals[b]
+        elif code == _RELU:
+            x = vals[a]
+            vals[i] = x if x > 0 else 0.0
+        elif code == _NEG:
+            vals[i] = -vals[a]
+        elif code == _DIV:
+            vals[i] = vals[a] / vals[b]
+        elif code == _CALL1:
+            vals[i] = rules[i][0](vals[a])
+        else:
+            vals[i] = rules[i][0](vals[a], vals[b])
+    total = sum(vals)
+    return total - total == 0.0 and set(map(type, vals)) == _FLOAT
+
+
+def _forward_checked(graph: Graph, vals: list[Value]) -> list[Value]:
+    """The scalar forward pass, each node checked: a fault names the first bad node."""
+    for i, node in enumerate(graph.nodes):
+        ops = node.operands
+        if not ops:
+            continue
+        try:
+            f = OPS[node.op].forward  # type: ignore[index]
+            v = f(*map(vals.__getitem__, ops))
+            ok = type(v) is float and v - v == 0.0
+        except (ArithmeticError, ValueError):
+            ok = False
+        if not ok:
+            v = _evaluate_or_raise(graph, i, vals)
+        vals[i] = v
     return vals
 
 
@@ -332,47 +510,24 @@ def backward(
     successor has pushed into it and ``dL/ds`` is complete; ``s`` then pushes
     ``dL/ds · ∂s/∂p`` into each operand ``p``, one push per edge.
     """
+    seed = values[output]
+    if type(seed) is float and _all_float(values):
+        if needs is None:
+            try:
+                grads = _backward_tape(graph, values, output)
+                if grads is not None:
+                    return grads
+            except (ArithmeticError, ValueError, _NotScalar):
+                pass
+        return _backward_checked(graph, values, output, needs)
     nodes = graph.nodes
     if needs is None:
         needs = differentiable(graph)
-    grads: list[Value | None] = [None] * len(nodes)
-    seed = values[output]
-    grads[output] = 1.0 if type(seed) is float else np.ones_like(seed)
-    if type(seed) is float and _all_float(values):
-        rules = _PARTIALS
-        for s in range(output, -1, -1):
-            g = grads[s]
-            if g is None:
-                continue
-            node = nodes[s]
-            ops = node.operands
-            if not ops or not needs[s]:
-                continue
-            partials = rules[node.op]  # type: ignore[index]
-            args = [values[p] for p in ops]  # each rule takes the operands' values, then the node's
-            args.append(values[s])
-            for slot, p in enumerate(ops):
-                if not needs[p]:
-                    continue
-                try:
-                    c = g * partials[slot](*args)
-                    ok = type(c) is float and c - c == 0.0
-                except (ArithmeticError, ValueError):
-                    ok = False
-                if not ok:
-                    _edge_fault(graph, s, slot, values, output)
-                old = grads[p]
-                if old is None:
-                    grads[p] = c
-                else:
-                    total = old + c
-                    if total - total != 0.0:
-                        _sum_fault(graph, p, old, c, output)
-                    grads[p] = total
-        return grads
+    grads_: list[Value | None] = [None] * len(nodes)
+    grads_[output] = np.ones_like(seed) if type(seed) is not float else 1.0
     with np.errstate(all="ignore"):
         for s in range(output, -1, -1):
-            g = grads[s]
+            g = grads_[s]
             node = nodes[s]
             if g is None or node.op is None or not needs[s]:
                 continue
@@ -384,14 +539,132 @@ def backward(
                     _edge_fault(graph, s, slot, values, output, problem)
                 if not _finite(c):
                     _edge_fault(graph, s, slot, values, output)
-                old = grads[p]
+                old = grads_[p]
                 if old is None:
-                    grads[p] = c
+                    grads_[p] = c
                 else:
                     total = old + c
                     if not _finite(total):
                         _sum_fault(graph, p, old, c, output)
-                    grads[p] = total
+                    grads_[p] = total
+    return grads_
+
+
+def _backward_tape(graph: Graph, values: Sequence[Value], output: int) -> list[Value | None] | None:
+    """The backward pass on the tape, unchecked; None unless every partial came out a
+    finite float. Each push adds what the checked loop adds (``g * 1.0`` is ``g``,
+    ``g * -1.0`` is ``-g``, exactly), in the same order."""
+    tape = _tape(graph)
+    plan = tape.plans.get(output)
+    if plan is None:
+        plan = tape.plans[output] = _Plan(graph, tape, output)
+    sink = plan.sink
+    grads: list[Value | None] = [None] * (sink + 1)
+    grads[output] = 1.0
+    rules = tape.rules
+    walk = plan.walk
+    pushes = zip(
+        walk(tape.order),
+        walk(tape.codes),
+        walk(tape.firsts),
+        walk(tape.seconds),
+        walk(tape.firsts) if plan.to_firsts is None else plan.to_firsts,
+        walk(tape.seconds) if plan.to_seconds is None else plan.to_seconds,
+        strict=True,
+    )
+    for i, code, a, b, ta, tb in pushes:
+        g = grads[i]
+        if code == _ADD:
+            old = grads[ta]
+            grads[ta] = g if old is None else old + g
+            old = grads[tb]
+            grads[tb] = g if old is None else old + g
+        elif code == _MUL:
+            c = g * values[b]
+            old = grads[ta]
+            grads[ta] = c if old is None else old + c
+            c = g * values[a]
+            old = grads[tb]
+            grads[tb] = c if old is None else old + c
+        elif code == _RELU:
+            c = g * (1.0 if values[a] > 0 else 0.0)
+            old = grads[ta]
+            grads[ta] = c if old is None else old + c
+        elif code == _SUB:
+            old = grads[ta]
+            grads[ta] = g if old is None else old + g
+            c = -g
+            old = grads[tb]
+            grads[tb] = c if old is None else old + c
+        elif code == _NEG:
+            c = -g
+            old = grads[ta]
+            grads[ta] = c if old is None else old + c
+        else:
+            partials = _INLINE["div"][1][1:] if code == _DIV else rules[i][1]
+            out = values[i]
+            if code == _CALL1:
+                c = g * partials[0](values[a], out)  # type: ignore[operator]
+                old = grads[ta]
+                grads[ta] = c if old is None else old + c
+                continue
+            va, vb = values[a], values[b]
+            if ta != sink:
+                c = g * partials[0](va, vb, out)  # type: ignore[operator]
+                old = grads[ta]
+                grads[ta] = c if old is None else old + c
+            if tb != sink:
+                c = g * partials[1](va, vb, out)  # type: ignore[operator]
+                old = grads[tb]
+                grads[tb] = c if old is None else old + c
+    del grads[sink]
+    total = sum(filter(_is_not_none, grads))
+    if total - total == 0.0 and set(map(type, grads)) <= _FLOAT_OR_NONE:
+        return grads
+    return None
+
+
+_is_not_none: Any = functools.partial(operator.is_not, None)
+
+
+def _backward_checked(
+    graph: Graph, values: Sequence[Value], output: int, needs: Sequence[bool] | None = None
+) -> list[Value | None]:
+    """The scalar backward pass, each push checked: a fault names the first bad edge."""
+    nodes = graph.nodes
+    if needs is None:
+        needs = differentiable(graph)
+    grads: list[Value | None] = [None] * len(nodes)
+    grads[output] = 1.0
+    for s in range(output, -1, -1):
+        g = grads[s]
+        if g is None:
+            continue
+        node = nodes[s]
+        ops = node.operands
+        if not ops or not needs[s]:
+            continue
+        partials = OPS[node.op].partials  # type: ignore[index]
+        args = [values[p] for p in ops]  # each rule takes the operands' values, then the node's
+        args.append(values[s])
+        for slot, p in enumerate(ops):
+            if not needs[p]:
+                continue
+            try:
+                c = g * _scalar_rule(partials[slot])(*args)
+                ok = type(c) is float and c - c == 0.0
+            except (ArithmeticError, ValueError):
+                ok = False
+            if not ok:
+                _edge_fault(graph, s, slot, values, output)
+            old = grads[p]
+            if old is None:
+                grads[p] = c
+            else:
+                total = old + c
+                if total - total != 0.0:
+                    _sum_fault(graph, p, old, c, output)
+                grads[p] = total
     return grads
 
 

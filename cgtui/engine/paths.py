@@ -21,10 +21,12 @@ import heapq
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import MAX_EMAX, MIN_EMIN, Context, Decimal, localcontext
+from operator import itemgetter
 from typing import Any
 
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph
+from cgtui.core.ops import OPS
 from cgtui.engine.engine import local_derivative
 
 #: The most paths :func:`top_paths` lists: each node keeps up to K candidates, so the work
@@ -133,13 +135,43 @@ def _between(graph: Graph, source: int, output: int) -> list[bool]:
     return [d and u for d, u in zip(down, up, strict=True)]
 
 
-def _edges_out(graph: Graph, mask: list[bool]) -> list[list[tuple[int, int]]]:
-    out: list[list[tuple[int, int]]] = [[] for _ in graph.nodes]
-    for i, node in enumerate(graph.nodes):
-        if mask[i]:
-            for slot, p in enumerate(node.operands):
-                if mask[p]:
-                    out[p].append((i, slot))
+def _local_edges_out(
+    graph: Graph,
+    values: Sequence[Value],
+    mask: list[bool],
+    source: int,
+    output: int,
+    check: Callable[[int], None],
+) -> list[list[tuple[int, int, float]]]:
+    """For each node in ``mask``, its edges to successors in ``mask``: (successor, slot,
+    local derivative; NaN where it is undefined). Float values take the op table's rule
+    directly; anything else (or a rule with a domain) goes through :func:`local_derivative`."""
+    out: list[list[tuple[int, int, float]]] = [[] for _ in graph.nodes]
+    nodes = graph.nodes
+    for i in range(source, output + 1):
+        check(i)
+        node = nodes[i]
+        if not mask[i] or node.op is None:
+            continue
+        partials = OPS[node.op].partials
+        args = [values[p] for p in node.operands]
+        args.append(values[i])
+        scalar = all(type(a) is float for a in args)
+        for slot, p in enumerate(node.operands):
+            if not mask[p]:
+                continue
+            d: Any = None
+            rule = partials[slot]
+            if scalar and rule.domain is None:
+                try:
+                    d = rule.rule(*args)
+                except (ArithmeticError, ValueError):
+                    d = None
+                if type(d) is not float or d - d != 0.0:
+                    d = None
+            if d is None:
+                d, _ = local_derivative(graph, i, slot, values)
+            out[p].append((i, slot, float("nan") if d is None else float(d)))
     return out
 
 
@@ -232,37 +264,36 @@ def top_paths(
     mask = _between(graph, source, output)
     k = listed_within_budget(k, sum(mask))
     n = len(graph.nodes)
-    # local derivative of each edge on the subgraph
-    local: dict[tuple[int, int], float] = {}
-    for i in range(source, output + 1):
-        check(i)
-        if mask[i] and graph.nodes[i].op is not None:
-            for slot, p in enumerate(graph.nodes[i].operands):
-                if mask[p]:
-                    d, _ = local_derivative(graph, i, slot, values)
-                    local[(i, slot)] = float("nan") if d is None else float(d)
-    # best[i]: up to k (|product|, product, next node, slot, rank in next's list)
-    best: list[list[tuple[float, float, int, int, int]]] = [[] for _ in range(n)]
+    succs = _local_edges_out(graph, values, mask, source, output, check)
+    # best[i]: up to k (|product|, product, next node, slot, rank in next's list, local
+    # derivative), largest first
+    best: list[list[tuple[float, float, int, int, int, float]]] = [[] for _ in range(n)]
     total = [0.0] * n
     count: list[Count] = [0] * n
-    best[output] = [(1.0, 1.0, -1, -1, -1)]
+    best[output] = [(1.0, 1.0, -1, -1, -1, 1.0)] if k else []
     total[output] = 1.0
     count[output] = 1
-    succs = _edges_out(graph, mask)
+    first = itemgetter(0)
     with localcontext(COUNTING):
         for i in range(output - 1, source - 1, -1):
             check(i)
             if not mask[i]:
                 continue
-            candidates: list[tuple[float, float, int, int, int]] = []
-            for s, slot in succs[i]:
-                d = local[(s, slot)]
-                total[i] += d * total[s]
-                count[i] = bounded(count[i] + count[s])
-                for rank, entry in enumerate(best[s]):
-                    product = d * entry[1]
-                    candidates.append((abs(product), product, s, slot, rank))
-            best[i] = heapq.nlargest(k, candidates, key=lambda t: t[0])
+            edges = succs[i]
+            t = 0.0
+            c: Count = 0
+            for s, _, d in edges:
+                t += d * total[s]
+                c += count[s]
+            total[i] = t
+            count[i] = bounded(c)
+            candidates = [
+                (abs(product := d * entry[1]), product, s, slot, rank, d)
+                for s, slot, d in edges
+                for rank, entry in enumerate(best[s])
+            ]
+            # one successor: its list times d is already in order (|d·p| follows |p|)
+            best[i] = candidates if len(edges) == 1 else heapq.nlargest(k, candidates, key=first)
     paths: list[Path] = []
     for entry in best[source]:
         nodes = [source]
@@ -271,9 +302,9 @@ def top_paths(
         cur_entry = entry
         cur = source
         while cur != output:
-            _, _, s, slot, rank = cur_entry
+            _, _, s, slot, rank, d = cur_entry
             slots.append(slot)
-            factors.append(local[(s, slot)])
+            factors.append(d)
             nodes.append(s)
             cur = s
             cur_entry = best[s][rank]

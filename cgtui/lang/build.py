@@ -29,6 +29,7 @@ import gc
 import heapq
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from cgtui.core import arrays
 from cgtui.core.arrays import Shape
@@ -36,7 +37,7 @@ from cgtui.core.errors import GraphError, chain_text, did_you_mean
 from cgtui.core.graph import MAX_NODES, Graph, Kind, LeafValue, Node
 from cgtui.core.notation import format_number
 from cgtui.core.ops import OPS
-from cgtui.lang.parser import NAME, NUM, Instr, LineMap, Program, SourceText, parse
+from cgtui.lang.parser import NAME, Code, Instr, LineMap, Program, SourceText, parse
 
 
 @contextlib.contextmanager
@@ -84,18 +85,30 @@ _Literal = float  # a number not yet turned into a node (so '-3' folds to one co
 
 
 class GraphBuilder:
-    """A growing graph: leaves, computations, the names in scope and their versions."""
+    """A growing graph: leaves, computations, the names in scope and their versions.
 
-    def __init__(self, *, merge: bool = True, kinds: Mapping[str, Kind] | None = None) -> None:
+    A computation's ``name`` is ``""`` until a statement assigns it (it is only a label
+    then: :meth:`finish` names every node)."""
+
+    def __init__(
+        self,
+        *,
+        merge: bool = True,
+        kinds: Mapping[str, Kind] | None = None,
+        values: Mapping[str, float] | None = None,
+    ) -> None:
         self.merge = merge
         self.kinds = kinds or {}
+        self.values = values or {}  # the values of free names (leaves made by run)
         self.nodes: list[Node] = []
-        self.labels: list[str | None] = []  # the name a node was given, if any
-        self.memo: dict[tuple[str, tuple[int, ...]], int] = {}
+        #: hash-consing: op name -> operand nodes -> the node that applies the op to them
+        self.memo: dict[str, dict[tuple[int, ...], int]] = {}
         self.consts: dict[float, int] = {}
         self.env: dict[str, int] = {}  # name -> node it stands for now
         self.versions: dict[str, list[int]] = {}  # target name -> nodes it named, oldest first
-        self.leaf_names: set[str] = set()  # leaves named by the user and never assigned
+        #: leaves named by the user that were in scope when their name was first assigned
+        #: (they keep the name: ``x = x + 1``); every other leaf is in ``env`` under its name
+        self.leaf_names: set[str] = set()
         #: Each node's shape (None: not known), kept once an array appears; ``locate``
         #: makes a shape error point at the op in the text.
         self.shapes: list[Shape | None] | None = None
@@ -128,15 +141,16 @@ class GraphBuilder:
         ]
         return OPS[opname].result_shape([s for s in given if s is not None], consts)
 
-    def check_shape(self, opname: str, operands: tuple[int, ...], ins: Instr) -> None:
-        """Refuse operands whose shapes do not fit ``opname``, at the op's place."""
+    def check_shape(self, opname: str, operands: tuple[int, ...], code: Code, k: int) -> None:
+        """Refuse operands whose shapes do not fit ``opname`` (instruction ``k`` of
+        ``code``), at the op's place."""
         try:
             self._shape_list()
             self._result_shape(opname, operands)
         except arrays.ShapeMismatch as exc:
             if self.locate is None:
                 raise GraphError(str(exc)) from None
-            raise self.locate(str(exc), ins.line, ins.column) from None
+            raise self.locate(str(exc), *code.position(k)) from None
 
     # --- nodes ------------------------------------------------------------------------
 
@@ -145,13 +159,11 @@ class GraphBuilder:
         if self.shapes is None and value is not None and type(value) is not float:
             self._shape_list()  # an array: shapes are checked from now on
         self.nodes.append(Node(name, kind, None, (), value))
-        self.labels.append(name)
         return len(self.nodes) - 1
 
     def named_leaf(self, name: str, kind: Kind, value: LeafValue | None) -> int:
         """A declared leaf or a free name: in scope, and keeping its name."""
         i = self.env[name] = self.leaf(name, kind, value)
-        self.leaf_names.add(name)
         return i
 
     def _room(self) -> None:
@@ -167,18 +179,17 @@ class GraphBuilder:
         return i
 
     def apply(self, op: str, operands: tuple[int, ...], *, merge: bool = True) -> int:
-        key = (op, operands)
         merge = merge and self.merge
         if merge:
-            i = self.memo.get(key)
+            memo = self.memo.setdefault(op, {})
+            i = memo.get(operands)
             if i is not None:
                 return i
         self._room()
         self.nodes.append(Node("", Kind.COMPUTATION, op, operands, None))
-        self.labels.append(None)
         i = len(self.nodes) - 1
         if merge:
-            self.memo[key] = i
+            memo[operands] = i
         return i
 
     def node(self, ref: int | _Literal) -> int:
@@ -186,59 +197,125 @@ class GraphBuilder:
 
     # --- code -------------------------------------------------------------------------
 
-    def run(self, code: list[Instr], free: Callable[[Instr], int], *, fold: bool = True) -> int | _Literal:
+    def run(
+        self,
+        code: Code | Sequence[Instr],
+        free: Callable[[str, Code], int] | None = None,
+        *,
+        fold: bool = True,
+    ) -> int | _Literal:
         """Run one statement's postfix code; its value is a node or a bare number.
 
-        ``free`` gives the node of a name that is not in scope (or raises)."""
-        stack: list[int | _Literal] = []
+        ``free(name, code)`` gives the node of a name that is not in scope (or raises);
+        without it, such a name is a new leaf in scope: an input unless ``kinds`` says
+        otherwise, with its value from ``values`` if there is one."""
+        if not isinstance(code, Code):
+            code = Code.from_instrs(code)
+        stack: list[Any] = []  # nodes, and numbers not yet made nodes
         push = stack.append
         pop = stack.pop
         env = self.env
-        apply = self.apply
-        node = self.node
-        for ins in code:
-            if ins.kind == NUM:
-                push(float(ins.payload))  # type: ignore[arg-type]
-            elif ins.kind == NAME:
-                i = env.get(ins.payload)  # type: ignore[call-overload]
-                push(free(ins) if i is None else i)
-            else:
-                opname = ins.payload
-                assert isinstance(opname, str)
-                arity = OPS[opname].arity
-                if arity == 1:
-                    a = pop()
-                    if fold and opname == "neg" and isinstance(a, float):
+        env_get = env.get
+        kinds = self.kinds
+        kind_of = kinds.get
+        value_of = self.values.get
+        free_kind = Kind.INPUT
+        const = self.const
+        nodes = self.nodes
+        append = nodes.append
+        memos = self.memo
+        merge = self.merge
+        computation = Kind.COMPUTATION
+        room = MAX_NODES
+        item: Any
+        last_op: Any = None
+        memo: dict[tuple[int, ...], int] = {}
+        shaped = self.shapes is not None  # shapes are checked once an array is in the graph
+        for k, item in enumerate(code.items):
+            what = type(item)
+            if what is str:  # a name
+                i = env_get(item)
+                if i is None:
+                    if free is not None:
+                        i = free(item, code)
+                    else:
+                        i = len(nodes)
+                        if i >= room:
+                            self._room()
+                        kind = kind_of(item, free_kind) if kinds else free_kind
+                        value = value_of(item)
+                        if value is not None and type(value) is not float and not shaped:
+                            self._shape_list()
+                            shaped = True
+                        append(Node(item, kind, None, (), value))
+                        env[item] = i
+                push(i)
+                continue
+            if what is float:  # a number
+                push(item)
+                continue
+            arity = item.arity  # an Op
+            operands: tuple[int, ...]
+            if arity == 2:
+                b = pop()
+                a = pop()
+                operands = (const(a) if type(a) is float else a, const(b) if type(b) is float else b)
+            elif arity == 1:
+                a = pop()
+                if type(a) is float:
+                    if fold and item.name == "neg":
                         push(-a)  # fold '-3' into one constant
                         continue
-                    operands: tuple[int, ...] = (node(a),)
-                elif arity == 2:
-                    rhs = pop()
-                    lhs = pop()
-                    operands = (node(lhs), node(rhs))
-                else:
-                    operands = tuple(node(x) for x in stack[-arity:])
-                    del stack[-arity:]
-                if self.shapes is not None or OPS[opname].tensor:
-                    self.check_shape(opname, operands, ins)
-                push(apply(opname, operands))
-        return pop()
+                    a = const(a)
+                operands = (a,)
+            else:
+                args = stack[len(stack) - arity:]
+                del stack[len(stack) - arity:]
+                operands = tuple(const(x) if type(x) is float else x for x in args)
+            name = item.name
+            if shaped or item.tensor:
+                self.check_shape(name, operands, code, k)
+                shaped = True
+            if merge:
+                if item is not last_op:  # (runs of one op, as in a long sum, look it up once)
+                    memo = memos.setdefault(name, {})
+                    last_op = item
+                i = memo.get(operands)
+                if i is not None:
+                    push(i)
+                    continue
+                i = len(nodes)
+                memo[operands] = i
+            else:
+                i = len(nodes)
+            if i >= room:
+                self._room()
+            append(Node("", computation, name, operands, None))
+            push(i)
+        top: int | _Literal = pop()
+        return top
 
     def assign(self, target: str, top: int | _Literal, *, distinct: bool = False) -> int:
         """``target = top``. With ``distinct`` (steps), a node that already has a name is
         copied, so that a named step is never merged with another one."""
+        j = self.env.get(target)
+        if j is not None and target not in self.versions:
+            leaf = self.nodes[j]
+            if leaf.op is None and leaf.name == target:
+                self.leaf_names.add(target)  # a leaf named by the user: it keeps its name
         if isinstance(top, float):
-            # 'c = 3' defines a named constant (or a leaf of the declared kind)
+            # 'c = 3' defines a named constant (or a leaf of the declared kind); it is
+            # named at the end, with the other versions of target
             i = self.leaf(target, self.kinds.get(target, Kind.CONST), top)
-            self.labels[i] = None  # named at the end, with the other versions of target
             self.versions.setdefault(target, []).append(i)
         else:
             i = top
             node = self.nodes[i]
-            if distinct and self.labels[i] is not None and node.op is not None:
+            if distinct and node.op is not None and node.name:
                 i = self.apply(node.op, node.operands, merge=False)
-            if self.labels[i] is None and self.nodes[i].op is not None:
-                self.labels[i] = target
+                node = self.nodes[i]
+            if node.op is not None and not node.name:
+                node.name = target
                 self.versions.setdefault(target, []).append(i)
         self.env[target] = i
         return i
@@ -246,49 +323,63 @@ class GraphBuilder:
     # --- names ------------------------------------------------------------------------
 
     def finish(self, result: int, *, bare_output: bool = False, title: str = "") -> Graph:
-        """Name every node and return the graph, with ``result`` as its output."""
+        """Name every node and return the graph, with ``result`` as its output.
+
+        Leaves keep their names; assigned names go to the versions of their targets (the
+        newest gets the plain name unless a leaf has it, the others ``name_1``...); a bare
+        final expression is ``out``; other computations are ``v1``, ``v2``... None of
+        these takes a name already taken: a leaf's (numbers are named by their value, so
+        only the leaves named by the user could clash, and each is in ``env`` under its
+        name or in ``leaf_names``), a target's, or one given here."""
+        nodes = self.nodes
+        env = self.env
+        env_get = env.get
+        leaf_names = self.leaf_names
         versions = self.versions
-        in_versions = {i for nodes in versions.values() for i in nodes}
-        names: list[str | None] = [
-            None if (n.op is not None or i in in_versions) else n.name for i, n in enumerate(self.nodes)
-        ]
-        taken: set[str] = {nm for nm in names if nm is not None}
-        # assigned names: the newest version gets the plain name (unless a leaf has it)
-        for target, nodes in versions.items():
-            if target not in self.leaf_names:
-                names[nodes[-1]] = target
-            taken.add(target)
-        for target, nodes in versions.items():
+        given: set[str] = set(versions)
+
+        def taken(name: str) -> bool:
+            if name in given or name in leaf_names:
+                return True
+            j = env_get(name)
+            return j is not None and nodes[j].op is None and nodes[j].name == name
+
+        named: dict[int, str] = {}
+        for target, versioned in versions.items():
+            if target not in leaf_names:
+                named[versioned[-1]] = target
+        for target, versioned in versions.items():
             suffix = 0
-            for i in nodes:
-                if names[i] is not None:
+            for i in versioned:
+                if i in named:
                     continue
                 suffix += 1
                 candidate = f"{target}_{suffix}"
-                while candidate in taken:
+                while taken(candidate):
                     suffix += 1
                     candidate = f"{target}_{suffix}"
-                names[i] = candidate
-                taken.add(candidate)
-        if bare_output and names[result] is None:
+                named[i] = candidate
+                given.add(candidate)
+        if bare_output and result not in named and nodes[result].op is not None:
             candidate = "out"
             k = 1
-            while candidate in taken:
+            while taken(candidate):
                 k += 1
                 candidate = f"out{k}"
-            names[result] = candidate
-            taken.add(candidate)
+            named[result] = candidate
+            given.add(candidate)
+        for i, nm in named.items():
+            nodes[i].name = nm
         counter = 0
-        for i, nm in enumerate(names):
-            if nm is None:
+        for node in nodes:
+            if node.op is not None and not node.name:
                 counter += 1
-                while f"v{counter}" in taken:
+                nm = f"v{counter}"
+                while nm in given or nm in leaf_names or (nm in env and nodes[env[nm]].name == nm):
                     counter += 1
-                names[i] = f"v{counter}"
-        for node, nm in zip(self.nodes, names, strict=True):
-            assert nm is not None
-            node.name = nm
-        return Graph(self.nodes, [result], title=title)
+                    nm = f"v{counter}"
+                node.name = nm
+        return Graph(nodes, [result], title=title, checked=True)
 
 
 def build_program(
@@ -312,37 +403,41 @@ def build_program(
     report (line, column, source line).
     """
     kinds = dict(kinds or {})
-    values = {name: float(v) for name, v in (values or {}).items()}
-    b = GraphBuilder(merge=merge, kinds=kinds)
+    values = values or {}
+    if not all(type(v) is float for v in values.values()):
+        values = {name: float(v) for name, v in values.items()}
+    b = GraphBuilder(merge=merge, kinds=kinds, values=values)
     error = SourceText(program.source, file, line_map).error
     b.locate = lambda message, line, column: error(message, line, column, GraphError)
+    env = b.env
 
-    def free(ins: Instr) -> int:
-        name = str(ins.payload)
-        if strict:
-            raise error(f"undefined name '{name}'{did_you_mean(name, list(b.env))}", ins.line, ins.column)
-        return b.named_leaf(name, kinds.get(name, Kind.INPUT), values.get(name))
+    def undefined(name: str, code: Code) -> int:
+        raise error(f"undefined name '{name}'{did_you_mean(name, list(env))}", *code.name_position(name))
 
     for name, (kind, value) in (declared or {}).items():
         b.named_leaf(name, kind, value)
     result: int | None = None
     bare_output = False
     for stmt in program.statements:
-        top = b.run(stmt.code, free)
+        top = b.run(stmt.runnable(), undefined if strict else None)
         bare_output = stmt.target is None
         result = b.node(top) if stmt.target is None else b.assign(stmt.target, top)
 
     assert result is not None
     graph = b.finish(result, bare_output=bare_output, title=title)
-    for target, i in b.env.items():  # 'z = y': z is another name of y
-        name = graph.nodes[i].name
-        if name != target and target not in graph.index:
+    index = graph.index
+    nodes = graph.nodes
+    for target, i in env.items():  # 'z = y': z is another name of y
+        name = nodes[i].name
+        if name != target and target not in index:
             graph.aliases[target] = name
     # values given for assigned constants apply to the version that has the plain name
+    leaf_names = b.leaf_names
+    declared_names = declared or {}
     for name, value in values.items():
-        j = graph.index.get(name)
-        if j is not None and graph.nodes[j].op is None and name not in b.leaf_names:
-            graph.nodes[j].value = value
+        j = index.get(name)
+        if j is not None and nodes[j].op is None and name not in leaf_names and name not in declared_names:
+            nodes[j].value = value
     return graph
 
 
@@ -388,8 +483,8 @@ def build_steps(
     for name, (kind, value) in declared.items():
         b.named_leaf(name, kind, value)
 
-    def free(ins: Instr) -> int:  # pragma: no cover - every name was checked above
-        raise error(f"undefined name '{ins.payload}'", ins.line, ins.column, GraphError)
+    def free(name: str, code: Code) -> int:  # pragma: no cover - every name was checked above
+        raise error(f"undefined name '{name}'", *code.name_position(name), GraphError)
 
     for step in _dependency_order(steps, deps, src):
         top = b.run(step.code, free, fold=step.fold)
@@ -421,19 +516,32 @@ def _dependency_order(steps: Sequence[Step], deps: Mapping[str, set[str]], src: 
             if indegree[user] == 0:
                 heapq.heappush(ready, (position[user], user))
     if len(order) < len(steps):
-        import networkx as nx  # here, for the error only: loading it costs more than a small job
-
-        g = nx.DiGraph()
-        for name, uses in deps.items():
-            if indegree[name] > 0:
-                g.add_edges_from((name, dep) for dep in uses if indegree[dep] > 0)  # name uses dep
-        start = min(g.nodes, key=position.__getitem__)
-        cycle = [u for u, _ in nx.find_cycle(g, source=start)]
+        left = {name for name, n in indegree.items() if n > 0}
+        cycle = find_cycle(left, deps, position.__getitem__)
         first = steps[position[cycle[0]]]
-        text = chain_text(cycle)
-        raise src.error(f"cycle: {text}", first.line, first.column, GraphError)
+        raise src.error(f"cycle: {chain_text(cycle)}", first.line, first.column, GraphError)
     return order
 
+
+
+def find_cycle(left: set[str], deps: Mapping[str, set[str]], position: Callable[[str], int]) -> list[str]:
+    """A cycle among the steps ``left`` after a topological sort stopped (each of them
+    uses another one left), first step by ``position`` first, in time linear in the steps.
+
+    From the first step left, follow to the first step it uses that is left (by
+    ``position``) until a step comes round again: that loop is the cycle.
+    """
+    start = min(left, key=position)
+    seen: dict[str, int] = {}  # step -> its place on the walk
+    walk: list[str] = []
+    cur = start
+    while cur not in seen:
+        seen[cur] = len(walk)
+        walk.append(cur)
+        cur = min((dep for dep in deps[cur] if dep in left), key=position)
+    cycle = walk[seen[cur] :]
+    k = cycle.index(min(cycle, key=position))
+    return cycle[k:] + cycle[:k]
 
 
 def from_expression(
@@ -456,10 +564,13 @@ def from_expression(
     with gc_paused():
         program = parse(text, file=file)
         g = build_program(program, kinds=kinds, values=values, merge=merge, file=file)
+    index = g.index
+    nodes = g.nodes
     for name in values or {}:
-        if name not in g.index:
+        j = index.get(name)
+        if j is None:
             raise GraphError(f"a value was given for '{name}', which the expression does not use")
-        if g.node(name).op is not None:
+        if nodes[j].op is not None:
             raise GraphError(f"'{name}' is computed by the expression; only leaves take values")
     declared = set(kinds)
     unknown = declared - set(g.index)

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 from cgtui.core.notation import operand
 from cgtui.lang.parser import tokenize
+
+
+@functools.lru_cache(maxsize=256)
+def _names(formula: str) -> tuple[tuple[int, str], ...]:
+    """Where each name of a one-line formula starts, and the name: the table's formulas
+    are few, and the stepper substitutes into them at every push."""
+    return tuple((tok.column - 1, tok.text) for tok in tokenize(formula) if tok.kind == "name")
 
 
 def substitute(formula: str, names: Mapping[str, str]) -> str:
@@ -13,16 +21,13 @@ def substitute(formula: str, names: Mapping[str, str]) -> str:
 
     A name that is a negative number is parenthesised so precedence is kept.
     """
-    tokens = tokenize(formula)
     pieces: list[str] = []
     cursor = 0
-    lines = formula
-    for tok in tokens:
-        if tok.kind != "name" or tok.text not in names:
+    for start, text in _names(formula):
+        if text not in names:
             continue
-        start = tok.column - 1  # formulas are one line
-        pieces.append(lines[cursor:start])
-        pieces.append(operand(names[tok.text]))
-        cursor = start + len(tok.text)
-    pieces.append(lines[cursor:])
+        pieces.append(formula[cursor:start])
+        pieces.append(operand(names[text]))
+        cursor = start + len(text)
+    pieces.append(formula[cursor:])
     return "".join(pieces)

@@ -1,10 +1,15 @@
 """The expression language: text -> statements of postfix code.
 
-A hand-written tokenizer and an operator-precedence (shunting-yard) parser. Both are
-loops over the tokens with explicit stacks, so a 100,000-term sum or expressions nested
-thousands deep parse without recursion. Nothing in the text is ever executed: the only
-output is a list of :class:`Statement` whose ``code`` is postfix instructions that
-:mod:`cgtui.lang.build` turns into graph nodes.
+One compiled regular expression scans the tokens (the standard library's ``re`` runs in
+C) and an operator-precedence (shunting-yard) loop turns them into postfix code as it
+goes, with explicit stacks, so a 100,000-term sum or expressions nested thousands deep
+parse without recursion. Nothing in the text is ever executed: the only output is a list
+of :class:`Statement` whose ``code`` is postfix instructions that :mod:`cgtui.lang.build`
+turns into graph nodes.
+
+The scanner is built from the op table (:func:`cgtui.core.ops.syntax`): every operator's
+symbol and spellings come from its entry, so a new entry (``@``, say) is tokenized and
+parsed with its precedence without a change here.
 
 Grammar (Python-like)::
 
@@ -15,15 +20,22 @@ Grammar (Python-like)::
 
 Precedence follows Python: ``-x**2`` is ``-(x**2)`` and ``2**-1`` is ``2**(-1)``.
 ``#`` starts a comment; newlines inside parentheses continue the statement.
+
+Errors: a token that is refused anywhere in the text (a string, ``//``, ``lambda``...) is
+reported before a misplaced token, as if the whole text were tokenized first.
 """
 
 from __future__ import annotations
 
+import bisect
 import functools
+import math
 import re
 import unicodedata
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from array import array
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from cgtui.core.errors import CgtuiError, ParseError
 from cgtui.core.ops import OPS, Op, Syntax, keyword_op, syntax
@@ -42,43 +54,6 @@ _REFUSED_OPERATORS = ("//", "==", "!=", "<=", ">=", "->", ":=")
 #: Symbols that are not ops: grouping, assignment, argument and statement separators, and
 #: the prefix '+', which is the identity.
 _PUNCTUATION = ("(", ")", "=", ",", ";", "+")
-
-
-@dataclass(frozen=True)
-class _Grammar:
-    """The tokenizer and the operator tables for one op table's :class:`Syntax`."""
-
-    token: re.Pattern[str]
-    infix: dict[str, tuple[int, bool, str]]  # spelling -> (precedence, right-associative, op name)
-    prefix: dict[str, tuple[int, str]]  # symbol -> (precedence, op name)
-    functions: dict[str, Op]
-    refused: frozenset[str]  # operators to refuse by name
-
-
-@functools.lru_cache(maxsize=4)
-def _grammar(table: Syntax) -> _Grammar:
-    symbols = {*table.infix, *table.prefix, *_PUNCTUATION, *_REFUSED_OPERATORS}
-    alternatives = "|".join(re.escape(sym) for sym in sorted(symbols, key=len, reverse=True))
-    token = re.compile(
-        rf"""
-        (?P<ws>[ \t\r\f]+)
-      | (?P<comment>\#[^\n]*)
-      | (?P<newline>\n)
-      | (?P<number>(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?)
-      | (?P<name>[^\W\d]\w*)
-      | (?P<op>{alternatives})
-      | (?P<other>.)
-        """,
-        re.VERBOSE,
-    )
-    return _Grammar(
-        token,
-        {sym: (op.precedence, op.right, op.name) for sym, op in table.infix.items()},
-        {sym: (op.precedence, op.name) for sym, op in table.prefix.items()},
-        table.functions,
-        frozenset(_REFUSED_OPERATORS) - set(table.infix) - set(table.prefix),
-    )
-
 
 _REFUSED_NAMES = {
     "lambda": "lambda expressions are not supported",
@@ -112,6 +87,67 @@ _REFUSED_CHARS = {
     ":": "':' is not supported",
 }
 
+#: The precedence of an open parenthesis on the operator stack: no operator pops it.
+_FRAME = -math.inf
+
+#: The token regular expression's groups, in order: what ``findall`` returns per token.
+#: ``ws`` is the blanks and comments before the token (never a newline); the token is in
+#: exactly one of the others, or in none at the end of the text.
+#:
+#: * ``name``: an ASCII name that is not a reserved word (the common case, taken as is);
+#: * ``sym``: an operator or punctuation symbol, longest first (``**`` before ``*``);
+#: * ``number``: digits, a point, an exponent;
+#: * ``newline``;
+#: * ``rare``: everything else, one name-like run or one character: names with other
+#:   letters (normalized, or refused: ``x²``), reserved words, refused characters.
+_NAME = r"[^\W\d]\w*"
+_NUMBER = r"(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?"
+
+
+@dataclass(frozen=True)
+class _Grammar:
+    """The scanner and the operator tables for one op table's :class:`Syntax`."""
+
+    scan: Callable[[str], list[tuple[str, str, str, str, str, str]]]
+    #: infix spelling -> (pop operators at least this tight, precedence, op)
+    infix: dict[str, tuple[float, int, Op]]
+    prefix: dict[str, tuple[int, Op]]  # symbol -> (precedence, op)
+    functions: dict[str, Op]
+    refused: frozenset[str]  # operators to refuse by name
+
+
+@functools.lru_cache(maxsize=4)
+def _grammar(table: Syntax) -> _Grammar:
+    symbols = {*table.infix, *table.prefix, *_PUNCTUATION, *_REFUSED_OPERATORS}
+    alternatives = "|".join(re.escape(sym) for sym in sorted(symbols, key=len, reverse=True))
+    reserved = "|".join(sorted(_REFUSED_NAMES))
+    token = re.compile(
+        rf"""
+        ((?:[ \t\r\f]|\#[^\n]*)*+)
+        (?:
+            ((?!(?:{reserved})(?!\w))[A-Za-z_][A-Za-z0-9_]*+(?!\w))
+          | ({alternatives})
+          | ({_NUMBER})
+          | (\n)
+          | ({_NAME}|.)
+          | \Z
+        )
+        """,
+        re.VERBOSE,
+    )
+    infix: dict[str, tuple[float, int, Op]] = {}
+    for sym, op in table.infix.items():
+        # pop what binds tighter, and what binds as tight unless this one groups from the right
+        pop_at = math.nextafter(op.precedence, math.inf) if op.right else op.precedence
+        infix[sym] = (pop_at, op.precedence, op)
+    return _Grammar(
+        token.findall,
+        infix,
+        {sym: (op.precedence, op) for sym, op in table.prefix.items()},
+        table.functions,
+        frozenset(_REFUSED_OPERATORS) - set(table.infix) - set(table.prefix),
+    )
+
 
 @dataclass(slots=True)
 class Token:
@@ -130,12 +166,127 @@ class Instr:
     column: int
 
 
-@dataclass
+class Code:
+    """One statement's postfix code, compact: what the builder runs.
+
+    ``items`` holds a float for a number, a str for a name and the :class:`Op` for an
+    operation (so an item's type is its kind); positions are character offsets into the
+    text (turned into line and column only when asked), or, for code made from
+    :class:`Instr`, the instructions' own lines and columns.
+    """
+
+    __slots__ = ("_lines", "_offsets", "_positions", "items")
+
+    def __init__(
+        self,
+        items: list[float | str | Op],
+        offsets: Sequence[int] = (),
+        lines: _Lines | None = None,
+        positions: Sequence[tuple[int, int]] | None = None,
+    ) -> None:
+        self.items = items
+        self._offsets = offsets
+        self._lines = lines
+        self._positions = positions
+
+    @classmethod
+    def from_instrs(cls, code: Sequence[Instr]) -> Code:
+        items: list[float | str | Op] = []
+        for ins in code:
+            if ins.kind == NUM:
+                items.append(float(ins.payload))  # type: ignore[arg-type]
+            elif ins.kind == NAME:
+                items.append(str(ins.payload))
+            else:
+                items.append(OPS[str(ins.payload)])
+        return cls(items, positions=[(ins.line, ins.column) for ins in code])
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def position(self, k: int) -> tuple[int, int]:
+        """The (line, column) of instruction ``k``."""
+        if self._positions is not None:
+            return self._positions[k]
+        assert self._lines is not None
+        return self._lines.position(self._offsets[k])
+
+    def name_position(self, name: str) -> tuple[int, int]:
+        """The (line, column) of the first use of ``name``."""
+        return self.position(self.items.index(name))
+
+    def instrs(self) -> list[Instr]:
+        out: list[Instr] = []
+        for k, item in enumerate(self.items):
+            line, column = self.position(k)
+            if type(item) is float:
+                out.append(Instr(NUM, item, line, column))
+            elif type(item) is str:
+                out.append(Instr(NAME, item, line, column))
+            else:
+                assert isinstance(item, Op)
+                out.append(Instr(OP, item.name, line, column))
+        return out
+
+
+class _Lines:
+    """Character offsets of one text to (line, column), with the line starts found once."""
+
+    __slots__ = ("_starts", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._starts: list[int] | None = None
+
+    def position(self, offset: int) -> tuple[int, int]:
+        if self._starts is None:
+            self._starts = [0, *(m.end() for m in re.finditer("\n", self.text))]
+        line = bisect.bisect_right(self._starts, offset)
+        return line, offset - self._starts[line - 1] + 1
+
+
 class Statement:
-    target: str | None
-    code: list[Instr] = field(default_factory=list)
-    line: int = 1
-    column: int = 1
+    """``target = code`` (``target`` None for a bare expression), at ``line``:``column``.
+
+    ``code`` is a list of :class:`Instr`, made from the compact :class:`Code` the first
+    time it is asked for (the builder runs the compact code when nobody has)."""
+
+    __slots__ = ("_code", "column", "compact", "line", "target")
+
+    def __init__(
+        self,
+        target: str | None,
+        code: list[Instr] | None = None,
+        line: int = 1,
+        column: int = 1,
+        *,
+        compact: Code | None = None,
+    ) -> None:
+        self.target = target
+        self._code = code if code is not None or compact is not None else []
+        self.line = line
+        self.column = column
+        self.compact = compact
+
+    @property
+    def code(self) -> list[Instr]:
+        if self._code is None:
+            assert self.compact is not None
+            self._code = self.compact.instrs()
+            self.compact = None  # from now on the instructions are the code (they may be edited)
+        return self._code
+
+    @code.setter
+    def code(self, code: list[Instr]) -> None:
+        self._code = code
+        self.compact = None
+
+    def runnable(self) -> Code:
+        """The code to run: the compact code, or one made from the instructions."""
+        return self.compact if self.compact is not None else Code.from_instrs(self.code)
+
+    def __repr__(self) -> str:
+        return f"Statement({self.target!r}, line={self.line}, column={self.column})"
 
 
 @dataclass
@@ -153,9 +304,13 @@ class SourceText:
     """Errors at a (line, column) of one piece of text, with the line they are on."""
 
     def __init__(self, text: str, file: str | None = None, line_map: LineMap | None = None) -> None:
-        self.lines = text.split("\n")
+        self.text = text
         self.file = file
         self.line_map = line_map
+
+    @functools.cached_property
+    def lines(self) -> list[str]:
+        return self.text.split("\n")
 
     def error(
         self, message: str, line: int | None, column: int | None, cls: type[CgtuiError] = ParseError
@@ -165,7 +320,8 @@ class SourceText:
         if self.line_map is not None:
             line, column, source_line = self.line_map(line, column)
         else:
-            source_line = self.lines[line - 1].rstrip("\r") if 0 < line <= len(self.lines) else ""
+            lines = self.lines
+            source_line = lines[line - 1].rstrip("\r") if 0 < line <= len(lines) else ""
         return cls(message, line=line, column=column, source_line=source_line, file=self.file)
 
 
@@ -175,65 +331,84 @@ def canonical_name(name: str) -> str:
     return unicodedata.normalize("NFKC", name)
 
 
-def tokenize(text: str, src: SourceText | None = None) -> list[Token]:
-    src = src or SourceText(text)
+# --- tokens -------------------------------------------------------------------------------
+
+
+class _Refused(Exception):
+    """A token refused by itself (its place is added by whoever scanned it)."""
+
+
+def _rare_name(word: str) -> str:
+    """The name a ``rare`` token stands for; raises :class:`_Refused` if it is none."""
+    if not re.fullmatch(_NAME, word):
+        message = _REFUSED_CHARS.get(word)
+        if message is None:
+            shown = word if word.isprintable() else repr(word)[1:-1]
+            message = f"unexpected character '{shown}'" if word not in "%<>!&|~$?`\\" else (
+                f"operator '{word}' is not supported"
+            )
+        raise _Refused(message)
+    if not word.isidentifier():  # e.g. 'x²': \w takes it, Python names do not
+        raise _Refused(f"'{word}' is not a valid name")
+    if not word.isascii():
+        word = canonical_name(word)  # full-width 'ｘ' is 'x', as in Python
+    if word in _REFUSED_NAMES:
+        raise _Refused(_REFUSED_NAMES[word])
+    return word
+
+
+def _number(word: str, text: str, end: int) -> float:
+    """The value of a number token that ends at ``end``; raises :class:`_Refused`."""
+    if not word.isascii():
+        raise _Refused(f"numbers are written with ASCII digits 0-9, not '{word}'")
+    value = float(word)
+    if value == math.inf:
+        raise _Refused(f"number '{word}' is too large")
+    # '2x' or '3e' : a number glued to a name
+    if end < len(text) and (text[end].isalpha() or text[end] == "_"):
+        raise _Refused(f"a number cannot run into a name: '{word}{text[end]}' (write '{word}*{text[end]}'?)")
+    return value
+
+
+def _tokens(text: str, src: SourceText) -> Iterator[Token]:
+    """Every token of ``text``, checked, then the end token."""
     grammar = _grammar(syntax())
-    tokens: list[Token] = []
-    append = tokens.append
     line = 1
     line_start = 0
-    for m in grammar.token.finditer(text):
-        kind = m.lastgroup
-        start = m.start()
-        if kind == "ws" or kind == "comment":
-            continue
-        column = start - line_start + 1
-        if kind == "newline":
-            append(Token("newline", "\n", line, column))
-            line += 1
-            line_start = m.end()
-            continue
-        word = m.group()
-        if kind == "number":
-            if not word.isascii():
-                raise src.error(f"numbers are written with ASCII digits 0-9, not '{word}'", line, column)
-            value = float(word)
-            if value == float("inf"):
-                raise src.error(f"number '{word}' is too large", line, column)
-            # '2x' or '3e' : a number glued to a name
-            end = m.end()
-            if end < len(text) and (text[end].isalpha() or text[end] == "_"):
-                raise src.error(
-                    f"a number cannot run into a name: '{word}{text[end]}' (write '{word}*{text[end]}'?)",
-                    line,
-                    column,
-                )
-            append(Token("number", word, line, column, value))
-        elif kind == "name":
-            if not word.isidentifier():  # e.g. 'x²': \w takes it, Python names do not
-                raise src.error(f"'{word}' is not a valid name", line, column)
-            if not word.isascii():
-                word = canonical_name(word)  # full-width 'ｘ' is 'x', as in Python
-            if word in _REFUSED_NAMES:
-                raise src.error(_REFUSED_NAMES[word], line, column)
-            append(Token("name", word, line, column))
-        elif kind == "op":
-            if word in grammar.refused:
-                raise src.error(f"operator '{word}' is not supported", line, column)
-            append(Token("op", word, line, column))
-        else:
-            message = _REFUSED_CHARS.get(word)
-            if word == "." and text[m.end() : m.end() + 1] == "T":
-                message = "attribute access is not supported: write transpose(A), not A.T"
-            if message is None:
-                shown = word if word.isprintable() else repr(word)[1:-1]
-                message = f"unexpected character '{shown}'" if word not in "%<>!&|~$?`\\" else (
-                    f"operator '{word}' is not supported"
-                )
-            raise src.error(message, line, column)
-    last_line = src.lines[-1] if src.lines else ""
-    append(Token("end", "", line, len(last_line) + 1 if line == len(src.lines) else 1))
-    return tokens
+    pos = 0
+    for ws, name, sym, number, newline, rare in grammar.scan(text):
+        pos += len(ws)
+        column = pos - line_start + 1
+        try:
+            if name:
+                pos += len(name)
+                yield Token("name", name, line, column)
+            elif sym:
+                pos += len(sym)
+                if sym in grammar.refused:
+                    raise _Refused(f"operator '{sym}' is not supported")
+                yield Token("op", sym, line, column)
+            elif number:
+                pos += len(number)
+                yield Token("number", number, line, column, _number(number, text, pos))
+            elif newline:
+                yield Token("newline", "\n", line, column)
+                pos += 1
+                line += 1
+                line_start = pos
+            elif rare:
+                pos += len(rare)
+                if rare == "." and text[pos : pos + 1] == "T":
+                    raise _Refused("attribute access is not supported: write transpose(A), not A.T")
+                yield Token("name", _rare_name(rare), line, column)
+        except _Refused as exc:
+            raise src.error(str(exc), line, column) from None
+    lines = src.lines
+    yield Token("end", "", line, len(lines[-1]) + 1 if line == len(lines) else 1)
+
+
+def tokenize(text: str, src: SourceText | None = None) -> list[Token]:
+    return list(_tokens(text, src or SourceText(text)))
 
 
 def _describe(tok: Token) -> str:
@@ -244,44 +419,7 @@ def _describe(tok: Token) -> str:
     return f"'{tok.text}'"
 
 
-class _Frame:
-    """An open parenthesis on the operator stack; a call's when ``function`` is set."""
-
-    __slots__ = ("args", "function", "keyword", "tok")
-
-    def __init__(self, tok: Token, function: str | None) -> None:
-        self.tok = tok
-        self.function = function
-        self.args = 1
-        self.keyword = False  # a keyword argument was given: it is the last one
-
-
-def _keyword(top: _Pending | _Frame, tokens: list[Token], i: int, src: SourceText) -> None:
-    """``NAME =`` inside a call: the keyword argument of an op written as another
-    function's keyword (``sum(A, axis=0)`` is ``sum_axis(A, 0)``); its value is a number."""
-    tok = tokens[i]
-    if not isinstance(top, _Frame) or top.function is None:
-        raise src.error("only a plain name can be assigned", tokens[i + 1].line, tokens[i + 1].column)
-    op = keyword_op(top.function, tok.text)
-    if op is None:
-        message = f"function '{top.function}' takes no keyword argument '{tok.text}'"
-        raise src.error(message, tok.line, tok.column)
-    if top.args != op.arity:
-        raise src.error(
-            f"'{tok.text}=' comes after the array: {top.function}(A, {tok.text}=0)", tok.line, tok.column
-        )
-    value = tokens[i + 2]
-    if value.kind == "op" and value.text == "-":
-        value = tokens[i + 3]
-    if value.kind != "number":
-        message = f"{tok.text} must be a number written in the text ({tok.text}=0)"
-        raise src.error(message, value.line, value.column)
-    top.function = op.name
-    top.keyword = True
-
-
-#: An operator on the stack, waiting for its operands: (precedence, op name, token).
-_Pending = tuple[int, str, Token]
+# --- parsing ------------------------------------------------------------------------------
 
 
 def parse(
@@ -299,182 +437,295 @@ def parse(
             file=file,
         )
     src = SourceText(text, file, line_map)
-    grammar = _grammar(syntax())
-    tokens = tokenize(text, src)
-    statements: list[Statement] = []
-    n = len(tokens)
-    i = 0
-    while i < n:
-        tok = tokens[i]
-        if tok.kind == "end":
-            break
-        if tok.kind == "newline" or tok.text == ";":
-            i += 1
-            continue
-        target: str | None = None
-        start = tok
-        if (
-            tok.kind == "name"
-            and i + 1 < n
-            and tokens[i + 1].kind == "op"
-            and tokens[i + 1].text == "="
-        ):
-            if not allow_assignments:
-                raise src.error("assignments are not allowed here", tok.line, tok.column)
-            if tok.text in grammar.functions:
-                raise src.error(f"'{tok.text}' is a function and cannot be assigned", tok.line, tok.column)
-            target = tok.text
-            i += 2
-        stmt = Statement(target, [], start.line, start.column)
-        i = _parse_expression(tokens, i, stmt.code, src, grammar, after=tokens[i - 1] if target else None)
-        statements.append(stmt)
-    if not statements:
-        raise src.error("empty expression", 1, 1)
-    return Program(statements, text)
+    return Program(_Parser(text, src).statements(allow_assignments), text)
 
 
-def _parse_expression(
-    tokens: list[Token], i: int, out: list[Instr], src: SourceText, grammar: _Grammar, after: Token | None
-) -> int:
-    """Shunting-yard over one statement starting at ``tokens[i]``: postfix code into
-    ``out``; returns the index of the token that ends the statement."""
-    stack: list[_Pending | _Frame] = []  # operators waiting for operands, and open parentheses
-    emit = out.append
-    infix = grammar.infix
-    prefix = grammar.prefix
-    expect_operand = True
-    prev = after
-    depth = 0  # open parentheses: inside them a newline continues the statement
-    while True:
-        tok = tokens[i]
-        kind = tok.kind
-        if kind == "newline" and depth > 0:
-            i += 1
-            continue
-        if expect_operand:
-            if kind == "number":
-                emit(Instr(NUM, tok.value, tok.line, tok.column))
-                expect_operand = False
-            elif kind == "name":
-                if tokens[i + 1].text == "(" and tokens[i + 1].kind == "op":
-                    stack.append(_open_call(tokens, i, src, grammar))
-                    depth += 1
-                    prev = tokens[i + 1]
-                    i += 2
-                    continue
-                if tokens[i + 1].text == "=" and tokens[i + 1].kind == "op" and stack:
-                    _keyword(stack[-1], tokens, i, src)  # sum(A, axis=0)
-                    prev = tokens[i + 1]
-                    i += 2
-                    continue
-                emit(Instr(NAME, tok.text, tok.line, tok.column))
-                expect_operand = False
-            elif kind != "op":
-                raise _missing_operand(tok, prev, src)
-            elif tok.text == "(":
-                stack.append(_Frame(tok, None))
-                depth += 1
-            elif tok.text in prefix:
-                precedence, name = prefix[tok.text]
-                stack.append((precedence, name, tok))
-            elif tok.text != "+":  # a prefix '+' is the identity
-                raise _missing_operand(tok, prev, src)
-        elif kind == "op" and tok.text in infix:
-            precedence, right, name = infix[tok.text]
-            while stack:
-                top = stack[-1]
-                if isinstance(top, _Frame) or top[0] < precedence or (top[0] == precedence and right):
-                    break
-                emit(Instr(OP, top[1], top[2].line, top[2].column))
-                stack.pop()
-            stack.append((precedence, name, tok))
-            expect_operand = True
-        elif kind == "op" and (tok.text == ")" or tok.text == ","):
-            _close(tok, tokens[i + 1], stack, emit, src)
-            if tok.text == ",":
-                expect_operand = True
+_END = ("", "", "", "", "", "")  # the scanner's tuple at the end of the text
+
+
+class _Parser:
+    """Shunting-yard over the scanned tokens of one text, statement after statement.
+
+    The tokens are the tuples the scanner finds (``pieces``, one per token, then the
+    end); the parser keeps the offset of the current one and turns offsets into lines
+    and columns only for errors and, on demand, for the instructions."""
+
+    def __init__(self, text: str, src: SourceText) -> None:
+        self.text = text
+        self.src = src
+        self.grammar = _grammar(syntax())
+        self.pieces = self.grammar.scan(text)
+        self.pieces.append(_END)  # so that looking one token ahead never runs off the end
+        self.lines = _Lines(text)
+
+    # --- errors: a token refused anywhere comes first ---------------------------------------
+
+    def token(self, k: int) -> Token:
+        """Token ``k`` as the tokenizer makes it (for messages)."""
+        tokens = tokenize(self.text, self.src)
+        return tokens[min(k, len(tokens) - 1)]
+
+    def fail(self, message: str, offset: int) -> CgtuiError:
+        """The error ``message`` at ``offset``, unless a token of the text is refused."""
+        tokenize(self.text, self.src)  # raises for the first refused token, if there is one
+        return self.src.error(message, *self.lines.position(offset))
+
+    def refused(self, exc: _Refused, offset: int) -> CgtuiError:
+        return self.src.error(str(exc), *self.lines.position(offset))
+
+    def missing_operand(self, k: int, prev: int) -> CgtuiError:
+        """The error for token ``k`` where an operand should be (``prev``: the token before,
+        -1 at the start of a statement)."""
+        tok = self.token(k)
+        if prev < 0:
+            if tok.kind in ("end", "newline") or tok.text == ";":
+                message = "expected an expression"
             else:
-                depth -= 1
-        elif kind == "end" or kind == "newline" or tok.text == ";":
-            break
+                message = f"expected an operand, found {_describe(tok)}"
+        elif tok.kind == "op" and tok.text == "=":
+            message = "only a plain name can be assigned"
         else:
-            raise _unexpected(tok, prev, src)
-        prev = tok
-        i += 1
-    while stack:
-        top = stack.pop()
-        if isinstance(top, _Frame):
-            raise src.error("'(' is never closed", top.tok.line, top.tok.column)
-        emit(Instr(OP, top[1], top[2].line, top[2].column))
-    return i
+            message = f"expected an operand after '{self.token(prev).text}'"
+        return self.src.error(message, tok.line, tok.column)
 
+    def unexpected(self, k: int, prev: int) -> CgtuiError:
+        """The error for token ``k`` where an operator (or the end) should be."""
+        tok = self.token(k)
+        if tok.kind == "op" and tok.text == "=":
+            message = "only a plain name can be assigned"
+        else:
+            message = f"expected an operator after {_describe(self.token(prev))}, found {_describe(tok)}"
+        return self.src.error(message, tok.line, tok.column)
 
-def _open_call(tokens: list[Token], i: int, src: SourceText, grammar: _Grammar) -> _Frame:
-    """The frame of the call ``NAME (`` at ``tokens[i]``."""
-    tok = tokens[i]
-    function = grammar.functions.get(tok.text)
-    if function is None:
-        hint = f" ('{tok.text}' is written with an operator)" if tok.text in OPS else ""
-        raise src.error(f"unknown function '{tok.text}'{hint}", tok.line, tok.column)
-    after = tokens[i + 2]
-    if after.kind == "op" and after.text == ")":
-        raise src.error(_arity_message(function, 0), tok.line, tok.column)
-    return _Frame(tok, tok.text)
+    # --- statements ---------------------------------------------------------------------
 
+    def statements(self, allow_assignments: bool) -> list[Statement]:
+        pieces = self.pieces
+        functions = self.grammar.functions
+        statements: list[Statement] = []
+        k = 0
+        pos = 0  # where token k's blanks start
+        while True:
+            ws, name, sym, number, newline, rare = pieces[k]
+            start = pos + len(ws)
+            if newline or sym == ";":
+                pos = start + 1
+                k += 1
+                continue
+            if not (name or sym or number or rare):
+                break  # the end
+            target: str | None = None
+            after = -1
+            if (name or rare) and pieces[k + 1][2] == "=":
+                try:
+                    word = name or _rare_name(rare)
+                except _Refused as exc:
+                    raise self.refused(exc, start) from None
+                if not allow_assignments:
+                    raise self.fail("assignments are not allowed here", start)
+                if word in functions:
+                    raise self.fail(f"'{word}' is a function and cannot be assigned", start)
+                target = word
+                after = k + 1
+                pos = start + len(name or rare) + len(pieces[k + 1][0]) + 1
+                k += 2
+            line, column = self.lines.position(start)
+            code, k, pos = self.expression(k, pos, after)
+            statements.append(Statement(target, None, line, column, compact=code))
+        if not statements:
+            raise self.src.error("empty expression", 1, 1)
+        return statements
 
-def _close(
-    tok: Token, nxt: Token, stack: list[_Pending | _Frame], emit: Callable[[Instr], None], src: SourceText
-) -> None:
-    """``)`` or ``,``: the operators since the innermost open parenthesis are done; a
-    closed call is emitted."""
-    while stack:
-        top = stack[-1]
-        if isinstance(top, _Frame):
-            break
+    def expression(self, k: int, pos: int, prev: int) -> tuple[Code, int, int]:
+        """One statement's postfix code, from token ``k`` (whose blanks start at ``pos``);
+        returns it with the index of the token that ends it and where that one's blanks
+        start."""
+        pieces = self.pieces
+        grammar = self.grammar
+        infix = grammar.infix
+        prefix = grammar.prefix
+        text = self.text
+        items: list[float | str | Op] = []
+        offsets = array("q")
+        emit = items.append
+        place = offsets.append
+        # operators waiting for operands: (precedence, op, offset); open parentheses:
+        # [_FRAME, offset, function or None, arguments so far, keyword given]; the bottom
+        # one stands for the statement itself
+        stack: list[Any] = [[_FRAME, -1, None, 0, False]]
+        push = stack.append
+        pop = stack.pop
+        expect_operand = True
+        depth = 0  # open parentheses: inside them a newline continues the statement
+        while True:
+            ws, name, sym, number, newline, rare = pieces[k]
+            pos += len(ws)
+            if expect_operand:
+                if name:
+                    emit(name)
+                    place(pos)
+                    pos += len(name)
+                    expect_operand = False
+                elif sym:
+                    if sym == "(":
+                        push([_FRAME, pos, None, 1, False])
+                        depth += 1
+                    else:
+                        entry = prefix.get(sym)
+                        if entry is not None:
+                            push((entry[0], entry[1], pos))
+                        elif sym != "+":  # a prefix '+' is the identity
+                            raise self.missing_operand(k, prev)
+                    pos += len(sym)
+                elif number:
+                    place(pos)
+                    pos += len(number)
+                    try:
+                        emit(_number(number, text, pos))
+                    except _Refused as exc:
+                        raise self.refused(exc, offsets[-1]) from None
+                    expect_operand = False
+                elif newline and depth > 0:
+                    pos += 1
+                    k += 1
+                    continue
+                elif rare:
+                    try:
+                        emit(_rare_name(rare))
+                    except _Refused as exc:
+                        raise self.refused(exc, pos) from None
+                    place(pos)
+                    pos += len(rare)
+                    expect_operand = False
+                else:
+                    raise self.missing_operand(k, prev)
+            elif sym:
+                entry2 = infix.get(sym)
+                if entry2 is not None:
+                    pop_at = entry2[0]
+                    while stack[-1][0] >= pop_at:
+                        top = pop()
+                        emit(top[1])
+                        place(top[2])
+                    push((entry2[1], entry2[2], pos))
+                    expect_operand = True
+                elif sym == ")" or sym == ",":
+                    self.close(k, pos, stack, items, offsets)
+                    if sym == ",":
+                        expect_operand = True
+                    else:
+                        depth -= 1
+                elif sym == "(" and prev == k - 1 and (pieces[prev][1] or pieces[prev][5]):
+                    # NAME '(': a call, and the name just emitted is the function's
+                    self.open_call(k, stack, items, offsets)
+                    depth += 1
+                    expect_operand = True
+                elif sym == ";":
+                    pos -= len(ws)
+                    break
+                elif sym == "=" and prev == k - 1 and pieces[prev][1] and type(stack[-1]) is list:
+                    self.keyword(k, pos, stack, items, offsets)  # sum(A, axis=0)
+                    expect_operand = True
+                else:
+                    raise self.unexpected(k, prev)
+                pos += len(sym)
+            elif newline:
+                if depth == 0:
+                    pos -= len(ws)
+                    break
+                pos += 1
+                k += 1
+                continue
+            elif name or number or rare:
+                raise self.unexpected(k, prev)
+            else:
+                pos -= len(ws)
+                break  # the end
+            prev = k
+            k += 1
+        while len(stack) > 1:
+            top = pop()
+            if type(top) is list:
+                raise self.fail("'(' is never closed", top[1])
+            emit(top[1])
+            place(top[2])
+        return Code(items, offsets, self.lines), k, pos
+
+    def open_call(self, k: int, stack: list[Any], items: list[float | str | Op], offsets: array[int]) -> None:
+        """Token ``k`` is the ``(`` of a call: the name before it, the last item emitted,
+        becomes the call's frame."""
+        name = items.pop()
+        offset = offsets.pop()
+        assert isinstance(name, str)
+        function = self.grammar.functions.get(name)
+        if function is None:
+            hint = f" ('{name}' is written with an operator)" if name in OPS else ""
+            raise self.fail(f"unknown function '{name}'{hint}", offset)
+        if self.pieces[k + 1][2] == ")":
+            raise self.fail(_arity_message(function, 0), offset)
+        stack.append([_FRAME, offset, function, 1, False])
+
+    def close(
+        self, k: int, pos: int, stack: list[Any], items: list[float | str | Op], offsets: array[int]
+    ) -> None:
+        """``)`` or ``,`` (token ``k`` at ``pos``): the operators since the innermost open
+        parenthesis are done; a closed call is emitted."""
+        sym = self.pieces[k][2]
+        while type(stack[-1]) is not list:
+            top = stack.pop()
+            items.append(top[1])
+            offsets.append(top[2])
+        if len(stack) == 1:  # the statement's own bottom
+            what = "unmatched ')'" if sym == ")" else "tuples are not supported (unexpected ',')"
+            raise self.fail(what, pos)
+        frame = stack[-1]
+        function = frame[2]
+        if sym == ",":
+            if function is None:
+                raise self.fail("tuples are not supported (unexpected ',')", pos)
+            if frame[4]:
+                raise self.fail("a keyword argument comes last", pos)
+            frame[3] += 1
+            return
         stack.pop()
-        emit(Instr(OP, top[1], top[2].line, top[2].column))
-    if not stack:
-        what = "unmatched ')'" if tok.text == ")" else "tuples are not supported (unexpected ',')"
-        raise src.error(what, tok.line, tok.column)
-    frame = stack[-1]
-    assert isinstance(frame, _Frame)
-    if tok.text == ",":
-        if frame.function is None:
-            raise src.error("tuples are not supported (unexpected ',')", tok.line, tok.column)
-        if frame.keyword:
-            raise src.error("a keyword argument comes last", tok.line, tok.column)
-        frame.args += 1
-        return
-    stack.pop()
-    if frame.function is not None:
-        function = OPS[frame.function]
-        if frame.args != function.arity:
-            raise src.error(_arity_message(function, frame.args), frame.tok.line, frame.tok.column)
-        emit(Instr(OP, frame.function, frame.tok.line, frame.tok.column))
-    if nxt.kind == "op" and nxt.text == "(":
-        raise src.error("only functions can be called (write '*' to multiply)", nxt.line, nxt.column)
+        if function is not None:
+            if frame[3] != function.arity:
+                raise self.fail(_arity_message(function, frame[3]), frame[1])
+            items.append(function)
+            offsets.append(frame[1])
+        if self.pieces[k + 1][2] == "(":
+            nxt = pos + 1 + len(self.pieces[k + 1][0])
+            raise self.fail("only functions can be called (write '*' to multiply)", nxt)
+
+    def keyword(
+        self, k: int, pos: int, stack: list[Any], items: list[float | str | Op], offsets: array[int]
+    ) -> None:
+        """Token ``k`` (at ``pos``) is the ``=`` of ``NAME =`` inside a call: the keyword
+        argument of an op written as another function's keyword (``sum(A, axis=0)`` is
+        ``sum_axis(A, 0)``); the name just emitted is the keyword, its value a number."""
+        frame = stack[-1]
+        word = items.pop()
+        at = offsets.pop()
+        assert isinstance(word, str)
+        function = frame[2]
+        if function is None:
+            raise self.fail("only a plain name can be assigned", pos)
+        op = keyword_op(function.name, word)
+        if op is None:
+            raise self.fail(f"function '{function.name}' takes no keyword argument '{word}'", at)
+        if frame[3] != op.arity:
+            raise self.fail(f"'{word}=' comes after the array: {function.name}(A, {word}=0)", at)
+        j = k + 1
+        value_at = pos + 1 + len(self.pieces[j][0])
+        if self.pieces[j][2] == "-":
+            value_at += 1 + len(self.pieces[j + 1][0])
+            j += 1
+        if not self.pieces[j][3]:
+            raise self.fail(f"{word} must be a number written in the text ({word}=0)", value_at)
+        frame[2] = op
+        frame[4] = True
 
 
-def _arity_message(function: Op, got: int) -> str:
+def _arity_message(function: Op, got: object) -> str:
     arity = function.arity
     return f"function '{function.name}' takes {arity} argument{'s' if arity != 1 else ''}, got {got}"
-
-
-def _missing_operand(tok: Token, prev: Token | None, src: SourceText) -> CgtuiError:
-    """The error for ``tok`` where an operand should be."""
-    if prev is None:
-        if tok.kind in ("end", "newline") or tok.text == ";":
-            return src.error("expected an expression", tok.line, tok.column)
-        return src.error(f"expected an operand, found {_describe(tok)}", tok.line, tok.column)
-    if tok.kind == "op" and tok.text == "=":
-        return src.error("only a plain name can be assigned", tok.line, tok.column)
-    return src.error(f"expected an operand after '{prev.text}'", tok.line, tok.column)
-
-
-def _unexpected(tok: Token, prev: Token | None, src: SourceText) -> CgtuiError:
-    """The error for ``tok`` where an operator (or the end) should be."""
-    if tok.kind == "op" and tok.text == "=":
-        return src.error("only a plain name can be assigned", tok.line, tok.column)
-    assert prev is not None
-    message = f"expected an operator after {_describe(prev)}, found {_describe(tok)}"
-    return src.error(message, tok.line, tok.column)

@@ -32,7 +32,13 @@ def parse_assignments(items: Iterable[str]) -> dict[str, float]:
                 raise CgtuiError(f"'{name}' is not a valid name (in '{part}')")
             if name in out:
                 raise CgtuiError(f"'{name}' is given a value twice (in '{shown(part)}')")
-            if not NUMBER.fullmatch(text.strip()) and text.strip().lower().lstrip("+-") not in _NON_FINITE:
+            text = text.strip()
+            if NUMBER.fullmatch(text):
+                number = float(text)
+                if number - number == 0.0:  # finite: what checked_float gives, without its message
+                    out[name] = number + 0.0
+                    continue
+            elif text.lower().lstrip("+-") not in _NON_FINITE:
                 raise CgtuiError(f"the value of '{name}' is not a number: '{shown(text)}'")
             out[name] = checked_float(text, f"the value of '{name}'")
     return out

@@ -20,6 +20,7 @@ from __future__ import annotations
 import keyword
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cache
 
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind
@@ -120,6 +121,13 @@ def _literal(x: float) -> str:
     return operand(repr(float(x)))
 
 
+@cache
+def _tokens(formula: str) -> tuple[tuple[str, str, float], ...]:
+    """A formula's tokens (kind, text, value), read once per formula: the op table has a
+    few dozen, and a 100,000-level graph has 300,000 edges to write."""
+    return tuple((t.kind, t.text, t.value) for t in tokenize(formula) if t.kind not in ("end", "newline"))
+
+
 def _translate(formula: str, names: dict[str, str], functions: dict[str, str], used: set[str]) -> str:
     """A formula in cgtui's language as Python, token by token (``b * a^(b - 1)`` becomes
     ``b * a ** (b - 1.0)``)."""
@@ -127,22 +135,20 @@ def _translate(formula: str, names: dict[str, str], functions: dict[str, str], u
     prev = ""  # the previous token's Python text
     prev_call = False
     prev_sign = False
-    for tok in tokenize(formula):
-        if tok.kind in ("end", "newline"):
-            continue
+    for kind, token, value in _tokens(formula):
         call = False
-        if tok.kind == "name":
-            if tok.text in names:
-                text = names[tok.text]
-            elif tok.text in functions:
-                text, call = functions[tok.text], True
-                used.add(tok.text)
+        if kind == "name":
+            if token in names:
+                text = names[token]
+            elif token in functions:
+                text, call = functions[token], True
+                used.add(token)
             else:
-                raise CgtuiError(f"no Python for '{tok.text}' in the formula {formula!r}")
-        elif tok.kind == "number":
-            text = _literal(tok.value)
+                raise CgtuiError(f"no Python for '{token}' in the formula {formula!r}")
+        elif kind == "number":
+            text = _literal(value)
         else:
-            text = _PY_OPERATORS.get(tok.text, tok.text)
+            text = _PY_OPERATORS.get(token, token)
         glued = not code or text in (")", ",") or prev == "(" or prev_sign or (text == "(" and prev_call)
         code += text if glued else " " + text
         prev_sign = text == "-" and (not prev or prev in ("(", ",", "+", "-", "*", "/", "**"))
@@ -235,7 +241,8 @@ def to_numpy(graph: Graph) -> str:
     c = _Code(graph, NUMPY_FUNCTIONS)
     g, namer, out = graph, c.namer, c.output
     out_name = g.nodes[out].name
-    body = c.forward_lines(lambda name: f"np.float64({name})")
+    body = _Body()
+    body.extend(c.forward_lines(lambda name: f"np.float64({name})"))
     needs = differentiable(g)
     path = on_path(g, out)
     partial = {
@@ -244,6 +251,13 @@ def to_numpy(graph: Graph) -> str:
     body.append("")
     seed_name = partial_name(out_name, out_name)
     body.append(f"# backward: {partial_name(out_name, 'node')} for every node, from the seed {seed_name} = 1")
+    edges = sum(1 for s in partial for p in g.nodes[s].operands if p in partial)
+    explained = edges <= MAX_EXPLAINED_EDGES
+    if not explained:
+        body.append(
+            f"# ({edges:,} edges: past {MAX_EXPLAINED_EDGES:,}, the local derivatives' formulas are not "
+            "repeated in comments)"
+        )
     for i in sorted(partial, reverse=True):
         seed = "1.0" if i == out else "0.0"
         body.append(f"{partial[i]} = {seed}  # {partial_name(out_name, g.nodes[i].name)}")
@@ -265,6 +279,10 @@ def to_numpy(graph: Graph) -> str:
             slot_tag = f" (slot {SLOT_NAMES[slot]})" if repeated else ""
             edge = local_name(node.name, g.nodes[p].name) + slot_tag
             upstream = partial_name(out_name, node.name)
+            if not explained:
+                body.append(f"{local} = {code}")
+                body.append(f"{partial[p]} += {partial[s]} * {local}")
+                continue
             body.append(f"{local} = {code}  # {edge} = {edge_formula(g, s, slot)}")
             body.append(
                 f"{partial[p]} += {partial[s]} * {local}"
@@ -288,14 +306,51 @@ def to_numpy(graph: Graph) -> str:
         f'    """{out_name} and d{out_name}/dleaf for every leaf: the forward pass, then backprop, '
         'one edge a line."""'
     )
-    lines += [f"    {line}" if line else "" for line in body]
+    lines += body.done()
     lines += [
         "",
         "",
         'if __name__ == "__main__":',
         "    print(value_and_grad())" if _all_valued(c) else "    pass",
     ]
-    return "\n".join(lines) + "\n"
+    lines.append("")  # the last newline (adding it to the joined text copied 100 MB)
+    return "\n".join(lines)
+
+
+#: Past this many edges, generated backprop leaves out the comment that repeats each
+#: edge's formula in the notation: the module for a 100,000-level ladder (500,000 edges)
+#: was 100 MB, twice that in memory (``∂`` is not Latin-1), and went past 1 GB.
+MAX_EXPLAINED_EDGES = 50_000
+
+
+class _Body:
+    """A function body's lines, indented and joined every :attr:`CHUNK` lines as they
+    come. A module for 100,000 levels is 100 MB of text (200 MB in memory: its comments
+    are not Latin-1): held as 2 million separate lines, then copied, it went past 1 GB."""
+
+    CHUNK = 4096
+
+    def __init__(self) -> None:
+        self.chunks: list[str] = []
+        self.lines: list[str] = []
+
+    def append(self, line: str) -> None:
+        self.lines.append(f"    {line}" if line else "")
+        if len(self.lines) >= self.CHUNK:
+            self.chunks.append("\n".join(self.lines))
+            self.lines = []
+
+    def extend(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.append(line)
+
+    def done(self) -> list[str]:
+        """The body as a few long strings, to be joined with the module's other lines."""
+        if self.lines:
+            self.chunks.append("\n".join(self.lines))
+            self.lines = []
+        chunks, self.chunks = self.chunks, []
+        return chunks
 
 
 @dataclass(frozen=True)
@@ -337,7 +392,8 @@ JAX = _Framework(
 def _forward_module(graph: Graph, framework: _Framework) -> str:
     c = _Code(graph, framework.functions)
     g, namer, out = graph, c.namer, c.output
-    body = c.forward_lines(None)
+    body = _Body()
+    body.extend(c.forward_lines(None))
     body.append(f"return {namer.node[out]}")
     values = {namer.node[i]: g.nodes[i].value for i in c.leaves}
     params = [namer.node[i] for i in c.leaves if g.nodes[i].kind is Kind.PARAM]
@@ -359,9 +415,10 @@ def _forward_module(graph: Graph, framework: _Framework) -> str:
         f"def forward({'*, ' if c.leaves else ''}{', '.join(namer.node[i] for i in c.leaves)}):",
     ]
     lines.append(f'    """{g.nodes[out].name}, as {framework.what}."""')
-    lines += [f"    {line}" if line else "" for line in body]
+    lines += body.done()
     lines += ["", "", 'if __name__ == "__main__":', *(f"    {line}" for line in framework.main)]
-    return "\n".join(lines) + "\n"
+    lines.append("")  # the last newline (adding it to the joined text copied 100 MB)
+    return "\n".join(lines)
 
 
 def to_pytorch(graph: Graph) -> str:

@@ -38,7 +38,7 @@ from cgtui.engine.engine import differentiable, on_path
 from cgtui.engine.paths import COUNTING, Count, bounded, checker, costs
 
 #: Whole-graph derivative sizes cost (leaves x nodes) steps; above this they are skipped.
-WORK_LIMIT = 5_000_000
+WORK_LIMIT = 200_000
 
 
 # --- the size of an op-table formula, with its variables written out ------------------
@@ -102,8 +102,15 @@ def tree_sizes(
     with localcontext(COUNTING):
         for i, node in enumerate(graph.nodes):
             check(i)
-            if node.op is not None and i != symbol:
-                size[i] = bounded(1 + sum(size[p] for p in node.operands))
+            ops = node.operands
+            if node.op is None or i == symbol:
+                continue
+            if len(ops) == 2:
+                size[i] = bounded(1 + size[ops[0]] + size[ops[1]])
+            elif len(ops) == 1:
+                size[i] = bounded(1 + size[ops[0]])
+            else:
+                size[i] = bounded(1 + sum(size[p] for p in ops))
     return size
 
 
@@ -115,37 +122,49 @@ def derivative_sizes(
     ``wrt`` may be a leaf or an intermediate node (then it is a symbol of its own).
     """
     with localcontext(COUNTING):
-        return _derivative_sizes(graph, wrt, upto, cancel)
+        return _derivative_sizes(graph, wrt, upto, cancel, tree_sizes(graph, symbol=wrt, cancel=cancel))
 
 
 def _derivative_sizes(
-    graph: Graph, wrt: int, upto: int | None, cancel: Callable[[], bool] | None
+    graph: Graph,
+    wrt: int,
+    upto: int | None,
+    cancel: Callable[[], bool] | None,
+    tree: Sequence[Count],
 ) -> list[Count]:
+    """:func:`derivative_sizes` given ``tree``, the tree sizes with ``wrt`` as a symbol."""
     check = checker(cancel)
     last = len(graph.nodes) - 1 if upto is None else upto
-    tree = tree_sizes(graph, symbol=wrt, cancel=cancel)
     d: list[Count] = [0] * len(graph.nodes)
     d[wrt] = 1  # the constant 1
+    sizes: dict[str, tuple[FormulaSize, ...]] = {}  # each op's formulas, looked up once
     for i in range(wrt + 1, last + 1):
         check(i)
         node = graph.nodes[i]
         if node.op is None:
             continue
+        ops = node.operands
+        formulas = sizes.get(node.op)
+        if formulas is None:
+            formulas = sizes[node.op] = tuple(formula_size(node.op, k) for k in range(len(ops)))
         terms = 0
         total: Count = 0
-        for slot, p in enumerate(node.operands):
-            if not d[p]:
+        for slot, p in enumerate(ops):
+            dp = d[p]
+            if not dp:
                 continue
-            fs = formula_size(node.op, slot)
+            fs = formulas[slot]
             if fs.is_zero:
                 continue
             terms += 1
             if fs.is_one:
-                total += d[p]
-            else:
-                f = fs.constant + fs.out_uses * tree[i]
-                f += sum(u * tree[q] for u, q in zip(fs.uses, node.operands, strict=True))
-                total += 1 + f + d[p]  # (formula) * (d operand)
+                total += dp
+                continue
+            f: Count = fs.constant + fs.out_uses * tree[i] if fs.out_uses else fs.constant
+            for u, q in zip(fs.uses, ops, strict=True):
+                if u:
+                    f += u * tree[q]
+            total += 1 + f + dp  # (formula) * (d operand)
         if terms:
             d[i] = bounded(total + terms - 1)  # the additions joining the terms
     return d
@@ -204,15 +223,19 @@ def node_efficiency(
     output: int | str | None = None,
     *,
     cancel: Callable[[], bool] | None = None,
+    tree: Sequence[Count] | None = None,
 ) -> NodeEfficiency:
-    """The numbers for one node (index or name) and the output (default: the first)."""
+    """The numbers for one node (index or name) and the output (default: the first).
+    ``tree``, the graph's :func:`tree_sizes`, saves a pass when the node is a leaf."""
     v = graph.lookup(node) if isinstance(node, str) else node
     out = _output(graph, output)
     c = costs(graph, v, out, cancel=cancel)
-    mask = _between(graph, v, out)
-    nodes = sum(mask)
-    dsize = derivative_sizes(graph, v, out, cancel=cancel)[out] if v <= out else 0
-    expr = tree_sizes(graph, symbol=v, cancel=cancel)[out]
+    nodes = sum(_between(graph, v, out))
+    if tree is None or graph.nodes[v].op is not None:  # a leaf's own tree is 1 either way
+        tree = tree_sizes(graph, symbol=v, cancel=cancel)
+    with localcontext(COUNTING):
+        dsize = _derivative_sizes(graph, v, out, cancel, tree)[out] if v <= out else 0
+    expr = tree[out]
     return NodeEfficiency(
         graph.nodes[v].name,
         graph.nodes[out].name,
@@ -249,9 +272,10 @@ def graph_efficiency(
     )
     per_leaf: list[NodeEfficiency] = []
     exact = len(leaves) * (out + 1) <= work_limit
+    tree = tree_sizes(graph, cancel=cancel)
     for leaf in leaves:
         if exact:
-            per_leaf.append(node_efficiency(graph, leaf, out, cancel=cancel))
+            per_leaf.append(node_efficiency(graph, leaf, out, cancel=cancel, tree=tree))
     paths: Count
     mults: Count
     dsize: Count | None
@@ -270,7 +294,7 @@ def graph_efficiency(
         paths,
         mults,
         edges,
-        tree_sizes(graph, cancel=cancel)[out],
+        tree[out],
         dsize,
         tuple(per_leaf),
     )

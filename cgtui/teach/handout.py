@@ -20,17 +20,30 @@ import html
 from dataclasses import dataclass, field
 
 from cgtui.core import notation
-from cgtui.core.errors import CgtuiError, NumericalFault, name_list
+from cgtui.core.errors import CgtuiError, name_list
 from cgtui.core.graph import Graph, Kind
 from cgtui.core.notation import operand, partial_name, value_text
 from cgtui.core.ops import SLOT_NAMES
 from cgtui.core.text import printable
-from cgtui.engine.engine import Stepper, application_text, edge_formula, edge_text, missing_values
+from cgtui.engine.engine import (
+    Value,
+    application_text,
+    backward,
+    differentiable,
+    edge_formula,
+    edge_text,
+    forward,
+    leaf_values,
+    local_derivative,
+    missing_values,
+    on_path,
+)
 from cgtui.engine.paths import Count, Path, path_counts_to, top_paths
 from cgtui.teach.efficiency import format_count, graph_efficiency
 
 MAX_ROWS = 200  # rows per table
 MAX_PATHS = 4  # path products listed per leaf
+MAX_CHAINS = 50  # leaves whose chain rule is worked through
 MAX_FACTORS = 12  # a longer path shows its first and last factors only
 MAX_BRANCHING = 12  # branching nodes worked through
 MAX_EXPRESSION = 600  # characters of the nested expression
@@ -89,8 +102,11 @@ class Term:
 class Branching:
     node: str
     paths: Count
-    terms: list[Term]
+    terms: list[Term]  # the first MAX_ROWS outgoing edges
     total: str
+    sum_terms: list[str] = field(default_factory=list)  # the sum written out, shortened
+    terms_omitted: int = 0  # outgoing edges past the table
+    rest_sum: str = ""  # their contributions, added up
 
 
 @dataclass
@@ -109,6 +125,8 @@ class Lesson:
     branching: list[Branching]
     branching_omitted: int
     efficiency: list[tuple[str, str, str]] = field(default_factory=list)  # what, enumeration, backprop
+    leaves_omitted: int = 0
+    chains_omitted: int = 0
 
 
 STEPS_TEXT = "One elementary operation per step, in topological order."
@@ -116,13 +134,16 @@ EDGES_TEXT = (
     "Each edge operand -> result contributes one elementary derivative: the op table's rule "
     "with the edge's names."
 )
+CHAINS_OMITTED_TEXT = "cgtui grad lists every leaf's partial"
 WHY_HEADER = ("for every leaf's partial", "enumerating paths", "backprop")
 
 
 def lesson(graph: Graph, output: int | str | None = None) -> Lesson:
-    """Everything a sheet shows, computed with the stepper the explorer uses."""
-    st = _stepped(graph, output)
-    g, out = graph, st.output
+    """Everything a sheet shows. Both passes run once, without text (the explorer's
+    stepper writes a ledger line per edge: minutes and most of a gigabyte on a
+    100,000-level ladder); only the rows a sheet shows are written out."""
+    run = _passes(graph, output)
+    g, out = graph, run.output
     out_name = g.nodes[out].name
     try:
         from cgtui.lang.printer import expression
@@ -130,16 +151,12 @@ def lesson(graph: Graph, output: int | str | None = None) -> Lesson:
         expr: str | None = expression(g, out, limit=MAX_EXPRESSION)
     except CgtuiError:
         expr = None
-    leaves = [
-        (n.name, n.kind.value, value_text(st.values[i]))
-        for i, n in enumerate(g.nodes)
-        if n.op is None and (n.kind is not Kind.CONST or n.name.isidentifier())  # not literals
-    ]
-    steps, steps_left = _step_rows(st)
-    edges, edges_left = _edge_rows(st)
+    leaves, leaves_left = _leaf_rows(run)
+    steps, steps_left = _step_rows(run)
+    edges, edges_left = _edge_rows(run)
     counts = path_counts_to(g, out)
-    chains, chains_listed = _leaf_chains(st, counts)
-    branching, branching_left = _branchings(st, counts)
+    chains, chains_listed, chains_left = _leaf_chains(run, counts)
+    branching, branching_left = _branchings(run, counts)
     return Lesson(
         g.title or f"The computation graph of {out_name}",
         " ".join(g.description.split()),
@@ -155,83 +172,124 @@ def lesson(graph: Graph, output: int | str | None = None) -> Lesson:
         branching,
         branching_left,
         _efficiency_rows(g, out),
+        leaves_left,
+        chains_left,
     )
 
 
-def _stepped(graph: Graph, output: int | str | None) -> Stepper:
-    """A stepper with both passes run; every leaf needs a value."""
+@dataclass
+class _Passes:
+    """Both passes at the graph's values: what every section of a sheet reads."""
+
+    graph: Graph
+    output: int
+    values: list[Value]
+    partials: list[Value | None]
+    needs: list[bool]  # depends on a non-constant leaf
+    path: list[bool]  # has a path to the output
+
+    def pushes(self, s: int) -> bool:
+        """Whether backprop pushes along the edges into ``s`` (from ``s`` to its operands)."""
+        return self.path[s] and self.needs[s] and self.graph.nodes[s].op is not None
+
+    def local(self, s: int, slot: int) -> Value:
+        d, _ = local_derivative(self.graph, s, slot, self.values)
+        return d  # the backward pass succeeded, so every local derivative is finite
+
+
+def _passes(graph: Graph, output: int | str | None) -> _Passes:
+    """Forward and backward once; every leaf needs a value, and a fault is named by node."""
     missing = missing_values(graph, [n.value if n.op is None else None for n in graph.nodes])
     if missing:
         raise CgtuiError(
             f"a lesson sheet needs a value for every leaf; missing: {name_list(missing)} "
             f"(give them with --at {','.join(f'{m}=...' for m in missing[:3])})"
         )
-    st = Stepper(graph, output)
-    for run in (st.run_forward, st.run_backward):
-        r = run()
-        if r.kind == "fault":
-            raise NumericalFault("; ".join(r.lines))
-    return st
+    named = graph.lookup(output) if isinstance(output, str) else output
+    out = graph.outputs[0] if named is None else named
+    values = forward(graph, leaf_values(graph))
+    partials = backward(graph, values, out)
+    return _Passes(graph, out, values, partials, differentiable(graph), on_path(graph, out))
 
 
-def _step_rows(st: Stepper) -> tuple[list[StepRow], int]:
+def _leaf_rows(run: _Passes) -> tuple[list[tuple[str, str, str]], int]:
+    """The leaves (not literals) with their kinds and values, at most MAX_ROWS, and how
+    many more there are."""
+    g = run.graph
+    ids = [
+        i
+        for i, n in enumerate(g.nodes)
+        if n.op is None and (n.kind is not Kind.CONST or n.name.isidentifier())
+    ]
+    rows = [(g.nodes[i].name, g.nodes[i].kind.value, value_text(run.values[i])) for i in ids[:MAX_ROWS]]
+    return rows, len(ids) - len(rows)
+
+
+def _step_rows(run: _Passes) -> tuple[list[StepRow], int]:
     """The intermediate variables, one row a computed node (at most MAX_ROWS), and how
     many more there are."""
-    g, values = st.graph, st.values
-    comps = [i for i in st.forward_order if i <= st.output and st.path[i]]
+    g, values = run.graph, run.values
     steps: list[StepRow] = []
-    for i in comps[:MAX_ROWS]:
+    total = 0
+    for i in range(run.output + 1):
         node = g.nodes[i]
-        numeric = application_text(g, i, [value_text(values[p]) for p in node.operands])
-        definition = f"{node.name} = {application_text(g, i)}"
-        steps.append(StepRow(node.name, definition, numeric, value_text(values[i])))
-    return steps, len(comps) - len(steps)
+        if node.op is None or not run.path[i]:
+            continue
+        total += 1
+        if len(steps) < MAX_ROWS:
+            numeric = application_text(g, i, [value_text(values[p]) for p in node.operands])
+            definition = f"{node.name} = {application_text(g, i)}"
+            steps.append(StepRow(node.name, definition, numeric, value_text(values[i])))
+    return steps, total - len(steps)
 
 
-def _edge_rows(st: Stepper) -> tuple[list[EdgeRow], int]:
-    """The local-derivative table, one row an edge (at most MAX_ROWS), and how many more."""
-    g = st.graph
-    all_edges = [
-        (s, slot, p)
-        for s in st.backward_order[::-1]
-        for slot, p in enumerate(g.nodes[s].operands)
-        if st.needs[p]
-    ]
-    # one pass over the ledgers (a search per edge was quadratic: x used 20,000 times
-    # has 20,000 pushes)
-    pushed: dict[tuple[int, int], str] = {}
-    for p in {p for _, _, p in all_edges}:
-        for push in st.ledger[p]:
-            pushed.setdefault((push.result, push.slot), value_text(push.local))
+def _edge_rows(run: _Passes) -> tuple[list[EdgeRow], int]:
+    """The local-derivative table, one row an edge backprop pushes along (at most
+    MAX_ROWS, results in topological order), and how many more there are. Only the
+    rows shown are computed."""
+    g = run.graph
     edges: list[EdgeRow] = []
-    for s, slot, p in all_edges[:MAX_ROWS]:
+    total = 0
+    for s in range(run.output + 1):
+        if not run.pushes(s):
+            continue
         node = g.nodes[s]
-        both = node.operands.count(p) > 1
-        local = pushed.get((s, slot), "?")
-        edges.append(
-            EdgeRow(
-                g.nodes[p].name, node.name, SLOT_NAMES[slot] if both else "", edge_text(g, s, slot), local
-            )
-        )
-    return edges, len(all_edges) - len(edges)
+        for slot, p in enumerate(node.operands):
+            if not run.needs[p]:
+                continue
+            total += 1
+            if len(edges) < MAX_ROWS:
+                both = node.operands.count(p) > 1
+                edges.append(
+                    EdgeRow(
+                        g.nodes[p].name,
+                        node.name,
+                        SLOT_NAMES[slot] if both else "",
+                        edge_text(g, s, slot),
+                        value_text(run.local(s, slot)),
+                    )
+                )
+    return edges, total - len(edges)
 
 
-def _leaf_chains(st: Stepper, counts: list[Count]) -> tuple[list[LeafChain], bool]:
-    """Each leaf's chain-rule products along its largest paths, when listing them is
-    within the work limit (else only the counts), and whether they were listed."""
-    g, out = st.graph, st.output
-    leaf_ids = [i for i, n in enumerate(g.nodes) if n.op is None and st.partials[i] is not None]
-    listed = len(leaf_ids) * (out + 1) <= PATH_WORK_LIMIT
+def _leaf_chains(run: _Passes, counts: list[Count]) -> tuple[list[LeafChain], bool, int]:
+    """Each leaf's chain-rule products along its largest paths (at most MAX_CHAINS
+    leaves), when listing them is within the work limit (else only the counts), whether
+    they were listed, and how many leaves were left out."""
+    g, out = run.graph, run.output
+    leaf_ids = [i for i, n in enumerate(g.nodes) if n.op is None and run.partials[i] is not None]
+    shown = leaf_ids[:MAX_CHAINS]
+    listed = len(shown) * (out + 1) <= PATH_WORK_LIMIT
     chains: list[LeafChain] = []
-    for i in leaf_ids:
+    for i in shown:
         node = g.nodes[i]
-        partial = value_text(st.partials[i])
+        partial = value_text(run.partials[i])
         if not listed:
             chains.append(
                 LeafChain(node.name, node.kind.value, counts[i], [], counts[i], "", partial, partial)
             )
             continue
-        report = top_paths(g, st.values, i, out, k=MAX_PATHS)
+        report = top_paths(g, run.values, i, out, k=MAX_PATHS)
         rows = [_path_row(g, path) for path in report.paths]
         chains.append(
             LeafChain(
@@ -245,7 +303,7 @@ def _leaf_chains(st: Stepper, counts: list[Count]) -> tuple[list[LeafChain], boo
                 partial,
             )
         )
-    return chains, listed
+    return chains, listed, len(leaf_ids) - len(shown)
 
 
 def _path_row(g: Graph, path: Path) -> PathRow:
@@ -265,28 +323,61 @@ def _path_row(g: Graph, path: Path) -> PathRow:
     return PathRow(names, factors, formulas, numbers, value_text(path.product), hidden)
 
 
-def _branchings(st: Stepper, counts: list[Count]) -> tuple[list[Branching], int]:
+def _branchings(run: _Passes, counts: list[Count]) -> tuple[list[Branching], int]:
     """Backprop's sum over the outgoing edges at each node with several (at most
-    MAX_BRANCHING), and how many more there are."""
-    g, out = st.graph, st.output
+    MAX_BRANCHING, nearest the output first), and how many more there are."""
+    g, out = run.graph, run.output
+    terms_at = [0] * (out + 1)  # the edges backprop pushes into each node
+    for s in range(out + 1):
+        if run.pushes(s):
+            for p in g.nodes[s].operands:
+                if run.needs[p]:
+                    terms_at[p] += 1
     branch_nodes = [
-        i for i in range(out - 1, -1, -1) if st.partials[i] is not None and len(st.accumulation(i)) > 1
+        i for i in range(out - 1, -1, -1) if run.partials[i] is not None and terms_at[i] > 1
     ]
+    shown = branch_nodes[:MAX_BRANCHING]
+    into: dict[int, list[tuple[int, int]]] = {i: [] for i in shown}  # (result, slot), in order
+    for s in range(min(shown, default=out + 1), out + 1):
+        if run.pushes(s):
+            for slot, p in enumerate(g.nodes[s].operands):
+                if p in into and run.needs[p]:
+                    into[p].append((s, slot))
     branching: list[Branching] = []
-    for i in branch_nodes[:MAX_BRANCHING]:
+    for i in shown:
         name = g.nodes[i].name
-        terms = [
-            Term(
-                g.nodes[push.result].name,
-                value_text(push.upstream),
-                notation.local_formula(g.nodes[push.result].name, name, push.formula),
-                value_text(push.local),
-                value_text(push.contribution),
+        terms: list[Term] = []
+        contributions: list[Value] = []
+        for s, slot in into[i]:
+            upstream, local = run.partials[s], run.local(s, slot)
+            contributions.append(upstream * local)
+            if len(terms) < MAX_ROWS:  # x used 100,000 times: a table of 100,000 rows
+                result = g.nodes[s].name
+                terms.append(
+                    Term(
+                        result,
+                        value_text(upstream),
+                        notation.local_formula(result, name, edge_formula(g, s, slot)),
+                        value_text(local),
+                        value_text(contributions[-1]),
+                    )
+                )
+        sum_terms = [operand(value_text(c)) for c in contributions[:MAX_FACTORS]]
+        if len(contributions) > MAX_FACTORS:
+            rest = sum(contributions[MAX_FACTORS:])
+            sum_terms.append(f"(the other {len(contributions) - MAX_FACTORS} terms: {value_text(rest)})")
+        rest_sum = value_text(sum(contributions[MAX_ROWS:])) if len(contributions) > MAX_ROWS else ""
+        branching.append(
+            Branching(
+                name,
+                counts[i],
+                terms,
+                value_text(run.partials[i]),
+                sum_terms,
+                len(contributions) - len(terms),
+                rest_sum,
             )
-            for _, _, push in st.accumulation(i)
-            if push is not None
-        ]
-        branching.append(Branching(name, counts[i], terms, value_text(st.partials[i])))
+        )
     return branching, len(branch_nodes) - len(branching)
 
 
@@ -355,6 +446,8 @@ def to_markdown(graph: Graph, output: int | str | None = None) -> str:
         lines += [f"Written out in full, {out} is too long to print: the steps below are its graph.", ""]
     lines += ["Leaves:", "", "| leaf | kind | value |", "|---|---|---|"]
     lines += [f"| {_md(n)} | {k} | {_md(v)} |" for n, k, v in doc.leaves]
+    if doc.leaves_omitted:
+        lines.append(f"| ... {doc.leaves_omitted} more leaves | | |")
     lines += ["", "## Intermediate variables", "", STEPS_TEXT, ""]
     lines += ["| step | with numbers | value |", "|---|---|---|"]
     lines += [f"| {_md(s.definition)} | {_md(s.arithmetic)} | {_md(s.value)} |" for s in doc.steps]
@@ -390,6 +483,8 @@ def to_markdown(graph: Graph, output: int | str | None = None) -> str:
         else:
             backprop = _md(f"{partial_name(out, c.leaf)} = {c.backprop}")
             lines += [f"Backprop: {backprop} (too many paths to list).", ""]
+    if doc.chains_omitted:
+        lines += [f"... and {doc.chains_omitted} more leaves ({CHAINS_OMITTED_TEXT}).", ""]
     lines += ["## Where paths meet: branching nodes", ""]
     if doc.branching:
         lines += [
@@ -405,7 +500,9 @@ def to_markdown(graph: Graph, output: int | str | None = None) -> str:
                     f"| {_md(t.result)} | {_md(f'{partial_name(out, t.result)} = {t.upstream}')} | "
                     f"{_md(t.local_formula)} = {_md(t.local)} | {_md(t.contribution)} |"
                 )
-            total = " + ".join(operand(t.contribution) for t in b.terms)
+            if b.terms_omitted:
+                lines.append(f"| ... {b.terms_omitted} more terms, adding up to {_md(b.rest_sum)} | | | |")
+            total = " + ".join(b.sum_terms)
             lines += ["", f"{_md(f'{partial_name(out, b.node)} = {total} = {b.total}')}", ""]
         if doc.branching_omitted:
             lines += [f"... and {doc.branching_omitted} more branching nodes.", ""]
@@ -488,7 +585,8 @@ def to_latex(graph: Graph, output: int | str | None = None) -> str:
     lines += _table(
         f"{p % '0.3'}{p % '0.2'}{p % '0.3'}",
         ["leaf", "kind", "value"],
-        [[tt(n), tex(k), tt(v)] for n, k, v in doc.leaves],
+        [[tt(n), tex(k), tt(v)] for n, k, v in doc.leaves]
+        + ([[f"\\dots{{}} {doc.leaves_omitted} more leaves", "", ""]] if doc.leaves_omitted else []),
     )
     lines += [r"\section*{Intermediate variables}", tex(STEPS_TEXT), ""]
     rows = [[tt(s.definition), tt(s.arithmetic), tt(s.value)] for s in doc.steps]
@@ -531,6 +629,8 @@ def to_latex(graph: Graph, output: int | str | None = None) -> str:
         else:
             backprop = tt(f"{partial_name(out, c.leaf)} = {c.backprop}")
             lines += [f"Backprop: {backprop} (too many paths to list).", ""]
+    if doc.chains_omitted:
+        lines += [f"\\dots{{}} and {doc.chains_omitted} more leaves ({tex(CHAINS_OMITTED_TEXT)}).", ""]
     lines += [r"\section*{Where paths meet: branching nodes}"]
     if doc.branching:
         lines += [
@@ -550,12 +650,15 @@ def to_latex(graph: Graph, output: int | str | None = None) -> str:
                 ]
                 for t in b.terms
             ]
+            if b.terms_omitted:
+                more = f"\\dots{{}} {b.terms_omitted} more terms, adding up to {tt(b.rest_sum)}"
+                rows.append([more, "", "", ""])
             lines += _table(
                 f"{p % '0.12'}{p % '0.23'}{p % '0.32'}{p % '0.18'}",
                 ["via", "upstream", "local derivative", "contribution"],
                 rows,
             )
-            total = " + ".join(operand(t.contribution) for t in b.terms)
+            total = " + ".join(b.sum_terms)
             lines += [tt(f"{partial_name(out, b.node)} = {total} = {b.total}"), ""]
         if doc.branching_omitted:
             lines += [f"\\dots{{}} and {doc.branching_omitted} more branching nodes.", ""]

@@ -1193,18 +1193,8 @@ def grad_check(
         )
 
     def loss_at(v: float) -> float:
-        trial = list(vals)
-        trial[i] = v
-        with np.errstate(all="ignore"):
-            for d in desc:
-                val, problem = evaluate_node(graph, d, trial)
-                if problem is not None:
-                    raise NumericalFault(
-                        f"gradient check of {node}: at {node} = {format_number(v)}, "
-                        + _fault_text(graph, d, problem)
-                    )
-                trial[d] = val
-        return float(trial[output])
+        where = f"gradient check of {node}: at {node} = {format_number(v)}, "
+        return _loss_with(graph, vals, i, v, desc, output, where)
 
     try:
         numeric = (loss_at(base + h) - loss_at(base - h)) / (2 * h)
@@ -1219,6 +1209,22 @@ def grad_check(
     a = 0.0 if analytic is None else float(analytic)
     scale = max(abs(a), abs(numeric), 1e-12)
     return a, numeric, abs(a - numeric) / scale, h
+
+
+def _loss_with(
+    graph: Graph, vals: Sequence[Value], i: int, value: Value, desc: Sequence[int], output: int, where: str
+) -> float:
+    """The output's value with node ``i`` set to ``value`` (its descendants ``desc``
+    recomputed in order); a fault is raised with ``where`` before its text."""
+    trial = list(vals)
+    trial[i] = value
+    with np.errstate(all="ignore"):
+        for d in desc:
+            val, problem = evaluate_node(graph, d, trial)
+            if problem is not None:
+                raise NumericalFault(where + _fault_text(graph, d, problem))
+            trial[d] = val
+    return float(trial[output])
 
 
 #: An array node's gradient check nudges at most this many of its entries (evenly spread).
@@ -1241,16 +1247,8 @@ def grad_check_entries(
     worst: tuple[tuple[int, ...], float, float, float, float] = ((), 0.0, 0.0, -1.0, 0.0)
 
     def loss_at(trial_value: Value) -> float:
-        trial = list(vals)
-        trial[i] = trial_value
-        with np.errstate(all="ignore"):
-            for d in desc:
-                val, problem = evaluate_node(graph, d, trial)
-                if problem is not None:
-                    name = graph.nodes[i].name
-                    raise NumericalFault(f"gradient check of {name}: " + _fault_text(graph, d, problem))
-                trial[d] = val
-        return float(trial[output])
+        where = f"gradient check of {graph.nodes[i].name}: "
+        return _loss_with(graph, vals, i, trial_value, desc, output, where)
 
     for flat in picks.tolist():
         k = np.unravel_index(flat, base.shape)

@@ -182,8 +182,8 @@ async def walk(app: ExplorerApp, pilot: Any, *, screen: bool) -> int:
 #: a new kind and about :data:`CHECKS` more spread evenly (each check waits for the app to
 #: redraw: all ~1,200 questions of the samples would take minutes on a loaded machine).
 #: The questions not checked are still answered, through the app, in order.
-FIRST = 60
-CHECKS = 40
+FIRST = 30
+CHECKS = 20
 
 
 def count_questions(stepper: Stepper) -> int:

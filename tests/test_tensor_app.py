@@ -4,11 +4,10 @@ graph, where B gives the node's VJP entries; escape goes back with the progress 
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import numpy as np
-from textual.pilot import Pilot
+from test_modes_app import run, settle
 from textual.widgets import Static
 
 from cgtui.app.app import ExplorerApp
@@ -16,25 +15,6 @@ from cgtui.app.zoom_mode import in_zoom
 from cgtui.engine.engine import Stepper, edge_contribution
 from cgtui.lang.samples import samples_dir
 from cgtui.lang.source import load_source
-
-
-def run(test: object) -> None:
-    assert callable(test)
-    asyncio.run(test())
-
-
-async def settle(pilot: Pilot[None]) -> None:
-    for _ in range(200):
-        await pilot.pause()
-        app = pilot.app
-        assert isinstance(app, ExplorerApp)
-        if not app.pending_work():
-            return
-        if any(w.is_running for w in app.workers):
-            await app.workers.wait_for_complete()
-        else:
-            await asyncio.sleep(0.01)
-    raise AssertionError("the app did not settle")
 
 
 def side_text(app: ExplorerApp, id: str) -> str:

@@ -256,3 +256,63 @@ def use_ascii_fallback(stream: TextIO) -> None:
     """Write ``stream`` with :func:`ascii_fallback` for what its encoding cannot carry."""
     if not can_carry(stream) and hasattr(stream, "reconfigure"):
         stream.reconfigure(errors=ERRORS)
+
+
+# --- arrays: shapes and vector-Jacobian products ------------------------------------------------
+
+#: The arrow of a map: a VJP is ``G ↦ G @ transpose(b)``.
+MAPS_TO = " ↦ "
+
+
+def short_shape(shape: Sequence[int]) -> str:
+    """``(4,3)``, ``(3,)``, ``()``: a shape without spaces."""
+    inner = ",".join(str(n) for n in shape)
+    return f"({inner},)" if len(shape) == 1 else f"({inner})"
+
+
+def vjp_map(formula: str) -> str:
+    """``G ↦ G @ transpose(b)``: a vector-Jacobian product as the map it is, from the
+    upstream partial ``G = dL/d(out)`` to the operand's contribution to ``dL/d(operand)``."""
+    return f"G{MAPS_TO}{formula}"
+
+
+def vjp_edge(output: str, result: str, operand_name: str, formula: str) -> str:
+    """``VJP of v5 -> L: G ↦ G / n  (G = dL/dL)``: an array edge's label, which is a map
+    and not a local derivative ``∂z/∂w`` (it has no one number)."""
+    return (
+        f"VJP of {operand_name} -> {result}: {vjp_map(formula)}  "
+        f"(G = {partial_name(output, result)})"
+    )
+
+
+def vjp_push(output: str, result: str, operand_name: str) -> str:
+    """``dL/dH += VJP(G = dL/dv3)``: one backward push along an array edge, symbolically."""
+    return f"{partial_name(output, operand_name)} += VJP(G = {partial_name(output, result)})"
+
+
+def array_summary(v: Any) -> str:
+    """An array value in a few words: ``(4,2) min -0.5 max 1 mean 0.25``; a number or
+    ``?`` as :func:`value_text` writes them."""
+    if v is None or type(v) is float or np.ndim(v) == 0:
+        return value_text(v)
+    arr = np.asarray(v, dtype=float)
+    if arr.size == 0:
+        return f"{short_shape(arr.shape)} empty"
+    finite = arr[np.isfinite(arr)]
+    if finite.size == 0:
+        return f"{short_shape(arr.shape)} no finite entries"
+
+    def brief(x: float) -> str:
+        return format_number(float(f"{x:.4g}"))
+
+    return (
+        f"{short_shape(arr.shape)} min {brief(float(finite.min()))} max {brief(float(finite.max()))} "
+        f"mean {brief(float(finite.mean()))}"
+    )
+
+
+#: Why ``cgtui paths`` and the explorer's paths section do not sum over paths in a tensor graph.
+TENSOR_PATHS = (
+    "in a tensor graph each edge is a vector-Jacobian product (a map G ↦ …), not one number, "
+    "so a path has no single product to list and sum"
+)

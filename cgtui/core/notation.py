@@ -316,3 +316,24 @@ TENSOR_PATHS = (
     "in a tensor graph each edge is a vector-Jacobian product (a map G ↦ …), not one number, "
     "so a path has no single product to list and sum"
 )
+
+#: ASCII for the marks of arrays: a VJP's arrow and a transpose.
+ASCII.update({"↦": "|->", "ᵀ": "^T"})
+#: LaTeX for the same marks.
+LATEX.update({"↦": r"$\mapsto$", "ᵀ": r"$^{T}$", "…": r"\dots{}"})
+
+
+def small_array(v: Any, digits: int = 6) -> str:
+    """A small array written out on one line, shape first, numbers as :func:`format_number`
+    writes them (to ``digits`` significant digits): ``(2,2) [[0.3, -1.3], [0.8, 0.9]]``."""
+    arr = np.asarray(v, dtype=float)
+    if arr.ndim == 0:
+        return format_number(float(arr))
+
+    def number(x: float) -> str:
+        return format_number(float(f"{x:.{digits}g}")) if math.isfinite(x) else format_number(x)
+
+    flat = [number(x) for x in arr.ravel().tolist()]
+    for n in reversed(arr.shape):  # innermost axis first: join groups of n, level by level
+        flat = ["[" + ", ".join(flat[k : k + n]) + "]" for k in range(0, len(flat), n)] if n else ["[]"]
+    return f"{short_shape(arr.shape)} {flat[0] if flat else '[]'}"

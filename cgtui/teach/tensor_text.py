@@ -168,6 +168,9 @@ def edge_vjp(
     partial = OPS[node.op].partials[slot]  # type: ignore[index]
     p = node.operands[slot]
     out_shape = sh[i]
+    if node.op == "cross_entropy" and slot == 1 and sh[p] is not None and len(sh[p] or ()) == 1:
+        text = "0 (class indices are not differentiated)"
+        return EdgeVjp(text, True, text, sh[p], sh[p], "")
     if partial.vjp:
         factors = vjp_factors(partial.formula, graph, i, sh)
         result = vjp_shape(graph, i, slot, sh, values)

@@ -276,18 +276,22 @@ def vjp_map(formula: str) -> str:
     return f"G{MAPS_TO}{formula}"
 
 
-def vjp_edge(output: str, result: str, operand_name: str, formula: str) -> str:
-    """``VJP of v5 -> L: G ↦ G / n  (G = dL/dL)``: an array edge's label, which is a map
-    and not a local derivative ``∂z/∂w`` (it has no one number)."""
-    return (
-        f"VJP of {operand_name} -> {result}: {vjp_map(formula)}  "
-        f"(G = {partial_name(output, result)})"
-    )
+def vjp_contribution(output: str, operand_name: str, factors: str) -> str:
+    """``dL/dH += G (4,1) @ Uᵀ (1,2) -> (4,2)``: what a VJP adds to the operand's cached
+    partial, its factors written with their shapes."""
+    return f"{partial_name(output, operand_name)} += {factors}"
 
 
-def vjp_push(output: str, result: str, operand_name: str) -> str:
-    """``dL/dH += VJP(G = dL/dv3)``: one backward push along an array edge, symbolically."""
-    return f"{partial_name(output, operand_name)} += VJP(G = {partial_name(output, result)})"
+def vjp_at(output: str, result: str, formula: str) -> str:
+    """``G ↦ G @ transpose(U) at G = dL/dv3``: one backward push along an array edge,
+    symbolically (the map, and the cached partial it is applied to)."""
+    return f"{vjp_map(formula)} at G = {partial_name(output, result)}"
+
+
+def with_shapes(definition: str, shapes: str) -> str:
+    """``v2 = v1 + b1  with shapes (4,2) + (2,) -> (4,2)``: a step of a tensor graph, its
+    operands' shapes in the place of their values (an array has no one number to write)."""
+    return f"{definition}  with shapes {shapes}"
 
 
 def array_summary(v: Any) -> str:

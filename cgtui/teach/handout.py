@@ -42,7 +42,7 @@ from cgtui.engine.engine import (
 )
 from cgtui.engine.paths import Count, Path, path_counts_to, top_paths
 from cgtui.teach.efficiency import format_count, graph_efficiency
-from cgtui.teach.tensor_text import averaged_count, edge_vjp, node_shapes
+from cgtui.teach.tensor_text import averaged_count, edge_vjp, node_shapes, step_shapes
 
 MAX_ROWS = 200  # rows per table
 MAX_PATHS = 4  # path products listed per leaf
@@ -532,8 +532,7 @@ def tensor_lesson(graph: Graph, output: int | str | None = None) -> TensorLesson
         if len(steps) >= MAX_ROWS:
             steps_left += 1
             continue
-        texts = [short_shape(sh[p] or ()) if _shaped(g, p) else g.nodes[p].name for p in node.operands]
-        shapes = f"{application_text(g, i, texts)} -> {shape}"
+        shapes = step_shapes(g, i, sh)
         definition = f"{node.name} = {application_text(g, i)}"
         value = array_cell(run.values[i])
         steps.append(TensorNode(node.name, "computation", definition, shapes, value, partial(i)))
@@ -576,13 +575,6 @@ def tensor_lesson(graph: Graph, output: int | str | None = None) -> TensorLesson
         steps_left,
         edges_left,
     )
-
-
-def _shaped(g: Graph, p: int) -> bool:
-    """Whether an operand is written by its shape in a step's shapes (a literal number is
-    written as itself: ``v4 ^ 2`` is ``(4,1) ^ 2``)."""
-    node = g.nodes[p]
-    return not (node.op is None and node.kind is Kind.CONST and not node.name.isidentifier())
 
 
 def _tensor_markdown(doc: TensorLesson) -> str:

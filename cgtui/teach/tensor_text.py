@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from cgtui.core import arrays
-from cgtui.core.graph import Graph
+from cgtui.core.graph import Graph, Kind
 from cgtui.core.notation import short_shape
 from cgtui.core.ops import OPS, SLOT_NAMES
 from cgtui.engine.engine import edge_formula
@@ -183,6 +183,25 @@ def edge_vjp(
     operand = sh[p]
     note = broadcast_note(result, operand) if result is not None and operand is not None else ""
     return EdgeVjp(formula, partial.vjp, factors, result, operand, note)
+
+
+def step_shapes(graph: Graph, i: int, sh: Sequence[Shape | None]) -> str:
+    """``(4,2) @ (2,2) -> (4,2)``: computed node ``i`` with its operands' shapes in the place
+    of their names, and its result's shape; a literal number is written as itself
+    (``(4,1) ^ 2 -> (4,1)``), and an unknown shape as ``?``."""
+    from cgtui.engine.engine import application_text
+
+    texts = [
+        graph.nodes[p].name if _literal(graph, p) else "?" if sh[p] is None else short_shape(sh[p] or ())
+        for p in graph.nodes[i].operands
+    ]
+    result = "?" if sh[i] is None else short_shape(sh[i] or ())
+    return f"{application_text(graph, i, texts)} -> {result}"
+
+
+def _literal(graph: Graph, p: int) -> bool:
+    node = graph.nodes[p]
+    return node.op is None and node.kind is Kind.CONST and not node.name.isidentifier()
 
 
 def averaged_count(graph: Graph, i: int, sh: Sequence[Shape | None]) -> int | None:

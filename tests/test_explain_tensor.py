@@ -117,3 +117,17 @@ def test_notation_of_arrays() -> None:
     assert notation.small_array(np.array([1 / 3])) == "(1,) [0.333333]"
     assert notation.array_summary(np.array([[1.0, 2.0], [3.0, np.nan]])) == "(2,2) min 1 max 3 mean 2"
     assert notation.ascii_fallback("G ↦ Wᵀ") == "G |-> W^T"
+
+
+def test_class_indices_are_not_differentiated_in_every_view() -> None:
+    from cgtui.app.tensor_view import vjp_lines
+
+    s = stepper("spiral_mlp.yaml")
+    i = s.graph.lookup("data_loss")
+    rows = {r.edge: r for r in explain.edge_rows(s, i)}
+    assert rows["y -> data_loss"].formula == "G ↦ 0 (class indices are not differentiated)"
+    lines = vjp_lines(s, i)
+    assert "  dL/dy += 0 (class indices are not differentiated) -> (300,)" in lines
+    assert lines[-1] == "  n = 300 (rows averaged)"
+    [term] = explain.accumulation(s, s.graph.lookup("y")).terms
+    assert term.text.startswith("G ↦ 0 (class indices are not differentiated) at G = dL/ddata_loss = 1")

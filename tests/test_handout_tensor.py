@@ -40,7 +40,7 @@ def test_the_sheet_lists_every_node_with_its_shape_value_and_partial() -> None:
     w1 = np.asarray(gradients(graph).partials[graph.lookup("W1")])
     rows = ["[" + ", ".join(f"{x:.6g}" for x in row) + "]" for row in w1]
     assert leaves["W1"].partial == f"(2,2) [{', '.join(rows)}]"
-    assert doc.counts == ["n = 4 in L = mean(v5) (entries averaged)"]
+    assert doc.counts == ["L = mean(v5): n = 4 (entries averaged)"]
 
 
 def test_each_edge_is_its_vjp_with_the_shape_of_every_factor() -> None:
@@ -79,7 +79,7 @@ def test_a_big_array_is_summarised_and_class_indices_are_not_differentiated() ->
     edges = {(e.operand, e.result): e for e in doc.edges}
     assert edges["y", "data_loss"].vjp == "G ↦ 0 (class indices are not differentiated)"
     assert edges["S", "data_loss"].shapes == "G () * (softmax(S (300,3)) - Y (300,3)) / n -> (300,3)"
-    assert "n = 300 in data_loss = cross_entropy(S, y) (entries averaged)" in doc.counts
+    assert "data_loss = cross_entropy(S, y): n = 300 (rows averaged)" in doc.counts
 
 
 def test_every_tensor_op_has_a_row() -> None:

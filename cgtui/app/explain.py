@@ -16,7 +16,7 @@ from cgtui.core.errors import short_name
 from cgtui.core.graph import Graph, Kind
 from cgtui.core.notation import chain_term, partial_name, value_text
 from cgtui.core.ops import OPS
-from cgtui.engine.engine import Status, Stepper, application_text, edge_formula
+from cgtui.engine.engine import Status, Stepper, application_text
 from cgtui.engine.paths import Count
 from cgtui.teach.efficiency import format_count, ratio_text
 
@@ -332,6 +332,11 @@ def edge_rows(stepper: Stepper, i: int, mask: Mask = NO_MASK) -> list[EdgeRow]:
         pname = g.nodes[p].name
         # an array op's edge is a map G ↦ ..., not a local derivative ∂z/∂w: no one number
         vjp = _is_vjp(g, i, slot) and g.has_arrays
+        if vjp:
+            from cgtui.teach.tensor_text import NOT_DIFFERENTIATED, class_indices, node_shapes
+
+            if class_indices(g, i, slot, node_shapes(g, stepper.values)):
+                formula = NOT_DIFFERENTIATED
         text = notation.vjp_map(formula) if vjp else notation.local_formula(node.name, pname, formula)
         if not stepper.needs[p]:
             shown = "not needed"  # into a constant: backprop never asks for it
@@ -425,7 +430,9 @@ def accumulation(stepper: Stepper, i: int, mask: Mask = NO_MASK) -> Accumulation
         via = f"  (edge {node.name} {arrow} {sname})" if arrow != "->" else ""
         vjp = _is_vjp(g, s, slot) and g.has_arrays
         if vjp:  # the map G ↦ ... at G = dL/ds, not a product with a local derivative ∂s/∂x
-            term = notation.vjp_at(out, sname, edge_formula(g, s, slot))
+            from cgtui.teach.tensor_text import node_shapes, vjp_formula
+
+            term = notation.vjp_at(out, sname, vjp_formula(g, s, slot, node_shapes(g, stepper.values)))
         if push is None:
             up = stepper.partials[s]
             up_text = value_text(up) if up is not None and stepper.status(s) is Status.FINAL else "?"
@@ -514,8 +521,8 @@ def paths_view_of(
         return PathsView(
             f"paths from {node.name} to {oname}",
             [
-                f"(not listed: {notation.TENSOR_PATHS};",
-                " Z zooms a node into its scalar graph, whose paths are numbers)",
+                f"Not listed: {notation.TENSOR_PATHS}.",
+                "Z zooms a node into its scalar graph, whose paths are numbers.",
             ],
         )
     if not forward_complete:

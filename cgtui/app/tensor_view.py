@@ -26,7 +26,7 @@ from cgtui.draw.arrays import array_lines
 from cgtui.engine.engine import Status, Stepper
 from cgtui.engine.zoom import Zoom, ZoomError, zoom
 from cgtui.lang.build import is_literal
-from cgtui.teach.tensor_text import averaged_count, broadcast_note, edge_vjp
+from cgtui.teach.tensor_text import averaged_text, broadcast_note, edge_vjp
 from cgtui.teach.tensor_text import node_shapes as shapes
 
 __all__ = ["broadcast_note", "is_array", "shapes", "short_shape", "tensor_lines", "vjp_lines", "zoom_node"]
@@ -95,9 +95,9 @@ def vjp_lines(stepper: Stepper, i: int, sh: Sequence[Shape | None] | None = None
             lines.append(f"    {edge.note}")
     if len(lines) == 1:
         return []
-    n = averaged_count(g, i, sh)
+    n = averaged_text(g, i, sh)
     if n is not None:
-        lines.append(f"  n = {n} (entries averaged)")
+        lines.append(f"  {n}")
     return lines
 
 

@@ -42,7 +42,7 @@ from cgtui.engine.engine import (
 )
 from cgtui.engine.paths import Count, Path, path_counts_to, top_paths
 from cgtui.teach.efficiency import format_count, graph_efficiency
-from cgtui.teach.tensor_text import averaged_count, edge_vjp, node_shapes, step_shapes
+from cgtui.teach.tensor_text import averaged_text, edge_vjp, node_shapes, step_shapes, vjp_formula
 
 MAX_ROWS = 200  # rows per table
 MAX_PATHS = 4  # path products listed per leaf
@@ -473,7 +473,7 @@ class TensorLesson:
     leaves: list[TensorNode]
     steps: list[TensorNode]
     edges: list[TensorEdge]
-    counts: list[str]  # "n = 4 in L = mean(v5) (entries averaged)"
+    counts: list[str]  # "L = mean(v5): n = 4 (entries averaged)"
     leaves_omitted: int = 0
     steps_omitted: int = 0
     edges_omitted: int = 0
@@ -536,9 +536,9 @@ def tensor_lesson(graph: Graph, output: int | str | None = None) -> TensorLesson
         definition = f"{node.name} = {application_text(g, i)}"
         value = array_cell(run.values[i])
         steps.append(TensorNode(node.name, "computation", definition, shapes, value, partial(i)))
-        n = averaged_count(g, i, sh)
+        n = averaged_text(g, i, sh)
         if n is not None:
-            counts.append(f"n = {n} in {definition} (entries averaged)")
+            counts.append(f"{definition}: {n}")
     edges: list[TensorEdge] = []
     edges_left = 0
     for s in range(out + 1):
@@ -554,7 +554,7 @@ def tensor_lesson(graph: Graph, output: int | str | None = None) -> TensorLesson
             e = edge_vjp(g, s, slot, sh, run.values)
             formula = edge_formula(g, s, slot)
             if e.vjp:
-                vjp = notation.vjp_map(e.formula if e.formula.startswith("0 (") else formula)
+                vjp = notation.vjp_map(vjp_formula(g, s, slot, sh))
             else:
                 local = notation.local_formula(node.name, g.nodes[p].name, formula)
                 vjp = f"{notation.vjp_map(f'G * ({formula})')}  ({local}, entry by entry)"

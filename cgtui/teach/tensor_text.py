@@ -143,6 +143,26 @@ def _axes(axes: Sequence[int]) -> str:
     return f"axis {axes[0]}" if len(axes) == 1 else "axes " + ", ".join(str(a) for a in axes)
 
 
+#: The VJP of cross-entropy's labels when they are class indices (the op table's rule gives 0).
+NOT_DIFFERENTIATED = "0 (class indices are not differentiated)"
+
+
+def class_indices(graph: Graph, i: int, slot: int, sh: Sequence[Shape | None]) -> bool:
+    """Whether edge ``operand[slot] -> i`` brings cross-entropy its labels as class indices."""
+    node = graph.nodes[i]
+    if node.op != "cross_entropy" or slot != 1:
+        return False
+    shape = sh[node.operands[1]]
+    return shape is not None and len(shape) == 1
+
+
+def vjp_formula(graph: Graph, i: int, slot: int, sh: Sequence[Shape | None]) -> str:
+    """An array op's VJP with the edge's names (``G @ transpose(W1)``), as the map takes it."""
+    from cgtui.engine.engine import edge_formula
+
+    return NOT_DIFFERENTIATED if class_indices(graph, i, slot, sh) else edge_formula(graph, i, slot)
+
+
 @dataclass(frozen=True)
 class EdgeVjp:
     """One edge ``operand[slot] -> node`` of a tensor graph, as a lesson writes it."""
@@ -168,9 +188,8 @@ def edge_vjp(
     partial = OPS[node.op].partials[slot]  # type: ignore[index]
     p = node.operands[slot]
     out_shape = sh[i]
-    if node.op == "cross_entropy" and slot == 1 and sh[p] is not None and len(sh[p] or ()) == 1:
-        text = "0 (class indices are not differentiated)"
-        return EdgeVjp(text, True, text, sh[p], sh[p], "")
+    if class_indices(graph, i, slot, sh):
+        return EdgeVjp(NOT_DIFFERENTIATED, True, NOT_DIFFERENTIATED, sh[p], sh[p], "")
     if partial.vjp:
         factors = vjp_factors(partial.formula, graph, i, sh)
         result = vjp_shape(graph, i, slot, sh, values)
@@ -205,7 +224,8 @@ def _literal(graph: Graph, p: int) -> bool:
 
 
 def averaged_count(graph: Graph, i: int, sh: Sequence[Shape | None]) -> int | None:
-    """``n``, where node ``i``'s VJPs name it: how many entries each result entry averages."""
+    """``n``, where node ``i``'s VJPs name it: how many entries (cross-entropy: rows) each
+    result entry averages."""
     node = graph.nodes[i]
     if node.op is None or not node.operands:
         return None
@@ -218,3 +238,12 @@ def averaged_count(graph: Graph, i: int, sh: Sequence[Shape | None]) -> int | No
     if node.op == "cross_entropy":  # the mean over rows
         return size[0] if size else None
     return int(np.prod(size)) // max(int(np.prod(out_shape)), 1)
+
+
+def averaged_text(graph: Graph, i: int, sh: Sequence[Shape | None]) -> str | None:
+    """``n = 4 (entries averaged)``, ``n = 300 (rows averaged)``, or None where no VJP of
+    node ``i`` names ``n``."""
+    n = averaged_count(graph, i, sh)
+    if n is None:
+        return None
+    return f"n = {n} ({'rows' if graph.nodes[i].op == 'cross_entropy' else 'entries'} averaged)"

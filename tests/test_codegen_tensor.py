@@ -72,11 +72,12 @@ def check_torch(graph: Graph, folder: Path, what: str) -> None:
     out = module.forward(**leaves)
     assert_close(out.item(), value, f"value of {what}")
     out.backward()
+    python = python_names(graph, module)
     for leaf, g in grads.items():
-        t = leaves[leaf].grad
+        t = leaves[python[leaf]].grad
         got = zeros(graph, leaf) if t is None else t.numpy()
         assert_close(got, g, f"d/d{leaf} of {what}")
-    assert [n.name for n in graph.nodes if n.op is None and n.kind is Kind.PARAM] == module.PARAMS
+    assert [python[n.name] for n in graph.nodes if n.op is None and n.kind is Kind.PARAM] == module.PARAMS
 
 
 def check_jax(graph: Graph, folder: Path, what: str) -> None:
@@ -85,8 +86,16 @@ def check_jax(graph: Graph, folder: Path, what: str) -> None:
     module = load_module(to_jax(graph), folder)
     got_value, got = jax.value_and_grad(lambda leaves: module.forward(**leaves))(module.LEAVES)
     assert_close(float(got_value), value, f"value of {what}")
+    python = python_names(graph, module)
     for leaf, g in grads.items():
-        assert_close(np.asarray(got[leaf]), g, f"d/d{leaf} of {what}")
+        assert_close(np.asarray(got[python[leaf]]), g, f"d/d{leaf} of {what}")
+
+
+def python_names(graph: Graph, module: ModuleType) -> dict[str, str]:
+    """Each leaf's name in ``forward``'s arguments (``LEAVES`` holds them in graph order;
+    a name that clashes with the code's own is renamed)."""
+    leaves = [n.name for n in graph.nodes if n.op is None and n.kind is not Kind.CONST]
+    return dict(zip(leaves, module.LEAVES, strict=True))
 
 
 def graph_of(p: Program) -> Graph:
@@ -185,3 +194,15 @@ def test_a_leaf_without_a_value_in_a_tensor_graph_is_named(tmp_path: Path) -> No
     graph.node("k").value = None
     with pytest.raises(CgtuiError, match=r"needs every leaf's value.*'k'"):
         to_numpy(graph)
+
+
+def test_names_that_clash_with_the_codes_own(tmp_path: Path) -> None:
+    rng = np.random.default_rng(5)
+    graph = load(
+        "np = fit @ onehot + LEAVES\nG = cross_entropy(np, labels) + sum(np * np)",
+        {"fit": rng.normal(size=(3, 2)), "onehot": rng.normal(size=(2, 4)), "LEAVES": rng.normal(size=(4,))},
+        labels={"labels": np.array([0.0, 3.0, 1.0])},
+    )
+    check_numpy(graph, tmp_path, "clashing names")
+    check_torch(graph, tmp_path, "clashing names")
+    check_jax(graph, tmp_path, "clashing names")

@@ -114,6 +114,7 @@ class _Namer:
 
     def __init__(self, graph: Graph) -> None:
         self.taken: set[str] = set(_RESERVED) | set(NUMPY_HELPERS) | set(TORCH_HELPERS) | set(JAX_HELPERS)
+        self.taken |= set(NUMPY_TENSOR_HELPERS) | set(JAX_TENSOR_HELPERS)
         self.node: list[str] = []
         for n in graph.nodes:
             self.node.append(self.fresh(n.name if n.name.isidentifier() else f"n{len(self.node)}"))

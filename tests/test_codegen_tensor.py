@@ -206,3 +206,12 @@ def test_names_that_clash_with_the_codes_own(tmp_path: Path) -> None:
     check_numpy(graph, tmp_path, "clashing names")
     check_torch(graph, tmp_path, "clashing names")
     check_jax(graph, tmp_path, "clashing names")
+
+
+def test_leaves_too_big_to_write_as_literals_are_refused_by_size() -> None:
+    from cgtui.core.errors import CgtuiError
+
+    graph = load("L = sum(X)", {"X": np.zeros((2, 2))})
+    graph.node("X").value = np.zeros((1001, 1000))  # as a leaf read from a .npy file holds it
+    with pytest.raises(CgtuiError, match=r"1,001,000 numbers; .* at most 1,000,000"):
+        to_numpy(graph)

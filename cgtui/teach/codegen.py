@@ -108,6 +108,10 @@ _RESERVED = {
 }
 
 
+#: Array entries a module writes as literals at most (about 20 MB of text).
+MAX_LITERAL_ENTRIES = 1_000_000
+
+
 class _Namer:
     """Python identifiers for node names and for the names the code derives from them,
     never clashing with each other, with Python's keywords or with the code's own names."""
@@ -218,6 +222,13 @@ class _Code:
         self.leaves = [i for i, n in enumerate(graph.nodes) if n.op is None and n.kind is not Kind.CONST]
         #: a tensor graph: leaves hold arrays, and the code is written with array operations
         self.tensor = graph.has_arrays
+        if self.tensor:
+            entries = sum(int(np.size(n.value)) for n in graph.nodes if n.op is None and n.value is not None)
+            if entries > MAX_LITERAL_ENTRIES:
+                raise CgtuiError(
+                    f"the leaves hold {entries:,} numbers; code export writes them as literals, "
+                    f"at most {MAX_LITERAL_ENTRIES:,}"
+                )
 
     def operand(self, p: int) -> str:
         node = self.graph.nodes[p]

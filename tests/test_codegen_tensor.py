@@ -215,3 +215,13 @@ def test_leaves_too_big_to_write_as_literals_are_refused_by_size() -> None:
     graph.node("X").value = np.zeros((1001, 1000))  # as a leaf read from a .npy file holds it
     with pytest.raises(CgtuiError, match=r"1,001,000 numbers; .* at most 1,000,000"):
         to_numpy(graph)
+
+
+def test_a_graph_whose_values_fault_is_still_exported(tmp_path: Path) -> None:
+    """Export needs the shapes, not a forward pass: a log of a negative entry is NaN in
+    the generated code, as NumPy computes it."""
+    x = np.array([[1.0, -1.0], [2.0, 3.0]])
+    graph = load("L = sum(log(X) * W)", {"W": np.ones((2, 2))}, inputs={"X": x})
+    with np.errstate(all="ignore"):
+        value, grads = load_module(to_numpy(graph), tmp_path).value_and_grad()
+    assert np.isnan(value) and np.isnan(grads["W"][0, 1]) and grads["W"][1, 0] == pytest.approx(np.log(2.0))

@@ -31,9 +31,16 @@ from cgtui.core.graph import Graph, Kind
 from cgtui.core.names import fresh_name
 from cgtui.core.notation import TIMES, local_name, operand, partial_name, short_shape, vjp_map
 from cgtui.core.ops import OPS, SLOT_NAMES
-from cgtui.engine.engine import application_text, differentiable, edge_formula, forward, leaf_values, on_path
+from cgtui.engine.engine import application_text, differentiable, edge_formula, on_path
 from cgtui.lang.parser import tokenize
-from cgtui.teach.tensor_text import broadcast_note, vjp_factors
+from cgtui.teach.tensor_text import (
+    averaged_count,
+    broadcast_note,
+    class_indices,
+    node_shapes,
+    vjp_factors,
+    vjp_shape,
+)
 
 #: Python for each function of the language, per target library.
 NUMPY_FUNCTIONS: dict[str, str] = {
@@ -294,7 +301,7 @@ class _Code:
         node = self.graph.nodes[i]
         op = node.op or ""
         template = self.tensor_forward[op]
-        if op == "cross_entropy" and np.ndim(self.graph_values[node.operands[1]]) == 1:
+        if op == "cross_entropy" and len(self.shapes[node.operands[1]]) == 1:
             template = self.tensor_forward["cross_entropy_indices"]
         names = {"a": self.operand(node.operands[0])}
         if len(node.operands) > 1:
@@ -314,9 +321,10 @@ class _Code:
         return int(value)
 
     @property
-    def graph_values(self) -> list[Any]:
-        """Every node's value at the leaves' values (a tensor graph needs its shapes)."""
-        if self._values is None:
+    def shapes(self) -> list[tuple[int, ...]]:
+        """Every node's shape, from the leaves' values by the op table's shape rules (no
+        forward pass: a value the generated code would compute as NaN is no obstacle)."""
+        if self._shapes is None:
             g = self.graph
             missing = [g.nodes[i].name for i in self.leaves if g.nodes[i].value is None]
             if missing:
@@ -324,11 +332,14 @@ class _Code:
                     f"code export of a tensor graph needs every leaf's value (its shape); "
                     f"{', '.join(repr(m) for m in missing[:3])} {'has' if len(missing) == 1 else 'have'} none"
                 )
-            with np.errstate(all="ignore"):
-                self._values = forward(g, leaf_values(g))
-        return self._values
+            shapes = node_shapes(g)
+            unknown = [g.nodes[i].name for i, sh in enumerate(shapes) if sh is None]
+            if unknown:  # the builder checked every shape: only a graph made by hand gets here
+                raise CgtuiError(f"the shape of '{unknown[0]}' does not follow from its operands'")
+            self._shapes = [sh for sh in shapes if sh is not None]
+        return self._shapes
 
-    _values: list[Any] | None = None
+    _shapes: list[tuple[int, ...]] | None = None
 
 
 def _module_head(graph: Graph, what: str) -> list[str]:
@@ -558,8 +569,7 @@ def _tensor_numpy(graph: Graph) -> str:
     c.tensor_forward = NUMPY_TENSOR_FORWARD
     g, namer, out = graph, c.namer, c.output
     out_name = g.nodes[out].name
-    values = c.graph_values
-    shape = [arrays.shape_of(v) for v in values]
+    shape = c.shapes
     body = _Body()
     body.extend(c.forward_lines(None))
     needs = differentiable(g)
@@ -598,29 +608,27 @@ def _tensor_numpy(graph: Graph) -> str:
             tag = f"_{SLOT_NAMES[slot]}" if repeated else ""
             target = partial_name(out_name, g.nodes[p].name)
             rule = op.partials[slot]
+            result: tuple[int, ...] | None  # the contribution's shape before the broadcasting rule
             if rule.vjp:
                 name = namer.fresh(f"vjp_{namer.node[s]}_{namer.node[p]}{tag}")
                 formula = rule.formula.replace("shape of a", "shape(a)")
-                if node.op == "cross_entropy" and slot == 1 and np.ndim(values[p]) == 1:
+                if class_indices(g, s, slot, shape):
                     code = _zeros(shape[p])
                     comment = "class indices are not differentiated: taken as 0"
                     result = shape[p]
                 else:
                     extra = dict(names)
-                    if "n" in (t[1] for t in _tokens(formula)):
-                        arg = values[node.operands[0]]
-                        n = np.shape(arg)[0] if node.op == "cross_entropy" else arrays.count(arg, values[s])
+                    n = averaged_count(g, s, list(shape))
+                    if n is not None:
                         extra["n"] = _literal(float(n))
                     if node.op == "cross_entropy":
                         extra["Y"] = f"onehot({names['a']}, {names['b']})"
                         c.used.add("onehot")
                     code = _translate(formula, extra, vjp_functions, c.used, NUMPY_KEYWORDS)
-                    with np.errstate(all="ignore"):
-                        args = [values[q] for q in node.operands]
-                        upstream_ones = 1.0 if shape[s] == () else np.ones(shape[s])
-                        result = arrays.shape_of(arrays.out(rule.rule(upstream_ones, *args, values[s])))
+                    result = vjp_shape(g, s, slot, list(shape))
                     factors = vjp_factors(rule.formula, g, s, list(shape))
-                    comment = f"{vjp_map(rule.formula)}: {factors} -> {short_shape(result)}  (G = {upstream})"
+                    arrow = "" if result is None else f" -> {short_shape(result)}"
+                    comment = f"{vjp_map(rule.formula)}: {factors}{arrow}  (G = {upstream})"
                     if "n" in extra:
                         comment += f", n = {extra['n'].removesuffix('.0')}"
                 body.append(f"{name} = {code}  # {comment}")
@@ -633,7 +641,10 @@ def _tensor_numpy(graph: Graph) -> str:
                 body.append(f"{name} = {code}  # {edge} = {edge_formula(g, s, slot)}")
                 pushed = f"{partial[s]} * {name}"
                 result = shape[s]
-            if result != shape[p]:
+            if result is None:  # the rule would not run on ones: fit, which keeps a fitting shape
+                c.used.add("fit")
+                body.append(f"{partial[p]} += fit({pushed}, {shape[p]!r})  # {target} += it, in its shape")
+            elif result != shape[p]:
                 c.used.add("fit")
                 note = broadcast_note(result, shape[p])
                 body.append(f"{partial[p]} += fit({pushed}, {shape[p]!r})  # {target} += it, {note}")
@@ -768,7 +779,7 @@ def _forward_module(graph: Graph, framework: _Framework) -> str:
     if c.tensor:
         c.tensor_forward = framework.tensor_forward
         c.array_call = framework.array_call
-        _ = c.graph_values  # every leaf's value: its shape, and the cross-entropy's kind of labels
+        _ = c.shapes  # every leaf needs its value: its shape, and the cross-entropy's kind of labels
     g, namer, out = graph, c.namer, c.output
     body = _Body()
     body.extend(c.forward_lines(None))

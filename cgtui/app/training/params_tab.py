@@ -1,19 +1,32 @@
 """The Params tab: each param's trajectory, and a table of values and dL/dparam whose
-names are written in their lines' colours (the plot has no legend)."""
+names are written in their lines' colours (the plot has no legend).
+
+An array param's line is its norm ``‖W1‖`` (the square root of the sum of its squared
+entries); its table cells hold its entries when there are a few, else its shape and mean,
+and below the table each array param and its gradient are shown whole, as a small table
+or as a summary with a shaded block map (:mod:`cgtui.draw.arrays`)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
 from rich.color import Color
 from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal
-from textual.widgets import DataTable
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import DataTable, Static
 
 from cgtui.app.training.plotting import param_colour, thin
 from cgtui.app.training.tab import TrainingTab
+from cgtui.core.notation import partial_name
+from cgtui.draw.arrays import array_lines
+from cgtui.learn.train import BRIEF_ENTRIES, Value, brief_value
+
+#: Lines each array's block map takes at most below the table.
+MAP_HEIGHT = 4
 
 
 class ParamsTab(TrainingTab):
@@ -21,7 +34,12 @@ class ParamsTab(TrainingTab):
 
     DEFAULT_CSS = """
     ParamsTab #params-row { height: 1fr; }
-    ParamsTab #param-table { width: 40; height: 1fr; }
+    ParamsTab #param-side { width: 40; height: 1fr; }
+    ParamsTab #param-table { height: 1fr; }
+    ParamsTab #param-side.-arrays #param-table { height: auto; max-height: 50%; }
+    ParamsTab #param-arrays { height: 1fr; display: none; }
+    ParamsTab #param-side.-arrays #param-arrays { display: block; }
+    ParamsTab #param-array-text { padding: 0 1 0 0; }
     """
 
     def __init__(self, params: Sequence[str]) -> None:
@@ -31,8 +49,11 @@ class ParamsTab(TrainingTab):
     def compose(self) -> ComposeResult:
         with Horizontal(id="params-row"):
             yield self.make_plot("param-plot")
-            # no cursor: it would hide a name's colour
-            yield DataTable(id="param-table", cursor_type="none", zebra_stripes=True)
+            with Vertical(id="param-side"):
+                # no cursor: it would hide a name's colour
+                yield DataTable(id="param-table", cursor_type="none", zebra_stripes=True)
+                with VerticalScroll(id="param-arrays"):
+                    yield Static("", id="param-array-text", markup=False)
 
     def on_mount(self) -> None:
         table = self.query_one("#param-table", DataTable)
@@ -58,10 +79,17 @@ class ParamsTab(TrainingTab):
         plt.clear_figure()
         # no legend (it covered the lines' start): each line has its param's colour, and the
         # table beside the plot writes each name in that colour
+        norms = False
         for i, path in enumerate(self.trainer.trajectory.values()):
-            steps, values = thin(list(path))
+            if isinstance(path[0], np.ndarray) and path[0].ndim > 0:
+                norms = True
+                steps, _ = thin(list(range(len(path))))
+                values = [float(np.linalg.norm(path[k])) for k in steps]
+            else:
+                steps, values = thin(list(path))
             plt.plot(steps, values, marker="braille", color=param_colour(i))
-        plt.title("each param after each step (colours as in the table)")
+        what = "each param (an array: its norm ‖p‖)" if norms else "each param"
+        plt.title(f"{what} after each step (colours as in the table)")
         plt.xlabel("step")
         plot.refresh()
 
@@ -70,6 +98,21 @@ class ParamsTab(TrainingTab):
             return
         table = self.query_one("#param-table", DataTable)
         grads = self.trainer.current.grads
+        lines: list[str] = []
         for name, value in self.trainer.params.items():
-            table.update_cell(name, "value", f"{value:.6g}", update_width=True)
-            table.update_cell(name, "grad", f"{grads[name]:.4g}", update_width=True)
+            table.update_cell(name, "value", _cell(value, 6), update_width=True)
+            table.update_cell(name, "grad", _cell(grads[name], 4), update_width=True)
+            if np.size(value) > BRIEF_ENTRIES or np.ndim(value) > 1:
+                width = max(20, self.query_one("#param-arrays").size.width - 2 or 38)
+                lines += [f"{name}:", *array_lines(value, width=width, height=MAP_HEIGHT)]
+                lines += [f"{partial_name('L', name)}:", *array_lines(grads[name], width=width, height=MAP_HEIGHT)]
+                lines.append("")
+        self.query_one("#param-side").set_class(bool(lines), "-arrays")
+        self.query_one("#param-array-text", Static).update("\n".join(lines).rstrip())
+
+
+def _cell(v: Value, digits: int) -> str:
+    """A table cell: a number to ``digits`` significant digits, an array briefly."""
+    if isinstance(v, np.ndarray) and v.ndim > 0:
+        return brief_value(v)
+    return f"{float(v):.{digits}g}"

@@ -1,5 +1,8 @@
 """The Slice tab: the loss along one param around its value, the others held fixed, with
-the tangent whose slope is dL/dparam there: the picture of what a partial derivative means."""
+the tangent whose slope is dL/dparam there: the picture of what a partial derivative means.
+
+For an array param the slice is along one of its entries (``W1[0,3]``): the picker lists
+every scalar param and every entry of every array param (:func:`cgtui.learn.train.coordinates`)."""
 
 from __future__ import annotations
 
@@ -13,7 +16,11 @@ from textual.widgets import Label, Select, Static
 
 from cgtui.app.training.tab import TrainingTab
 from cgtui.core.notation import format_number
-from cgtui.learn.train import Slice, loss_slice, span_around
+from cgtui.learn.train import Slice, coordinate_path, loss_slice, span_around
+
+#: Points of the wide look and of the slice drawn, for a scalar graph (all in one pass) and
+#: for a graph of arrays (one forward pass each).
+POINTS = {False: (201, 121), True: (61, 61)}
 
 
 class SliceTab(TrainingTab):
@@ -27,6 +34,7 @@ class SliceTab(TrainingTab):
     """
 
     def __init__(self, params: Sequence[str]) -> None:
+        """``params``: what the picker offers, scalar params and entries of array params."""
         super().__init__("Slice", id="tab-slice")
         self.params = list(params)
         self.slice: Slice | None = None  # the last one drawn
@@ -58,13 +66,14 @@ class SliceTab(TrainingTab):
             return
         name = value
         trainer = self.trainer
-        path = trainer.trajectory[name]
+        path = coordinate_path(trainer, name)
+        wide_points, points = POINTS[trainer.problem.graph.has_arrays]
         at = path[-1]
         # the span holds the path so far and the lowest loss along this param, when a coarse
         # look finds one inside a wide window: the picture is then a valley with the tangent
         # on its side, not a nearly straight piece of it
         wide = 10.0 * max(1.0, abs(at))
-        coarse = loss_slice(trainer.problem, trainer.params, name, points=201, span=(at - wide, at + wide))
+        coarse = loss_slice(trainer.problem, trainer.params, name, points=wide_points, span=(at - wide, at + wide))
         marks = [*path, at - 1.0, at + 1.0]
         finite = np.flatnonzero(np.isfinite(coarse.losses))
         if finite.size:
@@ -73,7 +82,7 @@ class SliceTab(TrainingTab):
                 low = float(coarse.xs[best])
                 marks += [low, low + 0.5 * (low - at)]  # and the valley's far wall
         lo, hi = span_around(marks, margin=0.1)
-        s = loss_slice(trainer.problem, trainer.params, name, points=121, span=(lo, hi))
+        s = loss_slice(trainer.problem, trainer.params, name, points=points, span=(lo, hi))
         self.slice = s
         plot = self.plot("slice-plot")
         plt = plot.plt

@@ -1,5 +1,6 @@
 """The Surface tab: a heat map of the loss over two params, the others held fixed, with
-the descent path drawn on it."""
+the descent path drawn on it. For array params, over two of their entries (``W1[0,3]``,
+``W2[5,1]``); such a graph takes one forward pass per point, so its grid is coarser."""
 
 from __future__ import annotations
 
@@ -14,7 +15,11 @@ from textual.widgets import Label, Select
 from cgtui.app.training.plotting import heat_cells, thin
 from cgtui.app.training.tab import TrainingTab
 from cgtui.core.notation import format_number
-from cgtui.learn.train import Surface, loss_surface, span_around
+from cgtui.learn.train import Surface, coordinate_path, loss_surface, span_around
+
+#: The most grid points across and down: a scalar graph's grid is one vectorised pass, a
+#: graph of arrays takes a forward pass per point.
+GRID = {False: (60, 30), True: (24, 12)}
 
 
 class SurfaceTab(TrainingTab):
@@ -70,14 +75,15 @@ class SurfaceTab(TrainingTab):
             plt.title("pick two different params for x and y")
             plot.refresh()
             return
-        tx, ty = trainer.trajectory[x], trainer.trajectory[y]
+        tx, ty = coordinate_path(trainer, x), coordinate_path(trainer, y)
         xlo, xhi = span_around(tx, margin=0.25)
         ylo, yhi = span_around(ty, margin=0.25)
         width, height = plot.size.width or 80, plot.size.height or 24
-        # the loss is computed on a grid of at most 60 x 30 points, then drawn at twice the
+        # the loss is computed on a grid of at most GRID points, then drawn at twice the
         # plot's resolution so every character of the canvas is covered
-        cols = max(8, min(60, width - 12))
-        rows = max(6, min(30, height - 5))
+        most_cols, most_rows = GRID[trainer.problem.graph.has_arrays]
+        cols = max(8, min(most_cols, width - 12))
+        rows = max(6, min(most_rows, height - 5))
         surface = loss_surface(
             trainer.problem,
             trainer.params,

@@ -1,0 +1,127 @@
+"""The Regions tab: a 2-feature classifier's decision regions, as a picture in the terminal.
+
+Each character cell is a point of the input plane, coloured by the class the model picks
+there with the current params (one batched forward pass over the whole grid, see
+:mod:`cgtui.learn.regions`); the data points are drawn over it in their labels' colours, so
+a point on a region of another colour is one the model gets wrong. It is redrawn as the
+descent runs. For a graph that is not such a classifier, the tab says why in place.
+"""
+
+from __future__ import annotations
+
+from rich.style import Style
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from cgtui.app.training.plotting import point_colour, region_colour
+from cgtui.app.training.tab import TrainingTab
+from cgtui.core.errors import CgtuiError
+from cgtui.core.notation import format_number
+from cgtui.draw.regions import NO_POINT, RegionPicture, region_picture
+from cgtui.learn.regions import Classifier, Regions, decision_regions, regions_problem
+from cgtui.learn.train import Problem
+
+#: The picture's size when the tab has not been laid out yet.
+DEFAULT_COLS, DEFAULT_ROWS = 60, 12
+
+
+class RegionsTab(TrainingTab):
+    """A line that reads the picture, and the picture."""
+
+    DEFAULT_CSS = """
+    RegionsTab #regions-text { padding: 0 1; height: auto; }
+    RegionsTab #regions-map { height: 1fr; width: 1fr; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__("Regions", id="tab-regions")
+        self.regions: Regions | None = None  # the last one drawn
+        self.picture: RegionPicture | None = None
+        self.reason: str | None = None  # why there is no picture
+        self._found: tuple[Problem, Classifier | str] | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static("", id="regions-text")
+            yield Static("", id="regions-map")
+
+    def _classifier(self, problem: Problem) -> Classifier | str:
+        if self._found is None or self._found[0] is not problem:
+            self._found = (problem, regions_problem(problem))
+        return self._found[1]
+
+    def draw(self) -> None:
+        """Also while a descent runs: one forward pass over the grid is quick."""
+        if self.trainer is None:
+            return
+        trainer = self.trainer
+        text = self.query_one("#regions-text", Static)
+        picture_widget = self.query_one("#regions-map", Static)
+        where = self._classifier(trainer.problem)
+        if isinstance(where, str):
+            self._say(where)
+            return
+        size = picture_widget.size
+        cols = size.width if size.width > 0 else DEFAULT_COLS
+        rows = size.height if size.height > 0 else DEFAULT_ROWS
+        try:
+            regions = decision_regions(trainer.problem, trainer.params, where, cols=cols, rows=rows)
+        except CgtuiError as exc:
+            self._say(f"no decision regions at these params: {exc}")
+            return
+        picture = region_picture(regions)
+        self.regions, self.picture, self.reason = regions, picture, None
+        text.update(self._legend(regions))
+        picture_widget.update(picture_text(picture))
+
+    def _say(self, reason: str) -> None:
+        self.reason = reason
+        self.regions = self.picture = None
+        self.query_one("#regions-text", Static).update(Text(reason))
+        self.query_one("#regions-map", Static).update("")
+
+    def _legend(self, regions: Regions) -> Text:
+        trainer = self.trainer
+        assert trainer is not None
+        line = Text()
+        for k in range(regions.n_classes):
+            line.append("█", Style(color=rgb(region_colour(k))))
+            line.append("●", Style(color=rgb(point_colour(k)), bgcolor=rgb(region_colour(k)), bold=True))
+            line.append(f" class {k}  ")
+        accuracy = trainer.accuracy
+        if accuracy is not None:
+            line.append(f"accuracy {format_number(round(accuracy, 4))}", Style(bold=True))
+        (x0, x1), (y0, y1) = regions.x_span, regions.y_span
+        name = regions.input_name
+        line.append(
+            f"\nbackground: the class picked at step {trainer.steps_done}; ●: a data point in its "
+            f"label's colour; across {name}[:,0] {format_number(round(x0, 3))}..{format_number(round(x1, 3))}, "
+            f"up {name}[:,1] {format_number(round(y0, 3))}..{format_number(round(y1, 3))}"
+        )
+        return line
+
+
+def rgb(colour: tuple[int, int, int]) -> str:
+    return f"rgb({colour[0]},{colour[1]},{colour[2]})"
+
+
+def picture_text(picture: RegionPicture) -> Text:
+    """The picture as rich text: each cell's background its region's colour, its mark's
+    foreground its points' label colour."""
+    text = Text(no_wrap=True, overflow="crop")
+    styles: dict[tuple[int, int], Style] = {}
+    for r in range(picture.rows):
+        if r:
+            text.append("\n")
+        for c in range(picture.cols):
+            key = (int(picture.region[r, c]), int(picture.mark[r, c]))
+            style = styles.get(key)
+            if style is None:
+                bg = rgb(region_colour(key[0]))
+                fg = None if key[1] == NO_POINT else rgb(point_colour(key[1]))
+                style = styles[key] = Style(color=fg, bgcolor=bg, bold=fg is not None)
+            text.append(picture.char(r, c), style)
+    return text
+

@@ -76,7 +76,9 @@ def regions_problem(problem: Problem) -> Classifier | str:
     return Classifier(x, logits, labels)
 
 
-def _logits(problem: Problem, params: Mapping[str, Value], points: np.ndarray, where: Classifier) -> np.ndarray:
+def _logits(
+    problem: Problem, params: Mapping[str, Value], points: np.ndarray, where: Classifier
+) -> np.ndarray:
     graph = problem.graph
     vals = problem._values(params)
     vals[where.input] = points
@@ -92,7 +94,9 @@ def _logits(problem: Problem, params: Mapping[str, Value], points: np.ndarray, w
     return np.asarray(vals[where.logits], dtype=np.float64)
 
 
-def predict(problem: Problem, params: Mapping[str, Value], points: np.ndarray, where: Classifier) -> np.ndarray:
+def predict(
+    problem: Problem, params: Mapping[str, Value], points: np.ndarray, where: Classifier
+) -> np.ndarray:
     """The class the model picks for each of K points (a (K, 2) array): the index of the
     largest logit, from one forward pass with the points as the input's K rows."""
     scores = _logits(problem, params, np.asarray(points, dtype=np.float64), where)

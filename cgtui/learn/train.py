@@ -45,7 +45,7 @@ class BatchResult:
     rows: int
     per_row: Value  # the output's value: one per row (an array) or one number
     values: list[Value]
-    grads: dict[str, float]  # dL/dparam for each param, in graph order
+    grads: dict[str, Value]  # dL/dparam for each param (an array param: an array), in graph order
     raw_partials: list[Value | None] = field(default_factory=list)  # of the sum over rows
     scale: float = 1.0  # 1/N for the mean, else 1
 
@@ -150,7 +150,7 @@ class Problem:
             total = float(np.sum(out))
         return total / self.rows if self.reduction == "mean" else total
 
-    def evaluate(self, params: Mapping[str, float] | None = None) -> BatchResult:
+    def evaluate(self, params: Mapping[str, Value] | None = None) -> BatchResult:
         """The loss and its gradient at ``params``, over all rows in one vectorised pass."""
         vals = forward(self.graph, self._values(params))
         out = vals[self.output]
@@ -265,9 +265,9 @@ class StepRecord:
     lr: float
     loss_before: float
     loss_after: float
-    grads: dict[str, float]
-    before: dict[str, float]
-    after: dict[str, float]
+    grads: dict[str, Value]
+    before: dict[str, Value]
+    after: dict[str, Value]
 
     def lines(self) -> list[str]:
         out = []
@@ -307,7 +307,7 @@ class Outcome:
     message: str
     initial_loss: float
     final_loss: float
-    params: dict[str, float] = field(default_factory=dict)
+    params: dict[str, Value] = field(default_factory=dict)
 
     @property
     def diverged(self) -> bool:
@@ -321,7 +321,7 @@ class Diverged(Exception):
 class Trainer:
     """Gradient descent on a problem's params, with the loss and params after every step."""
 
-    def __init__(self, problem: Problem, lr: float, params: Mapping[str, float] | None = None) -> None:
+    def __init__(self, problem: Problem, lr: float, params: Mapping[str, Value] | None = None) -> None:
         self.problem = problem
         self.lr = check_lr(lr)
         start = problem.initial_params()

@@ -45,7 +45,7 @@ class LossTab(TrainingTab):
         if accuracies:
             at, shares = thin(accuracies)
             plt.plot(at, shares, marker="braille", label="accuracy (right axis)", yside="right")
-            plt.ylim(0.0, 1.0, yside="right")
+            plt.ylim(0.0, 1.0, yside="right")  # type: ignore[arg-type]  # plotext takes the side by name
             title = f"{title[:-1]}, accuracy {accuracies[-1]:.3f})"
         plt.title(title)
         plt.xlabel("step")

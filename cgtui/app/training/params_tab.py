@@ -2,16 +2,15 @@
 names are written in their lines' colours (the plot has no legend).
 
 An array param's line is its norm ``‖W1‖`` (the square root of the sum of its squared
-entries); its table cells hold its entries when there are a few, else its shape and mean,
-and below the table each array param and its gradient are shown whole, as a small table
-or as a summary with a shaded block map (:mod:`cgtui.draw.arrays`)."""
+entries), and so are its table cells (``‖‖ 0.177``, and the gradient's norm); below the
+table each array param and its gradient are shown whole, as a small table or as a
+summary with a shaded block map (:mod:`cgtui.draw.arrays`)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 import numpy as np
-
 from rich.color import Color
 from rich.style import Style
 from rich.text import Text
@@ -23,10 +22,12 @@ from cgtui.app.training.plotting import param_colour, thin
 from cgtui.app.training.tab import TrainingTab
 from cgtui.core.notation import partial_name
 from cgtui.draw.arrays import array_lines
-from cgtui.learn.train import BRIEF_ENTRIES, Value, brief_value
+from cgtui.learn.train import Value
 
 #: Lines each array's block map takes at most below the table.
 MAP_HEIGHT = 4
+#: The arrays' text width: the side's 40 columns less the scrollbar and a margin.
+ARRAY_WIDTH = 37
 
 
 class ParamsTab(TrainingTab):
@@ -88,8 +89,11 @@ class ParamsTab(TrainingTab):
             else:
                 steps, values = thin(list(path))
             plt.plot(steps, values, marker="braille", color=param_colour(i))
-        what = "each param (an array: its norm ‖p‖)" if norms else "each param"
-        plt.title(f"{what} after each step (colours as in the table)")
+        # short enough for the 40 columns it has at 80x24 (plotext drops a longer title)
+        if norms:
+            plt.title("each param; an array: its norm ‖p‖")
+        else:
+            plt.title("each param after each step (colours as in the table)")
         plt.xlabel("step")
         plot.refresh()
 
@@ -102,17 +106,16 @@ class ParamsTab(TrainingTab):
         for name, value in self.trainer.params.items():
             table.update_cell(name, "value", _cell(value, 6), update_width=True)
             table.update_cell(name, "grad", _cell(grads[name], 4), update_width=True)
-            if np.size(value) > BRIEF_ENTRIES or np.ndim(value) > 1:
-                width = max(20, self.query_one("#param-arrays").size.width - 2 or 38)
-                lines += [f"{name}:", *array_lines(value, width=width, height=MAP_HEIGHT)]
-                lines += [f"{partial_name('L', name)}:", *array_lines(grads[name], width=width, height=MAP_HEIGHT)]
+            if np.ndim(value) > 0:
+                for label, array in ((name, value), (partial_name("L", name), grads[name])):
+                    lines += [f"{label}:", *array_lines(array, width=ARRAY_WIDTH, height=MAP_HEIGHT)]
                 lines.append("")
         self.query_one("#param-side").set_class(bool(lines), "-arrays")
         self.query_one("#param-array-text", Static).update("\n".join(lines).rstrip())
 
 
 def _cell(v: Value, digits: int) -> str:
-    """A table cell: a number to ``digits`` significant digits, an array briefly."""
+    """A table cell: a number to ``digits`` significant digits, an array by its norm."""
     if isinstance(v, np.ndarray) and v.ndim > 0:
-        return brief_value(v)
+        return f"‖‖ {float(np.linalg.norm(v)):.{digits}g}"
     return f"{float(v):.{digits}g}"

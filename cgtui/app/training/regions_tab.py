@@ -28,10 +28,11 @@ DEFAULT_COLS, DEFAULT_ROWS = 60, 12
 
 
 class RegionsTab(TrainingTab):
-    """A line that reads the picture, and the picture."""
+    """Two lines that read the picture (a fixed height, so the picture's size is known
+    before it is drawn), and the picture, or why there is none."""
 
     DEFAULT_CSS = """
-    RegionsTab #regions-text { padding: 0 1; height: auto; }
+    RegionsTab #regions-text { padding: 0 1; height: 2; }
     RegionsTab #regions-map { height: 1fr; width: 1fr; }
     """
 
@@ -79,28 +80,30 @@ class RegionsTab(TrainingTab):
     def _say(self, reason: str) -> None:
         self.reason = reason
         self.regions = self.picture = None
-        self.query_one("#regions-text", Static).update(Text(reason))
-        self.query_one("#regions-map", Static).update("")
+        self.query_one("#regions-text", Static).update("")
+        self.query_one("#regions-map", Static).update(Text(f" {reason}"))
 
     def _legend(self, regions: Regions) -> Text:
+        """Two lines: the classes' colours, then the step, the accuracy and the axes."""
         trainer = self.trainer
         assert trainer is not None
-        line = Text()
+        line = Text("class ")
         for k in range(regions.n_classes):
             line.append("█", Style(color=rgb(region_colour(k))))
             line.append("●", Style(color=rgb(point_colour(k)), bgcolor=rgb(region_colour(k)), bold=True))
-            line.append(f" class {k}  ")
+            line.append(f" {k}  ")
+        line.append("(█ the model's pick there, ● a data point's label)\n")
+        line.append(f"step {trainer.steps_done}")
         accuracy = trainer.accuracy
         if accuracy is not None:
-            line.append(f"accuracy {format_number(round(accuracy, 4))}", Style(bold=True))
-        (x0, x1), (y0, y1) = regions.x_span, regions.y_span
+            line.append(f"  accuracy {accuracy:.3f}", Style(bold=True))
         name = regions.input_name
-        line.append(
-            f"\nbackground: the class picked at step {trainer.steps_done}; ●: a data point in its "
-            f"label's colour; across {name}[:,0] {format_number(round(x0, 3))}..{format_number(round(x1, 3))}, "
-            f"up {name}[:,1] {format_number(round(y0, 3))}..{format_number(round(y1, 3))}"
-        )
+        line.append(f"  {name}[:,0] {_span(regions.x_span)} across, {name}[:,1] {_span(regions.y_span)} up")
         return line
+
+
+def _span(span: tuple[float, float]) -> str:
+    return f"{format_number(round(span[0], 2))}..{format_number(round(span[1], 2))}"
 
 
 def rgb(colour: tuple[int, int, int]) -> str:

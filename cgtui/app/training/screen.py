@@ -47,8 +47,8 @@ from cgtui.app.training.regions_tab import RegionsTab
 from cgtui.app.training.slice_tab import SliceTab
 from cgtui.app.training.surface_tab import SurfaceTab
 from cgtui.app.training.tab import TrainingTab
-from cgtui.core.errors import CgtuiError
 from cgtui.core.arrays import shape_text
+from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph
 from cgtui.core.notation import format_number
 from cgtui.engine.engine import Stepper
@@ -218,7 +218,12 @@ class TrainingScreen(ModalScreen[dict[str, Value] | None]):
         if self.problem is None:
             return "cannot train this graph"
         p = self.problem
-        data = p.dataset.describe() if p.dataset is not None else "one example (the graph's own values)"
+        if p.dataset is not None:
+            data = p.dataset.describe()
+        elif p.graph.has_arrays:
+            data = "the graph's own arrays (each node holds a whole batch)"
+        else:
+            data = "one example (the graph's own values)"
         params = ", ".join(_param_text(name, v) for name, v in p.initial_params().items())
         return f"minimise {p.output_name} over {data}; params {params}"
 

@@ -73,7 +73,9 @@ class SliceTab(TrainingTab):
         # look finds one inside a wide window: the picture is then a valley with the tangent
         # on its side, not a nearly straight piece of it
         wide = 10.0 * max(1.0, abs(at))
-        coarse = loss_slice(trainer.problem, trainer.params, name, points=wide_points, span=(at - wide, at + wide))
+        coarse = loss_slice(
+            trainer.problem, trainer.params, name, points=wide_points, span=(at - wide, at + wide)
+        )
         marks = [*path, at - 1.0, at + 1.0]
         finite = np.flatnonzero(np.isfinite(coarse.losses))
         if finite.size:

@@ -298,6 +298,23 @@ async def test_n_steps_in_the_screen_give_the_loss_and_accuracy_of_cgtui_train(
         assert "step 7" in str(screen.query_one(RegionsTab).query_one("#regions-text", Static).render())
 
 
+@sync
+async def test_the_regions_picture_fills_its_tab_when_first_shown_and_after_a_resize() -> None:
+    screen = TrainingScreen(yamlio.load(SAMPLES / "spiral_mlp.yaml"), base_dir=SAMPLES)
+    async with Host(screen).run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("5")
+        await pilot.pause()
+        tab = screen.query_one(RegionsTab)
+        shown = tab.query_one("#regions-map", Static)
+        assert tab.picture is not None and (tab.picture.rows, tab.picture.cols) == (shown.size.height, 120)
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        await pilot.pause()
+        assert (tab.picture.rows, tab.picture.cols) == (shown.size.height, 80)
+        assert shown.size.height >= 8
+
+
 def test_the_explorer_trains_a_tensor_graph_and_applies_its_arrays() -> None:
     async def main_() -> None:
         graph = yamlio.load(SAMPLES / "xor_mlp_tensor.yaml")
@@ -311,6 +328,7 @@ def test_the_explorer_trains_a_tensor_graph_and_applies_its_arrays() -> None:
             screen.query_one("#steps", Input).value = "5"
             await pilot.press("r")
             await wait_idle(pilot, screen)
+            start = {k: np.array(v) for k, v in screen.trainer.problem.initial_params().items()}
             trained = {k: np.array(v) for k, v in screen.trainer.params.items()}
             await pilot.press("a")
             await settle(pilot)
@@ -318,6 +336,10 @@ def test_the_explorer_trains_a_tensor_graph_and_applies_its_arrays() -> None:
             for name, value in trained.items():
                 now = stepper.values[stepper.graph.lookup(name)]
                 assert now is not None and np.array_equal(now, value)
+            await pilot.press("u")  # the trained params came in as one change: one undo
+            await settle(pilot)
+            for name, value in start.items():
+                assert np.array_equal(np.asarray(app.stepper.graph.node(name).value), value)
 
     import asyncio
 

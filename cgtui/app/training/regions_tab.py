@@ -23,9 +23,6 @@ from cgtui.draw.regions import NO_POINT, RegionPicture, region_picture
 from cgtui.learn.regions import Classifier, Regions, decision_regions, regions_problem
 from cgtui.learn.train import Problem
 
-#: The picture's size when the tab has not been laid out yet.
-DEFAULT_COLS, DEFAULT_ROWS = 60, 12
-
 
 class RegionsTab(TrainingTab):
     """Two lines that read the picture (a fixed height, so the picture's size is known
@@ -65,8 +62,9 @@ class RegionsTab(TrainingTab):
             self._say(where)
             return
         size = picture_widget.size
-        cols = size.width if size.width > 0 else DEFAULT_COLS
-        rows = size.height if size.height > 0 else DEFAULT_ROWS
+        if not size.width or not size.height:
+            return  # not laid out yet (the tab was hidden): on_resize draws it
+        cols, rows = size.width, size.height
         try:
             regions = decision_regions(trainer.problem, trainer.params, where, cols=cols, rows=rows)
         except CgtuiError as exc:
@@ -76,6 +74,11 @@ class RegionsTab(TrainingTab):
         self.regions, self.picture, self.reason = regions, picture, None
         text.update(self._legend(regions))
         picture_widget.update(picture_text(picture))
+
+    def on_resize(self) -> None:
+        """Shown for the first time, or the terminal resized: a picture of the new size."""
+        if self.trainer is not None:
+            self.draw()
 
     def _say(self, reason: str) -> None:
         self.reason = reason

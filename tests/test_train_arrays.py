@@ -33,7 +33,6 @@ from cgtui.learn.train import (
     Problem,
     Trainer,
     coordinate_path,
-    coordinates,
     loss_slice,
     loss_surface,
     split_coordinate,
@@ -140,8 +139,6 @@ def test_the_picture_puts_row_zero_at_the_top_and_bins_the_points() -> None:
 
 def test_entries_of_array_params_are_coordinates() -> None:
     p = problem("xor_mlp_tensor.yaml")
-    entries = ["W1[0,0]", "W1[0,1]", "W1[1,0]", "W1[1,1]", "b1[0]", "b1[1]", "U[0,0]", "U[1,0]", "c"]
-    assert coordinates(p) == entries
     assert split_coordinate(p, "W1[1,0]") == ("W1", (1, 0))
     assert split_coordinate(p, "c") == ("c", None)
     with pytest.raises(CgtuiError, match=r"'W1' is an array \(2, 2\): pick one entry of it, e.g. W1\[0,0\]"):
@@ -243,27 +240,56 @@ async def test_the_params_tab_shows_array_params_by_their_norm_and_whole_below()
 
 
 @sync
-async def test_slice_and_surface_tabs_pick_entries_of_array_params() -> None:
+async def test_the_slice_tab_starts_at_the_steepest_entry_and_takes_an_index() -> None:
     t = Trainer(problem("xor_mlp_tensor.yaml"), 0.3)
     t.step()
-    entries = coordinates(t.problem)
-    slice_tab, surface_tab = SliceTab(entries), SurfaceTab(entries)
-    for tab in (slice_tab, surface_tab):
-        async with OneTab(tab).run_test(size=(80, 24)) as pilot:
-            await pilot.pause()
-            tab.trainer = t
-            if tab is slice_tab:
-                tab.query_one("#slice-param", Select).value = "U[1,0]"
-                await pilot.pause()
-                assert slice_tab.slice is not None and slice_tab.slice.param == "U[1,0]"
-                assert slice_tab.slice.slope == t.current.grads["U"][1, 0]
-                assert "dL/dU[1,0]" in str(tab.query_one("#slice-text", Static).render())
-            else:
-                tab.query_one("#surface-y", Select).value = "c"
-                await pilot.pause()
-                assert surface_tab.surface is not None
-                assert (surface_tab.surface.x, surface_tab.surface.y) == ("W1[0,0]", "c")
-                assert np.isfinite(surface_tab.surface.losses).all()
+    tab = SliceTab(t.problem.param_names)
+    async with OneTab(tab).run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        tab.trainer = t
+        tab.draw()
+        await pilot.pause()
+        grad = np.abs(t.current.grads["W1"])
+        steepest = np.unravel_index(np.argmax(grad), grad.shape)
+        box = tab.query_one("#slice-param-entry", Input)
+        assert box.display and box.value == ",".join(str(int(k)) for k in steepest)
+        assert tab.slice is not None and tab.slice.param == f"W1[{box.value}]"
+        tab.query_one("#slice-param", Select).value = "U"
+        await pilot.pause()
+        u_row = int(np.argmax(np.abs(t.current.grads["U"][:, 0])))
+        assert tab.slice.param == f"U[{u_row},0]"  # a new param: its steepest entry
+        box.value = f"{1 - u_row}, 0"
+        await pilot.click("#slice-param-entry")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert tab.slice.param == f"U[{1 - u_row},0]"
+        assert tab.slice.slope == t.current.grads["U"][1 - u_row, 0]
+        assert f"dL/dU[{1 - u_row},0]" in str(tab.query_one("#slice-text", Static).render())
+        box.value = "5,5"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert tab.slice is None
+        said = str(tab.query_one("#slice-text", Static).render())
+        assert "U has shape (2, 1), which has no entry [5, 5]" in said
+        tab.query_one("#slice-param", Select).value = "c"  # a scalar: no entry box
+        await pilot.pause()
+        assert tab.slice is not None and tab.slice.param == "c" and not box.display
+
+
+@sync
+async def test_the_surface_tab_maps_two_entries() -> None:
+    t = Trainer(problem("xor_mlp_tensor.yaml"), 0.3)
+    tab = SurfaceTab(t.problem.param_names)
+    async with OneTab(tab).run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        tab.trainer = t
+        tab.query_one("#surface-y", Select).value = "c"
+        await pilot.pause()
+        assert tab.surface is not None
+        x_entry = tab.query_one("#surface-x-entry", Input).value
+        assert (tab.surface.x, tab.surface.y) == (f"W1[{x_entry}]", "c")
+        assert np.isfinite(tab.surface.losses).all()
+        assert not tab.query_one("#surface-y-entry", Input).display
 
 
 # --- the screen ------------------------------------------------------------------------------

@@ -538,19 +538,6 @@ def _is_array(v: Value) -> bool:
     return isinstance(v, np.ndarray) and v.ndim > 0
 
 
-def coordinates(problem: Problem) -> list[str]:
-    """What a loss slice or surface can vary: each scalar param by its name and each entry
-    of an array param by :func:`entry_name`, in graph order."""
-    out: list[str] = []
-    for name, i in problem.param_index.items():
-        v = problem.base[i]
-        if _is_array(v):
-            out.extend(entry_name(name, idx) for idx in np.ndindex(v.shape))
-        else:
-            out.append(name)
-    return out
-
-
 def split_coordinate(problem: Problem, coordinate: str) -> tuple[str, Index | None]:
     """``"w"`` -> ``("w", None)``, ``"W1[0,3]"`` -> ``("W1", (0, 3))``; a clear error for
     anything that is not a scalar param or an entry of an array param."""

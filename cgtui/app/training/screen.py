@@ -62,7 +62,6 @@ from cgtui.learn.train import (
     Surface,
     Trainer,
     Value,
-    coordinates,
 )
 
 DEFAULT_LR = 0.1
@@ -204,12 +203,11 @@ class TrainingScreen(ModalScreen[dict[str, Value] | None]):
         yield ProgressBar(total=max(1, self.initial_steps), show_eta=False, id="train-progress")
         yield Static("", id="train-status", markup=False)
         params = self.problem.param_names if self.problem is not None else []
-        entries = coordinates(self.problem) if self.problem is not None else []
         with TabbedContent(id="train-tabs"):
             yield LossTab()
             yield ParamsTab(params)
-            yield SliceTab(entries)
-            yield SurfaceTab(entries)
+            yield SliceTab(params)
+            yield SurfaceTab(params)
             yield RegionsTab()
         yield Log(id="train-log", max_lines=2000)
         yield Footer()

@@ -1,8 +1,8 @@
 """The Slice tab: the loss along one param around its value, the others held fixed, with
 the tangent whose slope is dL/dparam there: the picture of what a partial derivative means.
 
-For an array param the slice is along one of its entries (``W1[0,3]``): the picker lists
-every scalar param and every entry of every array param (:func:`cgtui.learn.train.coordinates`)."""
+For an array param the slice is along one of its entries (``W1[0,3]``), picked by its index
+beside the param (:class:`~cgtui.app.training.param_picker.ParamPicker`)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,11 @@ import numpy as np
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Label, Select, Static
+from textual.widgets import Label, Static
 
+from cgtui.app.training.param_picker import ParamPicker
 from cgtui.app.training.tab import TrainingTab
+from cgtui.core.errors import CgtuiError
 from cgtui.core.notation import format_number
 from cgtui.learn.train import Slice, coordinate_path, loss_slice, span_around
 
@@ -34,7 +36,6 @@ class SliceTab(TrainingTab):
     """
 
     def __init__(self, params: Sequence[str]) -> None:
-        """``params``: what the picker offers, scalar params and entries of array params."""
         super().__init__("Slice", id="tab-slice")
         self.params = list(params)
         self.slice: Slice | None = None  # the last one drawn
@@ -44,29 +45,27 @@ class SliceTab(TrainingTab):
         with Vertical():
             with Horizontal(classes="pickers"):
                 yield Label("loss along")
-                yield Select(
-                    [(p, p) for p in params],
-                    allow_blank=not params,
-                    value=params[0] if params else Select.NULL,
-                    id="slice-param",
-                    compact=True,
-                )
+                yield ParamPicker(params, params[0] if params else None, select_id="slice-param")
             yield Static("", id="slice-text", markup=False)
             yield self.make_plot("slice-plot")
 
-    @on(Select.Changed, "#slice-param")
+    @on(ParamPicker.Changed)
     def _picked(self) -> None:
         self.draw()
 
     def draw(self) -> None:
         if self.trainer is None or self.running:
             return
-        value = self.query_one("#slice-param", Select).value
-        if not isinstance(value, str):
-            return
-        name = value
         trainer = self.trainer
-        path = coordinate_path(trainer, name)
+        name = self.query_one(ParamPicker).coordinate(trainer)
+        if name is None:
+            return
+        try:
+            path = coordinate_path(trainer, name)
+        except CgtuiError as exc:  # an entry's index that the param does not have
+            self.slice = None
+            self.query_one("#slice-text", Static).update(str(exc))
+            return
         wide_points, points = POINTS[trainer.problem.graph.has_arrays]
         at = path[-1]
         # the span holds the path so far and the lowest loss along this param, when a coarse

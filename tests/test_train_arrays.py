@@ -370,3 +370,15 @@ def test_the_explorer_trains_a_tensor_graph_and_applies_its_arrays() -> None:
     import asyncio
 
     asyncio.run(main_())
+
+
+def test_a_grid_bigger_than_one_batch_gives_the_same_classes(monkeypatch: pytest.MonkeyPatch) -> None:
+    import cgtui.learn.regions as regions_module
+
+    t = spiral_trainer(20)
+    where = regions_problem(t.problem)
+    assert isinstance(where, Classifier)
+    whole = decision_regions(t.problem, t.params, where, cols=30, rows=7)
+    monkeypatch.setattr(regions_module, "GRID_POINTS", 16)  # 210 points in 14 batches
+    batched = decision_regions(t.problem, t.params, where, cols=30, rows=7)
+    assert np.array_equal(whole.classes, batched.classes) and batched.n_classes == 3

@@ -24,6 +24,10 @@ from cgtui.engine.engine import evaluate_node
 from cgtui.learn.train import Problem, Value
 
 
+#: Grid points one forward pass takes at most (each hidden node holds a row per point).
+GRID_POINTS = 4096
+
+
 @dataclass(frozen=True)
 class Classifier:
     """Where a 2-feature classifier's pieces sit in its graph."""
@@ -132,9 +136,14 @@ def decision_regions(
     ys = y_span[0] + (np.arange(rows) + 0.5) * (y_span[1] - y_span[0]) / rows
     gx, gy = np.meshgrid(xs, ys)
     grid = np.column_stack([gx.ravel(), gy.ravel()])
-    scores = _logits(problem, params, grid, where)
-    classes = scores.argmax(axis=-1).reshape(rows, cols)
+    picks: list[np.ndarray] = []
+    count = 0
+    for start in range(0, len(grid), GRID_POINTS):  # a big terminal: a few batches
+        scores = _logits(problem, params, grid[start : start + GRID_POINTS], where)
+        picks.append(scores.argmax(axis=-1))
+        count = int(scores.shape[-1])
+    classes = np.concatenate(picks).reshape(rows, cols)
     labels = class_labels(problem, where)
-    count = max(int(scores.shape[-1]), int(labels.max(initial=-1)) + 1)
+    count = max(count, int(labels.max(initial=-1)) + 1)
     name = problem.graph.nodes[where.input].name
     return Regions(name, xs, ys, x_span, y_span, classes, data, labels, count)

@@ -382,3 +382,12 @@ def test_a_grid_bigger_than_one_batch_gives_the_same_classes(monkeypatch: pytest
     monkeypatch.setattr(regions_module, "GRID_POINTS", 16)  # 210 points in 14 batches
     batched = decision_regions(t.problem, t.params, where, cols=30, rows=7)
     assert np.array_equal(whole.classes, batched.classes) and batched.n_classes == 3
+
+
+def test_an_array_output_is_refused_by_name_not_with_a_traceback() -> None:
+    text = (SAMPLES / "xor_mlp_tensor.yaml").read_text().replace("output: L", "output: P")
+    graph = yamlio.loads(text, file=str(SAMPLES / "xor_p.yaml"))
+    with pytest.raises(CgtuiError, match=r"the output P holds an array of shape \(4, 1\)"):
+        Trainer(Problem(graph), 0.3)
+    screen = TrainingScreen(graph)
+    assert screen.trainer is None and screen.setup_error is not None and "mean(" in screen.setup_error

@@ -23,7 +23,6 @@ from cgtui.core.graph import Kind
 from cgtui.engine.engine import evaluate_node
 from cgtui.learn.train import Problem, Value
 
-
 #: Grid points one forward pass takes at most (each hidden node holds a row per point).
 GRID_POINTS = 4096
 

@@ -145,6 +145,11 @@ class Problem:
 
     def _reduce(self, out: Value) -> float:
         if not self.batched:
+            if np.ndim(out) > 0:  # a graph of arrays whose output is not one number
+                raise CgtuiError(
+                    f"the output {self.output_name} holds an array of shape {np.shape(out)}: training "
+                    f"minimises one number; make the loss a scalar, e.g. mean(...) or sum(...) of it"
+                )
             return float(out)
         with np.errstate(all="ignore"):  # an overflowing sum is inf, which the trainer reports
             total = float(np.sum(out))

@@ -16,7 +16,7 @@ from test_app import sync
 from test_modes_app import settle
 from test_train_screen import Host, status, wait_idle
 from test_train_tabs import OneTab, plot_text
-from textual.widgets import DataTable, Input, Select, Static
+from textual.widgets import DataTable, Input, Log, Select, Static
 
 from cgtui.app.app import ExplorerApp
 from cgtui.app.training import ParamsTab, RegionsTab, SliceTab, SurfaceTab, TrainingScreen
@@ -321,6 +321,9 @@ async def test_n_steps_in_the_screen_give_the_loss_and_accuracy_of_cgtui_train(
         await pilot.press("n")  # one step: the arrays' arithmetic in the log, briefly
         await pilot.pause()
         assert screen.trainer.steps_done == steps + 1
+        log = "\n".join(screen.query_one("#train-log", Log).lines)
+        assert "W1 <- W1 - lr * dL/dW1  (entry by entry):" in log
+        assert "  W2 is now (100,3) mean " in log and "  b2 was (1, 3) [[" in log
         assert "step 7" in str(screen.query_one(RegionsTab).query_one("#regions-text", Static).render())
 
 

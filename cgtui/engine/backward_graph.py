@@ -640,12 +640,23 @@ def tensor_hvp(
         if name not in bg.leaves:
             what = "a constant" if node.kind is Kind.CONST else "computed by the graph"
             raise CgtuiError(f"'{name}' is {what}; a direction is given to leaves that are not constants")
-    d = _directional(bg)
-    values = leaf_values(d.graph, overrides)
-    product = _reverse_hvp(d, values, vector)
     vals = forward(bg.graph, leaf_values(bg.graph, overrides))
+    _one_number(bg, vals)
+    d = _directional(bg)
+    product = _reverse_hvp(d, leaf_values(d.graph, overrides), vector)
     gradient = [vals[i] for i in bg.graph.outputs]
     return HVP(bg.output, vals[bg.graph.lookup(bg.output)], bg.leaves, gradient, product)
+
+
+def _one_number(bg: BackwardGraph, values: Sequence[Value]) -> None:
+    """Refuse second derivatives of an output that holds an array."""
+    L = bg.output
+    shape = arrays.shape_of(values[bg.graph.lookup(L)])
+    if shape:
+        raise CgtuiError(
+            f"{L} has shape {arrays.shape_text(shape)}: second derivatives are of one number; "
+            f"choose an output of shape () with --output, or sum it first (sum({L}))"
+        )
 
 
 def entry_names(name: str, value: Any) -> list[str]:
@@ -664,6 +675,7 @@ def _tensor_hessian(
     d = _directional(bg)
     g = bg.graph
     base = forward(g, leaf_values(g, overrides))
+    _one_number(bg, base)
     names: list[str] = []
     sizes: list[int] = []
     for name in bg.leaves:

@@ -280,6 +280,9 @@ class _TensorBuilder(_Builder):
 
     def __init__(self, graph: Graph, keep: Sequence[bool]) -> None:
         super().__init__(graph, keep)
+        for node in self.nodes:  # the backward graph's leaves are its own
+            if isinstance(node.value, np.ndarray):
+                node.value = node.value.copy()
         self.shapes: list[Shape] = []
         for i in range(len(self.nodes)):
             self.shapes.append(self._shape(i))

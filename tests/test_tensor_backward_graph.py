@@ -33,6 +33,10 @@ from test_tensor_oracle import Program, programs  # noqa: E402  (needs torch)
 RNG = np.random.default_rng(7)
 
 
+def value_of(graph: Graph, name: str) -> Any:
+    return graph.node(name).value
+
+
 def bg_gradients(graph: Graph, output: str | None = None) -> dict[str, Any]:
     """dL/dleaf by the forward pass of the backward graph."""
     bg = backward_graph(graph, output)
@@ -46,7 +50,7 @@ def engine_gradients(graph: Graph) -> dict[str, Any]:
     for i, n in enumerate(graph.nodes):
         if n.op is None and n.kind is not Kind.CONST:
             p = r.partials[i]
-            out[n.name] = np.zeros(np.shape(n.value)) if p is None else p
+            out[n.name] = np.zeros(np.shape(value_of(graph, n.name))) if p is None else p
     return out
 
 
@@ -68,7 +72,7 @@ def test_xor_twin_backward_graph_is_the_engines_gradient_bit_for_bit() -> None:
     ours, expected = bg_gradients(graph), engine_gradients(graph)
     for name in bg.leaves:
         assert np.array_equal(ours[name], expected[name]), name
-        assert np.shape(ours[name]) == np.shape(graph.node(name).value)
+        assert np.shape(ours[name]) == np.shape(value_of(graph, name))
     g = bg.graph
     # the VJPs of the op table, as nodes: G @ transpose(b) and transpose(a) @ G
     assert g.node("dL_dU").op == "matmul"
@@ -146,12 +150,12 @@ def test_every_tensor_op_has_its_vjp_as_nodes(expression: str, shapes: dict[str,
 def test_a_leaf_with_no_path_gets_zeros_of_its_shape() -> None:
     graph = load("L = sum(A * A)\nM = sum(B)", {"A": RNG.normal(size=(2, 2)), "B": RNG.normal(size=(3,))})
     ours = bg_gradients(graph, "L")
-    assert np.array_equal(ours["B"], np.zeros(3)) and np.array_equal(ours["A"], 2 * graph.node("A").value)
+    assert np.array_equal(ours["B"], np.zeros(3)) and np.array_equal(ours["A"], 2 * value_of(graph, "A"))
 
 
 def test_fit_is_an_op_of_the_language_with_a_shape_check() -> None:
     graph = load("L = sum(fit(A, b) * b)", {"A": RNG.normal(size=(4, 3)), "b": RNG.normal(size=(3,))})
-    assert_close(engine_gradients(graph)["A"], np.broadcast_to(graph.node("b").value, (4, 3)), "d/dA")
+    assert_close(engine_gradients(graph)["A"], np.broadcast_to(value_of(graph, "b"), (4, 3)), "d/dA")
     with pytest.raises(CgtuiError, match=r"fit: \(4, 3\) to \(2,\)"):
         load("L = sum(fit(A, b))", {"A": RNG.normal(size=(4, 3)), "b": RNG.normal(size=(2,))})
 
@@ -169,7 +173,7 @@ def torch_hvp(f: Any, leaves: dict[str, Any], vector: dict[str, Any]) -> dict[st
 
 
 def random_vector(graph: Graph, names: list[str]) -> dict[str, Any]:
-    return {n: RNG.normal(size=np.shape(graph.node(n).value)) for n in names}
+    return {n: RNG.normal(size=np.shape(value_of(graph, n))) for n in names}
 
 
 def xor_torch(e: dict[str, Any]) -> Any:
@@ -184,7 +188,7 @@ def test_hvp_on_the_xor_twin_agrees_with_pytorch() -> None:
     vector["c"] = float(vector["c"])
     r = hvp(graph, vector)
     assert r.leaves == names
-    expected = torch_hvp(xor_torch, {n: graph.node(n).value for n in names}, vector)
+    expected = torch_hvp(xor_torch, {n: value_of(graph, n) for n in names}, vector)
     for name, product in zip(r.leaves, r.product, strict=True):
         assert_close(product, expected[name], f"(H v) {name}")
 
@@ -195,12 +199,16 @@ def test_hessian_on_the_xor_twin_counts_entries_and_agrees_with_pytorch() -> Non
     names = ["X", "Y", "W1", "b1", "U", "c"]
     assert h.leaves[:3] == ["X[0,0]", "X[0,1]", "X[1,0]"] and h.leaves[-1] == "c" and len(h.leaves) == 21
     assert h.passes == 21
-    args = tuple(torch.tensor(np.asarray(graph.node(n).value, dtype=float), dtype=torch.float64) for n in names)
+    values = [np.asarray(value_of(graph, n), dtype=float) for n in names]
+    args = tuple(torch.tensor(v, dtype=torch.float64) for v in values)
     blocks = torch.autograd.functional.hessian(lambda *a: xor_torch(dict(zip(names, a, strict=True))), args)
-    sizes = [int(np.size(graph.node(n).value)) for n in names]
-    expected = np.block([[blocks[i][j].numpy().reshape(sizes[i], sizes[j]) for j in range(6)] for i in range(6)])
+    sizes = [int(np.size(value_of(graph, n))) for n in names]
+    expected = np.block(
+        [[blocks[i][j].numpy().reshape(sizes[i], sizes[j]) for j in range(6)] for i in range(6)]
+    )
     assert_close(np.array(h.matrix), expected, "Hessian")
-    assert_close(h.gradient, np.concatenate([np.ravel(engine_gradients(graph)[n]) for n in names]), "gradient")
+    flat = np.concatenate([np.ravel(engine_gradients(graph)[n]) for n in names])
+    assert_close(h.gradient, flat, "gradient")
 
 
 def spiral_torch(e: dict[str, Any]) -> Any:
@@ -215,7 +223,7 @@ def test_hvp_on_a_small_spiral_network_agrees_with_pytorch() -> None:
     names = ["X", "W1", "b1", "W2", "b2"]
     vector = random_vector(graph, names)
     r = hvp(graph, vector)
-    expected = torch_hvp(spiral_torch, {n: graph.node(n).value for n in names}, vector)
+    expected = torch_hvp(spiral_torch, {n: value_of(graph, n) for n in names}, vector)
     products = dict(zip(r.leaves, r.product, strict=True))
     for name in names:
         assert_close(products[name], expected[name], f"(H v) {name}")
@@ -290,7 +298,9 @@ def test_cgtui_hvp_takes_a_direction_over_array_entries(capsys: pytest.CaptureFi
         ("W1", "expected NAME=VALUE or NAME[i,j]=VALUE, got 'W1'"),
     ],
 )
-def test_cgtui_hvp_names_a_bad_direction(vector: str, message: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cgtui_hvp_names_a_bad_direction(
+    vector: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["hvp", XOR, "--vector", vector]) == 2
     assert message in capsys.readouterr().err
 
@@ -305,7 +315,9 @@ def test_cgtui_hessian_counts_entries_under_its_cap(capsys: pytest.CaptureFixtur
     assert "a Hessian by 1,503 entries of leaves" in err and "cgtui hvp" in err
 
 
-def test_cgtui_backward_graph_writes_a_tensor_graph(tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cgtui_backward_graph_writes_a_tensor_graph(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     target = tmp_path / "grad.yaml"
     assert main(["backward-graph", XOR, "-o", str(target)]) == 0
     bg = yamlio.load(target)

@@ -4,6 +4,8 @@ side pane shows them as tables, and G goes back."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from conftest import SAMPLES
 from test_modes_app import run, settle
@@ -30,8 +32,9 @@ def test_g_opens_the_backward_graph_of_a_tensor_graph_and_goes_back() -> None:
             await settle(pilot)
             expected = gradients(graph)
             for name in ("W1", "b1", "U", "c"):
-                got = app.stepper.values[bg.lookup(f"dL_d{name}")]
-                assert np.array_equal(got, expected.partials[graph.lookup(name)]), name
+                got: Any = app.stepper.values[bg.lookup(f"dL_d{name}")]
+                want: Any = expected.partials[graph.lookup(name)]
+                assert np.array_equal(got, want), name
             i = bg.lookup("dL_db1")  # the broadcasting rule's node, shown as arrays are
             lines = tensor_lines(app.stepper, i, width=60)
             assert lines[0] == "dL_db1 (2,):"

@@ -40,10 +40,14 @@ MAX_LEAVES = 1_000
 MAX_WORK = 5_000_000  # leaves x graph nodes
 
 
+def _entries(value: object) -> int:
+    return int(value.size) if isinstance(value, np.ndarray) else 1
+
+
 def check_size(graph: Graph, output: int) -> None:
     """Refuse a Hessian whose passes or table would not finish in reasonable time."""
     found = differentiable_leaves(graph)
-    leaves = sum(int(np.size(graph.nodes[i].value)) if graph.nodes[i].value is not None else 1 for i in found)
+    leaves = sum(_entries(graph.nodes[i].value) for i in found)
     nodes = output + 1
     if leaves > MAX_LEAVES or leaves * nodes > MAX_WORK:
         what, one = ("entries of leaves", "entry") if graph.has_arrays else ("leaves", "leaf")

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from cgtui.commands.common import add_source_arguments, dump_json, load
+from cgtui.core import arrays
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind
 from cgtui.core.notation import format_number, inline_value
@@ -172,7 +173,8 @@ def _run_tensor(args: argparse.Namespace, graph: Graph, output: int) -> int:
     for name in r.leaves:
         leaf = graph.node(name).value
         given = vector.get(name, 0.0)
-        full[name] = given if np.ndim(leaf) == 0 else np.broadcast_to(np.asarray(given, dtype=float), np.shape(leaf))
+        shape = arrays.shape_of(leaf)
+        full[name] = given if not shape else np.broadcast_to(np.asarray(given, dtype=float), shape)
     if args.json:
         doc = {
             "output": r.output,

@@ -319,7 +319,8 @@ def _fit_shape(shapes: Sequence[Shape], consts: Sequence[float | None]) -> Shape
         fits = False
     if not fits:
         raise arrays.ShapeMismatch(
-            f"fit: {arrays.shape_text(g)} to {arrays.shape_text(a)}: G must broadcast with the operand's shape"
+            f"fit: {arrays.shape_text(g)} to {arrays.shape_text(a)}: "
+            "G must broadcast with the operand's shape"
         )
     return a
 

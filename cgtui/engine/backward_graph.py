@@ -696,7 +696,7 @@ def _tensor_hessian(
                 direction = np.zeros(value.shape)
                 direction.flat[e] = 1.0
             product = _reverse_hvp(d, leaf_values(d.graph, overrides), {name: direction})
-            flat = np.concatenate([np.ravel(np.asarray(p, dtype=float)) for p in product]) if product else []
+            flat = np.concatenate([np.ravel(np.asarray(p, dtype=float)) for p in product])
             for r in range(n):
                 matrix[r][col] = float(flat[r])
             col += 1

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from conftest import SAMPLES, examples
 from hypothesis import given, settings
-from tensor_cases import load
+from tensor_cases import graph_text, load
 
 from cgtui.cli import main
 from cgtui.core.errors import CgtuiError
@@ -328,3 +328,16 @@ def test_cgtui_backward_graph_writes_a_tensor_graph(
         assert np.array_equal(vals[o], expected[name]), name
     assert main(["grad", str(target), "--output", "dL_dc", "--json"]) == 0  # and differentiates again
     assert json.loads(capsys.readouterr().out)["output"] == "dL_dc"
+
+
+def test_vjps_with_no_op_here_are_refused_by_name(tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    text = graph_text("L = sum(reshape(A, 2, 4))", {"A": np.ones((2, 2, 2))})
+    with pytest.raises(CgtuiError, match=r"v1 = reshape\(A, \.\.\.\) of a 3-D array: its VJP"):
+        backward_graph(yamlio.loads(text))
+    (tmp_path / "cube.yaml").write_text(text)
+    assert main(["hvp", str(tmp_path / "cube.yaml"), "--vector", "A=1"]) == 2
+    assert "reshape(G, shape of A) has no op here" in capsys.readouterr().err
+    labels = {"y": np.array([0.0, 2.0])}
+    graph = load("L = cross_entropy(S, y * 1)", {"S": RNG.normal(size=(2, 3))}, labels=labels)
+    with pytest.raises(CgtuiError, match=r"cross_entropy's labels v1 are computed class indices"):
+        backward_graph(graph)

@@ -341,3 +341,16 @@ def test_vjps_with_no_op_here_are_refused_by_name(tmp_path: Any, capsys: pytest.
     graph = load("L = cross_entropy(S, y * 1)", {"S": RNG.normal(size=(2, 3))}, labels=labels)
     with pytest.raises(CgtuiError, match=r"cross_entropy's labels v1 are computed class indices"):
         backward_graph(graph)
+
+
+def test_array_ops_on_numbers_take_the_tensor_path(capsys: pytest.CaptureFixture[str]) -> None:
+    from cgtui.lang.build import from_expression
+
+    graph = from_expression("f = sum(x * x) + mean(x * y) + transpose(y)", values={"x": 2.0, "y": 3.0})
+    assert not graph.has_arrays
+    ours, expected = bg_gradients(graph), engine_gradients(graph)
+    assert ours == expected == {"x": 7.0, "y": 3.0}
+    assert hessian(graph).matrix == [[2.0, 1.0], [1.0, 0.0]]
+    assert hvp(graph, {"x": 1.0}).product == [2.0, 1.0]
+    assert main(["hvp", "f = sum(x * x)", "--at", "x=2", "--vector", "x=1", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["hvp"] == {"x": 2.0}

@@ -194,10 +194,16 @@ class _Builder:
         return Graph(self.nodes, list(outputs), title=title, description=description)
 
 
+def _tensor_graph(graph: Graph) -> bool:
+    """Whether the graph holds arrays or uses an array op (``sum(x)`` of a number: its
+    partial is a vector-Jacobian product, with ``G``)."""
+    return graph.has_arrays or any(n.op is not None and OPS[n.op].tensor for n in graph.nodes)
+
+
 def backward_graph(graph: Graph, output: int | str | None = None) -> BackwardGraph:
     """The gradient computation of ``output`` (default: the first) as a graph."""
     out = graph.outputs[0] if output is None else graph.lookup(output) if isinstance(output, str) else output
-    if graph.has_arrays:
+    if _tensor_graph(graph):
         return _tensor_backward_graph(graph, out)
     nodes = graph.nodes
     L = nodes[out].name
@@ -504,7 +510,7 @@ def hessian(
 ) -> Hessian:
     """Second derivatives by differentiating the backward graph (reverse over reverse:
     one reverse pass over the backward graph per leaf)."""
-    if graph.has_arrays:
+    if _tensor_graph(graph):
         return _tensor_hessian(graph, overrides, output)
     bg = backward_graph(graph, output)
     jac: Jacobian = jacobian(bg.graph, overrides, mode="reverse")
@@ -535,7 +541,7 @@ def hvp(
     """The Hessian times ``vector`` by forward mode over the backward graph: one pass
     carrying tangents along ``vector``, the Hessian is never formed. On a tensor graph,
     reverse mode over it (:func:`tensor_hvp`): ``vector`` then holds arrays."""
-    if graph.has_arrays:
+    if _tensor_graph(graph):
         return tensor_hvp(graph, vector, overrides, output)
     bg = backward_graph(graph, output)
     g = bg.graph

@@ -41,6 +41,18 @@ def test_g_opens_the_backward_graph_of_a_tensor_graph_and_goes_back() -> None:
             assert any("fit(G (2,), dL_db1_via_v2_before_fit (4,2)) -> (4,2)" in line for line in lines)
             app.selected = i
             await settle(pilot)
+            await pilot.press("Z")  # zoom knows no fit: it says so and stays
+            await settle(pilot)
+            assert app.stepper.graph is bg
+            i = bg.lookup("dL_dU")  # a matmul of the backward graph zooms as any other
+            app.selected = i
+            await settle(pilot)
+            await pilot.press("Z")
+            await settle(pilot)
+            assert app.stepper.graph is not bg
+            await pilot.press("Z")
+            await settle(pilot)
+            assert app.stepper.graph is bg
             await pilot.press("B")
             await settle(pilot)
             assert app.stepper.backward_complete  # second derivatives, stepped like any graph

@@ -28,6 +28,23 @@ The sums are added in the order reverse mode adds them (successors in reverse
 topological order, slot by slot) and each product is ``dL/dz · ∂z/∂w`` as reverse mode
 multiplies it, so the outputs equal ``cgtui grad`` to the last digit.
 
+**Tensor graphs** (array leaves, or an array op such as ``sum``): the same walk, with each
+edge's term built from the op table's vector-Jacobian product, instantiated from its
+formula with ``G`` the upstream partial node (``matmul``: ``G @ transpose(b)`` and
+``transpose(a) @ G``; the pieces are named ``dz_dw_vjp_1``, ...); ``n`` (the entries a
+mean averages, or cross_entropy's rows) is a literal and ``Y`` (cross_entropy's labels as
+rows of probabilities) the labels node, or for class indices a constant ``Y_y`` holding
+them as one-hot rows, made when the backward graph is built. ``reshape(G, shape of a)``
+is ``reshape(G, rows, cols)`` (a 1-D operand: ``reshape(G, 1, k)``, then fitted); a
+reshape of a 3-D array and computed class indices are refused by name. An elementwise
+op's term is ``G * local`` as for numbers. Where a term's shape is not its operand's,
+the broadcasting rule is a node of its own, ``fit(term, operand)`` (the op table's
+``fit``: summed over the axes the operand was broadcast along, spread over the axes a
+reduction removed; the term before it is ``..._before_fit``). Second derivatives of a
+tensor graph are by reverse mode over its backward graph (:func:`tensor_hvp`): the
+backward graph with ``s = Σ sum(dL_dx * v_x)`` on top, whose gradient is ``H v``; the
+Hessian is one such pass per entry.
+
 Conventions carried over from the op table: while the formulas are instantiated,
 operations on numbers alone are done at once (``2 - 1`` is the constant ``1``), and a
 power with the constant exponent 1 or 0 is its base or 1, as the table defines ``a^b``'s

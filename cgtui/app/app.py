@@ -916,14 +916,12 @@ class ExplorerApp(App[None]):
         self._tell(line)
 
     def action_backward_graph(self) -> None:
-        if self._scalar_only("the backward graph"):
-            return
         problem = toggle_backward_graph(self)
         if problem:
             self.notify(problem, title="no backward graph", severity="error")
 
     def action_training(self) -> None:
-        if not self._training or self._scalar_only("the training screen (use cgtui train)"):
+        if not self._training:
             return
 
         def done(params: dict[str, float] | None) -> None:
@@ -931,7 +929,7 @@ class ExplorerApp(App[None]):
                 return
             before = self.session.begin(self.stepper)
             for name, value in params.items():
-                self.stepper.set_value(name, float(value))
+                self.stepper.set_value(name, value if isinstance(value, np.ndarray) else float(value))
             self.session.commit(self.stepper, before, f"params from training: {_assignments(params)}")
             self._after([f"params from training: {_assignments(params)}"], None, None)
 
@@ -1237,7 +1235,7 @@ def _number_problem(text: str) -> str | None:
 
 
 def _assignments(values: dict[str, float]) -> str:
-    return ", ".join(f"{k}={format_number(v)}" for k, v in values.items())
+    return ", ".join(f"{k}={value_text(v)}" for k, v in values.items())
 
 
 def run_app(stepper: Stepper, source: str = "", sandbox: safety.Sandbox | None = None) -> int:

@@ -199,8 +199,11 @@ def test_a_leaf_without_a_value_in_a_tensor_graph_is_named(tmp_path: Path) -> No
 def test_names_that_clash_with_the_codes_own(tmp_path: Path) -> None:
     rng = np.random.default_rng(5)
     graph = load(
-        "np = fit @ onehot + LEAVES\nG = cross_entropy(np, labels) + sum(np * np)",
-        {"fit": rng.normal(size=(3, 2)), "onehot": rng.normal(size=(2, 4)), "LEAVES": rng.normal(size=(4,))},
+        "np = value_and_grad @ onehot + LEAVES\nG = cross_entropy(np, labels) + sum(np * np)",
+        {
+            "value_and_grad": rng.normal(size=(3, 2)), "onehot": rng.normal(size=(2, 4)),
+            "LEAVES": rng.normal(size=(4,)),
+        },
         labels={"labels": np.array([0.0, 3.0, 1.0])},
     )
     check_numpy(graph, tmp_path, "clashing names")

@@ -228,3 +228,16 @@ def test_a_graph_whose_values_fault_is_still_exported(tmp_path: Path) -> None:
     with np.errstate(all="ignore"):
         value, grads = load_module(to_numpy(graph), tmp_path).value_and_grad()
     assert np.isnan(value) and np.isnan(grads["W"][0, 1]) and grads["W"][1, 0] == pytest.approx(np.log(2.0))
+
+
+def test_the_fit_op_of_a_backward_graph_is_exported(tmp_path: Path) -> None:
+    """``fit(G, a)``, broadcasting's rule as an op (backward graphs are made of it)."""
+    rng = np.random.default_rng(7)
+    graph = load(
+        "F = fit(X * W, b)\nK = fit(sum(X), W)\nL = sum(F * F) + sum(K * W) + mean(fit(b, X))",
+        {"W": rng.normal(size=(4, 3)), "b": rng.normal(size=(3,))}, inputs={"X": rng.normal(size=(4, 3))},
+    )
+    code = check_numpy(graph, tmp_path, "fit")
+    assert "fit(G, shape(a))" not in code and "np.shape(b)" in code
+    check_torch(graph, tmp_path, "fit")
+    check_jax(graph, tmp_path, "fit")

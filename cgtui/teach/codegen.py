@@ -445,6 +445,7 @@ NUMPY_TENSOR_FORWARD: dict[str, str] = {
     "log_softmax": "log_softmax({a})",
     "cross_entropy": "cross_entropy({a}, {b})",
     "cross_entropy_indices": "cross_entropy({a}, {b})",
+    "fit": "fit({a}, np.shape({b}))",
 }
 TORCH_TENSOR_FORWARD: dict[str, str] = {
     "transpose": "torch.t({a})",
@@ -458,6 +459,7 @@ TORCH_TENSOR_FORWARD: dict[str, str] = {
     # labels as rows of probabilities, or class indices (not differentiated: .long())
     "cross_entropy": "torch.nn.functional.cross_entropy({a}, {b})",
     "cross_entropy_indices": "torch.nn.functional.cross_entropy({a}, {b}.long())",
+    "fit": "fit({a}, tuple(torch.as_tensor({b}).shape))",
 }
 JAX_TENSOR_FORWARD: dict[str, str] = {
     "transpose": "jnp.transpose({a})",
@@ -470,6 +472,7 @@ JAX_TENSOR_FORWARD: dict[str, str] = {
     "log_softmax": "jax.nn.log_softmax({a}, axis=-1)",
     "cross_entropy": "cross_entropy({a}, {b})",
     "cross_entropy_indices": "cross_entropy({a}, {b})",
+    "fit": "fit({a}, jnp.shape({b}))",
 }
 #: Functions a VJP formula calls, in NumPy (``shape of a`` is read as ``shape(a)``).
 NUMPY_VJP_FUNCTIONS: dict[str, str] = {
@@ -480,6 +483,7 @@ NUMPY_VJP_FUNCTIONS: dict[str, str] = {
     "log_softmax": "log_softmax",
     "reshape": "np.reshape",
     "shape": "np.shape",
+    "fit": "fit",
 }
 #: ``sum(G, axis=-1)`` in a VJP keeps the summed axis, as cgtui's sums do.
 NUMPY_KEYWORDS = {"axis": "keepdims=True, axis"}
@@ -525,7 +529,37 @@ NUMPY_TENSOR_HELPERS: dict[str, str] = {
         "    return np.broadcast_to(c, shape).copy()"
     ),
 }
+TORCH_TENSOR_HELPERS: dict[str, str] = {
+    "fit": (
+        "def fit(c, shape):\n"
+        f'    """The broadcasting rule: {arrays.BROADCAST_RULE}\n'
+        '    (and spread back over the axes a reduction removed), so that it has the operand\'s shape."""\n'
+        "    c = torch.as_tensor(c, dtype=torch.float64)\n"
+        "    if c.dim() > len(shape):\n"
+        "        c = c.sum(dim=tuple(range(c.dim() - len(shape))))\n"
+        "    axes = tuple(\n"
+        "        k for k, n in enumerate(shape) if c.dim() == len(shape) and n == 1 and c.shape[k] != 1\n"
+        "    )\n"
+        "    if axes:\n"
+        "        c = c.sum(dim=axes, keepdim=True)\n"
+        "    return c if tuple(c.shape) == tuple(shape) else c.expand(shape)"
+    ),
+}
 JAX_TENSOR_HELPERS: dict[str, str] = {
+    "fit": (
+        "def fit(c, shape):\n"
+        f'    """The broadcasting rule: {arrays.BROADCAST_RULE}\n'
+        '    (and spread back over the axes a reduction removed), so that it has the operand\'s shape."""\n'
+        "    c = jnp.asarray(c)\n"
+        "    if c.ndim > len(shape):\n"
+        "        c = c.sum(axis=tuple(range(c.ndim - len(shape))))\n"
+        "    axes = tuple(\n"
+        "        k for k, n in enumerate(shape) if c.ndim == len(shape) and n == 1 and c.shape[k] != 1\n"
+        "    )\n"
+        "    if axes:\n"
+        "        c = c.sum(axis=axes, keepdims=True)\n"
+        "    return jnp.broadcast_to(c, shape)"
+    ),
     "cross_entropy": (
         "def cross_entropy(logits, labels):\n"
         '    """The mean over rows of -sum(Y * log_softmax(logits)); class indices become\n'
@@ -611,7 +645,9 @@ def _tensor_numpy(graph: Graph) -> str:
             result: tuple[int, ...] | None  # the contribution's shape before the broadcasting rule
             if rule.vjp:
                 name = namer.fresh(f"vjp_{namer.node[s]}_{namer.node[p]}{tag}")
+                # in the code, fit takes the shape to reach, and reshape the shape it names
                 formula = rule.formula.replace("shape of a", "shape(a)")
+                formula = formula.replace("fit(G, a)", "fit(G, shape(a))")
                 if class_indices(g, s, slot, shape):
                     code = _zeros(shape[p])
                     comment = "class indices are not differentiated: taken as 0"
@@ -743,7 +779,7 @@ PYTORCH = _Framework(
         "print(value.item(), grads)",
     ),
     TORCH_TENSOR_FORWARD,
-    {},
+    TORCH_TENSOR_HELPERS,
     "",
     (
         "leaves = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in LEAVES.items()}",

@@ -241,3 +241,15 @@ def test_the_fit_op_of_a_backward_graph_is_exported(tmp_path: Path) -> None:
     assert "fit(G, shape(a))" not in code and "np.shape(b)" in code
     check_torch(graph, tmp_path, "fit")
     check_jax(graph, tmp_path, "fit")
+
+
+def test_an_array_output_is_seeded_with_ones_as_cgtui_seeds_it(tmp_path: Path) -> None:
+    rng = np.random.default_rng(8)
+    from cgtui.engine.engine import gradients
+
+    graph = load("H = tanh(X @ W)", {"W": rng.normal(size=(2, 3))}, inputs={"X": rng.normal(size=(4, 2))})
+    r = gradients(graph)
+    got_value, got = load_module(to_numpy(graph), tmp_path).value_and_grad()
+    assert np.shape(got_value) == (4, 3)
+    assert_close(got_value, r.value, "H")
+    assert_close(got["W"], r.partials[graph.lookup("W")], "dH/dW")

@@ -621,7 +621,8 @@ def _tensor_numpy(graph: Graph) -> str:
         f"G = {partial_name(out_name, 'out')} to the operand's contribution"
     )
     for i in sorted(partial, reverse=True):
-        seed = "1.0" if i == out else _zeros(shape[i])
+        # an array output is seeded with ones, as cgtui seeds it: its entries' sum is differentiated
+        seed = ("1.0" if shape[i] == () else f"np.ones({shape[i]!r})") if i == out else _zeros(shape[i])
         shown = f"{partial_name(out_name, g.nodes[i].name)} {short_shape(shape[i])}"
         body.append(f"{partial[i]} = {seed}  # {shown}")
     vjp_functions = {**NUMPY_VJP_FUNCTIONS}
@@ -695,7 +696,8 @@ def _tensor_numpy(graph: Graph) -> str:
         for i in c.leaves
     )
     body.append("")
-    body.append(f"return float({namer.node[out]}), {{{grads}}}")
+    value = f"float({namer.node[out]})" if shape[out] == () else namer.node[out]
+    body.append(f"return {value}, {{{grads}}}")
     lines = _module_head(g, "value_and_grad")
     lines += ["import numpy as np", ""]
     lines += _leaves_table(c, "np.array")

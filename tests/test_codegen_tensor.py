@@ -253,3 +253,33 @@ def test_an_array_output_is_seeded_with_ones_as_cgtui_seeds_it(tmp_path: Path) -
     assert np.shape(got_value) == (4, 3)
     assert_close(got_value, r.value, "H")
     assert_close(got["W"], r.partials[graph.lookup("W")], "dH/dW")
+
+
+@pytest.mark.parametrize("sample", TENSOR_SAMPLES)
+def test_a_backward_graph_is_exported_with_its_array_output(sample: str, tmp_path: Path) -> None:
+    """A backward graph's output is an array (dL/dX) made with fit: each library's code
+    gives cgtui's value and, seeding the output with ones as cgtui does, its gradients."""
+    from cgtui.engine.backward_graph import backward_graph
+    from cgtui.engine.engine import gradients
+
+    graph = backward_graph(yamlio.load(SAMPLES / sample)).graph
+    graph.outputs = graph.outputs[:1]
+    r = gradients(graph)
+    leaves = [(i, n.name) for i, n in enumerate(graph.nodes) if n.op is None and n.kind is not Kind.CONST]
+    got_value, got = load_module(to_numpy(graph), tmp_path).value_and_grad()
+    assert_close(got_value, r.value, "value")
+    for i, name in leaves:
+        assert_close(got[name], zeros(graph, name) if r.partials[i] is None else r.partials[i], name)
+    torch = pytest.importorskip("torch")
+    module = load_module(to_pytorch(graph), tmp_path)
+    tensors = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in module.LEAVES.items()}
+    out = module.forward(**tensors)
+    assert_close(out.detach().numpy(), r.value, "torch value")
+    jax = pytest.importorskip("jax")
+    module = load_module(to_jax(graph), tmp_path)
+    assert_close(np.asarray(module.forward(**module.LEAVES)), r.value, "jax value")
+    grads = jax.grad(lambda leaves: jax.numpy.sum(module.forward(**leaves)))(module.LEAVES)
+    python = python_names(graph, module)
+    for i, name in leaves:
+        want = zeros(graph, name) if r.partials[i] is None else r.partials[i]
+        assert_close(np.asarray(grads[python[name]]), want, name)

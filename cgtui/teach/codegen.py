@@ -148,6 +148,8 @@ def _array_literal(value: Any, call: str, indent: str = "") -> str:
         body = f"[{rows}\n{indent}]"
     else:
         body = repr(arr.tolist())
+    if "{}" in call:  # a template: torch.tensor({}, dtype=torch.float64)
+        return call.replace("{}", body)
     return f"{call}({body})" if call else body
 
 
@@ -267,7 +269,7 @@ class _Code:
                     raise CgtuiError(f"the constant '{node.name}' has no value")
                 yield f"{self.namer.node[i]} = {_value_literal(node.value, self.array_call)}  # constant"
 
-    #: how the code writes an array literal (``np.array``, ``torch.tensor``, ``jnp.array``)
+    #: how the code writes an array constant (``np.array``, ``jnp.array``, or a template)
     array_call = "np.array"
 
     def forward_lines(self, cast: Callable[[str], str] | None) -> list[str]:
@@ -764,8 +766,9 @@ class _Framework:
     # for a tensor graph:
     tensor_forward: dict[str, str]  # a tensor op's forward code
     tensor_helpers: dict[str, str]
-    array_call: str  # an array literal: ``jnp.array([...])``; "" for nested lists
+    array_call: str  # a leaf's array in LEAVES: ``jnp.array([...])``; "" for nested lists
     tensor_main: tuple[str, ...]
+    constant_call: str  # an array constant in the code (``{}``: the nested lists)
 
 
 PYTORCH = _Framework(
@@ -786,12 +789,13 @@ PYTORCH = _Framework(
     (
         "leaves = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in LEAVES.items()}",
         "value = forward(**leaves)",
-        "value.backward()",
+        "value.backward(torch.ones_like(value))  # an array output: its entries' sum, as cgtui seeds it",
         "grads = {",
         "    k: (torch.zeros_like(t) if t.grad is None else t.grad).tolist() for k, t in leaves.items()",
         "}",
-        "print(value.item(), grads)",
+        "print(value.tolist(), grads)",
     ),
+    "torch.tensor({}, dtype=torch.float64)",
 )
 JAX = _Framework(
     "a float64 number that jax.grad can differentiate",
@@ -806,9 +810,12 @@ JAX = _Framework(
     JAX_TENSOR_HELPERS,
     "jnp.array",
     (
-        "value, grads = jax.value_and_grad(lambda leaves: forward(**leaves))(LEAVES)",
-        "print(float(value), {k: jnp.asarray(v).tolist() for k, v in grads.items()})",
+        "value = forward(**LEAVES)",
+        "# an array output: the sum of its entries is differentiated, as cgtui seeds it",
+        "grads = jax.grad(lambda leaves: jnp.sum(forward(**leaves)))(LEAVES)",
+        "print(jnp.asarray(value).tolist(), {k: jnp.asarray(v).tolist() for k, v in grads.items()})",
     ),
+    "jnp.array({})",
 )
 
 
@@ -816,7 +823,7 @@ def _forward_module(graph: Graph, framework: _Framework) -> str:
     c = _Code(graph, framework.functions)
     if c.tensor:
         c.tensor_forward = framework.tensor_forward
-        c.array_call = framework.array_call
+        c.array_call = framework.constant_call
         _ = c.shapes  # every leaf needs its value: its shape, and the cross-entropy's kind of labels
     g, namer, out = graph, c.namer, c.output
     body = _Body()

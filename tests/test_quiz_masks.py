@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from conftest import scalar_samples
 from screen_text import screen_rows
@@ -21,8 +22,6 @@ from test_app import settle, squared_error, sync
 from textual.coordinate import Coordinate
 from textual.widget import Widget
 from textual.widgets import Static
-
-import numpy as np
 
 from cgtui.app import explain
 from cgtui.app.app import ExplorerApp
@@ -49,8 +48,8 @@ def answers(q: Question, app: ExplorerApp | None = None) -> set[str]:
     entry of a partial, also the whole array's shape, the first word the views write of it
     (the array holds the entry; its value is not known before the step that computes it)."""
     if q.entry and app is not None and q.kind is QuestionKind.BACKWARD_PARTIAL:
-        partial = app.stepper.partials[q.node]
-        return {expected_text(q), short_shape(np.shape(partial))}
+        partial = np.asarray(app.stepper.partials[q.node])
+        return {expected_text(q), short_shape(partial.shape)}
     if q.kind is QuestionKind.LEAF_KIND:
         return {str(q.expected), explain.KIND_TAGS[str(q.expected)]}
     if q.kind in (QuestionKind.SHAPE, QuestionKind.PARTIAL_SHAPE):
@@ -156,10 +155,10 @@ def leaks(app: ExplorerApp, q: Question, *, screen: bool) -> list[str]:
         found.append(f"status line lists {name} among the params: {status.strip()}")
     if q.node == app.stepper.output and bad & set(re.findall(rf"output {re.escape(name)} = (\S+)", status)):
         found.append(f"status: {status.strip()}")
-    if app.stepper.graph.has_arrays and app.selected == q.node and q.kind is not QuestionKind.LEAF_KIND:
-        # the array section shows every number of the node, its VJPs and broadcast axes
-        if app.query_one("#side-tensor").display:
-            found.append("the side pane's array section of the node asked about is on screen")
+    # the array section shows every number of the node, its VJPs and broadcast axes
+    arrays = app.stepper.graph.has_arrays and q.kind is not QuestionKind.LEAF_KIND
+    if arrays and app.selected == q.node and app.query_one("#side-tensor").display:
+        found.append("the side pane's array section of the node asked about is on screen")
     log = app.query_one("#log")
     if log.display and log.region.height:
         found.append("the step log is on screen")
@@ -168,7 +167,7 @@ def leaks(app: ExplorerApp, q: Question, *, screen: bool) -> list[str]:
     column = TABLE_COLUMN.get(q.kind)
     if column is not None and q.node < table.row_count:
         cell = str(table.get_cell_at(Coordinate(q.node, explain.TABLE_COLUMNS.index(column))))
-        if cell.strip() in bad or cell.split()[:1] and cell.split()[0] in bad:
+        if cell.strip() in bad or (cell.split()[:1] and cell.split()[0] in bad):
             found.append(f"table: {column} {cell}")
     drawing: Any = app.query_one("#drawing")
     box = drawing._box_of(q.node)

@@ -28,10 +28,13 @@ comes back with the worked solution: the formula used and the arithmetic.
 from __future__ import annotations
 
 import math
+import operator
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import partial
+from typing import Any
 
 import numpy as np
 
@@ -53,6 +56,9 @@ from cgtui.engine.engine import (
 from cgtui.engine.paths import Count, path_counts_to, top_paths
 from cgtui.lang.formula import substitute
 from cgtui.teach.efficiency import format_count, ratio
+
+#: A node's value or partial: a float, or a float64 numpy array on a graph of arrays.
+Value = Any
 
 
 class QuestionKind(StrEnum):
@@ -302,8 +308,12 @@ class Quiz:
                 self.fault = "; ".join(r.lines)
                 return
         backward = {
-            QuestionKind.PATH_COUNT, QuestionKind.BACKWARD_PARTIAL, QuestionKind.LOCAL_DERIVATIVE,
-            QuestionKind.PARTIAL_SHAPE, QuestionKind.VJP, QuestionKind.BROADCAST_AXES,
+            QuestionKind.PATH_COUNT,
+            QuestionKind.BACKWARD_PARTIAL,
+            QuestionKind.LOCAL_DERIVATIVE,
+            QuestionKind.PARTIAL_SHAPE,
+            QuestionKind.VJP,
+            QuestionKind.BROADCAST_AXES,
         }
         if not ask & backward:
             return
@@ -386,7 +396,8 @@ class Quiz:
         return Question(
             QuestionKind.FORWARD_VALUE,
             i,
-            f"Forward pass: {node.name} = {symbolic}{', with ' + operands if operands else ''}. What is {node.name}?",
+            f"Forward pass: {node.name} = {symbolic}{', with ' + operands if operands else ''}. "
+            f"What is {node.name}?",
             float(value),
             (
                 f"{node.name} = {symbolic}",
@@ -528,9 +539,7 @@ class Quiz:
             yield self._shape_question(i, value)
         if QuestionKind.FORWARD_VALUE not in self.kinds or not all(_small(v) for v in [value, *args]):
             return
-        if _is_array(value):
-            yield self._value_entry_question(i, value)
-        elif node.op == "sum":  # a mean's value is on screen already: the operand's mean
+        if _is_array(value) or node.op == "sum":
             yield self._value_entry_question(i, value)
 
     def _given(self, nodes: Iterable[int]) -> str:
@@ -543,14 +552,14 @@ class Quiz:
             if g.nodes[q].kind is not Kind.CONST
         )
 
-    def _shape_question(self, i: int, value: object) -> Question:
+    def _shape_question(self, i: int, value: Value) -> Question:
         g = self.graph
         node = g.nodes[i]
-        op = OPS[node.op]  # type: ignore[index]
         values = self.stepper.values
         shape = arrays.shape_of(value)
         given = ", ".join(
-            f"{g.nodes[p].name} {arrays.shape_text(arrays.shape_of(values[p]))}" for p in dict.fromkeys(node.operands)
+            f"{g.nodes[p].name} {arrays.shape_text(arrays.shape_of(values[p]))}"
+            for p in dict.fromkeys(node.operands)
         )
         symbolic = application_text(g, i)
         return Question(
@@ -563,7 +572,7 @@ class Quiz:
             formula=f"{node.name} = {symbolic}",
         )
 
-    def _value_entry_question(self, i: int, value: object) -> Question:
+    def _value_entry_question(self, i: int, value: Value) -> Question:
         g = self.graph
         node = g.nodes[i]
         values = self.stepper.values
@@ -578,7 +587,11 @@ class Quiz:
             f"Forward pass: {node.name} = {application_text(g, i)}, with {self._given(node.operands)}. "
             f"What is {asked}?{where}",
             float(arr[index]),
-            (f"{asked} = {lines[0]}", *(f"     = {line}" for line in lines[1:]), f"     = {format_number(float(arr[index]))}"),
+            (
+                f"{asked} = {lines[0]}",
+                *(f"     = {line}" for line in lines[1:]),
+                f"     = {format_number(float(arr[index]))}",
+            ),
             formula=f"{node.name} = {application_text(g, i)}",
             entry=index,
         )
@@ -588,12 +601,12 @@ class Quiz:
         g = self.graph
         st = self.stepper
         node = g.nodes[s]
-        partial = OPS[node.op].partials[slot]  # type: ignore[index]
+        entry = OPS[node.op].partials[slot]  # type: ignore[index]
         p = node.operands[slot]
         upstream = st.partials[s]
         if upstream is None:
             return
-        if partial.vjp:
+        if entry.vjp:
             if QuestionKind.VJP in self.kinds:
                 q = self._vjp_question(s, slot)
                 if q is not None:
@@ -608,7 +621,7 @@ class Quiz:
             if QuestionKind.BROADCAST_AXES in self.kinds:
                 yield self._axes_question(s, slot)
             return
-        if _constant_formula(partial.formula):
+        if _constant_formula(entry.formula):
             return  # a pass-through (+, -): dL/ds arrives unchanged, as the partial question shows
         small = all(_small(v) for v in (st.values[s], *(st.values[q] for q in node.operands)))
         if small and QuestionKind.LOCAL_DERIVATIVE in self.kinds:
@@ -618,7 +631,7 @@ class Quiz:
             if q is not None:
                 yield q
 
-    def _local_entry_question(self, s: int, slot: int, local: object) -> Question:
+    def _local_entry_question(self, s: int, slot: int, local: Value) -> Question:
         g = self.graph
         st = self.stepper
         node = g.nodes[s]
@@ -632,7 +645,10 @@ class Quiz:
         named = edge_formula(g, s, slot)
         nums = {SLOT_NAMES[k]: _entry_text(st.values[q], index, shape) for k, q in enumerate(node.operands)}
         nums["out"] = _entry_text(st.values[s], index, shape)
-        names = {SLOT_NAMES[k]: _entry_name(g.nodes[q].name, st.values[q], index, shape) for k, q in enumerate(node.operands)}
+        names = {
+            SLOT_NAMES[k]: _entry_name(g.nodes[q].name, st.values[q], index, shape)
+            for k, q in enumerate(node.operands)
+        }
         names["out"] = notation.entry(node.name, index)
         asked = notation.entry(notation.local_name(node.name, pname), index)
         expected = float(full[index])
@@ -646,7 +662,10 @@ class Quiz:
         if numeric != format_number(expected):
             solution.append(f"     = {numeric}")
         solution.append(f"     = {format_number(expected)}")
-        solution.append(f"The push multiplies entry by entry: G * ({named}), G = {notation.partial_name(st.output_name, node.name)}.")
+        solution.append(
+            f"The push multiplies entry by entry: G * {_bracketed(named)}, "
+            f"G = {notation.partial_name(st.output_name, node.name)}."
+        )
         return Question(
             QuestionKind.LOCAL_DERIVATIVE,
             s,
@@ -674,19 +693,24 @@ class Quiz:
         lead = len(big) - len(small)
         why = []
         if lead > 0:
-            why.append(f"{pname} has {len(small)} axes to {node.name}'s {len(big)}: it was repeated along the "
-                       f"leading {_axes_text(tuple(range(lead)))}")
+            why.append(
+                f"{pname} has {len(small)} axes to {node.name}'s {len(big)}: it was repeated along the "
+                f"leading {_axes_text(tuple(range(lead)))}"
+            )
         ones = [lead + k for k, n in enumerate(small) if n == 1 and big[lead + k] != 1]
         if ones:
-            why.append(f"{pname} has length 1 where {node.name} has more: it was repeated along {_axes_text(tuple(ones))}")
+            why.append(
+                f"{pname} has length 1 where {node.name} has more: it was repeated along "
+                f"{_axes_text(tuple(ones))}"
+            )
         text = ", ".join(str(k) for k in axes)
         return Question(
             QuestionKind.BROADCAST_AXES,
             s,
             f"Broadcasting, edge {pname} -> {node.name}: {node.name} = {application_text(g, s)} has shape "
             f"{arrays.shape_text(big)}, {pname} has shape {arrays.shape_text(small)}. The push into "
-            f"{notation.partial_name(out, pname)}, {push} with G = {notation.partial_name(out, node.name)}, has shape "
-            f"{arrays.shape_text(big)}: over which axes is it summed? (axis numbers: 0, or 0, 1)",
+            f"{notation.partial_name(out, pname)}, {push} with G = {notation.partial_name(out, node.name)}, "
+            f"has shape {arrays.shape_text(big)}: over which axes is it summed? (axis numbers: 0, or 0, 1)",
             text,
             (
                 f"numpy lines {arrays.shape_text(small)} up with {arrays.shape_text(big)} from the right;",
@@ -738,7 +762,8 @@ class Quiz:
         return Question(
             QuestionKind.VJP,
             s,
-            f"Backward pass, edge {pname} -> {node.name}{which}: {node.name} = {application_text(g, s)} with {shapes}; "
+            f"Backward pass, edge {pname} -> {node.name}{which}: {node.name} = {application_text(g, s)} "
+            f"with {shapes}; "
             f"G = {gname} {arrays.shape_text(arrays.shape_of(st.partials[s]))}. Which map of G gives the "
             f"push into {notation.partial_name(out, pname)}? {menu}  (type its number)",
             right.text,
@@ -758,7 +783,9 @@ class Quiz:
         for s, _, push in st.accumulation(i):
             if push is None:
                 return False
-            if not all(_small(v) for v in (st.values[s], push.upstream, *(st.values[q] for q in g.nodes[s].operands))):
+            if not all(
+                _small(v) for v in (st.values[s], push.upstream, *(st.values[q] for q in g.nodes[s].operands))
+            ):
                 return False
         return True
 
@@ -849,13 +876,13 @@ class Quiz:
         return Question(
             QuestionKind.BACKWARD_PARTIAL,
             i,
-            f"Backward pass: {head}{dname} = {' + '.join(sums)}, with {', '.join(v for v in given.values() if v)}. "
+            f"Backward pass: {head}{dname} = {' + '.join(sums)}, "
+            f"with {', '.join(v for v in given.values() if v)}. "
             f"What is {asked}?{where}",
             float(value[index]),
             tuple(solution),
-            formula=f"{dname} = " + " + ".join(
-                notation.chain_term(out, g.nodes[s].name, name) for s, _, _ in terms
-            ),
+            formula=f"{dname} = "
+            + " + ".join(notation.chain_term(out, g.nodes[s].name, name) for s, _, _ in terms),
             entry=index,
         )
 
@@ -953,17 +980,17 @@ def _is_number(v: object) -> bool:
 SMALL = 4
 
 
-def _is_array(v: object) -> bool:
-    return v is not None and not isinstance(v, float | int) and np.ndim(v) > 0  # type: ignore[arg-type]
+def _is_array(v: Value) -> bool:
+    return v is not None and not isinstance(v, float | int) and np.ndim(v) > 0
 
 
-def _small(v: object) -> bool:
+def _small(v: Value) -> bool:
     """A number, or an array of up to 4x4 entries: worked by hand."""
     if v is None:
         return False
     if not _is_array(v):
         return True
-    shape = np.shape(v)  # type: ignore[arg-type]
+    shape = np.shape(v)
     return len(shape) <= 2 and all(n <= SMALL for n in shape)
 
 
@@ -983,16 +1010,16 @@ def _pick(shape: tuple[int, ...], seed: int, interest: Callable[[tuple[int, ...]
     return best
 
 
-def _own_index(value: object, index: tuple[int, ...], shape: tuple[int, ...]) -> tuple[int, ...]:
+def _own_index(value: Value, index: tuple[int, ...], shape: tuple[int, ...]) -> tuple[int, ...]:
     """The entry of an operand that broadcasting pairs with entry ``index`` of ``shape``."""
     own = arrays.shape_of(value)
     lead = len(shape) - len(own)
     return tuple(0 if n == 1 else index[lead + k] for k, n in enumerate(own))
 
 
-def _entry_of(value: object, index: tuple[int, ...], shape: tuple[int, ...]) -> float:
+def _entry_of(value: Value, index: tuple[int, ...], shape: tuple[int, ...]) -> float:
     if not _is_array(value):
-        return float(value)  # type: ignore[arg-type]
+        return float(value)
     return float(np.asarray(value)[_own_index(value, index, shape)])
 
 
@@ -1001,11 +1028,11 @@ def _num(x: float) -> str:
     return format_number(float(f"{x:.6g}"))
 
 
-def _entry_text(value: object, index: tuple[int, ...], shape: tuple[int, ...]) -> str:
+def _entry_text(value: Value, index: tuple[int, ...], shape: tuple[int, ...]) -> str:
     return _num(_entry_of(value, index, shape))
 
 
-def _entry_name(name: str, value: object, index: tuple[int, ...], shape: tuple[int, ...]) -> str:
+def _entry_name(name: str, value: Value, index: tuple[int, ...], shape: tuple[int, ...]) -> str:
     return notation.entry(name, _own_index(value, index, shape)) if _is_array(value) else name
 
 
@@ -1036,7 +1063,7 @@ def _axes_text(axes: tuple[int, ...]) -> str:
     return f"axis {axes[0]}" if len(axes) == 1 else "axes " + ", ".join(str(a) for a in axes)
 
 
-def _shape_reason(graph: Graph, i: int, values: list[object], shape: tuple[int, ...]) -> list[str]:
+def _shape_reason(graph: Graph, i: int, values: list[Value], shape: tuple[int, ...]) -> list[str]:
     """Why node ``i`` has ``shape``: the op's shape rule, in words."""
     node = graph.nodes[i]
     op = OPS[node.op]  # type: ignore[index]
@@ -1046,7 +1073,8 @@ def _shape_reason(graph: Graph, i: int, values: list[object], shape: tuple[int, 
     if op.name == "matmul":
         (n, k), (_, m) = shapes[0], shapes[1]
         return [
-            f"{arrays.shape_text(shapes[0])} @ {arrays.shape_text(shapes[1])}: the inner dimensions ({k}) agree;",
+            f"{arrays.shape_text(shapes[0])} @ {arrays.shape_text(shapes[1])}: "
+            f"the inner dimensions ({k}) agree;",
             f"the result has {names[0]}'s {n} rows and {names[1]}'s {m} columns: {result}",
         ]
     if op.shape is None:  # elementwise: numpy's broadcasting
@@ -1064,7 +1092,9 @@ def _shape_reason(graph: Graph, i: int, values: list[object], shape: tuple[int, 
     return [f"{op.name}: {op.doc}: {result}"]
 
 
-def _forward_terms(graph: Graph, i: int, values: list[object], index: tuple[int, ...]) -> tuple[list[str], int]:
+def _forward_terms(
+    graph: Graph, i: int, values: list[Value], index: tuple[int, ...]
+) -> tuple[list[str], int]:
     """Entry ``index`` of node ``i``'s value worked out: the lines after ``H[1, 0] =``, and
     how many nonzero products or operands it takes (to pick an entry worth asking)."""
     node = graph.nodes[i]
@@ -1089,7 +1119,9 @@ def _forward_terms(graph: Graph, i: int, values: list[object], index: tuple[int,
         flat = np.asarray(args[0]).ravel()
         return [f"the sum of every entry of {names[0]}", " + ".join(_num(x) for x in flat)], len(flat)
     if op.shape is None:  # elementwise
-        symbolic = notation.apply(op, [_entry_name(n, v, index, shape) for n, v in zip(names, args, strict=True)])
+        symbolic = notation.apply(
+            op, [_entry_name(n, v, index, shape) for n, v in zip(names, args, strict=True)]
+        )
         numeric = notation.apply(op, [_entry_text(v, index, shape) for v in args])
         return [symbolic, numeric], sum(1 for v in args if _entry_of(v, index, shape) != 0)
     return [f"entry {', '.join(map(str, index))} of {application_text(graph, i)}"], 1
@@ -1103,7 +1135,7 @@ class Option:
     why: str
 
 
-def _evaluate(rule: Callable[[], object]) -> object | None:
+def _evaluate(rule: Callable[[], Value]) -> Value | None:
     try:
         with np.errstate(all="ignore"):
             v = arrays.out(rule())
@@ -1112,27 +1144,26 @@ def _evaluate(rule: Callable[[], object]) -> object | None:
     return v
 
 
-def _same(x: object, y: object, shape: tuple[int, ...]) -> bool:
+def _same(x: Value, y: Value, shape: tuple[int, ...]) -> bool:
     """Whether two pushes give the same partial: equal as they are, or once fitted."""
     if x is None or y is None:
         return False
     for u, v in ((x, y), (_fitted(x, shape), _fitted(y, shape))):
-        if u is not None and v is not None and np.shape(u) == np.shape(v):  # type: ignore[arg-type]
-            if bool(np.allclose(u, v, rtol=1e-9, atol=1e-12)):  # type: ignore[arg-type]
-                return True
+        if u is None or v is None or np.shape(u) != np.shape(v):
+            continue
+        if bool(np.allclose(u, v, rtol=1e-9, atol=1e-12)):
+            return True
     return False
 
 
-def _fitted(v: object, shape: tuple[int, ...]) -> object | None:
+def _fitted(v: Value, shape: tuple[int, ...]) -> Value | None:
     try:
         return arrays.fit(v, shape)
     except ValueError:
         return None
 
 
-def vjp_options(
-    graph: Graph, s: int, slot: int, values: list[object], upstream: object
-) -> list[Option] | None:
+def vjp_options(graph: Graph, s: int, slot: int, values: list[Value], upstream: Value) -> list[Option] | None:
     """The options of the VJP question on edge ``operand[slot] -> s``, the right one first:
     the op table's VJP formulas (or, for an elementwise op, ``G *`` its local derivative),
     with the edge's names. Each wrong option is checked at the current values to give a
@@ -1148,40 +1179,44 @@ def vjp_options(
     names["out"] = node.name
     pname = graph.nodes[p].name
 
-    if op.name == "cross_entropy" and slot == 1 and np.ndim(args[1]) == 1:  # type: ignore[arg-type]
+    if op.name == "cross_entropy" and slot == 1 and np.ndim(args[1]) == 1:
         return None  # class indices: not differentiated (the push is 0, whatever the formula)
-    candidates: list[tuple[str, Callable[[], object], str]] = []
+    candidates: list[tuple[str, Callable[[], Value], str]] = []
     if op.partials[slot].vjp:
         right_text = substitute(op.partials[slot].formula, names)
 
-        def right_rule() -> object:
+        def right_rule() -> Value:
             return op.partials[slot].rule(g, *args, out)
 
         for k, part in enumerate(op.partials):
             if k != slot and part.formula != "0":
                 other = graph.nodes[node.operands[k]].name
-                candidates.append((
-                    substitute(part.formula, names),
-                    lambda part=part: part.rule(g, *args, out),
-                    f"the VJP into {other} (slot {SLOT_NAMES[k]})",
-                ))
+                candidates.append(
+                    (
+                        substitute(part.formula, names),
+                        partial(part.rule, g, *args, out),
+                        f"the VJP into {other} (slot {SLOT_NAMES[k]})",
+                    )
+                )
         if op.name == "matmul":  # the factors in the wrong order: a shape that does not fit
             swapped = {"a": names["b"], "b": names["a"], "out": node.name}
             for part in op.partials:
-                candidates.append((
-                    substitute(part.formula, swapped),
-                    lambda part=part: part.rule(g, args[1], args[0], out),
-                    "the operands' roles swapped",
-                ))
+                candidates.append(
+                    (
+                        substitute(part.formula, swapped),
+                        partial(part.rule, g, args[1], args[0], out),
+                        "the operands' roles swapped",
+                    )
+                )
     else:
         local_formula = edge_formula(graph, s, slot)
-        local, problem = local_derivative(graph, s, slot, values)
+        local, _ = local_derivative(graph, s, slot, values)
         if local is None:
             return None
         right_text = f"G * {_bracketed(local_formula)}"
 
-        def right_rule() -> object:
-            return g * local  # type: ignore[operator]
+        def right_rule() -> Value:
+            return g * local
 
         for k in range(op.arity):
             if k == slot:
@@ -1189,21 +1224,31 @@ def vjp_options(
             other_formula = edge_formula(graph, s, k)
             other_local, _ = local_derivative(graph, s, k, values)
             if other_local is not None:
-                candidates.append((
-                    f"G * {_bracketed(other_formula)}",
-                    lambda v=other_local: g * v,  # type: ignore[operator]
-                    f"G times the local derivative into {graph.nodes[node.operands[k]].name}",
-                ))
-        candidates.append((local_formula, lambda: np.broadcast_to(local, np.shape(out)), "forgets G, the partial arriving from the output"))
-    candidates.append(("G", lambda: g, f"forgets the op's own derivative ({op.name})"))
+                candidates.append(
+                    (
+                        f"G * {_bracketed(other_formula)}",
+                        partial(operator.mul, g, other_local),
+                        f"G times the local derivative into {graph.nodes[node.operands[k]].name}",
+                    )
+                )
+        candidates.append(
+            (
+                local_formula,
+                partial(np.broadcast_to, local, np.shape(out)),
+                "forgets G, the partial arriving from the output",
+            )
+        )
+    candidates.append(("G", partial(arrays.out, g), f"forgets the op's own derivative ({op.name})"))
     for name in ("transpose", "softmax", "log_softmax"):
         if name == "transpose" or op.name in ("softmax", "log_softmax", "cross_entropy"):
             part = OPS[name].partials[0]
-            candidates.append((
-                substitute(part.formula, {"a": pname, "out": node.name}),
-                lambda part=part: part.rule(g, values[p], out),
-                f"the VJP of {name}",
-            ))
+            candidates.append(
+                (
+                    substitute(part.formula, {"a": pname, "out": node.name}),
+                    partial(part.rule, g, values[p], out),
+                    f"the VJP of {name}",
+                )
+            )
 
     right = _evaluate(right_rule)
     if right is None:
@@ -1221,22 +1266,25 @@ def vjp_options(
     return options
 
 
-def _shape_words(v: object, pshape: tuple[int, ...], pname: str, right: bool) -> str:
+def _shape_words(v: Value, pshape: tuple[int, ...], pname: str, right: bool) -> str:
     """What a push's shape says: it fits the operand, is brought to it, or cannot be."""
     if v is None:
         return "its shapes do not fit together"
     vshape = arrays.shape_of(v)
     if vshape == pshape:
-        return f"gives {arrays.shape_text(vshape)}, the shape of {pname}" + ("" if right else ", but other numbers")
+        return f"gives {arrays.shape_text(vshape)}, the shape of {pname}" + (
+            "" if right else ", but other numbers"
+        )
     if _fitted(v, pshape) is None:
         return f"gives {arrays.shape_text(vshape)}, which cannot become {pname}'s {arrays.shape_text(pshape)}"
-    return f"gives {arrays.shape_text(vshape)}, brought to {pname}'s {arrays.shape_text(pshape)} by broadcasting" + (
-        "" if right else ", but other numbers"
+    return (
+        f"gives {arrays.shape_text(vshape)}, brought to {pname}'s {arrays.shape_text(pshape)} by broadcasting"
+        + ("" if right else ", but other numbers")
     )
 
 
 def _push_entry(
-    graph: Graph, values: list[object], out: str, s: int, slot: int, push: Push, index: tuple[int, ...]
+    graph: Graph, values: list[Value], out: str, s: int, slot: int, push: Push, index: tuple[int, ...]
 ) -> tuple[str, int]:
     """Entry ``index`` of one push into ``dL/dnode``, worked out; and how many nonzero
     products it takes."""
@@ -1254,11 +1302,17 @@ def _push_entry(
         if slot == 0:  # G @ transpose(b): row r of G times row col of b
             bname = graph.nodes[node.operands[1]].name
             ks = range(gv.shape[1])
-            pairs = [(notation.entry(gname, (r, k)), notation.entry(bname, (col, k)), gv[r, k], b[col, k]) for k in ks]
+            pairs = [
+                (notation.entry(gname, (r, k)), notation.entry(bname, (col, k)), gv[r, k], b[col, k])
+                for k in ks
+            ]
         else:  # transpose(a) @ G: column r of a times column col of G
             aname = graph.nodes[node.operands[0]].name
             ks = range(gv.shape[0])
-            pairs = [(notation.entry(aname, (k, r)), notation.entry(gname, (k, col)), a[k, r], gv[k, col]) for k in ks]
+            pairs = [
+                (notation.entry(aname, (k, r)), notation.entry(gname, (k, col)), a[k, r], gv[k, col])
+                for k in ks
+            ]
         symbolic = " + ".join(notation.product([x, y]) for x, y, _, _ in pairs)
         numeric = " + ".join(notation.product([_num(u), _num(v)]) for _, _, u, v in pairs)
         return f"{symbolic} = {numeric} = {result}", sum(1 for *_, u, v in pairs if u != 0 and v != 0)
@@ -1274,16 +1328,25 @@ def _push_entry(
     local = np.broadcast_to(np.asarray(push.local, dtype=float), full)
     gfull = np.broadcast_to(gv, full)
     lname = notation.local_name(sname, pname)
-    positions = [
-        tuple(int(x) for x in k)
-        for k in np.ndindex(*full)
-        if _own_index(values[p], tuple(int(x) for x in k), full) == index
-    ] if full else [()]
+    positions = (
+        [
+            tuple(int(x) for x in k)
+            for k in np.ndindex(*full)
+            if _own_index(values[p], tuple(int(x) for x in k), full) == index
+        ]
+        if full
+        else [()]
+    )
     symbolic = " + ".join(
         notation.product([notation.entry(gname, k), notation.entry(lname, k)]) for k in positions
     )
     numeric = " + ".join(notation.product([_num(gfull[k]), _num(local[k])]) for k in positions)
-    head = f"the sum over the {len(positions)} entries {pname}{'[' + ', '.join(map(str, index)) + ']' if index else ''} was repeated to: " if len(positions) > 1 else ""
+    repeated = notation.entry(pname, index)
+    head = (
+        f"the sum over the {len(positions)} entries {repeated} was repeated to: "
+        if len(positions) > 1
+        else ""
+    )
     return f"{head}{symbolic} = {numeric} = {result}", sum(
         1 for k in positions if gfull[k] != 0 and local[k] != 0
     )
@@ -1295,9 +1358,17 @@ def _shape_of_text(text: str) -> tuple[int, ...]:
     if numbers:
         return tuple(int(n) for n in numbers)
     words = " ".join(text.lower().split())
-    if words.replace(" ", "") in ("()", "[]") or words in ("scalar", "a scalar", "one number", "number", "none"):
+    if words.replace(" ", "") in ("()", "[]") or words in (
+        "scalar",
+        "a scalar",
+        "one number",
+        "number",
+        "none",
+    ):
         return ()
-    raise InvalidAnswer(f"'{text.strip()}' is not a shape: type the lengths of the axes, 4, 2 (or () for one number)")
+    raise InvalidAnswer(
+        f"'{text.strip()}' is not a shape: type the lengths of the axes, 4, 2 (or () for one number)"
+    )
 
 
 def _check_shape(q: Question, text: str) -> tuple[bool, str]:

@@ -220,21 +220,25 @@ class Quiz:
         Raises :class:`InvalidAnswer` (and keeps the question) if ``text`` is not an answer.
         """
         q = self._require()
+        correct, note = self.check(text)
+        message = ("correct" if correct else "not quite") + (f": {note}" if note else "")
+        return self._finish(q, text.strip(), correct, False, message)
+
+    def check(self, text: str) -> tuple[bool, str]:
+        """Whether ``text`` answers the current question, and a note; nothing is recorded
+        and the question stays. Raises :class:`InvalidAnswer` if ``text`` is not an answer."""
+        q = self._require()
         if not text.strip():
             raise InvalidAnswer("type an answer (or reveal it)")
         if q.kind is QuestionKind.LEAF_KIND:
-            correct, note = self._check_kind(q, text)
-        elif q.kind in (QuestionKind.SHAPE, QuestionKind.PARTIAL_SHAPE):
-            correct, note = _check_shape(q, text)
-        elif q.kind is QuestionKind.VJP:
-            correct, note = _check_choice(q, text)
-        elif q.kind is QuestionKind.BROADCAST_AXES:
-            correct, note = _check_axes(q, text)
-        else:
-            given = parse_number(text)
-            correct, note = self._check_number(q, given)
-        message = ("correct" if correct else "not quite") + (f": {note}" if note else "")
-        return self._finish(q, text.strip(), correct, False, message)
+            return self._check_kind(q, text)
+        if q.kind in (QuestionKind.SHAPE, QuestionKind.PARTIAL_SHAPE):
+            return _check_shape(q, text)
+        if q.kind is QuestionKind.VJP:
+            return _check_choice(q, text)
+        if q.kind is QuestionKind.BROADCAST_AXES:
+            return _check_axes(q, text)
+        return self._check_number(q, parse_number(text))
 
     def reveal(self) -> Verdict:
         """Show the answer and its solution; counted as revealed, then move on."""
@@ -560,12 +564,14 @@ class Quiz:
         given = ", ".join(
             f"{g.nodes[p].name} {arrays.shape_text(arrays.shape_of(values[p]))}"
             for p in dict.fromkeys(node.operands)
+            if g.nodes[p].kind is not Kind.CONST  # a number written in the text
         )
         symbolic = application_text(g, i)
         return Question(
             QuestionKind.SHAPE,
             i,
-            f"Shapes: {node.name} = {symbolic} with {given}. What is the shape of {node.name}? "
+            f"Shapes: {node.name} = {symbolic}{' with ' + given if given else ''}. "
+            f"What is the shape of {node.name}? "
             "(type it as 4, 2; () for one number)",
             arrays.shape_text(shape),
             (f"{node.name} = {symbolic}", *_shape_reason(g, i, values, shape)),
@@ -741,10 +747,11 @@ class Quiz:
         turn = (s + slot) % len(options)
         shown = options[turn:] + options[:turn]
         choices = tuple(o.text for o in shown)
-        menu = "  ".join(f"{k + 1}) {o.text}" for k, o in enumerate(shown))
+        menu = "".join(f"\n  {k + 1}) {o.text}" for k, o in enumerate(shown))
         shapes = ", ".join(
             f"{g.nodes[q].name} {arrays.shape_text(arrays.shape_of(st.values[q]))}"
             for q in dict.fromkeys((*node.operands, s))
+            if g.nodes[q].kind is not Kind.CONST  # an axis or a shape is written in the text
         )
         gname = notation.partial_name(out, node.name)
         op = OPS[node.op]  # type: ignore[index]
@@ -765,7 +772,7 @@ class Quiz:
             f"Backward pass, edge {pname} -> {node.name}{which}: {node.name} = {application_text(g, s)} "
             f"with {shapes}; "
             f"G = {gname} {arrays.shape_text(arrays.shape_of(st.partials[s]))}. Which map of G gives the "
-            f"push into {notation.partial_name(out, pname)}? {menu}  (type its number)",
+            f"push into {notation.partial_name(out, pname)}? (type its number){menu}",
             right.text,
             tuple(solution),
             formula=notation.vjp_push(out, node.name, pname, right.text),
@@ -1322,7 +1329,8 @@ def _push_entry(
             args = [values[q] for q in node.operands]
             extra = f", n = {format_number(arrays.count(args[0], values[s]))}"
         at = f"[{', '.join(map(str, index))}]" if index else ""
-        return f"({push.formula}){at}, with G = {gname}{extra}: {result}", 1
+        term = f"{_bracketed(push.formula)}{at}"
+        return f"{term}, with G = {gname}{extra}: {result}", 1
     # elementwise: G times the local derivative, summed where the operand was repeated
     full = arrays.shape_of(values[s])
     local = np.broadcast_to(np.asarray(push.local, dtype=float), full)

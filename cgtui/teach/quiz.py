@@ -747,7 +747,7 @@ class Quiz:
         turn = (s + slot) % len(options)
         shown = options[turn:] + options[:turn]
         choices = tuple(o.text for o in shown)
-        menu = "".join(f"\n  {k + 1}) {o.text}" for k, o in enumerate(shown))
+        menu = _menu([o.text for o in shown])
         shapes = ", ".join(
             f"{g.nodes[q].name} {arrays.shape_text(arrays.shape_of(st.values[q]))}"
             for q in dict.fromkeys((*node.operands, s))
@@ -1132,6 +1132,17 @@ def _forward_terms(
         numeric = notation.apply(op, [_entry_text(v, index, shape) for v in args])
         return [symbolic, numeric], sum(1 for v in args if _entry_of(v, index, shape) != 0)
     return [f"entry {', '.join(map(str, index))} of {application_text(graph, i)}"], 1
+
+
+def _menu(choices: list[str]) -> str:
+    """The options under a question, numbered: two to a line when they are short (the
+    explorer's quiz is read at 80 columns), else one."""
+    items = [f"{k + 1}) {c}" for k, c in enumerate(choices)]
+    width = max(len(t) for t in items)
+    if width > 32:
+        return "".join(f"\n  {t}" for t in items)
+    rows = [items[k : k + 2] for k in range(0, len(items), 2)]
+    return "".join("\n  " + "   ".join(t.ljust(width) for t in row).rstrip() for row in rows)
 
 
 @dataclass(frozen=True)

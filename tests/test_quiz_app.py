@@ -218,7 +218,9 @@ def test_the_explorer_quizzes_a_tensor_graph_through_both_passes_by_hand() -> No
             engine = gradients(graph).partials
             for name in ("W1", "b1", "U", "c"):
                 i = graph.index[name]
-                np.testing.assert_allclose(app.stepper.partials[i], engine[i], rtol=1e-12)
+                np.testing.assert_allclose(
+                    np.asarray(app.stepper.partials[i]), np.asarray(engine[i]), rtol=1e-12
+                )
             assert "Both passes" in text_of(panel.query_one("#quiz-prompt", Static))
 
     asyncio.run(run())

@@ -293,7 +293,6 @@ class QuizPanel(Vertical):
 
 #: What the input says it takes, for the questions that are not a number.
 PLACEHOLDERS = {
-    QuestionKind.LEAF_KIND: "input, label or param; Enter",
     QuestionKind.SHAPE: "a shape: 4, 2 (or ()); Enter",
     QuestionKind.PARTIAL_SHAPE: "a shape: 4, 2 (or ()); Enter",
     QuestionKind.VJP: "the option's number; Enter",

@@ -54,6 +54,7 @@ from cgtui.engine.engine import (
     missing_values,
 )
 from cgtui.engine.paths import Count, path_counts_to, top_paths
+from cgtui.lang.build import is_literal
 from cgtui.lang.formula import substitute
 from cgtui.teach.efficiency import format_count, ratio
 
@@ -553,7 +554,7 @@ class Quiz:
         return ", ".join(
             f"{g.nodes[q].name} = {notation.inline_value(values[q])}"
             for q in dict.fromkeys(nodes)
-            if g.nodes[q].kind is not Kind.CONST
+            if not is_literal(g.nodes[q])
         )
 
     def _shape_question(self, i: int, value: Value) -> Question:
@@ -564,7 +565,7 @@ class Quiz:
         given = ", ".join(
             f"{g.nodes[p].name} {arrays.shape_text(arrays.shape_of(values[p]))}"
             for p in dict.fromkeys(node.operands)
-            if g.nodes[p].kind is not Kind.CONST  # a number written in the text
+            if not is_literal(g.nodes[p])  # a number written in the text
         )
         symbolic = application_text(g, i)
         return Question(
@@ -751,18 +752,20 @@ class Quiz:
         shapes = ", ".join(
             f"{g.nodes[q].name} {arrays.shape_text(arrays.shape_of(st.values[q]))}"
             for q in dict.fromkeys((*node.operands, s))
-            if g.nodes[q].kind is not Kind.CONST  # an axis or a shape is written in the text
+            if not is_literal(g.nodes[q])  # an axis or a shape is written in the text
         )
         gname = notation.partial_name(out, node.name)
         op = OPS[node.op]  # type: ignore[index]
         how = (
             f"the op table's VJP for {op.name}, d/d{SLOT_NAMES[slot]}: {op.partials[slot].formula}"
             if op.partials[slot].vjp
-            else f"{op.name} acts entry by entry: G times its local derivative {op.partials[slot].formula}"
+            else f"{op.name} acts entry by entry: G times its local derivative "
+            f"{notation.local_formula(node.name, pname, edge_formula(g, s, slot))}"
         )
         solution = [
             f"{node.name} = {application_text(g, s)}; {how}",
             notation.vjp_push(out, node.name, pname, right.text),
+            *_vjp_symbols(g, s, st.values, " ".join(o.text for o in shown)),
         ]
         for k, o in enumerate(shown):
             solution.append(f"  {k + 1}) {o.text}: {o.why}")
@@ -969,11 +972,12 @@ def _users(graph: Graph, i: int) -> str:
 
 
 def _known(graph: Graph, values: list[object], nodes: Iterable[int]) -> str:
-    """``w = 0.5, x = 2``: the values a question gives (constants speak for themselves)."""
+    """``w = 0.5, x = 2``: the values a question gives (a number written as itself speaks
+    for itself; a named constant is given like any leaf)."""
     return ", ".join(
         f"{graph.nodes[q].name} = {value_text(values[q])}"
         for q in dict.fromkeys(nodes)
-        if graph.nodes[q].kind is not Kind.CONST
+        if not is_literal(graph.nodes[q])
     )
 
 
@@ -1132,6 +1136,21 @@ def _forward_terms(
         numeric = notation.apply(op, [_entry_text(v, index, shape) for v in args])
         return [symbolic, numeric], sum(1 for v in args if _entry_of(v, index, shape) != 0)
     return [f"entry {', '.join(map(str, index))} of {application_text(graph, i)}"], 1
+
+
+def _vjp_symbols(graph: Graph, s: int, values: list[Value], formulas: str) -> list[str]:
+    """What ``n`` and ``Y`` stand for in the VJP formulas shown (``G`` is said already)."""
+    node = graph.nodes[s]
+    words = set(re.findall(r"\w+", formulas))
+    lines = []
+    first = values[node.operands[0]]
+    if "n" in words and node.op == "cross_entropy":
+        lines.append(f"n = {np.shape(first)[0]}: the rows (examples) the loss is the mean over")
+    elif "n" in words and node.op in ("mean", "mean_axis"):
+        lines.append(f"n = {format_number(arrays.count(first, values[s]))}: the entries each mean averages")
+    if "Y" in words:
+        lines.append("Y: the labels as rows of probabilities (a class index becomes a one-hot row)")
+    return lines
 
 
 def _menu(choices: list[str]) -> str:

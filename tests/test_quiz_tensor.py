@@ -5,6 +5,7 @@ are refused."""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -80,13 +81,21 @@ def check_one_right_answer(graph: Graph, quiz: Quiz, q: Question) -> None:
     assert quiz.current is q  # checking never moves on
 
 
-@pytest.fixture(scope="module", params=TENSOR_SAMPLES)
-def walked(request: pytest.FixtureRequest) -> tuple[Graph, list[tuple[Question, Quiz]]]:
-    graph = yamlio.load(SAMPLES / f"{request.param}.yaml")
+Walked = tuple[Graph, list[tuple[Question, Quiz]]]
+
+
+@functools.cache
+def walk_sample(name: str) -> Walked:
+    graph = yamlio.load(SAMPLES / f"{name}.yaml")
     return graph, all_questions(graph)
 
 
-def test_every_answer_is_what_the_engine_computes(walked: tuple[Graph, list[tuple[Question, Quiz]]]) -> None:
+@pytest.fixture(params=TENSOR_SAMPLES)
+def walked(request: pytest.FixtureRequest) -> Walked:
+    return walk_sample(request.param)
+
+
+def test_every_answer_is_what_the_engine_computes(walked: Walked) -> None:
     """Values and shapes from a fresh forward pass, partials from the engine's gradients,
     the VJP from the op table's entry for the edge, the axes from the two shapes."""
     graph, seen = walked
@@ -140,14 +149,10 @@ def local_entry(graph: Graph, values: list[Any], q: Question) -> float:
     return float(op.forward(*hi) - op.forward(*lo)) / (2 * h)
 
 
-def test_the_xor_twin_asks_what_the_step_to_layers_needs(
-    walked: tuple[Graph, list[tuple[Question, Quiz]]],
-) -> None:
+def test_the_xor_twin_asks_what_the_step_to_layers_needs() -> None:
     """On the small network every array is up to 4x2: entries of values, local derivatives
     and partials are asked; the matmul's VJP options include the other operand's VJP."""
-    graph, seen = walked
-    if graph.nodes[0].name != "X" or "Y" not in graph.index:
-        pytest.skip("the XOR twin's questions")
+    graph, seen = walk_sample("xor_mlp_tensor")
     by_node = {(q.kind, graph.nodes[q.node].name, q.entry is not None) for q, _ in seen}
     assert (K.FORWARD_VALUE, "v1", True) in by_node  # an entry of X @ W1
     assert (K.BACKWARD_PARTIAL, "W1", True) in by_node  # an entry of dL/dW1
@@ -165,14 +170,10 @@ def test_the_xor_twin_asks_what_the_step_to_layers_needs(
     assert expected_text(axes_c) == "axes 0, 1" and "all" in axes_c.accepted
 
 
-def test_a_big_layer_is_asked_by_shape_and_vjp_not_by_entry(
-    walked: tuple[Graph, list[tuple[Question, Quiz]]],
-) -> None:
+def test_a_big_layer_is_asked_by_shape_and_vjp_not_by_entry() -> None:
     """On the spiral MLP (300 x 100 layers) no entry of an array is asked; every array
     node's partial is asked by shape, every matmul edge by its VJP."""
-    graph, seen = walked
-    if "spiral" not in graph.title.lower():
-        pytest.skip("the spiral MLP's questions")
+    graph, seen = walk_sample("spiral_mlp")
     assert not any(q.entry for q, _ in seen)
     shapes = {graph.nodes[q.node].name for q, _ in seen if q.kind is K.PARTIAL_SHAPE}
     assert {"W1", "b1", "W2", "b2", "H", "S"} <= shapes

@@ -936,7 +936,7 @@ class ExplorerApp(App[None]):
         self.push_screen(TrainingScreen(self.stepper), done)
 
     def action_quiz(self) -> None:
-        if not self._quiz or self._scalar_only("the quiz"):
+        if not self._quiz:
             return
         screen = self.screen
         column = self.query_one("#side-column")

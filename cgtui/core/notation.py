@@ -256,3 +256,20 @@ def use_ascii_fallback(stream: TextIO) -> None:
     """Write ``stream`` with :func:`ascii_fallback` for what its encoding cannot carry."""
     if not can_carry(stream) and hasattr(stream, "reconfigure"):
         stream.reconfigure(errors=ERRORS)
+
+
+# --- entries and vector-Jacobian products ----------------------------------------------------
+
+
+def entry(text: str, index: Sequence[int]) -> str:
+    """``H[1, 0]``, ``dL/dW1[0, 1]``, ``∂H/∂v2[3, 1]``: one entry of an array (counted from
+    0, numpy's order); an empty index is the whole (one-number) quantity."""
+    if not index:
+        return text
+    return f"{text}[{', '.join(str(k) for k in index)}]"
+
+
+def vjp_push(output: str, result: str, operand_name: str, formula: str) -> str:
+    """``dL/dW1 += transpose(X) @ G  (G = dL/dv1)``: a vector-Jacobian product, a map
+    applied to the incoming partial ``G``, adding into the operand's partial."""
+    return f"{partial_name(output, operand_name)} += {formula}  (G = {partial_name(output, result)})"

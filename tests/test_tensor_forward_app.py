@@ -9,7 +9,8 @@ import unicodedata
 
 import numpy as np
 from conftest import SAMPLES
-from test_modes_app import Shown, forward_screen, run, settle
+from test_modes_app import Shown, forward_screen, run, settle, text
+from textual.widgets import Static
 
 from cgtui.app.app import ExplorerApp
 from cgtui.core.notation import value_text
@@ -85,5 +86,19 @@ def test_forward_mode_steps_a_layer_shows_tangent_arrays_and_undoes() -> None:
             await pilot.press("escape")
             await settle(pilot)
             assert app.screen is not screen and app.stepper.forward_done == 0
+
+    run(main)
+
+
+def test_main_side_pane_counts_a_layer_s_jacobian_in_entries() -> None:
+    async def main() -> None:
+        g = yamlio.load(XOR)
+        app = ExplorerApp(Stepper(g), source=str(XOR), plugins=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            shown = text(app.query_one("#side-jacobian", Static))
+            assert "the whole Jacobian (1 output entry × 21 input entries):" in shown
+            assert "forward mode: 21 passes (one per input entry, n = 21)" in shown
+            assert "reverse mode: 1 pass (one per output entry, m = 1)" in shown
 
     run(main)

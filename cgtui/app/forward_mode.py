@@ -32,7 +32,6 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 
 import numpy as np
-
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -163,7 +162,7 @@ def tangent_array_lines(s: TangentStepper, i: int, width: int = 40) -> list[str]
     if is_array(value):
         lines.append(f"{node.name} {short_shape(np.shape(value))}:")
         lines += ["  " + line for line in array_lines(value, width=width, height=MAP_HEIGHT)]
-    t = s.tangents[i]
+    t: Any = s.tangents[i]
     if is_array(t):
         lines.append(f"{s.tangent_name(i)} {short_shape(np.shape(t))}:")
         lines += ["  " + line for line in array_lines(t, width=width, height=MAP_HEIGHT)]
@@ -187,15 +186,19 @@ def _term_lines(s: TangentStepper, i: int, sh: list[tuple[int, ...] | None]) -> 
         if op.jvps:
             names = {SLOT_NAMES[k]: _shaped(g.nodes[q].name, sh[q]) for k, q in enumerate(node.operands)}
             names["out"] = _shaped(node.name, out)
-            dots = {SLOT_NAMES[k]: _shaped(dotted(g.nodes[q].name), sh[q]) for k, q in enumerate(node.operands)}
+            dots = {
+                SLOT_NAMES[k]: _shaped(dotted(g.nodes[q].name), sh[q]) for k, q in enumerate(node.operands)
+            }
             formula = substitute_tangents(op.jvps[slot].formula, names, dots)
             lines.append(f"  from {operand}: {formula} -> {short_shape(out)}")
             continue
         local = edge_formula(g, i, slot)
         factor = local if local.isidentifier() or local.replace(".", "").isdigit() else f"({local})"
-        lines.append(f"  from {operand}: {product([factor, _shaped(dotted(operand), sh[p])])} -> {short_shape(out)}")
+        term = product([factor, _shaped(dotted(operand), sh[p])])
+        lines.append(f"  from {operand}: {term} -> {short_shape(out)}")
         if sh[p] is not None and sh[p] != out:
-            lines.append(f"    broadcasting: {dotted(operand)} {short_shape(sh[p] or ())} is spread to {short_shape(out)}")
+            spread = f"{dotted(operand)} {short_shape(sh[p] or ())} is spread to {short_shape(out)}"
+            lines.append(f"    broadcasting: {spread}")
     return lines if len(lines) > 1 else []
 
 
@@ -251,7 +254,9 @@ class ForwardModeScreen(Screen[None]):
         Binding("F", "run", "Fwd all", tooltip="Forward mode: run to the end"),
         Binding("u", "undo", "Undo", tooltip="Undo the last forward-mode step"),
         Binding("r", "reset", "Reset", tooltip="Reset: no values or tangents"),
-        Binding("c", "next_direction", "Direction", tooltip="Seed the next leaf (or an array's next entry) instead"),
+        Binding(
+            "c", "next_direction", "Direction", tooltip="Seed an array's next entry (or next leaf) instead"
+        ),
         Binding("C", "next_leaf", "Next leaf", show=False, tooltip="Seed the next leaf instead"),
         Binding("escape,m", "back", "Reverse", tooltip="Back to reverse mode"),
         Binding("1", "show_tab('tree')", "Tree", show=False, tooltip="Show the tree view"),

@@ -28,7 +28,15 @@ from cgtui.commands.common import add_source_arguments, differentiable_leaves, d
 from cgtui.core.errors import CgtuiError
 from cgtui.core.notation import format_number, inline_value
 from cgtui.core.numbers import checked_float
-from cgtui.engine.forward import JVP, Direction, TangentStepper, direction_label, jvp, parse_entry, tangent_name
+from cgtui.engine.forward import (
+    JVP,
+    Direction,
+    TangentStepper,
+    direction_label,
+    jvp,
+    parse_entry,
+    tangent_name,
+)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -96,7 +104,9 @@ def run(args: argparse.Namespace) -> int:
     graph = graph_from_args(args)
     direction = parse_direction(args.tangent, args.wrt)
     if not direction:
-        raise CgtuiError("no direction given: choose one with --tangent, e.g. --tangent x=1, or --wrt W1[0,1]")
+        raise CgtuiError(
+            "no direction given: choose one with --tangent, e.g. --tangent x=1, or --wrt W1[0,1]"
+        )
     outputs = [graph.lookup(args.output)] if args.output else list(graph.outputs)
     result = jvp(graph, direction, outputs=outputs)
     if args.json:

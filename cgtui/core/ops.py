@@ -424,7 +424,9 @@ OPS: dict[str, Op] = {
             "mean_axis", 2, arrays.average_axis, _axis_shape("mean"),
             vjp("G / n", lambda g, a, b, out: g / arrays.count(a, out)), vjp("0", _no_vjp),
             keyword=("mean", "axis"), doc="mean(a, axis=k): the mean along axis k, kept with length 1",
-            jvps=(jvp(f"mean({_A}, axis=b)", lambda t, a, b, out: arrays.average_axis(t, b)), jvp("0", _no_jvp)),
+            jvps=(
+                jvp(f"mean({_A}, axis=b)", lambda t, a, b, out: arrays.average_axis(t, b)), jvp("0", _no_jvp)
+            ),
         ),
         tensor(
             "reshape", 3, arrays.reshape, lambda s, c: arrays.reshape_shape(s[0], c[1], c[2]),

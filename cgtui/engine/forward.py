@@ -205,7 +205,9 @@ def jvp_formula(graph: Graph, i: int, slot: int) -> str:
 # --- the full pass ----------------------------------------------------------------------
 
 
-def _edge_fault(graph: Graph, i: int, slot: int, values: Sequence[Value], problem: str | None = None) -> NumericalFault:
+def _edge_fault(
+    graph: Graph, i: int, slot: int, values: Sequence[Value], problem: str | None = None
+) -> NumericalFault:
     node = graph.nodes[i]
     p = node.operands[slot]
     if problem is None:
@@ -459,7 +461,8 @@ class TangentStepper:
         vals = [self.values[i], *(self.values[p] for p in g.nodes[i].operands)]
         if any(v is not None and type(v) is not float for v in vals):
             return True
-        return any(g.nodes[p].value is not None and type(g.nodes[p].value) is not float for p in g.nodes[i].operands)
+        leaves = [g.nodes[p].value for p in g.nodes[i].operands]
+        return any(v is not None and type(v) is not float for v in leaves)
 
     def legend(self, i: int) -> str:
         """What the dotted names in node ``i``'s JVP stand for: ``Ẇ1 = dW1/dx``."""

@@ -83,7 +83,9 @@ def node_shapes(graph: Graph) -> list[Shape]:
         if node.op is None:
             shapes.append(() if node.value is None else arrays.shape_of(node.value))
             continue
-        consts = [nodes[p].value if type(nodes[p].value) is float else None for p in node.operands]
+        consts: list[float | None] = [
+            v if type(v) is float else None for v in (nodes[p].value for p in node.operands)
+        ]
         try:
             shapes.append(OPS[node.op].result_shape([shapes[p] for p in node.operands], consts))
         except ValueError:
@@ -200,8 +202,9 @@ def jacobian(
             if k is None:
                 seeds[leaf] = 1.0
             else:
-                seeds[leaf] = np.zeros(np.shape(values[leaf]))
-                seeds[leaf][k] = 1.0
+                seed = np.zeros(np.shape(values[leaf]))
+                seed[k] = 1.0
+                seeds[leaf] = seed
             tans = tangents(graph, values, seeds, wanted)
             for row, (out, j, _) in enumerate(rows):
                 t = tans[out]
@@ -220,7 +223,9 @@ def jacobian(
     )
 
 
-def _backward_entry(graph: Graph, values: Sequence[Value], output: int, entry: tuple[int, ...]) -> list[Value | None]:
+def _backward_entry(
+    graph: Graph, values: Sequence[Value], output: int, entry: tuple[int, ...]
+) -> list[Value | None]:
     """Reverse mode seeded at one entry of an array output: the partials of
     ``output[entry]`` (the seed is 1 there and 0 elsewhere), by the engine's pushes."""
     nodes = graph.nodes
@@ -239,7 +244,8 @@ def _backward_entry(graph: Graph, values: Sequence[Value], output: int, entry: t
                     continue
                 _, c, problem = edge_contribution(graph, s, slot, values, g)
                 if c is None or problem is not None:
-                    raise NumericalFault(f"{nodes[s].name}: {problem or 'a partial is not finite'}", node=nodes[s].name)
+                    why = problem or "a partial is not finite"
+                    raise NumericalFault(f"{nodes[s].name}: {why}", node=nodes[s].name)
                 old = grads[p]
                 grads[p] = c if old is None else old + c
     return grads

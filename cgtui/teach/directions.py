@@ -32,9 +32,11 @@ def cost_lines(counts: PassCounts) -> list[str]:
 
     leaf, output = ("input entry", "output entry") if counts.entries else ("leaf", "output")
     lines = [
-        f"forward mode: {counts.forward_passes:,} pass{s(counts.forward_passes)} (one per {leaf}, n = {n:,}), "
+        f"forward mode: {counts.forward_passes:,} pass{s(counts.forward_passes)} "
+        f"(one per {leaf}, n = {n:,}), "
         f"{counts.forward_multiplications:,} multiplications",
-        f"reverse mode: {counts.reverse_passes:,} pass{s(counts.reverse_passes)} (one per {output}, m = {m:,}), "
+        f"reverse mode: {counts.reverse_passes:,} pass{s(counts.reverse_passes)} "
+        f"(one per {output}, m = {m:,}), "
         f"{counts.reverse_multiplications:,} multiplications",
     ]
     if counts.cheaper == "either":

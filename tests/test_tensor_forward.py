@@ -387,3 +387,9 @@ def test_cgtui_jacobian_on_a_tensor_graph_counts_entries(capsys: pytest.CaptureF
     out = capsys.readouterr().out
     assert "forward mode: 21 passes (one per input entry, n = 21)" in out
     assert "reverse mode: 1 pass (one per output entry, m = 1)" in out
+
+
+def test_a_dotted_tangent_has_an_ascii_form() -> None:
+    from cgtui.core.notation import ascii_fallback, dotted
+
+    assert ascii_fallback(f"{dotted('X')} @ W1 + X @ {dotted('W1')}") == "X' @ W1 + X @ W'1"

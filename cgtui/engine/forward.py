@@ -13,6 +13,13 @@ along ``v``); reverse mode gives one row (one output's derivative with respect t
 leaf). :func:`jvp` is the full pass; :class:`TangentStepper` the pass one node at a time,
 with undo, for the explorer.
 
+On a tensor graph a tangent is an array of its node's shape. A tensor op's term is its
+Jacobian-vector product from the op table (``ȧ @ b`` for ``a @ b``: ``Op.jvps``, beside
+its VJPs); an elementwise op's is its local derivative times the tangent, broadcast to
+the result's shape (a broadcast operand's tangent is spread with it). The direction
+names leaves or single entries of array leaves (``W1[0,1]``: 1 there, 0 elsewhere, so
+every tangent is ``dz/dW1[0,1]``), or gives an array leaf a number for every entry.
+
 Which nodes carry a tangent: those that depend on a leaf that is not a constant, as in
 reverse mode (constants, and what is computed from them alone, have tangent 0 and no
 local derivative is asked of them, so ``d^2`` never needs d/d2). Leaves not named in the

@@ -37,6 +37,7 @@ from cgtui.engine.forward import (
     parse_entry,
     tangent_name,
 )
+from cgtui.lang.parser import canonical_name
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -96,7 +97,7 @@ def parse_direction(items: Iterable[str], wrt: str | None = None) -> dict[str, f
 
 
 def _key(text: str) -> str:
-    name, index = parse_entry(text)
+    name, index = parse_entry(canonical_name(text.strip()))
     return name if index is None else f"{name}[{','.join(map(str, index))}]"
 
 

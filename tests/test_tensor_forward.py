@@ -87,6 +87,8 @@ def _cases() -> list[Case]:
         Case("cross_entropy", [a, idx], 0, lambda x: F.cross_entropy(x, _t(idx).long())),
         Case("cross_entropy", [a, y], 0, lambda x: F.cross_entropy(x, _t(y))),
         Case("cross_entropy", [a, y], 1, lambda x: F.cross_entropy(_t(a), x)),
+        # the backward graph's broadcasting rule as an op: G (3, 4) summed to a row (1, 4)
+        Case("fit", [a, np.zeros((1, 4))], 0, lambda x: x.sum(dim=0, keepdim=True)),
     ]
 
 

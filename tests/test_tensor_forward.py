@@ -395,3 +395,19 @@ def test_a_dotted_tangent_has_an_ascii_form() -> None:
     from cgtui.core.notation import ascii_fallback, dotted
 
     assert ascii_fallback(f"{dotted('X')} @ W1 + X @ {dotted('W1')}") == "X' @ W1 + X @ W'1"
+
+
+def test_forward_over_reverse_on_the_backward_graph_gives_hessian_entries() -> None:
+    """Forward mode on the backward graph of the XOR layer network (an array graph with
+    fit nodes): the tangent of dL/dW1 along W1[0,1] is a column of the Hessian."""
+    from cgtui.engine.backward_graph import backward_graph, hessian
+
+    g = yamlio.load(XOR)
+    bg = backward_graph(g)
+    h = hessian(g)
+    col = h.leaves.index("W1[0,1]")
+    result = jvp(bg.graph, {"W1[0,1]": 1.0})
+    for name in ("W1", "b1", "c"):
+        tangent = np.asarray(result.tangent(bg.graph.lookup(f"dL_d{name}")))
+        rows = [k for k, leaf in enumerate(h.leaves) if leaf.split("[")[0] == name]
+        np.testing.assert_allclose(tangent.ravel(), [h.matrix[k][col] for k in rows], rtol=1e-10, atol=1e-12)

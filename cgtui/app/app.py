@@ -900,8 +900,6 @@ class ExplorerApp(App[None]):
         return True
 
     def action_forward_mode(self) -> None:
-        if self._scalar_only("forward mode"):
-            return
         from cgtui.app.forward_mode import ForwardModeScreen  # loaded when first opened
 
         s = self.stepper

@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import codecs
 import math
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol, TextIO
 
 import numpy as np
@@ -43,6 +44,32 @@ class Op(Protocol):
     def symbol(self) -> str | None: ...
     @property
     def keyword(self) -> tuple[str, str] | None: ...
+
+#: The mark of a tangent (forward mode): a dot above, ``ȧ`` is the tangent of ``a``.
+DOT = "\u0307"
+
+
+def dotted(name: str) -> str:
+    """``ȧ``, ``Ẇ1``: the tangent of ``name``, its first letter dotted (a combining dot)."""
+    return name[:1] + DOT + name[1:]
+
+
+_WORD = re.compile(r"(?<![\w\u0307])([A-Za-z_])(\u0307?)(\w*)")
+
+
+def substitute_tangents(formula: str, names: Mapping[str, str], tangents: Mapping[str, str]) -> str:
+    """A JVP formula with its variables named: in ``ȧ @ b`` with ``a`` -> ``X`` and
+    ``b`` -> ``W1``, ``a`` becomes ``X``, its tangent ``ȧ`` becomes ``tangents["a"]``
+    (``Ẋ``), and words that are neither (``sum``, ``axis``) stay as they are."""
+
+    def one(m: re.Match[str]) -> str:
+        word = m.group(1) + m.group(3)
+        if m.group(2):
+            return tangents.get(word, m.group(0))
+        return names.get(word, m.group(0))
+
+    return _WORD.sub(one, formula)
+
 
 #: The mark of a local derivative; a partial of the output is written with a plain ``d``.
 LOCAL_MARK = "∂"
@@ -215,6 +242,7 @@ LATEX = {LOCAL_MARK: r"$\partial$", "·": r"$\cdot$"}
 ASCII = {
     LOCAL_MARK: "d_",
     "·": "*",
+    DOT: "'",
     "±": "+-",
     "…": "...",
     "✓": "ok",

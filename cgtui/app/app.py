@@ -900,8 +900,6 @@ class ExplorerApp(App[None]):
         return True
 
     def action_forward_mode(self) -> None:
-        if self._scalar_only("forward mode"):
-            return
         from cgtui.app.forward_mode import ForwardModeScreen  # loaded when first opened
 
         s = self.stepper
@@ -936,7 +934,7 @@ class ExplorerApp(App[None]):
         self.push_screen(TrainingScreen(self.stepper), done)
 
     def action_quiz(self) -> None:
-        if not self._quiz or self._scalar_only("the quiz"):
+        if not self._quiz:
             return
         screen = self.screen
         column = self.query_one("#side-column")

@@ -51,6 +51,7 @@ from typing import Any, ClassVar, cast
 import numpy as np
 from rich.cells import cell_len
 from rich.text import Text
+from textual import events
 from textual.actions import parse as parse_action
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
@@ -100,6 +101,23 @@ AUTOPLAY_DEFAULT = 2
 STEPPING_ACTIONS = frozenset(
     {"step_forward", "run_forward", "step_backward", "run_backward", "undo", "reset"}
 )
+
+#: Keys of single steps: while another of them is queued, a step's screen update waits
+#: for the next (see :meth:`ExplorerApp._defer`).
+SINGLE_STEP_KEYS = frozenset({"f", "b", "u"})
+
+#: Seconds a deferred screen update waits at most (when the queued key does not step).
+DEFER_LIMIT = 0.05
+
+
+class _Deferred:
+    """Steps taken whose screen update waits for the next step."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.changed: set[int] | None = set()
+        self.touched: int | None = None
+        self.results: list[StepResult] = []
 
 
 class Legend(Static):
@@ -287,6 +305,7 @@ class ExplorerApp(App[None]):
         self._views: list[GraphView] = [self._tree, self._table]
         self.graph_stack: list[Saved] = []  # graphs left for their backward graphs (cgtui.app.modes)
         self._mask = explain.NO_MASK  # what an open quiz question asks about
+        self._deferred: _Deferred | None = None  # steps not yet on screen (a held key)
 
     # ---- layout ---------------------------------------------------------------
 
@@ -365,6 +384,8 @@ class ExplorerApp(App[None]):
             pending.append("side pane paths")
         if self._table.rows_loading:
             pending.append("table rows")
+        if self._deferred is not None:
+            pending.append("steps not yet shown")
         return pending
 
     # ---- state changes ----------------------------------------------------------
@@ -420,6 +441,9 @@ class ExplorerApp(App[None]):
             changed = {result.node, *s.graph.nodes[result.node].operands}
         elif not all_nodes and moved == 0:
             changed = set()
+        if not all_nodes and self._steps_queued():
+            self._defer(result.lines, changed, result.node, result)
+            return result
         self._after(result.lines, changed, result.node, result, select=keep)
         if keep is not None:
             self._tree.follow(keep)  # F and B: the tree opens down to the selection
@@ -434,7 +458,18 @@ class ExplorerApp(App[None]):
         *,
         select: int | None = None,
     ) -> None:
-        """``select``: the node to select (default: the touched one; F and B keep the selection)."""
+        """``select``: the node to select (default: the touched one; F and B keep the selection).
+
+        Steps deferred while more step keys were queued (:meth:`_defer`) come first, as if
+        each had been shown in turn: their log lines, changed nodes and quiz updates."""
+        deferred, self._deferred = self._deferred, None
+        results: list[StepResult | None] = [result]
+        if deferred is not None:
+            if touched is None and changed == set() and result is None:  # a flush alone
+                touched = deferred.touched
+            lines = [*deferred.lines, *lines]
+            changed = None if changed is None or deferred.changed is None else deferred.changed | changed
+            results = [*deferred.results, *([result] if result is not None else [])]
         for view in self.views():
             view.refresh_nodes(changed)
             view.set_touched(touched)
@@ -447,7 +482,44 @@ class ExplorerApp(App[None]):
         self._refresh_keys()
         if self._quiz and self.screen.has_class("-quiz"):
             for panel in self.query(QuizPanel):
-                panel.on_step(self.stepper, result)
+                for r in results:
+                    panel.on_step(self.stepper, r)
+
+    # ---- held keys ----------------------------------------------------------------
+
+    def _steps_queued(self) -> bool:
+        """Whether another single-step key waits to be handled (a held key comes faster
+        than frames are drawn): in the app's queue, or on its way up from the focused
+        widget to the app's bindings."""
+        focused = self.focused
+        pumps: list[Any] = [self, *(focused.ancestors_with_self if focused is not None else [self.screen])]
+        for pump in pumps:
+            # the message a pump peeked at, and its asyncio.Queue's deque
+            waiting = [pump._pending_message, *getattr(pump._message_queue, "_queue", ())]
+            for message in waiting:
+                if isinstance(message, events.Key) and message.key in SINGLE_STEP_KEYS:
+                    return True
+        return False
+
+    def _defer(
+        self, lines: Iterable[str], changed: set[int] | None, touched: int | None, result: StepResult
+    ) -> None:
+        """Keep a step's screen update for the next one: a key held down steps at its own
+        pace and the screen shows where it got at every frame, never falling behind."""
+        deferred = self._deferred
+        if deferred is None:
+            deferred = self._deferred = _Deferred()
+            self.set_timer(DEFER_LIMIT, self._flush_deferred)  # in case no step follows
+        deferred.lines.extend(lines)
+        if deferred.changed is not None:
+            deferred.changed = None if changed is None else deferred.changed | changed
+        deferred.touched = touched
+        deferred.results.append(result)
+
+    def _flush_deferred(self) -> None:
+        """Show the deferred steps now (before anything else acts on the screen)."""
+        if self._deferred is not None:
+            self._after([], set(), None)
 
     def _write_log(self, lines: Iterable[str]) -> None:
         lines = list(lines)
@@ -570,9 +642,12 @@ class ExplorerApp(App[None]):
         doing nothing."""
         if isinstance(action, str) and default_namespace in (None, self):
             namespace, name, params = parse_action(action)
+            if self._deferred is not None and name not in ("step_forward", "step_backward", "undo"):
+                self._flush_deferred()  # every other action sees the screen up to date
             if namespace in ("", "app") and name in STEPPING_ACTIONS:
                 self._stop_autoplay()
             if namespace in ("", "app") and self.check_action(name, params) is None:
+                self._flush_deferred()
                 reason = self.why_not(name)
                 if reason is not None:
                     self._tell(reason)
@@ -602,6 +677,8 @@ class ExplorerApp(App[None]):
     def action_undo(self) -> None:
         """Take back the newest step or change (one history), or clear a fault."""
         s = self.stepper
+        if self.session.next_undo(s) is not None or not s.can_undo():
+            self._flush_deferred()  # the steps held back are on screen before the change is undone
         if self.session.next_undo(s) is None:
             if not s.can_undo():
                 self._tell(self.why_not("undo") or "nothing to undo")

@@ -46,7 +46,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import numpy as np
 from rich.cells import cell_len
@@ -64,31 +64,20 @@ from textual.widget import Widget
 from textual.widgets import Footer, Input, Log, Static, TabbedContent, TabPane
 
 from cgtui.app import explain, safety
-from cgtui.app.dialogs import (
-    ChoiceDialog,
-    HelpScreen,
-    InfoDialog,
-    OpenDialog,
-    PromptDialog,
-    SampleChoice,
-    SamplesDialog,
-    SaveDialog,
-    UnsavedDialog,
-)
 from cgtui.app.drawing import DrawingView
 from cgtui.app.footer import KeysFooter
 from cgtui.app.layout import breakpoint_classes, lesson_classes
-from cgtui.app.modes import Saved, toggle_backward_graph
-from cgtui.app.quiz import QuizPanel
 from cgtui.app.session import Session, beside, constant_value, hand_written
 from cgtui.app.side import SideColumn, SidePane
-from cgtui.app.training import TrainingScreen
 from cgtui.app.views import KIND_CLASSES, TOUCHED_MARK, GraphTree, GraphView, NodeTable, SteadyScroll
-from cgtui.app.zoom_mode import in_zoom, zoom_back, zoom_in
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind
 from cgtui.core.notation import format_number, partial_name, value_text
 from cgtui.engine.engine import Stepper, StepResult, descent_step, grad_check
+
+if TYPE_CHECKING:  # the dialogs, modes, quiz and training screen load when first used
+    from cgtui.app.modes import Saved
+    from cgtui.app.quiz import QuizPanel
 
 #: A step that writes more log lines than this is shortened in the log.
 LOG_LINES_PER_ACTION = 400
@@ -405,6 +394,8 @@ class ExplorerApp(App[None]):
         self._set_selected(stepper.output)
         self._refresh_status()
         if self._quiz and self.screen.has_class("-quiz"):
+            from cgtui.app.quiz import QuizPanel
+
             for panel in self.query(QuizPanel):  # an open quiz starts over on the new graph
                 panel.on_step(stepper, None)
 
@@ -481,6 +472,8 @@ class ExplorerApp(App[None]):
         self._refresh_status()
         self._refresh_keys()
         if self._quiz and self.screen.has_class("-quiz"):
+            from cgtui.app.quiz import QuizPanel
+
             for panel in self.query(QuizPanel):
                 for r in results:
                     panel.on_step(self.stepper, r)
@@ -784,6 +777,8 @@ class ExplorerApp(App[None]):
             if name:
                 self._set_selected(g.lookup(name))
 
+        from cgtui.app.dialogs import PromptDialog
+
         names = [n.name for n in g.nodes]
         self.push_screen(
             PromptDialog("Jump to a node", "node name", validate=check, suggestions=names), done
@@ -799,6 +794,8 @@ class ExplorerApp(App[None]):
                 view.focus()
 
     def action_focus_views(self) -> None:
+        from cgtui.app.zoom_mode import in_zoom, zoom_back
+
         if in_zoom(self):
             zoom_back(self)
             return
@@ -837,6 +834,8 @@ class ExplorerApp(App[None]):
         return node.name
 
     def action_edit_value(self) -> None:
+        from cgtui.app.dialogs import PromptDialog
+
         name = self._selected_leaf()
         if name is None:
             return
@@ -874,6 +873,8 @@ class ExplorerApp(App[None]):
         )
 
     def action_mark_kind(self) -> None:
+        from cgtui.app.dialogs import ChoiceDialog
+
         name = self._selected_leaf()
         if name is None:
             return
@@ -899,6 +900,8 @@ class ExplorerApp(App[None]):
         self.push_screen(ChoiceDialog(f"Kind of {name}", options, node.kind.value), done)
 
     def action_choose_output(self) -> None:
+        from cgtui.app.dialogs import ChoiceDialog
+
         g = self.stepper.graph
         options = [(str(i), g.nodes[i].name) for i in g.outputs]
 
@@ -916,6 +919,8 @@ class ExplorerApp(App[None]):
     # ---- checks and training ----------------------------------------------------------------
 
     def action_nudge_check(self) -> None:
+        from cgtui.app.dialogs import InfoDialog
+
         s = self.stepper
         name = s.graph.nodes[self.selected].name
         out = s.graph.nodes[s.output].name
@@ -936,6 +941,8 @@ class ExplorerApp(App[None]):
         self.push_screen(InfoDialog(f"Gradient check of {name}", lines))
 
     def action_descent(self) -> None:
+        from cgtui.app.dialogs import InfoDialog, PromptDialog
+
         def check(text: str) -> str | None:
             problem = _number_problem(text)
             if problem is None and constant_value(text) <= 0:
@@ -985,6 +992,8 @@ class ExplorerApp(App[None]):
         self.push_screen(ForwardModeScreen(s.graph, self.selected, reverse=s, drawing=self._drawing))
 
     def action_zoom_node(self) -> None:
+        from cgtui.app.zoom_mode import in_zoom, zoom_back, zoom_in
+
         if in_zoom(self):
             zoom_back(self)
             return
@@ -995,6 +1004,8 @@ class ExplorerApp(App[None]):
     def action_backward_graph(self) -> None:
         if self._scalar_only("the backward graph"):
             return
+        from cgtui.app.modes import toggle_backward_graph
+
         problem = toggle_backward_graph(self)
         if problem:
             self.notify(problem, title="no backward graph", severity="error")
@@ -1012,6 +1023,8 @@ class ExplorerApp(App[None]):
             self.session.commit(self.stepper, before, f"params from training: {_assignments(params)}")
             self._after([f"params from training: {_assignments(params)}"], None, None)
 
+        from cgtui.app.training import TrainingScreen
+
         self.push_screen(TrainingScreen(self.stepper), done)
 
     def action_quiz(self) -> None:
@@ -1026,6 +1039,8 @@ class ExplorerApp(App[None]):
             self._set_mask(explain.NO_MASK)
             self.action_focus_views()
             return
+        from cgtui.app.quiz import QuizPanel
+
         screen.add_class("-quiz")
         panel = QuizPanel(id="quiz")
         column.mount(panel, before=0)
@@ -1060,6 +1075,8 @@ class ExplorerApp(App[None]):
     # ---- files ------------------------------------------------------------------------------
 
     def action_open(self) -> None:
+        from cgtui.app.dialogs import OpenDialog
+
         opened: list[str] = []
 
         def load(source: str, values: str, params: str) -> Graph:
@@ -1073,6 +1090,7 @@ class ExplorerApp(App[None]):
         self.push_screen(OpenDialog(load), lambda graph: self._open(graph, opened[0] if opened else ""))
 
     def action_samples(self) -> None:
+        from cgtui.app.dialogs import SampleChoice, SamplesDialog
         from cgtui.lang.samples import list_samples, samples_dir
         from cgtui.lang.source import load_source
 
@@ -1133,6 +1151,8 @@ class ExplorerApp(App[None]):
             else:
                 self._tell(f"kept {self.session.label} and its changes")
 
+        from cgtui.app.dialogs import UnsavedDialog
+
         self._stop_autoplay()
         self.push_screen(UnsavedDialog(self.session.label, then), answer)
 
@@ -1174,6 +1194,8 @@ class ExplorerApp(App[None]):
             suggestion = label if same else where.name
         # never a bundled sample, and in a served session only inside its folder
         suggestion = safety.save_suggestion(suggestion, self.sandbox)
+        from cgtui.app.dialogs import SaveDialog
+
         self.push_screen(SaveDialog(save, suggestion, hand_written=hand_written, beside=beside), done)
 
     # ---- help and the command palette ----------------------------------------------------------
@@ -1202,6 +1224,9 @@ class ExplorerApp(App[None]):
     def help_keys(self) -> list[tuple[str, str]]:
         """Every key of every mode, for the help screen: (key, text) rows; a row with no
         key is a heading."""
+        from cgtui.app.quiz import QuizPanel
+        from cgtui.app.training import TrainingScreen
+
         rows = [(self.get_key_display(b), b.tooltip or b.description) for b in self._actions()]
         rows.append(("ctrl+q", "Quit, as q"))
         rows.append(("ctrl+p", "Command palette: every action by name"))
@@ -1248,6 +1273,8 @@ class ExplorerApp(App[None]):
             f"The node a step just touched is marked {TOUCHED_MARK.strip()} in every view.",
             "The title line shows what is open and ● modified after a change that is not saved.",
         ]
+        from cgtui.app.dialogs import HelpScreen
+
         self.push_screen(HelpScreen(self.help_keys(), notes))
 
     def action_command_palette(self) -> None:

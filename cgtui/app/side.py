@@ -119,7 +119,9 @@ class SidePane(VerticalScroll):
         yield self._jacobian
 
     def show(self, stepper: Stepper, index: int) -> None:
-        """Show node ``index``; the paths section follows from a worker."""
+        """Show node ``index``; the paths section follows from a worker (at once for a
+        graph's first node, after :data:`PATHS_DELAY` for the nodes a user steps through)."""
+        first = self.stepper is None or self.stepper.graph is not stepper.graph
         self.stepper = stepper
         self.node_index = index
         g = stepper.graph
@@ -161,7 +163,7 @@ class SidePane(VerticalScroll):
         # start the paths worker once the step is on screen; a newer selection replaces it
         if self._pending is not None:
             self._pending.stop()
-        self._pending = self.set_timer(PATHS_DELAY, lambda: self.compute_paths(job))
+        self._pending = self.set_timer(0 if first else PATHS_DELAY, lambda: self.compute_paths(job))
         if stepper.backward_pos > 0:
             self.call_after_refresh(self._keep_partial_in_view)
         self._show_jacobian(stepper)

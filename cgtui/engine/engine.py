@@ -1139,7 +1139,7 @@ def edge_formula(graph: Graph, i: int, slot: int) -> str:
     node = graph.nodes[i]
     nodes = graph.nodes
     names = tuple(nodes[p].name for p in node.operands)
-    return _named_formula(node.op, slot, names, node.name)  # type: ignore[arg-type]
+    return _named_formula(node.op, slot, names, node.name)
 
 
 @functools.lru_cache(maxsize=1 << 16)

@@ -26,6 +26,9 @@ from cgtui.teach.directions import jacobian_cost_lines
 #: Seconds between a selection and the start of its paths computation.
 PATHS_DELAY = 0.2
 
+#: The same for a graph's first node (nobody is stepping past it yet).
+FIRST_PATHS_DELAY = 0.01
+
 
 @dataclass(repr=False)
 class PathsJob:
@@ -120,7 +123,7 @@ class SidePane(VerticalScroll):
 
     def show(self, stepper: Stepper, index: int) -> None:
         """Show node ``index``; the paths section follows from a worker (at once for a
-        graph's first node, after :data:`PATHS_DELAY` for the nodes a user steps through)."""
+        graph's first node, :data:`PATHS_DELAY` later for the nodes a user steps through)."""
         first = self.stepper is None or self.stepper.graph is not stepper.graph
         self.stepper = stepper
         self.node_index = index
@@ -163,7 +166,7 @@ class SidePane(VerticalScroll):
         # start the paths worker once the step is on screen; a newer selection replaces it
         if self._pending is not None:
             self._pending.stop()
-        self._pending = self.set_timer(0 if first else PATHS_DELAY, lambda: self.compute_paths(job))
+        self._pending = self.set_timer(FIRST_PATHS_DELAY if first else PATHS_DELAY, lambda: self.compute_paths(job))
         if stepper.backward_pos > 0:
             self.call_after_refresh(self._keep_partial_in_view)
         self._show_jacobian(stepper)

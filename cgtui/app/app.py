@@ -59,6 +59,7 @@ from textual.containers import Horizontal
 from textual.geometry import Size
 from textual.reactive import var
 from textual.screen import ModalScreen, Screen
+from textual.scrollbar import ScrollBar
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Footer, Input, Log, Static, TabbedContent, TabPane
@@ -197,6 +198,25 @@ class StepLog(SteadyScroll, Log):
             self.scroll_end(animate=False, immediate=True, x_axis=False)
         self.refresh()
         return self
+
+    def _scroll_update(self, virtual_size: Size) -> None:
+        """Textual's, except that a scrollbar is repainted only when its sizes change: a
+        new line makes the log taller, and the horizontal scrollbar stays as it was."""
+        self._refresh_scrollbars()
+        width, height = self.container_size
+        if self.show_vertical_scrollbar and self.styles.scrollbar_size_vertical:
+            _resize_bar(self.vertical_scrollbar, virtual_size.height, height - self.scrollbar_size_horizontal)
+        if self.show_horizontal_scrollbar and self.styles.scrollbar_size_horizontal:
+            _resize_bar(self.horizontal_scrollbar, virtual_size.width, width - self.scrollbar_size_vertical)
+        self.scroll_x = self.validate_scroll_x(self.scroll_x)
+        self.scroll_y = self.validate_scroll_y(self.scroll_y)
+
+
+def _resize_bar(bar: ScrollBar, virtual: int, window: int) -> None:
+    if (bar.window_virtual_size, bar.window_size) != (virtual, window):
+        bar.window_virtual_size = virtual
+        bar.window_size = window
+        bar.refresh()
 
 
 class ExplorerApp(App[None]):

@@ -166,7 +166,8 @@ class SidePane(VerticalScroll):
         # start the paths worker once the step is on screen; a newer selection replaces it
         if self._pending is not None:
             self._pending.stop()
-        self._pending = self.set_timer(FIRST_PATHS_DELAY if first else PATHS_DELAY, lambda: self.compute_paths(job))
+        delay = FIRST_PATHS_DELAY if first else PATHS_DELAY
+        self._pending = self.set_timer(delay, lambda: self.compute_paths(job))
         if stepper.backward_pos > 0:
             self.call_after_refresh(self._keep_partial_in_view)
         self._show_jacobian(stepper)

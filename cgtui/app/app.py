@@ -52,6 +52,7 @@ import numpy as np
 from rich.cells import cell_len
 from rich.text import Text
 from textual import events
+from textual._compositor import Compositor
 from textual.actions import parse as parse_action
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
@@ -219,6 +220,26 @@ def _resize_bar(bar: ScrollBar, virtual: int, window: int) -> None:
         bar.refresh()
 
 
+class _ShownCompositor(Compositor):
+    """Textual's compositor, except that it ignores repaints of widgets that are not
+    displayed (in a hidden tab). A view in a hidden tab repaints itself after a step; Textual
+    would take a repaint of a widget missing from its map as a sign of a new widget and lay
+    out the whole screen again at the next frame (which cannot place a widget that is not
+    displayed anyway)."""
+
+    def update_widgets(self, widgets: set[Widget]) -> None:
+        super().update_widgets({w for w in widgets if _displayed(w)})
+
+
+def _displayed(widget: Widget) -> bool:
+    node: Any = widget
+    while isinstance(node, Widget):
+        if not node.display:
+            return False
+        node = node._parent
+    return True
+
+
 class ExplorerApp(App[None]):
     """Step a graph's forward and backward passes and see every number explained."""
 
@@ -341,6 +362,7 @@ class ExplorerApp(App[None]):
         """The explorer's screen, with the classes of the terminal's size before its
         widgets are styled (setting them later restyles every widget)."""
         screen = super().get_default_screen()
+        screen._compositor = _ShownCompositor()  # not laid out yet: nothing to carry over
         width, height = self.size
         screen.update_classes(
             breakpoint_classes(width, height, self.HORIZONTAL_BREAKPOINTS, self.VERTICAL_BREAKPOINTS),

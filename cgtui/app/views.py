@@ -166,6 +166,8 @@ class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
         self._line_style: Style | None = None  # the base style while lines are drawn
         self._guide_cache: dict[tuple[Style, bool, bool, int], tuple[str, str, str, str]] = {}
         self._frame_guides: tuple[tuple[Style, tuple[str, str, str, str]], ...] | None = None
+        self._kinds: tuple[tuple[Style, tuple[str, str, str, str]], ...] | None = None
+        self._kinds_for: tuple[int, ...] | None = None  # the pseudo-classes _kinds are for
 
     # ---- down ---------------------------------------------------------------
 
@@ -354,7 +356,10 @@ class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
 
     def render_lines(self, crop: Region) -> list[Strip]:
         self._line_style = self.rich_style  # looked up once for all the lines drawn now
-        self._frame_guides = self._guide_kinds()
+        key = self._pseudo_classes_cache_key
+        if self._kinds_for != key:  # looked up again after a focus, hover or style change
+            self._kinds_for, self._kinds = key, self._guide_kinds()
+        self._frame_guides = self._kinds
         try:
             return super().render_lines(crop)
         finally:
@@ -504,6 +509,7 @@ class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
 
     def notify_style_update(self) -> None:
         self.kind_styles.clear()
+        self._kinds_for = None
         super().notify_style_update()
 
 

@@ -4,7 +4,10 @@ with the cursor, hover, focus and the touched mark anywhere."""
 
 from __future__ import annotations
 
+import functools
+
 from test_app import settle, sync
+from textual.geometry import Region
 from textual.widgets import Tree
 
 from cgtui.app.app import ExplorerApp
@@ -16,7 +19,8 @@ SHARED = "a = x * y\nb = a + x\nc = tanh(b) * a\nd = c - b * a\nL = d * d + c"
 
 
 def lines_differ(tree: GraphTree) -> list[int]:
-    """The tree's lines whose segments are not Textual's."""
+    """The tree's lines whose segments are not Textual's: every line drawn alone, and the
+    lines on screen drawn as a frame draws them (with the styles looked up for the frame)."""
     tree._pseudo_class_state = tree.get_pseudo_class_state()
     style = tree.rich_style
     width = tree.size.width
@@ -28,6 +32,20 @@ def lines_differ(tree: GraphTree) -> list[int]:
         ours = list(GraphTree._render_line(tree, y, 0, width, style))
         if ours != theirs:
             differ.append(y)
+    on_screen = Region(0, 0, width, tree.size.height)
+    tree._line_cache.clear()
+    tree._styles_cache.clear()
+    frame = [list(strip) for strip in tree.render_lines(on_screen)]
+    tree._line_cache.clear()
+    tree._styles_cache.clear()
+    tree._render_line = functools.partial(Tree._render_line, tree)  # type: ignore[method-assign]
+    try:
+        textuals = [list(strip) for strip in tree.render_lines(on_screen)]
+    finally:
+        del tree._render_line
+        tree._line_cache.clear()
+        tree._styles_cache.clear()
+    differ += [-1 - y for y, (a, b) in enumerate(zip(frame, textuals, strict=True)) if a != b]
     return differ
 
 

@@ -168,6 +168,8 @@ class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
         self._frame_guides: tuple[tuple[Style, tuple[str, str, str, str]], ...] | None = None
         self._kinds: tuple[tuple[Style, tuple[str, str, str, str]], ...] | None = None
         self._kinds_for: tuple[int, ...] | None = None  # the pseudo-classes _kinds are for
+        self._styles: dict[str, Style] | None = None  # the label's, for the same
+        self._frame_styles: dict[str, Style] | None = None
 
     # ---- down ---------------------------------------------------------------
 
@@ -357,14 +359,15 @@ class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
     def render_lines(self, crop: Region) -> list[Strip]:
         self._line_style = self.rich_style  # looked up once for all the lines drawn now
         key = self._pseudo_classes_cache_key
-        if self._kinds_for != key:  # looked up again after a focus, hover or style change
-            self._kinds_for, self._kinds = key, self._guide_kinds()
-        self._frame_guides = self._kinds
+        if self._kinds_for != key or self._kinds is None or self._styles is None:
+            # looked up again after a focus, hover or style change
+            self._kinds_for, self._kinds, self._styles = key, self._guide_kinds(), self._label_styles()
+        self._frame_guides, self._frame_styles = self._kinds, self._styles
         try:
             return super().render_lines(crop)
         finally:
             self._line_style = None
-            self._frame_guides = None
+            self._frame_guides = self._frame_styles = None
 
     def render_line(self, y: int) -> Strip:
         style = self._line_style
@@ -441,11 +444,12 @@ class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
             segments.append(Segment(guide, style))
             cells += len(guide)
 
-        label_style = self.get_component_rich_style("tree--label", partial=True)
+        styles_of = self._frame_styles if self._frame_styles is not None else self._label_styles()
+        label_style = styles_of["tree--label"]
         if self.hover_line == y:
-            label_style += self.get_component_rich_style("tree--highlight", partial=True)
+            label_style += styles_of["tree--highlight"]
         if self.cursor_line == y:
-            label_style += self.get_component_rich_style("tree--cursor", partial=False)
+            label_style += styles_of["tree--cursor"]
         label = self.render_label(path[-1], line_style, label_style).copy()
         label.stylize(Style(meta={"node": line.node._id}))
         label.style = line_style  # the base it has inside the whole line's text
@@ -453,6 +457,14 @@ class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
         cells += label.cell_len
         pad_width = max(self.virtual_size.width, width)
         return Strip(line_pad(segments, 0, pad_width - cells, line_style))
+
+    def _label_styles(self) -> dict[str, Style]:
+        """The label's component styles, as ``Tree._render_line`` looks them up."""
+        return {
+            "tree--label": self.get_component_rich_style("tree--label", partial=True),
+            "tree--highlight": self.get_component_rich_style("tree--highlight", partial=True),
+            "tree--cursor": self.get_component_rich_style("tree--cursor", partial=False),
+        }
 
     def _guide_kinds(self) -> tuple[tuple[Style, tuple[str, str, str, str]], ...]:
         """The guides' style and strings: plain, under the hovered node, under the cursor's."""

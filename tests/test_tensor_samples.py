@@ -170,3 +170,15 @@ def test_an_array_leaf_is_not_replaced_by_one_number() -> None:
     stepper = Stepper(yamlio.load(SAMPLES / "xor_mlp_tensor.yaml"))
     with pytest.raises(CgtuiError, match=r"'W1' holds an array \(2, 2\)"):
         stepper.set_value("W1", 1.0)
+
+
+def test_check_on_the_spiral_skips_labels_and_names_its_kink(capsys: pytest.CaptureFixture[str]) -> None:
+    """The spiral starts each arm at (0, 0), where relu's input is exactly 0 with b1 = 0:
+    the one b1 entry checked there is a kink, inconclusive, and the class indices y are
+    not nudged at all. No row disagrees."""
+    assert main(["check", str(SAMPLES / "spiral_mlp.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert "MISMATCH" not in out and "fault" not in out
+    assert "y: class indices (the labels of cross_entropy) have no derivative: not nudged" in out
+    assert "b1[0, 84]: the nudge moves v2[0, 84] (the input of H = relu(v2)) across 0" in out
+    assert "5 of 6 leaves agree; at a kink: b1[0, 84]" in out

@@ -21,7 +21,7 @@ def screen_state(app: ExplorerApp) -> dict[str, Any]:
         "selected": app.selected,
         "touched": app.touched,
         "cursor": tree.cursor_node.data if tree.cursor_node is not None else None,
-        "labels": {i: line.label.plain for i, line in tree._lines.items()},
+        "labels": {i: str(line.label) for i, line in tree._lines.items()},
         "side": {w.id: text_of(w) for w in app.query("#side Static").results(Static)},
         "status": text_of(app.query_one("#status", Static)),
     }

@@ -52,12 +52,12 @@ import numpy as np
 from rich.cells import cell_len
 from rich.text import Text
 from textual import events
-from textual._compositor import Compositor
+from textual._compositor import ChopsUpdate, Compositor
 from textual.actions import parse as parse_action
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.reactive import var
 from textual.screen import ModalScreen, Screen
 from textual.scrollbar import ScrollBar
@@ -221,14 +221,39 @@ def _resize_bar(bar: ScrollBar, virtual: int, window: int) -> None:
 
 
 class _ShownCompositor(Compositor):
-    """Textual's compositor, except that it ignores repaints of widgets that are not
-    displayed (in a hidden tab). A view in a hidden tab repaints itself after a step; Textual
-    would take a repaint of a widget missing from its map as a sign of a new widget and lay
-    out the whole screen again at the next frame (which cannot place a widget that is not
-    displayed anyway)."""
+    """Textual's compositor, with two shortcuts that change nothing on screen.
+
+    It ignores repaints of widgets that are not displayed (in a hidden tab). A view in a
+    hidden tab repaints itself after a step; Textual would take a repaint of a widget missing
+    from its map as a sign of a new widget and lay out the whole screen again at the next
+    frame (which cannot place a widget that is not displayed anyway).
+
+    A frame draws the widgets under a changed region only. Textual draws every widget inside
+    the smallest rectangle around all the changed regions, and a step changes the side pane
+    at the top right and the log at the bottom: every widget on the screen. The parts of the
+    screen a frame writes are the changed regions alone, and any widget seen there overlaps
+    one of them, so the frame is the same.
+    """
 
     def update_widgets(self, widgets: set[Widget]) -> None:
         super().update_widgets({w for w in widgets if _displayed(w)})
+
+    def render_partial_update(self) -> ChopsUpdate | None:
+        changed = list(self._dirty_regions)
+        if not changed:
+            return super().render_partial_update()
+        visible = self.visible_widgets
+        _ = self.cuts  # each line's cuts come from every visible widget: made before the filter
+        overlaps = Region.overlaps
+        self._visible_widgets = {
+            widget: (region, clip)
+            for widget, (region, clip) in visible.items()
+            if any(overlaps(clip, r) for r in changed)
+        }
+        try:
+            return super().render_partial_update()
+        finally:
+            self._visible_widgets = visible
 
 
 def _displayed(widget: Widget) -> bool:

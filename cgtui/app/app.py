@@ -1069,8 +1069,6 @@ class ExplorerApp(App[None]):
         self._tell(line)
 
     def action_backward_graph(self) -> None:
-        if self._scalar_only("the backward graph"):
-            return
         from cgtui.app.modes import toggle_backward_graph
 
         problem = toggle_backward_graph(self)

@@ -147,7 +147,7 @@ async def test_the_explorer_opens_the_spiral_network_and_runs_f_and_b() -> None:
 
 @pytest.mark.parametrize(
     "command",
-    [["jacobian"], ["paths", "--from", "W1"], ["jvp", "--tangent", "c=1"], ["export", "--format", "latex"]],
+    [["paths", "--from", "W1"], ["export", "--format", "latex"]],
 )
 def test_scalar_only_commands_refuse_a_tensor_graph_by_name(
     command: list[str], capsys: pytest.CaptureFixture[str]

@@ -1051,8 +1051,6 @@ class ExplorerApp(App[None]):
         return True
 
     def action_forward_mode(self) -> None:
-        if self._scalar_only("forward mode"):
-            return
         from cgtui.app.forward_mode import ForwardModeScreen  # loaded when first opened
 
         s = self.stepper
@@ -1076,7 +1074,7 @@ class ExplorerApp(App[None]):
             self.notify(problem, title="no backward graph", severity="error")
 
     def action_training(self) -> None:
-        if not self._training or self._scalar_only("the training screen (use cgtui train)"):
+        if not self._training:
             return
 
         def done(params: dict[str, float] | None) -> None:
@@ -1084,7 +1082,7 @@ class ExplorerApp(App[None]):
                 return
             before = self.session.begin(self.stepper)
             for name, value in params.items():
-                self.stepper.set_value(name, float(value))
+                self.stepper.set_value(name, value if isinstance(value, np.ndarray) else float(value))
             self.session.commit(self.stepper, before, f"params from training: {_assignments(params)}")
             self._after([f"params from training: {_assignments(params)}"], None, None)
 
@@ -1093,7 +1091,7 @@ class ExplorerApp(App[None]):
         self.push_screen(TrainingScreen(self.stepper), done)
 
     def action_quiz(self) -> None:
-        if not self._quiz or self._scalar_only("the quiz"):
+        if not self._quiz:
             return
         screen = self.screen
         column = self.query_one("#side-column")
@@ -1406,7 +1404,7 @@ def _number_problem(text: str) -> str | None:
 
 
 def _assignments(values: dict[str, float]) -> str:
-    return ", ".join(f"{k}={format_number(v)}" for k, v in values.items())
+    return ", ".join(f"{k}={value_text(v)}" for k, v in values.items())
 
 
 def run_app(stepper: Stepper, source: str = "", sandbox: safety.Sandbox | None = None) -> int:

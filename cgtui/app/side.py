@@ -174,7 +174,8 @@ class SidePane(VerticalScroll):
 
     def _show_tensor(self, stepper: Stepper, index: int) -> None:
         """The tensor section: shown for an array-valued node (or one with array operands)."""
-        hidden = index in self.mask.values or not stepper.arrays  # the graph's has_arrays, kept
+        # all its numbers; the stepper keeps the graph's has_arrays (a scan of every node)
+        hidden = index in self.mask.nodes() or not stepper.arrays
         width = self.scrollable_content_region.width or 40
         lines = [] if hidden else tensor_view.tensor_lines(stepper, index, width - 1)
         if self._tensor.display != bool(lines):

@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import codecs
 import math
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol, TextIO
 
 import numpy as np
@@ -43,6 +44,32 @@ class Op(Protocol):
     def symbol(self) -> str | None: ...
     @property
     def keyword(self) -> tuple[str, str] | None: ...
+
+#: The mark of a tangent (forward mode): a dot above, ``ȧ`` is the tangent of ``a``.
+DOT = "\u0307"
+
+
+def dotted(name: str) -> str:
+    """``ȧ``, ``Ẇ1``: the tangent of ``name``, its first letter dotted (a combining dot)."""
+    return name[:1] + DOT + name[1:]
+
+
+_WORD = re.compile(r"(?<![\w\u0307])([A-Za-z_])(\u0307?)(\w*)")
+
+
+def substitute_tangents(formula: str, names: Mapping[str, str], tangents: Mapping[str, str]) -> str:
+    """A JVP formula with its variables named: in ``ȧ @ b`` with ``a`` -> ``X`` and
+    ``b`` -> ``W1``, ``a`` becomes ``X``, its tangent ``ȧ`` becomes ``tangents["a"]``
+    (``Ẋ``), and words that are neither (``sum``, ``axis``) stay as they are."""
+
+    def one(m: re.Match[str]) -> str:
+        word = m.group(1) + m.group(3)
+        if m.group(2):
+            return tangents.get(word, m.group(0))
+        return names.get(word, m.group(0))
+
+    return _WORD.sub(one, formula)
+
 
 #: The mark of a local derivative; a partial of the output is written with a plain ``d``.
 LOCAL_MARK = "∂"
@@ -215,6 +242,7 @@ LATEX = {LOCAL_MARK: r"$\partial$", "·": r"$\cdot$"}
 ASCII = {
     LOCAL_MARK: "d_",
     "·": "*",
+    DOT: "'",
     "±": "+-",
     "…": "...",
     "✓": "ok",
@@ -256,3 +284,20 @@ def use_ascii_fallback(stream: TextIO) -> None:
     """Write ``stream`` with :func:`ascii_fallback` for what its encoding cannot carry."""
     if not can_carry(stream) and hasattr(stream, "reconfigure"):
         stream.reconfigure(errors=ERRORS)
+
+
+# --- entries and vector-Jacobian products ----------------------------------------------------
+
+
+def entry(text: str, index: Sequence[int]) -> str:
+    """``H[1, 0]``, ``dL/dW1[0, 1]``, ``∂H/∂v2[3, 1]``: one entry of an array (counted from
+    0, numpy's order); an empty index is the whole (one-number) quantity."""
+    if not index:
+        return text
+    return f"{text}[{', '.join(str(k) for k in index)}]"
+
+
+def vjp_push(output: str, result: str, operand_name: str, formula: str) -> str:
+    """``dL/dW1 += transpose(X) @ G  (G = dL/dv1)``: a vector-Jacobian product, a map
+    applied to the incoming partial ``G``, adding into the operand's partial."""
+    return f"{partial_name(output, operand_name)} += {formula}  (G = {partial_name(output, result)})"

@@ -166,6 +166,30 @@ def test_check_on_the_spiral_skips_labels_and_names_its_kink(capsys: pytest.Capt
     assert main(["check", str(SAMPLES / "spiral_mlp.yaml")]) == 0
     out = capsys.readouterr().out
     assert "MISMATCH" not in out and "fault" not in out
-    assert "y: class indices (the labels of cross_entropy) have no derivative: not nudged" in out
+    assert "y: the labels of cross_entropy are not nudged (class indices have no derivative" in out
     assert "b1[0, 84]: the nudge moves v2[0, 84] (the input of H = relu(v2)) across 0" in out
     assert "5 of 6 leaves agree; at a kink: b1[0, 84]" in out
+
+
+PROBABILITY_LABELS = """
+inputs: {{Z: {{shape: [2, 3], value: [[1, 2, 0.5], [0, -1, 3]]}}}}
+labels: {{Y: {{shape: [2, 3], value: {labels}}}}}
+expression: L = cross_entropy(Z, Y)
+"""
+
+
+def test_cross_entropy_takes_rows_of_probabilities_and_refuses_other_rows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Its VJP G * (softmax(a) - Y) / n holds where each row of Y sums to 1: such rows agree
+    with PyTorch-free central differences, and a row that sums to 0.7 is refused by name."""
+    good = tmp_path / "good.yaml"
+    good.write_text(PROBABILITY_LABELS.format(labels="[[0.2, 0.3, 0.5], [0, 0, 1]]"), encoding="utf-8")
+    assert main(["check", str(good)]) == 0
+    out = capsys.readouterr().out
+    assert "all 2 leaves agree" in out and "Y: the labels of cross_entropy are not nudged" in out
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(PROBABILITY_LABELS.format(labels="[[0.2, 0.3, 0.5], [0, 0.7, 0]]"), encoding="utf-8")
+    assert main(["grad", str(bad)]) != 0
+    err = capsys.readouterr().err
+    assert "label row 1 sums to 0.7: rows of probabilities sum to 1" in err and "Traceback" not in err

@@ -7,8 +7,8 @@ less than the rounding noise of the difference itself. At a kink (relu or abs at
 0) the two disagree by design: cgtui takes the derivative there as 0, while a nudge that
 carries the kink's input across 0 averages the slopes of its two sides. Such a row says
 ``kink`` and names the kink it crossed: the check is inconclusive there, not failed. Class
-indices (the labels of ``cross_entropy``) are not differentiable: their row says so and no
-nudge is made.
+indices (the labels of ``cross_entropy``) are not differentiable, and a row of probabilities
+nudged in one entry no longer sums to 1: their row says so and no nudge is made.
 
 The table says whether every leaf agrees; the exit status is 0 either way (2 for bad
 input, 3 for a numerical fault in the passes themselves). On big graphs (past
@@ -104,7 +104,7 @@ def check_rows(
     for i in differentiable_leaves(graph) if leaves is None else leaves:
         node = graph.nodes[i]
         partial = partials[i]
-        if class_indices(graph, i, vals):
+        if cross_entropy_labels(graph, i):
             rows.append(Row(node.name, node.kind.value, 0.0, 0.0, None, None, 0.0, True, None, None))
             continue
         if np.ndim(vals[i]) > 0 and graph.has_arrays:
@@ -127,15 +127,12 @@ def check_rows(
     return rows
 
 
-def class_indices(graph: Graph, i: int, vals: list[Any]) -> bool:
-    """Whether leaf ``i`` holds class indices: a vector used only as the labels of
-    ``cross_entropy``, which has no derivative with respect to them."""
+def cross_entropy_labels(graph: Graph, i: int) -> bool:
+    """Whether leaf ``i`` is used only as the labels of ``cross_entropy``: class indices,
+    which have no derivative, or rows of probabilities, which a nudge of one entry takes
+    off the rows' sum of 1 (out of the op's domain)."""
     uses = graph.successors(i)
-    return (
-        np.ndim(vals[i]) == 1
-        and bool(uses)
-        and all(graph.nodes[s].op == "cross_entropy" and slot == 1 for s, slot in uses)
-    )
+    return bool(uses) and all(graph.nodes[s].op == "cross_entropy" and slot == 1 for s, slot in uses)
 
 
 def crossed_kinks(
@@ -252,8 +249,8 @@ def render_text(graph: Graph, output: int, rows: list[Row], total: int | None = 
                 "as 0 and a central difference averages its two sides: inconclusive, not wrong"
             )
         elif status(r) == "-":
-            lines.append(f"{r.name}: class indices (the labels of cross_entropy) have no derivative: "
-                         "not nudged")
+            lines.append(f"{r.name}: the labels of cross_entropy are not nudged (class indices have no "
+                         "derivative; a row of probabilities must keep its sum of 1)")
     if total is not None and total > len(rows):
         lines.append(
             f"checked {len(rows):,} of {total:,} leaves, evenly spread (--leaves {total} checks "

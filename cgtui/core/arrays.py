@@ -219,6 +219,20 @@ def cross_entropy_domain(a: Value, b: Value) -> str | None:
         bad = ~np.equal(np.mod(y, 1.0), 0.0) | (y < 0) | (y >= classes)
         if bad.any():
             return f"label {float(y[bad][0]):g} is not a class index 0 .. {classes - 1}"
+    elif y.ndim == 2:
+        # rows of probabilities: the VJP G * (softmax(a) - Y) / n holds only where each
+        # row sums to 1 (in general it is softmax(a) * rowsum(Y) - Y)
+        if (y < 0).any():
+            r, c = np.argwhere(y < 0)[0]
+            return f"label [{r}, {c}] is {float(y[r, c]):g}: rows of probabilities hold no negative entry"
+        sums = np.sum(y, axis=-1)
+        off = np.abs(sums - 1.0) > 1e-9 * np.shape(y)[-1]
+        if off.any():
+            r = int(np.argmax(off))
+            return (
+                f"label row {r} sums to {float(sums[r]):.12g}: rows of probabilities sum to 1 "
+                "(or give class indices, one per row)"
+            )
     return None
 
 

@@ -182,7 +182,7 @@ def test_cross_entropy_takes_rows_of_probabilities_and_refuses_other_rows(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Its VJP G * (softmax(a) - Y) / n holds where each row of Y sums to 1: such rows agree
-    with PyTorch-free central differences, and a row that sums to 0.7 is refused by name."""
+    with central differences, and a row that sums to 0.7 is refused by name."""
     good = tmp_path / "good.yaml"
     good.write_text(PROBABILITY_LABELS.format(labels="[[0.2, 0.3, 0.5], [0, 0, 1]]"), encoding="utf-8")
     assert main(["check", str(good)]) == 0

@@ -16,6 +16,9 @@ Constants get no gradient; a leaf with no path to the output has gradient 0.
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Iterator
+from itertools import islice, repeat
 from typing import Any
 
 import numpy as np
@@ -71,36 +74,51 @@ def to_json(graph: Graph, result: Gradients, *, show_all: bool = False) -> dict[
     return data
 
 
-def renderinline_value(graph: Graph, result: Gradients, *, show_all: bool = False) -> str:
+def render(graph: Graph, result: Gradients, *, show_all: bool = False) -> Iterator[str]:
+    """The text output, in pieces to write one after the other (100,000 leaves make
+    100,000 rows: they are formatted column by column and written a block at a time)."""
     out = result.output
-    lines = [f"{out} = {inline_value(result.value)}"]
-    # the rows' columns, kept apart (100,000 leaves make 100,000 rows)
-    names: list[str] = []
-    numbers: list[str] = []
-    notes: list[str] = []
+    yield f"{out} = {inline_value(result.value)}\n"
+    # the rows' columns, kept apart
+    nodes = graph.nodes
+    partials = result.partials
+    leaves = differentiable_leaves(graph)
+    names = [partial_name(out, nodes[i].name) for i in leaves]
+    grads = list(map(partials.__getitem__, leaves))
+    if _FLOAT_OR_NONE.issuperset(map(type, grads)) and _FLOAT_OR_NONE.issuperset(
+        map(type, map(result.values.__getitem__, leaves))
+    ):
+        # scalar leaves: the same text as inline_value, each distinct number formatted once
+        texts: dict[float | None, str] = dict.fromkeys(grads, "")
+        for g in texts:
+            texts[g] = inline_value(0.0 if g is None else g)
+        numbers = list(map(texts.__getitem__, grads))
+    else:
+        numbers = [inline_value(leaf_gradient(result, i)) for i in leaves]
     kinds = {kind: kind.value for kind in Kind}  # (an enum's value is slow to read 100,000 times)
-    for i in differentiable_leaves(graph):
-        node = graph.nodes[i]
-        kind = kinds[node.kind]
-        names.append(partial_name(out, node.name))
-        numbers.append(inline_value(leaf_gradient(result, i)))
-        notes.append(kind if result.partials[i] is not None else f"{kind}, no path to {out}")
+    no_path = {kind: f"{kind.value}, no path to {out}" for kind in Kind}
+    notes = [(kinds if g is not None else no_path)[nodes[i].kind] for i, g in zip(leaves, grads, strict=True)]
     if show_all:
-        for i, node in enumerate(graph.nodes):
-            partial = result.partials[i]
+        for i, node in enumerate(nodes):
+            partial = partials[i]
             if node.op is not None and partial is not None and node.name != out:
                 names.append(partial_name(out, node.name))
                 numbers.append(inline_value(partial))
                 notes.append(f"computation, value {inline_value(result.values[i])}")
-    if names:
-        w0 = max(map(len, names))
-        w1 = max(map(len, numbers))
-        rows = zip(names, numbers, notes, strict=True)
-        lines.extend(f"{a.ljust(w0)} = {b.rjust(w1)}   {c}" for a, b, c in rows)
-    else:
-        lines.append(f"(no leaf of {out} takes a gradient: every leaf is a constant)")
-    lines.append("")
-    return "\n".join(lines)
+    if not names:
+        yield f"(no leaf of {out} takes a gradient: every leaf is a constant)\n"
+        return
+    rows = map(
+        "{} = {}   {}\n".format,
+        map(str.ljust, names, repeat(max(map(len, names)))),
+        map(str.rjust, numbers, repeat(max(map(len, numbers)))),
+        notes,
+    )
+    while block := "".join(islice(rows, 4096)):
+        yield block
+
+
+_FLOAT_OR_NONE = frozenset((float, type(None)))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -109,5 +127,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(dump_json(to_json(graph, result, show_all=args.all)))
     else:
-        print(renderinline_value(graph, result, show_all=args.all), end="")
+        write = sys.stdout.write
+        for piece in render(graph, result, show_all=args.all):
+            write(piece)
     return 0

@@ -27,8 +27,10 @@ from __future__ import annotations
 import contextlib
 import gc
 import heapq
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from cgtui.core import arrays
@@ -229,6 +231,8 @@ class GraphBuilder:
         room = MAX_NODES
         item: Any
         last_op: Any = None
+        name = ""
+        tensor_op = False
         memo: dict[tuple[int, ...], int] = {}
         shaped = self.shapes is not None  # shapes are checked once an array is in the graph
         for k, item in enumerate(code.items):
@@ -272,14 +276,16 @@ class GraphBuilder:
                 args = stack[len(stack) - arity:]
                 del stack[len(stack) - arity:]
                 operands = tuple(const(x) if type(x) is float else x for x in args)
-            name = item.name
-            if shaped or item.tensor:
+            if item is not last_op:  # (runs of one op, as in a long sum, look it up once)
+                name = item.name
+                tensor_op = item.tensor
+                if merge:
+                    memo = memos.setdefault(name, {})
+                last_op = item
+            if shaped or tensor_op:
                 self.check_shape(name, operands, code, k)
                 shaped = True
             if merge:
-                if item is not last_op:  # (runs of one op, as in a long sum, look it up once)
-                    memo = memos.setdefault(name, {})
-                    last_op = item
                 i = memo.get(operands)
                 if i is not None:
                     push(i)
@@ -370,14 +376,20 @@ class GraphBuilder:
             given.add(candidate)
         for i, nm in named.items():
             nodes[i].name = nm
+        # the names vN that are taken (usually none): a name given here, a leaf's
+        blocked = {
+            nm for nm in (*given, *leaf_names, *(k for k, j in env.items() if nodes[j].name == k))
+            if _V_NAME.fullmatch(nm)
+        }
         counter = 0
         for node in nodes:
             if node.op is not None and not node.name:
                 counter += 1
                 nm = f"v{counter}"
-                while nm in given or nm in leaf_names or (nm in env and nodes[env[nm]].name == nm):
-                    counter += 1
-                    nm = f"v{counter}"
+                if blocked:
+                    while nm in blocked:
+                        counter += 1
+                        nm = f"v{counter}"
                 node.name = nm
         return Graph(nodes, [result], title=title, checked=True)
 
@@ -432,9 +444,13 @@ def build_program(
         if name != target and target not in index:
             graph.aliases[target] = name
     # values given for assigned constants apply to the version that has the plain name
+    # (a leaf made for a free name has its value already: only the constants are left)
     leaf_names = b.leaf_names
     declared_names = declared or {}
-    for name, value in values.items():
+    constants = {nodes[i].name for i in b.consts.values()}
+    constants.update(nodes[i].name for versioned in b.versions.values() for i in versioned)
+    for name in values.keys() & constants:
+        value = values[name]
         j = index.get(name)
         if j is not None and nodes[j].op is None and name not in leaf_names and name not in declared_names:
             nodes[j].value = value
@@ -566,14 +582,13 @@ def from_expression(
         g = build_program(program, kinds=kinds, values=values, merge=merge, file=file)
     index = g.index
     nodes = g.nodes
-    for name in values or {}:
-        j = index.get(name)
-        if j is None:
-            raise GraphError(f"a value was given for '{name}', which the expression does not use")
-        if nodes[j].op is not None:
-            raise GraphError(f"'{name}' is computed by the expression; only leaves take values")
+    given = values or {}
+    if given and (
+        not index.keys() >= given.keys() or any(map(_op, map(nodes.__getitem__, map(index.__getitem__, given))))
+    ):  # a value for a name that is not a leaf: the first such name, in the order given
+        _refuse_values(g, given)
     declared = set(kinds)
-    unknown = declared - set(g.index)
+    unknown = declared - g.index.keys()
     if unknown:
         raise GraphError(
             "declared but not used in the expression: " + ", ".join(sorted(unknown))
@@ -584,3 +599,19 @@ def from_expression(
                 f"'{name}' is computed by the expression; only leaves can be {kinds[name].value}s"
             )
     return g
+
+
+def _refuse_values(graph: Graph, values: Mapping[str, float]) -> None:
+    """Raise for the first name in ``values`` that is not a leaf of ``graph``."""
+    index = graph.index
+    nodes = graph.nodes
+    for name in values:
+        j = index.get(name)
+        if j is None:
+            raise GraphError(f"a value was given for '{name}', which the expression does not use")
+        if nodes[j].op is not None:
+            raise GraphError(f"'{name}' is computed by the expression; only leaves take values")
+
+
+_op = attrgetter("op")
+_V_NAME = re.compile(r"v[0-9]+")

@@ -123,7 +123,7 @@ _FLOAT_OR_NONE = frozenset((float, type(None)))
 
 def run(args: argparse.Namespace) -> int:
     graph, output = load(args)
-    result = gradients(graph, output=graph.nodes[output].name)
+    result = gradients(graph, output=graph.nodes[output].name if args.output else None)
     if args.json:
         print(dump_json(to_json(graph, result, show_all=args.all)))
     else:

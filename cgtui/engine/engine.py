@@ -15,6 +15,7 @@ computed from constants alone get no partial), so ``d^2`` never asks for d/d2.
 from __future__ import annotations
 
 import bisect
+from array import array
 import functools
 import math
 import operator
@@ -270,12 +271,10 @@ class _Tape:
         }
         nodes = graph.nodes
         operands = list(map(_operands, nodes))  # (the lists are made by loops in C)
-        # the nodes' numbers: the ints the graph's index holds already (no new ones)
-        numbers: Iterable[int] = graph.index.values()
-        if len(graph.index) != len(nodes):  # pragma: no cover - a graph's names are unique
-            numbers = range(len(nodes))
-        self.order = list(compress(numbers, operands))
-        self.leaves = list(compress(numbers, map(operator.not_, operands)))
+        numbers = range(len(nodes))
+        # (C ints, 4 bytes each: a list would hold an int object per node besides)
+        self.order = array("i", compress(numbers, operands))
+        self.leaves = array("i", compress(numbers, map(operator.not_, operands)))
         computed = list(filter(None, operands))
         self.firsts = list(map(_first, computed))
         self.seconds = list(map(_last, computed))

@@ -27,9 +27,11 @@ from __future__ import annotations
 import contextlib
 import gc
 import heapq
+import operator
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain, compress
 from operator import attrgetter
 from typing import Any
 
@@ -414,9 +416,28 @@ def build_program(
     entry). ``line_map`` turns a (line, column) of the program text into the place to
     report (line, column, source line).
     """
+    return _build_program(
+        program, kinds=kinds, values=values, merge=merge, title=title, file=file, declared=declared,
+        strict=strict, line_map=line_map,
+    )[0]
+
+
+def _build_program(
+    program: Program,
+    *,
+    kinds: Mapping[str, Kind] | None = None,
+    values: Mapping[str, float] | None = None,
+    merge: bool = True,
+    title: str = "",
+    file: str | None = None,
+    declared: Mapping[str, tuple[Kind, LeafValue | None]] | None = None,
+    strict: bool = False,
+    line_map: LineMap | None = None,
+) -> tuple[Graph, GraphBuilder]:
+    """:func:`build_program`, and the builder that made the graph (its names in scope)."""
     kinds = dict(kinds or {})
     values = values or {}
-    if not all(type(v) is float for v in values.values()):
+    if not {float}.issuperset(map(type, values.values())):
         values = {name: float(v) for name, v in values.items()}
     b = GraphBuilder(merge=merge, kinds=kinds, values=values)
     error = SourceText(program.source, file, line_map).error
@@ -437,24 +458,22 @@ def build_program(
 
     assert result is not None
     graph = b.finish(result, bare_output=bare_output, title=title)
-    index = graph.index
     nodes = graph.nodes
-    for target, i in env.items():  # 'z = y': z is another name of y
-        name = nodes[i].name
-        if name != target and target not in index:
+    # 'z = y': z is another name of y (the names in scope that name a node of another name)
+    for target in compress(env, map(operator.ne, map(_name, map(nodes.__getitem__, env.values())), env)):
+        name = nodes[env[target]].name
+        if target not in graph.index:
             graph.aliases[target] = name
     # values given for assigned constants apply to the version that has the plain name
     # (a leaf made for a free name has its value already: only the constants are left)
     leaf_names = b.leaf_names
     declared_names = declared or {}
-    constants = {nodes[i].name for i in b.consts.values()}
-    constants.update(nodes[i].name for versioned in b.versions.values() for i in versioned)
-    for name in values.keys() & constants:
-        value = values[name]
-        j = index.get(name)
-        if j is not None and nodes[j].op is None and name not in leaf_names and name not in declared_names:
-            nodes[j].value = value
-    return graph
+    constants = {nodes[i].name: i for i in chain(b.consts.values(), *b.versions.values())}
+    for name in values.keys() & constants.keys():
+        j = constants[name]
+        if nodes[j].op is None and name not in leaf_names and name not in declared_names:
+            nodes[j].value = values[name]
+    return graph, b
 
 
 def build_steps(
@@ -579,22 +598,31 @@ def from_expression(
             kinds[name] = kind
     with gc_paused():
         program = parse(text, file=file)
-        g = build_program(program, kinds=kinds, values=values, merge=merge, file=file)
-    index = g.index
+        g, b = _build_program(program, kinds=kinds, values=values, merge=merge, file=file)
     nodes = g.nodes
+    env = b.env
     given = values or {}
-    if given and (
-        not index.keys() >= given.keys() or any(map(_op, map(nodes.__getitem__, map(index.__getitem__, given))))
-    ):  # a value for a name that is not a leaf: the first such name, in the order given
+    # the common case, without the index of every name: each name given is a leaf made
+    # for a free name (in scope under its own name)
+    if given and not (
+        env.keys() >= given.keys()
+        and list(map(_name, map(nodes.__getitem__, map(env.__getitem__, given)))) == list(given)
+        and not any(map(_op, map(nodes.__getitem__, map(env.__getitem__, given))))
+    ):  # else the first name that is not a leaf, in the order given, is refused
         _refuse_values(g, given)
-    declared = set(kinds)
-    unknown = declared - g.index.keys()
+
+    def node_of(name: str) -> int | None:
+        j = env.get(name)
+        return j if j is not None and nodes[j].name == name else g.index.get(name)
+
+    where = {name: node_of(name) for name in kinds}
+    unknown = [name for name, j in where.items() if j is None]
     if unknown:
         raise GraphError(
             "declared but not used in the expression: " + ", ".join(sorted(unknown))
         )
-    for name in declared:
-        if g.node(name).op is not None:
+    for name, j in where.items():
+        if j is not None and nodes[j].op is not None:
             raise GraphError(
                 f"'{name}' is computed by the expression; only leaves can be {kinds[name].value}s"
             )
@@ -614,4 +642,5 @@ def _refuse_values(graph: Graph, values: Mapping[str, float]) -> None:
 
 
 _op = attrgetter("op")
+_name = attrgetter("name")
 _V_NAME = re.compile(r"v[0-9]+")

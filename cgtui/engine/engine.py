@@ -15,11 +15,11 @@ computed from constants alone get no partial), so ``d^2`` never asks for d/d2.
 from __future__ import annotations
 
 import bisect
-from array import array
 import functools
 import math
 import operator
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from array import array
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import compress, islice, repeat
@@ -343,7 +343,7 @@ class _Plan:
         if not all(map(needs.__getitem__, self.walk(seconds))):
             self.to_seconds = [b if needs[b] else n for b in self.walk(seconds)]
 
-    def walk(self, column: list[int]) -> Iterator[int]:
+    def walk(self, column: Sequence[int]) -> Iterator[int]:
         """A tape's column (its nodes, codes, operands...) in the order of the pushes."""
         if self.positions is None:
             return islice(reversed(column), len(column) - self.count, None)

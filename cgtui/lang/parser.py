@@ -442,6 +442,16 @@ def parse(
 
 _END = ("", "", "", "", "", "")  # the scanner's tuple at the end of the text
 
+#: What the builder's one-loop fast path (:func:`cgtui.lang.build._fast_program`) uses
+#: of the parser: the scanner and operator tables, the end tuple, the bracket's precedence.
+END_PIECE = _END
+FRAME = _FRAME
+
+
+def grammar_of(table: Syntax) -> _Grammar:
+    """The scanner and operator tables for one op table's syntax."""
+    return _grammar(table)
+
 
 class _Parser:
     """Shunting-yard over the scanned tokens of one text, statement after statement.

@@ -16,16 +16,17 @@ Constants get no gradient; a leaf with no path to the output has gradient 0.
 from __future__ import annotations
 
 import argparse
+import operator
 import sys
 from collections.abc import Iterator
-from itertools import islice, repeat
+from itertools import chain, compress, islice, repeat
 from typing import Any
 
 import numpy as np
 
 from cgtui.commands.common import add_source_arguments, differentiable_leaves, dump_json, load
 from cgtui.core.graph import Graph, Kind
-from cgtui.core.notation import inline_value, partial_name
+from cgtui.core.notation import inline_value, partial_name, partial_names
 from cgtui.engine.engine import Gradients, gradients
 
 
@@ -76,14 +77,18 @@ def to_json(graph: Graph, result: Gradients, *, show_all: bool = False) -> dict[
 
 def render(graph: Graph, result: Gradients, *, show_all: bool = False) -> Iterator[str]:
     """The text output, in pieces to write one after the other (100,000 leaves make
-    100,000 rows: they are formatted column by column and written a block at a time)."""
+    100,000 rows: they are made column by column, in loops that run in C, and written a
+    block at a time)."""
     out = result.output
     yield f"{out} = {inline_value(result.value)}\n"
-    # the rows' columns, kept apart
     nodes = graph.nodes
     partials = result.partials
-    leaves = differentiable_leaves(graph)
-    names = [partial_name(out, nodes[i].name) for i in leaves]
+    # the leaves that take a gradient (every leaf but the constants, in graph order)
+    is_leaf = map(operator.not_, map(_op, nodes))
+    not_const = map(operator.is_not, map(_kind, nodes), repeat(Kind.CONST))
+    leaves = list(compress(range(len(nodes)), map(operator.and_, is_leaf, not_const)))
+    leaf_nodes = list(map(nodes.__getitem__, leaves))
+    names = partial_names(out, map(_name, leaf_nodes))
     grads = list(map(partials.__getitem__, leaves))
     if _FLOAT_OR_NONE.issuperset(map(type, grads)) and _FLOAT_OR_NONE.issuperset(
         map(type, map(result.values.__getitem__, leaves))
@@ -96,8 +101,11 @@ def render(graph: Graph, result: Gradients, *, show_all: bool = False) -> Iterat
     else:
         numbers = [inline_value(leaf_gradient(result, i)) for i in leaves]
     kinds = {kind: kind.value for kind in Kind}  # (an enum's value is slow to read 100,000 times)
-    no_path = {kind: f"{kind.value}, no path to {out}" for kind in Kind}
-    notes = [(kinds if g is not None else no_path)[nodes[i].kind] for i, g in zip(leaves, grads, strict=True)]
+    notes = list(map(kinds.__getitem__, map(_kind, leaf_nodes)))
+    if None in grads:
+        no_path = {kind: f"{kind.value}, no path to {out}" for kind in Kind}
+        rows = zip(notes, grads, leaf_nodes, strict=True)
+        notes = [note if g is not None else no_path[n.kind] for note, g, n in rows]
     if show_all:
         for i, node in enumerate(nodes):
             partial = partials[i]
@@ -108,16 +116,24 @@ def render(graph: Graph, result: Gradients, *, show_all: bool = False) -> Iterat
     if not names:
         yield f"(no leaf of {out} takes a gradient: every leaf is a constant)\n"
         return
-    rows = map(
-        "{} = {}   {}\n".format,
-        map(str.ljust, names, repeat(max(map(len, names)))),
-        map(str.rjust, numbers, repeat(max(map(len, numbers)))),
-        notes,
+    # each row is NAME = NUMBER   NOTE, the names padded on the right, the numbers on the left
+    cells = chain.from_iterable(
+        zip(
+            map(str.ljust, names, repeat(max(map(len, names)))),
+            repeat(" = "),
+            map(str.rjust, numbers, repeat(max(map(len, numbers)))),
+            repeat("   "),
+            notes,
+            repeat("\n"),
+        )
     )
-    while block := "".join(islice(rows, 4096)):
+    while block := "".join(islice(cells, 6 * 4096)):
         yield block
 
 
+_op = operator.attrgetter("op")
+_kind = operator.attrgetter("kind")
+_name = operator.attrgetter("name")
 _FLOAT_OR_NONE = frozenset((float, type(None)))
 
 

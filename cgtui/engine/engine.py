@@ -200,11 +200,18 @@ def on_path(graph: Graph, output: int) -> list[bool]:
 
 def leaf_values(graph: Graph, overrides: Mapping[str, float] | None = None) -> list[Value | None]:
     """Values for every node: leaves' from the graph and ``overrides``, the rest None."""
-    values: list[Value | None] = [
-        None if n.op is not None or n.value is None
-        else n.value if isinstance(n.value, np.ndarray) else float(n.value)
-        for n in graph.nodes
-    ]
+    nodes = graph.nodes
+    values: list[Value | None] = list(map(_value, nodes))
+    # the common case in loops that run in C: leaves hold floats or None, computations None
+    if not (
+        _FLOAT_OR_NONE.issuperset(map(type, values))
+        and not any(map(_is_not_none, compress(values, map(_op, nodes))))
+    ):
+        values = [
+            None if n.op is not None or n.value is None
+            else n.value if isinstance(n.value, np.ndarray) else float(n.value)
+            for n in nodes
+        ]
     for name, v in (overrides or {}).items():
         i = graph.lookup(name)
         if graph.nodes[i].op is not None:
@@ -292,6 +299,7 @@ class _Tape:
 
 
 _operands = operator.attrgetter("operands")
+_value = operator.attrgetter("value")
 _op = operator.attrgetter("op")
 _kind = operator.attrgetter("kind")
 _first = operator.itemgetter(0)

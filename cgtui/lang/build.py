@@ -404,8 +404,8 @@ class GraphBuilder:
             nodes[i].name = nm
         # the names vN that are taken (usually none): a name given here, a leaf's
         blocked = {
-            nm for nm in (*given, *leaf_names, *(k for k, j in env.items() if nodes[j].name == k))
-            if _V_NAME.fullmatch(nm)
+            nm for nm in filter(_V_NAME.fullmatch, chain(given, leaf_names, env))
+            if nm in given or nm in leaf_names or nodes[env[nm]].name == nm
         }
         counter = 0
         for node in nodes:
@@ -686,6 +686,25 @@ _name = attrgetter("name")
 _V_NAME = re.compile(r"v[0-9]+")
 
 
+#: The size of the blocks of text :func:`_fast_program` scans at a time (about 7,000 terms)
+_BLOCK = 1 << 16
+
+
+def _block_end(text: str, start: int) -> int:
+    """Where a block of text from ``start`` may end: at a newline, or at a blank on a line
+    without a comment before it (never inside a token or a comment), about :data:`_BLOCK`
+    characters on; the end of the text if there is no such place."""
+    at = start + _BLOCK
+    if at >= len(text):
+        return len(text)
+    newline = text.find("\n", at)
+    blank = text.find(" ", at)
+    line_start = text.rfind("\n", 0, blank) + 1
+    if blank != -1 and (newline == -1 or blank < newline) and text.find("#", line_start, blank) == -1:
+        return blank
+    return newline if newline != -1 else len(text)
+
+
 #: Whether :func:`from_expression` tries :func:`_fast_program` first (the tests compare
 #: the two ways on random texts)
 FAST_PATH = True
@@ -715,8 +734,29 @@ def _fast_program(
             return None  # arrays: their shapes are checked by the builder
         values = {name: float(v) for name, v in values.items()}
     grammar = grammar_of(syntax())
-    pieces = grammar.scan(text)
-    pieces.append(END_PIECE)
+    # the tokens, scanned a block of text at a time (a 100,000-term sum's would take 18 MB at
+    # once): ``limit`` is where the next block is scanned, three tokens before the end of
+    # the ones scanned (the loop looks two tokens ahead)
+    scan = grammar.scan
+    scanned = 0  # where the text not yet scanned starts
+
+    def refill(pieces: list[Any], k: int) -> tuple[list[Any], int, int]:
+        nonlocal scanned
+        pieces = pieces[k:]
+        while scanned < len(text) and len(pieces) < 3:
+            end = _block_end(text, scanned)
+            more = scan(text, scanned, end)
+            if end < len(text):  # the end of the block is not the end of the text
+                while more and not any(more[-1][1:]):  # (blanks alone, and the empty match)
+                    more.pop()
+            pieces += more
+            scanned = end
+        if scanned < len(text):
+            return pieces, 0, len(pieces) - 2
+        pieces.append(END_PIECE)
+        return pieces, 0, len(pieces) + 1
+
+    pieces, k, limit = refill([], 0)
     infix = grammar.infix
     prefix = grammar.prefix
     functions = grammar.functions
@@ -777,9 +817,10 @@ def _fast_program(
     valued = 0
     last_op: Any = None
     memo: dict[tuple[int, ...], int] = {}
-    k = 0
     try:
         while True:
+            if k >= limit:
+                pieces, k, limit = refill(pieces, k)
             _, name, sym, number, newline, rare = pieces[k]
             if newline or sym == ";":
                 k += 1
@@ -800,6 +841,8 @@ def _fast_program(
             expect_operand = True
             depth = 0
             while True:
+                if k >= limit:
+                    pieces, k, limit = refill(pieces, k)
                 _, name, sym, number, newline, rare = pieces[k]
                 if expect_operand:
                     if name:

@@ -18,23 +18,28 @@ from cgtui.lang.parser import canonical_name
 _NON_FINITE = ("inf", "infinity", "nan")
 
 
-#: A whole ``--at`` item of plain ASCII ``name=number`` pairs, without blanks: the common
-#: case, read by :func:`_plain_assignments` with loops that run in C.
-_PLAIN_ITEM = re.compile(
-    rf"[A-Za-z_][A-Za-z0-9_]*=(?:{NUMBER.pattern})(?:,[A-Za-z_][A-Za-z0-9_]*=(?:{NUMBER.pattern}))*", re.ASCII
-)
+#: The numbers of plain ``--at`` pairs, joined by commas: only what NUMBER is made of (then
+#: ``float`` reads exactly what NUMBER matches: no blanks, no '_', no 'inf' or 'nan')
+_NUMBER_CHARS = re.compile(r"[0-9.eE+,-]*")
 
 
 def _plain_assignments(items: list[str]) -> dict[str, float] | None:
-    """What :func:`parse_assignments` gives when every item is plain pairs (100,000 values
-    on a command line), or None: then the general loop reads them (and names a problem)."""
+    """What :func:`parse_assignments` gives when every item is plain ASCII ``name=number``
+    pairs without blanks (100,000 values on a command line), read with loops that run in
+    C; or None: then the general loop reads them (and names a problem)."""
     words: list[str] = []  # name, number, name, number...
     for item in items:
-        if not _PLAIN_ITEM.fullmatch(item):
+        parts = item.split(",")
+        if not item.isascii() or set(map(str.count, parts, repeat("="))) != {1}:
             return None
         words += item.replace("=", ",").split(",")
     names = words[::2]
-    numbers = list(map(operator.add, map(float, words[1::2]), repeat(0.0)))  # -0.0 -> 0.0
+    if not all(map(str.isidentifier, names)) or not _NUMBER_CHARS.fullmatch(",".join(words[1::2])):
+        return None
+    try:
+        numbers = list(map(operator.add, map(float, words[1::2]), repeat(0.0)))  # -0.0 -> 0.0
+    except ValueError:
+        return None
     total = sum(numbers)
     if total - total != 0.0:  # an infinite value (or a sum that overflows): the loop says which
         return None

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from cgtui.cli import main
+from cgtui.commands.check import Row, crossed_kinks, status
 from cgtui.core.errors import CgtuiError
-from cgtui.engine.engine import gradients
+from cgtui.engine.engine import gradients, leaf_values
 from cgtui.lang import yamlio
 from cgtui.lang.build import from_expression
 
@@ -274,12 +276,27 @@ def test_check_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert all(r["agrees"] for r in rows.values())
 
 
-def test_check_reports_a_kink(capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_names_the_kink_a_nudge_crosses(capsys: pytest.CaptureFixture[str]) -> None:
+    """relu at exactly 0: backprop says 0, the central difference 0.5. The row is a kink,
+    inconclusive, and names the kink input the nudge moved across 0; it is not a mismatch."""
     code, out, _ = run(capsys, "check", "relu(x) + abs(y)", "--at", "x=0,y=0")
     assert code == 0
-    assert "MISMATCH" in out
-    assert "1 of 2 leaves disagree: x" in out
-    assert "kink: v1 = relu(x) at 0" in out
+    assert "MISMATCH" not in out
+    assert re.search(r"^x +input +0 +0 +0\.5 .* kink$", out, re.M)
+    assert "x: the nudge moves x (the input of v1 = relu(x)) across 0" in out
+    assert "1 of 2 leaves agree; at a kink: x" in out
+
+
+def test_a_kink_below_the_leaf_is_found_elsewhere_none(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(capsys, "check", "relu(x - 1) * w", "--at", "x=1,w=2", "--json")
+    rows = {r["name"]: r for r in json.loads(out)["leaves"]}
+    assert rows["x"]["status"] == "kink" and rows["x"]["kinks"] == ["v1 (the input of v2 = relu(v1))"]
+    assert rows["w"]["status"] == "ok" and rows["w"]["kinks"] is None
+    # away from the kink the nudge crosses nothing: a row that disagrees there is a mismatch
+    graph = from_expression("relu(x - 1) * w")
+    values = leaf_values(graph, {"x": 3.0, "w": 2.0})
+    assert crossed_kinks(graph, values, graph.lookup("x"), (), 1e-6, len(graph.nodes) - 1) is None
+    assert status(Row("x", "input", 3.0, 0.0, 2.0, 1.0, 1e-6, False)) == "MISMATCH"
 
 
 def test_check_fault_in_a_nudge_is_a_row(capsys: pytest.CaptureFixture[str]) -> None:

@@ -69,7 +69,7 @@ def test_paths_json(sample: str, node: str, capsys: pytest.CaptureFixture[str]) 
 
 
 def test_check_json(capsys: pytest.CaptureFixture[str]) -> None:
-    for sample in ("squared_error.yaml", "branching.yaml", "micrograd_more_ops.yaml"):
+    for sample in ("squared_error.yaml", "branching.yaml", "micrograd_more_ops.yaml", "spiral_mlp.yaml"):
         assert_valid("check", output_of(capsys, "check", str(SAMPLES / sample), "--json"))
 
 

@@ -185,6 +185,7 @@ CASES: dict[str, tuple[Any, ...]] = {
     "softmax": (RNG.normal(size=(3, 4)),),
     "log_softmax": (RNG.normal(size=(3, 4)),),
     "cross_entropy": (RNG.normal(size=(3, 4)), RNG.dirichlet(np.ones(4), size=3)),
+    "fit": (RNG.normal(size=(3, 4)), RNG.normal(size=(4,))),
 }
 TENSOR_OPS = sorted(name for name, op in OPS.items() if op.tensor)
 
@@ -239,6 +240,7 @@ DIFFERENCES: dict[str, tuple[str, dict[str, Any]]] = {
     "softmax": ("L = sum(softmax(A) * R)", {"A": (3, 4), "R": (3, 4)}),
     "log_softmax": ("L = sum(log_softmax(A) * R)", {"A": (3, 4), "R": (3, 4)}),
     "cross_entropy": ("L = cross_entropy(A * R, y)", {"A": (3, 4), "R": (3, 4)}),
+    "fit": ("L = sum(fit(A, b) * b) + sum(fit(b, A) * A)", {"A": (3, 2), "b": (2,)}),
 }
 
 

@@ -916,8 +916,6 @@ class ExplorerApp(App[None]):
         self._tell(line)
 
     def action_backward_graph(self) -> None:
-        if self._scalar_only("the backward graph"):
-            return
         problem = toggle_backward_graph(self)
         if problem:
             self.notify(problem, title="no backward graph", severity="error")

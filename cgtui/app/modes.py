@@ -6,7 +6,8 @@ The app keeps a stack of the graphs it left: ``G`` (or the palette's "Backward g
 opens the backward graph of the current one, at the current leaf values and for the
 current output, and pushes the current stepper; pressing it on a backward graph goes
 back, so ``G`` toggles between the two. To differentiate a backward graph again, save it
-(``s``) and open the file (``o``), or use ``cgtui backward-graph`` twice.
+(``s``) and open the file (``o``), or use ``cgtui backward-graph`` twice. A tensor graph's
+backward graph holds arrays, and the main screen shows them as it shows any array node.
 """
 
 from __future__ import annotations

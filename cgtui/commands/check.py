@@ -4,7 +4,11 @@ Each leaf v (constants aside) is nudged by ±h, the forward pass is run again, a
 ``(L(v + h) - L(v - h)) / 2h`` is set beside backprop's ``dL/dv`` with the relative error
 ``|a - n| / max(|a|, |n|)``. A row agrees when that error is below 1e-5 or the two differ by
 less than the rounding noise of the difference itself. At a kink (relu or abs at exactly
-0) the two disagree by design: cgtui takes the derivative there as 0.
+0) the two disagree by design: cgtui takes the derivative there as 0, while a nudge that
+carries the kink's input across 0 averages the slopes of its two sides. Such a row says
+``kink`` and names the kink it crossed: the check is inconclusive there, not failed. Class
+indices (the labels of ``cross_entropy``) are not differentiable: their row says so and no
+nudge is made.
 
 The table says whether every leaf agrees; the exit status is 0 either way (2 for bad
 input, 3 for a numerical fault in the passes themselves). On big graphs (past
@@ -46,6 +50,9 @@ class Row:
     h: float
     agrees: bool
     problem: str | None = None
+    #: The kinks the nudge carried across 0 (``H = relu(v2) at [0, 84]``), when the row
+    #: disagrees because of them.
+    kinks: list[str] | None = None
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -97,8 +104,11 @@ def check_rows(
     for i in differentiable_leaves(graph) if leaves is None else leaves:
         node = graph.nodes[i]
         partial = partials[i]
+        if class_indices(graph, i, vals):
+            rows.append(Row(node.name, node.kind.value, 0.0, 0.0, None, None, 0.0, True, None, None))
+            continue
         if np.ndim(vals[i]) > 0 and graph.has_arrays:
-            rows.append(_array_row(graph, i, vals, partials, output, h))
+            rows.append(_array_row(graph, i, values, vals, partials, output, h))
             continue
         analytic = 0.0 if partial is None else float(partial)
         value = float(vals[i])
@@ -112,12 +122,58 @@ def check_rows(
             continue
         noise = 1e-15 * scale / used * 100  # rounding in L(v+h) - L(v-h), with room to spare
         agrees = rel < RELATIVE_TOLERANCE or abs(a - numeric) <= max(noise, 1e-12)
-        rows.append(Row(node.name, node.kind.value, value, a, numeric, rel, used, agrees))
+        crossed = None if agrees else crossed_kinks(graph, values, i, (), used, output)
+        rows.append(Row(node.name, node.kind.value, value, a, numeric, rel, used, agrees, None, crossed))
     return rows
 
 
+def class_indices(graph: Graph, i: int, vals: list[Any]) -> bool:
+    """Whether leaf ``i`` holds class indices: a vector used only as the labels of
+    ``cross_entropy``, which has no derivative with respect to them."""
+    uses = graph.successors(i)
+    return (
+        np.ndim(vals[i]) == 1
+        and bool(uses)
+        and all(graph.nodes[s].op == "cross_entropy" and slot == 1 for s, slot in uses)
+    )
+
+
+def crossed_kinks(
+    graph: Graph, values: list[Any], i: int, k: tuple[int, ...], h: float, output: int
+) -> list[str] | None:
+    """The inputs of kinks (``relu(v)`` and the like, up to the output) that change sign
+    between leaf ``i`` (entry ``k`` of an array) nudged by ``+h`` and by ``-h``: there the
+    central difference straddles two slopes. None when the nudge crosses none."""
+    trials = []
+    for sign in (1.0, -1.0):
+        trial = list(values)
+        if k:
+            moved = np.array(values[i], dtype=float)
+            moved[k] += sign * h
+            trial[i] = moved
+        else:
+            trial[i] = float(values[i]) + sign * h
+        try:
+            trials.append(forward(graph, trial))
+        except NumericalFault:
+            return None
+    up, down = trials
+    found = []
+    for node in graph.nodes[: output + 1]:
+        if node.op not in KINK_OPS:
+            continue
+        a = node.operands[0]
+        flips = np.argwhere(np.atleast_1d(np.sign(up[a]) != np.sign(down[a])))
+        if flips.size:
+            name = graph.nodes[a].name
+            at = f"[{', '.join(map(str, flips[0].tolist()))}]" if np.ndim(up[a]) else ""
+            found.append(f"{name}{at} (the input of {node.name} = {node.op}({name}))")
+    return found or None
+
+
 def _array_row(
-    graph: Graph, i: int, vals: list[Any], partials: list[Any], output: int, h: float | None
+    graph: Graph, i: int, values: list[Any], vals: list[Any], partials: list[Any], output: int,
+    h: float | None,
 ) -> Row:
     """An array leaf's row: its worst entry (``W1[1, 0]``) of those nudged."""
     node = graph.nodes[i]
@@ -130,7 +186,8 @@ def _array_row(
     noise = 1e-15 * scale / used * 100
     agrees = rel < RELATIVE_TOLERANCE or abs(a - numeric) <= max(noise, 1e-12)
     name = f"{node.name}[{', '.join(map(str, k))}]"
-    return Row(name, node.kind.value, float(vals[i][k]), a, numeric, rel, used, agrees)
+    crossed = None if agrees else crossed_kinks(graph, values, i, k, used, output)
+    return Row(name, node.kind.value, float(vals[i][k]), a, numeric, rel, used, agrees, None, crossed)
 
 
 def kinks(graph: Graph, output: int) -> list[str]:
@@ -141,6 +198,17 @@ def kinks(graph: Graph, output: int) -> list[str]:
         if node.op in KINK_OPS and i <= output and np.any(np.asarray(vals[node.operands[0]]) == 0):
             found.append(f"{node.name} = {node.op}({graph.nodes[node.operands[0]].name}) at 0")
     return found
+
+
+def status(r: Row) -> str:
+    """A row's verdict: ok, kink (inconclusive), MISMATCH, fault, or - (not nudged)."""
+    if r.numeric is None and r.problem is None:
+        return "-"
+    if r.agrees:
+        return "ok"
+    if r.kinks:
+        return "kink"
+    return "fault" if r.problem else "MISMATCH"
 
 
 def render_text(graph: Graph, output: int, rows: list[Row], total: int | None = None) -> str:
@@ -159,15 +227,16 @@ def render_text(graph: Graph, output: int, rows: list[Row], total: int | None = 
     ):
         table.add_column(header, justify=justify)  # type: ignore[arg-type]
     for r in rows:
+        nudged = status(r) != "-"
         table.add_row(
             r.name,
             r.kind,
-            format_number(r.value),
-            format_number(r.backprop),
+            format_number(r.value) if nudged else "-",
+            format_number(r.backprop) if nudged else "-",
             "-" if r.numeric is None else format_number(r.numeric),
             "-" if r.relative_error is None else f"{r.relative_error:.1e}",
-            f"{r.h:.0e}",
-            "ok" if r.agrees else ("fault" if r.problem else "MISMATCH"),
+            "-" if r.numeric is None and r.problem is None else f"{r.h:.0e}",
+            status(r),
         )
     console = Console(highlight=False, width=120, force_terminal=False, color_system=None)
     with console.capture() as capture:
@@ -176,14 +245,27 @@ def render_text(graph: Graph, output: int, rows: list[Row], total: int | None = 
     for r in rows:
         if r.problem:
             lines.append(f"{r.name}: {r.problem}")
+        elif r.kinks:
+            crossed = name_list(r.kinks)
+            lines.append(
+                f"{r.name}: the nudge moves {crossed} across 0, where cgtui takes the kink's derivative "
+                "as 0 and a central difference averages its two sides: inconclusive, not wrong"
+            )
+        elif status(r) == "-":
+            lines.append(f"{r.name}: class indices (the labels of cross_entropy) have no derivative: "
+                         "not nudged")
     if total is not None and total > len(rows):
         lines.append(
             f"checked {len(rows):,} of {total:,} leaves, evenly spread (--leaves {total} checks "
             "every one; each nudge re-runs the graph below the leaf)"
         )
-    bad = [r for r in rows if not r.agrees]
+    bad = [r for r in rows if not r.agrees and not r.kinks]
+    at_kinks = [r.name for r in rows if r.kinks]
     if not bad:
         lines.append("the leaf agrees" if len(rows) == 1 else f"all {len(rows)} leaves agree")
+        if at_kinks:
+            agree = len(rows) - len(at_kinks)
+            lines[-1] = f"{agree} of {len(rows)} leaves agree; at a kink: {name_list(at_kinks)}"
     else:
         what = "the leaf disagrees" if len(rows) == 1 else f"{len(bad)} of {len(rows)} leaves disagree"
         lines.append(f"{what}: {name_list([r.name for r in bad])}")
@@ -208,7 +290,7 @@ def run(args: argparse.Namespace) -> int:
         data = {
             "output": graph.nodes[output].name,
             "leaves_total": len(every),
-            "leaves": [asdict(r) for r in rows],
+            "leaves": [asdict(r) | {"status": status(r)} for r in rows],
         }
         print(dump_json(data))
     else:

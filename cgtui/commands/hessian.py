@@ -6,6 +6,11 @@ backward graph (one reverse pass over it per leaf). ``--json``::
 
 Second derivatives at a kink (``relu``, ``abs`` at 0) are 0, as their first derivatives
 ``step`` and ``sign`` are flat.
+
+On a tensor graph the Hessian is by entries: every entry of every leaf that is not a
+constant is a row and a column (``W1[0,1]``, ``b1[2]``, ``c``), in C order, and each
+column ``H e_k`` is one reverse pass over the backward graph (:func:`cgtui.engine.backward_graph.hessian`).
+The size cap counts entries, not leaves; past it, ``cgtui hvp`` gives ``H v`` in one pass.
 """
 
 from __future__ import annotations
@@ -13,7 +18,9 @@ from __future__ import annotations
 import argparse
 import json
 
-from cgtui.commands.common import add_source_arguments, differentiable_leaves, load, scalar_graphs_only
+import numpy as np
+
+from cgtui.commands.common import add_source_arguments, differentiable_leaves, load
 from cgtui.commands.jacobian import matrix_lines
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind
@@ -33,22 +40,28 @@ MAX_LEAVES = 1_000
 MAX_WORK = 5_000_000  # leaves x graph nodes
 
 
+def _entries(value: object) -> int:
+    return int(value.size) if isinstance(value, np.ndarray) else 1
+
+
 def check_size(graph: Graph, output: int) -> None:
     """Refuse a Hessian whose passes or table would not finish in reasonable time."""
-    leaves = len(differentiable_leaves(graph))
+    found = differentiable_leaves(graph)
+    leaves = sum(_entries(graph.nodes[i].value) for i in found)
     nodes = output + 1
     if leaves > MAX_LEAVES or leaves * nodes > MAX_WORK:
+        what, one = ("entries of leaves", "entry") if graph.has_arrays else ("leaves", "leaf")
         raise CgtuiError(
-            f"a Hessian by {leaves:,} leaves is {leaves:,} x {leaves:,} numbers, one reverse pass per "
-            f"leaf over the backward graph of {nodes:,} nodes: more than cgtui computes (at most "
-            f"{MAX_LEAVES:,} leaves and {MAX_WORK:,} leaves x nodes); use 'cgtui hvp' for the Hessian "
+            f"a Hessian by {leaves:,} {what} is {leaves:,} x {leaves:,} numbers, one reverse pass per "
+            f"{one} over the backward graph of {nodes:,} nodes: "
+            f"more than cgtui computes (at most {MAX_LEAVES:,} leaves and {MAX_WORK:,} leaves x nodes, "
+            "counting each entry of an array leaf as a leaf); use 'cgtui hvp' for the Hessian "
             "times a vector (one pass), or make leaves constants with --const"
         )
 
 
 def run(args: argparse.Namespace) -> int:
     graph, output = load(args)
-    scalar_graphs_only(graph, "hessian")
     check_size(graph, output)
     h = hessian(graph, output=output)
     if args.json:
@@ -79,7 +92,7 @@ def newton_lines(graph: Graph, h: Hessian) -> list[str]:
     """With one param: Newton's update w - g/h beside gradient descent's w - lr*g (the
     learning rate from the file's training section)."""
     params = [n for n in graph.nodes if n.kind is Kind.PARAM]
-    if len(params) != 1:
+    if len(params) != 1 or isinstance(params[0].value, np.ndarray):
         return []
     w = params[0]
     k = h.leaves.index(w.name)

@@ -306,6 +306,33 @@ def _axis_shape(name: str) -> ShapeRule:
     return rule
 
 
+
+def _fit_shape(shapes: Sequence[Shape], consts: Sequence[float | None]) -> Shape:
+    """``fit(G, a)`` has ``a``'s shape, where :func:`cgtui.core.arrays.fit` can bring ``G`` to it."""
+    g, a = shapes[0], shapes[1]
+    tail = g[len(g) - len(a) :] if len(g) > len(a) else g
+    if len(tail) == len(a):
+        tail = tuple(1 if n == 1 and m != 1 else m for n, m in zip(a, tail, strict=True))
+    try:
+        fits = tuple(np.broadcast_shapes(tail, a)) == a
+    except ValueError:
+        fits = False
+    if not fits:
+        raise arrays.ShapeMismatch(
+            f"fit: {arrays.shape_text(g)} to {arrays.shape_text(a)}: "
+            "G must broadcast with the operand's shape"
+        )
+    return a
+
+
+def _fit(g: Value, a: Value) -> Value:
+    """``g`` brought to ``a``'s shape, as the backward pass does it (a number: the sum)."""
+    shape = arrays.shape_of(a)
+    if not shape and not _is_scalar(g):
+        return float(np.sum(g))
+    return arrays.fit(g, shape)
+
+
 _cos = _elementwise(math.cos, np.cos)
 _sin = _elementwise(math.sin, np.sin)
 
@@ -412,6 +439,12 @@ OPS: dict[str, Op] = {
             domain=arrays.cross_entropy_domain,
             doc="cross_entropy(logits, labels): mean over rows; labels are class indices or rows of "
             "probabilities (Y); d/dlabels is 0 for class indices",
+        ),
+        tensor(
+            "fit", 2, _fit, _fit_shape,
+            vjp("fit(G, a)", lambda g, a, b, out: _fit(g, a)), vjp("0", _no_vjp),
+            doc="fit(G, a): G brought to the shape of a, the backward pass's broadcasting rule: summed "
+            "over the axes a was broadcast along, spread over the axes a reduction removed",
         ),
     )
 }

@@ -102,7 +102,7 @@ def render(graph: Graph, result: Gradients, *, show_all: bool = False) -> Iterat
         numbers = [inline_value(leaf_gradient(result, i)) for i in leaves]
     kinds = {kind: kind.value for kind in Kind}  # (an enum's value is slow to read 100,000 times)
     notes = list(map(kinds.__getitem__, map(_kind, leaf_nodes)))
-    if None in grads:
+    if any(map(operator.is_, grads, repeat(None))):  # (not "None in grads": arrays compare by entries)
         no_path = {kind: f"{kind.value}, no path to {out}" for kind in Kind}
         rows = zip(notes, grads, leaf_nodes, strict=True)
         notes = [note if g is not None else no_path[n.kind] for note, g, n in rows]

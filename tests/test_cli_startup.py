@@ -89,11 +89,14 @@ def test_the_explorer_loads_the_plotting_library_only_with_a_training_screen() -
         "import sys\n"
         "import cgtui.app.app\n"
         "print(repr(sorted(sys.modules)), file=sys.stderr)\n"
+        "from cgtui.app.training import TrainingScreen\n"  # as the key T loads it
+        "print(repr(sorted(sys.modules)), file=sys.stderr)\n"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
         [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, check=True
     )
-    modules = set(ast.literal_eval(done.stderr.strip().splitlines()[-1]))
-    assert "cgtui.app.training.screen" in modules  # the screen is there to open
-    assert not tops(modules) & {"textual_plotext", "plotext"}
+    at_start, with_screen = (set(ast.literal_eval(line)) for line in done.stderr.strip().splitlines()[-2:])
+    assert "cgtui.app.training.screen" not in at_start  # loaded when first opened
+    assert "cgtui.app.training.screen" in with_screen
+    assert not tops(with_screen) & {"textual_plotext", "plotext"}  # loaded when the screen is shown

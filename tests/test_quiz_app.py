@@ -5,13 +5,17 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import numpy as np
+from test_app import settle
 from textual.app import App, ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
+from cgtui.app.app import ExplorerApp
 from cgtui.app.quiz import QuizPanel
-from cgtui.engine.engine import Stepper
+from cgtui.engine.engine import Stepper, gradients
 from cgtui.lang import yamlio
+from cgtui.teach.quiz import Question, QuestionKind
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
@@ -164,5 +168,105 @@ def test_escape_hands_the_keys_to_the_graph_view() -> None:
             await pilot.press("escape")
             await pilot.pause()
             assert app.focused is app.query_one("#tree")
+
+    asyncio.run(run())
+
+
+# --- the quiz on a graph of arrays, in the explorer -------------------------------------------
+
+
+def right_answer(question: Question) -> str:
+    if question.kind is QuestionKind.VJP:
+        return str(question.choices.index(str(question.expected)) + 1)
+    return repr(question.expected) if isinstance(question.expected, float) else str(question.expected)
+
+
+def test_the_explorer_quizzes_a_tensor_graph_through_both_passes_by_hand() -> None:
+    """Q on the XOR twin opens the quiz (no "scalar graphs only" notice); every question,
+    shapes, VJP choices, broadcast axes and entries, answered through the input at 80x24;
+    the stepper ends with both passes done and the engine's gradients."""
+
+    async def run() -> None:
+        graph = yamlio.load(SAMPLES / "xor_mlp_tensor.yaml")
+        app = ExplorerApp(Stepper(graph), source="xor_mlp_tensor.yaml")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("Q")
+            await settle(pilot)
+            assert not app._notifications, [str(n.message) for n in app._notifications]
+            panel = app.query_one(QuizPanel)
+            quiz = panel.quiz
+            assert quiz is not None
+            kinds: set[QuestionKind] = set()
+            for _ in range(200):
+                question = quiz.current
+                if question is None:
+                    break
+                kinds.add(question.kind)
+                placeholder = str(panel.input.placeholder)
+                if question.kind in (QuestionKind.SHAPE, QuestionKind.PARTIAL_SHAPE):
+                    assert "shape" in placeholder
+                elif question.kind is QuestionKind.VJP:
+                    assert "option" in placeholder
+                panel.input.value = right_answer(question)
+                await pilot.press("enter")
+                await pilot.pause()
+                verdict = text_of(panel.query_one("#quiz-verdict", Static))
+                assert verdict.startswith("✓"), (question.prompt, verdict)
+            assert quiz.current is None and quiz.score.correct == quiz.score.asked > 40
+            assert {QuestionKind.SHAPE, QuestionKind.VJP, QuestionKind.BROADCAST_AXES} <= kinds
+            assert app.stepper.backward_complete
+            engine = gradients(graph).partials
+            for name in ("W1", "b1", "U", "c"):
+                i = graph.index[name]
+                np.testing.assert_allclose(
+                    np.asarray(app.stepper.partials[i]), np.asarray(engine[i]), rtol=1e-12
+                )
+            assert "Both passes" in text_of(panel.query_one("#quiz-prompt", Static))
+
+    asyncio.run(run())
+
+
+def test_a_vjp_question_reads_at_80x24_and_a_wrong_choice_is_explained() -> None:
+    """The options stand one per line inside the panel; an option number out of range is
+    refused without counting; a wrong choice says which was chosen, the answer, and why each
+    option is right or wrong (the shapes)."""
+
+    async def run() -> None:
+        app = ExplorerApp(Stepper(yamlio.load(SAMPLES / "xor_mlp_tensor.yaml")))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("Q")
+            await settle(pilot)
+            panel = app.query_one(QuizPanel)
+            quiz = panel.quiz
+            assert quiz is not None
+            while quiz.current is not None and quiz.current.kind is not QuestionKind.VJP:
+                await pilot.press("ctrl+r")
+            question = quiz.current
+            assert question is not None
+            await pilot.pause()
+            prompt = panel.query_one("#quiz-prompt", Static)
+            text = text_of(prompt)
+            assert "Which map of G gives the push into dL/dH?" in text
+            lines = text.split("\n")
+            for k, choice in enumerate(question.choices):  # two short options to a line
+                assert any(line.startswith("  ") and f"{k + 1}) {choice}" in line for line in lines[1:])
+            for part in (prompt, panel.input):  # the question and the input show together
+                assert panel.content_region.contains_region(part.region), (part, part.region)
+            asked = quiz.score.asked
+            await pilot.press("9", "enter")
+            await pilot.pause()
+            assert "there are 4 options" in text_of(panel.query_one("#quiz-verdict", Static))
+            assert quiz.current is question and quiz.score.asked == asked  # not counted
+            wrong = next(k for k, c in enumerate(question.choices) if c != question.expected)
+            panel.input.value = str(wrong + 1)
+            await pilot.press("enter")
+            await pilot.pause()
+            verdict = text_of(panel.query_one("#quiz-verdict", Static))
+            assert verdict.startswith(f"✗ question {asked + 1}, the VJP into dL/dH: not quite"), verdict
+            assert f"you chose {question.choices[wrong]}" in verdict and "G @ transpose(U)" in verdict
+            solution = text_of(panel.query_one("#quiz-solution", Static))
+            assert "dL/dH += G @ transpose(U)  (G = dL/dv3)" in solution
+            assert "right: gives (4, 2), the shape of H" in solution
+            assert "score 0/" in str(panel.border_subtitle)
 
     asyncio.run(run())

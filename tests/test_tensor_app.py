@@ -39,8 +39,8 @@ def test_tensor_node_tables_vjp_and_zoom_round_trip() -> None:
             tensor = side_text(app, "side-tensor")
             name = g.nodes[v3].name
             assert f"{name} (4,1):" in tensor and f"dL/d{name} (4,1):" in tensor
-            assert "∂/∂U: Hᵀ (2,4) @ G (4,1) -> (2,1)" in tensor
-            assert "∂/∂H: G (4,1) @ Uᵀ (1,2) -> (4,2)" in tensor
+            assert "dL/dU += Hᵀ (2,4) @ G (4,1) -> (2,1)" in tensor
+            assert "dL/dH += G (4,1) @ Uᵀ (1,2) -> (4,2)" in tensor
             assert side_text(app, "side-tensor").count("\n") >= 10
 
             await pilot.press("Z")

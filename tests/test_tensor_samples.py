@@ -145,18 +145,6 @@ async def test_the_explorer_opens_the_spiral_network_and_runs_f_and_b() -> None:
         assert app.is_running
 
 
-@pytest.mark.parametrize(
-    "command",
-    [["jacobian"], ["paths", "--from", "W1"], ["jvp", "--tangent", "c=1"], ["export", "--format", "latex"]],
-)
-def test_scalar_only_commands_refuse_a_tensor_graph_by_name(
-    command: list[str], capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert main([command[0], str(SAMPLES / "xor_mlp_tensor.yaml"), *command[1:]]) == 2
-    err = capsys.readouterr().err
-    assert f"cgtui {command[0]}" in err and "works on scalar graphs" in err and "W1 (2, 2)" in err
-
-
 def test_cgtui_check_nudges_array_leaves_entry_by_entry(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", str(SAMPLES / "xor_mlp_tensor.yaml"), "--json"]) == 0
     rows = {row["name"].split("[")[0]: row for row in json.loads(capsys.readouterr().out)["leaves"]}

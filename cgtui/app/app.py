@@ -46,48 +46,40 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import numpy as np
 from rich.cells import cell_len
 from rich.text import Text
+from textual import events
+from textual._compositor import ChopsUpdate, Compositor
 from textual.actions import parse as parse_action
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.reactive import var
 from textual.screen import ModalScreen, Screen
+from textual.scrollbar import ScrollBar
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Footer, Input, Log, Static, TabbedContent, TabPane
 
 from cgtui.app import explain, safety
-from cgtui.app.dialogs import (
-    ChoiceDialog,
-    HelpScreen,
-    InfoDialog,
-    OpenDialog,
-    PromptDialog,
-    SampleChoice,
-    SamplesDialog,
-    SaveDialog,
-    UnsavedDialog,
-)
 from cgtui.app.drawing import DrawingView
 from cgtui.app.footer import KeysFooter
 from cgtui.app.layout import breakpoint_classes, lesson_classes
-from cgtui.app.modes import Saved, toggle_backward_graph
-from cgtui.app.quiz import QuizPanel
 from cgtui.app.session import Session, beside, constant_value, hand_written
 from cgtui.app.side import SideColumn, SidePane
-from cgtui.app.training import TrainingScreen
 from cgtui.app.views import KIND_CLASSES, TOUCHED_MARK, GraphTree, GraphView, NodeTable, SteadyScroll
-from cgtui.app.zoom_mode import in_zoom, zoom_back, zoom_in
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind
 from cgtui.core.notation import format_number, partial_name, value_text
 from cgtui.engine.engine import Stepper, StepResult, descent_step, grad_check
+
+if TYPE_CHECKING:  # the dialogs, modes, quiz and training screen load when first used
+    from cgtui.app.modes import Saved
+    from cgtui.app.quiz import QuizPanel
 
 #: A step that writes more log lines than this is shortened in the log.
 LOG_LINES_PER_ACTION = 400
@@ -100,6 +92,23 @@ AUTOPLAY_DEFAULT = 2
 STEPPING_ACTIONS = frozenset(
     {"step_forward", "run_forward", "step_backward", "run_backward", "undo", "reset"}
 )
+
+#: Keys of single steps: while another of them is queued, a step's screen update waits
+#: for the next (see :meth:`ExplorerApp._defer`).
+SINGLE_STEP_KEYS = frozenset({"f", "b", "u"})
+
+#: Seconds a deferred screen update waits at most (when the queued key does not step).
+DEFER_LIMIT = 0.05
+
+
+class _Deferred:
+    """Steps taken whose screen update waits for the next step."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.changed: set[int] | None = set()
+        self.touched: int | None = None
+        self.results: list[StepResult] = []
 
 
 class Legend(Static):
@@ -190,6 +199,70 @@ class StepLog(SteadyScroll, Log):
             self.scroll_end(animate=False, immediate=True, x_axis=False)
         self.refresh()
         return self
+
+    def _scroll_update(self, virtual_size: Size) -> None:
+        """Textual's, except that a scrollbar is repainted only when its sizes change: a
+        new line makes the log taller, and the horizontal scrollbar stays as it was."""
+        self._refresh_scrollbars()
+        width, height = self.container_size
+        if self.show_vertical_scrollbar and self.styles.scrollbar_size_vertical:
+            _resize_bar(self.vertical_scrollbar, virtual_size.height, height - self.scrollbar_size_horizontal)
+        if self.show_horizontal_scrollbar and self.styles.scrollbar_size_horizontal:
+            _resize_bar(self.horizontal_scrollbar, virtual_size.width, width - self.scrollbar_size_vertical)
+        self.scroll_x = self.validate_scroll_x(self.scroll_x)
+        self.scroll_y = self.validate_scroll_y(self.scroll_y)
+
+
+def _resize_bar(bar: ScrollBar, virtual: int, window: int) -> None:
+    if (bar.window_virtual_size, bar.window_size) != (virtual, window):
+        bar.window_virtual_size = virtual
+        bar.window_size = window
+        bar.refresh()
+
+
+class _ShownCompositor(Compositor):
+    """Textual's compositor, with two shortcuts that change nothing on screen.
+
+    It ignores repaints of widgets that are not displayed (in a hidden tab). A view in a
+    hidden tab repaints itself after a step; Textual would take a repaint of a widget missing
+    from its map as a sign of a new widget and lay out the whole screen again at the next
+    frame (which cannot place a widget that is not displayed anyway).
+
+    A frame draws the widgets under a changed region only. Textual draws every widget inside
+    the smallest rectangle around all the changed regions, and a step changes the side pane
+    at the top right and the log at the bottom: every widget on the screen. The parts of the
+    screen a frame writes are the changed regions alone, and any widget seen there overlaps
+    one of them, so the frame is the same.
+    """
+
+    def update_widgets(self, widgets: set[Widget]) -> None:
+        super().update_widgets({w for w in widgets if _displayed(w)})
+
+    def render_partial_update(self) -> ChopsUpdate | None:
+        changed = list(self._dirty_regions)
+        if not changed:
+            return super().render_partial_update()
+        visible = self.visible_widgets
+        _ = self.cuts  # each line's cuts come from every visible widget: made before the filter
+        overlaps = Region.overlaps
+        self._visible_widgets = {
+            widget: (region, clip)
+            for widget, (region, clip) in visible.items()
+            if any(overlaps(clip, r) for r in changed)
+        }
+        try:
+            return super().render_partial_update()
+        finally:
+            self._visible_widgets = visible
+
+
+def _displayed(widget: Widget) -> bool:
+    node: Any = widget
+    while isinstance(node, Widget):
+        if not node.display:
+            return False
+        node = node._parent
+    return True
 
 
 class ExplorerApp(App[None]):
@@ -287,6 +360,7 @@ class ExplorerApp(App[None]):
         self._views: list[GraphView] = [self._tree, self._table]
         self.graph_stack: list[Saved] = []  # graphs left for their backward graphs (cgtui.app.modes)
         self._mask = explain.NO_MASK  # what an open quiz question asks about
+        self._deferred: _Deferred | None = None  # steps not yet on screen (a held key)
 
     # ---- layout ---------------------------------------------------------------
 
@@ -313,6 +387,7 @@ class ExplorerApp(App[None]):
         """The explorer's screen, with the classes of the terminal's size before its
         widgets are styled (setting them later restyles every widget)."""
         screen = super().get_default_screen()
+        screen._compositor = _ShownCompositor()  # not laid out yet: nothing to carry over
         width, height = self.size
         screen.update_classes(
             breakpoint_classes(width, height, self.HORIZONTAL_BREAKPOINTS, self.VERTICAL_BREAKPOINTS),
@@ -365,6 +440,8 @@ class ExplorerApp(App[None]):
             pending.append("side pane paths")
         if self._table.rows_loading:
             pending.append("table rows")
+        if self._deferred is not None:
+            pending.append("steps not yet shown")
         return pending
 
     # ---- state changes ----------------------------------------------------------
@@ -384,6 +461,8 @@ class ExplorerApp(App[None]):
         self._set_selected(stepper.output)
         self._refresh_status()
         if self._quiz and self.screen.has_class("-quiz"):
+            from cgtui.app.quiz import QuizPanel
+
             for panel in self.query(QuizPanel):  # an open quiz starts over on the new graph
                 panel.on_step(stepper, None)
 
@@ -420,6 +499,9 @@ class ExplorerApp(App[None]):
             changed = {result.node, *s.graph.nodes[result.node].operands}
         elif not all_nodes and moved == 0:
             changed = set()
+        if not all_nodes and self._steps_queued():
+            self._defer(result.lines, changed, result.node, result)
+            return result
         self._after(result.lines, changed, result.node, result, select=keep)
         if keep is not None:
             self._tree.follow(keep)  # F and B: the tree opens down to the selection
@@ -434,7 +516,18 @@ class ExplorerApp(App[None]):
         *,
         select: int | None = None,
     ) -> None:
-        """``select``: the node to select (default: the touched one; F and B keep the selection)."""
+        """``select``: the node to select (default: the touched one; F and B keep the selection).
+
+        Steps deferred while more step keys were queued (:meth:`_defer`) come first, as if
+        each had been shown in turn: their log lines, changed nodes and quiz updates."""
+        deferred, self._deferred = self._deferred, None
+        results: list[StepResult | None] = [result]
+        if deferred is not None:
+            if touched is None and changed == set() and result is None:  # a flush alone
+                touched = deferred.touched
+            lines = [*deferred.lines, *lines]
+            changed = None if changed is None or deferred.changed is None else deferred.changed | changed
+            results = [*deferred.results, *([result] if result is not None else [])]
         for view in self.views():
             view.refresh_nodes(changed)
             view.set_touched(touched)
@@ -446,8 +539,47 @@ class ExplorerApp(App[None]):
         self._refresh_status()
         self._refresh_keys()
         if self._quiz and self.screen.has_class("-quiz"):
+            from cgtui.app.quiz import QuizPanel
+
             for panel in self.query(QuizPanel):
-                panel.on_step(self.stepper, result)
+                for r in results:
+                    panel.on_step(self.stepper, r)
+
+    # ---- held keys ----------------------------------------------------------------
+
+    def _steps_queued(self) -> bool:
+        """Whether another single-step key waits to be handled (a held key comes faster
+        than frames are drawn): in the app's queue, or on its way up from the focused
+        widget to the app's bindings."""
+        focused = self.focused
+        pumps: list[Any] = [self, *(focused.ancestors_with_self if focused is not None else [self.screen])]
+        for pump in pumps:
+            # the message a pump peeked at, and its asyncio.Queue's deque
+            waiting = [pump._pending_message, *getattr(pump._message_queue, "_queue", ())]
+            for message in waiting:
+                if isinstance(message, events.Key) and message.key in SINGLE_STEP_KEYS:
+                    return True
+        return False
+
+    def _defer(
+        self, lines: Iterable[str], changed: set[int] | None, touched: int | None, result: StepResult
+    ) -> None:
+        """Keep a step's screen update for the next one: a key held down steps at its own
+        pace and the screen shows where it got at every frame, never falling behind."""
+        deferred = self._deferred
+        if deferred is None:
+            deferred = self._deferred = _Deferred()
+            self.set_timer(DEFER_LIMIT, self._flush_deferred)  # in case no step follows
+        deferred.lines.extend(lines)
+        if deferred.changed is not None:
+            deferred.changed = None if changed is None else deferred.changed | changed
+        deferred.touched = touched
+        deferred.results.append(result)
+
+    def _flush_deferred(self) -> None:
+        """Show the deferred steps now (before anything else acts on the screen)."""
+        if self._deferred is not None:
+            self._after([], set(), None)
 
     def _write_log(self, lines: Iterable[str]) -> None:
         lines = list(lines)
@@ -570,9 +702,12 @@ class ExplorerApp(App[None]):
         doing nothing."""
         if isinstance(action, str) and default_namespace in (None, self):
             namespace, name, params = parse_action(action)
+            if self._deferred is not None and name not in ("step_forward", "step_backward", "undo"):
+                self._flush_deferred()  # every other action sees the screen up to date
             if namespace in ("", "app") and name in STEPPING_ACTIONS:
                 self._stop_autoplay()
             if namespace in ("", "app") and self.check_action(name, params) is None:
+                self._flush_deferred()
                 reason = self.why_not(name)
                 if reason is not None:
                     self._tell(reason)
@@ -602,6 +737,8 @@ class ExplorerApp(App[None]):
     def action_undo(self) -> None:
         """Take back the newest step or change (one history), or clear a fault."""
         s = self.stepper
+        if self.session.next_undo(s) is not None or not s.can_undo():
+            self._flush_deferred()  # the steps held back are on screen before the change is undone
         if self.session.next_undo(s) is None:
             if not s.can_undo():
                 self._tell(self.why_not("undo") or "nothing to undo")
@@ -707,6 +844,8 @@ class ExplorerApp(App[None]):
             if name:
                 self._set_selected(g.lookup(name))
 
+        from cgtui.app.dialogs import PromptDialog
+
         names = [n.name for n in g.nodes]
         self.push_screen(
             PromptDialog("Jump to a node", "node name", validate=check, suggestions=names), done
@@ -722,6 +861,8 @@ class ExplorerApp(App[None]):
                 view.focus()
 
     def action_focus_views(self) -> None:
+        from cgtui.app.zoom_mode import in_zoom, zoom_back
+
         if in_zoom(self):
             zoom_back(self)
             return
@@ -760,6 +901,8 @@ class ExplorerApp(App[None]):
         return node.name
 
     def action_edit_value(self) -> None:
+        from cgtui.app.dialogs import PromptDialog
+
         name = self._selected_leaf()
         if name is None:
             return
@@ -797,6 +940,8 @@ class ExplorerApp(App[None]):
         )
 
     def action_mark_kind(self) -> None:
+        from cgtui.app.dialogs import ChoiceDialog
+
         name = self._selected_leaf()
         if name is None:
             return
@@ -822,6 +967,8 @@ class ExplorerApp(App[None]):
         self.push_screen(ChoiceDialog(f"Kind of {name}", options, node.kind.value), done)
 
     def action_choose_output(self) -> None:
+        from cgtui.app.dialogs import ChoiceDialog
+
         g = self.stepper.graph
         options = [(str(i), g.nodes[i].name) for i in g.outputs]
 
@@ -839,6 +986,8 @@ class ExplorerApp(App[None]):
     # ---- checks and training ----------------------------------------------------------------
 
     def action_nudge_check(self) -> None:
+        from cgtui.app.dialogs import InfoDialog
+
         s = self.stepper
         name = s.graph.nodes[self.selected].name
         out = s.graph.nodes[s.output].name
@@ -859,6 +1008,8 @@ class ExplorerApp(App[None]):
         self.push_screen(InfoDialog(f"Gradient check of {name}", lines))
 
     def action_descent(self) -> None:
+        from cgtui.app.dialogs import InfoDialog, PromptDialog
+
         def check(text: str) -> str | None:
             problem = _number_problem(text)
             if problem is None and constant_value(text) <= 0:
@@ -900,14 +1051,14 @@ class ExplorerApp(App[None]):
         return True
 
     def action_forward_mode(self) -> None:
-        if self._scalar_only("forward mode"):
-            return
         from cgtui.app.forward_mode import ForwardModeScreen  # loaded when first opened
 
         s = self.stepper
         self.push_screen(ForwardModeScreen(s.graph, self.selected, reverse=s, drawing=self._drawing))
 
     def action_zoom_node(self) -> None:
+        from cgtui.app.zoom_mode import in_zoom, zoom_back, zoom_in
+
         if in_zoom(self):
             zoom_back(self)
             return
@@ -916,12 +1067,14 @@ class ExplorerApp(App[None]):
         self._tell(line)
 
     def action_backward_graph(self) -> None:
+        from cgtui.app.modes import toggle_backward_graph
+
         problem = toggle_backward_graph(self)
         if problem:
             self.notify(problem, title="no backward graph", severity="error")
 
     def action_training(self) -> None:
-        if not self._training or self._scalar_only("the training screen (use cgtui train)"):
+        if not self._training:
             return
 
         def done(params: dict[str, float] | None) -> None:
@@ -929,14 +1082,16 @@ class ExplorerApp(App[None]):
                 return
             before = self.session.begin(self.stepper)
             for name, value in params.items():
-                self.stepper.set_value(name, float(value))
+                self.stepper.set_value(name, value if isinstance(value, np.ndarray) else float(value))
             self.session.commit(self.stepper, before, f"params from training: {_assignments(params)}")
             self._after([f"params from training: {_assignments(params)}"], None, None)
+
+        from cgtui.app.training import TrainingScreen
 
         self.push_screen(TrainingScreen(self.stepper), done)
 
     def action_quiz(self) -> None:
-        if not self._quiz or self._scalar_only("the quiz"):
+        if not self._quiz:
             return
         screen = self.screen
         column = self.query_one("#side-column")
@@ -947,6 +1102,8 @@ class ExplorerApp(App[None]):
             self._set_mask(explain.NO_MASK)
             self.action_focus_views()
             return
+        from cgtui.app.quiz import QuizPanel
+
         screen.add_class("-quiz")
         panel = QuizPanel(id="quiz")
         column.mount(panel, before=0)
@@ -981,6 +1138,8 @@ class ExplorerApp(App[None]):
     # ---- files ------------------------------------------------------------------------------
 
     def action_open(self) -> None:
+        from cgtui.app.dialogs import OpenDialog
+
         opened: list[str] = []
 
         def load(source: str, values: str, params: str) -> Graph:
@@ -994,6 +1153,7 @@ class ExplorerApp(App[None]):
         self.push_screen(OpenDialog(load), lambda graph: self._open(graph, opened[0] if opened else ""))
 
     def action_samples(self) -> None:
+        from cgtui.app.dialogs import SampleChoice, SamplesDialog
         from cgtui.lang.samples import list_samples, samples_dir
         from cgtui.lang.source import load_source
 
@@ -1054,6 +1214,8 @@ class ExplorerApp(App[None]):
             else:
                 self._tell(f"kept {self.session.label} and its changes")
 
+        from cgtui.app.dialogs import UnsavedDialog
+
         self._stop_autoplay()
         self.push_screen(UnsavedDialog(self.session.label, then), answer)
 
@@ -1095,6 +1257,8 @@ class ExplorerApp(App[None]):
             suggestion = label if same else where.name
         # never a bundled sample, and in a served session only inside its folder
         suggestion = safety.save_suggestion(suggestion, self.sandbox)
+        from cgtui.app.dialogs import SaveDialog
+
         self.push_screen(SaveDialog(save, suggestion, hand_written=hand_written, beside=beside), done)
 
     # ---- help and the command palette ----------------------------------------------------------
@@ -1123,6 +1287,9 @@ class ExplorerApp(App[None]):
     def help_keys(self) -> list[tuple[str, str]]:
         """Every key of every mode, for the help screen: (key, text) rows; a row with no
         key is a heading."""
+        from cgtui.app.quiz import QuizPanel
+        from cgtui.app.training import TrainingScreen
+
         rows = [(self.get_key_display(b), b.tooltip or b.description) for b in self._actions()]
         rows.append(("ctrl+q", "Quit, as q"))
         rows.append(("ctrl+p", "Command palette: every action by name"))
@@ -1169,6 +1336,8 @@ class ExplorerApp(App[None]):
             f"The node a step just touched is marked {TOUCHED_MARK.strip()} in every view.",
             "The title line shows what is open and ● modified after a change that is not saved.",
         ]
+        from cgtui.app.dialogs import HelpScreen
+
         self.push_screen(HelpScreen(self.help_keys(), notes))
 
     def action_command_palette(self) -> None:
@@ -1235,7 +1404,7 @@ def _number_problem(text: str) -> str | None:
 
 
 def _assignments(values: dict[str, float]) -> str:
-    return ", ".join(f"{k}={format_number(v)}" for k, v in values.items())
+    return ", ".join(f"{k}={value_text(v)}" for k, v in values.items())
 
 
 def run_app(stepper: Stepper, source: str = "", sandbox: safety.Sandbox | None = None) -> int:

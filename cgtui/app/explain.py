@@ -229,9 +229,30 @@ def definition(stepper: Stepper, i: int, mask: Mask = NO_MASK) -> str:
     fault = stepper.fault
     if fault is not None and fault.node == i:
         return f"{node.name} = {application_text(g, i)}\nstopped here: {fault.message}"
+    if g.has_arrays:
+        shaped = _array_definition(stepper, i)
+        if shaped is not None:
+            return shaped
     if stepper.values[i] is None:
         return f"{node.name} = {application_text(g, i)} = ? (not yet computed)"
     return arithmetic_text(g, i, stepper.values)
+
+
+def _array_definition(stepper: Stepper, i: int) -> str | None:
+    """``v2 = v1 + b1  with shapes (4,2) + (2,) -> (4,2)``, then the value in a few words
+    (``v2 = (4,2) min 0 max 1.4 mean 0.525``) on its own line: an array operand has no one
+    number to write in its place. None for a node where no array takes part."""
+    from cgtui.teach.tensor_text import node_shapes, step_shapes
+
+    g = stepper.graph
+    node = g.nodes[i]
+    sh = node_shapes(g, stepper.values)
+    if all(sh[k] == () for k in (i, *node.operands)):
+        return None
+    head = notation.with_shapes(f"{node.name} = {application_text(g, i)}", step_shapes(g, i, sh))
+    if stepper.values[i] is None:
+        return f"{head}\n{node.name} = ? (not yet computed)"
+    return f"{head}\n{node.name} = {notation.array_summary(stepper.values[i])}"
 
 
 def imported_lines(stepper: Stepper, i: int, mask: Mask = NO_MASK) -> list[str]:
@@ -309,13 +330,20 @@ def edge_rows(stepper: Stepper, i: int, mask: Mask = NO_MASK) -> list[EdgeRow]:
         edges = _edges_from_operands(stepper, i, edges)
     for slot, p, formula, value in edges:
         pname = g.nodes[p].name
-        text = notation.local_formula(node.name, pname, formula)
+        # an array op's edge is a map G ↦ ..., not a local derivative ∂z/∂w: no one number
+        vjp = _is_vjp(g, i, slot) and g.has_arrays
+        if vjp:
+            from cgtui.teach.tensor_text import NOT_DIFFERENTIATED, class_indices, node_shapes
+
+            if class_indices(g, i, slot, node_shapes(g, stepper.values)):
+                formula = NOT_DIFFERENTIATED
+        text = notation.vjp_map(formula) if vjp else notation.local_formula(node.name, pname, formula)
         if not stepper.needs[p]:
             shown = "not needed"  # into a constant: backprop never asks for it
         elif (i, slot) in mask.edges:
             shown = MASKED
-        elif value is None and _is_vjp(g, i, slot) and stepper.values[i] is not None:
-            shown = "a VJP (above)"  # no local derivative alone: the VJP lines show it
+        elif vjp:
+            shown = "VJP (above)"
         elif value is None:
             shown = "?"
         else:
@@ -400,20 +428,28 @@ def accumulation(stepper: Stepper, i: int, mask: Mask = NO_MASK) -> Accumulation
         term = chain_term(out, sname, node.name)
         arrow = edge_arrow(g, s, slot)
         via = f"  (edge {node.name} {arrow} {sname})" if arrow != "->" else ""
+        vjp = _is_vjp(g, s, slot) and g.has_arrays
+        if vjp:  # the map G ↦ ... at G = dL/ds, not a product with a local derivative ∂s/∂x
+            from cgtui.teach.tensor_text import node_shapes, vjp_formula
+
+            term = notation.vjp_at(out, sname, vjp_formula(g, s, slot, node_shapes(g, stepper.values)))
         if push is None:
             up = stepper.partials[s]
             up_text = value_text(up) if up is not None and stepper.status(s) is Status.FINAL else "?"
+            if vjp:
+                terms.append(Term(f"{term} = {up_text}, gives ?{via}", False))
+                continue
             terms.append(Term(f"{term} = {notation.product([up_text, '?'])}{via}", False))
         else:
             local = MASKED if (s, slot) in mask.edges else value_text(push.local)
             result = MASKED if hide or (s, slot) in mask.edges else value_text(push.contribution)
             numbers = notation.product([value_text(push.upstream), local])
-            if push.local is None and (s, slot) not in mask.edges:  # a tensor op's VJP
-                numbers = f"{push.formula} with G = {value_text(push.upstream)}"
             note = f"  [{push.note}]" if push.note and result != MASKED else ""  # the broadcasting rule
-            terms.append(
-                Term(f"{term} = {numbers} = {result}{via}{note}", True)
-            )
+            if vjp:  # the map at G's value, and what it gives
+                text = f"{term} = {value_text(push.upstream)}, gives {result}"
+            else:
+                text = f"{term} = {numbers} = {result}"
+            terms.append(Term(f"{text}{via}{note}", True))
     done = sum(1 for t in terms if t.done)
     p = stepper.partials[i]
     state = "final" if status is Status.FINAL else f"{done}/{len(terms)} terms so far"
@@ -484,8 +520,10 @@ def paths_view_of(
     if g.has_arrays:
         return PathsView(
             f"paths from {node.name} to {oname}",
-            ["(a tensor graph: each edge is a vector-Jacobian product, not one number,",
-             " so the sum over paths is shown for scalar graphs only)"],
+            [
+                f"Not listed: {notation.TENSOR_PATHS}.",
+                "Z zooms a node into its scalar graph, whose paths are numbers.",
+            ],
         )
     if not forward_complete:
         c = costs(g, i, out, cancel=cancel)

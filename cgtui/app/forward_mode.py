@@ -17,6 +17,13 @@ resets, ``c`` seeds the next leaf instead, ``1``/``2``/``3`` choose the view, an
 ``escape`` or ``m`` go back to reverse mode (the main screen, untouched). The CSS is
 the screen's own (the main screen's layout: side by side, stacked below 100 columns)
 and its colours come from theme variables.
+
+On a tensor graph a tangent is an array of its node's shape, shown the way values are:
+in one line (shape and mean) in the tree and the table, as a small table or a summary in
+the side pane, beside each incoming edge's Jacobian-vector product with the shape of
+every factor (``X (4,2) @ Ẇ1 (2,2) -> (4,2)``). The direction is one entry of an array
+leaf, ``d·/dW1[0,1]``: ``c`` moves it to the next entry (then to the next leaf), ``C``
+to the next leaf.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
+import numpy as np
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -35,11 +43,14 @@ from cgtui.app import explain
 from cgtui.app.drawing import DrawingView
 from cgtui.app.footer import KeysFooter
 from cgtui.app.layout import breakpoint_classes
+from cgtui.app.tensor_view import MAP_HEIGHT, is_array, shapes, short_shape
 from cgtui.app.views import GraphTree, GraphView, NodeTable
 from cgtui.core.graph import Graph, Kind
-from cgtui.core.notation import box_tangent, value_text
-from cgtui.engine.engine import Stepper, StepResult, application_text, arithmetic_text
-from cgtui.engine.forward import TangentStepper
+from cgtui.core.notation import box_tangent, dotted, product, substitute_tangents, value_text
+from cgtui.core.ops import OPS, SLOT_NAMES
+from cgtui.draw.arrays import array_lines
+from cgtui.engine.engine import Stepper, StepResult, application_text, arithmetic_text, edge_formula
+from cgtui.engine.forward import TangentStepper, entry_name
 from cgtui.engine.jacobian import pass_counts
 from cgtui.teach.directions import jacobian_cost_lines
 
@@ -124,6 +135,77 @@ class TangentTexts(explain.NodeTexts):
         return values, tangents
 
 
+def first_leaf(graph: Graph, leaves: list[int]) -> int | None:
+    """The leaf seeded first: on a tensor graph the first param (a layer's weights, not
+    its data), else the first leaf that is not a constant."""
+    if graph.has_arrays:
+        params = [i for i in leaves if graph.nodes[i].kind is Kind.PARAM]
+        if params:
+            return params[0]
+    return leaves[0] if leaves else None
+
+
+def tangent_array_lines(s: TangentStepper, i: int, width: int = 40) -> list[str]:
+    """Node ``i``'s value and tangent as tables (or summaries) when it or an operand holds
+    an array, then each incoming edge's term with the shape of every factor: a tensor op's
+    JVP (``X (4,2) @ Ẇ1 (2,2) -> (4,2)``), an elementwise op's local derivative times the
+    tangent, broadcast where the operand is smaller. Empty on a scalar node."""
+    g = s.graph
+    node = g.nodes[i]
+    sh = shapes(g, s.values)
+    shape = sh[i]
+    if shape in (None, ()) and not any(sh[p] not in (None, ()) for p in node.operands):
+        return []
+    width = max(width - 2, 12)
+    lines: list[str] = []
+    value: Any = s.values[i] if s.values[i] is not None else node.value
+    if is_array(value):
+        lines.append(f"{node.name} {short_shape(np.shape(value))}:")
+        lines += ["  " + line for line in array_lines(value, width=width, height=MAP_HEIGHT)]
+    t: Any = s.tangents[i]
+    if is_array(t):
+        lines.append(f"{s.tangent_name(i)} {short_shape(np.shape(t))}:")
+        lines += ["  " + line for line in array_lines(t, width=width, height=MAP_HEIGHT)]
+    elif shape not in (None, ()) and s.needs[i]:
+        lines.append(f"{s.tangent_name(i)} {short_shape(shape or ())}: not yet computed")
+    return lines + _term_lines(s, i, sh)
+
+
+def _term_lines(s: TangentStepper, i: int, sh: list[tuple[int, ...] | None]) -> list[str]:
+    g = s.graph
+    node = g.nodes[i]
+    out = sh[i]
+    if node.op is None or out is None:
+        return []
+    op = OPS[node.op]
+    lines = [f"each incoming edge's term, {dotted('a')} = the operand's tangent:"]
+    for slot, p in enumerate(node.operands):
+        if not s.needs[p]:
+            continue
+        operand = g.nodes[p].name
+        if op.jvps:
+            names = {SLOT_NAMES[k]: _shaped(g.nodes[q].name, sh[q]) for k, q in enumerate(node.operands)}
+            names["out"] = _shaped(node.name, out)
+            dots = {
+                SLOT_NAMES[k]: _shaped(dotted(g.nodes[q].name), sh[q]) for k, q in enumerate(node.operands)
+            }
+            formula = substitute_tangents(op.jvps[slot].formula, names, dots)
+            lines.append(f"  from {operand}: {formula} -> {short_shape(out)}")
+            continue
+        local = edge_formula(g, i, slot)
+        factor = local if local.isidentifier() or local.replace(".", "").isdigit() else f"({local})"
+        term = product([factor, _shaped(dotted(operand), sh[p])])
+        lines.append(f"  from {operand}: {term} -> {short_shape(out)}")
+        if sh[p] is not None and sh[p] != out:
+            spread = f"{dotted(operand)} {short_shape(sh[p] or ())} is spread to {short_shape(out)}"
+            lines.append(f"    broadcasting: {spread}")
+    return lines if len(lines) > 1 else []
+
+
+def _shaped(name: str, shape: tuple[int, ...] | None) -> str:
+    return name if shape is None else f"{name} {short_shape(shape)}"
+
+
 class ForwardModeScreen(Screen[None]):
     """Forward mode, stepped one node at a time, in the main screen's tree, table and drawing."""
 
@@ -172,7 +254,10 @@ class ForwardModeScreen(Screen[None]):
         Binding("F", "run", "Fwd all", tooltip="Forward mode: run to the end"),
         Binding("u", "undo", "Undo", tooltip="Undo the last forward-mode step"),
         Binding("r", "reset", "Reset", tooltip="Reset: no values or tangents"),
-        Binding("c", "next_direction", "Direction", tooltip="Seed the next leaf instead"),
+        Binding(
+            "c", "next_direction", "Direction", tooltip="Seed an array's next entry (or next leaf) instead"
+        ),
+        Binding("C", "next_leaf", "Next leaf", show=False, tooltip="Seed the next leaf instead"),
         Binding("escape,m", "back", "Reverse", tooltip="Back to reverse mode"),
         Binding("1", "show_tab('tree')", "Tree", show=False, tooltip="Show the tree view"),
         Binding("2", "show_tab('table')", "Table", show=False, tooltip="Show the table view"),
@@ -203,7 +288,8 @@ class ForwardModeScreen(Screen[None]):
         self.graph = graph
         self.reverse = reverse if reverse is not None and reverse.graph is graph else Stepper(graph)
         self.leaves = direction_leaves(graph)
-        self.leaf = leaf if leaf in self.leaves else (self.leaves[0] if self.leaves else None)
+        self.leaf = leaf if leaf in self.leaves else first_leaf(graph, self.leaves)
+        self.entry: tuple[int, ...] | None = self._first_entry()
         self.stepper = TangentStepper(graph, self._direction())
         self.texts = TangentTexts(self.stepper)
         self.cost = jacobian_cost_lines(pass_counts(graph))
@@ -219,12 +305,28 @@ class ForwardModeScreen(Screen[None]):
         self._title = Static(id="fm-side-title", markup=False)
         self._definition = Static(id="fm-side-definition", markup=False)
         self._rule = Static(id="fm-side-rule", markup=False)
+        self._arrays = Static(id="fm-side-arrays", markup=False)
         self._cost = Static("\n".join(self.cost), id="fm-side-cost", markup=False)
         self._log = Log(id="fm-log", max_lines=2000)
         self._status = Static(id="fm-status", markup=False)
 
+    def _leaf_shape(self) -> tuple[int, ...]:
+        if self.leaf is None:
+            return ()
+        value = self.stepper.base_values[self.leaf] if hasattr(self, "stepper") else None
+        value = value if value is not None else self.graph.nodes[self.leaf].value
+        return () if value is None else tuple(np.shape(value))
+
+    def _first_entry(self) -> tuple[int, ...] | None:
+        """An array leaf's first entry (the direction seeds one entry); None for a number."""
+        shape = self._leaf_shape()
+        return (0,) * len(shape) if shape and int(np.prod(shape)) > 0 else None
+
     def _direction(self) -> dict[str, float]:
-        return {} if self.leaf is None else {self.graph.nodes[self.leaf].name: 1.0}
+        if self.leaf is None:
+            return {}
+        name = self.graph.nodes[self.leaf].name
+        return {name if self.entry is None else entry_name(name, self.entry): 1.0}
 
     def views(self) -> Iterator[GraphView]:
         yield from self._views
@@ -244,6 +346,7 @@ class ForwardModeScreen(Screen[None]):
                 yield self._definition
                 yield Static("Tangent: the chain rule forward", classes="heading")
                 yield self._rule
+                yield self._arrays
                 yield Static("The whole Jacobian: which direction", classes="heading")
                 yield self._cost
         yield self._log
@@ -268,7 +371,9 @@ class ForwardModeScreen(Screen[None]):
     # ---- text ------------------------------------------------------------------
 
     def _label(self) -> str:
-        return "no leaf" if self.leaf is None else f"d·/d{self.graph.nodes[self.leaf].name}"
+        if self.leaf is None:
+            return "no leaf"
+        return f"d·/d{next(iter(self._direction()))}"
 
     def _refresh_side(self) -> None:
         i = self.selected
@@ -291,6 +396,11 @@ class ForwardModeScreen(Screen[None]):
         if done is not None:
             lines += ["", "this step:", *(f"  {line}" for line in done.lines[1:])]
         self._rule.update("\n".join(lines))
+        side = self.query("#fm-side")
+        width = side.first().size.width if side and side.first().size.width > 0 else 40
+        arrays = tangent_array_lines(s, i, width - 2)
+        self._arrays.display = bool(arrays)
+        self._arrays.update("\n".join(["", *arrays]) if arrays else "")
 
     def _refresh_status(self) -> None:
         s = self.stepper
@@ -371,11 +481,28 @@ class ForwardModeScreen(Screen[None]):
         self._act("reset")
 
     def action_next_direction(self) -> None:
+        """The next entry of an array leaf; after its last entry (or for a number), the
+        next leaf."""
+        shape = self._leaf_shape()
+        if self.entry is not None and shape:
+            entries = list(np.ndindex(shape))
+            k = entries.index(self.entry)
+            if k + 1 < len(entries):
+                self.entry = entries[k + 1]
+                self._new_direction()
+                return
+        self.action_next_leaf()
+
+    def action_next_leaf(self) -> None:
         if not self.leaves:
             self._log.write_line("every leaf is a constant: there is no direction to seed")
             return
         k = self.leaves.index(self.leaf) if self.leaf in self.leaves else -1
         self.leaf = self.leaves[(k + 1) % len(self.leaves)]
+        self.entry = self._first_entry()
+        self._new_direction()
+
+    def _new_direction(self) -> None:
         self.stepper.set_direction(self._direction())
         self._show_views()
         self._log.write_line(f"new direction {self._label()}: every tangent starts again")

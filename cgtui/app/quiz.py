@@ -35,7 +35,7 @@ from textual.widgets import Button, Footer, Input, Static
 
 from cgtui.app.explain import NO_MASK, Mask, quiz_mask
 from cgtui.core.errors import CgtuiError
-from cgtui.core.notation import local_name, partial_name
+from cgtui.core.notation import entry, local_name, partial_name
 from cgtui.engine.engine import Stepper, StepResult
 from cgtui.teach.quiz import InvalidAnswer, Question, QuestionKind, Quiz, Score, Verdict
 
@@ -112,7 +112,8 @@ class QuizPanel(Vertical):
         self._prompt = Static(id="quiz-prompt", markup=False)
         self._input = Input(
             placeholder="answer, Enter",
-            tooltip="a number (2*0.1 works too) or a kind: input, label, param",
+            tooltip="a number (2*0.1 works too), a kind (input, label, param), a shape (4, 2), "
+            "an option's number or axis numbers (0, 1)",
             id="quiz-answer",
             compact=True,
         )
@@ -244,6 +245,7 @@ class QuizPanel(Vertical):
                 self.post_message(self.Finished(self, quiz.score))
             return
         self._input.disabled = False
+        self._input.placeholder = PLACEHOLDERS.get(q.kind, "answer, Enter")
         self.border_title = f"quiz · question {quiz.score.asked + 1} · {q.kind}"
         self._prompt.update(Text(q.prompt))
         self.post_message(self.Asked(self, q))
@@ -255,16 +257,26 @@ class QuizPanel(Vertical):
         graph = self.quiz.stepper.graph
         name = graph.nodes[q.node].name
         out = graph.nodes[self.quiz.stepper.output].name
+        at = q.entry or ()
+        operand = graph.nodes[q.operand].name if q.operand is not None else ""
         if q.kind is QuestionKind.LEAF_KIND:
             return f"the kind of {name}"
         if q.kind is QuestionKind.FORWARD_VALUE:
-            return f"the value of {name}"
+            return f"the value of {entry(name, at)}"
         if q.kind is QuestionKind.BACKWARD_PARTIAL:
-            return partial_name(out, name)
+            return entry(partial_name(out, name), at)
         if q.kind is QuestionKind.LOCAL_DERIVATIVE and q.operand is not None:
-            return local_name(name, graph.nodes[q.operand].name)
+            return entry(local_name(name, operand), at)
         if q.kind is QuestionKind.PATH_COUNT:
             return f"the paths from {name} to {out}"
+        if q.kind is QuestionKind.SHAPE:
+            return f"the shape of {name}"
+        if q.kind is QuestionKind.PARTIAL_SHAPE:
+            return f"the shape of {partial_name(out, name)}"
+        if q.kind is QuestionKind.VJP:
+            return f"the VJP into {partial_name(out, operand)}"
+        if q.kind is QuestionKind.BROADCAST_AXES:
+            return f"the axes summed for {partial_name(out, operand)}"
         return f"{q.kind} of {name}"
 
     def mask(self) -> Mask:
@@ -272,11 +284,34 @@ class QuizPanel(Vertical):
         quiz = self.quiz
         if quiz is None or quiz.current is None:
             return NO_MASK
-        return quiz_mask(quiz.current)
+        return question_mask(quiz.current)
 
     @property
     def input(self) -> Input:
         return self._input
+
+
+#: What the input says it takes, for the questions that are not a number.
+PLACEHOLDERS = {
+    QuestionKind.SHAPE: "a shape: 4, 2 (or ()); Enter",
+    QuestionKind.PARTIAL_SHAPE: "a shape: 4, 2 (or ()); Enter",
+    QuestionKind.VJP: "the option's number; Enter",
+    QuestionKind.BROADCAST_AXES: "axis numbers: 0 or 0, 1; Enter",
+}
+
+
+def question_mask(q: Question) -> Mask:
+    """What question ``q`` asks about, hidden in every view until it is answered: the
+    scalar quiz's quantities (:func:`~cgtui.app.explain.quiz_mask`), and on array graphs
+    a value's shape (its value), a partial's shape (the partial) and an edge's VJP or
+    broadcast axes (the edge; the side pane's array section of a masked node is hidden)."""
+    if q.kind is QuestionKind.SHAPE:
+        return Mask(values=frozenset({q.node}))
+    if q.kind is QuestionKind.PARTIAL_SHAPE:
+        return Mask(partials=frozenset({q.node}))
+    if q.kind in (QuestionKind.VJP, QuestionKind.BROADCAST_AXES) and q.slot is not None:
+        return Mask(edges=frozenset({(q.node, q.slot)}))
+    return quiz_mask(q)
 
 
 class QuizScreen(Screen[Score | None]):

@@ -26,6 +26,9 @@ from cgtui.teach.directions import jacobian_cost_lines
 #: Seconds between a selection and the start of its paths computation.
 PATHS_DELAY = 0.2
 
+#: The same for a graph's first node (nobody is stepping past it yet).
+FIRST_PATHS_DELAY = 0.01
+
 
 @dataclass(repr=False)
 class PathsJob:
@@ -119,7 +122,9 @@ class SidePane(VerticalScroll):
         yield self._jacobian
 
     def show(self, stepper: Stepper, index: int) -> None:
-        """Show node ``index``; the paths section follows from a worker."""
+        """Show node ``index``; the paths section follows from a worker (at once for a
+        graph's first node, :data:`PATHS_DELAY` later for the nodes a user steps through)."""
+        first = self.stepper is None or self.stepper.graph is not stepper.graph
         self.stepper = stepper
         self.node_index = index
         g = stepper.graph
@@ -161,14 +166,16 @@ class SidePane(VerticalScroll):
         # start the paths worker once the step is on screen; a newer selection replaces it
         if self._pending is not None:
             self._pending.stop()
-        self._pending = self.set_timer(PATHS_DELAY, lambda: self.compute_paths(job))
+        delay = FIRST_PATHS_DELAY if first else PATHS_DELAY
+        self._pending = self.set_timer(delay, lambda: self.compute_paths(job))
         if stepper.backward_pos > 0:
             self.call_after_refresh(self._keep_partial_in_view)
         self._show_jacobian(stepper)
 
     def _show_tensor(self, stepper: Stepper, index: int) -> None:
         """The tensor section: shown for an array-valued node (or one with array operands)."""
-        hidden = index in self.mask.values or not stepper.graph.has_arrays
+        # all its numbers; the stepper keeps the graph's has_arrays (a scan of every node)
+        hidden = index in self.mask.nodes() or not stepper.arrays
         width = self.scrollable_content_region.width or 40
         lines = [] if hidden else tensor_view.tensor_lines(stepper, index, width - 1)
         if self._tensor.display != bool(lines):

@@ -11,8 +11,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import ClassVar, cast
 
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual._segment_tools import line_pad
 from textual.coordinate import Coordinate
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -20,6 +22,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import DataTable, Tree
+from textual.widgets._tree import _TreeLine
 from textual.widgets.tree import TreeNode
 
 from cgtui.app import explain
@@ -161,6 +164,12 @@ class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
         self._built: set[int] = set()  # nodes whose children are built
         self._placed: TreeNode[Entry] | None = None  # the line select() last moved to
         self._line_style: Style | None = None  # the base style while lines are drawn
+        self._guide_cache: dict[tuple[Style, bool, bool, int], tuple[str, str, str, str]] = {}
+        self._frame_guides: tuple[tuple[Style, tuple[str, str, str, str]], ...] | None = None
+        self._kinds: tuple[tuple[Style, tuple[str, str, str, str]], ...] | None = None
+        self._kinds_for: tuple[int, ...] | None = None  # the pseudo-classes _kinds are for
+        self._styles: dict[str, Style] | None = None  # the label's, for the same
+        self._frame_styles: dict[str, Style] | None = None
 
     # ---- down ---------------------------------------------------------------
 
@@ -349,10 +358,16 @@ class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
 
     def render_lines(self, crop: Region) -> list[Strip]:
         self._line_style = self.rich_style  # looked up once for all the lines drawn now
+        key = self._pseudo_classes_cache_key
+        if self._kinds_for != key or self._kinds is None or self._styles is None:
+            # looked up again after a focus, hover or style change
+            self._kinds_for, self._kinds, self._styles = key, self._guide_kinds(), self._label_styles()
+        self._frame_guides, self._frame_styles = self._kinds, self._styles
         try:
             return super().render_lines(crop)
         finally:
             self._line_style = None
+            self._frame_guides = self._frame_styles = None
 
     def render_line(self, y: int) -> Strip:
         style = self._line_style
@@ -360,6 +375,127 @@ class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
             return super().render_line(y)
         scroll_x, scroll_y = self.scroll_offset
         return self._render_line(y + scroll_y, scroll_x, scroll_x + self.size.width, style)
+
+    def _render_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip:
+        """Textual's tree line, the same segments made directly.
+
+        Moving the cursor repaints every line under the old and the new cursor node (their
+        guides change colour); Textual builds each as a Rich text of one span per guide and
+        renders it, which costs about a millisecond for a line 20 deep. Here the guides are
+        segments at once and only the label is rendered as text. The cache key is
+        Textual's own.
+        """
+        tree_lines = self._tree_lines
+        width = self.size.width
+        if y >= len(tree_lines):
+            return Strip.blank(width, base_style)
+        line = tree_lines[y]
+        path = line.path
+        is_hover = self.hover_line >= 0 and any(node._hover for node in path)
+        cache_key = (
+            y,
+            is_hover,
+            width,
+            self._updates,
+            self._pseudo_class_state,
+            tuple(node._updates for node in path),
+        )
+        strip = self._line_cache.get(cache_key)
+        if strip is None:
+            strip = self._line_cache[cache_key] = self._draw_line(line, y, is_hover, width, base_style)
+        return strip.crop(x1, x2)
+
+    def _draw_line(
+        self, line: _TreeLine[Entry], y: int, is_hover: bool, width: int, base_style: Style
+    ) -> Strip:
+        """What ``Tree._render_line`` draws for ``line`` (see there), without a Rich text
+        for the guides."""
+        path = line.path
+        kinds = self._frame_guides if self._frame_guides is not None else self._guide_kinds()
+        has_focus = self.has_focus
+        hover = path[0]._hover
+        selected = path[0]._selected and has_focus
+        line_style = self.get_component_rich_style("tree--highlight-line") if is_hover else base_style
+        line_style += Style(meta={"line": y})
+        styles: dict[int, Style] = {}
+
+        segments: list[Segment] = []
+        cells = 0
+        kind = 0  # the guides' look: 0 plain, 1 under the hovered node, 2 under the cursor's
+        last = path[-1]
+        for node in path[1:]:
+            kind = 2 if selected else 1 if hover else 0
+            if node is not last:
+                guide_style, guides = kinds[kind]
+                guide = guides[0] if node.is_last else guides[1]
+                style = styles.get(kind)
+                if style is None:
+                    style = styles[kind] = line_style + guide_style if guide_style else line_style
+                segments.append(Segment(guide, style))
+                cells += len(guide)
+            hover = hover or node._hover
+            selected = (selected or node._selected) and has_focus
+        if len(path) > 1:
+            guide_style, guides = kinds[kind]
+            guide = guides[2] if line.last else guides[3]
+            style = styles.get(kind)
+            if style is None:
+                style = line_style + guide_style if guide_style else line_style
+            segments.append(Segment(guide, style))
+            cells += len(guide)
+
+        styles_of = self._frame_styles if self._frame_styles is not None else self._label_styles()
+        label_style = styles_of["tree--label"]
+        if self.hover_line == y:
+            label_style += styles_of["tree--highlight"]
+        if self.cursor_line == y:
+            label_style += styles_of["tree--cursor"]
+        label = self.render_label(path[-1], line_style, label_style).copy()
+        label.stylize(Style(meta={"node": line.node._id}))
+        label.style = line_style  # the base it has inside the whole line's text
+        segments.extend(label.render(self.app.console))
+        cells += label.cell_len
+        pad_width = max(self.virtual_size.width, width)
+        return Strip(line_pad(segments, 0, pad_width - cells, line_style))
+
+    def _label_styles(self) -> dict[str, Style]:
+        """The label's component styles, as ``Tree._render_line`` looks them up."""
+        return {
+            "tree--label": self.get_component_rich_style("tree--label", partial=True),
+            "tree--highlight": self.get_component_rich_style("tree--highlight", partial=True),
+            "tree--cursor": self.get_component_rich_style("tree--cursor", partial=False),
+        }
+
+    def _guide_kinds(self) -> tuple[tuple[Style, tuple[str, str, str, str]], ...]:
+        """The guides' style and strings: plain, under the hovered node, under the cursor's."""
+        base = self.get_component_rich_style("tree--guides", partial=True)
+        out = []
+        for name in ("tree--guides", "tree--guides-hover", "tree--guides-selected"):
+            extra = self.get_component_rich_style(name, partial=True)
+            style = base if name == "tree--guides" else base + extra
+            hidden = self.get_component_styles(name).color.a == 0
+            out.append((style, self._guides(style, hidden)))
+        return tuple(out)
+
+    def _guides(self, style: Style, hidden: bool) -> tuple[str, str, str, str]:
+        """Space, vertical, terminator and cross guides (``get_guides`` in Textual's
+        ``Tree._render_line``), made once per style."""
+        key = (style, hidden, self.show_guides, self.guide_depth)
+        guides = self._guide_cache.get(key)
+        if guides is None:
+            lines: tuple[str, str, str, str]
+            if self.show_guides and not hidden:
+                lines = self.LINES["default"]
+                if style.bold:
+                    lines = self.LINES["bold"]
+                elif style.underline2:
+                    lines = self.LINES["double"]
+            else:
+                lines = ("  ", "  ", "  ", "  ")
+            depth = max(0, self.guide_depth - 2)
+            guides = cast(tuple[str, str, str, str], tuple(f"{c[0]}{c[1] * depth} " for c in lines))
+            self._guide_cache[key] = guides
+        return guides
 
     def get_label_width(self, node: TreeNode[Entry]) -> int:
         label = node.label
@@ -385,6 +521,7 @@ class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
 
     def notify_style_update(self) -> None:
         self.kind_styles.clear()
+        self._kinds_for = None
         super().notify_style_update()
 
 

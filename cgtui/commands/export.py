@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from cgtui.commands.common import add_source_arguments, graph_from_args, scalar_graphs_only
+from cgtui.commands.common import add_source_arguments, graph_from_args
 from cgtui.teach.formats import FORMATS, export
 
 
@@ -31,8 +31,6 @@ def run(args: argparse.Namespace) -> int:
             graph = repoint_data_file(graph, origin_dir(graph), Path(args.output_file))
         text = graph_text(graph)  # a file cgtui writes is one it reads back
     else:
-        if args.format in ("markdown", "latex"):
-            scalar_graphs_only(graph, f"export --format {args.format}")
         text = export(graph, args.format)
     if to_file:
         write_text_atomic(Path(args.output_file), text, overwrite=args.force)

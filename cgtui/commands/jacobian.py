@@ -10,6 +10,11 @@ pass (m passes for m outputs); the default is the cheaper one for the graph. ``-
               "reverse": {"passes": 3, "multiplications": 9}, "cheaper": "forward"}}
 
 Constants are not differentiated; a leaf with no path to an output has derivative 0.
+
+On a tensor graph the Jacobian counts entries: each entry of an array leaf is a column
+(``"leaves": ["W1[0,0]", "W1[0,1]", ...]``) and each entry of an array output a row, so
+``n`` is the number of input entries and ``m`` of output entries. A Jacobian of more than
+a million entries is refused, naming its size (choose outputs with ``--output``).
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import argparse
 import json
 from collections.abc import Sequence
 
-from cgtui.commands.common import add_source_arguments, graph_from_args, scalar_graphs_only
+from cgtui.commands.common import add_source_arguments, graph_from_args
 from cgtui.core.graph import Graph
 from cgtui.core.notation import format_number
 from cgtui.engine.jacobian import MODES, jacobian, pass_counts
@@ -49,13 +54,11 @@ def matrix_lines(rows: Sequence[str], cols: Sequence[str], matrix: Sequence[Sequ
 
 def run(args: argparse.Namespace) -> int:
     graph: Graph = graph_from_args(args)
-    scalar_graphs_only(graph, "jacobian")
     outputs = [graph.lookup(name) for name in args.output] if args.output else list(graph.outputs)
     counts = pass_counts(graph, outputs)
     mode = args.mode or ("forward" if counts.cheaper == "forward" else "reverse")
     jac = jacobian(graph, outputs=outputs, mode=mode)
-    out_names = [graph.nodes[i].name for i in jac.outputs]
-    leaf_names = [graph.nodes[i].name for i in jac.leaves]
+    out_names, leaf_names = jac.output_names, jac.leaf_names
     if args.json:
         doc = {
             "outputs": out_names,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from cgtui.commands.common import add_source_arguments, dump_json, load, scalar_graphs_only
+from cgtui.commands.common import add_source_arguments, dump_json, load
 from cgtui.core import notation
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph
@@ -184,7 +184,13 @@ def run(args: argparse.Namespace) -> int:
     if not 0 <= args.top <= MAX_TOP:
         raise CgtuiError(f"--top must be from 0 to {MAX_TOP:,}, got {args.top:,}")
     graph, output = load(args)
-    scalar_graphs_only(graph, "paths")
+    if graph.has_arrays:
+        raise CgtuiError(
+            "cgtui paths lists and sums the products of local derivatives along paths: "
+            f"{notation.TENSOR_PATHS}. "
+            "Each edge's VJP with the shape of every factor is in cgtui export SOURCE --format markdown; "
+            "in the explorer, Z zooms a node into the scalar graph it stands for, whose paths are numbers"
+        )
     source = graph.lookup(args.source_node)
     values = forward(graph, leaf_values(graph))
     partials = backward(graph, values, output)

@@ -238,3 +238,35 @@ def softmax_vjp(g: Value, a: Value, result: Value) -> Value:
 
 def log_softmax_vjp(g: Value, a: Value, result: Value) -> Value:
     return g - np.exp(result) * np.sum(g, axis=-1, keepdims=True)
+
+
+# --- Jacobian-vector products (forward mode) ------------------------------------------------
+# Each takes the operand's tangent ``t`` first, then the operands and the result, and gives
+# ``∂out/∂operand · t`` in the result's shape. Linear ops (matmul in one slot, transpose,
+# sums, means, reshape) apply themselves to the tangent.
+
+
+def spread(t: Value, shape: Shape) -> Value:
+    """A tangent contribution brought to the result's ``shape``: broadcast over the axes
+    its operand was broadcast along (forward mode's side of :func:`fit`, which sums)."""
+    if shape_of(t) == shape:
+        return t
+    return out(np.broadcast_to(np.asarray(t, dtype=float), shape).copy())
+
+
+def softmax_jvp(t: Value, a: Value, result: Value) -> Value:
+    return result * (t - np.sum(t * result, axis=-1, keepdims=True))
+
+
+def log_softmax_jvp(t: Value, a: Value, result: Value) -> Value:
+    return t - np.sum(np.exp(result) * t, axis=-1, keepdims=True)
+
+
+def cross_entropy_jvp_a(t: Value, a: Value, b: Value, result: Value) -> Value:
+    return float(np.sum((softmax(a) - onehot(a, b)) * t) / np.shape(a)[0])
+
+
+def cross_entropy_jvp_b(t: Value, a: Value, b: Value, result: Value) -> Value:
+    if np.ndim(b) == 1:
+        return 0.0  # class indices: not differentiable, taken as 0
+    return float(-np.sum(t * log_softmax(a)) / np.shape(a)[0])

@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import codecs
 import math
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol, TextIO
 
 import numpy as np
@@ -43,6 +44,32 @@ class Op(Protocol):
     def symbol(self) -> str | None: ...
     @property
     def keyword(self) -> tuple[str, str] | None: ...
+
+#: The mark of a tangent (forward mode): a dot above, ``ȧ`` is the tangent of ``a``.
+DOT = "\u0307"
+
+
+def dotted(name: str) -> str:
+    """``ȧ``, ``Ẇ1``: the tangent of ``name``, its first letter dotted (a combining dot)."""
+    return name[:1] + DOT + name[1:]
+
+
+_WORD = re.compile(r"(?<![\w\u0307])([A-Za-z_])(\u0307?)(\w*)")
+
+
+def substitute_tangents(formula: str, names: Mapping[str, str], tangents: Mapping[str, str]) -> str:
+    """A JVP formula with its variables named: in ``ȧ @ b`` with ``a`` -> ``X`` and
+    ``b`` -> ``W1``, ``a`` becomes ``X``, its tangent ``ȧ`` becomes ``tangents["a"]``
+    (``Ẋ``), and words that are neither (``sum``, ``axis``) stay as they are."""
+
+    def one(m: re.Match[str]) -> str:
+        word = m.group(1) + m.group(3)
+        if m.group(2):
+            return tangents.get(word, m.group(0))
+        return names.get(word, m.group(0))
+
+    return _WORD.sub(one, formula)
+
 
 #: The mark of a local derivative; a partial of the output is written with a plain ``d``.
 LOCAL_MARK = "∂"
@@ -220,6 +247,7 @@ LATEX = {LOCAL_MARK: r"$\partial$", "·": r"$\cdot$"}
 ASCII = {
     LOCAL_MARK: "d_",
     "·": "*",
+    DOT: "'",
     "±": "+-",
     "…": "...",
     "✓": "ok",
@@ -261,3 +289,105 @@ def use_ascii_fallback(stream: TextIO) -> None:
     """Write ``stream`` with :func:`ascii_fallback` for what its encoding cannot carry."""
     if not can_carry(stream) and hasattr(stream, "reconfigure"):
         stream.reconfigure(errors=ERRORS)
+
+
+# --- arrays: shapes and vector-Jacobian products ------------------------------------------------
+
+#: The arrow of a map: a VJP is ``G ↦ G @ transpose(b)``.
+MAPS_TO = " ↦ "
+
+
+def short_shape(shape: Sequence[int]) -> str:
+    """``(4,3)``, ``(3,)``, ``()``: a shape without spaces."""
+    inner = ",".join(str(n) for n in shape)
+    return f"({inner},)" if len(shape) == 1 else f"({inner})"
+
+
+def vjp_map(formula: str) -> str:
+    """``G ↦ G @ transpose(b)``: a vector-Jacobian product as the map it is, from the
+    upstream partial ``G = dL/d(out)`` to the operand's contribution to ``dL/d(operand)``."""
+    return f"G{MAPS_TO}{formula}"
+
+
+def vjp_contribution(output: str, operand_name: str, factors: str) -> str:
+    """``dL/dH += G (4,1) @ Uᵀ (1,2) -> (4,2)``: what a VJP adds to the operand's cached
+    partial, its factors written with their shapes."""
+    return f"{partial_name(output, operand_name)} += {factors}"
+
+
+def vjp_at(output: str, result: str, formula: str) -> str:
+    """``G ↦ G @ transpose(U) at G = dL/dv3``: one backward push along an array edge,
+    symbolically (the map, and the cached partial it is applied to)."""
+    return f"{vjp_map(formula)} at G = {partial_name(output, result)}"
+
+
+def with_shapes(definition: str, shapes: str) -> str:
+    """``v2 = v1 + b1  with shapes (4,2) + (2,) -> (4,2)``: a step of a tensor graph, its
+    operands' shapes in the place of their values (an array has no one number to write)."""
+    return f"{definition}  with shapes {shapes}"
+
+
+def array_summary(v: Any) -> str:
+    """An array value in a few words: ``(4,2) min -0.5 max 1 mean 0.25``; a number or
+    ``?`` as :func:`value_text` writes them."""
+    if v is None or type(v) is float or np.ndim(v) == 0:
+        return value_text(v)
+    arr = np.asarray(v, dtype=float)
+    if arr.size == 0:
+        return f"{short_shape(arr.shape)} empty"
+    finite = arr[np.isfinite(arr)]
+    if finite.size == 0:
+        return f"{short_shape(arr.shape)} no finite entries"
+
+    def brief(x: float) -> str:
+        return format_number(float(f"{x:.4g}"))
+
+    return (
+        f"{short_shape(arr.shape)} min {brief(float(finite.min()))} max {brief(float(finite.max()))} "
+        f"mean {brief(float(finite.mean()))}"
+    )
+
+
+#: Why ``cgtui paths`` and the explorer's paths section do not sum over paths in a tensor graph.
+TENSOR_PATHS = (
+    "in a tensor graph each edge is a vector-Jacobian product (a map G ↦ …), not one number, "
+    "so a path has no single product to list and sum"
+)
+
+#: ASCII for the marks of arrays: a VJP's arrow and a transpose.
+ASCII.update({"↦": "|->", "ᵀ": "^T"})
+#: LaTeX for the same marks.
+LATEX.update({"↦": r"$\mapsto$", "ᵀ": r"$^{T}$", "…": r"\dots{}"})
+
+
+def small_array(v: Any, digits: int = 6) -> str:
+    """A small array written out on one line, shape first, numbers as :func:`format_number`
+    writes them (to ``digits`` significant digits): ``(2,2) [[0.3, -1.3], [0.8, 0.9]]``."""
+    arr = np.asarray(v, dtype=float)
+    if arr.ndim == 0:
+        return format_number(float(arr))
+
+    def number(x: float) -> str:
+        return format_number(float(f"{x:.{digits}g}")) if math.isfinite(x) else format_number(x)
+
+    flat = [number(x) for x in arr.ravel().tolist()]
+    for n in reversed(arr.shape):  # innermost axis first: join groups of n, level by level
+        flat = ["[" + ", ".join(flat[k : k + n]) + "]" for k in range(0, len(flat), n)] if n else ["[]"]
+    return f"{short_shape(arr.shape)} {flat[0] if flat else '[]'}"
+
+
+# --- entries and vector-Jacobian products ----------------------------------------------------
+
+
+def entry(text: str, index: Sequence[int]) -> str:
+    """``H[1, 0]``, ``dL/dW1[0, 1]``, ``∂H/∂v2[3, 1]``: one entry of an array (counted from
+    0, numpy's order); an empty index is the whole (one-number) quantity."""
+    if not index:
+        return text
+    return f"{text}[{', '.join(str(k) for k in index)}]"
+
+
+def vjp_push(output: str, result: str, operand_name: str, formula: str) -> str:
+    """``dL/dW1 += transpose(X) @ G  (G = dL/dv1)``: a vector-Jacobian product, a map
+    applied to the incoming partial ``G``, adding into the operand's partial."""
+    return f"{partial_name(output, operand_name)} += {formula}  (G = {partial_name(output, result)})"

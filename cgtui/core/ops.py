@@ -44,7 +44,7 @@ import numpy as np
 
 from cgtui.core import arrays
 from cgtui.core.arrays import Shape
-from cgtui.core.notation import format_number
+from cgtui.core.notation import dotted, format_number
 
 Value = Any  # a Python float or a float64 numpy array
 Rule = Callable[..., Value]
@@ -65,6 +65,16 @@ class Partial:
 
 
 @dataclass(frozen=True)
+class Tangent:
+    """A tensor op's Jacobian-vector product for one operand slot: forward mode's dual of
+    its VJP. The formula and rule give ``∂out/∂operand · ȧ`` from the operand's tangent
+    ``ȧ`` directly, an array of the result's shape."""
+
+    formula: str  # operands a, b; result out; the slot's tangent ȧ (ḃ, ċ) (notation.dotted)
+    rule: Rule  # (t, *operands, out) -> value, in the result's shape
+
+
+@dataclass(frozen=True)
 class Op:
     name: str
     arity: int
@@ -82,6 +92,9 @@ class Op:
     shape: ShapeRule | None = None
     #: Written as a keyword of another function: ``("sum", "axis")`` is ``sum(a, axis=b)``.
     keyword: tuple[str, str] | None = None
+    #: A tensor op's JVP per operand slot, beside its VJPs (forward mode). An elementwise
+    #: op needs none: its JVP is its local derivative times the tangent, broadcast.
+    jvps: tuple[Tangent, ...] = ()
 
     @property
     def tensor(self) -> bool:
@@ -282,13 +295,27 @@ def vjp(formula: str, rule: Rule) -> Partial:
 def tensor(
     name: str, arity: int, forward: Rule, shape: ShapeRule, *partials: Partial, doc: str = "",
     symbol: str | None = None, precedence: int = 9, keyword: tuple[str, str] | None = None,
-    domain: Domain | None = None,
+    domain: Domain | None = None, jvps: tuple[Tangent, ...] = (),
 ) -> Op:
-    """An array op: forward rule, shape rule and one VJP per operand."""
+    """An array op: forward rule, shape rule, one VJP per operand (and one JVP each)."""
     return Op(
         name, arity, forward, partials, symbol=symbol, precedence=precedence, doc=doc, shape=shape,
-        keyword=keyword, domain=domain,
+        keyword=keyword, domain=domain, jvps=jvps,
     )
+
+
+def jvp(formula: str, rule: Rule) -> Tangent:
+    """One Jacobian-vector product: ``∂out/∂operand · ȧ`` as formula (shown) and rule.
+
+    Formula variables: operands ``a``, ``b``, result ``out``, the slot's tangent written
+    with a dot (``ȧ``, ``ḃ``: :func:`cgtui.core.notation.dotted`), and, where the op needs
+    them, ``n`` and ``Y`` as in its VJP. The result has the op's result shape.
+    """
+    return Tangent(formula, rule)
+
+
+def _no_jvp(t: Value, *_: Value) -> Value:
+    return 0.0  # a constant operand (an axis, a shape): never differentiated
 
 
 def _no_vjp(g: Value, *_: Value) -> Value:
@@ -334,6 +361,7 @@ def _fit(g: Value, a: Value) -> Value:
 
 
 _cos = _elementwise(math.cos, np.cos)
+_A, _B = dotted("a"), dotted("b")  # the tangents of operands a and b in a JVP's formula
 _sin = _elementwise(math.sin, np.sin)
 
 OPS: dict[str, Op] = {
@@ -396,41 +424,55 @@ OPS: dict[str, Op] = {
             vjp("G @ transpose(b)", lambda g, a, b, out: g @ arrays.transpose(b)),
             vjp("transpose(a) @ G", lambda g, a, b, out: arrays.transpose(a) @ g),
             symbol="@", precedence=2, doc="matrix product of 2-D arrays",
+            jvps=(jvp(f"{_A} @ b", lambda t, a, b, out: t @ b), jvp(f"a @ {_B}", lambda t, a, b, out: a @ t)),
         ),
         tensor(
             "transpose", 1, arrays.transpose, _single(arrays.transpose_shape),
             vjp("transpose(G)", lambda g, a, out: arrays.transpose(g)), doc="rows become columns",
+            jvps=(jvp(f"transpose({_A})", lambda t, a, out: arrays.transpose(t)),),
         ),
         tensor(
             "sum", 1, arrays.total, _single(lambda a: ()),
             vjp("G", lambda g, a, out: g), doc="the sum of every entry",
+            jvps=(jvp(f"sum({_A})", lambda t, a, out: arrays.total(t)),),
         ),
         tensor(
             "mean", 1, arrays.average, _single(lambda a: ()),
             vjp("G / n", lambda g, a, out: g / arrays.count(a, out)), doc="the mean of every entry",
+            jvps=(jvp(f"mean({_A})", lambda t, a, out: arrays.average(t)),),
         ),
         tensor(
             "sum_axis", 2, arrays.total_axis, _axis_shape("sum"),
             vjp("G", lambda g, a, b, out: g), vjp("0", _no_vjp), keyword=("sum", "axis"),
             doc="sum(a, axis=k): the sum along axis k, kept with length 1",
+            jvps=(jvp(f"sum({_A}, axis=b)", lambda t, a, b, out: arrays.total_axis(t, b)), jvp("0", _no_jvp)),
         ),
         tensor(
             "mean_axis", 2, arrays.average_axis, _axis_shape("mean"),
             vjp("G / n", lambda g, a, b, out: g / arrays.count(a, out)), vjp("0", _no_vjp),
             keyword=("mean", "axis"), doc="mean(a, axis=k): the mean along axis k, kept with length 1",
+            jvps=(
+                jvp(f"mean({_A}, axis=b)", lambda t, a, b, out: arrays.average_axis(t, b)), jvp("0", _no_jvp)
+            ),
         ),
         tensor(
             "reshape", 3, arrays.reshape, lambda s, c: arrays.reshape_shape(s[0], c[1], c[2]),
             vjp("reshape(G, shape of a)", lambda g, a, b, c, out: np.reshape(g, arrays.shape_of(a))),
             vjp("0", _no_vjp), vjp("0", _no_vjp), doc="reshape(a, rows, cols)",
+            jvps=(
+                jvp(f"reshape({_A}, b, c)", lambda t, a, b, c, out: arrays.reshape(t, b, c)),
+                jvp("0", _no_jvp), jvp("0", _no_jvp),
+            ),
         ),
         tensor(
             "softmax", 1, arrays.softmax, _single(lambda a: arrays.last_axis_shape("softmax", a)),
             vjp("out * (G - sum(G * out, axis=-1))", arrays.softmax_vjp), doc="along the last axis",
+            jvps=(jvp(f"out * ({_A} - sum({_A} * out, axis=-1))", arrays.softmax_jvp),),
         ),
         tensor(
             "log_softmax", 1, arrays.log_softmax, _single(lambda a: arrays.last_axis_shape("log_softmax", a)),
             vjp("G - exp(out) * sum(G, axis=-1)", arrays.log_softmax_vjp), doc="along the last axis",
+            jvps=(jvp(f"{_A} - sum(exp(out) * {_A}, axis=-1)", arrays.log_softmax_jvp),),
         ),
         tensor(
             "cross_entropy", 2, arrays.cross_entropy, lambda s, c: arrays.cross_entropy_shape(s[0], s[1]),
@@ -439,12 +481,17 @@ OPS: dict[str, Op] = {
             domain=arrays.cross_entropy_domain,
             doc="cross_entropy(logits, labels): mean over rows; labels are class indices or rows of "
             "probabilities (Y); d/dlabels is 0 for class indices",
+            jvps=(
+                jvp(f"sum((softmax(a) - Y) * {_A}) / n", arrays.cross_entropy_jvp_a),
+                jvp(f"-sum({_B} * log_softmax(a)) / n", arrays.cross_entropy_jvp_b),
+            ),
         ),
         tensor(
             "fit", 2, _fit, _fit_shape,
             vjp("fit(G, a)", lambda g, a, b, out: _fit(g, a)), vjp("0", _no_vjp),
             doc="fit(G, a): G brought to the shape of a, the backward pass's broadcasting rule: summed "
             "over the axes a was broadcast along, spread over the axes a reduction removed",
+            jvps=(jvp(f"fit({_A}, b)", lambda t, a, b, out: _fit(t, b)), jvp("0", _no_jvp)),
         ),
     )
 }

@@ -47,6 +47,7 @@ SOLID = ("┌", "┐", "└", "┘", "─", "│")
 DASHED = ("┌", "┐", "└", "┘", "╌", "╎")
 
 MIN_INNER = 9  # room for a value such as "= -0.1234"
+ARRAY_INNER = 14  # room for an array's "= μ -0.0001281" or "= μ0.5 [0, 1]"
 MAX_INNER = 24
 PARTIAL_PREFIX = notation.BOX_PARTIAL
 VALUE_PREFIX = "= "
@@ -76,16 +77,49 @@ def value_string(v: Any, width: int | None = None) -> str:
         return v
     if isinstance(v, (float, int)):
         return short_number(float(v), width)
-    try:  # a batch of values: show the mean
+    try:  # an array: its mean, and its range where it fits
         import numpy as np
 
         arr = np.asarray(v, dtype=float)
         if arr.ndim == 0:
             return short_number(float(arr), width)
-        inner = None if width is None else max(1, width - 2)
-        return "μ " + short_number(float(arr.mean()), inner)
+        return array_brief(arr, width)
     except (TypeError, ValueError):
         return "?"
+
+
+def array_brief(arr: Any, width: int | None = None) -> str:
+    """An array in a box: its mean and its range, ``μ 0.175 [-0.9, 1.4]``, as precise as
+    fits ``width``, else the mean alone (``μ 0.175``); the box's line above gives the shape."""
+    import numpy as np
+
+    finite = arr[np.isfinite(arr)]
+    if finite.size == 0:
+        return _clip("no finite entries" if arr.size else "empty", width)
+    mean, lo, hi = float(finite.mean()), float(finite.min()), float(finite.max())
+    for digits in (4, 3, 2):
+        m, a, b = (short_number(float(f"{x:.{digits}g}")) for x in (mean, lo, hi))
+        for text in (f"μ {m} [{a}, {b}]", f"μ{m} [{a},{b}]"):
+            if width is None or len(text) <= width:
+                return text
+    inner = None if width is None else max(1, width - 2)
+    return "μ " + short_number(float(f"{mean:.4g}"), inner)
+
+
+def _shape_line(scene: Scene, node: int) -> str | None:
+    """``(4,2)``: an array node's shape, for its box in a tensor graph (None for a number,
+    or a node whose shape is unknown). Shapes follow from the leaves' values, which keep
+    their shapes, so they are worked out once per graph."""
+    g = scene.graph
+    if "draw.shapes" not in g.cache:  # one look at the leaves per graph, not one per box
+        from cgtui.teach.tensor_text import node_shapes
+
+        g.cache["draw.shapes"] = node_shapes(g) if g.has_arrays else None
+    shapes = g.cache["draw.shapes"]
+    if not isinstance(shapes, list) or node >= len(shapes):
+        return None
+    shape = shapes[node]
+    return None if shape is None or shape == () else notation.short_shape(shape)
 
 
 def _clip(text: str, width: int | None) -> str:
@@ -125,6 +159,9 @@ def item_lines(
         lines.append((_clip(kind, width), TEXT))
     else:
         lines.append((_clip(application_text(g, item.node), width), TEXT))
+    shape = _shape_line(scene, item.node)
+    if shape is not None:
+        lines.append((_clip(shape, width), TEXT))
     inner = None if width is None else width - 2
     if show_values:
         v = values[item.node] if values is not None else None
@@ -164,6 +201,8 @@ def measure(
         )
         # the second number gets the room a partial has after "d ", whatever its mark
         floor = 1 if item.stub else min_inner + max(0, len(partial_prefix) - len(PARTIAL_PREFIX))
+        if not item.stub and not item.more and _shape_line(scene, item.node) is not None:
+            floor = max(floor, ARRAY_INNER)  # an array's mean (and range) needs more room than a number
         # a name is clipped only past NAME_WIDTH (it is how the reader finds the node)
         w = max(
             min(MAX_INNER, max([floor] + [len(t) for t, _ in lines])),

@@ -1143,13 +1143,21 @@ class Stepper:
 
 def edge_formula(graph: Graph, i: int, slot: int) -> str:
     """The op table's formula for ``d node_i / d operand[slot]`` with the edge's names."""
+    node = graph.nodes[i]
+    nodes = graph.nodes
+    names = tuple(nodes[p].name for p in node.operands)
+    return _named_formula(node.op, slot, names, node.name)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _named_formula(op: str, slot: int, operands: tuple[str, ...], out: str) -> str:
+    """An op's local-derivative formula with the edge's names, parsed once per edge: a
+    backward pass writes every edge's formula, often more than once."""
     from cgtui.lang.formula import substitute
 
-    node = graph.nodes[i]
-    op = OPS[node.op]  # type: ignore[index]
-    names = {SLOT_NAMES[k]: graph.nodes[p].name for k, p in enumerate(node.operands)}
-    names["out"] = node.name
-    return substitute(op.partials[slot].formula, names)
+    names = {SLOT_NAMES[k]: name for k, name in enumerate(operands)}
+    names["out"] = out
+    return substitute(OPS[op].partials[slot].formula, names)
 
 
 def edge_text(graph: Graph, i: int, slot: int) -> str:

@@ -7,18 +7,27 @@ Reverse mode fills one *row* per pass (seed output ``k`` with 1, every leaf's pa
 ``J[k][·]``): ``m`` passes. Each pass costs about one multiplication per edge, so the
 cheaper direction is the one with fewer passes: reverse for a loss (``m = 1``), forward
 for few inputs and many outputs. :func:`pass_counts` gives the counts without computing.
+
+On a tensor graph ``n`` and ``m`` count entries: every entry of an array leaf is a column
+(``W1[0,1]``) and every entry of an array output a row, and a pass's multiplications count
+the scalar products each array edge stands for (:func:`edge_products`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from cgtui.core.errors import CgtuiError
+import numpy as np
+
+from cgtui.core import arrays
+from cgtui.core.arrays import Shape
+from cgtui.core.errors import CgtuiError, NumericalFault
 from cgtui.core.graph import Graph, Kind
-from cgtui.engine.engine import backward, differentiable, forward, leaf_values
-from cgtui.engine.forward import tangents, wanted_for
+from cgtui.core.ops import OPS
+from cgtui.engine.engine import backward, differentiable, edge_contribution, forward, leaf_values
+from cgtui.engine.forward import direction_vector, entry_name, tangents, wanted_for
 
 Value = Any
 
@@ -34,6 +43,9 @@ class Jacobian:
     mode: str
     passes: int
     multiplications: int  # local derivative × partial/tangent products made
+    #: the rows' and columns' names: a node's name, or ``W1[0,1]`` for an array's entry
+    output_names: list[str] = field(default_factory=list)
+    leaf_names: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -46,6 +58,7 @@ class PassCounts:
     reverse_passes: int  # m
     forward_multiplications: int  # per pass: one per edge that carries a tangent
     reverse_multiplications: int  # per pass: one per edge on a path to that output
+    entries: bool = False  # a tensor graph: n and m count entries of arrays
 
     @property
     def cheaper(self) -> str:
@@ -61,12 +74,56 @@ def differentiable_leaves(graph: Graph) -> list[int]:
     return [i for i, n in enumerate(graph.nodes) if n.op is None and n.kind is not Kind.CONST]
 
 
+def node_shapes(graph: Graph) -> list[Shape]:
+    """Every node's shape by the op table's shape rules, without computing a value (a leaf
+    without a value, or a node whose rule fails, counts as one number)."""
+    nodes = graph.nodes
+    shapes: list[Shape] = []
+    for node in nodes:
+        if node.op is None:
+            shapes.append(() if node.value is None else arrays.shape_of(node.value))
+            continue
+        consts: list[float | None] = [
+            v if type(v) is float else None for v in (nodes[p].value for p in node.operands)
+        ]
+        try:
+            shapes.append(OPS[node.op].result_shape([shapes[p] for p in node.operands], consts))
+        except ValueError:
+            shapes.append(())
+    return shapes
+
+
+def _size(shape: Shape) -> int:
+    return int(np.prod(shape)) if shape else 1
+
+
+def edge_products(op: str, slot: int, operands: Sequence[Shape], result: Shape) -> int:
+    """The scalar products ``∂z/∂a · ȧ`` one pass makes along an edge: 1 for scalars; an
+    array edge counts the scalar edges it stands for (its zoom): one per entry of the
+    result for an elementwise op, ``N·K·M`` for a ``(N, K) @ (K, M)`` matmul, ``rows·C²``
+    for a softmax over ``C`` classes, one per entry of the operand for the rest."""
+    entry = OPS[op]
+    if not entry.jvps:
+        return _size(result)
+    if op == "matmul" and len(operands[0]) == 2 and len(operands[1]) == 2:
+        return operands[0][0] * operands[0][1] * operands[1][1]
+    if op in ("softmax", "log_softmax") and operands[0]:
+        return _size(operands[0]) * operands[0][-1]
+    return _size(operands[slot])
+
+
 def pass_counts(graph: Graph, outputs: Sequence[int] | None = None) -> PassCounts:
-    """The passes and multiplications of the whole Jacobian by forward and by reverse mode."""
+    """The passes and multiplications of the whole Jacobian by forward and by reverse mode.
+
+    On a tensor graph the Jacobian has one column per *entry* of the leaves and one row per
+    entry of the outputs: ``n`` is the number of input entries and ``m`` the number of
+    output entries, so a loss over a layer's weights W1 (2, 3) has n = 6 from W1 alone."""
     outs = list(graph.outputs if outputs is None else outputs)
     leaves = differentiable_leaves(graph)
     needs = differentiable(graph)
     nodes = graph.nodes
+    tensor = graph.has_arrays
+    shapes = node_shapes(graph) if tensor else []
     # which outputs each node reaches, as a bit set: one sweep up the graph
     reach = [0] * len(nodes)
     for k, out in enumerate(outs):
@@ -76,6 +133,9 @@ def pass_counts(graph: Graph, outputs: Sequence[int] | None = None) -> PassCount
         if r:
             for p in nodes[i].operands:
                 reach[p] |= r
+    out_sizes = [_size(shapes[out]) for out in outs] if tensor else [1] * len(outs)
+    n = sum(_size(shapes[i]) for i in leaves) if tensor else len(leaves)
+    m = sum(out_sizes)
     # every forward pass makes a tangent term for each edge a -> z with both ends
     # depending on a non-constant leaf, among the nodes the outputs need; the reverse
     # pass of output k one for each such edge on a path to k
@@ -83,11 +143,29 @@ def pass_counts(graph: Graph, outputs: Sequence[int] | None = None) -> PassCount
     for i, node in enumerate(nodes):
         if not (reach[i] and needs[i]):
             continue
-        for p in node.operands:
-            if needs[p]:
+        for slot, p in enumerate(node.operands):
+            if not needs[p]:
+                continue
+            if not tensor:
                 fwd += 1
                 rev += reach[i].bit_count()
-    return PassCounts(len(leaves), len(outs), len(leaves), len(outs), fwd * len(leaves), rev)
+                continue
+            cost = edge_products(node.op, slot, [shapes[q] for q in node.operands], shapes[i])  # type: ignore[arg-type]
+            fwd += cost
+            rev += cost * sum(size for k, size in enumerate(out_sizes) if reach[i] >> k & 1)
+    return PassCounts(n, m, n, m, fwd * n, rev, entries=tensor)
+
+
+#: The most entries ``jacobian`` fills (rows × columns): past it, fewer outputs or grad/jvp.
+MAX_ENTRIES = 1_000_000
+
+
+def _entries(graph: Graph, i: int, value: Value) -> list[tuple[str, tuple[int, ...] | None]]:
+    """Node ``i``'s rows or columns: its name for a number, ``W1[0,1]`` for each entry."""
+    name = graph.nodes[i].name
+    if value is None or np.ndim(value) == 0:
+        return [(name, None)]
+    return [(entry_name(name, k), k) for k in np.ndindex(np.shape(value))]
 
 
 def jacobian(
@@ -98,31 +176,76 @@ def jacobian(
 ) -> Jacobian:
     """The Jacobian of ``outputs`` (default: the graph's) with respect to every leaf that
     is not a constant, by ``mode`` (``forward``: one pass per leaf; ``reverse``: one per
-    output)."""
+    output). On a tensor graph each entry of an array leaf is a column and each entry of
+    an array output a row (``Jacobian.leaf_names``, ``Jacobian.output_names``)."""
     if mode not in MODES:
         raise CgtuiError(f"unknown mode '{mode}' (choose forward or reverse)")
     outs = list(graph.outputs if outputs is None else outputs)
     leaves = differentiable_leaves(graph)
-    values = forward(graph, leaf_values(graph, overrides))
-    matrix = [[0.0] * len(leaves) for _ in outs]
+    base = leaf_values(graph, overrides)
+    values = forward(graph, base)
+    columns = [(leaf, k, name) for leaf in leaves for name, k in _entries(graph, leaf, values[leaf])]
+    rows = [(out, k, name) for out in outs for name, k in _entries(graph, out, values[out])]
+    if len(rows) * len(columns) > MAX_ENTRIES:
+        raise CgtuiError(
+            f"the whole Jacobian has {len(rows):,} × {len(columns):,} entries (output entries × leaf "
+            f"entries); cgtui jacobian fills at most {MAX_ENTRIES:,}: choose outputs with --output, "
+            "or use cgtui grad (one row) or cgtui jvp (one column)"
+        )
+    matrix = [[0.0] * len(columns) for _ in rows]
     counts = pass_counts(graph, outs)
     if mode == "forward":
         wanted = wanted_for(graph, outs)
-        for col, leaf in enumerate(leaves):
-            seeds: list[float | None] = [None] * len(graph.nodes)
-            for j in leaves:
-                seeds[j] = 0.0
-            seeds[leaf] = 1.0
+        zero = direction_vector(graph, {}, base)
+        for col, (leaf, k, _) in enumerate(columns):
+            seeds = list(zero)
+            if k is None:
+                seeds[leaf] = 1.0
+            else:
+                seed = np.zeros(np.shape(values[leaf]))
+                seed[k] = 1.0
+                seeds[leaf] = seed
             tans = tangents(graph, values, seeds, wanted)
-            for row, out in enumerate(outs):
+            for row, (out, j, _) in enumerate(rows):
                 t = tans[out]
-                matrix[row][col] = 0.0 if t is None else float(t)
-        passes, mults = len(leaves), counts.forward_multiplications
+                matrix[row][col] = 0.0 if t is None else float(t if j is None else np.asarray(t)[j])
+        passes, mults = len(columns), counts.forward_multiplications
     else:
-        for row, out in enumerate(outs):
-            partials = backward(graph, values, out)
-            for col, leaf in enumerate(leaves):
+        for row, (out, j, _) in enumerate(rows):
+            partials = backward(graph, values, out) if j is None else _backward_entry(graph, values, out, j)
+            for col, (leaf, k, _) in enumerate(columns):
                 p = partials[leaf]
-                matrix[row][col] = 0.0 if p is None else float(p)
-        passes, mults = len(outs), counts.reverse_multiplications
-    return Jacobian(outs, leaves, values, matrix, mode, passes, mults)
+                matrix[row][col] = 0.0 if p is None else float(p if k is None else np.asarray(p)[k])
+        passes, mults = len(rows), counts.reverse_multiplications
+    return Jacobian(
+        outs, leaves, values, matrix, mode, passes, mults,
+        output_names=[name for _, _, name in rows], leaf_names=[name for _, _, name in columns],
+    )
+
+
+def _backward_entry(
+    graph: Graph, values: Sequence[Value], output: int, entry: tuple[int, ...]
+) -> list[Value | None]:
+    """Reverse mode seeded at one entry of an array output: the partials of
+    ``output[entry]`` (the seed is 1 there and 0 elsewhere), by the engine's pushes."""
+    nodes = graph.nodes
+    needs = differentiable(graph)
+    grads: list[Value | None] = [None] * len(nodes)
+    seed = np.zeros(np.shape(values[output]))
+    seed[entry] = 1.0
+    grads[output] = seed
+    with np.errstate(all="ignore"):
+        for s in range(output, -1, -1):
+            g = grads[s]
+            if g is None or nodes[s].op is None or not needs[s]:
+                continue
+            for slot, p in enumerate(nodes[s].operands):
+                if not needs[p]:
+                    continue
+                _, c, problem = edge_contribution(graph, s, slot, values, g)
+                if c is None or problem is not None:
+                    why = problem or "a partial is not finite"
+                    raise NumericalFault(f"{nodes[s].name}: {why}", node=nodes[s].name)
+                old = grads[p]
+                grads[p] = c if old is None else old + c
+    return grads

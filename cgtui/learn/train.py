@@ -17,6 +17,7 @@ training stops at that step, says so, and keeps the last params whose loss was f
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -26,7 +27,7 @@ import numpy as np
 
 from cgtui.core.errors import CgtuiError, NumericalFault, name_list
 from cgtui.core.graph import Graph, Kind
-from cgtui.core.notation import format_number, operand, partial_name
+from cgtui.core.notation import format_number, inline_value, operand, partial_name, value_text
 from cgtui.engine.engine import backward, differentiable, forward, leaf_values
 from cgtui.learn.dataset import Dataset, check_lr
 
@@ -44,7 +45,7 @@ class BatchResult:
     rows: int
     per_row: Value  # the output's value: one per row (an array) or one number
     values: list[Value]
-    grads: dict[str, float]  # dL/dparam for each param, in graph order
+    grads: dict[str, Value]  # dL/dparam for each param (an array param: an array), in graph order
     raw_partials: list[Value | None] = field(default_factory=list)  # of the sum over rows
     scale: float = 1.0  # 1/N for the mean, else 1
 
@@ -144,12 +145,17 @@ class Problem:
 
     def _reduce(self, out: Value) -> float:
         if not self.batched:
+            if np.ndim(out) > 0:  # a graph of arrays whose output is not one number
+                raise CgtuiError(
+                    f"the output {self.output_name} holds an array of shape {np.shape(out)}: training "
+                    f"minimises one number; make the loss a scalar, e.g. mean(...) or sum(...) of it"
+                )
             return float(out)
         with np.errstate(all="ignore"):  # an overflowing sum is inf, which the trainer reports
             total = float(np.sum(out))
         return total / self.rows if self.reduction == "mean" else total
 
-    def evaluate(self, params: Mapping[str, float] | None = None) -> BatchResult:
+    def evaluate(self, params: Mapping[str, Value] | None = None) -> BatchResult:
         """The loss and its gradient at ``params``, over all rows in one vectorised pass."""
         vals = forward(self.graph, self._values(params))
         out = vals[self.output]
@@ -264,20 +270,37 @@ class StepRecord:
     lr: float
     loss_before: float
     loss_after: float
-    grads: dict[str, float]
-    before: dict[str, float]
-    after: dict[str, float]
+    grads: dict[str, Value]
+    before: dict[str, Value]
+    after: dict[str, Value]
 
     def lines(self) -> list[str]:
         out = []
         for name, old in self.before.items():
             g = self.grads[name]
+            if np.ndim(old) > 0:  # an array param: each array on one line, briefly
+                out.append(f"{name} <- {name} - lr * {partial_name('L', name)}  (entry by entry):")
+                out.append(f"  {name} was {brief_value(old)}")
+                out.append(f"  {partial_name('L', name)} {brief_value(g)}")
+                out.append(f"  {name} is now {brief_value(self.after[name])}")
+                continue
             out.append(
                 f"{name} <- {name} - lr * {partial_name('L', name)} = {format_number(old)} - "
                 f"{format_number(self.lr)} * {operand(format_number(g))} = {format_number(self.after[name])}"
             )
         out.append(f"loss {format_number(self.loss_before)} -> {format_number(self.loss_after)}")
         return out
+
+
+#: An array of at most this many entries is written out in the step's arithmetic.
+BRIEF_ENTRIES = 6
+
+
+def brief_value(v: Value) -> str:
+    """An array on one line: its entries when there are few, else its shape and mean."""
+    if np.size(v) <= BRIEF_ENTRIES:
+        return inline_value(v)
+    return value_text(v)
 
 
 @dataclass
@@ -289,7 +312,7 @@ class Outcome:
     message: str
     initial_loss: float
     final_loss: float
-    params: dict[str, float] = field(default_factory=dict)
+    params: dict[str, Value] = field(default_factory=dict)
 
     @property
     def diverged(self) -> bool:
@@ -303,7 +326,7 @@ class Diverged(Exception):
 class Trainer:
     """Gradient descent on a problem's params, with the loss and params after every step."""
 
-    def __init__(self, problem: Problem, lr: float, params: Mapping[str, float] | None = None) -> None:
+    def __init__(self, problem: Problem, lr: float, params: Mapping[str, Value] | None = None) -> None:
         self.problem = problem
         self.lr = check_lr(lr)
         start = problem.initial_params()
@@ -313,12 +336,26 @@ class Trainer:
         if not math.isfinite(self.current.loss):
             raise NumericalFault(f"the loss is not finite at the initial params ({self.current.loss})")
         self.losses: list[float] = [self.current.loss]
+        #: a classifier's accuracy after every step (:meth:`Problem.accuracy`); empty for
+        #: other graphs
+        self.accuracies: list[float] = []
+        self._record_accuracy(self.current)
         self.trajectory: dict[str, list[Value]] = {k: [v] for k, v in self.params.items()}
         self.steps_done = 0
         self.divergence: str | None = None
 
     def set_lr(self, lr: float) -> None:
         self.lr = check_lr(lr)
+
+    def _record_accuracy(self, result: BatchResult) -> None:
+        accuracy = self.problem.accuracy(result.values)
+        if accuracy is not None:
+            self.accuracies.append(accuracy)
+
+    @property
+    def accuracy(self) -> float | None:
+        """A classifier's accuracy at the current params; None for other graphs."""
+        return self.accuracies[-1] if self.accuracies else None
 
     def step(self) -> StepRecord:
         """One descent step; raises :class:`Diverged` (params unchanged) if it leaves the finite."""
@@ -354,6 +391,7 @@ class Trainer:
         self.current = result
         self.steps_done = number
         self.losses.append(result.loss)
+        self._record_accuracy(result)
         for k, v in new.items():
             self.trajectory[k].append(v)
         return record
@@ -423,22 +461,25 @@ def span_around(values: Sequence[float], *, margin: float = 0.5, minimum: float 
 
 def loss_slice(
     problem: Problem,
-    params: Mapping[str, float],
+    params: Mapping[str, Value],
     name: str,
     *,
     points: int = 81,
     span: tuple[float, float] | None = None,
 ) -> Slice:
-    """Loss vs ``name`` around its value (the other params held fixed), in one pass."""
-    if name not in problem.param_index:
-        raise CgtuiError(f"'{name}' is not a param (params: {', '.join(problem.param_index)})")
+    """Loss vs ``name`` around its value (the other params held fixed). ``name`` is a
+    scalar param or one entry of an array param (``W1[0,3]``, see :func:`coordinates`)."""
+    pname, index = split_coordinate(problem, name)
     here = problem.evaluate(params)
-    at = float(params[name])
+    at = coordinate_value(params, pname, index)
     lo, hi = span if span is not None else span_around([at])
     xs = np.linspace(lo, hi, points)
-    fixed = _fixed(problem, params, {name})
-    losses = problem_with(problem, fixed).loss_at({name: xs})
-    return Slice(name, at, here.loss, here.grads[name], xs, losses)
+    if _vectorised(problem):
+        fixed = _fixed(problem, params, {name})
+        losses = problem_with(problem, fixed).loss_at({name: xs})
+    else:
+        losses = _losses_one_by_one(problem, params, [(pname, index)], [xs])
+    return Slice(name, at, here.loss, coordinate_value(here.grads, pname, index), xs, losses)
 
 
 @dataclass
@@ -454,26 +495,28 @@ class Surface:
 
 def loss_surface(
     problem: Problem,
-    params: Mapping[str, float],
+    params: Mapping[str, Value],
     x: str,
     y: str,
     *,
     xs: np.ndarray,
     ys: np.ndarray,
 ) -> Surface:
-    """Loss over the grid ``xs`` x ``ys`` of two params (the rest held fixed)."""
-    for name in (x, y):
-        if name not in problem.param_index:
-            raise CgtuiError(f"'{name}' is not a param (params: {', '.join(problem.param_index)})")
+    """Loss over the grid ``xs`` x ``ys`` of two params, or two entries of array params
+    (the rest held fixed)."""
+    where = [split_coordinate(problem, c) for c in (x, y)]
     if x == y:
         raise CgtuiError("pick two different params for the surface")
     gx, gy = np.meshgrid(np.asarray(xs, dtype=float), np.asarray(ys, dtype=float))
-    fixed = _fixed(problem, params, {x, y})
-    flat = problem_with(problem, fixed).loss_at({x: gx.ravel(), y: gy.ravel()})
+    if _vectorised(problem):
+        fixed = _fixed(problem, params, {x, y})
+        flat = problem_with(problem, fixed).loss_at({x: gx.ravel(), y: gy.ravel()})
+    else:
+        flat = _losses_one_by_one(problem, params, where, [gx.ravel(), gy.ravel()])
     return Surface(x, y, np.asarray(xs, dtype=float), np.asarray(ys, dtype=float), flat.reshape(gx.shape))
 
 
-def _fixed(problem: Problem, params: Mapping[str, float], varied: set[str]) -> dict[str, float]:
+def _fixed(problem: Problem, params: Mapping[str, Value], varied: set[str]) -> dict[str, float]:
     return {k: float(v) for k, v in params.items() if k not in varied}
 
 
@@ -483,3 +526,88 @@ def problem_with(problem: Problem, params: Mapping[str, float]) -> Problem:
     view.__dict__.update(problem.__dict__)
     view.base = problem._values(params)
     return view
+
+
+# --- entries of array params --------------------------------------------------------------
+
+Index = tuple[int, ...]
+_ENTRY = re.compile(r"(?P<name>[^\[\]]+)\[(?P<index>\d+(?:,\d+)*)\]")
+
+
+def entry_name(name: str, index: Index) -> str:
+    """One entry of an array param, written as numpy indexes it: ``W1[0,3]``."""
+    return f"{name}[{','.join(map(str, index))}]"
+
+
+def _is_array(v: Value) -> bool:
+    return isinstance(v, np.ndarray) and v.ndim > 0
+
+
+def split_coordinate(problem: Problem, coordinate: str) -> tuple[str, Index | None]:
+    """``"w"`` -> ``("w", None)``, ``"W1[0,3]"`` -> ``("W1", (0, 3))``; a clear error for
+    anything that is not a scalar param or an entry of an array param."""
+    known = f"params: {', '.join(problem.param_index)}"
+    if coordinate in problem.param_index:
+        v = problem.base[problem.param_index[coordinate]]
+        if _is_array(v):
+            example = entry_name(coordinate, (0,) * v.ndim)
+            raise CgtuiError(f"'{coordinate}' is an array {v.shape}: pick one entry of it, e.g. {example}")
+        return coordinate, None
+    m = _ENTRY.fullmatch(coordinate.replace(" ", ""))
+    if m is None or m["name"] not in problem.param_index:
+        raise CgtuiError(f"'{coordinate}' is not a param or an entry of one ({known})")
+    name = m["name"]
+    index = tuple(int(k) for k in m["index"].split(","))
+    v = problem.base[problem.param_index[name]]
+    shape = v.shape if _is_array(v) else ()
+    if len(index) != len(shape) or any(k >= n for k, n in zip(index, shape, strict=False)):
+        raise CgtuiError(f"'{coordinate}': {name} has shape {shape}, which has no entry {list(index)}")
+    return name, index
+
+
+def coordinate_value(params: Mapping[str, Value], name: str, index: Index | None) -> float:
+    """The number a coordinate stands for in ``params`` (or in a gradient's dict)."""
+    v = params[name]
+    return float(v if index is None else v[index])
+
+
+def coordinate_path(trainer: Trainer, coordinate: str) -> list[float]:
+    """A coordinate's value after every step so far."""
+    name, index = split_coordinate(trainer.problem, coordinate)
+    return [float(v if index is None else v[index]) for v in trainer.trajectory[name]]
+
+
+def _vectorised(problem: Problem) -> bool:
+    """Whether :meth:`Problem.loss_at` can stack many points in one pass: only for scalar
+    graphs (an array param given a batch axis would change what ``@`` and ``sum`` do)."""
+    return not problem.graph.has_arrays
+
+
+def _losses_one_by_one(
+    problem: Problem,
+    params: Mapping[str, Value],
+    varied: Sequence[tuple[str, Index | None]],
+    columns: Sequence[np.ndarray],
+) -> np.ndarray:
+    """The loss at K points, one forward pass each: coordinate ``varied[c]`` takes
+    ``columns[c][k]`` at point k, everything else keeps ``params``. NaN where undefined."""
+    base = problem._values(params)
+    k_total = int(columns[0].size)
+    out = np.full(k_total, np.nan)
+    slots = [problem.param_index[name] for name, _ in varied]
+    for k in range(k_total):
+        vals = list(base)
+        copied: set[int] = set()
+        for (_name, index), slot, column in zip(varied, slots, columns, strict=True):
+            if index is None:
+                vals[slot] = float(column[k])
+                continue
+            if slot not in copied:  # the caller's array stays theirs
+                vals[slot] = np.array(vals[slot], dtype=np.float64)
+                copied.add(slot)
+            vals[slot][index] = column[k]
+        try:
+            out[k] = problem._reduce(forward(problem.graph, vals)[problem.output])
+        except NumericalFault:
+            out[k] = np.nan
+    return out

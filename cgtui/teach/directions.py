@@ -30,10 +30,13 @@ def cost_lines(counts: PassCounts) -> list[str]:
     def s(k: int) -> str:
         return "" if k == 1 else "es"
 
+    leaf, output = ("input entry", "output entry") if counts.entries else ("leaf", "output")
     lines = [
-        f"forward mode: {counts.forward_passes} pass{s(counts.forward_passes)} (one per leaf, n = {n}), "
+        f"forward mode: {counts.forward_passes:,} pass{s(counts.forward_passes)} "
+        f"(one per {leaf}, n = {n:,}), "
         f"{counts.forward_multiplications:,} multiplications",
-        f"reverse mode: {counts.reverse_passes} pass{s(counts.reverse_passes)} (one per output, m = {m}), "
+        f"reverse mode: {counts.reverse_passes:,} pass{s(counts.reverse_passes)} "
+        f"(one per {output}, m = {m:,}), "
         f"{counts.reverse_multiplications:,} multiplications",
     ]
     if counts.cheaper == "either":
@@ -45,5 +48,11 @@ def cost_lines(counts: PassCounts) -> list[str]:
 
 def jacobian_cost_lines(counts: PassCounts) -> list[str]:
     """The cost lines under a heading that names the Jacobian's shape."""
-    shape = f"{counts.outputs} output{'' if counts.outputs == 1 else 's'} × {counts.leaves} leaves"
+    if counts.entries:
+        shape = (
+            f"{counts.outputs:,} output entr{'y' if counts.outputs == 1 else 'ies'} × "
+            f"{counts.leaves:,} input entr{'y' if counts.leaves == 1 else 'ies'}"
+        )
+    else:
+        shape = f"{counts.outputs} output{'' if counts.outputs == 1 else 's'} × {counts.leaves} leaves"
     return [f"the whole Jacobian ({shape}):", *(f"  {line}" for line in cost_lines(counts))]

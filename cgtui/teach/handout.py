@@ -19,10 +19,12 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from cgtui.core import notation
 from cgtui.core.errors import CgtuiError, name_list
 from cgtui.core.graph import Graph, Kind
-from cgtui.core.notation import operand, partial_name, value_text
+from cgtui.core.notation import operand, partial_name, short_shape, value_text
 from cgtui.core.ops import SLOT_NAMES
 from cgtui.core.text import printable
 from cgtui.engine.engine import (
@@ -40,6 +42,7 @@ from cgtui.engine.engine import (
 )
 from cgtui.engine.paths import Count, Path, path_counts_to, top_paths
 from cgtui.teach.efficiency import format_count, graph_efficiency
+from cgtui.teach.tensor_text import averaged_text, edge_vjp, node_shapes, step_shapes, vjp_formula
 
 MAX_ROWS = 200  # rows per table
 MAX_PATHS = 4  # path products listed per leaf
@@ -417,6 +420,255 @@ def _chain_text(row: PathRow) -> tuple[str, str, str, str]:
     return " -> ".join(nodes), factors, f"= {formulas}", result
 
 
+# --- tensor graphs ------------------------------------------------------------------------------
+
+#: Arrays with at most this many entries are written out in a sheet; larger ones are summarised.
+SMALL_ARRAY = 16
+
+TENSOR_STEPS_TEXT = (
+    "One operation per step, in topological order; each node holds an array (shape () is a "
+    "number). The shapes column shows how the operands' shapes give the result's."
+)
+TENSOR_EDGES_TEXT = (
+    "Backprop pushes G = dL/d(result) back along each edge. An array op's edge is a "
+    "vector-Jacobian product (VJP): the map G ↦ ... that gives the operand's contribution to "
+    "dL/d(operand) directly; an elementwise op's edge multiplies G by its local derivative ∂z/∂w, "
+    "entry by entry. The shapes column writes each factor with its shape (Wᵀ is transpose(W))."
+)
+TENSOR_BROADCAST_TEXT = (
+    "Where an operand was broadcast in the forward pass (a bias (3,) added to every row of a "
+    "(4,3) array), its contribution has the result's shape and is summed over the broadcast axes "
+    "to get the operand's shape; where a sum or mean removed axes, G is spread back over them. "
+    "This is the one broadcasting rule of the backward pass."
+)
+TENSOR_PATHS_TEXT = f"The chain rule as a sum over paths is not listed: {notation.TENSOR_PATHS}."
+
+
+@dataclass
+class TensorNode:
+    name: str
+    kind: str  # a leaf's kind, or "computation"
+    definition: str  # "v1 = X @ W1" (a leaf: "")
+    shapes: str  # "(4,2) @ (2,2) -> (4,2)" (a leaf: its shape)
+    value: str  # written out when small, else summarised
+    partial: str  # dL/dnode, the same way; "-" where backprop never reaches
+
+
+@dataclass
+class TensorEdge:
+    operand: str
+    result: str
+    slot: str  # "" unless the operand fills both slots
+    vjp: str  # "G ↦ G @ transpose(W1)", or "G ↦ G * (1 - H^2)  (∂H/∂v2 = 1 - H^2)"
+    shapes: str  # "G (4,3) @ W1ᵀ (3,2) -> (4,2)"
+    note: str  # the broadcasting rule where it acts, else ""
+
+
+@dataclass
+class TensorLesson:
+    title: str
+    description: str
+    output: str
+    expression: str | None
+    leaves: list[TensorNode]
+    steps: list[TensorNode]
+    edges: list[TensorEdge]
+    counts: list[str]  # "L = mean(v5): n = 4 (entries averaged)"
+    leaves_omitted: int = 0
+    steps_omitted: int = 0
+    edges_omitted: int = 0
+
+    @property
+    def broadcasts(self) -> list[TensorEdge]:
+        return [e for e in self.edges if e.note]
+
+
+def array_cell(v: Value | None) -> str:
+    """An array written out when it has at most :data:`SMALL_ARRAY` entries
+    (``(2,2) [[0.3, -1.3], [0.8, 0.9]]``), else its shape, min, max and mean."""
+    if v is None:
+        return "-"
+    if type(v) is float or np.ndim(v) == 0:
+        return value_text(float(v))
+    if np.size(v) <= SMALL_ARRAY:
+        return notation.small_array(v)
+    return notation.array_summary(v)
+
+
+def tensor_lesson(graph: Graph, output: int | str | None = None) -> TensorLesson:
+    """What a sheet shows of a tensor graph: every node's shape, value and partial, every
+    edge's VJP with the shape of every factor, and where the broadcasting rule acts."""
+    run = _passes(graph, output)
+    g, out = graph, run.output
+    out_name = g.nodes[out].name
+    sh = node_shapes(g, run.values)
+    try:
+        from cgtui.lang.printer import expression
+
+        expr: str | None = expression(g, out, limit=MAX_EXPRESSION)
+    except CgtuiError:
+        expr = None
+
+    def partial(i: int) -> str:
+        return array_cell(run.partials[i]) if run.path[i] and run.needs[i] else "-"
+
+    leaves: list[TensorNode] = []
+    steps: list[TensorNode] = []
+    counts: list[str] = []
+    leaves_left = steps_left = 0
+    for i, node in enumerate(g.nodes[: out + 1]):
+        shape = short_shape(sh[i] or ())
+        if node.op is None:
+            if node.kind is Kind.CONST and not node.name.isidentifier():
+                continue
+            if len(leaves) >= MAX_ROWS:
+                leaves_left += 1
+                continue
+            value = array_cell(run.values[i])
+            leaves.append(TensorNode(node.name, node.kind.value, "", shape, value, partial(i)))
+            continue
+        if not run.path[i]:
+            continue
+        if len(steps) >= MAX_ROWS:
+            steps_left += 1
+            continue
+        shapes = step_shapes(g, i, sh)
+        definition = f"{node.name} = {application_text(g, i)}"
+        value = array_cell(run.values[i])
+        steps.append(TensorNode(node.name, "computation", definition, shapes, value, partial(i)))
+        n = averaged_text(g, i, sh)
+        if n is not None:
+            counts.append(f"{definition}: {n}")
+    edges: list[TensorEdge] = []
+    edges_left = 0
+    for s in range(out + 1):
+        if not run.pushes(s):
+            continue
+        node = g.nodes[s]
+        for slot, p in enumerate(node.operands):
+            if not run.needs[p]:
+                continue
+            if len(edges) >= MAX_ROWS:
+                edges_left += 1
+                continue
+            e = edge_vjp(g, s, slot, sh, run.values)
+            formula = edge_formula(g, s, slot)
+            if e.vjp:
+                vjp = notation.vjp_map(vjp_formula(g, s, slot, sh))
+            else:
+                local = notation.local_formula(node.name, g.nodes[p].name, formula)
+                vjp = f"{notation.vjp_map(f'G * ({formula})')}  ({local}, entry by entry)"
+            twice = node.operands.count(p) > 1
+            edges.append(
+                TensorEdge(g.nodes[p].name, node.name, SLOT_NAMES[slot] if twice else "", vjp, e.text, e.note)
+            )
+    return TensorLesson(
+        g.title or f"The computation graph of {out_name}",
+        " ".join(g.description.split()),
+        out_name,
+        expr,
+        leaves,
+        steps,
+        edges,
+        counts,
+        leaves_left,
+        steps_left,
+        edges_left,
+    )
+
+
+def _tensor_markdown(doc: TensorLesson) -> str:
+    out = doc.output
+    lines: list[str] = [f"# {_md_prose(doc.title)}", ""]
+    if doc.description:
+        lines += [_md_prose(doc.description), ""]
+    lines += ["## The expression", ""]
+    if doc.expression is not None:
+        lines += [f"    {out} = {doc.expression}", ""]
+    else:
+        lines += [f"Written out in full, {out} is too long to print: the steps below are its graph.", ""]
+    lines += [
+        f"Leaves, with backprop's {partial_name(out, 'leaf')} in the leaf's shape:", "",
+        f"| leaf | kind | shape | value | {partial_name(out, 'leaf')} |", "|---|---|---|---|---|",
+    ]
+    for n in doc.leaves:
+        lines.append(f"| {_md(n.name)} | {n.kind} | {_md(n.shapes)} | {_md(n.value)} | {_md(n.partial)} |")
+    if doc.leaves_omitted:
+        lines.append(f"| ... {doc.leaves_omitted} more leaves | | | | |")
+    lines += ["", "## Intermediate variables", "", TENSOR_STEPS_TEXT, ""]
+    lines += [f"| step | shapes | value | {partial_name(out, 'step')} |", "|---|---|---|---|"]
+    for n in doc.steps:
+        lines.append(f"| {_md(n.definition)} | {_md(n.shapes)} | {_md(n.value)} | {_md(n.partial)} |")
+    if doc.steps_omitted:
+        lines.append(f"| ... {doc.steps_omitted} more steps | | | |")
+    if doc.counts:
+        lines += [""] + [f"- {_md(c)}" for c in doc.counts]
+    lines += ["", "## Vector-Jacobian products", "", TENSOR_EDGES_TEXT, ""]
+    lines += ["| edge | G = dL/d(result) maps to | with shapes |", "|---|---|---|"]
+    for e in doc.edges:
+        slot = f" (slot {e.slot})" if e.slot else ""
+        lines.append(f"| {_md(f'{e.operand} -> {e.result}')}{slot} | {_md(e.vjp)} | {_md(e.shapes)} |")
+    if doc.edges_omitted:
+        lines.append(f"| ... {doc.edges_omitted} more edges | | |")
+    lines += ["", "## Broadcasting in the backward pass", "", TENSOR_BROADCAST_TEXT, ""]
+    if doc.broadcasts:
+        lines += [f"- {_md(f'{e.operand} -> {e.result}')}: {_md(e.note)}" for e in doc.broadcasts]
+    else:
+        lines.append("No edge of this graph broadcasts: every contribution already has its operand's shape.")
+    lines += ["", "## Paths", "", TENSOR_PATHS_TEXT, ""]
+    return "\n".join(lines)
+
+
+def _tensor_latex(doc: TensorLesson) -> str:
+    out = doc.output
+    p = r"p{%s\linewidth}"
+    lines: list[str] = [_PREAMBLE, f"\\title{{{tex(doc.title)}}}", r"\date{}", r"\begin{document}"]
+    lines.append(r"\maketitle")
+    if doc.description:
+        lines += [tex(doc.description), ""]
+    lines += [r"\section*{The expression}"]
+    if doc.expression is not None:
+        lines += [r"\begin{quote}", tt(f"{out} = {doc.expression}"), r"\end{quote}"]
+    else:
+        lines += [f"Written out in full, {tt(out)} is too long to print: the steps below are its graph.", ""]
+    rows = [[tt(n.name), tex(n.kind), tt(n.shapes), tt(n.value), tt(n.partial)] for n in doc.leaves]
+    if doc.leaves_omitted:
+        rows.append([f"\\dots{{}} {doc.leaves_omitted} more leaves", "", "", "", ""])
+    lines += _table(
+        f"{p % '0.1'}{p % '0.1'}{p % '0.1'}{p % '0.3'}{p % '0.3'}",
+        ["leaf", "kind", "shape", "value", tex(partial_name(out, "leaf"))], rows,
+    )
+    lines += [r"\section*{Intermediate variables}", tex(TENSOR_STEPS_TEXT), ""]
+    rows = [[tt(n.definition), tt(n.shapes), tt(n.value), tt(n.partial)] for n in doc.steps]
+    if doc.steps_omitted:
+        rows.append([f"\\dots{{}} {doc.steps_omitted} more steps", "", "", ""])
+    lines += _table(
+        f"{p % '0.2'}{p % '0.22'}{p % '0.25'}{p % '0.25'}",
+        ["step", "shapes", "value", tex(partial_name(out, "step"))], rows,
+    )
+    if doc.counts:
+        lines += [r"\begin{itemize}", *(f"\\item {tt(c)}" for c in doc.counts), r"\end{itemize}"]
+    lines += [r"\section*{Vector-Jacobian products}", tex(TENSOR_EDGES_TEXT), ""]
+    rows = [
+        [tt(f"{e.operand} -> {e.result}" + (f" (slot {e.slot})" if e.slot else "")), tt(e.vjp), tt(e.shapes)]
+        for e in doc.edges
+    ]
+    if doc.edges_omitted:
+        rows.append([f"\\dots{{}} {doc.edges_omitted} more edges", "", ""])
+    lines += _table(
+        f"{p % '0.15'}{p % '0.4'}{p % '0.35'}", ["edge", tex("G = dL/d(result) maps to"), "with shapes"], rows
+    )
+    lines += [r"\section*{Broadcasting in the backward pass}", tex(TENSOR_BROADCAST_TEXT), ""]
+    if doc.broadcasts:
+        lines.append(r"\begin{itemize}")
+        lines += [f"\\item {tt(f'{e.operand} -> {e.result}')}: {tt(e.note)}" for e in doc.broadcasts]
+        lines.append(r"\end{itemize}")
+    else:
+        lines.append("No edge of this graph broadcasts: every contribution already has its operand's shape.")
+    lines += [r"\section*{Paths}", tex(TENSOR_PATHS_TEXT), "", r"\end{document}", ""]
+    return "\n".join(lines)
+
+
 # --- Markdown ----------------------------------------------------------------------------------
 
 
@@ -434,6 +686,8 @@ def _md_prose(text: str) -> str:
 
 
 def to_markdown(graph: Graph, output: int | str | None = None) -> str:
+    if graph.has_arrays:
+        return _tensor_markdown(tensor_lesson(graph, output))
     doc = lesson(graph, output)
     out = doc.output
     lines: list[str] = [f"# {_md_prose(doc.title)}", ""]
@@ -570,6 +824,8 @@ def _table(spec: str, header: list[str], rows: list[list[str]]) -> list[str]:
 
 
 def to_latex(graph: Graph, output: int | str | None = None) -> str:
+    if graph.has_arrays:
+        return _tensor_latex(tensor_lesson(graph, output))
     doc = lesson(graph, output)
     out = doc.output
     p = r"p{%s\linewidth}"

@@ -1,4 +1,5 @@
-"""The Loss tab: the loss after every step, on a log scale when it spans decades."""
+"""The Loss tab: the loss after every step, on a log scale when it spans decades, and for a
+classifier its accuracy beside it (on the right-hand axis, from 0 to 1)."""
 
 from __future__ import annotations
 
@@ -39,6 +40,13 @@ class LossTab(TrainingTab):
             plt.yticks([float(t) for t in ticks], [f"1e{t:d}" for t in ticks])
         else:
             plt.plot(steps, values, marker="braille", label=name)
-        plt.title(f"loss after each step ({len(losses) - 1} steps, now {format_number(losses[-1])})")
+        title = f"loss after each step ({len(losses) - 1} steps, now {format_number(losses[-1])})"
+        accuracies = self.trainer.accuracies
+        if accuracies:
+            at, shares = thin(accuracies)
+            plt.plot(at, shares, marker="braille", label="accuracy (right axis)", yside="right")
+            plt.ylim(0.0, 1.0, yside="right")  # type: ignore[arg-type]  # plotext takes the side by name
+            title = f"{title[:-1]}, accuracy {accuracies[-1]:.3f})"
+        plt.title(title)
         plt.xlabel("step")
         plot.refresh()

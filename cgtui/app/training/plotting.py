@@ -53,6 +53,25 @@ def param_colour(index: int) -> tuple[int, int, int]:
     return PARAM_COLOURS[index % len(PARAM_COLOURS)]
 
 
+def class_colour(k: int) -> tuple[int, int, int]:
+    """Class ``k``'s colour in the decision regions (the params' palette, repeating after ten)."""
+    return PARAM_COLOURS[k % len(PARAM_COLOURS)]
+
+
+def _mix(a: tuple[int, int, int], b: tuple[int, int, int], t: float) -> tuple[int, int, int]:
+    return (round(a[0] + (b[0] - a[0]) * t), round(a[1] + (b[1] - a[1]) * t), round(a[2] + (b[2] - a[2]) * t))
+
+
+def region_colour(k: int) -> tuple[int, int, int]:
+    """The background of class ``k``'s region: its colour, dimmed, so points show on it."""
+    return _mix(class_colour(k), (0, 0, 0), 0.55)
+
+
+def point_colour(k: int) -> tuple[int, int, int]:
+    """A data point labelled ``k``: its class colour, brightened."""
+    return _mix(class_colour(k), (255, 255, 255), 0.3)
+
+
 def ramp_colour(t: float) -> tuple[int, int, int]:
     """The ramp's colour at ``t`` in [0, 1]."""
     t = min(1.0, max(0.0, t)) * (len(RAMP) - 1)

@@ -4,9 +4,9 @@
 self-contained :class:`~textual.screen.Screen`; push it from any app and it dismisses with
 the trained params (``a``) or ``None`` (``escape``). It runs N descent steps in a thread
 worker (a progress bar, stop at any time, the screen keeps answering), or one step at a
-time with its arithmetic in the log. Its four tabs are widgets of their own (``loss_tab``,
-``params_tab``, ``slice_tab``, ``surface_tab``): the screen owns the trainer, the controls,
-the worker and the log, gives each tab the trainer and says when to draw.
+time with its arithmetic in the log. Its five tabs are widgets of their own (``loss_tab``,
+``params_tab``, ``slice_tab``, ``surface_tab``, ``regions_tab``): the screen owns the
+trainer, the controls, the worker and the log, gives each tab the trainer and says when to draw.
 
 All numbers come from :mod:`cgtui.learn.train`; this package only draws them. The CSS is the
 screen's and the tabs' own (``DEFAULT_CSS``) so the screen works in any app; colours come
@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import ClassVar
 
+import numpy as np
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -42,15 +43,26 @@ from textual.worker import Worker, get_current_worker
 
 from cgtui.app.training.loss_tab import LossTab
 from cgtui.app.training.params_tab import ParamsTab
+from cgtui.app.training.regions_tab import RegionsTab
 from cgtui.app.training.slice_tab import SliceTab
 from cgtui.app.training.surface_tab import SurfaceTab
 from cgtui.app.training.tab import TrainingTab
+from cgtui.core.arrays import shape_text
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph
 from cgtui.core.notation import format_number
 from cgtui.engine.engine import Stepper
 from cgtui.learn.dataset import Dataset, check_lr, check_steps, dataset_from_graph, training_settings
-from cgtui.learn.train import Diverged, Outcome, Problem, Slice, StepRecord, Surface, Trainer
+from cgtui.learn.train import (
+    Diverged,
+    Outcome,
+    Problem,
+    Slice,
+    StepRecord,
+    Surface,
+    Trainer,
+    Value,
+)
 
 DEFAULT_LR = 0.1
 DEFAULT_STEPS = 100
@@ -65,7 +77,7 @@ BURST = 0.03
 PAUSE = 0.01
 
 
-class TrainingScreen(ModalScreen[dict[str, float] | None]):
+class TrainingScreen(ModalScreen[dict[str, Value] | None]):
     """Gradient descent on a graph's params over its data, with the loss landscape.
 
     A modal screen, opaque: the keys of the app beneath (stepping its graph, say) do not act
@@ -104,6 +116,10 @@ class TrainingScreen(ModalScreen[dict[str, float] | None]):
         Binding("2", "show_tab('tab-params')", "Params", show=False, tooltip="Show the params' trajectories"),
         Binding("3", "show_tab('tab-slice')", "Slice", show=False, tooltip="Show the loss along one param"),
         Binding("4", "show_tab('tab-surface')", "Surface", show=False, tooltip="Loss over two params"),
+        Binding(
+            "5", "show_tab('tab-regions')", "Regions", show=False,
+            tooltip="A 2-feature classifier's decision regions over its input plane",
+        ),
     ]
 
     def __init__(
@@ -118,10 +134,11 @@ class TrainingScreen(ModalScreen[dict[str, float] | None]):
         super().__init__()
         if isinstance(source, Stepper):
             graph = source.graph
+            # an array leaf's current value is its node's (a descent step sets both)
             leaf = {
                 n.name: float(v)
                 for n, v in zip(graph.nodes, source.values, strict=True)
-                if n.op is None and v is not None
+                if n.op is None and v is not None and np.ndim(v) == 0
             }
             values = {**leaf, **(values or {})}
             output = source.output if output is None else output
@@ -191,6 +208,7 @@ class TrainingScreen(ModalScreen[dict[str, float] | None]):
             yield ParamsTab(params)
             yield SliceTab(params)
             yield SurfaceTab(params)
+            yield RegionsTab()
         yield Log(id="train-log", max_lines=2000)
         yield Footer()
 
@@ -198,8 +216,14 @@ class TrainingScreen(ModalScreen[dict[str, float] | None]):
         if self.problem is None:
             return "cannot train this graph"
         p = self.problem
-        data = p.dataset.describe() if p.dataset is not None else "one example (the graph's own values)"
-        return f"minimise {p.output_name} over {data}; params {', '.join(p.param_names)}"
+        if p.dataset is not None:
+            data = p.dataset.describe()
+        elif p.graph.has_arrays:
+            data = "the graph's own arrays (each node holds a whole batch)"
+        else:
+            data = "one example (the graph's own values)"
+        params = ", ".join(_param_text(name, v) for name, v in p.initial_params().items())
+        return f"minimise {p.output_name} over {data}; params {params}"
 
     def on_mount(self) -> None:
         if self.problem is None or self.trainer is None:
@@ -210,8 +234,7 @@ class TrainingScreen(ModalScreen[dict[str, float] | None]):
             apply.label = "Close"
             apply.focus()
             return
-        loss = format_number(self.trainer.current.loss)
-        self._status(f"step 0  loss {loss}: press r to run, n for one step")
+        self._status(f"{self._progress()}: press r to run, n for one step")
         self.query_one("#run", Button).focus()
         self._refresh_all()
 
@@ -282,7 +305,7 @@ class TrainingScreen(ModalScreen[dict[str, float] | None]):
         log.write_line(f"step {record.step} (lr {format_number(record.lr)}): p <- p - lr * dL/dp")
         for line in record.lines():
             log.write_line(f"  {line}")
-        self._status(f"step {record.step}  loss {format_number(record.loss_after)}")
+        self._status(self._progress())
         self._refresh_all()
 
     def action_restart(self) -> None:
@@ -293,7 +316,7 @@ class TrainingScreen(ModalScreen[dict[str, float] | None]):
         self.trainer = Trainer(self.problem, lr)
         self.query_one("#train-log", Log).clear()
         self.query_one("#train-progress", ProgressBar).update(progress=0)
-        self._status(f"restarted: step 0  loss {format_number(self.trainer.current.loss)}")
+        self._status(f"restarted: {self._progress()}")
         self._refresh_all()
 
     def action_apply(self) -> None:
@@ -370,13 +393,15 @@ class TrainingScreen(ModalScreen[dict[str, float] | None]):
         self._ticks += 1
         done = trainer.steps_done - self._first
         self.query_one("#train-progress", ProgressBar).update(progress=done)
-        self._status(f"step {trainer.steps_done}  loss {format_number(trainer.losses[-1])}")
+        self._status(self._progress())
         if self._ticks % PLOT_EVERY == 0:
             tab = self._active_tab()
             if tab == "tab-loss":
                 self.query_one(LossTab).draw()
             elif tab == "tab-params":
                 self.query_one(ParamsTab).draw_plot()
+            elif tab == "tab-regions":
+                self.query_one(RegionsTab).draw()
 
     def _finished(self, outcome: Outcome, done: int) -> None:
         self._worker = None
@@ -389,9 +414,10 @@ class TrainingScreen(ModalScreen[dict[str, float] | None]):
         if outcome.reason == "diverged":
             self._status(outcome.message, error=True)
         elif outcome.reason == "stopped":
-            self._status(f"stopped after {done} steps: loss {format_number(outcome.final_loss)}")
+            loss = format_number(outcome.final_loss)
+            self._status(f"stopped after {done} steps: loss {loss}{self._accuracy()}")
         else:
-            self._status(outcome.message)
+            self._status(outcome.message + self._accuracy())
         self.query_one("#train-log", Log).write_line(outcome.message)
         self._refresh_all()
 
@@ -407,6 +433,18 @@ class TrainingScreen(ModalScreen[dict[str, float] | None]):
         self.refresh_bindings()
 
     # --- drawing --------------------------------------------------------------------------
+
+    def _accuracy(self) -> str:
+        """``  accuracy 0.950`` for a classifier (beside the loss, as ``cgtui train`` prints it)."""
+        accuracy = self.trainer.accuracy if self.trainer is not None else None
+        return "" if accuracy is None else f"  accuracy {accuracy:.3f}"
+
+    def _progress(self) -> str:
+        """``step N  loss L`` (and the accuracy, for a classifier) of the trainer now."""
+        trainer = self.trainer
+        if trainer is None:
+            return ""
+        return f"step {trainer.steps_done}  loss {format_number(trainer.losses[-1])}{self._accuracy()}"
 
     def _status(self, text: str, *, error: bool = False) -> None:
         status = self.query_one("#train-status", Static)
@@ -428,7 +466,7 @@ class TrainingScreen(ModalScreen[dict[str, float] | None]):
 
     def _refresh_all(self) -> None:
         """Every tab gets the trainer (a restart replaces it); the loss and the params are
-        drawn, the slice and the surface (slower) only when their tab shows."""
+        drawn, the slice, the surface and the regions (slower) only when their tab shows."""
         if self.trainer is None:
             return
         for tab in self.query(TrainingTab):
@@ -436,6 +474,12 @@ class TrainingScreen(ModalScreen[dict[str, float] | None]):
         self.query_one(LossTab).draw()
         self.query_one(ParamsTab).draw()
         active = self._active_tab()
-        for visible in (self.query_one(SliceTab), self.query_one(SurfaceTab)):
+        for visible in (self.query_one(SliceTab), self.query_one(SurfaceTab), self.query_one(RegionsTab)):
             if visible.id == active:
                 visible.draw()
+
+
+def _param_text(name: str, value: Value) -> str:
+    """A param for the screen's first line: its name, and an array param's shape."""
+    shape = np.shape(value)
+    return f"{name} {shape_text(shape)}" if shape else name

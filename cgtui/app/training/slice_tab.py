@@ -1,5 +1,8 @@
 """The Slice tab: the loss along one param around its value, the others held fixed, with
-the tangent whose slope is dL/dparam there: the picture of what a partial derivative means."""
+the tangent whose slope is dL/dparam there: the picture of what a partial derivative means.
+
+For an array param the slice is along one of its entries (``W1[0,3]``), picked by its index
+beside the param (:class:`~cgtui.app.training.param_picker.ParamPicker`)."""
 
 from __future__ import annotations
 
@@ -9,11 +12,17 @@ import numpy as np
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Label, Select, Static
+from textual.widgets import Label, Static
 
+from cgtui.app.training.param_picker import ParamPicker
 from cgtui.app.training.tab import TrainingTab
+from cgtui.core.errors import CgtuiError
 from cgtui.core.notation import format_number
-from cgtui.learn.train import Slice, loss_slice, span_around
+from cgtui.learn.train import Slice, coordinate_path, loss_slice, span_around
+
+#: Points of the wide look and of the slice drawn, for a scalar graph (all in one pass) and
+#: for a graph of arrays (one forward pass each).
+POINTS = {False: (201, 121), True: (61, 61)}
 
 
 class SliceTab(TrainingTab):
@@ -36,35 +45,36 @@ class SliceTab(TrainingTab):
         with Vertical():
             with Horizontal(classes="pickers"):
                 yield Label("loss along")
-                yield Select(
-                    [(p, p) for p in params],
-                    allow_blank=not params,
-                    value=params[0] if params else Select.NULL,
-                    id="slice-param",
-                    compact=True,
-                )
+                yield ParamPicker(params, params[0] if params else None, select_id="slice-param")
             yield Static("", id="slice-text", markup=False)
             yield self.make_plot("slice-plot")
 
-    @on(Select.Changed, "#slice-param")
+    @on(ParamPicker.Changed)
     def _picked(self) -> None:
         self.draw()
 
     def draw(self) -> None:
         if self.trainer is None or self.running:
             return
-        value = self.query_one("#slice-param", Select).value
-        if not isinstance(value, str):
-            return
-        name = value
         trainer = self.trainer
-        path = trainer.trajectory[name]
+        name = self.query_one(ParamPicker).coordinate(trainer)
+        if name is None:
+            return
+        try:
+            path = coordinate_path(trainer, name)
+        except CgtuiError as exc:  # an entry's index that the param does not have
+            self.slice = None
+            self.query_one("#slice-text", Static).update(str(exc))
+            return
+        wide_points, points = POINTS[trainer.problem.graph.has_arrays]
         at = path[-1]
         # the span holds the path so far and the lowest loss along this param, when a coarse
         # look finds one inside a wide window: the picture is then a valley with the tangent
         # on its side, not a nearly straight piece of it
         wide = 10.0 * max(1.0, abs(at))
-        coarse = loss_slice(trainer.problem, trainer.params, name, points=201, span=(at - wide, at + wide))
+        coarse = loss_slice(
+            trainer.problem, trainer.params, name, points=wide_points, span=(at - wide, at + wide)
+        )
         marks = [*path, at - 1.0, at + 1.0]
         finite = np.flatnonzero(np.isfinite(coarse.losses))
         if finite.size:
@@ -73,7 +83,7 @@ class SliceTab(TrainingTab):
                 low = float(coarse.xs[best])
                 marks += [low, low + 0.5 * (low - at)]  # and the valley's far wall
         lo, hi = span_around(marks, margin=0.1)
-        s = loss_slice(trainer.problem, trainer.params, name, points=121, span=(lo, hi))
+        s = loss_slice(trainer.problem, trainer.params, name, points=points, span=(lo, hi))
         self.slice = s
         plot = self.plot("slice-plot")
         plt = plot.plt

@@ -1,5 +1,7 @@
 """The Surface tab: a heat map of the loss over two params, the others held fixed, with
-the descent path drawn on it."""
+the descent path drawn on it. For array params, over two of their entries (``W1[0,3]``,
+``W2[5,1]``, picked by index beside each param); such a graph takes one forward pass per
+point, so its grid is coarser."""
 
 from __future__ import annotations
 
@@ -9,12 +11,18 @@ import numpy as np
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Label, Select
+from textual.widgets import Label
 
+from cgtui.app.training.param_picker import ParamPicker
 from cgtui.app.training.plotting import heat_cells, thin
 from cgtui.app.training.tab import TrainingTab
+from cgtui.core.errors import CgtuiError
 from cgtui.core.notation import format_number
-from cgtui.learn.train import Surface, loss_surface, span_around
+from cgtui.learn.train import Surface, coordinate_path, loss_surface, span_around
+
+#: The most grid points across and down: a scalar graph's grid is one vectorised pass, a
+#: graph of arrays takes a forward pass per point.
+GRID = {False: (60, 30), True: (24, 12)}
 
 
 class SurfaceTab(TrainingTab):
@@ -33,29 +41,22 @@ class SurfaceTab(TrainingTab):
 
     def compose(self) -> ComposeResult:
         params = self.params
-        options = [(p, p) for p in params]
         with Vertical():
             with Horizontal(classes="pickers"):
                 yield Label("x")
-                yield Select(
-                    options,
-                    allow_blank=not params,
-                    value=params[0] if params else Select.NULL,
-                    id="surface-x",
-                    compact=True,
-                )
+                yield ParamPicker(params, params[0] if params else None, select_id="surface-x")
                 yield Label("y")
-                second = params[1] if len(params) > 1 else (params[0] if params else Select.NULL)
-                yield Select(options, allow_blank=not params, value=second, id="surface-y", compact=True)
+                second = params[1] if len(params) > 1 else (params[0] if params else None)
+                yield ParamPicker(params, second, select_id="surface-y")
             yield self.make_plot("surface-plot")
 
-    @on(Select.Changed, "#surface-x, #surface-y")
+    @on(ParamPicker.Changed)
     def _picked(self) -> None:
         self.draw()
 
     def _picked_value(self, select_id: str) -> str | None:
-        value = self.query_one(f"#{select_id}", Select).value
-        return value if isinstance(value, str) else None
+        assert self.trainer is not None
+        return self.query_one(f"#{select_id}-picker", ParamPicker).coordinate(self.trainer)
 
     def draw(self) -> None:
         if self.trainer is None or self.running:
@@ -70,14 +71,20 @@ class SurfaceTab(TrainingTab):
             plt.title("pick two different params for x and y")
             plot.refresh()
             return
-        tx, ty = trainer.trajectory[x], trainer.trajectory[y]
+        try:
+            tx, ty = coordinate_path(trainer, x), coordinate_path(trainer, y)
+        except CgtuiError as exc:  # an entry's index that the param does not have
+            plt.title(str(exc))
+            plot.refresh()
+            return
         xlo, xhi = span_around(tx, margin=0.25)
         ylo, yhi = span_around(ty, margin=0.25)
         width, height = plot.size.width or 80, plot.size.height or 24
-        # the loss is computed on a grid of at most 60 x 30 points, then drawn at twice the
+        # the loss is computed on a grid of at most GRID points, then drawn at twice the
         # plot's resolution so every character of the canvas is covered
-        cols = max(8, min(60, width - 12))
-        rows = max(6, min(30, height - 5))
+        most_cols, most_rows = GRID[trainer.problem.graph.has_arrays]
+        cols = max(8, min(most_cols, width - 12))
+        rows = max(6, min(most_rows, height - 5))
         surface = loss_surface(
             trainer.problem,
             trainer.params,

@@ -1,0 +1,75 @@
+"""The tree view draws each line itself (guides as segments, not a Rich text): the
+segments, styles and click targets must be exactly Textual's own ``Tree._render_line``'s,
+with the cursor, hover, focus and the touched mark anywhere."""
+
+from __future__ import annotations
+
+import functools
+
+from test_app import settle, sync
+from textual.geometry import Region
+from textual.widgets import Tree
+
+from cgtui.app.app import ExplorerApp
+from cgtui.app.views import GraphTree
+from cgtui.engine.engine import Stepper
+from cgtui.lang.build import from_expression
+
+SHARED = "a = x * y\nb = a + x\nc = tanh(b) * a\nd = c - b * a\nL = d * d + c"
+
+
+def lines_differ(tree: GraphTree) -> list[int]:
+    """The tree's lines whose segments are not Textual's: every line drawn alone, and the
+    lines on screen drawn as a frame draws them (with the styles looked up for the frame)."""
+    tree._pseudo_class_state = tree.get_pseudo_class_state()
+    style = tree.rich_style
+    width = tree.size.width
+    differ = []
+    for y in range(len(tree._tree_lines)):
+        tree._line_cache.clear()
+        theirs = list(Tree._render_line(tree, y, 0, width, style))
+        tree._line_cache.clear()
+        ours = list(GraphTree._render_line(tree, y, 0, width, style))
+        if ours != theirs:
+            differ.append(y)
+    on_screen = Region(0, 0, width, tree.size.height)
+    tree._line_cache.clear()
+    tree._styles_cache.clear()
+    frame = [list(strip) for strip in tree.render_lines(on_screen)]
+    tree._line_cache.clear()
+    tree._styles_cache.clear()
+    tree._render_line = functools.partial(Tree._render_line, tree)  # type: ignore[method-assign]
+    try:
+        textuals = [list(strip) for strip in tree.render_lines(on_screen)]
+    finally:
+        del tree._render_line
+        tree._line_cache.clear()
+        tree._styles_cache.clear()
+    differ += [-1 - y for y, (a, b) in enumerate(zip(frame, textuals, strict=True)) if a != b]
+    return differ
+
+
+@sync
+async def test_tree_lines_are_textuals_own() -> None:
+    graph = from_expression(SHARED, values={"x": 0.5, "y": -1.5})
+    app = ExplorerApp(Stepper(graph), plugins=False)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        tree = app.query_one("#tree", GraphTree)
+        for line in list(tree._lines.values()):
+            line.expand()  # every branch open: lines many levels deep
+        await settle(pilot)
+        assert len(tree._tree_lines) > 10
+        assert lines_differ(tree) == []
+        for key in "Fbbb":  # the cursor moves down, a node is marked touched
+            await pilot.press(key)
+            await settle(pilot)
+            assert tree.has_focus
+            assert lines_differ(tree) == []
+        tree.hover_line = 4  # the mouse over a line: its branch's guides change colour
+        tree._tree_lines[4].path[-1]._hover = True
+        assert lines_differ(tree) == []
+        await pilot.press("tab")  # the tree loses focus: the cursor's guides go plain
+        await settle(pilot)
+        assert not tree.has_focus
+        assert lines_differ(tree) == []

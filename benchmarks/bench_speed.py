@@ -1,6 +1,6 @@
 """Everywhere a user waits, against its goal, with the peers measured in the same run.
 
-    python benchmarks/bench_speed.py [--repeat N] [--skip-app]
+    python benchmarks/bench_speed.py [--repeat N] [--skip-app] [--only ROWS]
 
 One line per row of the speed table: what was measured, the figure, the peer's figure
 where the goal is a ratio, and "goal met" or "goal missed". Whole-process figures start
@@ -27,7 +27,9 @@ Rows:
    the lag behind a key held at 30 keys/s (30 presses at 33 ms intervals: the time from
    the last press until the screen is up to date);
 7. the peak memory of ``cgtui grad FILE`` on the 100,000-term sum, and bytes per node (the
-   peak above that of ``cgtui grad 'x*y'``, over the graph's nodes).
+   peak above that of ``cgtui grad 'x*y'``, over the graph's nodes); and in-process, with
+   tracemalloc, the bytes per node of the graph, of what the passes add (values, partials,
+   the engine's tape) and the peak while building.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -57,7 +60,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_app import FRAMES, layered_graph  # noqa: E402 - the benchmarks folder is on the path now
 
 from cgtui.core.graph import Graph  # noqa: E402
-from cgtui.engine.engine import backward, forward, leaf_values  # noqa: E402
+from cgtui.engine.engine import backward, forward, gradients, leaf_values  # noqa: E402
 from cgtui.lang.build import from_expression  # noqa: E402
 
 PY = sys.executable
@@ -220,9 +223,25 @@ def bench_sum(repeat: int, folder: Path) -> None:
     peak = min(peak_memory(["grad", str(path), *at]) for _ in range(2))
     floor = min(peak_memory(["grad", "x*y", "--at", "x=1,y=2"]) for _ in range(2))
     per_node = (peak - floor) / nodes
+    # where the bytes go, in-process (tracemalloc: Python's own allocations, no allocator slack)
+    del graph
+    gc.collect()
+    tracemalloc.start()
+    graph = from_expression(text, values=values)
+    built, build_peak = tracemalloc.get_traced_memory()
+    result = gradients(graph)
+    passes, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    del result
+    split = (f"graph {built / nodes:.0f}, values, partials and tape {(passes - built) / nodes:.0f}; "
+             f"building peaks at {build_peak / nodes:.0f}")
     print(f"7. memory: cgtui grad FILE peaks at {peak / 1e6:.0f} MB, cgtui grad 'x*y' at "
           f"{floor / 1e6:.0f} MB: {per_node:.0f} bytes per node over {nodes:,} nodes")
-    MEMORY.append(("memory, 100,000-term sum", f"{peak / 1e6:.0f} MB peak, {per_node:.0f} bytes per node",
+    print(f"   in-process, bytes per node: {split}")
+    print(f"   (the interpreter's copies of the {sum(map(len, at)) / 1e6:.1f} MB of --at arguments count in "
+          "the whole process's peak)")
+    MEMORY.append(("memory, 100,000-term sum",
+                   f"{peak / 1e6:.0f} MB peak, {per_node:.0f} bytes per node (in-process: {split})",
                    "< 400 bytes per node", per_node < 400))
 
 
@@ -489,7 +508,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--repeat", type=int, default=7, help="runs per measurement (the best counts)")
     ap.add_argument("--skip-app", action="store_true", help="leave out the explorer's rows (5 and 6)")
+    ap.add_argument("--only", choices=["startup", "parse", "sum", "mlp", "app"], action="append",
+                    help="measure only these rows (repeatable; 'sum' is rows 3 and 7)")
     args = ap.parse_args()
+    only = set(args.only or ["startup", "parse", "sum", "mlp", "app"])
     print(f"cgtui speed, {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, Python "
           f"{platform.python_version()}, {platform.machine()}, {os.cpu_count()} cores, "
           f"load average {os.getloadavg()[0]:.1f}")
@@ -497,14 +519,18 @@ def main() -> None:
     random.seed(0)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        bench_startup(args.repeat)
-        bench_parse(args.repeat)
-        bench_sum(args.repeat, folder)
-        bench_mlp(args.repeat)
+        if "startup" in only:
+            bench_startup(args.repeat)
+        if "parse" in only:
+            bench_parse(args.repeat)
+        if "sum" in only:
+            bench_sum(args.repeat, folder)
+        if "mlp" in only:
+            bench_mlp(args.repeat)
         if args.skip_app:
             row("explorer launch", "skipped (--skip-app)", "< 1 s", None)
             row("explorer keys", "skipped (--skip-app)", "median < 25 ms, worst < 50 ms", None)
-        else:
+        elif "app" in only:
             bench_launch(args.repeat, folder)
             bench_keys()
     ROWS.extend(MEMORY)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from conftest import structure
+from conftest import examples, structure
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from cgtui.core.errors import GraphError, ParseError
+from cgtui.core.errors import CgtuiError, GraphError, ParseError
 from cgtui.core.graph import Kind
+from cgtui.lang import build, source
 from cgtui.lang.build import Step, build_steps, const_name, from_expression
 from cgtui.lang.parser import NAME, NUM, OP, Instr, parse
 
@@ -214,3 +217,133 @@ def test_100k_step_cycle_is_found() -> None:
     steps[-1] = Step("n0", [Instr(NAME, f"n{n - 1}", 1, 1), Instr(OP, "sin", 1, 1)])  # closes the ring
     with pytest.raises(GraphError, match=r"^cycle: n\d+ -> "):
         build_steps(steps, declared={"x": (Kind.INPUT, 0.5)})
+
+
+# --- the one-loop fast path of from_expression ----------------------------------------------
+
+
+def _built(text: str, fast: bool, monkeypatch: pytest.MonkeyPatch, **kw: object) -> object:
+    """Everything from_expression makes of ``text`` (nodes in order, outputs, aliases), or
+    the error it raises, with the fast path on or off."""
+    monkeypatch.setattr(build, "FAST_PATH", fast)
+    try:
+        g = from_expression(text, **kw)  # type: ignore[arg-type]
+    except CgtuiError as exc:
+        return (type(exc).__name__, str(exc))
+    nodes = [(n.name, n.kind.value, n.op, n.operands, n.value) for n in g.nodes]
+    return nodes, g.outputs, g.aliases, g.title
+
+
+_PIECES = st.sampled_from(
+    [
+        *"xyab0123456789.eE+-*/^()=,;#\n \t'\"[]{}@:!%<>&|~$?`\\_",
+        *("exp(", "sin(", "sum_axis(", "**", "lambda", "relu", "foo(", "1e400", "=", "\r\n", "x = ", "2x"),
+        *("sum(", "axis=", "v1", "out", "x_1", "ｘ", "x²", "neg(", "3", "-3", "(x + y)", "x * x", "1.5"),
+    ]
+)
+
+
+def _expressions() -> st.SearchStrategy[str]:
+    """Well-formed expression text (often with statements), to reach the fast path's
+    successes as often as its refusals."""
+    leaf = st.sampled_from(["x", "y", "a", "b", "v1", "out", "2", "0.5", "3", "-1", "1e-3", "exp"])
+    functions = st.sampled_from(["exp", "sin", "tanh", "relu", "log"])
+    expr = st.recursive(
+        leaf,
+        lambda inner: st.one_of(
+            st.tuples(inner, st.sampled_from(["+", "-", "*", "/", "^", "**"]), inner).map(" ".join),
+            inner.map(lambda e: f"-{e}"),
+            inner.map(lambda e: f"+{e}"),
+            inner.map(lambda e: f"({e})"),
+            inner.map(lambda e: f"(\n{e}\n)"),
+            st.tuples(functions, inner).map("{0[0]}({0[1]})".format),
+            st.tuples(inner, inner).map(lambda t: f"sum_axis({t[0]}, {t[1]})"),  # an op on arrays
+        ),
+        max_leaves=12,
+    )
+    target = st.sampled_from(["x", "y", "z", "v1", "c", "out"])
+    statement = st.one_of(expr, st.tuples(target, expr).map(" = ".join))
+    separator = st.sampled_from(["\n", "; ", "\n\n", "  # note\n"])
+    return st.tuples(st.lists(statement, min_size=1, max_size=4), separator).map(lambda t: t[1].join(t[0]))
+
+
+@settings(max_examples=examples(400), deadline=None)
+@given(
+    st.one_of(_expressions(), st.lists(_PIECES, max_size=30).map("".join)),
+    st.booleans(),
+    st.sampled_from([1, 5, 1 << 16]),
+)
+def test_the_fast_path_builds_what_the_parser_and_builder_build(text: str, merge: bool, block: int) -> None:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(build, "_BLOCK", block)  # the text scanned a few characters at a time, or at once
+        assert _built(text, True, mp, merge=merge) == _built(text, False, mp, merge=merge)
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"values": {"x": 1.5, "y": 2}},
+        {"values": {"c": 4.0}},  # an assigned constant's value
+        {"params": {"x"}, "consts": {"y"}},
+        {"labels": {"b"}, "values": {"b": -0.0}},
+        {"values": {"z": 1.0}},  # assigned: refused
+        {"values": {"q": 1.0}},  # unused: refused
+        {"params": {"q"}},
+    ],
+)
+def test_the_fast_path_takes_kinds_and_values_as_the_builder_does(kw: dict[str, object]) -> None:
+    text = "c = 3\nz = x*y + c\nz - exp(b) + sigmoid(x / 2)"
+    with pytest.MonkeyPatch.context() as mp:
+        assert _built(text, True, mp, **kw) == _built(text, False, mp, **kw)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["x + y*z", "a = x*y\nb = a + 3\n-b", "exp(-x) + 2*3", "x = x + 1\nx*2", "-3", "relu(x); z = y\nz + 1"],
+)
+def test_the_fast_path_takes_the_common_texts(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert build._fast_program(text, {}, {}, True) is not None
+    monkeypatch.setattr(build, "_BLOCK", 1)
+    assert build._fast_program(text, {}, {}, True) is not None
+
+
+@pytest.mark.parametrize("text", ["x +", "2x", "x²", "lambda", "sum(A, axis=0)", "(x", "x)", "f(x)", "x = "])
+def test_the_fast_path_leaves_the_rest_to_the_parser(text: str) -> None:
+    assert build._fast_program(text, {}, {}, True) is None
+
+
+# --- --at values: plain pairs are read in one split ---------------------------------------------
+
+
+_AT_NAMES = st.sampled_from(["x", "y1", "_a", "lambda", "1x", "", "é", "x y", "ｘ"])
+_AT_NUMBERS = st.sampled_from(
+    [
+        *("1", "-0", ".5", "1.", "1e5", "1E-3", "+2", "-", ".", "1e", "1e999", "1e308", "1_0", "inf", "-nan"),
+        *("--1", "1.2.3", "", " 1", "0x1", "٣"),
+    ]
+)
+_AT_PAIR = st.tuples(_AT_NAMES, st.sampled_from(["=", "=", "==", ""]), _AT_NUMBERS).map("".join)
+_AT_ITEM = st.tuples(st.sampled_from([",", ",", ",,"]), st.lists(_AT_PAIR, min_size=1, max_size=3)).map(
+    lambda t: t[0].join(t[1])
+)
+
+
+@settings(max_examples=examples(400), deadline=None)
+@given(st.lists(_AT_ITEM, min_size=1, max_size=3))
+def test_plain_at_values_read_as_the_general_loop_reads_them(items: list[str]) -> None:
+    def read(plain: bool) -> object:
+        with pytest.MonkeyPatch.context() as mp:
+            if not plain:
+                mp.setattr(source, "_plain_assignments", lambda items: None)
+            try:
+                return repr(source.parse_assignments(items))
+            except CgtuiError as exc:
+                return str(exc)
+
+    assert read(True) == read(False)
+
+
+def test_plain_at_values_take_the_fast_way() -> None:
+    items = ["x0=0.5,x1=-0,x2=1e-3", "y=2"]
+    assert source._plain_assignments(items) == {"x0": 0.5, "x1": 0.0, "x2": 0.001, "y": 2.0}
+    assert source._plain_assignments(["x=1,x=2"]) is None  # the loop names the name given twice

@@ -16,13 +16,17 @@ Constants get no gradient; a leaf with no path to the output has gradient 0.
 from __future__ import annotations
 
 import argparse
+import operator
+import sys
+from collections.abc import Iterator
+from itertools import chain, compress, islice, repeat
 from typing import Any
 
 import numpy as np
 
 from cgtui.commands.common import add_source_arguments, differentiable_leaves, dump_json, load
 from cgtui.core.graph import Graph, Kind
-from cgtui.core.notation import inline_value, partial_name
+from cgtui.core.notation import inline_value, partial_name, partial_names
 from cgtui.engine.engine import Gradients, gradients
 
 
@@ -71,43 +75,75 @@ def to_json(graph: Graph, result: Gradients, *, show_all: bool = False) -> dict[
     return data
 
 
-def renderinline_value(graph: Graph, result: Gradients, *, show_all: bool = False) -> str:
+def render(graph: Graph, result: Gradients, *, show_all: bool = False) -> Iterator[str]:
+    """The text output, in pieces to write one after the other (100,000 leaves make
+    100,000 rows: they are made column by column, in loops that run in C, and written a
+    block at a time)."""
     out = result.output
-    lines = [f"{out} = {inline_value(result.value)}"]
-    # the rows' columns, kept apart (100,000 leaves make 100,000 rows)
-    names: list[str] = []
-    numbers: list[str] = []
-    notes: list[str] = []
+    yield f"{out} = {inline_value(result.value)}\n"
+    nodes = graph.nodes
+    partials = result.partials
+    # the leaves that take a gradient (every leaf but the constants, in graph order)
+    is_leaf = map(operator.not_, map(_op, nodes))
+    not_const = map(operator.is_not, map(_kind, nodes), repeat(Kind.CONST))
+    leaves = list(compress(range(len(nodes)), map(operator.and_, is_leaf, not_const)))
+    leaf_nodes = list(map(nodes.__getitem__, leaves))
+    names = partial_names(out, map(_name, leaf_nodes))
+    grads = list(map(partials.__getitem__, leaves))
+    if _FLOAT_OR_NONE.issuperset(map(type, grads)) and _FLOAT_OR_NONE.issuperset(
+        map(type, map(result.values.__getitem__, leaves))
+    ):
+        # scalar leaves: the same text as inline_value, each distinct number formatted once
+        texts: dict[float | None, str] = dict.fromkeys(grads, "")
+        for g in texts:
+            texts[g] = inline_value(0.0 if g is None else g)
+        numbers = list(map(texts.__getitem__, grads))
+    else:
+        numbers = [inline_value(leaf_gradient(result, i)) for i in leaves]
     kinds = {kind: kind.value for kind in Kind}  # (an enum's value is slow to read 100,000 times)
-    for i in differentiable_leaves(graph):
-        node = graph.nodes[i]
-        kind = kinds[node.kind]
-        names.append(partial_name(out, node.name))
-        numbers.append(inline_value(leaf_gradient(result, i)))
-        notes.append(kind if result.partials[i] is not None else f"{kind}, no path to {out}")
+    notes = list(map(kinds.__getitem__, map(_kind, leaf_nodes)))
+    if any(map(operator.is_, grads, repeat(None))):  # (not "None in grads": arrays compare by entries)
+        no_path = {kind: f"{kind.value}, no path to {out}" for kind in Kind}
+        rows = zip(notes, grads, leaf_nodes, strict=True)
+        notes = [note if g is not None else no_path[n.kind] for note, g, n in rows]
     if show_all:
-        for i, node in enumerate(graph.nodes):
-            partial = result.partials[i]
+        for i, node in enumerate(nodes):
+            partial = partials[i]
             if node.op is not None and partial is not None and node.name != out:
                 names.append(partial_name(out, node.name))
                 numbers.append(inline_value(partial))
                 notes.append(f"computation, value {inline_value(result.values[i])}")
-    if names:
-        w0 = max(map(len, names))
-        w1 = max(map(len, numbers))
-        rows = zip(names, numbers, notes, strict=True)
-        lines.extend(f"{a.ljust(w0)} = {b.rjust(w1)}   {c}" for a, b, c in rows)
-    else:
-        lines.append(f"(no leaf of {out} takes a gradient: every leaf is a constant)")
-    lines.append("")
-    return "\n".join(lines)
+    if not names:
+        yield f"(no leaf of {out} takes a gradient: every leaf is a constant)\n"
+        return
+    # each row is NAME = NUMBER   NOTE, the names padded on the right, the numbers on the left
+    cells = chain.from_iterable(
+        zip(
+            map(str.ljust, names, repeat(max(map(len, names)))),
+            repeat(" = "),
+            map(str.rjust, numbers, repeat(max(map(len, numbers)))),
+            repeat("   "),
+            notes,
+            repeat("\n"),
+        )
+    )
+    while block := "".join(islice(cells, 6 * 4096)):
+        yield block
+
+
+_op = operator.attrgetter("op")
+_kind = operator.attrgetter("kind")
+_name = operator.attrgetter("name")
+_FLOAT_OR_NONE = frozenset((float, type(None)))
 
 
 def run(args: argparse.Namespace) -> int:
     graph, output = load(args)
-    result = gradients(graph, output=graph.nodes[output].name)
+    result = gradients(graph, output=graph.nodes[output].name if args.output else None)
     if args.json:
         print(dump_json(to_json(graph, result, show_all=args.all)))
     else:
-        print(renderinline_value(graph, result, show_all=args.all), end="")
+        write = sys.stdout.write
+        for piece in render(graph, result, show_all=args.all):
+            write(piece)
     return 0

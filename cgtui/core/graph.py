@@ -80,29 +80,45 @@ class Graph:
     aliases: dict[str, str] = field(default_factory=dict)
 
     #: True when the maker of the graph (the builder) guarantees that every operand comes
-    #: before its result: only the names are checked then
+    #: before its result and that no two nodes share a name: the index of names is then
+    #: made when it is first asked for (``cgtui grad`` never asks), and checked then
     checked: InitVar[bool] = False
 
     def __post_init__(self, checked: bool) -> None:
-        nodes = self.nodes
-        self.index: dict[str, int] = dict(zip(map(_name, nodes), count()))
-        if len(self.index) != len(nodes) or not (checked or _operands_before(nodes)):
-            self._check()
+        self._index: dict[str, int] | None = None
+        if not checked:
+            index = self.index
+            if len(index) != len(self.nodes) or not _operands_before(self.nodes):
+                self._check()
         self._succs: list[list[tuple[int, int]]] | None = None
         #: what the layers above work out once per graph (the engine's tape), by key: a
         #: graph's nodes never change once it is built but for leaf values and kinds, and
         #: :meth:`set_kind` empties it
         self.cache: dict[str, object] = {}
 
+    @property
+    def index(self) -> dict[str, int]:
+        """Node name -> index (read only)."""
+        index = self._index
+        if index is None:
+            nodes = self.nodes
+            index = self._index = dict(zip(map(_name, nodes), count()))
+            if len(index) != len(nodes):
+                self._check()
+        return index
+
     def _check(self) -> None:
         """Raise for the first node whose name is taken or whose operand comes after it."""
-        self.index = {}
+        index: dict[str, int] = {}
+        self._index = index
         for i, node in enumerate(self.nodes):
-            if node.name in self.index:
+            if node.name in index:
+                self._index = None
                 raise GraphError(f"duplicate node name '{node.name}'")
-            self.index[node.name] = i
+            index[node.name] = i
             for p in node.operands:
                 if not 0 <= p < i:
+                    self._index = None
                     raise GraphError(f"node '{node.name}' uses an operand that is not defined before it")
 
     # --- lookups --------------------------------------------------------------

@@ -198,6 +198,11 @@ def partial_name(output: str, node: str) -> str:
     return f"d{output}/d{node}"
 
 
+def partial_names(output: str, nodes: Iterable[str]) -> list[str]:
+    """:func:`partial_name` of many nodes (100,000 leaves' rows), in one loop that runs in C."""
+    return list(map(f"d{output}/d".__add__, nodes))
+
+
 def local_formula(result: str, operand_name: str, formula: str) -> str:
     """``∂z/∂w = x``: an edge's local derivative with the op table's formula."""
     return f"{local_name(result, operand_name)} = {formula}"

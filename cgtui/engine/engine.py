@@ -18,7 +18,8 @@ import bisect
 import functools
 import math
 import operator
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from array import array
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import compress, islice, repeat
@@ -199,11 +200,18 @@ def on_path(graph: Graph, output: int) -> list[bool]:
 
 def leaf_values(graph: Graph, overrides: Mapping[str, float] | None = None) -> list[Value | None]:
     """Values for every node: leaves' from the graph and ``overrides``, the rest None."""
-    values: list[Value | None] = [
-        None if n.op is not None or n.value is None
-        else n.value if isinstance(n.value, np.ndarray) else float(n.value)
-        for n in graph.nodes
-    ]
+    nodes = graph.nodes
+    values: list[Value | None] = list(map(_value, nodes))
+    # the common case in loops that run in C: leaves hold floats or None, computations None
+    if not (
+        _FLOAT_OR_NONE.issuperset(map(type, values))
+        and not any(map(_is_not_none, compress(values, map(_op, nodes))))
+    ):
+        values = [
+            None if n.op is not None or n.value is None
+            else n.value if isinstance(n.value, np.ndarray) else float(n.value)
+            for n in nodes
+        ]
     for name, v in (overrides or {}).items():
         i = graph.lookup(name)
         if graph.nodes[i].op is not None:
@@ -270,12 +278,10 @@ class _Tape:
         }
         nodes = graph.nodes
         operands = list(map(_operands, nodes))  # (the lists are made by loops in C)
-        # the nodes' numbers: the ints the graph's index holds already (no new ones)
-        numbers: Iterable[int] = graph.index.values()
-        if len(graph.index) != len(nodes):  # pragma: no cover - a graph's names are unique
-            numbers = range(len(nodes))
-        self.order = list(compress(numbers, operands))
-        self.leaves = list(compress(numbers, map(operator.not_, operands)))
+        numbers = range(len(nodes))
+        # (C ints, 4 bytes each: a list would hold an int object per node besides)
+        self.order = array("i", compress(numbers, operands))
+        self.leaves = array("i", compress(numbers, map(operator.not_, operands)))
         computed = list(filter(None, operands))
         self.firsts = list(map(_first, computed))
         self.seconds = list(map(_last, computed))
@@ -293,6 +299,7 @@ class _Tape:
 
 
 _operands = operator.attrgetter("operands")
+_value = operator.attrgetter("value")
 _op = operator.attrgetter("op")
 _kind = operator.attrgetter("kind")
 _first = operator.itemgetter(0)
@@ -344,7 +351,7 @@ class _Plan:
         if not all(map(needs.__getitem__, self.walk(seconds))):
             self.to_seconds = [b if needs[b] else n for b in self.walk(seconds)]
 
-    def walk(self, column: list[int]) -> Iterator[int]:
+    def walk(self, column: Sequence[int]) -> Iterator[int]:
         """A tape's column (its nodes, codes, operands...) in the order of the pushes."""
         if self.positions is None:
             return islice(reversed(column), len(column) - self.count, None)

@@ -27,17 +27,34 @@ from __future__ import annotations
 import contextlib
 import gc
 import heapq
+import math
+import operator
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain, compress
+from operator import attrgetter
 from typing import Any
 
 from cgtui.core import arrays
 from cgtui.core.arrays import Shape
-from cgtui.core.errors import GraphError, chain_text, did_you_mean
+from cgtui.core.errors import CgtuiError, GraphError, chain_text, did_you_mean
 from cgtui.core.graph import MAX_NODES, Graph, Kind, LeafValue, Node
 from cgtui.core.notation import format_number
-from cgtui.core.ops import OPS
-from cgtui.lang.parser import NAME, Code, Instr, LineMap, Program, SourceText, parse
+from cgtui.core.ops import OPS, syntax
+from cgtui.lang.parser import (
+    END_PIECE,
+    FRAME,
+    MAX_OPERATIONS,
+    NAME,
+    Code,
+    Instr,
+    LineMap,
+    Program,
+    SourceText,
+    grammar_of,
+    parse,
+)
 
 
 @contextlib.contextmanager
@@ -46,13 +63,20 @@ def gc_paused() -> Iterator[None]:
 
     Parsing and building make hundreds of thousands of small objects that hold no
     reference cycles; left on, the collector rescans them over and over (about a fifth
-    of the time for a 100,000-term sum).
+    of the time for a 100,000-term sum). At the end, what was made goes straight to the
+    oldest generation (``gc.freeze`` then ``gc.unfreeze``, two splices of lists): a graph
+    lives long, and the young generations would otherwise scan all of it once more each,
+    at the first allocations after the pause. Garbage among those objects is still
+    collected, by the next full collection.
     """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if gc.get_freeze_count() == 0:  # (never the objects someone else froze)
+            gc.freeze()
+            gc.unfreeze()
         if was_enabled:
             gc.enable()
 
@@ -113,6 +137,8 @@ class GraphBuilder:
         #: makes a shape error point at the op in the text.
         self.shapes: list[Shape | None] | None = None
         self.locate: Callable[[str, int, int], Exception] | None = None
+        #: how many leaves :meth:`run` made for free names took their value from ``values``
+        self.valued = 0
 
     # --- shapes -----------------------------------------------------------------------
 
@@ -229,6 +255,8 @@ class GraphBuilder:
         room = MAX_NODES
         item: Any
         last_op: Any = None
+        name = ""
+        tensor_op = False
         memo: dict[tuple[int, ...], int] = {}
         shaped = self.shapes is not None  # shapes are checked once an array is in the graph
         for k, item in enumerate(code.items):
@@ -244,6 +272,8 @@ class GraphBuilder:
                             self._room()
                         kind = kind_of(item, free_kind) if kinds else free_kind
                         value = value_of(item)
+                        if value is not None:
+                            self.valued += 1
                         if value is not None and type(value) is not float and not shaped:
                             self._shape_list()
                             shaped = True
@@ -272,14 +302,16 @@ class GraphBuilder:
                 args = stack[len(stack) - arity:]
                 del stack[len(stack) - arity:]
                 operands = tuple(const(x) if type(x) is float else x for x in args)
-            name = item.name
-            if shaped or item.tensor:
+            if item is not last_op:  # (runs of one op, as in a long sum, look it up once)
+                name = item.name
+                tensor_op = item.tensor
+                if merge:
+                    memo = memos.setdefault(name, {})
+                last_op = item
+            if shaped or tensor_op:
                 self.check_shape(name, operands, code, k)
                 shaped = True
             if merge:
-                if item is not last_op:  # (runs of one op, as in a long sum, look it up once)
-                    memo = memos.setdefault(name, {})
-                    last_op = item
                 i = memo.get(operands)
                 if i is not None:
                     push(i)
@@ -370,14 +402,20 @@ class GraphBuilder:
             given.add(candidate)
         for i, nm in named.items():
             nodes[i].name = nm
+        # the names vN that are taken (usually none): a name given here, a leaf's
+        blocked = {
+            nm for nm in filter(_V_NAME.fullmatch, chain(given, leaf_names, env))
+            if nm in given or nm in leaf_names or nodes[env[nm]].name == nm
+        }
         counter = 0
         for node in nodes:
             if node.op is not None and not node.name:
                 counter += 1
                 nm = f"v{counter}"
-                while nm in given or nm in leaf_names or (nm in env and nodes[env[nm]].name == nm):
-                    counter += 1
-                    nm = f"v{counter}"
+                if blocked:
+                    while nm in blocked:
+                        counter += 1
+                        nm = f"v{counter}"
                 node.name = nm
         return Graph(nodes, [result], title=title, checked=True)
 
@@ -402,9 +440,28 @@ def build_program(
     entry). ``line_map`` turns a (line, column) of the program text into the place to
     report (line, column, source line).
     """
+    return _build_program(
+        program, kinds=kinds, values=values, merge=merge, title=title, file=file, declared=declared,
+        strict=strict, line_map=line_map,
+    )[0]
+
+
+def _build_program(
+    program: Program,
+    *,
+    kinds: Mapping[str, Kind] | None = None,
+    values: Mapping[str, float] | None = None,
+    merge: bool = True,
+    title: str = "",
+    file: str | None = None,
+    declared: Mapping[str, tuple[Kind, LeafValue | None]] | None = None,
+    strict: bool = False,
+    line_map: LineMap | None = None,
+) -> tuple[Graph, GraphBuilder]:
+    """:func:`build_program`, and the builder that made the graph (its names in scope)."""
     kinds = dict(kinds or {})
     values = values or {}
-    if not all(type(v) is float for v in values.values()):
+    if not {float}.issuperset(map(type, values.values())):
         values = {name: float(v) for name, v in values.items()}
     b = GraphBuilder(merge=merge, kinds=kinds, values=values)
     error = SourceText(program.source, file, line_map).error
@@ -424,20 +481,35 @@ def build_program(
         result = b.node(top) if stmt.target is None else b.assign(stmt.target, top)
 
     assert result is not None
+    return _finish_program(b, result, bare_output, title, values, declared or {}), b
+
+
+def _finish_program(
+    b: GraphBuilder,
+    result: int,
+    bare_output: bool,
+    title: str,
+    values: Mapping[str, float],
+    declared: Mapping[str, object],
+) -> Graph:
+    """The graph of a program run by ``b``: named, with its aliases and the values given
+    for its constants."""
+    env = b.env
     graph = b.finish(result, bare_output=bare_output, title=title)
-    index = graph.index
     nodes = graph.nodes
-    for target, i in env.items():  # 'z = y': z is another name of y
-        name = nodes[i].name
-        if name != target and target not in index:
+    # 'z = y': z is another name of y (the names in scope that name a node of another name)
+    for target in compress(env, map(operator.ne, map(_name, map(nodes.__getitem__, env.values())), env)):
+        name = nodes[env[target]].name
+        if target not in graph.index:
             graph.aliases[target] = name
     # values given for assigned constants apply to the version that has the plain name
+    # (a leaf made for a free name has its value already: only the constants are left)
     leaf_names = b.leaf_names
-    declared_names = declared or {}
-    for name, value in values.items():
-        j = index.get(name)
-        if j is not None and nodes[j].op is None and name not in leaf_names and name not in declared_names:
-            nodes[j].value = value
+    constants = {nodes[i].name: i for i in chain(b.consts.values(), *b.versions.values())}
+    for name in values.keys() & constants.keys():
+        j = constants[name]
+        if nodes[j].op is None and name not in leaf_names and name not in declared:
+            nodes[j].value = values[name]
     return graph
 
 
@@ -562,25 +634,337 @@ def from_expression(
                 raise GraphError(f"'{name}' is declared both {kinds[name].value} and {kind.value}")
             kinds[name] = kind
     with gc_paused():
-        program = parse(text, file=file)
-        g = build_program(program, kinds=kinds, values=values, merge=merge, file=file)
-    index = g.index
+        built = _fast_program(text, kinds, values or {}, merge) if FAST_PATH else None
+        if built is None:
+            program = parse(text, file=file)
+            built = _build_program(program, kinds=kinds, values=values, merge=merge, file=file)
+        g, b = built
     nodes = g.nodes
-    for name in values or {}:
+    env = b.env
+    given = values or {}
+    # the common case, without the index of every name: each name given is a leaf made
+    # for a free name (the builder counted them; else they are looked up in its scope)
+    if given and b.valued != len(given) and not (
+        env.keys() >= given.keys()
+        and list(map(_name, map(nodes.__getitem__, map(env.__getitem__, given)))) == list(given)
+        and not any(map(_op, map(nodes.__getitem__, map(env.__getitem__, given))))
+    ):  # else the first name that is not a leaf, in the order given, is refused
+        _refuse_values(g, given)
+
+    def node_of(name: str) -> int | None:
+        j = env.get(name)
+        return j if j is not None and nodes[j].name == name else g.index.get(name)
+
+    where = {name: node_of(name) for name in kinds}
+    unknown = [name for name, j in where.items() if j is None]
+    if unknown:
+        raise GraphError(
+            "declared but not used in the expression: " + ", ".join(sorted(unknown))
+        )
+    for name, j in where.items():
+        if j is not None and nodes[j].op is not None:
+            raise GraphError(
+                f"'{name}' is computed by the expression; only leaves can be {kinds[name].value}s"
+            )
+    return g
+
+
+def _refuse_values(graph: Graph, values: Mapping[str, float]) -> None:
+    """Raise for the first name in ``values`` that is not a leaf of ``graph``."""
+    index = graph.index
+    nodes = graph.nodes
+    for name in values:
         j = index.get(name)
         if j is None:
             raise GraphError(f"a value was given for '{name}', which the expression does not use")
         if nodes[j].op is not None:
             raise GraphError(f"'{name}' is computed by the expression; only leaves take values")
-    declared = set(kinds)
-    unknown = declared - set(g.index)
-    if unknown:
-        raise GraphError(
-            "declared but not used in the expression: " + ", ".join(sorted(unknown))
-        )
-    for name in declared:
-        if g.node(name).op is not None:
-            raise GraphError(
-                f"'{name}' is computed by the expression; only leaves can be {kinds[name].value}s"
-            )
-    return g
+
+
+_op = attrgetter("op")
+_name = attrgetter("name")
+_V_NAME = re.compile(r"v[0-9]+")
+
+
+#: The size of the blocks of text :func:`_fast_program` scans at a time (about 7,000 terms)
+_BLOCK = 1 << 16
+
+
+def _block_end(text: str, start: int) -> int:
+    """Where a block of text from ``start`` may end: at a newline, or at a blank on a line
+    without a comment before it (never inside a token or a comment), about :data:`_BLOCK`
+    characters on; the end of the text if there is no such place."""
+    at = start + _BLOCK
+    if at >= len(text):
+        return len(text)
+    newline = text.find("\n", at)
+    blank = text.find(" ", at)
+    line_start = text.rfind("\n", 0, blank) + 1
+    if blank != -1 and (newline == -1 or blank < newline) and text.find("#", line_start, blank) == -1:
+        return blank
+    return newline if newline != -1 else len(text)
+
+
+#: Whether :func:`from_expression` tries :func:`_fast_program` first (the tests compare
+#: the two ways on random texts)
+FAST_PATH = True
+
+
+class _Fallback(Exception):
+    """Something :func:`_fast_program` leaves to the parser and the builder."""
+
+
+def _fast_program(
+    text: str, kinds: Mapping[str, Kind], values: Mapping[str, float], merge: bool
+) -> tuple[Graph, GraphBuilder] | None:
+    """Parse and build in one loop, for text of the common kinds (numbers, plain names,
+    operators, brackets and calls, assignments), or None: then the parser and the builder
+    take the text from the start (and name the problem, if there is one).
+
+    The loop is the parser's shunting-yard (:meth:`cgtui.lang.parser._Parser.expression`)
+    with :meth:`GraphBuilder.run` done where the parser emits an instruction, so the graph
+    is the same, node for node; ``tests/test_build.py`` compares the two on random texts.
+    Anything else (a refused or unusual token, a misplaced one, an array, an op on arrays,
+    too many nodes) hands the text back at once.
+    """
+    if sum(map(text.count, "+-*/^(")) > MAX_OPERATIONS:
+        return None
+    if not {float}.issuperset(map(type, values.values())):
+        if not all(type(v) in (int, float) for v in values.values()):
+            return None  # arrays: their shapes are checked by the builder
+        values = {name: float(v) for name, v in values.items()}
+    grammar = grammar_of(syntax())
+    # the tokens, scanned a block of text at a time (a 100,000-term sum's would take 18 MB at
+    # once): ``limit`` is where the next block is scanned, three tokens before the end of
+    # the ones scanned (the loop looks two tokens ahead)
+    scan = grammar.scan
+    scanned = 0  # where the text not yet scanned starts
+
+    def refill(pieces: list[Any], k: int) -> tuple[list[Any], int, int]:
+        nonlocal scanned
+        pieces = pieces[k:]
+        while scanned < len(text) and len(pieces) < 3:
+            end = _block_end(text, scanned)
+            more = scan(text, scanned, end)
+            if end < len(text):  # the end of the block is not the end of the text
+                while more and not any(more[-1][1:]):  # (blanks alone, and the empty match)
+                    more.pop()
+            pieces += more
+            scanned = end
+        if scanned < len(text):
+            return pieces, 0, len(pieces) - 2
+        pieces.append(END_PIECE)
+        return pieces, 0, len(pieces) + 1
+
+    pieces, k, limit = refill([], 0)
+    infix = grammar.infix
+    prefix = grammar.prefix
+    functions = grammar.functions
+    b = GraphBuilder(merge=merge, kinds=kinds, values=values)
+    nodes = b.nodes
+    append = nodes.append
+    env = b.env
+    env_get = env.get
+    kind_of = kinds.get
+    value_of = values.get
+    free_kind = Kind.INPUT
+    const = b.const
+    memos = b.memo
+    computation = Kind.COMPUTATION
+    room = MAX_NODES
+    stack: list[Any] = []  # nodes, and numbers not yet made nodes
+    push = stack.append
+    pop = stack.pop
+
+    def apply(op: Any) -> None:
+        """The builder's run of one op instruction."""
+        arity = op.arity
+        operands: tuple[int, ...]
+        if arity == 2:
+            y = pop()
+            x = pop()
+            operands = (const(x) if type(x) is float else x, const(y) if type(y) is float else y)
+        elif arity == 1:
+            x = pop()
+            if type(x) is float:
+                if op.name == "neg":
+                    push(-x)  # '-3' is one constant
+                    return
+                x = const(x)
+            operands = (x,)
+        else:
+            args = stack[len(stack) - arity:]
+            del stack[len(stack) - arity:]
+            operands = tuple(const(v) if type(v) is float else v for v in args)
+        if op.tensor:
+            raise _Fallback
+        if merge:
+            memo = memos.setdefault(op.name, {})
+            i = memo.get(operands)
+            if i is not None:
+                push(i)
+                return
+            i = memo[operands] = len(nodes)
+        else:
+            i = len(nodes)
+        if i >= room:
+            raise _Fallback
+        append(Node("", computation, op.name, operands, None))
+        push(i)
+
+    result: int | None = None
+    bare_output = False
+    valued = 0
+    last_op: Any = None
+    memo: dict[tuple[int, ...], int] = {}
+    try:
+        while True:
+            if k >= limit:
+                pieces, k, limit = refill(pieces, k)
+            _, name, sym, number, newline, rare = pieces[k]
+            if newline or sym == ";":
+                k += 1
+                continue
+            if rare:
+                return None
+            if not (name or sym or number):
+                break  # the end
+            target: str | None = None
+            if name and pieces[k + 1][2] == "=":
+                if name in functions:
+                    return None
+                target = name
+                k += 2
+            # operators waiting for operands: (precedence, op); open brackets: [_FRAME,
+            # function or None, arguments so far]; the bottom one stands for the statement
+            ops: list[Any] = [[FRAME, None, 0]]
+            expect_operand = True
+            depth = 0
+            while True:
+                if k >= limit:
+                    pieces, k, limit = refill(pieces, k)
+                _, name, sym, number, newline, rare = pieces[k]
+                if expect_operand:
+                    if name:
+                        if pieces[k + 1][2] == "(":  # a call
+                            function = functions.get(name)
+                            if function is None or pieces[k + 2][2] == ")":
+                                return None
+                            ops.append([FRAME, function, 1])
+                            depth += 1
+                            k += 2
+                            continue
+                        i = env_get(name)
+                        if i is None:
+                            i = len(nodes)
+                            if i >= room:
+                                return None
+                            kind = kind_of(name, free_kind) if kinds else free_kind
+                            value = value_of(name)
+                            if value is not None:
+                                valued += 1
+                            append(Node(name, kind, None, (), value))
+                            env[name] = i
+                        push(i)
+                        expect_operand = False
+                    elif sym:
+                        if sym == "(":
+                            ops.append([FRAME, None, 1])
+                            depth += 1
+                        else:
+                            entry = prefix.get(sym)
+                            if entry is not None:
+                                ops.append(entry)
+                            elif sym != "+":  # a prefix '+' is the identity
+                                return None
+                    elif number:
+                        after = pieces[k + 1]
+                        if not number.isascii() or (not after[0] and (after[1] or after[5])):
+                            return None  # (a number glued to a name: '2x')
+                        value = float(number)
+                        if value == math.inf:
+                            return None
+                        push(value)
+                        expect_operand = False
+                    elif not (newline and depth > 0):
+                        return None
+                elif sym:
+                    entry2 = infix.get(sym)
+                    if entry2 is not None:
+                        pop_at = entry2[0]
+                        while ops[-1][0] >= pop_at:
+                            op = ops.pop()[1]
+                            if op.arity != 2 or op is not last_op:
+                                apply(op)
+                                continue
+                            # a run of one binary op (a long sum): the builder's loop, inline
+                            y = pop()
+                            x = pop()
+                            operands = (
+                                const(x) if type(x) is float else x, const(y) if type(y) is float else y
+                            )
+                            if merge:
+                                i = memo.get(operands)
+                                if i is not None:
+                                    push(i)
+                                    continue
+                                i = memo[operands] = len(nodes)
+                            else:
+                                i = len(nodes)
+                            if i >= room:
+                                return None
+                            append(Node("", computation, op.name, operands, None))
+                            push(i)
+                        op = entry2[2]
+                        if op is not last_op and op.arity == 2 and not op.tensor:
+                            last_op = op
+                            memo = memos.setdefault(op.name, {})
+                        ops.append((entry2[1], op))
+                        expect_operand = True
+                    elif sym == ")" or sym == ",":
+                        while type(ops[-1]) is not list:
+                            apply(ops.pop()[1])
+                        if len(ops) == 1:
+                            return None
+                        frame = ops[-1]
+                        function = frame[1]
+                        if sym == ",":
+                            if function is None:
+                                return None
+                            frame[2] += 1
+                            expect_operand = True
+                        else:
+                            ops.pop()
+                            if function is not None:
+                                if frame[2] != function.arity:
+                                    return None
+                                apply(function)
+                            if pieces[k + 1][2] == "(":
+                                return None
+                            depth -= 1
+                    elif sym == ";":
+                        break
+                    else:
+                        return None
+                elif newline:
+                    if depth == 0:
+                        break
+                elif name or number or rare:
+                    return None
+                else:
+                    break  # the end
+                k += 1
+            while len(ops) > 1:
+                top = ops.pop()
+                if type(top) is list:
+                    return None
+                apply(top[1])
+            value_or_node = pop()
+            bare_output = target is None
+            result = b.node(value_or_node) if target is None else b.assign(target, value_or_node)
+    except (_Fallback, CgtuiError, IndexError):
+        return None
+    if result is None:
+        return None
+    b.valued = valued
+    return _finish_program(b, result, bare_output, "", values, {}), b

@@ -91,7 +91,7 @@ _REFUSED_CHARS = {
 _FRAME = -math.inf
 
 #: The token regular expression's groups, in order: what ``findall`` returns per token.
-#: ``ws`` is the blanks and comments before the token (never a newline); the token is in
+#: ``ws`` is the blanks and the comment before the token (never a newline); the token is in
 #: exactly one of the others, or in none at the end of the text.
 #:
 #: * ``name``: an ASCII name that is not a reserved word (the common case, taken as is);
@@ -108,7 +108,8 @@ _NUMBER = r"(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?"
 class _Grammar:
     """The scanner and the operator tables for one op table's :class:`Syntax`."""
 
-    scan: Callable[[str], list[tuple[str, str, str, str, str, str]]]
+    #: (text[, start, end]) -> one tuple per token (``Pattern.findall``)
+    scan: Callable[..., list[tuple[str, str, str, str, str, str]]]
     #: infix spelling -> (pop operators at least this tight, precedence, op)
     infix: dict[str, tuple[float, int, Op]]
     prefix: dict[str, tuple[int, Op]]  # symbol -> (precedence, op)
@@ -119,11 +120,15 @@ class _Grammar:
 @functools.lru_cache(maxsize=4)
 def _grammar(table: Syntax) -> _Grammar:
     symbols = {*table.infix, *table.prefix, *_PUNCTUATION, *_REFUSED_OPERATORS}
-    alternatives = "|".join(re.escape(sym) for sym in sorted(symbols, key=len, reverse=True))
+    # longest first (``**`` before ``*``); the one-character ones as one set, tried at once
+    longer = [re.escape(sym) for sym in sorted(symbols, key=len, reverse=True) if len(sym) > 1]
+    single = "".join(re.escape(sym) for sym in sorted(symbols) if len(sym) == 1)
+    alternatives = "|".join([*longer, f"[{single}]"])
     reserved = "|".join(sorted(_REFUSED_NAMES))
+    # (blanks, then at most one comment: a comment runs to the end of its line)
     token = re.compile(
         rf"""
-        ((?:[ \t\r\f]|\#[^\n]*)*+)
+        ([ \t\r\f]*+(?:\#[^\n]*+)?)
         (?:
             ((?!(?:{reserved})(?!\w))[A-Za-z_][A-Za-z0-9_]*+(?!\w))
           | ({alternatives})
@@ -441,6 +446,16 @@ def parse(
 
 
 _END = ("", "", "", "", "", "")  # the scanner's tuple at the end of the text
+
+#: What the builder's one-loop fast path (:func:`cgtui.lang.build._fast_program`) uses
+#: of the parser: the scanner and operator tables, the end tuple, the bracket's precedence.
+END_PIECE = _END
+FRAME = _FRAME
+
+
+def grammar_of(table: Syntax) -> _Grammar:
+    """The scanner and operator tables for one op table's syntax."""
+    return _grammar(table)
 
 
 class _Parser:

@@ -131,3 +131,17 @@ def test_class_indices_are_not_differentiated_in_every_view() -> None:
     assert lines[-1] == "  n = 300 (rows averaged)"
     [term] = explain.accumulation(s, s.graph.lookup("y")).terms
     assert term.text.startswith("G ↦ 0 (class indices are not differentiated) at G = dL/ddata_loss = 1")
+
+
+def test_a_quiz_on_a_shape_is_not_answered_by_the_next_nodes_definition() -> None:
+    """The quiz asks the shape of v1 before the forward pass reaches it; v2 = v1 + b1,
+    selected meanwhile, must not give it away: under a quiz's mask the shape of a node not
+    yet computed is ?. Without a quiz the shapes are worked out ahead, from the operands."""
+    stepper = Stepper(yamlio.load(SAMPLES / "xor_mlp_tensor.yaml"))
+    v1, v2 = stepper.graph.lookup("v1"), stepper.graph.lookup("v2")
+    asked = explain.Mask(values=frozenset({v1}))
+    head = "v2 = v1 + b1  with shapes"
+    assert explain.definition(stepper, v2, asked).splitlines()[0] == f"{head} ? + (2,) -> ?"
+    assert explain.definition(stepper, v2).splitlines()[0] == f"{head} (4,2) + (2,) -> (4,2)"
+    stepper.step_forward()
+    assert explain.definition(stepper, v2, asked).splitlines()[0] == f"{head} (4,2) + (2,) -> ?"

@@ -230,7 +230,7 @@ def definition(stepper: Stepper, i: int, mask: Mask = NO_MASK) -> str:
     if fault is not None and fault.node == i:
         return f"{node.name} = {application_text(g, i)}\nstopped here: {fault.message}"
     if g.has_arrays:
-        shaped = _array_definition(stepper, i)
+        shaped = _array_definition(stepper, i, quiz=bool(mask))
         if shaped is not None:
             return shaped
     if stepper.values[i] is None:
@@ -238,15 +238,19 @@ def definition(stepper: Stepper, i: int, mask: Mask = NO_MASK) -> str:
     return arithmetic_text(g, i, stepper.values)
 
 
-def _array_definition(stepper: Stepper, i: int) -> str | None:
+def _array_definition(stepper: Stepper, i: int, *, quiz: bool = False) -> str | None:
     """``v2 = v1 + b1  with shapes (4,2) + (2,) -> (4,2)``, then the value in a few words
     (``v2 = (4,2) min 0 max 1.4 mean 0.525``) on its own line: an array operand has no one
-    number to write in its place. None for a node where no array takes part."""
+    number to write in its place. None for a node where no array takes part. During a quiz
+    (``quiz``) the shape of a node not yet computed is ``?``: the quiz asks for it."""
     from cgtui.teach.tensor_text import node_shapes, step_shapes
 
     g = stepper.graph
     node = g.nodes[i]
     sh = node_shapes(g, stepper.values)
+    if quiz:
+        values = stepper.values
+        sh = [s if values[k] is not None or g.nodes[k].op is None else None for k, s in enumerate(sh)]
     if all(sh[k] == () for k in (i, *node.operands)):
         return None
     head = notation.with_shapes(f"{node.name} = {application_text(g, i)}", step_shapes(g, i, sh))

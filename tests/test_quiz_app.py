@@ -11,8 +11,10 @@ from textual.app import App, ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
+from cgtui.app import explain
 from cgtui.app.app import ExplorerApp
 from cgtui.app.quiz import QuizPanel
+from cgtui.app.side import SidePane
 from cgtui.engine.engine import Stepper, gradients
 from cgtui.lang import yamlio
 from cgtui.teach.quiz import Question, QuestionKind
@@ -268,5 +270,34 @@ def test_a_vjp_question_reads_at_80x24_and_a_wrong_choice_is_explained() -> None
             assert "dL/dH += G @ transpose(U)  (G = dL/dv3)" in solution
             assert "right: gives (4, 2), the shape of H" in solution
             assert "score 0/" in str(panel.border_subtitle)
+
+    asyncio.run(run())
+
+
+def test_a_shape_question_is_not_answered_by_the_side_pane_of_a_later_node() -> None:
+    """While the quiz asks the shape of a node the forward pass has not reached, selecting
+    a node after it (whose definition and VJPs would show shapes worked out ahead) shows no
+    shape of it: the side pane's array section is hidden for nodes not yet computed."""
+
+    async def run() -> None:
+        app = ExplorerApp(Stepper(yamlio.load(SAMPLES / "xor_mlp_tensor.yaml")))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("Q")
+            await settle(pilot)
+            quiz = app.query_one(QuizPanel).quiz
+            assert quiz is not None
+            while quiz.current is not None and quiz.current.kind is not QuestionKind.SHAPE:
+                await pilot.press("ctrl+r")
+            question = quiz.current
+            assert question is not None and app.stepper.values[question.node] is None
+            graph = app.stepper.graph
+            asked = graph.nodes[question.node].name
+            later = next(s for s, _ in graph.successors(question.node))
+            app.selected = later
+            await settle(pilot)
+            pane = app.query_one(SidePane)
+            assert not pane.query_one("#side-tensor", Static).display
+            definition = explain.definition(app.stepper, later, pane.mask)
+            assert asked in definition and "with shapes ?" in definition
 
     asyncio.run(run())

@@ -176,6 +176,8 @@ class SidePane(VerticalScroll):
         """The tensor section: shown for an array-valued node (or one with array operands)."""
         # all its numbers; the stepper keeps the graph's has_arrays (a scan of every node)
         hidden = index in self.mask.nodes() or not stepper.arrays
+        if self.mask and stepper.graph.nodes[index].op is not None and stepper.values[index] is None:
+            hidden = True  # its shapes are worked out ahead, and a quiz question may ask one
         width = self.scrollable_content_region.width or 40
         lines = [] if hidden else tensor_view.tensor_lines(stepper, index, width - 1)
         if self._tensor.display != bool(lines):

@@ -619,18 +619,24 @@ def _tensor_markdown(doc: TensorLesson) -> str:
     return "\n".join(lines)
 
 
+def _latex_head(title: str, description: str | None, expression: str | None, out: str) -> list[str]:
+    """A sheet's preamble, title, description and expression (or why it is not printed)."""
+    lines: list[str] = [_PREAMBLE, f"\\title{{{tex(title)}}}", r"\date{}", r"\begin{document}"]
+    lines.append(r"\maketitle")
+    if description:
+        lines += [tex(description), ""]
+    lines += [r"\section*{The expression}"]
+    if expression is not None:
+        lines += [r"\begin{quote}", tt(f"{out} = {expression}"), r"\end{quote}"]
+    else:
+        lines += [f"Written out in full, {tt(out)} is too long to print: the steps below are its graph.", ""]
+    return lines
+
+
 def _tensor_latex(doc: TensorLesson) -> str:
     out = doc.output
     p = r"p{%s\linewidth}"
-    lines: list[str] = [_PREAMBLE, f"\\title{{{tex(doc.title)}}}", r"\date{}", r"\begin{document}"]
-    lines.append(r"\maketitle")
-    if doc.description:
-        lines += [tex(doc.description), ""]
-    lines += [r"\section*{The expression}"]
-    if doc.expression is not None:
-        lines += [r"\begin{quote}", tt(f"{out} = {doc.expression}"), r"\end{quote}"]
-    else:
-        lines += [f"Written out in full, {tt(out)} is too long to print: the steps below are its graph.", ""]
+    lines = _latex_head(doc.title, doc.description, doc.expression, out)
     rows = [[tt(n.name), tex(n.kind), tt(n.shapes), tt(n.value), tt(n.partial)] for n in doc.leaves]
     if doc.leaves_omitted:
         rows.append([f"\\dots{{}} {doc.leaves_omitted} more leaves", "", "", "", ""])
@@ -829,15 +835,7 @@ def to_latex(graph: Graph, output: int | str | None = None) -> str:
     doc = lesson(graph, output)
     out = doc.output
     p = r"p{%s\linewidth}"
-    lines: list[str] = [_PREAMBLE, f"\\title{{{tex(doc.title)}}}", r"\date{}", r"\begin{document}"]
-    lines.append(r"\maketitle")
-    if doc.description:
-        lines += [tex(doc.description), ""]
-    lines += [r"\section*{The expression}"]
-    if doc.expression is not None:
-        lines += [r"\begin{quote}", tt(f"{out} = {doc.expression}"), r"\end{quote}"]
-    else:
-        lines += [f"Written out in full, {tt(out)} is too long to print: the steps below are its graph.", ""]
+    lines = _latex_head(doc.title, doc.description, doc.expression, out)
     lines += _table(
         f"{p % '0.3'}{p % '0.2'}{p % '0.3'}",
         ["leaf", "kind", "value"],

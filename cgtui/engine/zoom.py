@@ -10,7 +10,9 @@ Names (all valid names of cgtui's expression language, ``[`` and ``,`` are not):
 
 * operand entries are leaves ``A_0_1`` (``A[0, 1]``), a 0-d operand is ``A`` itself;
 * result entries are ``C_0_1``; where an entry is an operand entry itself (transpose,
-  reshape, a sum over one number) it is an alias of that leaf (``C_1_0`` names ``A_0_1``);
+  reshape, a sum over one number, fit's spreading) it is an alias of that leaf (``C_1_0``
+  names ``A_0_1``), and where several entries are one sum (fit spreading a sum) they are
+  aliases of it;
 * intermediates are named by what they hold: ``m_i_j_k = A_i_k * B_k_j`` (matmul
   products), ``s_..._k`` the sum of the first ``k`` terms of a sum, ``M_...`` a row's
   maximum, ``z_...`` the row minus it, ``e_...`` its exponential, ``lse_...`` the
@@ -28,6 +30,12 @@ tensor op's VJP (broadcasting's sum over repeated entries happens by itself: a l
 used by several results collects one push from each). ``L`` is the graph's first output;
 the result entries follow it as outputs, so each one can be differentiated alone (a row
 of the Jacobian).
+
+**fit** (``fit(G, a)``, the backward pass's broadcasting rule) sums its first operand over
+the axes ``a`` was broadcast along (``s_..._k`` partial sums, as sum's) and spreads it over
+the axes a reduction removed (aliases: a spread entry is the same node). ``a`` gives only
+its shape: it is no node of the zoom (its entries are ``None`` in :attr:`Zoom.operands`,
+as class-index labels are), since fit's derivative with respect to it is 0.
 
 **softmax, log_softmax and cross_entropy** subtract each row's maximum ``M`` first, as
 every library does: ``softmax(a - M) = softmax(a)`` for any constant ``M``, so the values
@@ -71,7 +79,7 @@ class TensorOp:
 
     name: str
     arity: int
-    family: str  # matmul | elementwise | unary | reduce | transpose | reshape | softmax | cross_entropy
+    family: str  # matmul | elementwise | unary | reduce | transpose | reshape | softmax | cross_entropy | fit
     doc: str
 
 
@@ -98,6 +106,12 @@ def _tensor_ops() -> dict[str, TensorOp]:
             "mean over rows of -log softmax(logits)[label]; labels are class indices, one per "
             "row, or probabilities of the logits' shape",
         ),
+        TensorOp(
+            "fit", 2, "fit",
+            "the first operand brought to the second's shape (the backward pass's broadcasting "
+            "rule): summed over the axes the second was broadcast along, spread over the axes a "
+            "reduction removed",
+        ),
     ]
     return {op.name: op for op in ops}
 
@@ -113,7 +127,8 @@ class Zoom:
     graph: Graph
     op: str
     #: for each operand, the names of its leaves, in its shape (a 0-d object array for 0-d;
-    #: None for cross_entropy's class-index labels, which pick entries and are no nodes)
+    #: None for cross_entropy's class-index labels, which pick entries, and for fit's second
+    #: operand, which gives only its shape: they are no nodes)
     operands: tuple[npt.NDArray[np.object_], ...]
     #: the names of the result's entries, in the result's shape
     result: npt.NDArray[np.object_]
@@ -165,8 +180,14 @@ def _namer(base: str, prefix: Index) -> Callable[[int], str]:
 
 
 def _clash(a: str, b: str) -> bool:
-    """Whether names made from base ``a`` (``a_0_1``) could equal names made from ``b``."""
-    return a == b or a.startswith(b + "_") or b.startswith(a + "_")
+    """Whether names made from base ``a`` (``a_0_1``) could equal names made from ``b``:
+    one is the other followed by ``_`` and digits and ``_`` only (``A_0`` and ``A``, not
+    ``dL_db1_via_v`` and ``dL_db1``: an index is digits)."""
+    if a == b:
+        return True
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    rest = long[len(short) + 1 :]
+    return long.startswith(short + "_") and all(c.isdigit() or c == "_" for c in rest)
 
 
 class _Builder:
@@ -374,6 +395,52 @@ def _reshape(a: IntArray, opts: _Options) -> IntArray:
     return a.reshape(_new_shape(a.shape, opts.shape))
 
 
+def _fit_reduced(g: Index, a: Index) -> Index:
+    """fit's sums: ``G``'s shape after summing over the axes ``a`` was broadcast along
+    (kept as 1s), which then spreads to ``a``'s shape. Refused where ``G`` cannot reach it."""
+    if len(g) >= len(a):
+        tail = g[len(g) - len(a) :]
+        reduced = tuple(1 if n == 1 else m for n, m in zip(a, tail, strict=True))
+    else:
+        reduced = g
+    try:
+        fits = tuple(np.broadcast_shapes(reduced, a)) == a
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ZoomError(
+            f"zoom: fit: G of shape {_shape_text(g)} to shape {_shape_text(a)}: "
+            "G must broadcast with the operand's shape"
+        )
+    return reduced
+
+
+def _fit(bld: _Builder, g: IntArray, shape: Index, result: str, names: _Names) -> IntArray:
+    """Each entry of the sums is the chain of additions of the G entries broadcast from it
+    (``s_..._k``); the result's entries are those sums, or G's leaves where nothing is
+    summed, spread over ``shape`` (several entries reading one node are aliases of it)."""
+    reduced = _fit_reduced(g.shape, shape)
+    lead = max(g.ndim - len(shape), 0)
+    members: dict[Index, list[int]] = {}
+    for gidx in np.ndindex(g.shape):
+        ridx = tuple(0 if n == 1 else i for i, n in zip(gidx[lead:], reduced, strict=True))
+        members.setdefault(ridx, []).append(int(g[gidx]))
+    readers: dict[Index, list[Index]] = {}
+    for idx in np.ndindex(shape):
+        readers.setdefault(_source(idx, reduced), []).append(idx)
+    s = names.base("s")
+    sums: dict[Index, int] = {}
+    for ridx, terms in members.items():
+        read = readers[ridx]
+        final = _ix(result, read[0]) if len(read) == 1 and len(terms) > 1 else None
+        sums[ridx] = bld.total(terms, _namer(s, ridx), final)
+    out = np.empty(shape, dtype=np.int64)
+    for ridx, read in readers.items():
+        for idx in read:
+            out[idx] = sums[ridx]
+    return out
+
+
 def _rows(shape: Index, axis: int) -> list[tuple[Index, list[Index]]]:
     """The slices along ``axis``: each one's index without the axis, and its entries."""
     return _slices(shape, axis, False)
@@ -476,6 +543,8 @@ def _count_op(op: TensorOp, shapes: list[Index], opts: _Options, labels_are_indi
         return int(np.prod(shapes[0]))
     if fam in ("transpose", "reshape"):
         return 0
+    if fam == "fit":
+        return int(np.prod(shapes[0])) - int(np.prod(_fit_reduced(shapes[0], shapes[1])))
     size = int(np.prod(shapes[0]))
     if fam == "reduce":
         axis = None if opts.axis is None else _axis(opts.axis, len(shapes[0]), op.name)
@@ -509,6 +578,9 @@ def _result_shape(op: TensorOp, shapes: list[Index], opts: _Options) -> Index:
         return _new_shape(shapes[0], opts.shape)
     if fam == "cross_entropy":
         return ()
+    if fam == "fit":
+        _fit_reduced(shapes[0], shapes[1])
+        return shapes[1]
     return shapes[0]
 
 
@@ -609,8 +681,9 @@ def zoom(
     shapes = [tuple(a.shape) for a in arrays]
     out_shape = _checked_result_shape(top, shapes, opts)
     same = len(names_) == 2 and names_[0] is not None and names_[0] == names_[1]
+    shape_only = top.family == "fit"  # fit's second operand gives its shape alone
     leaf_count = sum(a.size for a in arrays[: 1 if same else None])
-    if labels_are_indices:
+    if (labels_are_indices or shape_only) and not same:
         leaf_count -= arrays[1].size
     out_size = int(np.prod(out_shape))
     count = leaf_count + _count_op(top, shapes, opts, labels_are_indices) + 3 * out_size - 1
@@ -632,6 +705,10 @@ def zoom(
     leaves: list[IntArray] = []
     leaf_names: list[npt.NDArray[np.object_]] = []
     for k, (name, arr, kind) in enumerate(zip(names_, arrays, kinds_, strict=True)):
+        if k == 1 and shape_only:
+            leaves.append(np.empty(arr.shape, dtype=np.int64))
+            leaf_names.append(np.full(arr.shape, None, dtype=object))
+            continue
         if k == 1 and same:
             leaves.append(leaves[0])
             leaf_names.append(leaf_names[0])
@@ -661,6 +738,8 @@ def zoom(
         out = _transpose(leaves[0], opts)
     elif fam == "reshape":
         out = _reshape(leaves[0], opts)
+    elif fam == "fit":
+        out = _fit(bld, leaves[0], out_shape, result, gen)
     elif fam == "softmax":
         out = _softmax(bld, op, leaves[0], arrays[0], opts, result, gen)
     else:
@@ -756,6 +835,11 @@ def _description(
     if labels_are_indices:
         picked = ", ".join(str(int(v)) for v in np.asarray(arrays[1]).reshape(-1))
         lines.append(f"Class labels (one per row): {picked}.")
+    if top.family == "fit":
+        lines.append(
+            f"{names[1] or const_name(float(arrays[1]))} gives only its shape {_shape_text(out_shape)}: it is no node here "
+            f"(fit's derivative with respect to it is 0)."
+        )
     if top.family in ("softmax", "cross_entropy"):
         lines.append(
             "Each row's maximum M is subtracted first (a constant: the result and its gradients "

@@ -3,7 +3,8 @@ autograd (the vector-Jacobian product), on hypothesis-drawn small shapes.
 
 The scalar graph's output L = Σ G·C, so backprop from L gives at each operand leaf the
 entry of the VJP ``G · ∂C/∂A``: exactly what ``C.backward(G)`` leaves in ``A.grad``.
-Nothing here uses cgtui's op table to compute an expected number.
+Nothing here uses cgtui's op table to compute an expected number, except one test that
+holds fit (cgtui's own op, the backward pass's broadcasting rule) to its op-table rules too.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from hypothesis.extra import numpy as hnp
 
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Kind
+from cgtui.core.ops import OPS
 from cgtui.engine.engine import Stepper, gradients
 from cgtui.engine.zoom import MAX_ZOOM_NODES, TENSOR_OPS, Zoom, ZoomError, zoom
 from cgtui.lang.yamlio import dumps, loads
@@ -271,6 +273,90 @@ def test_reshape(shape: tuple[int, ...], data: st.DataObject) -> None:
     check(z, expected, lambda t: t.reshape(new), [a], g)
 
 
+# --- fit: the backward pass's broadcasting rule ----------------------------------------------------------
+
+
+@st.composite
+def fit_shapes(draw: st.DrawFn) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """``(G's shape, a's shape)`` that fit accepts: G with extra leading axes or fewer
+    axes, a 1 where G has more (summed), G a 1 where a has more (spread)."""
+    a = draw(SHAPES, label="a shape")
+    lead = draw(st.integers(-len(a), 2), label="leading axes")
+    sides = st.integers(1, 3)
+    if lead >= 0:
+        extra = tuple(draw(sides) for _ in range(lead))
+        g = extra + tuple(draw(sides) if n == 1 else draw(st.sampled_from([n, 1])) for n in a)
+    else:
+        g = tuple(draw(st.sampled_from([n, 1])) for n in a[-lead:])
+    return g, a
+
+
+def np_fit(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    if g.ndim > len(shape):
+        g = g.sum(axis=tuple(range(g.ndim - len(shape))))
+    if g.ndim == len(shape):
+        g = g.sum(axis=tuple(k for k, n in enumerate(shape) if n == 1), keepdims=True)
+    return np.broadcast_to(g, shape).copy()
+
+
+def torch_fit(shape: tuple[int, ...]) -> Callable[..., Any]:
+    def fn(t: Any, _a: Any) -> Any:
+        if t.ndim > len(shape):
+            t = t.sum(dim=tuple(range(t.ndim - len(shape))))
+        dims = [k for k, n in enumerate(shape) if n == 1 and t.ndim == len(shape) and t.shape[k] != 1]
+        if dims:
+            t = t.sum(dim=dims, keepdim=True)
+        return t.expand(shape)
+
+    return fn
+
+
+@SETTINGS
+@given(fit_shapes(), st.data())
+def test_fit(shapes: tuple[tuple[int, ...], tuple[int, ...]], data: st.DataObject) -> None:
+    g_shape, a_shape = shapes
+    g_in = data.draw(arrays_of(g_shape), label="G in")
+    a = data.draw(arrays_of(a_shape), label="a")
+    expected = np_fit(g_in, a_shape)
+    g = upstream_for(data, a_shape)
+    z = zoomed("fit", [g_in, a], upstream=g)
+    check(z, expected, torch_fit(a_shape), [g_in, a], g, differentiable=[True, False])
+    # a gives only its shape: no node of the zoom
+    assert np.isnan(z.operand_partials(gradients(z.graph).partials)[1]).all()
+    assert all(n.op in (None, "add", "mul") for n in z.graph.nodes)
+
+
+def test_fit_agrees_with_the_op_table() -> None:
+    """The zoom's values are fit's forward rule, its partials fit's VJP, as the engine uses them."""
+    fit = OPS["fit"]
+    for g_shape, a_shape in [((4, 2), (2,)), ((4, 3), (1, 3)), ((4, 1), (1, 3)), ((1, 3), (4, 3)), ((2, 3), ())]:
+        g_in = np.arange(float(np.prod(g_shape))).reshape(g_shape) - 2.5
+        a = np.zeros(a_shape)
+        up = np.linspace(-1.0, 2.0, int(np.prod(a_shape))).reshape(a_shape)
+        z = zoom("fit", [g_in, a], upstream=up)
+        r = gradients(z.graph)
+        np.testing.assert_allclose(z.result_values(r.values), fit.forward(g_in, a), rtol=TOL, atol=TOL)
+        vjp = fit.partials[0].rule(up, g_in, a, fit.forward(g_in, a))
+        np.testing.assert_allclose(z.operand_partials(r.partials)[0], vjp, rtol=TOL, atol=TOL)
+
+
+def test_fit_sums_where_a_was_broadcast_and_aliases_where_it_spreads() -> None:
+    g_in = np.arange(8.0).reshape(4, 2)
+    z = zoom("fit", [g_in, np.zeros(2)], names=["dL_db1_via_v2_before_fit", "b1"], result="dL_db1")
+    g = z.graph
+    assert g.node("dL_db1_0").op == "add"  # a sum of the column, its partial sums s_0_k
+    assert [g.nodes[p].name for p in g.node("s_0_2").operands] == [
+        "dL_db1_via_v2_before_fit_0_0", "dL_db1_via_v2_before_fit_1_0",
+    ]
+    assert z.result_values(gradients(g).values).tolist() == [12.0, 16.0]
+    assert "b1" not in {n.name for n in g.nodes} and "b1 gives only its shape (2,)" in g.description
+    spread = zoom("fit", [np.array([[1.0, 2.0]]), np.zeros((3, 2))])
+    assert spread.graph.aliases["C_2_1"] == "A_0_1" and len(spread.graph.aliases) == 6
+    both = zoom("fit", [np.array([[1.0], [2.0]]), np.zeros((1, 3))])  # summed, then spread
+    assert both.graph.aliases == {"C_0_0": "s_0_0_2", "C_0_1": "s_0_0_2", "C_0_2": "s_0_0_2"}
+    assert both.result_values(gradients(both.graph).values).tolist() == [[3.0, 3.0, 3.0]]
+
+
 # --- softmax, log_softmax, cross_entropy -------------------------------------------------------------
 
 
@@ -343,6 +429,8 @@ CASES: list[tuple[str, list[Any], dict[str, Any]]] = [
     ("log_softmax", [np.array([1.0, 2.0])], {}),
     ("cross_entropy", [np.array([[1.0, 2.0], [0.0, 1.0]]), np.array([1.0, 0.0])], {}),
     ("cross_entropy", [np.array([[1.0, 2.0], [0.0, 1.0]]), np.array([[0.2, 0.8], [1.0, 0.0]])], {}),
+    ("fit", [np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]), np.zeros(2)], {}),
+    ("fit", [np.array([[1.0], [2.0]]), np.zeros((1, 3))], {}),
 ]
 
 
@@ -416,6 +504,8 @@ REFUSED: list[tuple[str, list[Any], dict[str, Any], str]] = [
     ("cross_entropy", [np.ones((2, 3)), np.array([0.5, 1.0])], {}, "label 0.5 is not a class index"),
     ("cross_entropy", [np.ones((2, 3)), np.ones(3)], {}, r"labels of shape \(3,\) for logits of shape"),
     ("cross_entropy", [np.ones(()), np.ones(())], {}, "logits of shape"),
+    ("fit", [np.ones((2, 3)), np.ones(2)], {}, r"fit: G of shape \(2, 3\) to shape \(2,\): G must broadcast"),
+    ("fit", [np.ones(3), np.ones((4, 1))], {}, r"G of shape \(3,\) to shape \(4, 1\)"),
 ]
 
 

@@ -1,6 +1,7 @@
 """The explorer's backward-graph screen on a tensor graph: G opens the backward pass of
 the array network as a graph of arrays, its forward pass gives the gradient arrays, the
-side pane shows them as tables, and G goes back."""
+side pane shows them as tables, Z zooms its nodes (fit, the broadcasting rule, too), and G
+goes back."""
 
 from __future__ import annotations
 
@@ -40,10 +41,22 @@ def test_g_opens_the_backward_graph_of_a_tensor_graph_and_goes_back() -> None:
             assert lines[0] == "dL_db1 (2,):"
             assert any("fit(G (2,), dL_db1_via_v2_before_fit (4,2)) -> (4,2)" in line for line in lines)
             app.selected = i
+            bg_values = list(app.stepper.values)
             await settle(pilot)
-            await pilot.press("Z")  # zoom knows no fit: it says so and stays
+            await pilot.press("Z")  # fit zooms into sums of G's columns; b1 gives its shape
             await settle(pilot)
-            assert app.stepper.graph is bg
+            zg = app.stepper.graph
+            assert zg is not bg and zg.title == "zoom: fit of (4, 2) and (2,)"
+            assert zg.node("dL_db1_0").op == "add" and "b1 gives only its shape (2,)" in zg.description
+            assert not any(n.name.startswith("b1") for n in zg.nodes)
+            fitted: Any = bg_values[i]
+            await pilot.press("F")  # the zoom's forward pass: the entries of dL_db1
+            await settle(pilot)
+            got = [app.stepper.values[zg.lookup(f"dL_db1_{k}")] for k in range(2)]
+            np.testing.assert_allclose(got, fitted, rtol=1e-12)
+            await pilot.press("escape")
+            await settle(pilot)
+            assert app.stepper.graph is bg and app.selected == i
             i = bg.lookup("dL_dU")  # a matmul of the backward graph zooms as any other
             app.selected = i
             await settle(pilot)

@@ -329,7 +329,8 @@ def test_fit(shapes: tuple[tuple[int, ...], tuple[int, ...]], data: st.DataObjec
 def test_fit_agrees_with_the_op_table() -> None:
     """The zoom's values are fit's forward rule, its partials fit's VJP, as the engine uses them."""
     fit = OPS["fit"]
-    for g_shape, a_shape in [((4, 2), (2,)), ((4, 3), (1, 3)), ((4, 1), (1, 3)), ((1, 3), (4, 3)), ((2, 3), ())]:
+    cases = [((4, 2), (2,)), ((4, 3), (1, 3)), ((4, 1), (1, 3)), ((1, 3), (4, 3)), ((2, 3), ())]
+    for g_shape, a_shape in cases:
         g_in = np.arange(float(np.prod(g_shape))).reshape(g_shape) - 2.5
         a = np.zeros(a_shape)
         up = np.linspace(-1.0, 2.0, int(np.prod(a_shape))).reshape(a_shape)

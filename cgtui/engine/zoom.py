@@ -837,8 +837,8 @@ def _description(
         lines.append(f"Class labels (one per row): {picked}.")
     if top.family == "fit":
         lines.append(
-            f"{names[1] or const_name(float(arrays[1]))} gives only its shape {_shape_text(out_shape)}: it is no node here "
-            f"(fit's derivative with respect to it is 0)."
+            f"{names[1] or const_name(float(arrays[1]))} gives only its shape {_shape_text(out_shape)}: "
+            "it is no node here (fit's derivative with respect to it is 0)."
         )
     if top.family in ("softmax", "cross_entropy"):
         lines.append(

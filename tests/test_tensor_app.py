@@ -131,3 +131,35 @@ def test_a_descent_step_and_its_undo_on_a_tensor_graph() -> None:
             np.testing.assert_array_equal(restored, before)
 
     run(main)
+
+
+def test_n_checks_an_array_leaf_entry_by_name_and_says_when_it_is_at_a_kink() -> None:
+    """n on an array leaf runs cgtui check's row for it: the worst entry nudged is named
+    (b1[0, 84], not b1), and on the spiral, whose arms start at the origin, that entry's
+    nudge moves relu's input across 0: the dialog says kink, not disagree. On the labels of
+    cross_entropy it says why they are not nudged."""
+    from cgtui.app.dialogs import InfoDialog
+
+    async def main() -> None:
+        graph = load_source(str(samples_dir() / "spiral_mlp.yaml"))
+        app = ExplorerApp(Stepper(graph), plugins=False)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            app.selected = graph.lookup("b1")
+            await settle(pilot)
+            await pilot.press("n")
+            await settle(pilot)
+            assert isinstance(app.screen, InfoDialog)
+            info = str(app.screen.query_one("#info", Static).render())
+            assert "nudge b1[0, 84] by ±1e-06 and watch L:" in info
+            assert "~ at a kink" in info and "✗" not in info
+            assert "the nudge moves v2[0, 84] (the input of H = relu(v2)) across 0" in info
+            await pilot.press("escape")
+            app.selected = graph.lookup("y")
+            await settle(pilot)
+            await pilot.press("n")
+            await settle(pilot)
+            info = str(app.screen.query_one("#info", Static).render())
+            assert "the labels of cross_entropy are not nudged" in info and "relative error" not in info
+
+    run(main)

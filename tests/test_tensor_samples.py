@@ -52,6 +52,8 @@ def test_cgtui_train_reaches_the_spiral_s_stated_accuracy(capsys: pytest.Capture
     assert re.search(r"step +0  loss 1\.09\d+  accuracy 0\.\d{3}", text)
     final = re.search(r"final accuracy (\d\.\d+) is at least the file's 0\.95", text)
     assert final is not None and float(final.group(1)) >= expected
+    # the params table writes an array by its shape and mean, as every view does
+    assert re.search(r"^W1 +\(2,100\) mean \S+ +\(2,100\) mean \S+ +\(2,100\) mean \S+$", text, re.M)
 
 
 def test_the_tensor_xor_twin_has_the_scalar_loss_curve() -> None:

@@ -991,6 +991,9 @@ class ExplorerApp(App[None]):
         s = self.stepper
         name = s.graph.nodes[self.selected].name
         out = s.graph.nodes[s.output].name
+        if s.graph.nodes[self.selected].op is None and s.graph.nodes[self.selected].kind is not Kind.CONST:
+            self._leaf_check(self.selected)
+            return
         try:
             analytic, numeric, rel, h = grad_check(s.graph, name, s.values, s.output)
         except CgtuiError as exc:
@@ -1006,6 +1009,32 @@ class ExplorerApp(App[None]):
         ]
         self._write_log(lines)
         self.push_screen(InfoDialog(f"Gradient check of {name}", lines))
+
+    def _leaf_check(self, i: int) -> None:
+        """``cgtui check``'s row for leaf ``i`` (of an array leaf: its worst entry of those
+        nudged, named), with what the command says of a kink or of cross_entropy's labels."""
+        from cgtui.app.dialogs import InfoDialog
+        from cgtui.commands.check import check_rows, row_notes, status
+
+        s = self.stepper
+        out = s.graph.nodes[s.output].name
+        try:
+            (row,) = check_rows(s.graph, s.output, None, [i])
+        except CgtuiError as exc:
+            self.notify(str(exc), title="gradient check", severity="error")
+            self._write_log([f"gradient check of {s.graph.nodes[i].name}: {exc}"])
+            return
+        verdict = {"ok": "✓ agree", "kink": "~ at a kink", "MISMATCH": "✗ disagree"}.get(status(row))
+        lines = [f"nudge {row.name} by ±{format_number(row.h)} and watch {out}:"]
+        if row.numeric is not None and row.relative_error is not None:
+            lines += [
+                f"  central difference  ({out}(+h) - {out}(-h)) / 2h = {format_number(row.numeric)}",
+                f"  backprop            {partial_name(out, row.name)} = {format_number(row.backprop)}",
+                f"  relative error      {row.relative_error:.2e}  {verdict}",
+            ]
+        lines += [f"  {line}" for line in row_notes(row)]
+        self._write_log(lines)
+        self.push_screen(InfoDialog(f"Gradient check of {row.name}", lines))
 
     def action_descent(self) -> None:
         from cgtui.app.dialogs import InfoDialog, PromptDialog

@@ -208,6 +208,24 @@ def status(r: Row) -> str:
     return "fault" if r.problem else "MISMATCH"
 
 
+def row_notes(r: Row) -> list[str]:
+    """What a row's table cells cannot say: its fault, the kink it crossed, or why it was
+    not nudged."""
+    if r.problem:
+        return [r.problem]
+    if r.kinks:
+        return [
+            f"the nudge moves {name_list(r.kinks)} across 0, where cgtui takes the kink's derivative "
+            "as 0 and a central difference averages its two sides: inconclusive, not wrong"
+        ]
+    if status(r) == "-":
+        return [
+            "the labels of cross_entropy are not nudged (class indices have no derivative; a row of "
+            "probabilities must keep its sum of 1)"
+        ]
+    return []
+
+
 def render_text(graph: Graph, output: int, rows: list[Row], total: int | None = None) -> str:
     from rich.console import Console
     from rich.table import Table
@@ -240,17 +258,7 @@ def render_text(graph: Graph, output: int, rows: list[Row], total: int | None = 
         console.print(table)
     lines = [line.rstrip() for line in capture.get().rstrip().splitlines()]
     for r in rows:
-        if r.problem:
-            lines.append(f"{r.name}: {r.problem}")
-        elif r.kinks:
-            crossed = name_list(r.kinks)
-            lines.append(
-                f"{r.name}: the nudge moves {crossed} across 0, where cgtui takes the kink's derivative "
-                "as 0 and a central difference averages its two sides: inconclusive, not wrong"
-            )
-        elif status(r) == "-":
-            lines.append(f"{r.name}: the labels of cross_entropy are not nudged (class indices have no "
-                         "derivative; a row of probabilities must keep its sum of 1)")
+        lines += [f"{r.name}: {note}" for note in row_notes(r)]
     if total is not None and total > len(rows):
         lines.append(
             f"checked {len(rows):,} of {total:,} leaves, evenly spread (--leaves {total} checks "

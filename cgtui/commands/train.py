@@ -25,7 +25,7 @@ from rich.text import Text
 from cgtui.commands.common import EXIT_FAULT, EXIT_OK, add_source_arguments, graph_from_args
 from cgtui.core.errors import CgtuiError, name_list, short_name
 from cgtui.core.graph import Graph
-from cgtui.core.notation import format_number
+from cgtui.core.notation import format_number, value_text
 from cgtui.core.text import printable
 from cgtui.lang.files import YAML_SUFFIXES
 from cgtui.learn.dataset import check_lr, check_steps, dataset_from_graph, training_settings
@@ -176,9 +176,9 @@ def run(args: argparse.Namespace) -> int:
     for name, value in itertools.islice(outcome.params.items(), TABLE_ROWS):
         table.add_row(
             short_name(name),
-            format_number(start[name]),
-            format_number(value),
-            format_number(trainer.current.grads[name]),
+            value_text(start[name]),
+            value_text(value),
+            value_text(trainer.current.grads[name]),
         )
     console.print(table)
     if len(outcome.params) > TABLE_ROWS:

@@ -216,8 +216,8 @@ async def walk(app: ExplorerApp, pilot: Any, *, screen: bool, kinds: set[Questio
 #: a new kind and about :data:`CHECKS` more spread evenly (each check waits for the app to
 #: redraw: all ~1,200 questions of the samples would take minutes on a loaded machine).
 #: The questions not checked are still answered, through the app, in order.
-FIRST = 30
-CHECKS = 20
+FIRST = 20
+CHECKS = 12
 
 
 def count_questions(stepper: Stepper) -> int:

@@ -577,16 +577,22 @@ def tensor_lesson(graph: Graph, output: int | str | None = None) -> TensorLesson
     )
 
 
-def _tensor_markdown(doc: TensorLesson) -> str:
-    out = doc.output
-    lines: list[str] = [f"# {_md_prose(doc.title)}", ""]
-    if doc.description:
-        lines += [_md_prose(doc.description), ""]
+def _markdown_head(title: str, description: str | None, expression: str | None, out: str) -> list[str]:
+    """A sheet's title, description and expression (or why it is not printed)."""
+    lines: list[str] = [f"# {_md_prose(title)}", ""]
+    if description:
+        lines += [_md_prose(description), ""]
     lines += ["## The expression", ""]
-    if doc.expression is not None:
-        lines += [f"    {out} = {doc.expression}", ""]
+    if expression is not None:
+        lines += [f"    {out} = {expression}", ""]
     else:
         lines += [f"Written out in full, {out} is too long to print: the steps below are its graph.", ""]
+    return lines
+
+
+def _tensor_markdown(doc: TensorLesson) -> str:
+    out = doc.output
+    lines = _markdown_head(doc.title, doc.description, doc.expression, out)
     lines += [
         f"Leaves, with backprop's {partial_name(out, 'leaf')} in the leaf's shape:", "",
         f"| leaf | kind | shape | value | {partial_name(out, 'leaf')} |", "|---|---|---|---|---|",
@@ -696,14 +702,7 @@ def to_markdown(graph: Graph, output: int | str | None = None) -> str:
         return _tensor_markdown(tensor_lesson(graph, output))
     doc = lesson(graph, output)
     out = doc.output
-    lines: list[str] = [f"# {_md_prose(doc.title)}", ""]
-    if doc.description:
-        lines += [_md_prose(doc.description), ""]
-    lines += ["## The expression", ""]
-    if doc.expression is not None:
-        lines += [f"    {out} = {doc.expression}", ""]
-    else:
-        lines += [f"Written out in full, {out} is too long to print: the steps below are its graph.", ""]
+    lines = _markdown_head(doc.title, doc.description, doc.expression, out)
     lines += ["Leaves:", "", "| leaf | kind | value |", "|---|---|---|"]
     lines += [f"| {_md(n)} | {k} | {_md(v)} |" for n, k, v in doc.leaves]
     if doc.leaves_omitted:

@@ -6,8 +6,6 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-import numpy as np
-
 from cgtui.core.errors import CgtuiError, NumericalFault
 from cgtui.core.graph import Graph, Kind
 from cgtui.lang.source import load_source, parse_assignments, parse_names
@@ -55,18 +53,6 @@ def load(args: argparse.Namespace) -> tuple[Graph, int]:
     graph = graph_from_args(args)
     output = graph.lookup(args.output) if getattr(args, "output", None) else graph.outputs[0]
     return graph, output
-
-
-def scalar_graphs_only(graph: Graph, command: str) -> None:
-    """Refuse a tensor graph in a command built for scalar graphs, naming its arrays."""
-    if graph.has_arrays:
-        arrays = [(n.name, n.value.shape) for n in graph.nodes if isinstance(n.value, np.ndarray)]
-        shown = ", ".join(f"{name} {shape}" for name, shape in arrays[:3])
-        more = f" and {len(arrays) - 3} more" if len(arrays) > 3 else ""
-        raise CgtuiError(
-            f"cgtui {command} works on scalar graphs; this graph's leaves hold arrays ({shown}{more}); "
-            "cgtui grad, check, train and steps take tensor graphs"
-        )
 
 
 def differentiable_leaves(graph: Graph) -> list[int]:

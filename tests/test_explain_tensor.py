@@ -14,7 +14,7 @@ from cgtui.app import explain
 from cgtui.core import notation
 from cgtui.draw import draw_text
 from cgtui.draw.render import array_brief, value_string
-from cgtui.engine.engine import Stepper
+from cgtui.engine.engine import Stepper, arithmetic_text
 from cgtui.lang import yamlio
 
 
@@ -145,3 +145,18 @@ def test_a_quiz_on_a_shape_is_not_answered_by_the_next_nodes_definition() -> Non
     assert explain.definition(stepper, v2).splitlines()[0] == f"{head} (4,2) + (2,) -> (4,2)"
     stepper.step_forward()
     assert explain.definition(stepper, v2, asked).splitlines()[0] == f"{head} (4,2) + (2,) -> ?"
+
+
+def test_a_step_with_arrays_writes_no_mean_in_an_operand_s_place() -> None:
+    """``v5 = v4 ^ 2 = (4,1) mean -0.3355 ^ 2 = …`` read as arithmetic that is false (the
+    mean of the squares is not the square of the mean): where an array takes part, the step
+    goes from the op straight to its result; numbers alone keep their arithmetic."""
+    stepper = Stepper(yamlio.load(SAMPLES / "xor_mlp_tensor.yaml"))
+    stepper.run_forward()
+    g, values = stepper.graph, stepper.values
+    assert arithmetic_text(g, g.lookup("v5"), values) == "v5 = v4 ^ 2 = (4,1) mean 0.5384"
+    assert arithmetic_text(g, g.lookup("L"), values) == "L = mean(v5) = 0.538384112027"
+    scalar = Stepper(yamlio.load(SAMPLES / "squared_error.yaml"))
+    scalar.run_forward()
+    yhat = scalar.graph.lookup("yhat")
+    assert arithmetic_text(scalar.graph, yhat, scalar.values) == "yhat = z + b = 1 + 0.1 = 1.1"

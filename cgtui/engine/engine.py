@@ -160,13 +160,17 @@ def application_text(graph: Graph, i: int, operand_texts: Sequence[str] | None =
 
 
 def arithmetic_text(graph: Graph, i: int, values: Sequence[Value | None]) -> str:
-    """``yhat = z + b = 1 + 0.1 = 1.1``."""
+    """``yhat = z + b = 1 + 0.1 = 1.1``. Where an array takes part, ``v5 = v4 ^ 2 = (4,1)
+    mean 0.5384``: an array operand has no one number to write in its place (its mean put
+    there would read as arithmetic: mean 0.5384 is not (-0.3355)^2)."""
     node = graph.nodes[i]
     if node.op is None:
         return f"{node.name} = {value_text(values[i])}"
     symbolic = application_text(graph, i)
-    numeric = application_text(graph, i, [value_text(values[p]) for p in node.operands])
     result = values[i]
+    if any(values[k] is not None and np.ndim(values[k]) for k in (i, *node.operands)):
+        return f"{node.name} = {symbolic} = {value_text(result)}"
+    numeric = application_text(graph, i, [value_text(values[p]) for p in node.operands])
     return f"{node.name} = {symbolic} = {numeric} = {value_text(result)}"
 
 

@@ -168,7 +168,7 @@ def arithmetic_text(graph: Graph, i: int, values: Sequence[Value | None]) -> str
         return f"{node.name} = {value_text(values[i])}"
     symbolic = application_text(graph, i)
     result = values[i]
-    if any(values[k] is not None and np.ndim(values[k]) for k in (i, *node.operands)):
+    if any(np.ndim(v) for v in map(values.__getitem__, (i, *node.operands)) if v is not None):
         return f"{node.name} = {symbolic} = {value_text(result)}"
     numeric = application_text(graph, i, [value_text(values[p]) for p in node.operands])
     return f"{node.name} = {symbolic} = {numeric} = {value_text(result)}"

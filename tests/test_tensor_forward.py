@@ -7,6 +7,7 @@ Jacobian counted in entries, and ``cgtui jvp`` / ``cgtui jacobian`` on tensor gr
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -411,3 +412,17 @@ def test_forward_over_reverse_on_the_backward_graph_gives_hessian_entries() -> N
         tangent = np.asarray(result.tangent(bg.graph.lookup(f"dL_d{name}")))
         rows = [k for k, leaf in enumerate(h.leaves) if leaf.split("[")[0] == name]
         np.testing.assert_allclose(tangent.ravel(), [h.matrix[k][col] for k in rows], rtol=1e-10, atol=1e-12)
+
+
+def test_a_tangent_step_with_arrays_writes_products_not_the_means_of_factors(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``(1 - H^2) · dv2/dW1[0,1] = (4,2) mean 0.6003 · (4,2) mean 0.25 = (4,2) mean 0.116`` read
+    as arithmetic that is false (0.6003 · 0.25 is 0.15): with arrays each term's product is
+    written, and numbers alone keep their factors."""
+    assert main(["jvp", str(SAMPLES / "xor_mlp_tensor.yaml"), "--wrt", "W1[0,1]", "--steps"]) == 0
+    out = capsys.readouterr().out
+    assert "dH/dW1[0,1] = (1 - H^2) · dv2/dW1[0,1] = (4,2) mean 0.1859\n" in out
+    assert not re.search(r"mean \S+\)? · \(?\(\d", out)
+    assert main(["jvp", "x * y", "--at", "x=3,y=2", "--wrt", "x", "--steps"]) == 0
+    assert "= y · dx/dx + x · dy/dx = 2 · 1 + 3 · 0 = 2" in capsys.readouterr().out

@@ -487,6 +487,14 @@ class TangentStepper:
             return lines
         if all(t.local is not None for t in terms):
             symbolic = " + ".join(f"{_group(t.formula)} · {self.tangent_name(t.operand)}" for t in terms)
+            if any(np.ndim(x) for t in terms for x in (t.local, t.operand_tangent)):
+                # arrays: the factors' means in their place would read as false arithmetic
+                # (the mean of a product is not the product of the means); each term's
+                # product is written instead
+                products = " + ".join(_paren(value_text(t.product)) for t in terms)
+                numbers = f"{products} = {value_text(total)}" if len(terms) > 1 else value_text(total)
+                lines.append(f"{self.tangent_name(i)} = {symbolic} = {numbers}")
+                return lines
             numeric = " + ".join(
                 f"{_paren(value_text(t.local))} · {_paren(value_text(t.operand_tangent))}" for t in terms
             )

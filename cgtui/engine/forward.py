@@ -487,7 +487,7 @@ class TangentStepper:
             return lines
         if all(t.local is not None for t in terms):
             symbolic = " + ".join(f"{_group(t.formula)} · {self.tangent_name(t.operand)}" for t in terms)
-            if any(np.ndim(x) for t in terms for x in (t.local, t.operand_tangent)):
+            if any(np.ndim(x) for t in terms for x in (t.local, t.operand_tangent) if x is not None):
                 # arrays: the factors' means in their place would read as false arithmetic
                 # (the mean of a product is not the product of the means); each term's
                 # product is written instead

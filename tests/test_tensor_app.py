@@ -21,14 +21,23 @@ def side_text(app: ExplorerApp, id: str) -> str:
     return str(app.query_one(f"#{id}", Static).render())
 
 
+def xor_app() -> ExplorerApp:
+    """The explorer on the XOR network with arrays."""
+    return ExplorerApp(Stepper(load_source(str(samples_dir() / "xor_mlp_tensor.yaml"))), plugins=False)
+
+
+async def both_passes(pilot: Any) -> None:
+    """Wait for the first screen, run both passes (F, B) and wait for their frame."""
+    await settle(pilot)
+    await pilot.press("F", "B")
+    await settle(pilot)
+
+
 def test_tensor_node_tables_vjp_and_zoom_round_trip() -> None:
     async def main() -> None:
-        graph = load_source(str(samples_dir() / "xor_mlp_tensor.yaml"))
-        app = ExplorerApp(Stepper(graph), plugins=False)
+        app = xor_app()
         async with app.run_test(size=(80, 24)) as pilot:
-            await settle(pilot)
-            await pilot.press("F", "B")
-            await settle(pilot)
+            await both_passes(pilot)
             original = app.stepper
             assert original.backward_complete
             g = original.graph
@@ -98,12 +107,9 @@ def test_zoom_of_a_big_node_says_why_in_one_line() -> None:
 
 def test_a_descent_step_and_its_undo_on_a_tensor_graph() -> None:
     async def main() -> None:
-        graph = load_source(str(samples_dir() / "xor_mlp_tensor.yaml"))
-        app = ExplorerApp(Stepper(graph), plugins=False)
+        app = xor_app()
         async with app.run_test(size=(80, 24)) as pilot:
-            await settle(pilot)
-            await pilot.press("F", "B")
-            await settle(pilot)
+            await both_passes(pilot)
             s = app.stepper
             w1 = s.graph.lookup("W1")
             before: Any = np.array(s.values[w1])

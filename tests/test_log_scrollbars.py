@@ -1,12 +1,14 @@
-"""The step log repaints a scrollbar only when its thumb moves on screen (``StepLog`` in
-``cgtui/app/app.py``): after every step what a scrollbar shows must be what it draws when
-drawn afresh, through steps forward and backward, undo, a reset and wider lines."""
+"""The step log repaints its lines alone (not its border) when lines come, and a scrollbar
+only when its thumb moves on screen (``StepLog`` in ``cgtui/app/app.py``): after every step
+what the log and its scrollbars show must be what they draw when drawn afresh, through
+steps forward and backward (a log not yet full, then scrolling), undo, a reset and wider
+lines."""
 
 from __future__ import annotations
 
 from test_app import settle, sync
 from textual.geometry import Region
-from textual.scrollbar import ScrollBar
+from textual.widget import Widget
 
 from cgtui.app.app import ExplorerApp, StepLog
 from cgtui.engine.engine import Stepper
@@ -23,19 +25,19 @@ CHAIN = "\n".join(
 )
 
 
-def shown(bar: ScrollBar) -> list[list[object]]:
-    """What the scrollbar shows now (its lines as last drawn)."""
-    return [list(strip) for strip in bar.render_lines(Region(0, 0, *bar.size))]
+def shown(widget: Widget) -> list[list[object]]:
+    """What the widget shows now (its lines as last drawn, border included)."""
+    return [list(strip) for strip in widget.render_lines(Region(0, 0, *widget.outer_size))]
 
 
-def fresh(bar: ScrollBar) -> list[list[object]]:
-    """What the scrollbar draws when drawn afresh (a repaint asked for: nothing cached)."""
-    bar.refresh()
-    return shown(bar)
+def fresh(widget: Widget) -> list[list[object]]:
+    """What the widget draws when drawn afresh (a repaint asked for: nothing cached)."""
+    widget.refresh()
+    return shown(widget)
 
 
 @sync
-async def test_log_scrollbars_show_what_they_draw_afresh() -> None:
+async def test_log_and_its_scrollbars_show_what_they_draw_afresh() -> None:
     graph = from_expression(CHAIN, values={"x": 0.5, "y": -1.5})
     app = ExplorerApp(Stepper(graph), plugins=False)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -45,10 +47,11 @@ async def test_log_scrollbars_show_what_they_draw_afresh() -> None:
         for key in [*"fff", *"ffffffffffff", "b", "b", "b", "u", "u", "B", "u", "r", *"fff"]:
             await pilot.press(key)
             await settle(pilot)
-            bars = [log.vertical_scrollbar] if log.show_vertical_scrollbar else []
-            bars += [log.horizontal_scrollbar] if log.show_horizontal_scrollbar else []
-            for bar in bars:
-                before = shown(bar)
-                assert before == fresh(bar), key
+            parts: list[Widget] = [log]
+            parts += [log.vertical_scrollbar] if log.show_vertical_scrollbar else []
+            parts += [log.horizontal_scrollbar] if log.show_horizontal_scrollbar else []
+            for part in parts:
+                before = shown(part)
+                assert before == fresh(part), (key, part)
                 checked += 1
         assert log.show_vertical_scrollbar and checked > 20

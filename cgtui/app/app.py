@@ -211,7 +211,7 @@ class StepLog(SteadyScroll, Log):
         for bar, state in before.items():
             if bar in after and not _same_thumb(bar, state, after[bar]):
                 bar.refresh()
-        self.refresh()
+        self.refresh(self.size.region)  # the lines: the border and its title stay as they were
         return self
 
     def _bar_states(self) -> dict[ScrollBar, tuple[float, float, float]]:

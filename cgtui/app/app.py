@@ -58,7 +58,7 @@ from textual.actions import parse as parse_action
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.geometry import Region, Size
+from textual.geometry import Size
 from textual.reactive import var
 from textual.screen import ModalScreen, Screen
 from textual.scrollbar import ScrollBar, ScrollBarRender
@@ -66,7 +66,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Footer, Input, Log, Static, TabbedContent, TabPane
 
-from cgtui.app import explain, safety
+from cgtui.app import explain, heap, safety
 from cgtui.app.drawing import DrawingView
 from cgtui.app.footer import KeysFooter
 from cgtui.app.layout import breakpoint_classes, lesson_classes
@@ -100,6 +100,11 @@ SINGLE_STEP_KEYS = frozenset({"f", "b", "u"})
 
 #: Seconds a deferred screen update waits at most (when the queued key does not step).
 DEFER_LIMIT = 0.05
+
+#: What :meth:`ExplorerApp.pending_work` says while the heap waits to be frozen, and the
+#: seconds between tries while other work is pending (see ``cgtui/app/heap.py``).
+HEAP_WORK = "long-lived objects not yet frozen"
+HEAP_RETRY = 0.1
 
 
 class _Deferred:
@@ -286,11 +291,14 @@ class _ShownCompositor(Compositor):
     from its map as a sign of a new widget and lay out the whole screen again at the next
     frame (which cannot place a widget that is not displayed anyway).
 
-    A frame draws the widgets under a changed region only. Textual draws every widget inside
-    the smallest rectangle around all the changed regions, and a step changes the side pane
-    at the top right and the log at the bottom: every widget on the screen. The parts of the
-    screen a frame writes are the changed regions alone, and any widget seen there overlaps
-    one of them, so the frame is the same.
+    A frame draws the widgets seen in a changed region only. Textual draws every widget
+    inside the smallest rectangle around all the changed regions, and a step changes the side
+    pane at the top right and the log at the bottom: every widget on the screen. The parts
+    of the screen a frame writes are the changed regions alone (each line's pieces between
+    two cuts that a changed region touches), and what shows there is the frontmost widget
+    at each piece: going from the front, the widgets over a changed region up to the first
+    one that covers all of it. The containers behind (the screen, the panes, the tabs),
+    drawn line by line under every change, are left out; the frame is the same.
     """
 
     def update_widgets(self, widgets: set[Widget]) -> None:
@@ -300,14 +308,17 @@ class _ShownCompositor(Compositor):
         changed = list(self._dirty_regions)
         if not changed:
             return super().render_partial_update()
-        visible = self.visible_widgets
+        visible = self.visible_widgets  # front to back, as the frame picks each piece
         _ = self.cuts  # each line's cuts come from every visible widget: made before the filter
-        overlaps = Region.overlaps
-        self._visible_widgets = {
-            widget: (region, clip)
-            for widget, (region, clip) in visible.items()
-            if any(overlaps(clip, r) for r in changed)
-        }
+        shown = [(widget, region.intersection(clip)) for widget, (region, clip) in visible.items()]
+        seen: set[Widget] = set()
+        for r in changed:
+            for widget, rect in shown:
+                if rect.overlaps(r):
+                    seen.add(widget)
+                    if rect.contains_region(r):
+                        break  # it covers the region: nothing behind it shows there
+        self._visible_widgets = {widget: place for widget, place in visible.items() if widget in seen}
         try:
             return super().render_partial_update()
         finally:
@@ -419,6 +430,8 @@ class ExplorerApp(App[None]):
         self.graph_stack: list[Saved] = []  # graphs left for their backward graphs (cgtui.app.modes)
         self._mask = explain.NO_MASK  # what an open quiz question asks about
         self._deferred: _Deferred | None = None  # steps not yet on screen (a held key)
+        self._shown_once = False  # a graph has been shown (the next one releases its objects)
+        self._heap_pending: bool | None = None  # a freeze to come (True: after a full pass)
 
     # ---- layout ---------------------------------------------------------------
 
@@ -500,12 +513,19 @@ class ExplorerApp(App[None]):
             pending.append("table rows")
         if self._deferred is not None:
             pending.append("steps not yet shown")
+        if self._heap_pending is not None:
+            pending.append(HEAP_WORK)
         return pending
 
     # ---- state changes ----------------------------------------------------------
 
     def _show_graph(self, message: str) -> None:
         """A new graph or output: rebuild every view."""
+        if self._shown_once:
+            heap.release()  # the old graph's objects go back to the collector
+        # the new one's, once on screen, out of its passes (the old one's freed first)
+        self._freeze_heap(collect=self._shown_once)
+        self._shown_once = True
         stepper = self.stepper
         self.touched = None
         for view in self.views():
@@ -523,6 +543,25 @@ class ExplorerApp(App[None]):
 
             for panel in self.query(QuizPanel):  # an open quiz starts over on the new graph
                 panel.on_step(stepper, None)
+
+    def _freeze_heap(self, collect: bool = False) -> None:
+        """Freeze what is alive (:func:`heap.freeze`) once the screen is up to date and no
+        worker runs (a worker or a pending paths job may still hold an old graph)."""
+        if self._heap_pending is None:
+            self._heap_pending = collect
+            self.call_after_refresh(self._try_freeze_heap)
+        else:
+            self._heap_pending = self._heap_pending or collect
+
+    def _try_freeze_heap(self) -> None:
+        collect = self._heap_pending
+        if collect is None:
+            return
+        if any(work != HEAP_WORK for work in self.pending_work()):
+            self.set_timer(HEAP_RETRY, self._try_freeze_heap)
+            return
+        self._heap_pending = None
+        heap.freeze(collect)
 
     def _set_selected(self, index: int) -> None:
         if self.selected != index:
@@ -563,6 +602,8 @@ class ExplorerApp(App[None]):
         self._after(result.lines, changed, result.node, result, select=keep)
         if keep is not None:
             self._tree.follow(keep)  # F and B: the tree opens down to the selection
+        if all_nodes:
+            self._freeze_heap()  # what a whole pass made lives on
         return result
 
     def _after(

@@ -1,0 +1,45 @@
+"""The explorer keeps a graph's long-lived objects out of the garbage collector's full
+passes (``cgtui/app/heap.py``): they are frozen once the graph is on screen and after a
+whole pass, and given back when another graph is opened, so that reference cycles the old
+graph leaves are freed, not kept for good."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+
+from test_app import SQUARED_ERROR, regression, settle, sync
+
+from cgtui.app.app import ExplorerApp
+from cgtui.lang.build import from_expression
+
+
+class Cycle:
+    """An object in a reference cycle: only a full pass of the collector frees it."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+@sync
+async def test_a_graph_is_frozen_on_screen_and_its_cycles_freed_when_another_opens() -> None:
+    app = ExplorerApp(regression(), plugins=True)
+    try:
+        async with app.run_test(size=(110, 36)) as pilot:
+            await settle(pilot)
+            assert gc.get_freeze_count() > 0  # the first graph's objects, out of the passes
+            cycle = Cycle()
+            probe = weakref.ref(cycle)
+            app.stepper.graph.extra["probe"] = cycle  # lives as long as the graph
+            del cycle
+            await pilot.press("F")  # a whole pass: what is alive now is frozen, the probe too
+            await settle(pilot)
+            gc.collect()
+            assert probe() is not None
+            app._open(from_expression(SQUARED_ERROR, values={"w": 1, "x": 2, "b": 0, "y": 1}), "other")
+            await settle(pilot)
+            assert probe() is None  # the old graph went, and its cycle with it
+            assert gc.get_freeze_count() > 0  # the new graph's objects, frozen in turn
+            assert "opened other" in "\n".join(app._log_view.lines)
+    finally:
+        gc.unfreeze()  # the next tests start with nothing frozen

@@ -1,7 +1,7 @@
 """The explorer keeps a graph's long-lived objects out of the garbage collector's full
 passes (``cgtui/app/heap.py``): they are frozen once the graph is on screen and after a
-whole pass, and given back when another graph is opened, so that reference cycles the old
-graph leaves are freed, not kept for good."""
+whole pass, and given back when another graph is opened (so that reference cycles the old
+graph leaves are freed, not kept for good) and when the explorer closes."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ async def test_a_graph_is_frozen_on_screen_and_its_cycles_freed_when_another_ope
             assert gc.get_freeze_count() > 0  # the first graph's objects, out of the passes
             cycle = Cycle()
             probe = weakref.ref(cycle)
-            app.stepper.graph.extra["probe"] = cycle  # lives as long as the graph
+            setattr(app.stepper, "probe", cycle)  # noqa: B010 - lives as long as the stepper
             del cycle
             await pilot.press("F")  # a whole pass: what is alive now is frozen, the probe too
             await settle(pilot)
@@ -38,8 +38,9 @@ async def test_a_graph_is_frozen_on_screen_and_its_cycles_freed_when_another_ope
             assert probe() is not None
             app._open(from_expression(SQUARED_ERROR, values={"w": 1, "x": 2, "b": 0, "y": 1}), "other")
             await settle(pilot)
-            assert probe() is None  # the old graph went, and its cycle with it
+            assert probe() is None  # the old stepper went, and its cycle with it
             assert gc.get_freeze_count() > 0  # the new graph's objects, frozen in turn
             assert "opened other" in "\n".join(app._log_view.lines)
+        assert gc.get_freeze_count() == 0  # closed: nothing of the app's is kept frozen
     finally:
         gc.unfreeze()  # the next tests start with nothing frozen

@@ -475,6 +475,10 @@ class ExplorerApp(App[None]):
         self._show_graph(f"opened {self.source or self.stepper.graph.title or 'the graph'}")
         self._tree.focus()
 
+    def on_unmount(self) -> None:
+        heap.release()  # closing: what was frozen goes back to the collector
+        self._heap_pending = None
+
     def _handle_exception(self, error: Exception) -> None:
         """An exception nobody expected: save the user's graph first, then let Textual
         stop the app (with status 1); :func:`finish` says where the graph went."""

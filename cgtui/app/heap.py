@@ -8,7 +8,7 @@ the next graph, so it is frozen (``gc.freeze``: moved out of the collector's gen
 splice of lists, no scan); the generations then hold only what the last steps made, and a
 full pass is short. Frozen objects are still freed when nothing refers to them; only
 reference cycles among them wait until the next graph is shown (:func:`release`, then
-:func:`freeze` with a full pass).
+:func:`freeze` with a full pass, once no worker runs) or the explorer closes.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from typing import Any
 
 from rich.cells import cell_len
 from rich.console import Console
-from rich.control import ControlType
+from rich.segment import ControlType, Segment
 from rich.style import Style
 from test_app import regression, settle, sync
 from textual._compositor import ChopsUpdate, Compositor
@@ -23,9 +23,10 @@ def cells(update: ChopsUpdate, console: Console) -> dict[tuple[int, int], tuple[
     written: dict[tuple[int, int], tuple[str, Style | None]] = {}
     x = y = 0
     for segment in update.__rich_console__(console, console.options):
+        assert isinstance(segment, Segment)  # a frame writes segments and cursor moves only
         if segment.control:
             for control in segment.control:
-                if control[0] is ControlType.CURSOR_MOVE_TO:
+                if len(control) == 3 and control[0] is ControlType.CURSOR_MOVE_TO:
                     x, y = int(control[1]), int(control[2])
             continue
         for char in segment.text:

@@ -101,9 +101,8 @@ SINGLE_STEP_KEYS = frozenset({"f", "b", "u"})
 #: Seconds a deferred screen update waits at most (when the queued key does not step).
 DEFER_LIMIT = 0.05
 
-#: What :meth:`ExplorerApp.pending_work` says while the heap waits to be frozen, and the
-#: seconds between tries while other work is pending (see ``cgtui/app/heap.py``).
-HEAP_WORK = "long-lived objects not yet frozen"
+#: Seconds between tries to freeze the long-lived objects while other work is pending
+#: (see ``cgtui/app/heap.py``; the freeze is not part of what the screen waits for).
 HEAP_RETRY = 0.1
 
 
@@ -517,8 +516,6 @@ class ExplorerApp(App[None]):
             pending.append("table rows")
         if self._deferred is not None:
             pending.append("steps not yet shown")
-        if self._heap_pending is not None:
-            pending.append(HEAP_WORK)
         return pending
 
     # ---- state changes ----------------------------------------------------------
@@ -561,7 +558,7 @@ class ExplorerApp(App[None]):
         collect = self._heap_pending
         if collect is None:
             return
-        if any(work != HEAP_WORK for work in self.pending_work()):
+        if self.pending_work():
             self.set_timer(HEAP_RETRY, self._try_freeze_heap)
             return
         self._heap_pending = None

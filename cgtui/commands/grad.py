@@ -81,14 +81,14 @@ def render(graph: Graph, result: Gradients, *, show_all: bool = False) -> Iterat
     block at a time)."""
     out = result.output
     yield f"{out} = {inline_value(result.value)}\n"
-    nodes = graph.nodes
+    ops, kinds, all_names = graph.op_list(), graph.kind_list(), graph.name_list()
     partials = result.partials
     # the leaves that take a gradient (every leaf but the constants, in graph order)
-    is_leaf = map(operator.not_, map(_op, nodes))
-    not_const = map(operator.is_not, map(_kind, nodes), repeat(Kind.CONST))
-    leaves = list(compress(range(len(nodes)), map(operator.and_, is_leaf, not_const)))
-    leaf_nodes = list(map(nodes.__getitem__, leaves))
-    names = partial_names(out, map(_name, leaf_nodes))
+    is_leaf = map(operator.not_, ops)
+    not_const = map(operator.is_not, kinds, repeat(Kind.CONST))
+    leaves = list(compress(range(len(ops)), map(operator.and_, is_leaf, not_const)))
+    leaf_kinds = list(map(kinds.__getitem__, leaves))
+    names = partial_names(out, map(all_names.__getitem__, leaves))
     grads = list(map(partials.__getitem__, leaves))
     if _FLOAT_OR_NONE.issuperset(map(type, grads)) and _FLOAT_OR_NONE.issuperset(
         map(type, map(result.values.__getitem__, leaves))
@@ -100,17 +100,17 @@ def render(graph: Graph, result: Gradients, *, show_all: bool = False) -> Iterat
         numbers = list(map(texts.__getitem__, grads))
     else:
         numbers = [inline_value(leaf_gradient(result, i)) for i in leaves]
-    kinds = {kind: kind.value for kind in Kind}  # (an enum's value is slow to read 100,000 times)
-    notes = list(map(kinds.__getitem__, map(_kind, leaf_nodes)))
+    texts_of = {kind: kind.value for kind in Kind}  # (an enum's value is slow to read 100,000 times)
+    notes = list(map(texts_of.__getitem__, leaf_kinds))
     if any(map(operator.is_, grads, repeat(None))):  # (not "None in grads": arrays compare by entries)
         no_path = {kind: f"{kind.value}, no path to {out}" for kind in Kind}
-        rows = zip(notes, grads, leaf_nodes, strict=True)
-        notes = [note if g is not None else no_path[n.kind] for note, g, n in rows]
+        rows = zip(notes, grads, leaf_kinds, strict=True)
+        notes = [note if g is not None else no_path[kind] for note, g, kind in rows]
     if show_all:
-        for i, node in enumerate(nodes):
+        for i, (name, op) in enumerate(zip(all_names, ops, strict=True)):
             partial = partials[i]
-            if node.op is not None and partial is not None and node.name != out:
-                names.append(partial_name(out, node.name))
+            if op is not None and partial is not None and name != out:
+                names.append(partial_name(out, name))
                 numbers.append(inline_value(partial))
                 notes.append(f"computation, value {inline_value(result.values[i])}")
     if not names:
@@ -131,15 +131,12 @@ def render(graph: Graph, result: Gradients, *, show_all: bool = False) -> Iterat
         yield block
 
 
-_op = operator.attrgetter("op")
-_kind = operator.attrgetter("kind")
-_name = operator.attrgetter("name")
 _FLOAT_OR_NONE = frozenset((float, type(None)))
 
 
 def run(args: argparse.Namespace) -> int:
     graph, output = load(args)
-    result = gradients(graph, output=graph.nodes[output].name if args.output else None)
+    result = gradients(graph, output=graph.name_list()[output] if args.output else None)
     if args.json:
         print(dump_json(to_json(graph, result, show_all=args.all)))
     else:

@@ -30,16 +30,17 @@ import heapq
 import math
 import operator
 import re
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import chain, compress
+from itertools import chain, compress, count
 from operator import attrgetter
 from typing import Any
 
 from cgtui.core import arrays
 from cgtui.core.arrays import Shape
 from cgtui.core.errors import CgtuiError, GraphError, chain_text, did_you_mean
-from cgtui.core.graph import MAX_NODES, Graph, Kind, LeafValue, Node
+from cgtui.core.graph import MAX_NODES, Columns, Graph, Kind, LeafValue, Node
 from cgtui.core.notation import format_number
 from cgtui.core.ops import OPS, syntax
 from cgtui.lang.parser import (
@@ -124,7 +125,8 @@ class GraphBuilder:
         self.merge = merge
         self.kinds = kinds or {}
         self.values = values or {}  # the values of free names (leaves made by run)
-        self.nodes: list[Node] = []
+        #: the nodes so far, as columns (name, kind, op, operands, value)
+        self.cols = Columns([], [], [], [], [])
         #: hash-consing: op name -> operand nodes -> the node that applies the op to them
         self.memo: dict[str, dict[tuple[int, ...], int]] = {}
         self.consts: dict[float, int] = {}
@@ -146,13 +148,14 @@ class GraphBuilder:
         """Every node's shape, in topological order (a loop: each from its operands')."""
         shapes = self.shapes if self.shapes is not None else []
         self.shapes = shapes
-        nodes = self.nodes
-        for i in range(len(shapes), len(nodes)):
-            node = nodes[i]
-            if node.op is None:
-                shapes.append(None if node.value is None else arrays.shape_of(node.value))
+        cols = self.cols
+        for i in range(len(shapes), len(cols.names)):
+            op = cols.ops[i]
+            if op is None:
+                value = cols.values[i]
+                shapes.append(None if value is None else arrays.shape_of(value))
             else:
-                shapes.append(self._result_shape(node.op, node.operands))
+                shapes.append(self._result_shape(op, cols.operands[i]))
         return shapes
 
     def _result_shape(self, opname: str, operands: tuple[int, ...]) -> Shape | None:
@@ -161,9 +164,10 @@ class GraphBuilder:
         given = [shapes[p] for p in operands]
         if any(s is None for s in given):
             return None
+        kinds, values = self.cols.kinds, self.cols.values
         consts = [
-            float(n.value) if n.kind is Kind.CONST and isinstance(n.value, float) else None
-            for n in (self.nodes[p] for p in operands)
+            float(v) if kinds[p] is Kind.CONST and isinstance(v := values[p], float) else None
+            for p in operands
         ]
         return OPS[opname].result_shape([s for s in given if s is not None], consts)
 
@@ -184,8 +188,19 @@ class GraphBuilder:
         self._room()
         if self.shapes is None and value is not None and type(value) is not float:
             self._shape_list()  # an array: shapes are checked from now on
-        self.nodes.append(Node(name, kind, None, (), value))
-        return len(self.nodes) - 1
+        return self._append(name, kind, None, (), value)
+
+    def _append(
+        self, name: str, kind: Kind, op: str | None, operands: tuple[int, ...], value: LeafValue | None
+    ) -> int:
+        """Add a node; its index."""
+        cols = self.cols
+        cols.names.append(name)
+        cols.kinds.append(kind)
+        cols.ops.append(op)
+        cols.operands.append(operands)
+        cols.values.append(value)
+        return len(cols.names) - 1
 
     def named_leaf(self, name: str, kind: Kind, value: LeafValue | None) -> int:
         """A declared leaf or a free name: in scope, and keeping its name."""
@@ -193,7 +208,7 @@ class GraphBuilder:
         return i
 
     def _room(self) -> None:
-        if len(self.nodes) >= MAX_NODES:
+        if len(self.cols.names) >= MAX_NODES:
             raise GraphError(f"the graph has more than {MAX_NODES:,} nodes, the most cgtui works on")
 
     def const(self, value: float) -> int:
@@ -212,8 +227,7 @@ class GraphBuilder:
             if i is not None:
                 return i
         self._room()
-        self.nodes.append(Node("", Kind.COMPUTATION, op, operands, None))
-        i = len(self.nodes) - 1
+        i = self._append("", Kind.COMPUTATION, op, operands, None)
         if merge:
             memo[operands] = i
         return i
@@ -247,8 +261,10 @@ class GraphBuilder:
         value_of = self.values.get
         free_kind = Kind.INPUT
         const = self.const
-        nodes = self.nodes
-        append = nodes.append
+        cols = self.cols
+        nodes = cols.names  # (its length is the number of nodes)
+        add_name, add_kind, add_op = cols.names.append, cols.kinds.append, cols.ops.append
+        add_operands, add_value = cols.operands.append, cols.values.append
         memos = self.memo
         merge = self.merge
         computation = Kind.COMPUTATION
@@ -277,7 +293,11 @@ class GraphBuilder:
                         if value is not None and type(value) is not float and not shaped:
                             self._shape_list()
                             shaped = True
-                        append(Node(item, kind, None, (), value))
+                        add_name(item)
+                        add_kind(kind)
+                        add_op(None)
+                        add_operands(())
+                        add_value(value)
                         env[item] = i
                 push(i)
                 continue
@@ -322,7 +342,11 @@ class GraphBuilder:
                 i = len(nodes)
             if i >= room:
                 self._room()
-            append(Node("", computation, name, operands, None))
+            add_name("")
+            add_kind(computation)
+            add_op(name)
+            add_operands(operands)
+            add_value(None)
             push(i)
         top: int | _Literal = pop()
         return top
@@ -330,11 +354,10 @@ class GraphBuilder:
     def assign(self, target: str, top: int | _Literal, *, distinct: bool = False) -> int:
         """``target = top``. With ``distinct`` (steps), a node that already has a name is
         copied, so that a named step is never merged with another one."""
+        names, ops = self.cols.names, self.cols.ops
         j = self.env.get(target)
-        if j is not None and target not in self.versions:
-            leaf = self.nodes[j]
-            if leaf.op is None and leaf.name == target:
-                self.leaf_names.add(target)  # a leaf named by the user: it keeps its name
+        if j is not None and target not in self.versions and ops[j] is None and names[j] == target:
+            self.leaf_names.add(target)  # a leaf named by the user: it keeps its name
         if isinstance(top, float):
             # 'c = 3' defines a named constant (or a leaf of the declared kind); it is
             # named at the end, with the other versions of target
@@ -342,12 +365,11 @@ class GraphBuilder:
             self.versions.setdefault(target, []).append(i)
         else:
             i = top
-            node = self.nodes[i]
-            if distinct and node.op is not None and node.name:
-                i = self.apply(node.op, node.operands, merge=False)
-                node = self.nodes[i]
-            if node.op is not None and not node.name:
-                node.name = target
+            op = ops[i]
+            if distinct and op is not None and names[i]:
+                i = self.apply(op, self.cols.operands[i], merge=False)
+            if op is not None and not names[i]:
+                names[i] = target
                 self.versions.setdefault(target, []).append(i)
         self.env[target] = i
         return i
@@ -363,7 +385,8 @@ class GraphBuilder:
         these takes a name already taken: a leaf's (numbers are named by their value, so
         only the leaves named by the user could clash, and each is in ``env`` under its
         name or in ``leaf_names``), a target's, or one given here."""
-        nodes = self.nodes
+        cols = self.cols
+        names, ops = cols.names, cols.ops
         env = self.env
         env_get = env.get
         leaf_names = self.leaf_names
@@ -374,7 +397,7 @@ class GraphBuilder:
             if name in given or name in leaf_names:
                 return True
             j = env_get(name)
-            return j is not None and nodes[j].op is None and nodes[j].name == name
+            return j is not None and ops[j] is None and names[j] == name
 
         named: dict[int, str] = {}
         for target, versioned in versions.items():
@@ -392,7 +415,7 @@ class GraphBuilder:
                     candidate = f"{target}_{suffix}"
                 named[i] = candidate
                 given.add(candidate)
-        if bare_output and result not in named and nodes[result].op is not None:
+        if bare_output and result not in named and ops[result] is not None:
             candidate = "out"
             k = 1
             while taken(candidate):
@@ -401,23 +424,26 @@ class GraphBuilder:
             named[result] = candidate
             given.add(candidate)
         for i, nm in named.items():
-            nodes[i].name = nm
+            names[i] = nm
         # the names vN that are taken (usually none): a name given here, a leaf's
         blocked = {
             nm for nm in filter(_V_NAME.fullmatch, chain(given, leaf_names, env))
-            if nm in given or nm in leaf_names or nodes[env[nm]].name == nm
+            if nm in given or nm in leaf_names or names[env[nm]] == nm
         }
-        counter = 0
-        for node in nodes:
-            if node.op is not None and not node.name:
+        # the computations not named yet (every leaf has a name)
+        unnamed = list(compress(count(), map(operator.not_, names)))
+        if blocked:
+            counter = 0
+            for i in unnamed:
                 counter += 1
                 nm = f"v{counter}"
-                if blocked:
-                    while nm in blocked:
-                        counter += 1
-                        nm = f"v{counter}"
-                node.name = nm
-        return Graph(nodes, [result], title=title, checked=True)
+                while nm in blocked:
+                    counter += 1
+                    nm = f"v{counter}"
+                names[i] = nm
+        else:  # (the usual case: a loop in C)
+            deque(map(names.__setitem__, unnamed, map("v{}".format, count(1))), maxlen=0)
+        return Graph(cols, [result], title=title, checked=True)
 
 
 def build_program(
@@ -496,20 +522,21 @@ def _finish_program(
     for its constants."""
     env = b.env
     graph = b.finish(result, bare_output=bare_output, title=title)
-    nodes = graph.nodes
+    cols = b.cols
+    names = cols.names
     # 'z = y': z is another name of y (the names in scope that name a node of another name)
-    for target in compress(env, map(operator.ne, map(_name, map(nodes.__getitem__, env.values())), env)):
-        name = nodes[env[target]].name
+    for target in compress(env, map(operator.ne, map(names.__getitem__, env.values()), env)):
+        name = names[env[target]]
         if target not in graph.index:
             graph.aliases[target] = name
     # values given for assigned constants apply to the version that has the plain name
     # (a leaf made for a free name has its value already: only the constants are left)
     leaf_names = b.leaf_names
-    constants = {nodes[i].name: i for i in chain(b.consts.values(), *b.versions.values())}
+    constants = {names[i]: i for i in chain(b.consts.values(), *b.versions.values())}
     for name in values.keys() & constants.keys():
         j = constants[name]
-        if nodes[j].op is None and name not in leaf_names and name not in declared:
-            nodes[j].value = values[name]
+        if cols.ops[j] is None and name not in leaf_names and name not in declared:
+            cols.values[j] = values[name]
     return graph
 
 
@@ -566,7 +593,7 @@ def build_steps(
                 step.line, step.column, GraphError,
             )
         b.assign(step.name, top, distinct=True)
-    return b.finish(len(b.nodes) - 1)
+    return b.finish(len(b.cols.names) - 1)
 
 
 def _dependency_order(steps: Sequence[Step], deps: Mapping[str, set[str]], src: SourceText) -> list[Step]:
@@ -639,21 +666,21 @@ def from_expression(
             program = parse(text, file=file)
             built = _build_program(program, kinds=kinds, values=values, merge=merge, file=file)
         g, b = built
-    nodes = g.nodes
+    names, ops = g.name_list(), g.op_list()
     env = b.env
     given = values or {}
     # the common case, without the index of every name: each name given is a leaf made
     # for a free name (the builder counted them; else they are looked up in its scope)
     if given and b.valued != len(given) and not (
         env.keys() >= given.keys()
-        and list(map(_name, map(nodes.__getitem__, map(env.__getitem__, given)))) == list(given)
-        and not any(map(_op, map(nodes.__getitem__, map(env.__getitem__, given))))
+        and list(map(names.__getitem__, map(env.__getitem__, given))) == list(given)
+        and not any(map(ops.__getitem__, map(env.__getitem__, given)))
     ):  # else the first name that is not a leaf, in the order given, is refused
         _refuse_values(g, given)
 
     def node_of(name: str) -> int | None:
         j = env.get(name)
-        return j if j is not None and nodes[j].name == name else g.index.get(name)
+        return j if j is not None and names[j] == name else g.index.get(name)
 
     where = {name: node_of(name) for name in kinds}
     unknown = [name for name, j in where.items() if j is None]
@@ -662,7 +689,7 @@ def from_expression(
             "declared but not used in the expression: " + ", ".join(sorted(unknown))
         )
     for name, j in where.items():
-        if j is not None and nodes[j].op is not None:
+        if j is not None and ops[j] is not None:
             raise GraphError(
                 f"'{name}' is computed by the expression; only leaves can be {kinds[name].value}s"
             )
@@ -672,12 +699,12 @@ def from_expression(
 def _refuse_values(graph: Graph, values: Mapping[str, float]) -> None:
     """Raise for the first name in ``values`` that is not a leaf of ``graph``."""
     index = graph.index
-    nodes = graph.nodes
+    ops = graph.op_list()
     for name in values:
         j = index.get(name)
         if j is None:
             raise GraphError(f"a value was given for '{name}', which the expression does not use")
-        if nodes[j].op is not None:
+        if ops[j] is not None:
             raise GraphError(f"'{name}' is computed by the expression; only leaves take values")
 
 
@@ -761,8 +788,10 @@ def _fast_program(
     prefix = grammar.prefix
     functions = grammar.functions
     b = GraphBuilder(merge=merge, kinds=kinds, values=values)
-    nodes = b.nodes
-    append = nodes.append
+    cols = b.cols
+    nodes = cols.names  # (its length is the number of nodes)
+    add_name, add_kind, add_op = cols.names.append, cols.kinds.append, cols.ops.append
+    add_operands, add_value = cols.operands.append, cols.values.append
     env = b.env
     env_get = env.get
     kind_of = kinds.get
@@ -809,7 +838,11 @@ def _fast_program(
             i = len(nodes)
         if i >= room:
             raise _Fallback
-        append(Node("", computation, op.name, operands, None))
+        add_name("")
+        add_kind(computation)
+        add_op(op.name)
+        add_operands(operands)
+        add_value(None)
         push(i)
 
     result: int | None = None
@@ -863,7 +896,11 @@ def _fast_program(
                             value = value_of(name)
                             if value is not None:
                                 valued += 1
-                            append(Node(name, kind, None, (), value))
+                            add_name(name)
+                            add_kind(kind)
+                            add_op(None)
+                            add_operands(())
+                            add_value(value)
                             env[name] = i
                         push(i)
                         expect_operand = False
@@ -913,7 +950,11 @@ def _fast_program(
                                 i = len(nodes)
                             if i >= room:
                                 return None
-                            append(Node("", computation, op.name, operands, None))
+                            add_name("")
+                            add_kind(computation)
+                            add_op(op.name)
+                            add_operands(operands)
+                            add_value(None)
                             push(i)
                         op = entry2[2]
                         if op is not last_op and op.arity == 2 and not op.tensor:

@@ -281,7 +281,7 @@ class _Tape:
             if (OPS[name].forward, *(p.rule for p in OPS[name].partials)) == rules
         }
         operands = graph.operand_list()
-        ops = graph.op_list()
+        op_names = graph.op_list()
         numbers = range(len(operands))
         # (C ints, 4 bytes each: a list would hold an int object per node besides)
         self.order = array("i", compress(numbers, operands))
@@ -289,7 +289,7 @@ class _Tape:
         computed = list(filter(None, operands))
         self.firsts = list(map(_first, computed))
         self.seconds = list(map(_last, computed))
-        self.codes = list(map(inline.get, compress(ops, operands), repeat(-1)))
+        self.codes = list(map(inline.get, compress(op_names, operands), repeat(-1)))
         if -1 in self.codes:  # ops whose rules are called
             for k, code in enumerate(self.codes):
                 if code == -1:
@@ -297,7 +297,7 @@ class _Tape:
                     ops = operands[i]
                     if len(ops) > 2:
                         raise _NotScalar
-                    op = OPS[ops[i]]  # type: ignore[index]
+                    op = OPS[op_names[i]]  # type: ignore[index]
                     self.codes[k] = _CALL2 if len(ops) == 2 else _CALL1
                     self.rules[i] = (op.forward, tuple(map(_scalar_rule, op.partials)))
 

@@ -19,13 +19,12 @@ import argparse
 import operator
 import sys
 from collections.abc import Iterator
-from itertools import chain, compress, islice, repeat
+from itertools import chain, compress, repeat
 from typing import Any
-
-import numpy as np
 
 from cgtui.commands.common import add_source_arguments, differentiable_leaves, dump_json, load
 from cgtui.core.graph import Graph, Kind
+from cgtui.core.lazy import np
 from cgtui.core.notation import inline_value, partial_name, partial_names
 from cgtui.engine.engine import Gradients, gradients
 
@@ -77,8 +76,8 @@ def to_json(graph: Graph, result: Gradients, *, show_all: bool = False) -> dict[
 
 def render(graph: Graph, result: Gradients, *, show_all: bool = False) -> Iterator[str]:
     """The text output, in pieces to write one after the other (100,000 leaves make
-    100,000 rows: they are made column by column, in loops that run in C, and written a
-    block at a time)."""
+    100,000 rows: they are made a block of rows at a time, column by column, in loops
+    that run in C, so that only one block's text is held at once)."""
     out = result.output
     yield f"{out} = {inline_value(result.value)}\n"
     ops, kinds, all_names = graph.op_list(), graph.kind_list(), graph.name_list()
@@ -88,7 +87,7 @@ def render(graph: Graph, result: Gradients, *, show_all: bool = False) -> Iterat
     not_const = map(operator.is_not, kinds, repeat(Kind.CONST))
     leaves = list(compress(range(len(ops)), map(operator.and_, is_leaf, not_const)))
     leaf_kinds = list(map(kinds.__getitem__, leaves))
-    names = partial_names(out, map(all_names.__getitem__, leaves))
+    names = list(map(all_names.__getitem__, leaves))  # each row's node (its partial's name, later)
     grads = list(map(partials.__getitem__, leaves))
     if _FLOAT_OR_NONE.issuperset(map(type, grads)) and _FLOAT_OR_NONE.issuperset(
         map(type, map(result.values.__getitem__, leaves))
@@ -110,25 +109,33 @@ def render(graph: Graph, result: Gradients, *, show_all: bool = False) -> Iterat
         for i, (name, op) in enumerate(zip(all_names, ops, strict=True)):
             partial = partials[i]
             if op is not None and partial is not None and name != out:
-                names.append(partial_name(out, name))
+                names.append(name)
                 numbers.append(inline_value(partial))
                 notes.append(f"computation, value {inline_value(result.values[i])}")
     if not names:
         yield f"(no leaf of {out} takes a gradient: every leaf is a constant)\n"
         return
     # each row is NAME = NUMBER   NOTE, the names padded on the right, the numbers on the left
-    cells = chain.from_iterable(
-        zip(
-            map(str.ljust, names, repeat(max(map(len, names)))),
-            repeat(" = "),
-            map(str.rjust, numbers, repeat(max(map(len, numbers)))),
-            repeat("   "),
-            notes,
-            repeat("\n"),
+    name_width = len(partial_name(out, max(names, key=len)))
+    number_width = max(map(len, numbers))
+    for start in range(0, len(names), _ROWS):
+        end = start + _ROWS
+        yield "".join(
+            chain.from_iterable(
+                zip(
+                    map(str.ljust, partial_names(out, names[start:end]), repeat(name_width)),
+                    repeat(" = "),
+                    map(str.rjust, numbers[start:end], repeat(number_width)),
+                    repeat("   "),
+                    notes[start:end],
+                    repeat("\n"),
+                )
+            )
         )
-    )
-    while block := "".join(islice(cells, 6 * 4096)):
-        yield block
+
+
+#: rows of :func:`render`'s text made and written at a time
+_ROWS = 4096
 
 
 _FLOAT_OR_NONE = frozenset((float, type(None)))

@@ -17,9 +17,7 @@ from enum import StrEnum
 from itertools import count
 from operator import attrgetter
 from pathlib import Path
-
-import numpy as np
-from numpy.typing import NDArray
+from typing import TYPE_CHECKING
 
 from cgtui.core.errors import GraphError, did_you_mean
 
@@ -29,7 +27,13 @@ MAX_NODES = 500_000
 
 
 #: A leaf's value: a number, or a float64 array of fixed shape (a tensor leaf).
-LeafValue = float | NDArray[np.float64]
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    LeafValue = float | NDArray[np.float64]
+else:  # (numpy is imported when first used: see cgtui.core.lazy)
+    LeafValue = object
 
 
 class Kind(StrEnum):
@@ -219,8 +223,11 @@ class Graph:
 
     @property
     def output_names(self) -> list[str]:
-        names = self.name_list()
-        return [names[i] for i in self.outputs]
+        c = self._columns
+        if c is not None:
+            return [c.names[i] for i in self.outputs]
+        nodes = self.nodes
+        return [nodes[i].name for i in self.outputs]
 
     def leaves(self) -> list[int]:
         return [i for i, op in enumerate(self.op_list()) if op is None]
@@ -262,7 +269,8 @@ class Graph:
 
     def ancestors(self, i: int) -> set[int]:
         """Every node that ``i`` depends on (not ``i`` itself)."""
-        operands = self.operand_list()
+        c = self._columns
+        operands = c.operands if c is not None else [n.operands for n in self.nodes]
         seen: set[int] = set()
         todo = list(operands[i])
         while todo:
@@ -349,11 +357,11 @@ class Graph:
 
 
 def _copied(value: LeafValue | None) -> LeafValue | None:
-    return value.copy() if isinstance(value, np.ndarray) else value
+    return value if value is None or type(value) is float else value.copy()
 
 
 def _key(value: LeafValue | None) -> object:
     """A leaf value as something equality can compare: an array by shape and entries."""
-    if isinstance(value, np.ndarray):
+    if value is not None and type(value) is not float:
         return (value.shape, tuple(value.ravel().tolist()))
     return value

@@ -25,11 +25,10 @@ from enum import StrEnum
 from itertools import compress, islice, repeat
 from typing import Any
 
-import numpy as np
-
 from cgtui.core import arrays, notation
 from cgtui.core.errors import CgtuiError, NumericalFault, name_list, short_name
 from cgtui.core.graph import Graph, Kind, LeafValue
+from cgtui.core.lazy import np
 from cgtui.core.notation import format_number, value_text
 from cgtui.core.ops import OPS, SLOT_NAMES, Partial, Rule
 from cgtui.engine import tensor

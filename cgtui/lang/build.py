@@ -44,10 +44,10 @@ from cgtui.core.graph import MAX_NODES, Columns, Graph, Kind, LeafValue, Node
 from cgtui.core.notation import format_number
 from cgtui.core.ops import OPS, syntax
 from cgtui.lang.parser import (
-    END_PIECE,
     FRAME,
     MAX_OPERATIONS,
     NAME,
+    RESERVED_WORDS,
     Code,
     Instr,
     LineMap,
@@ -751,8 +751,10 @@ def _fast_program(
     The loop is the parser's shunting-yard (:meth:`cgtui.lang.parser._Parser.expression`)
     with :meth:`GraphBuilder.run` done where the parser emits an instruction, so the graph
     is the same, node for node; ``tests/test_build.py`` compares the two on random texts.
-    Anything else (a refused or unusual token, a misplaced one, an array, an op on arrays,
-    too many nodes) hands the text back at once.
+    Its tokens are bare strings (the grammar's ``tokens`` scanner: blanks and comments
+    skipped, a number glued to a name kept as one token, which no rule below takes).
+    Anything else (a refused or unusual token, a misplaced one, a reserved word, an array,
+    an op on arrays, too many nodes) hands the text back at once.
     """
     if sum(map(text.count, "+-*/^(")) > MAX_OPERATIONS:
         return None
@@ -761,32 +763,34 @@ def _fast_program(
             return None  # arrays: their shapes are checked by the builder
         values = {name: float(v) for name, v in values.items()}
     grammar = grammar_of(syntax())
-    # the tokens, scanned a block of text at a time (a 100,000-term sum's would take 18 MB at
+    # the tokens, scanned a block of text at a time (a 100,000-term sum's would take 2 MB at
     # once): ``limit`` is where the next block is scanned, three tokens before the end of
     # the ones scanned (the loop looks two tokens ahead)
-    scan = grammar.scan
+    scan = grammar.tokens
     scanned = 0  # where the text not yet scanned starts
 
-    def refill(pieces: list[Any], k: int) -> tuple[list[Any], int, int]:
+    def refill(pieces: list[str], k: int) -> tuple[list[str], int, int]:
         nonlocal scanned
         pieces = pieces[k:]
         while scanned < len(text) and len(pieces) < 3:
             end = _block_end(text, scanned)
             more = scan(text, scanned, end)
-            if end < len(text):  # the end of the block is not the end of the text
-                while more and not any(more[-1][1:]):  # (blanks alone, and the empty match)
+            if end < len(text):  # (the end of a block that is not the end of the text)
+                while more and not more[-1]:
                     more.pop()
             pieces += more
             scanned = end
         if scanned < len(text):
             return pieces, 0, len(pieces) - 2
-        pieces.append(END_PIECE)
-        return pieces, 0, len(pieces) + 1
+        pieces += ("", "", "")  # the end
+        return pieces, 0, len(pieces) - 2
 
     pieces, k, limit = refill([], 0)
     infix = grammar.infix
     prefix = grammar.prefix
     functions = grammar.functions
+    reserved = RESERVED_WORDS
+    name_start = _NAME_START
     b = GraphBuilder(merge=merge, kinds=kinds, values=values)
     cols = b.cols
     nodes = cols.names  # (its length is the number of nodes)
@@ -854,19 +858,17 @@ def _fast_program(
         while True:
             if k >= limit:
                 pieces, k, limit = refill(pieces, k)
-            _, name, sym, number, newline, rare = pieces[k]
-            if newline or sym == ";":
+            tok = pieces[k]
+            if tok == "\n" or tok == ";":
                 k += 1
                 continue
-            if rare:
-                return None
-            if not (name or sym or number):
+            if not tok:
                 break  # the end
             target: str | None = None
-            if name and pieces[k + 1][2] == "=":
-                if name in functions:
+            if pieces[k + 1] == "=" and tok[0] in name_start:
+                if tok in functions or tok in reserved:
                     return None
-                target = name
+                target = tok
                 k += 2
             # operators waiting for operands: (precedence, op); open brackets: [_FRAME,
             # function or None, arguments so far]; the bottom one stands for the statement
@@ -876,57 +878,61 @@ def _fast_program(
             while True:
                 if k >= limit:
                     pieces, k, limit = refill(pieces, k)
-                _, name, sym, number, newline, rare = pieces[k]
+                tok = pieces[k]
                 if expect_operand:
-                    if name:
-                        if pieces[k + 1][2] == "(":  # a call
-                            function = functions.get(name)
-                            if function is None or pieces[k + 2][2] == ")":
+                    if not tok:
+                        return None
+                    first = tok[0]
+                    if first in name_start:
+                        if pieces[k + 1] == "(":  # a call
+                            function = functions.get(tok)
+                            if function is None or pieces[k + 2] == ")":
                                 return None
                             ops.append([FRAME, function, 1])
                             depth += 1
                             k += 2
                             continue
-                        i = env_get(name)
+                        i = env_get(tok)
                         if i is None:
+                            if tok in reserved:
+                                return None
                             i = len(nodes)
                             if i >= room:
                                 return None
-                            kind = kind_of(name, free_kind) if kinds else free_kind
-                            value = value_of(name)
+                            kind = kind_of(tok, free_kind) if kinds else free_kind
+                            value = value_of(tok)
                             if value is not None:
                                 valued += 1
-                            add_name(name)
+                            add_name(tok)
                             add_kind(kind)
                             add_op(None)
                             add_operands(())
                             add_value(value)
-                            env[name] = i
+                            env[tok] = i
                         push(i)
                         expect_operand = False
-                    elif sym:
-                        if sym == "(":
-                            ops.append([FRAME, None, 1])
-                            depth += 1
-                        else:
-                            entry = prefix.get(sym)
-                            if entry is not None:
-                                ops.append(entry)
-                            elif sym != "+":  # a prefix '+' is the identity
-                                return None
-                    elif number:
-                        after = pieces[k + 1]
-                        if not number.isascii() or (not after[0] and (after[1] or after[5])):
-                            return None  # (a number glued to a name: '2x')
-                        value = float(number)
+                    elif first in _NUMBER_START:
+                        if "_" in tok:
+                            return None  # (a number glued to a name: '2_x'; float() takes '2_0')
+                        value = float(tok)  # (ValueError for a number glued to a name: '2x')
                         if value == math.inf:
                             return None
                         push(value)
                         expect_operand = False
-                    elif not (newline and depth > 0):
-                        return None
-                elif sym:
-                    entry2 = infix.get(sym)
+                    elif tok == "(":
+                        ops.append([FRAME, None, 1])
+                        depth += 1
+                    elif tok == "\n":
+                        if depth == 0:
+                            return None
+                    else:
+                        entry = prefix.get(tok)
+                        if entry is not None:
+                            ops.append(entry)
+                        elif tok != "+":  # a prefix '+' is the identity
+                            return None
+                else:
+                    entry2 = infix.get(tok)
                     if entry2 is not None:
                         pop_at = entry2[0]
                         while ops[-1][0] >= pop_at:
@@ -962,14 +968,14 @@ def _fast_program(
                             memo = memos.setdefault(op.name, {})
                         ops.append((entry2[1], op))
                         expect_operand = True
-                    elif sym == ")" or sym == ",":
+                    elif tok == ")" or tok == ",":
                         while type(ops[-1]) is not list:
                             apply(ops.pop()[1])
                         if len(ops) == 1:
                             return None
                         frame = ops[-1]
                         function = frame[1]
-                        if sym == ",":
+                        if tok == ",":
                             if function is None:
                                 return None
                             frame[2] += 1
@@ -980,20 +986,16 @@ def _fast_program(
                                 if frame[2] != function.arity:
                                     return None
                                 apply(function)
-                            if pieces[k + 1][2] == "(":
+                            if pieces[k + 1] == "(":
                                 return None
                             depth -= 1
-                    elif sym == ";":
+                    elif tok == ";" or not tok:
                         break
+                    elif tok == "\n":
+                        if depth == 0:
+                            break
                     else:
                         return None
-                elif newline:
-                    if depth == 0:
-                        break
-                elif name or number or rare:
-                    return None
-                else:
-                    break  # the end
                 k += 1
             while len(ops) > 1:
                 top = ops.pop()
@@ -1003,9 +1005,15 @@ def _fast_program(
             value_or_node = pop()
             bare_output = target is None
             result = b.node(value_or_node) if target is None else b.assign(target, value_or_node)
-    except (_Fallback, CgtuiError, IndexError):
+    except (_Fallback, CgtuiError, IndexError, ValueError):
         return None
     if result is None:
         return None
     b.valued = valued
     return _finish_program(b, result, bare_output, "", values, {}), b
+
+
+#: The first characters of names and numbers among the fast path's tokens (ASCII: the
+#: scanner reads only ASCII names and digits, anything else is a token of its own)
+_NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
+_NUMBER_START = frozenset("0123456789.")

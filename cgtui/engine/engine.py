@@ -319,6 +319,21 @@ class _Plan:
         n = self.sink = len(kinds)
         order, firsts, seconds = tape.order, tape.firsts, tape.seconds
         const = Kind.CONST
+        m = bisect.bisect_right(order, output)  # the computations up to the output
+        self.count = m
+        self.positions: list[int] | None = None
+        self.to_firsts: list[int] | None = None
+        self.to_seconds: list[int] | None = None
+        if const not in kinds:
+            # every node takes a partial; when every computation up to the output is the
+            # output or an operand of one of them, every one reaches the output (each is
+            # used by a later one, up to the output): all push, to their operands (the
+            # usual case, found by set operations in C rather than the loop below)
+            used = set(firsts[:m])
+            used.update(seconds[:m])
+            used.add(output)
+            if used.issuperset(order[:m]):
+                return
         if const in kinds:
             needs = [kind is not const for kind in kinds]
             for i, a, b in zip(order, firsts, seconds, strict=True):
@@ -327,7 +342,6 @@ class _Plan:
             needs = [True] * n
         reached = bytearray(n)
         reached[output] = 1
-        m = bisect.bisect_right(order, output)  # the computations up to the output
         kept: list[int] = []
         keep = kept.append
         for k in range(m - 1, -1, -1):
@@ -341,10 +355,7 @@ class _Plan:
             b = seconds[k]
             if needs[b]:
                 reached[b] = 1
-        self.count = m
-        self.positions: list[int] | None = None if len(kept) == m else kept
-        self.to_firsts: list[int] | None = None
-        self.to_seconds: list[int] | None = None
+        self.positions = None if len(kept) == m else kept
         if not all(map(needs.__getitem__, self.walk(firsts))):
             self.to_firsts = [a if needs[a] else n for a in self.walk(firsts)]
         if not all(map(needs.__getitem__, self.walk(seconds))):

@@ -427,11 +427,12 @@ class GraphBuilder:
             names[i] = nm
         # the names vN that are taken (usually none): a name given here, a leaf's
         blocked = {
-            nm for nm in filter(_V_NAME.fullmatch, chain(given, leaf_names, env))
+            nm for nm in filter(_V_NAME.fullmatch, filter(_STARTS_WITH_V, chain(given, leaf_names, env)))
             if nm in given or nm in leaf_names or names[env[nm]] == nm
         }
-        # the computations not named yet (every leaf has a name)
-        unnamed = list(compress(count(), map(operator.not_, names)))
+        self.memo.clear()  # (not needed any more: its memory goes to the names made below)
+        # the computations not named yet (every leaf has a name), in order
+        unnamed = compress(count(), map(operator.not_, names))
         if blocked:
             counter = 0
             for i in unnamed:
@@ -711,6 +712,7 @@ def _refuse_values(graph: Graph, values: Mapping[str, float]) -> None:
 _op = attrgetter("op")
 _name = attrgetter("name")
 _V_NAME = re.compile(r"v[0-9]+")
+_STARTS_WITH_V: Any = operator.methodcaller("startswith", "v")  # (a first sieve, in C)
 
 
 #: The size of the blocks of text :func:`_fast_program` scans at a time (about 7,000 terms)

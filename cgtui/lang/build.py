@@ -855,6 +855,7 @@ def _fast_program(
     bare_output = False
     valued = 0
     last_op: Any = None
+    opname = ""  # last_op's name
     memo: dict[tuple[int, ...], int] = {}
     try:
         while True:
@@ -960,15 +961,16 @@ def _fast_program(
                                 return None
                             add_name("")
                             add_kind(computation)
-                            add_op(op.name)
+                            add_op(opname)
                             add_operands(operands)
                             add_value(None)
                             push(i)
                         op = entry2[2]
                         if op is not last_op and op.arity == 2 and not op.tensor:
                             last_op = op
-                            memo = memos.setdefault(op.name, {})
-                        ops.append((entry2[1], op))
+                            opname = op.name
+                            memo = memos.setdefault(opname, {})
+                        ops.append(entry2[3])
                         expect_operand = True
                     elif tok == ")" or tok == ",":
                         while type(ops[-1]) is not list:

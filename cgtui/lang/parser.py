@@ -115,8 +115,9 @@ class _Grammar:
     #: any other character alone, and ``""`` at the end (when blanks or a comment are
     #: the last thing before it: never a token's characters read as another token)
     tokens: Callable[..., list[str]]
-    #: infix spelling -> (pop operators at least this tight, precedence, op)
-    infix: dict[str, tuple[float, int, Op]]
+    #: infix spelling -> (pop operators at least this tight, precedence, op, and
+    #: (precedence, op) made once: what the builder's fast path puts on its stack)
+    infix: dict[str, tuple[float, int, Op, tuple[int, Op]]]
     prefix: dict[str, tuple[int, Op]]  # symbol -> (precedence, op)
     functions: dict[str, Op]
     refused: frozenset[str]  # operators to refuse by name
@@ -145,11 +146,11 @@ def _grammar(table: Syntax) -> _Grammar:
         """,
         re.VERBOSE,
     )
-    infix: dict[str, tuple[float, int, Op]] = {}
+    infix: dict[str, tuple[float, int, Op, tuple[int, Op]]] = {}
     for sym, op in table.infix.items():
         # pop what binds tighter, and what binds as tight unless this one groups from the right
         pop_at = math.nextafter(op.precedence, math.inf) if op.right else op.precedence
-        infix[sym] = (pop_at, op.precedence, op)
+        infix[sym] = (pop_at, op.precedence, op, (op.precedence, op))
     tokens = re.compile(
         rf"[ \t\r\f]*+(?:\#[^\n]*+)?+((?:{_NUMBER})\w*+|[A-Za-z_]\w*+|{alternatives}|\n|.|\Z)", re.ASCII
     )

@@ -357,11 +357,11 @@ class Graph:
 
 
 def _copied(value: LeafValue | None) -> LeafValue | None:
-    return value if value is None or type(value) is float else value.copy()
+    return value if value is None or isinstance(value, float) else value.copy()
 
 
 def _key(value: LeafValue | None) -> object:
     """A leaf value as something equality can compare: an array by shape and entries."""
-    if value is not None and type(value) is not float:
+    if value is not None and not isinstance(value, float):
         return (value.shape, tuple(value.ravel().tolist()))
     return value

@@ -288,7 +288,8 @@ class _Tape:
         computed = list(filter(None, operands))
         self.firsts = list(map(_first, computed))
         self.seconds = list(map(_last, computed))
-        self.codes = list(map(inline.get, compress(op_names, operands), repeat(-1)))
+        called: Iterator[str] = compress(op_names, operands)  # type: ignore[arg-type] # (no None)
+        self.codes: list[int] = list(map(inline.get, called, repeat(-1)))
         if -1 in self.codes:  # ops whose rules are called
             for k, code in enumerate(self.codes):
                 if code == -1:

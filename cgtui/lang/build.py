@@ -667,21 +667,21 @@ def from_expression(
             program = parse(text, file=file)
             built = _build_program(program, kinds=kinds, values=values, merge=merge, file=file)
         g, b = built
-    names, ops = g.name_list(), g.op_list()
+    node_names, ops = g.name_list(), g.op_list()
     env = b.env
     given = values or {}
     # the common case, without the index of every name: each name given is a leaf made
     # for a free name (the builder counted them; else they are looked up in its scope)
     if given and b.valued != len(given) and not (
         env.keys() >= given.keys()
-        and list(map(names.__getitem__, map(env.__getitem__, given))) == list(given)
+        and list(map(node_names.__getitem__, map(env.__getitem__, given))) == list(given)
         and not any(map(ops.__getitem__, map(env.__getitem__, given)))
     ):  # else the first name that is not a leaf, in the order given, is refused
         _refuse_values(g, given)
 
     def node_of(name: str) -> int | None:
         j = env.get(name)
-        return j if j is not None and names[j] == name else g.index.get(name)
+        return j if j is not None and node_names[j] == name else g.index.get(name)
 
     where = {name: node_of(name) for name in kinds}
     unknown = [name for name, j in where.items() if j is None]

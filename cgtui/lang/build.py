@@ -937,40 +937,38 @@ def _fast_program(
                 else:
                     entry2 = infix.get(tok)
                     if entry2 is not None:
-                        pop_at = entry2[0]
-                        while ops[-1][0] >= pop_at:
-                            op = ops.pop()[1]
-                            if op.arity != 2 or op is not last_op:
-                                apply(op)
-                                continue
-                            # a run of one binary op (a long sum): the builder's loop, inline
+                        if ops[-1] is entry2[3] and entry2[2] is last_op:
+                            # a run of one binary op that groups from the left (a long sum):
+                            # the op waiting on the stack is this one (nothing under it binds
+                            # as tight), so it is applied, and waits again for an operand
                             y = pop()
                             x = pop()
                             operands = (
                                 const(x) if type(x) is float else x, const(y) if type(y) is float else y
                             )
-                            if merge:
-                                i = memo.get(operands)
-                                if i is not None:
-                                    push(i)
-                                    continue
-                                i = memo[operands] = len(nodes)
-                            else:
+                            i = memo.get(operands) if merge else None
+                            if i is None:
                                 i = len(nodes)
-                            if i >= room:
-                                return None
-                            add_name("")
-                            add_kind(computation)
-                            add_op(opname)
-                            add_operands(operands)
-                            add_value(None)
+                                if i >= room:
+                                    return None
+                                if merge:
+                                    memo[operands] = i
+                                add_name("")
+                                add_kind(computation)
+                                add_op(opname)
+                                add_operands(operands)
+                                add_value(None)
                             push(i)
-                        op = entry2[2]
-                        if op is not last_op and op.arity == 2 and not op.tensor:
-                            last_op = op
-                            opname = op.name
-                            memo = memos.setdefault(opname, {})
-                        ops.append(entry2[3])
+                        else:
+                            pop_at = entry2[0]
+                            while ops[-1][0] >= pop_at:
+                                apply(ops.pop()[1])
+                            op = entry2[2]
+                            if op is not last_op and op.arity == 2 and not op.tensor and not op.right:
+                                last_op = op
+                                opname = op.name
+                                memo = memos.setdefault(opname, {})
+                            ops.append(entry2[3])
                         expect_operand = True
                     elif tok == ")" or tok == ",":
                         while type(ops[-1]) is not list:

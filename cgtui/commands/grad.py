@@ -83,9 +83,10 @@ def render(graph: Graph, result: Gradients, *, show_all: bool = False) -> Iterat
     ops, kinds, all_names = graph.op_list(), graph.kind_list(), graph.name_list()
     partials = result.partials
     # the leaves that take a gradient (every leaf but the constants, in graph order)
-    is_leaf = map(operator.not_, ops)
-    not_const = map(operator.is_not, kinds, repeat(Kind.CONST))
-    leaves = list(compress(range(len(ops)), map(operator.and_, is_leaf, not_const)))
+    takes: Iterator[bool] = map(operator.not_, ops)
+    if Kind.CONST in kinds:
+        takes = map(operator.and_, takes, map(operator.is_not, kinds, repeat(Kind.CONST)))
+    leaves = list(compress(range(len(ops)), takes))
     leaf_kinds = list(map(kinds.__getitem__, leaves))
     names = list(map(all_names.__getitem__, leaves))  # each row's node (its partial's name, later)
     grads = list(map(partials.__getitem__, leaves))

@@ -136,7 +136,21 @@ def test_grad_never_makes_node_objects() -> None:
     text = " + ".join(f"x{i} * w" for i in range(200))
     g = from_expression(text, values={**{f"x{i}": float(i) for i in range(200)}, "w": 0.5})
     result = gradients(g)
-    rows = "".join(render(g, result, show_all=True))
+    rows = "".join(render(g, result))
     assert g._nodes is None
+    assert g._namer is not None  # nor named the computations (v1, v2...): rows name leaves
     (row,) = [line for line in rows.splitlines() if line.startswith("dout/dw ")]
     assert row.split() == ["dout/dw", "=", str(sum(range(200))), "input"]
+
+
+def test_computations_are_named_when_a_name_is_first_read() -> None:
+    g = from_expression("v2 + x*y + x*y*z", values={"x": 1.0, "y": 2.0, "z": 3.0})
+    assert g.names_of(g.outputs) == ["out"]
+    assert g._namer is not None  # (the output and the leaves have their names from the start)
+    # the others are named in order, past v2 (a leaf's name): v1, v3
+    assert g.name_list() == ["v2", "x", "y", "v1", "v3", "z", "v4", "out"]
+    assert g._namer is None
+    h = from_expression("v2 + x*y + x*y*z")
+    assert [n.name for n in h.nodes] == g.name_list()  # reading the nodes names them too
+    k = from_expression("v2 + x*y + x*y*z")
+    assert k.names_of([3, 1]) == ["v1", "x"] and k.copy().name_list() == g.name_list()

@@ -80,7 +80,7 @@ def render(graph: Graph, result: Gradients, *, show_all: bool = False) -> Iterat
     that run in C, so that only one block's text is held at once)."""
     out = result.output
     yield f"{out} = {inline_value(result.value)}\n"
-    ops, kinds, all_names = graph.op_list(), graph.kind_list(), graph.name_list()
+    ops, kinds = graph.op_list(), graph.kind_list()
     partials = result.partials
     # the leaves that take a gradient (every leaf but the constants, in graph order)
     takes: Iterator[bool] = map(operator.not_, ops)
@@ -88,7 +88,7 @@ def render(graph: Graph, result: Gradients, *, show_all: bool = False) -> Iterat
         takes = map(operator.and_, takes, map(operator.is_not, kinds, repeat(Kind.CONST)))
     leaves = list(compress(range(len(ops)), takes))
     leaf_kinds = list(map(kinds.__getitem__, leaves))
-    names = list(map(all_names.__getitem__, leaves))  # each row's node (its partial's name, later)
+    names = graph.names_of(leaves)  # each row's node (its partial's name, later)
     grads = list(map(partials.__getitem__, leaves))
     if _FLOAT_OR_NONE.issuperset(map(type, grads)) and _FLOAT_OR_NONE.issuperset(
         map(type, map(result.values.__getitem__, leaves))
@@ -107,7 +107,7 @@ def render(graph: Graph, result: Gradients, *, show_all: bool = False) -> Iterat
         rows = zip(notes, grads, leaf_kinds, strict=True)
         notes = [note if g is not None else no_path[kind] for note, g, kind in rows]
     if show_all:
-        for i, (name, op) in enumerate(zip(all_names, ops, strict=True)):
+        for i, (name, op) in enumerate(zip(graph.name_list(), ops, strict=True)):
             partial = partials[i]
             if op is not None and partial is not None and name != out:
                 names.append(name)
@@ -144,7 +144,7 @@ _FLOAT_OR_NONE = frozenset((float, type(None)))
 
 def run(args: argparse.Namespace) -> int:
     graph, output = load(args)
-    result = gradients(graph, output=graph.name_list()[output] if args.output else None)
+    result = gradients(graph, output=graph.names_of([output])[0] if args.output else None)
     if args.json:
         print(dump_json(to_json(graph, result, show_all=args.all)))
     else:

@@ -11,7 +11,7 @@ query here is a loop, never a recursion, so graphs of any depth work.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from itertools import count
@@ -106,10 +106,16 @@ class Graph:
         origin: Path | None = None,  # the file the graph was read from, if any (for relative data files)
         aliases: dict[str, str] | None = None,
         checked: bool = False,
+        namer: Callable[[], None] | None = None,
     ) -> None:
         """``checked``: the maker of the graph (the builder) guarantees that every operand
         comes before its result and that no two nodes share a name: the index of names is
-        then made when it is first asked for (``cgtui grad`` never asks), and checked then."""
+        then made when it is first asked for (``cgtui grad`` never asks), and checked then.
+
+        ``namer`` (with columns): names the computations whose name is still ``""`` in the
+        names column, when a name is first read (the builder's ``v1``, ``v2``...:
+        ``cgtui grad`` reads only the leaves' and the output's names, :meth:`names_of`)."""
+        self._namer = namer if isinstance(nodes, Columns) else None
         self._nodes: list[Node] | None = None
         self._columns: Columns | None = None
         if isinstance(nodes, Columns):
@@ -143,6 +149,7 @@ class Graph:
         they are the graph's nodes, and edits to them are edits to the graph)."""
         nodes = self._nodes
         if nodes is None:
+            self._name_all()
             c = self._columns
             assert c is not None
             nodes = self._nodes = list(map(Node, c.names, c.kinds, c.ops, c.operands, c.values))
@@ -151,9 +158,32 @@ class Graph:
 
     # --- columns: read without making node objects (read only: never edit what they give) --
 
+    def _name_all(self) -> None:
+        """Give the computations that have none their names (see ``namer``)."""
+        namer = self._namer
+        if namer is not None:
+            self._namer = None
+            namer()
+
     def name_list(self) -> list[str]:
         c = self._columns
-        return c.names if c is not None else list(map(_name, self.nodes))
+        if c is None:
+            return list(map(_name, self.nodes))
+        self._name_all()
+        return c.names
+
+    def names_of(self, indices: Sequence[int]) -> list[str]:
+        """The names of some nodes (the leaves', say), without naming every computation
+        when they have their names already."""
+        c = self._columns
+        if c is None:
+            nodes = self.nodes
+            return [nodes[i].name for i in indices]
+        names = list(map(c.names.__getitem__, indices))
+        if "" in names:  # a computation not named yet
+            self._name_all()
+            names = list(map(c.names.__getitem__, indices))
+        return names
 
     def kind_list(self) -> list[Kind]:
         c = self._columns
@@ -223,11 +253,7 @@ class Graph:
 
     @property
     def output_names(self) -> list[str]:
-        c = self._columns
-        if c is not None:
-            return [c.names[i] for i in self.outputs]
-        nodes = self.nodes
-        return [nodes[i].name for i in self.outputs]
+        return self.names_of(self.outputs)
 
     def leaves(self) -> list[int]:
         return [i for i, op in enumerate(self.op_list()) if op is None]
@@ -304,6 +330,7 @@ class Graph:
         self.cache.clear()  # what was worked out for the old kinds
 
     def copy(self) -> Graph:
+        self._name_all()
         c = self._columns
         nodes: list[Node] | Columns = (
             [Node(n.name, n.kind, n.op, n.operands, _copied(n.value)) for n in self.nodes]

@@ -701,7 +701,7 @@ def gradients(
     out = graph.lookup(output) if output is not None else graph.outputs[0]
     vals = forward(graph, leaf_values(graph, overrides))
     partials = backward(graph, vals, out)
-    return Gradients(graph.name_list()[out], vals[out], vals, partials)
+    return Gradients(graph.names_of([out])[0], vals[out], vals, partials)
 
 
 # --- the stepper -----------------------------------------------------------------------

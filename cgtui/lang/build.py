@@ -25,6 +25,7 @@ named node, and a step that only repeats a name is an error.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import heapq
 import math
@@ -425,26 +426,33 @@ class GraphBuilder:
             given.add(candidate)
         for i, nm in named.items():
             names[i] = nm
-        # the names vN that are taken (usually none): a name given here, a leaf's
-        blocked = {
-            nm for nm in filter(_V_NAME.fullmatch, filter(_STARTS_WITH_V, chain(given, leaf_names, env)))
-            if nm in given or nm in leaf_names or names[env[nm]] == nm
-        }
-        self.memo.clear()  # (not needed any more: its memory goes to the names made below)
-        # the computations not named yet (every leaf has a name), in order
-        unnamed = compress(count(), map(operator.not_, names))
-        if blocked:
-            counter = 0
-            for i in unnamed:
+        # the other computations are named when a name is first read (cgtui grad reads
+        # only the leaves' and the output's)
+        namer = functools.partial(_name_the_rest, names, given, leaf_names, env)
+        return Graph(cols, [result], title=title, checked=True, namer=namer)
+
+
+def _name_the_rest(names: list[str], given: set[str], leaf_names: set[str], env: Mapping[str, int]) -> None:
+    """Name the computations that have no name yet (``""``) ``v1``, ``v2``... in order,
+    past the names vN that are taken (usually none): one given by :meth:`GraphBuilder.finish`
+    (``given``), a leaf's (``leaf_names``, or a name in scope that names its own node)."""
+    blocked = {
+        nm for nm in filter(_V_NAME.fullmatch, filter(_STARTS_WITH_V, chain(given, leaf_names, env)))
+        if nm in given or nm in leaf_names or names[env[nm]] == nm
+    }
+    # the computations not named yet (every leaf has a name), in order
+    unnamed = compress(count(), map(operator.not_, names))
+    if blocked:
+        counter = 0
+        for i in unnamed:
+            counter += 1
+            nm = f"v{counter}"
+            while nm in blocked:
                 counter += 1
                 nm = f"v{counter}"
-                while nm in blocked:
-                    counter += 1
-                    nm = f"v{counter}"
-                names[i] = nm
-        else:  # (the usual case: a loop in C)
-            deque(map(names.__setitem__, unnamed, map("v{}".format, count(1))), maxlen=0)
-        return Graph(cols, [result], title=title, checked=True)
+            names[i] = nm
+    else:  # (the usual case: a loop in C)
+        deque(map(names.__setitem__, unnamed, map("v{}".format, count(1))), maxlen=0)
 
 
 def build_program(
@@ -667,7 +675,7 @@ def from_expression(
             program = parse(text, file=file)
             built = _build_program(program, kinds=kinds, values=values, merge=merge, file=file)
         g, b = built
-    node_names, ops = g.name_list(), g.op_list()
+    node_names, ops = b.cols.names, g.op_list()  # (the nodes of names in scope are named)
     env = b.env
     given = values or {}
     # the common case, without the index of every name: each name given is a leaf made

@@ -4,8 +4,10 @@ Nodes are kept in a list in topological order (every operand before its result),
 the forward pass is a walk down the list and the backward pass a walk up it. Each node
 names its operands slot by slot (``x*x`` has operands ``(x, x)``), so every edge
 ``operand -> result`` is identified by ``(result, slot)`` and both edges of ``x*x`` exist.
-Graphs are built by :mod:`cgtui.lang.build` (from expression text and YAML steps). Every
-query here is a loop, never a recursion, so graphs of any depth work.
+Graphs are built by :mod:`cgtui.lang.build` (from expression text and YAML steps), which
+makes the nodes as :class:`Columns`, one list per field; the :class:`Node` objects are made
+from them when first asked for. Every query here is a loop, never a recursion, so graphs
+of any depth work.
 """
 
 from __future__ import annotations
@@ -67,8 +69,8 @@ _value = attrgetter("value")
 class Columns:
     """Nodes as five lists, one entry per node, in the order of the nodes: what a builder
     makes. A graph made from columns keeps them and makes its :class:`Node` objects only
-    when something asks for them (``cgtui grad`` on a 100,000-term sum never does): a
-    node object and its entries in five lists take about twice the memory and time."""
+    when something asks for them (``cgtui grad`` on a 100,000-term sum never does: the
+    200,000 objects would add about a sixth to its time and its memory)."""
 
     names: list[str]
     kinds: list[Kind]

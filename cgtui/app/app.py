@@ -74,6 +74,7 @@ from cgtui.app.side import SideColumn, SidePane
 from cgtui.app.views import KIND_CLASSES, TOUCHED_MARK, GraphTree, GraphView, NodeTable, SteadyScroll
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind
+from cgtui.core.lazy import load_numpy
 from cgtui.core.notation import format_number, partial_name, value_text
 from cgtui.engine.engine import Stepper, StepResult, descent_step, grad_check
 
@@ -332,6 +333,7 @@ class ExplorerApp(App[None]):
         """``plugins=False`` leaves out the drawing tab, the training screen and the quiz
         (lighter screens for tests that do not need them)."""
         super().__init__()
+        load_numpy()  # here, before any worker thread could be the first to use it
         self.stepper = stepper
         self.source = source
         #: What is open, its changes and their undo history.

@@ -15,7 +15,7 @@ from textual.timer import Timer
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from cgtui.app import explain, tensor_view
+from cgtui.app import explain
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph
 from cgtui.engine.engine import Status, Stepper
@@ -179,7 +179,11 @@ class SidePane(VerticalScroll):
         if self.mask and stepper.graph.nodes[index].op is not None and stepper.values[index] is None:
             hidden = True  # its shapes are worked out ahead, and a quiz question may ask one
         width = self.scrollable_content_region.width or 40
-        lines = [] if hidden else tensor_view.tensor_lines(stepper, index, width - 1)
+        lines: list[str] = []
+        if not hidden:
+            from cgtui.app import tensor_view  # loaded for array graphs only (with cgtui.draw)
+
+            lines = tensor_view.tensor_lines(stepper, index, width - 1)
         if self._tensor.display != bool(lines):
             self._tensor.display = bool(lines)
         if lines:

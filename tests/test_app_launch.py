@@ -1,0 +1,83 @@
+"""The explorer's first screen: complete as soon as the app is up (the focused tree, the
+footer's keys, the log's width), and the drawing tab's view, made when the tab is first
+shown, in the state the other views are in."""
+
+from __future__ import annotations
+
+from rich.cells import cell_len
+from screen_text import screen_rows
+from test_app import jump, settle, squared_error, sync
+from textual.widgets import Log
+from textual.widgets._footer import FooterKey
+
+from cgtui.app.app import ExplorerApp
+from cgtui.app.drawing import DrawingView
+from cgtui.app.views import GraphTree
+
+
+@sync
+async def test_the_first_screen_has_the_focus_the_keys_and_the_log_at_once() -> None:
+    source = "a graph whose name is much longer than the step log is wide " * 2
+    app = ExplorerApp(squared_error(), source=source)
+    async with app.run_test(size=(80, 24)):
+        # no pause: what the first frame shows, with nothing waited for
+        assert app.focused is app.query_one("#tree", GraphTree)
+        keys = list(app.query(FooterKey))
+        assert keys and all(key.has_class("-compact") for key in keys)
+        assert screen_rows(app)[-1].startswith("? Help q Quit tab Pane")
+        log = app.query_one("#log", Log)
+        assert log.lines[0] == f"opened {source}"
+        # as wide as its longest line: the log scrolls sideways to the end of the name
+        assert log.virtual_size.width == max(cell_len(line) for line in log.lines)
+        assert log.virtual_size.width > log.size.width
+
+
+@sync
+async def test_the_drawing_view_is_made_when_its_tab_is_first_shown() -> None:
+    app = ExplorerApp(squared_error())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert app.query("#tab-drawing") and not app.query(DrawingView)
+        await pilot.press("F", "b", "b")
+        await jump(pilot, "w")
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        drawing = app.query_one("#drawing", DrawingView)
+        assert drawing in list(app.views()) and app.focused is drawing
+        assert drawing.stepper is app.stepper
+        assert (drawing.selected, drawing.touched) == (app.selected, app.touched)
+        assert drawing.picture is not None
+        box = drawing._box_of(app.stepper.graph.index["d"])
+        assert box is not None
+        rows = drawing.picture.lines[box.top + 1 : box.bottom]
+        lines = [row[box.left + 1 : box.right].strip() for row in rows]
+        assert lines == ["d", "yhat - y", "= 0.1", "d 0.2"]  # d = 0.5*2 + 0.1 - 1, dL/dd = 2d
+        # from now on it is one of the views: a step reaches it
+        await pilot.press("1", "b")
+        await settle(pilot)
+        assert drawing.touched == app.touched and drawing.touched is not None
+        await pilot.press("3")
+        await settle(pilot)
+        assert len(app.query(DrawingView)) == 1
+
+
+@sync
+async def test_a_click_on_the_drawing_tab_makes_the_view_too() -> None:
+    app = ExplorerApp(squared_error())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.click("#--content-tab-tab-drawing")
+        await settle(pilot)
+        drawing = app.query_one("#drawing", DrawingView)
+        assert drawing.picture is not None and drawing.selected == app.selected
+
+
+@sync
+async def test_without_plugins_there_is_no_drawing_tab_to_make() -> None:
+    app = ExplorerApp(squared_error(), plugins=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        assert not app.query("#tab-drawing") and not app.query(DrawingView)

@@ -1,18 +1,21 @@
 """The explorer's first screen: complete as soon as the app is up (the focused tree, the
-footer's keys, the log's width), and the drawing tab's view, made when the tab is first
-shown, in the state the other views are in."""
+footer's keys, the log's width, the whole Jacobian's cost), and the drawing tab's view,
+made when the tab is first shown, in the state the other views are in."""
 
 from __future__ import annotations
 
+import pytest
 from rich.cells import cell_len
 from screen_text import screen_rows
 from test_app import jump, settle, squared_error, sync
-from textual.widgets import Log
+from textual.widgets import Log, Static
 from textual.widgets._footer import FooterKey
 
+from cgtui.app import side
 from cgtui.app.app import ExplorerApp
 from cgtui.app.drawing import DrawingView
 from cgtui.app.views import GraphTree
+from cgtui.core.graph import Graph
 
 
 @sync
@@ -30,6 +33,31 @@ async def test_the_first_screen_has_the_focus_the_keys_and_the_log_at_once() -> 
         # as wide as its longest line: the log scrolls sideways to the end of the name
         assert log.virtual_size.width == max(cell_len(line) for line in log.lines)
         assert log.virtual_size.width > log.size.width
+        assert JACOBIAN in str(app.query_one("#side-jacobian", Static).render())
+
+
+#: The last line of the whole Jacobian's cost for the squared error (1 output, 4 leaves).
+JACOBIAN = "reverse mode is cheaper for this graph"
+
+
+@sync
+async def test_a_graph_above_the_limit_has_its_jacobian_counted_in_a_worker(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(side, "JACOBIAN_AT_ONCE", 3)
+    workers: list[int] = []
+    count = side.SidePane.count_jacobian
+
+    def counted(pane: side.SidePane, graph: Graph, needs: list[bool]) -> object:
+        workers.append(len(graph.nodes))
+        return count(pane, graph, needs)
+
+    monkeypatch.setattr(side.SidePane, "count_jacobian", counted)
+    app = ExplorerApp(squared_error())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert workers == [len(app.stepper.graph.nodes)]
+        assert JACOBIAN in str(app.query_one("#side-jacobian", Static).render())
 
 
 @sync

@@ -29,6 +29,11 @@ PATHS_DELAY = 0.2
 #: The same for a graph's first node (nobody is stepping past it yet).
 FIRST_PATHS_DELAY = 0.01
 
+#: Graphs up to this many nodes have the whole Jacobian's cost counted at once (about 15 ms
+#: for 10,000 nodes: less than the layout of the screen that a count arriving later asks
+#: for); bigger ones in a worker.
+JACOBIAN_AT_ONCE = 20_000
+
 
 @dataclass(repr=False)
 class PathsJob:
@@ -192,17 +197,21 @@ class SidePane(VerticalScroll):
     def _show_jacobian(self, stepper: Stepper) -> None:
         """The efficiency section's last lines: what the whole Jacobian costs by forward
         mode (n passes) and by reverse mode (m), and which is cheaper. Counted again only
-        for a new graph or new kinds (``Stepper.needs`` is a new list then), in a worker:
-        a sweep over a big graph costs a tenth of a second."""
+        for a new graph or new kinds (``Stepper.needs`` is a new list then); in a worker
+        for a graph above :data:`JACOBIAN_AT_ONCE` nodes (a sweep over a big graph costs a
+        tenth of a second)."""
         done = self._jacobian_for
         if done is not None and done[0] is stepper.graph and done[1] is stepper.needs:
             return
         self._jacobian_for = (stepper.graph, stepper.needs)
-        self.count_jacobian(stepper.graph, stepper.needs)
+        if len(stepper.graph.nodes) <= JACOBIAN_AT_ONCE:
+            self._set(self._jacobian, _jacobian_text(stepper.graph))
+        else:
+            self.count_jacobian(stepper.graph, stepper.needs)
 
     @work(thread=True, exclusive=True, group="jacobian", description="whole Jacobian's cost")
     def count_jacobian(self, graph: Graph, needs: list[bool]) -> None:
-        text = "\n".join(jacobian_cost_lines(pass_counts(graph)))
+        text = _jacobian_text(graph)
         self.app.call_from_thread(self._set_jacobian, graph, needs, text)
 
     def _set_jacobian(self, graph: Graph, needs: list[bool], text: str) -> None:
@@ -312,3 +321,7 @@ class SidePane(VerticalScroll):
     def paths_ready(self) -> bool:
         """Whether the paths section shows the latest selection (not still computing)."""
         return self._shown_generation == self._generation
+
+
+def _jacobian_text(graph: Graph) -> str:
+    return "\n".join(jacobian_cost_lines(pass_counts(graph)))

@@ -8,6 +8,7 @@ import pytest
 from rich.cells import cell_len
 from screen_text import screen_rows
 from test_app import jump, settle, squared_error, sync
+from textual.pilot import Pilot
 from textual.widgets import Log, Static
 from textual.widgets._footer import FooterKey
 
@@ -109,3 +110,37 @@ async def test_without_plugins_there_is_no_drawing_tab_to_make() -> None:
         await pilot.press("3")
         await settle(pilot)
         assert not app.query("#tab-drawing") and not app.query(DrawingView)
+
+
+@sync
+async def test_the_tree_after_a_resize_is_the_tree_opened_at_that_size() -> None:
+    """The tree keeps the lines it drew when a resize keeps its width, and draws them
+    again for a new width: either way the screen is the one opened at the new size."""
+
+    async def rows(app: ExplorerApp, pilot: Pilot[None]) -> list[str]:
+        await settle(pilot)
+        return screen_rows(app)
+
+    app = ExplorerApp(squared_error())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        for size in ((120, 30), (90, 40), (120, 40)):
+            await pilot.resize_terminal(*size)
+            shown = await rows(app, pilot)
+            fresh = ExplorerApp(squared_error())
+            async with fresh.run_test(size=size) as fresh_pilot:
+                assert shown == await rows(fresh, fresh_pilot), size
+
+
+@sync
+async def test_the_palette_key_leaves_the_footer_below_100_columns_at_once() -> None:
+    app = ExplorerApp(squared_error())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert "^p palette" in screen_rows(app)[-1]
+        await pilot.resize_terminal(90, 40)
+        await settle(pilot)
+        assert "^p" not in screen_rows(app)[-1]
+        await pilot.resize_terminal(120, 40)
+        await settle(pilot)
+        assert "^p palette" in screen_rows(app)[-1]

@@ -425,10 +425,11 @@ class ExplorerApp(App[None]):
         source lines from files, which must never be read as markup."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
-    def on_resize(self) -> None:
+    def on_resize(self, event: events.Resize) -> None:
         self.call_after_refresh(self._refresh_status)  # the params fit the new width
-        # below 100 columns the footer's room goes to the keys (ctrl+p is in the help)
-        self.query_one("#footer", Footer).show_command_palette = self.size.width >= 100
+        # below 100 columns the footer's room goes to the keys (ctrl+p is in the help); the
+        # event's size: this handler runs before Textual's, which sets the app's size
+        self.query_one("#footer", Footer).show_command_palette = event.size.width >= 100
 
     def views(self) -> Iterator[GraphView]:
         yield from self._views
@@ -596,7 +597,8 @@ class ExplorerApp(App[None]):
         status = explain.status_line(self.stepper, self._param_indices(), self._mask, width)
         if self.autoplay_timer is not None:
             status = f"▶ playing {self._speed_text()} · {status}"
-        self._status.update(status, layout=False)  # always one line
+        if status != self._status.content:  # the same text: no repaint
+            self._status.update(status, layout=False)  # always one line
         self._legend.show_title(self.session.label, self.session.modified)
         screen = self.screen_stack[0]
         # the lesson's layout is for a narrow, short screen only; elsewhere a class would

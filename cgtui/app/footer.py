@@ -70,6 +70,13 @@ class KeysFooter(Footer):
             self._update_pending = True
             self.call_after_refresh(self._update_keys)
 
+    def watch_show_command_palette(self) -> None:
+        """The palette's key comes or goes with the width (the explorer shows it from 100
+        columns): the keys are built again then, not at the next change of bindings."""
+        if self.is_attached and not self._update_pending:
+            self._update_pending = True
+            self.call_after_refresh(self._update_keys)
+
     async def _update_keys(self) -> None:
         self._update_pending = False
         if not self.is_attached:

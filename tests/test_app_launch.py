@@ -1,6 +1,6 @@
 """The explorer's first screen: complete as soon as the app is up (the focused tree, the
-footer's keys, the log's width, the whole Jacobian's cost), and the drawing tab's view,
-made when the tab is first shown, in the state the other views are in."""
+footer's keys, the log's width, the output's paths, the whole Jacobian's cost), and the
+drawing tab's view, made when the tab is first shown, in the state the other views are in."""
 
 from __future__ import annotations
 
@@ -35,6 +35,9 @@ async def test_the_first_screen_has_the_focus_the_keys_and_the_log_at_once() -> 
         assert log.virtual_size.width == max(cell_len(line) for line in log.lines)
         assert log.virtual_size.width > log.size.width
         assert JACOBIAN in str(app.query_one("#side-jacobian", Static).render())
+        # the output has no paths to follow: its paths section needs no worker either
+        assert str(app.query_one("#side-paths", Static).render()) == "L is the output: dL/dL = 1"
+        assert not app.pending_work()
 
 
 #: The last line of the whole Jacobian's cost for the squared error (1 output, 4 leaves).
@@ -144,3 +147,17 @@ async def test_the_palette_key_leaves_the_footer_below_100_columns_at_once() -> 
         await pilot.resize_terminal(120, 40)
         await settle(pilot)
         assert "^p palette" in screen_rows(app)[-1]
+
+
+@sync
+async def test_a_node_with_no_paths_to_follow_has_its_paths_section_at_once() -> None:
+    app = ExplorerApp(squared_error())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        paths = app.query_one("#side-paths", Static)
+        app.selected = app.stepper.graph.index["2"]  # the exponent: a constant
+        assert str(paths.render()) == "2 is constant: no paths are followed" and not app.pending_work()
+        app.selected = app.stepper.graph.index["w"]  # paths to follow: a worker finds them
+        assert str(paths.render()) == "…" and app.pending_work() == ["side pane paths"]
+        await settle(pilot)
+        assert str(paths.render()).startswith("paths from w to L")

@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pytest
 from conftest import examples
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -182,6 +182,7 @@ def test_a_table_too_wide_even_with_two_digits_is_a_summary() -> None:
     st.integers(1, 20),
     st.booleans(),
 )
+@example(np.array([5e-324, 0.0]), 1, 1, False)  # a range so small that half of it is 0.0
 def test_every_line_fits_the_width(a: np.ndarray, width: int, height: int, ascii: bool) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")

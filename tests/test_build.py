@@ -239,6 +239,7 @@ _PIECES = st.sampled_from(
         *"xyab0123456789.eE+-*/^()=,;#\n \t'\"[]{}@:!%<>&|~$?`\\_",
         *("exp(", "sin(", "sum_axis(", "**", "lambda", "relu", "foo(", "1e400", "=", "\r\n", "x = ", "2x"),
         *("sum(", "axis=", "v1", "out", "x_1", "ｘ", "x²", "neg(", "3", "-3", "(x + y)", "x * x", "1.5"),
+        *("2_0", "1_", " if ", "in", "1.e5", "é", "\r", "\f", "# c\n", "==", "//", "x\\\ny"),
     ]
 )
 
@@ -307,7 +308,13 @@ def test_the_fast_path_takes_the_common_texts(text: str, monkeypatch: pytest.Mon
     assert build._fast_program(text, {}, {}, True) is not None
 
 
-@pytest.mark.parametrize("text", ["x +", "2x", "x²", "lambda", "sum(A, axis=0)", "(x", "x)", "f(x)", "x = "])
+@pytest.mark.parametrize(
+    "text",
+    [
+        *("x +", "2x", "2_0 + x", "x²", "lambda", "x + if", "if = 2"),
+        *("sum(A, axis=0)", "(x", "x)", "f(x)", "x = "),
+    ],
+)
 def test_the_fast_path_leaves_the_rest_to_the_parser(text: str) -> None:
     assert build._fast_program(text, {}, {}, True) is None
 

@@ -50,6 +50,13 @@ def test_grad_on_an_expression_loads_only_what_it_needs() -> None:
     upper = ("cgtui.app", "cgtui.draw", "cgtui.teach", "cgtui.learn", "cgtui.bridges")
     assert not {m for m in modules if m.startswith(upper)}
     assert "cgtui.lang.yamlio" not in modules
+    # numpy is imported when first used (cgtui.core.lazy): numbers alone never use it
+    assert "numpy._core" not in modules and "numpy.linalg" not in modules
+
+
+def test_an_array_graph_loads_numpy_when_it_needs_it() -> None:
+    modules = loaded_after("grad", str(ROOT / "samples" / "xor_mlp_tensor.yaml"))
+    assert "numpy._core" in modules
 
 
 def test_grad_on_a_yaml_file_still_loads_it() -> None:

@@ -16,6 +16,7 @@ from cgtui.core.graph import Kind
 from cgtui.engine.engine import (
     Status,
     Stepper,
+    _backward_checked,
     backward,
     descent_step,
     forward,
@@ -197,6 +198,44 @@ def test_the_fast_backward_pass_follows_a_change_of_kind() -> None:
     assert gradients(g).partials[g.index["c"]] is None
     g.set_kind("c", Kind.PARAM)
     assert gradients(g).partials[g.index["c"]] == 1.0
+
+
+_STATEMENTS = st.lists(
+    st.tuples(
+        st.sampled_from(["+", "-", "*", "/"]),
+        st.integers(0, 12),
+        st.integers(0, 12),
+        st.sampled_from(["", "relu", "tanh"]),
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(_STATEMENTS, st.sets(st.sampled_from(["x", "y", "c"]), max_size=2))
+def test_the_tape_pushes_what_the_checked_loop_pushes_from_every_node(
+    statements: list[tuple[str, int, int, str]], consts: set[str]
+) -> None:
+    """Programs whose statements may go unused (dead computations), with constant leaves
+    or none, differentiated from every node: the tape's plan of which computations push
+    (all of them, found by sets, or those the loop keeps) gives the checked loop's partials."""
+    names = ["x", "y", "c", "base"]
+    lines = ["base = x * y + c"]  # (every leaf used; base itself may go unused)
+    for k, (op, i, j, f) in enumerate(statements):
+        a, b = names[i % len(names)], names[j % len(names)]
+        rhs = f"{a} {op} ({b} + 2)" if op == "/" else f"{a} {op} {b}"
+        lines.append(f"s{k} = {f}({rhs})" if f else f"s{k} = {rhs}")
+        names.append(f"s{k}")
+    g = from_expression("\n".join(lines), values={"x": 0.5, "y": -1.5, "c": 2.0}, consts=consts)
+    try:
+        vals = forward(g, leaf_values(g))
+    except NumericalFault:
+        return  # (a division by zero: no passes to compare)
+    for out in range(len(g)):
+        fast = backward(g, vals, out)
+        checked = _backward_checked(g, vals, out)
+        assert [repr(p) for p in fast] == [repr(p) for p in checked]
 
 
 def test_the_fast_passes_from_another_output() -> None:

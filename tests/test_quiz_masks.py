@@ -169,8 +169,9 @@ def leaks(app: ExplorerApp, q: Question, *, screen: bool) -> list[str]:
         cell = str(table.get_cell_at(Coordinate(q.node, explain.TABLE_COLUMNS.index(column))))
         if cell.strip() in bad or (cell.split()[:1] and cell.split()[0] in bad):
             found.append(f"table: {column} {cell}")
-    drawing: Any = app.query_one("#drawing")
-    box = drawing._box_of(q.node)
+    # the drawing's view is made when its tab is first shown: until then it shows nothing
+    drawing: Any = next(iter(app.query("#drawing")), None)
+    box = None if drawing is None else drawing._box_of(q.node)
     if box is not None and drawing.picture is not None:
         rows = drawing.picture.lines[box.top + 1 : box.bottom]
         lines = [ln[box.left + 1 : box.right].strip() for ln in rows]

@@ -13,8 +13,10 @@ sets :attr:`ExplorerApp.selected`, whose watcher tells everyone else.
 The other parts of the explorer, each in its own module:
 
 * ``cgtui/app/drawing.py`` (drawn DAG) defines ``DrawingView``, a widget that mixes in
-  :class:`~cgtui.app.views.GraphView`: ``DrawingView(id="drawing")`` is added as the
-  third tab, "Drawing" (key ``3``), and gets the same calls as the tree and the table:
+  :class:`~cgtui.app.views.GraphView`: ``DrawingView(id="drawing")`` is added to the
+  third tab, "Drawing" (key ``3``), when that tab is first shown (its module and its
+  widget would cost start-up time for a tab that is not on the first screen), and from
+  then on gets the same calls as the tree and the table:
   ``show(stepper)``, ``refresh_nodes(changed)`` (``None`` means all), ``set_touched(i)``,
   ``select(i)``; it posts ``GraphView.NodeChosen(i)`` when the user picks a node.
 * ``cgtui/app/training.py`` (training / loss landscape) defines ``TrainingScreen``, a
@@ -67,7 +69,6 @@ from textual.widget import Widget
 from textual.widgets import Footer, Input, Log, Static, TabbedContent, TabPane
 
 from cgtui.app import explain, heap, safety
-from cgtui.app.drawing import DrawingView
 from cgtui.app.footer import KeysFooter
 from cgtui.app.layout import breakpoint_classes, lesson_classes
 from cgtui.app.session import Session, beside, constant_value, hand_written
@@ -75,10 +76,12 @@ from cgtui.app.side import SideColumn, SidePane
 from cgtui.app.views import KIND_CLASSES, TOUCHED_MARK, GraphTree, GraphView, NodeTable, SteadyScroll
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind
+from cgtui.core.lazy import load_numpy
 from cgtui.core.notation import format_number, partial_name, value_text
 from cgtui.engine.engine import Stepper, StepResult, descent_step, grad_check
 
-if TYPE_CHECKING:  # the dialogs, modes, quiz and training screen load when first used
+if TYPE_CHECKING:  # the dialogs, modes, drawing, quiz and training screen load when first used
+    from cgtui.app.drawing import DrawingView
     from cgtui.app.modes import Saved
     from cgtui.app.quiz import QuizPanel
 
@@ -190,16 +193,16 @@ class StepLog(SteadyScroll, Log):
         new = [part for line in lines for part in line.splitlines()]
         if not new:
             return self
-        if not self.container_size:  # not laid out yet: Textual's own way
-            super().write_lines(new, scroll_end)
+        self._lines.extend(new)
+        self._prune_max_lines()
+        self._width = max(self._width, *(cell_len(self._process_line(line)) for line in new))
+        if not self.container_size:  # not laid out yet: the coming layout takes the size
+            self.virtual_size = Size(self._width, self.line_count)
             self.scroll_end(animate=False)
             return self
         before = self._bar_states()
         self._quiet_bars = True
         try:
-            self._lines.extend(new)
-            self._prune_max_lines()
-            self._width = max(self._width, *(cell_len(self._process_line(line)) for line in new))
             size = Size(self._width, self.line_count)
             if size != self.virtual_size:
                 self.set_reactive(Log.virtual_size, size)
@@ -400,6 +403,7 @@ class ExplorerApp(App[None]):
         """``plugins=False`` leaves out the drawing tab, the training screen and the quiz
         (lighter screens for tests that do not need them)."""
         super().__init__()
+        load_numpy()  # here, before any worker thread could be the first to use it
         self.stepper = stepper
         self.source = source
         #: What is open, its changes and their undo history.
@@ -442,10 +446,7 @@ class ExplorerApp(App[None]):
                 with TabPane("Table", id="tab-table"):
                     yield self._table
                 if self._drawing:
-                    drawing = DrawingView(id="drawing", lazy=True)  # drawn when its tab is shown
-                    self._views.append(drawing)
-                    with TabPane("Drawing", id="tab-drawing"):
-                        yield drawing
+                    yield TabPane("Drawing", id="tab-drawing")  # its view: _open_drawing
             with SideColumn(id="side-column"):
                 yield self._side
         yield self._log_view
@@ -472,7 +473,9 @@ class ExplorerApp(App[None]):
         )
         self._log_view.border_title = "log"
         self._show_graph(f"opened {self.source or self.stepper.graph.title or 'the graph'}")
-        self._tree.focus()
+        # focused now, not after the first frame: the focus restyles the tree, and a restyle
+        # before the first layout costs nothing more
+        self.screen.set_focus(self._tree, scroll_visible=False)
 
     def on_unmount(self) -> None:
         heap.release()  # closing: what was frozen goes back to the collector
@@ -498,10 +501,11 @@ class ExplorerApp(App[None]):
         source lines from files, which must never be read as markup."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
-    def on_resize(self) -> None:
+    def on_resize(self, event: events.Resize) -> None:
         self.call_after_refresh(self._refresh_status)  # the params fit the new width
-        # below 100 columns the footer's room goes to the keys (ctrl+p is in the help)
-        self.query_one("#footer", Footer).show_command_palette = self.size.width >= 100
+        # below 100 columns the footer's room goes to the keys (ctrl+p is in the help); the
+        # event's size: this handler runs before Textual's, which sets the app's size
+        self.query_one("#footer", Footer).show_command_palette = event.size.width >= 100
 
     def views(self) -> Iterator[GraphView]:
         yield from self._views
@@ -695,7 +699,8 @@ class ExplorerApp(App[None]):
         status = explain.status_line(self.stepper, self._param_indices(), self._mask, width)
         if self.autoplay_timer is not None:
             status = f"▶ playing {self._speed_text()} · {status}"
-        self._status.update(status, layout=False)  # always one line
+        if status != self._status.content:  # the same text: no repaint
+            self._status.update(status, layout=False)  # always one line
         self._legend.show_title(self.session.label, self.session.modified)
         screen = self.screen_stack[0]
         # the lesson's layout is for a narrow, short screen only; elsewhere a class would
@@ -954,11 +959,33 @@ class ExplorerApp(App[None]):
     def action_show_tab(self, tab: str) -> None:
         tabs = self.query_one("#views", TabbedContent)
         if self.query(f"#tab-{tab}"):
-            for drawing in self.query(f"#{tab}").results(DrawingView):
-                drawing.prepare()  # drawn before its first frame on screen
+            if tab == "drawing" and self._open_drawing() is None:
+                for drawing in self.query(f"#{tab}").results():
+                    cast("DrawingView", drawing).prepare()  # drawn before its first frame on screen
             tabs.active = f"tab-{tab}"
             for view in self.query(f"#{tab}"):
                 view.focus()
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id == "tab-drawing":  # a click on the tab, or the arrow keys on the tabs
+            self._open_drawing()
+
+    def _open_drawing(self) -> DrawingView | None:
+        """Add the drawing tab's view, the first time the tab is shown: it joins the views
+        in the state the others are in, and draws itself once on screen. Returns the new
+        view (None when it was there already, or there is no drawing tab)."""
+        if not self._drawing or self.query("#drawing"):
+            return None
+        from cgtui.app.drawing import DrawingView
+
+        view = DrawingView(id="drawing", lazy=True)  # drawn when its tab is shown
+        self.query_one("#tab-drawing", TabPane).mount(view)
+        self._views.append(view)
+        view.set_mask(self._mask)
+        view.show(self.stepper)
+        view.set_touched(self.touched)
+        view.select(self.selected)
+        return view
 
     def action_focus_views(self) -> None:
         from cgtui.app.zoom_mode import in_zoom, zoom_back
@@ -1416,6 +1443,7 @@ class ExplorerApp(App[None]):
     def help_keys(self) -> list[tuple[str, str]]:
         """Every key of every mode, for the help screen: (key, text) rows; a row with no
         key is a heading."""
+        from cgtui.app.drawing import DrawingView
         from cgtui.app.quiz import QuizPanel
         from cgtui.app.training import TrainingScreen
 

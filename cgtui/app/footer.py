@@ -70,6 +70,13 @@ class KeysFooter(Footer):
             self._update_pending = True
             self.call_after_refresh(self._update_keys)
 
+    def watch_show_command_palette(self) -> None:
+        """The palette's key comes or goes with the width (the explorer shows it from 100
+        columns): the keys are built again then, not at the next change of bindings."""
+        if self.is_attached and not self._update_pending:
+            self._update_pending = True
+            self.call_after_refresh(self._update_keys)
+
     async def _update_keys(self) -> None:
         self._update_pending = False
         if not self.is_attached:
@@ -89,6 +96,10 @@ class KeysFooter(Footer):
         await self.recompose()
 
     def compose(self) -> ComposeResult:
+        if not self._bindings_ready and self.is_attached:
+            # the keys are known once the footer is on its screen: Textual's footer waits for
+            # the first change of bindings and builds its keys again after the first frame
+            self.set_reactive(Footer._bindings_ready, True)
         if self._bindings_ready:
             self._shown = self._keys_state()
         widgets = list(super().compose())
@@ -103,6 +114,12 @@ class KeysFooter(Footer):
                 extra.append(footer_key.data_bind(compact=Footer.compact))
         if extra:
             self.styles.grid_size_columns = (self.styles.grid_size_columns or 0) + len(extra)
+        for widget in [*extra, *widgets]:
+            if isinstance(widget, FooterKey):
+                # styled compact or not from the start: a key that takes the footer's style
+                # once mounted restyles itself, each key apart
+                widget.set_reactive(FooterKey.compact, self.compact)
+                widget.set_class(self.compact, "-compact", update=False)
         yield from sorted([*extra, *widgets], key=_rank)  # stable: the rest keep their order
 
 

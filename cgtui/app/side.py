@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +16,7 @@ from textual.timer import Timer
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from cgtui.app import explain, tensor_view
+from cgtui.app import explain
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph
 from cgtui.engine.engine import Status, Stepper
@@ -28,6 +29,11 @@ PATHS_DELAY = 0.2
 
 #: The same for a graph's first node (nobody is stepping past it yet).
 FIRST_PATHS_DELAY = 0.01
+
+#: Graphs up to this many nodes have the whole Jacobian's cost counted at once (about 15 ms
+#: for 10,000 nodes: less than the layout of the screen that a count arriving later asks
+#: for); bigger ones in a worker.
+JACOBIAN_AT_ONCE = 20_000
 
 
 @dataclass(repr=False)
@@ -123,7 +129,9 @@ class SidePane(VerticalScroll):
 
     def show(self, stepper: Stepper, index: int) -> None:
         """Show node ``index``; the paths section follows from a worker (at once for a
-        graph's first node, :data:`PATHS_DELAY` later for the nodes a user steps through)."""
+        graph's first node, :data:`PATHS_DELAY` later for the nodes a user steps through),
+        unless there are no paths to follow (the output itself, a node off every path or
+        constant, a quiz question about them): those are shown with the rest."""
         first = self.stepper is None or self.stepper.graph is not stepper.graph
         self.stepper = stepper
         self.node_index = index
@@ -159,15 +167,20 @@ class SidePane(VerticalScroll):
             stepper.forward_complete,
             index in self.mask.paths,
         )
-        # a placeholder as tall as the last paths text: the pane keeps its height (no layout
-        # of the screen, no jump) until the new paths arrive
-        height = self._paths.content_size.height or self._shown.get(self._paths.id or "", "").count("\n") + 1
-        self._set(self._paths, "…" + "\n" * (height - 1))
-        # start the paths worker once the step is on screen; a newer selection replaces it
         if self._pending is not None:
             self._pending.stop()
-        delay = FIRST_PATHS_DELAY if first else PATHS_DELAY
-        self._pending = self.set_timer(delay, lambda: self.compute_paths(job))
+            self._pending = None
+        if job.masked or index == job.output or not job.on_path or not job.needs:
+            self._show_paths(job.generation, _paths_text(job))  # nothing to follow
+        else:
+            # a placeholder as tall as the last paths text: the pane keeps its height (no
+            # layout of the screen, no jump) until the new paths arrive
+            last = self._shown.get(self._paths.id or "", "")
+            height = self._paths.content_size.height or last.count("\n") + 1
+            self._set(self._paths, "…" + "\n" * (height - 1))
+            # start the paths worker once the step is on screen; a newer selection replaces it
+            delay = FIRST_PATHS_DELAY if first else PATHS_DELAY
+            self._pending = self.set_timer(delay, lambda: self.compute_paths(job))
         if stepper.backward_pos > 0:
             self.call_after_refresh(self._keep_partial_in_view)
         self._show_jacobian(stepper)
@@ -179,7 +192,11 @@ class SidePane(VerticalScroll):
         if self.mask and stepper.graph.nodes[index].op is not None and stepper.values[index] is None:
             hidden = True  # its shapes are worked out ahead, and a quiz question may ask one
         width = self.scrollable_content_region.width or 40
-        lines = [] if hidden else tensor_view.tensor_lines(stepper, index, width - 1)
+        lines: list[str] = []
+        if not hidden:
+            from cgtui.app import tensor_view  # loaded for array graphs only (with cgtui.draw)
+
+            lines = tensor_view.tensor_lines(stepper, index, width - 1)
         if self._tensor.display != bool(lines):
             self._tensor.display = bool(lines)
         if lines:
@@ -188,17 +205,21 @@ class SidePane(VerticalScroll):
     def _show_jacobian(self, stepper: Stepper) -> None:
         """The efficiency section's last lines: what the whole Jacobian costs by forward
         mode (n passes) and by reverse mode (m), and which is cheaper. Counted again only
-        for a new graph or new kinds (``Stepper.needs`` is a new list then), in a worker:
-        a sweep over a big graph costs a tenth of a second."""
+        for a new graph or new kinds (``Stepper.needs`` is a new list then); in a worker
+        for a graph above :data:`JACOBIAN_AT_ONCE` nodes (a sweep over a big graph costs a
+        tenth of a second)."""
         done = self._jacobian_for
         if done is not None and done[0] is stepper.graph and done[1] is stepper.needs:
             return
         self._jacobian_for = (stepper.graph, stepper.needs)
-        self.count_jacobian(stepper.graph, stepper.needs)
+        if len(stepper.graph.nodes) <= JACOBIAN_AT_ONCE:
+            self._set(self._jacobian, _jacobian_text(stepper.graph))
+        else:
+            self.count_jacobian(stepper.graph, stepper.needs)
 
     @work(thread=True, exclusive=True, group="jacobian", description="whole Jacobian's cost")
     def count_jacobian(self, graph: Graph, needs: list[bool]) -> None:
-        text = "\n".join(jacobian_cost_lines(pass_counts(graph)))
+        text = _jacobian_text(graph)
         self.app.call_from_thread(self._set_jacobian, graph, needs, text)
 
     def _set_jacobian(self, graph: Graph, needs: list[bool], text: str) -> None:
@@ -271,30 +292,11 @@ class SidePane(VerticalScroll):
 
     @work(thread=True, exclusive=True, group="paths", description="sum over paths")
     def compute_paths(self, job: PathsJob) -> None:
-        if job.masked:
-            self.app.call_from_thread(self._show_paths, job.generation, f"paths: {explain.MASKED}")
-            return
         worker = get_current_worker()
         try:
-            view = explain.paths_view_of(
-                job.graph,
-                job.values,
-                job.output,
-                job.index,
-                partial=job.partial if job.final else None,
-                on_path=job.on_path,
-                needs=job.needs,
-                forward_complete=job.forward_complete,
-                cancel=lambda: worker.is_cancelled,  # a newer selection, or quitting
-            )
-            summary = " · ".join(part for part in (view.count, view.cost) if part)
-            text = "\n".join(
-                part for part in (view.heading, *view.lines, view.total, view.check, summary) if part
-            )
+            text = _paths_text(job, cancel=lambda: worker.is_cancelled)  # a newer selection, or quitting
         except Cancelled:
             return
-        except CgtuiError as exc:
-            text = f"cannot follow the paths: {exc}"
         self.app.call_from_thread(self._show_paths, job.generation, text)
 
     def _show_paths(self, generation: int, text: str) -> None:
@@ -308,3 +310,29 @@ class SidePane(VerticalScroll):
     def paths_ready(self) -> bool:
         """Whether the paths section shows the latest selection (not still computing)."""
         return self._shown_generation == self._generation
+
+
+def _jacobian_text(graph: Graph) -> str:
+    return "\n".join(jacobian_cost_lines(pass_counts(graph)))
+
+
+def _paths_text(job: PathsJob, cancel: Callable[[], bool] | None = None) -> str:
+    """The paths section's text for ``job``."""
+    if job.masked:
+        return f"paths: {explain.MASKED}"
+    try:
+        view = explain.paths_view_of(
+            job.graph,
+            job.values,
+            job.output,
+            job.index,
+            partial=job.partial if job.final else None,
+            on_path=job.on_path,
+            needs=job.needs,
+            forward_complete=job.forward_complete,
+            cancel=cancel,
+        )
+    except CgtuiError as exc:
+        return f"cannot follow the paths: {exc}"
+    summary = " · ".join(part for part in (view.count, view.cost) if part)
+    return "\n".join(part for part in (view.heading, *view.lines, view.total, view.check, summary) if part)

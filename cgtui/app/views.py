@@ -14,6 +14,7 @@ from typing import ClassVar, cast
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual._segment_tools import line_pad
 from textual.coordinate import Coordinate
 from textual.geometry import Region, Size
@@ -361,7 +362,20 @@ class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
 
     # ---- rendering ----------------------------------------------------------
 
+    #: The width the lines were last drawn at.
+    _drawn_width = -1
+
+    def _on_resize(self, event: events.Resize) -> None:
+        """Textual's tree draws every line again after any resize. A line drawn is cached
+        for its width: a resize that keeps the width (the one that follows the first layout,
+        a log shown or hidden) keeps them, and a new height needs only room in the cache."""
+        event.prevent_default()  # Textual's own handler is the only other one
+        self._line_cache.grow(event.size.height)
+        if event.size.width != self._drawn_width:
+            self._invalidate()
+
     def render_lines(self, crop: Region) -> list[Strip]:
+        self._drawn_width = self.size.width
         self._line_style = self.rich_style  # looked up once for all the lines drawn now
         key = self._pseudo_classes_cache_key
         if self._kinds_for != key or self._kinds is None or self._styles is None:

@@ -57,7 +57,8 @@ def load(args: argparse.Namespace) -> tuple[Graph, int]:
 
 def differentiable_leaves(graph: Graph) -> list[int]:
     """Leaves that take a gradient: every leaf but the constants, in graph order."""
-    return [i for i, n in enumerate(graph.nodes) if n.op is None and n.kind is not Kind.CONST]
+    rows = enumerate(zip(graph.op_list(), graph.kind_list(), strict=True))
+    return [i for i, (op, kind) in rows if op is None and kind is not Kind.CONST]
 
 
 def dump_json(data: Any) -> str:

@@ -19,13 +19,12 @@ import argparse
 import operator
 import sys
 from collections.abc import Iterator
-from itertools import chain, compress, islice, repeat
+from itertools import chain, compress, repeat
 from typing import Any
-
-import numpy as np
 
 from cgtui.commands.common import add_source_arguments, differentiable_leaves, dump_json, load
 from cgtui.core.graph import Graph, Kind
+from cgtui.core.lazy import np
 from cgtui.core.notation import inline_value, partial_name, partial_names
 from cgtui.engine.engine import Gradients, gradients
 
@@ -77,18 +76,19 @@ def to_json(graph: Graph, result: Gradients, *, show_all: bool = False) -> dict[
 
 def render(graph: Graph, result: Gradients, *, show_all: bool = False) -> Iterator[str]:
     """The text output, in pieces to write one after the other (100,000 leaves make
-    100,000 rows: they are made column by column, in loops that run in C, and written a
-    block at a time)."""
+    100,000 rows: they are made a block of rows at a time, column by column, in loops
+    that run in C, so that only one block's text is held at once)."""
     out = result.output
     yield f"{out} = {inline_value(result.value)}\n"
-    nodes = graph.nodes
+    ops, kinds = graph.op_list(), graph.kind_list()
     partials = result.partials
     # the leaves that take a gradient (every leaf but the constants, in graph order)
-    is_leaf = map(operator.not_, map(_op, nodes))
-    not_const = map(operator.is_not, map(_kind, nodes), repeat(Kind.CONST))
-    leaves = list(compress(range(len(nodes)), map(operator.and_, is_leaf, not_const)))
-    leaf_nodes = list(map(nodes.__getitem__, leaves))
-    names = partial_names(out, map(_name, leaf_nodes))
+    takes: Iterator[bool] = map(operator.not_, ops)
+    if Kind.CONST in kinds:
+        takes = map(operator.and_, takes, map(operator.is_not, kinds, repeat(Kind.CONST)))
+    leaves = list(compress(range(len(ops)), takes))
+    leaf_kinds = list(map(kinds.__getitem__, leaves))
+    names = graph.names_of(leaves)  # each row's node (its partial's name, later)
     grads = list(map(partials.__getitem__, leaves))
     if _FLOAT_OR_NONE.issuperset(map(type, grads)) and _FLOAT_OR_NONE.issuperset(
         map(type, map(result.values.__getitem__, leaves))
@@ -100,46 +100,51 @@ def render(graph: Graph, result: Gradients, *, show_all: bool = False) -> Iterat
         numbers = list(map(texts.__getitem__, grads))
     else:
         numbers = [inline_value(leaf_gradient(result, i)) for i in leaves]
-    kinds = {kind: kind.value for kind in Kind}  # (an enum's value is slow to read 100,000 times)
-    notes = list(map(kinds.__getitem__, map(_kind, leaf_nodes)))
+    texts_of = {kind: kind.value for kind in Kind}  # (an enum's value is slow to read 100,000 times)
+    notes = list(map(texts_of.__getitem__, leaf_kinds))
     if any(map(operator.is_, grads, repeat(None))):  # (not "None in grads": arrays compare by entries)
         no_path = {kind: f"{kind.value}, no path to {out}" for kind in Kind}
-        rows = zip(notes, grads, leaf_nodes, strict=True)
-        notes = [note if g is not None else no_path[n.kind] for note, g, n in rows]
+        rows = zip(notes, grads, leaf_kinds, strict=True)
+        notes = [note if g is not None else no_path[kind] for note, g, kind in rows]
     if show_all:
-        for i, node in enumerate(nodes):
+        for i, (name, op) in enumerate(zip(graph.name_list(), ops, strict=True)):
             partial = partials[i]
-            if node.op is not None and partial is not None and node.name != out:
-                names.append(partial_name(out, node.name))
+            if op is not None and partial is not None and name != out:
+                names.append(name)
                 numbers.append(inline_value(partial))
                 notes.append(f"computation, value {inline_value(result.values[i])}")
     if not names:
         yield f"(no leaf of {out} takes a gradient: every leaf is a constant)\n"
         return
     # each row is NAME = NUMBER   NOTE, the names padded on the right, the numbers on the left
-    cells = chain.from_iterable(
-        zip(
-            map(str.ljust, names, repeat(max(map(len, names)))),
-            repeat(" = "),
-            map(str.rjust, numbers, repeat(max(map(len, numbers)))),
-            repeat("   "),
-            notes,
-            repeat("\n"),
+    name_width = len(partial_name(out, max(names, key=len)))
+    number_width = max(map(len, numbers))
+    for start in range(0, len(names), _ROWS):
+        end = start + _ROWS
+        yield "".join(
+            chain.from_iterable(
+                zip(
+                    map(str.ljust, partial_names(out, names[start:end]), repeat(name_width)),
+                    repeat(" = "),
+                    map(str.rjust, numbers[start:end], repeat(number_width)),
+                    repeat("   "),
+                    notes[start:end],
+                    repeat("\n"),
+                )
+            )
         )
-    )
-    while block := "".join(islice(cells, 6 * 4096)):
-        yield block
 
 
-_op = operator.attrgetter("op")
-_kind = operator.attrgetter("kind")
-_name = operator.attrgetter("name")
+#: rows of :func:`render`'s text made and written at a time
+_ROWS = 4096
+
+
 _FLOAT_OR_NONE = frozenset((float, type(None)))
 
 
 def run(args: argparse.Namespace) -> int:
     graph, output = load(args)
-    result = gradients(graph, output=graph.nodes[output].name if args.output else None)
+    result = gradients(graph, output=graph.names_of([output])[0] if args.output else None)
     if args.json:
         print(dump_json(to_json(graph, result, show_all=args.all)))
     else:

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
+from cgtui.core.lazy import np
 
 Shape = tuple[int, ...]
 Value = Any  # a Python float (shape ()) or a float64 numpy array

@@ -4,22 +4,22 @@ Nodes are kept in a list in topological order (every operand before its result),
 the forward pass is a walk down the list and the backward pass a walk up it. Each node
 names its operands slot by slot (``x*x`` has operands ``(x, x)``), so every edge
 ``operand -> result`` is identified by ``(result, slot)`` and both edges of ``x*x`` exist.
-Graphs are built by :mod:`cgtui.lang.build` (from expression text and YAML steps). Every
-query here is a loop, never a recursion, so graphs of any depth work.
+Graphs are built by :mod:`cgtui.lang.build` (from expression text and YAML steps), which
+makes the nodes as :class:`Columns`, one list per field; the :class:`Node` objects are made
+from them when first asked for. Every query here is a loop, never a recursion, so graphs
+of any depth work.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
-from dataclasses import InitVar, dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 from itertools import count
 from operator import attrgetter
 from pathlib import Path
-
-import numpy as np
-from numpy.typing import NDArray
+from typing import TYPE_CHECKING
 
 from cgtui.core.errors import GraphError, did_you_mean
 
@@ -29,7 +29,13 @@ MAX_NODES = 500_000
 
 
 #: A leaf's value: a number, or a float64 array of fixed shape (a tensor leaf).
-LeafValue = float | NDArray[np.float64]
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    LeafValue = float | NDArray[np.float64]
+else:  # (numpy is imported when first used: see cgtui.core.lazy)
+    LeafValue = object
 
 
 class Kind(StrEnum):
@@ -53,14 +59,32 @@ class Node:
 
 
 _name = attrgetter("name")
+_kind = attrgetter("kind")
+_op = attrgetter("op")
+_operands = attrgetter("operands")
+_value = attrgetter("value")
 
 
-def _operands_before(nodes: list[Node]) -> bool:
+@dataclass(slots=True)
+class Columns:
+    """Nodes as five lists, one entry per node, in the order of the nodes: what a builder
+    makes. A graph made from columns keeps them and makes its :class:`Node` objects only
+    when something asks for them (``cgtui grad`` on a 100,000-term sum never does: the
+    200,000 objects would add about a sixth to its time and its memory)."""
+
+    names: list[str]
+    kinds: list[Kind]
+    ops: list[str | None]
+    operands: list[tuple[int, ...]]
+    values: list[LeafValue | None]
+
+
+def _operands_before(operands: list[tuple[int, ...]]) -> bool:
     """Whether every operand is a node before its result (False also when an operand is
     not even a number: :meth:`Graph._check` then names the node)."""
     try:
-        for i, node in enumerate(nodes):
-            for p in node.operands:
+        for i, ops in enumerate(operands):
+            for p in ops:
                 if not 0 <= p < i:
                     return False
     except TypeError:
@@ -68,27 +92,49 @@ def _operands_before(nodes: list[Node]) -> bool:
     return True
 
 
-@dataclass
 class Graph:
-    nodes: list[Node]
-    outputs: list[int]
-    title: str = ""
-    description: str = ""
-    extra: dict[str, object] = field(default_factory=dict)  # format sections kept as given
-    origin: Path | None = None  # the file the graph was read from, if any (for relative data files)
-    #: Other names of nodes: after ``z = y``, ``z`` names the node ``y`` (alias -> node name).
-    aliases: dict[str, str] = field(default_factory=dict)
+    """Nodes in topological order, the outputs among them, and what the file said about
+    them. The nodes are :class:`Node` objects or, as a builder makes them, :class:`Columns`
+    (the node objects are then made when :attr:`nodes` is first read; the ``*_list``
+    methods read either without making them)."""
 
-    #: True when the maker of the graph (the builder) guarantees that every operand comes
-    #: before its result and that no two nodes share a name: the index of names is then
-    #: made when it is first asked for (``cgtui grad`` never asks), and checked then
-    checked: InitVar[bool] = False
+    def __init__(
+        self,
+        nodes: list[Node] | Columns,
+        outputs: list[int],
+        title: str = "",
+        description: str = "",
+        extra: dict[str, object] | None = None,  # format sections kept as given
+        origin: Path | None = None,  # the file the graph was read from, if any (for relative data files)
+        aliases: dict[str, str] | None = None,
+        checked: bool = False,
+        namer: Callable[[], None] | None = None,
+    ) -> None:
+        """``checked``: the maker of the graph (the builder) guarantees that every operand
+        comes before its result and that no two nodes share a name: the index of names is
+        then made when it is first asked for (``cgtui grad`` never asks), and checked then.
 
-    def __post_init__(self, checked: bool) -> None:
+        ``namer`` (with columns): names the computations whose name is still ``""`` in the
+        names column, when a name is first read (the builder's ``v1``, ``v2``...:
+        ``cgtui grad`` reads only the leaves' and the output's names, :meth:`names_of`)."""
+        self._namer = namer if isinstance(nodes, Columns) else None
+        self._nodes: list[Node] | None = None
+        self._columns: Columns | None = None
+        if isinstance(nodes, Columns):
+            self._columns = nodes
+        else:
+            self._nodes = nodes
+        self.outputs = outputs
+        self.title = title
+        self.description = description
+        self.extra: dict[str, object] = extra if extra is not None else {}
+        self.origin = origin
+        #: Other names of nodes: after ``z = y``, ``z`` names the node ``y`` (alias -> node name).
+        self.aliases: dict[str, str] = aliases if aliases is not None else {}
         self._index: dict[str, int] | None = None
         if not checked:
             index = self.index
-            if len(index) != len(self.nodes) or not _operands_before(self.nodes):
+            if len(index) != len(self) or not _operands_before(self.operand_list()):
                 self._check()
         self._succs: list[list[tuple[int, int]]] | None = None
         #: what the layers above work out once per graph (the engine's tape), by key: a
@@ -96,14 +142,75 @@ class Graph:
         #: :meth:`set_kind` empties it
         self.cache: dict[str, object] = {}
 
+    def __repr__(self) -> str:
+        return f"Graph({len(self)} nodes, outputs {self.output_names}, title={self.title!r})"
+
+    @property
+    def nodes(self) -> list[Node]:
+        """The nodes, as objects (made from the columns on first reading; from then on
+        they are the graph's nodes, and edits to them are edits to the graph)."""
+        nodes = self._nodes
+        if nodes is None:
+            self._name_all()
+            c = self._columns
+            assert c is not None
+            nodes = self._nodes = list(map(Node, c.names, c.kinds, c.ops, c.operands, c.values))
+            self._columns = None
+        return nodes
+
+    # --- columns: read without making node objects (read only: never edit what they give) --
+
+    def _name_all(self) -> None:
+        """Give the computations that have none their names (see ``namer``)."""
+        namer = self._namer
+        if namer is not None:
+            self._namer = None
+            namer()
+
+    def name_list(self) -> list[str]:
+        c = self._columns
+        if c is None:
+            return list(map(_name, self.nodes))
+        self._name_all()
+        return c.names
+
+    def names_of(self, indices: Sequence[int]) -> list[str]:
+        """The names of some nodes (the leaves', say), without naming every computation
+        when they have their names already."""
+        c = self._columns
+        if c is None:
+            nodes = self.nodes
+            return [nodes[i].name for i in indices]
+        names = list(map(c.names.__getitem__, indices))
+        if "" in names:  # a computation not named yet
+            self._name_all()
+            names = list(map(c.names.__getitem__, indices))
+        return names
+
+    def kind_list(self) -> list[Kind]:
+        c = self._columns
+        return c.kinds if c is not None else list(map(_kind, self.nodes))
+
+    def op_list(self) -> list[str | None]:
+        c = self._columns
+        return c.ops if c is not None else list(map(_op, self.nodes))
+
+    def operand_list(self) -> list[tuple[int, ...]]:
+        c = self._columns
+        return c.operands if c is not None else list(map(_operands, self.nodes))
+
+    def value_list(self) -> list[LeafValue | None]:
+        c = self._columns
+        return c.values if c is not None else list(map(_value, self.nodes))
+
     @property
     def index(self) -> dict[str, int]:
         """Node name -> index (read only)."""
         index = self._index
         if index is None:
-            nodes = self.nodes
-            index = self._index = dict(zip(map(_name, nodes), count()))
-            if len(index) != len(nodes):
+            names = self.name_list()
+            index = self._index = dict(zip(names, count()))
+            if len(index) != len(names):
                 self._check()
         return index
 
@@ -111,20 +218,21 @@ class Graph:
         """Raise for the first node whose name is taken or whose operand comes after it."""
         index: dict[str, int] = {}
         self._index = index
-        for i, node in enumerate(self.nodes):
-            if node.name in index:
+        for i, (name, operands) in enumerate(zip(self.name_list(), self.operand_list(), strict=True)):
+            if name in index:
                 self._index = None
-                raise GraphError(f"duplicate node name '{node.name}'")
-            index[node.name] = i
-            for p in node.operands:
+                raise GraphError(f"duplicate node name '{name}'")
+            index[name] = i
+            for p in operands:
                 if not 0 <= p < i:
                     self._index = None
-                    raise GraphError(f"node '{node.name}' uses an operand that is not defined before it")
+                    raise GraphError(f"node '{name}' uses an operand that is not defined before it")
 
     # --- lookups --------------------------------------------------------------
 
     def __len__(self) -> int:
-        return len(self.nodes)
+        c = self._columns
+        return len(c.names) if c is not None else len(self.nodes)
 
     def __iter__(self) -> Iterator[Node]:
         return iter(self.nodes)
@@ -147,13 +255,13 @@ class Graph:
 
     @property
     def output_names(self) -> list[str]:
-        return [self.nodes[i].name for i in self.outputs]
+        return self.names_of(self.outputs)
 
     def leaves(self) -> list[int]:
-        return [i for i, n in enumerate(self.nodes) if n.op is None]
+        return [i for i, op in enumerate(self.op_list()) if op is None]
 
     def computations(self) -> list[int]:
-        return [i for i, n in enumerate(self.nodes) if n.op is not None]
+        return [i for i, op in enumerate(self.op_list()) if op is not None]
 
     # --- structure ------------------------------------------------------------
 
@@ -163,39 +271,41 @@ class Graph:
 
     def successor_lists(self) -> list[list[tuple[int, int]]]:
         if self._succs is None:
-            succs: list[list[tuple[int, int]]] = [[] for _ in self.nodes]
-            for i, node in enumerate(self.nodes):
-                for slot, p in enumerate(node.operands):
+            succs: list[list[tuple[int, int]]] = [[] for _ in range(len(self))]
+            for i, operands in enumerate(self.operand_list()):
+                for slot, p in enumerate(operands):
                     succs[p].append((i, slot))
             self._succs = succs
         return self._succs
 
     def edges(self) -> Iterator[tuple[int, int, int]]:
         """Every edge as ``(operand, result, slot)``, results in topological order."""
-        for i, node in enumerate(self.nodes):
-            for slot, p in enumerate(node.operands):
+        for i, operands in enumerate(self.operand_list()):
+            for slot, p in enumerate(operands):
                 yield p, i, slot
 
     def edge_count(self) -> int:
-        return sum(len(n.operands) for n in self.nodes)
+        return sum(map(len, self.operand_list()))
 
     def levels(self) -> list[int]:
         """Each node's generation: 0 for leaves, else 1 + the deepest operand's."""
-        level = [0] * len(self.nodes)
-        for i, node in enumerate(self.nodes):
-            if node.operands:
-                level[i] = 1 + max(level[p] for p in node.operands)
+        level = [0] * len(self)
+        for i, operands in enumerate(self.operand_list()):
+            if operands:
+                level[i] = 1 + max(level[p] for p in operands)
         return level
 
     def ancestors(self, i: int) -> set[int]:
         """Every node that ``i`` depends on (not ``i`` itself)."""
+        c = self._columns
+        operands = c.operands if c is not None else [n.operands for n in self.nodes]
         seen: set[int] = set()
-        todo = list(self.nodes[i].operands)
+        todo = list(operands[i])
         while todo:
             p = todo.pop()
             if p not in seen:
                 seen.add(p)
-                todo.extend(self.nodes[p].operands)
+                todo.extend(operands[p])
         return seen
 
     def descendants(self, i: int) -> set[int]:
@@ -222,8 +332,17 @@ class Graph:
         self.cache.clear()  # what was worked out for the old kinds
 
     def copy(self) -> Graph:
+        self._name_all()
+        c = self._columns
+        nodes: list[Node] | Columns = (
+            [Node(n.name, n.kind, n.op, n.operands, _copied(n.value)) for n in self.nodes]
+            if c is None
+            else Columns(
+                list(c.names), list(c.kinds), list(c.ops), list(c.operands), list(map(_copied, c.values))
+            )
+        )
         g = Graph(
-            [Node(n.name, n.kind, n.op, n.operands, _copied(n.value)) for n in self.nodes],
+            nodes,
             list(self.outputs),
             title=self.title,
             description=self.description,
@@ -240,14 +359,14 @@ class Graph:
         with the same named nodes, kinds, ops, operand slots, leaf values and outputs are
         the same graph whichever order they are listed in.
         """
+        names = self.name_list()
+        columns = (self.kind_list(), self.op_list(), self.operand_list(), self.value_list())
+        rows = zip(names, *columns, strict=True)
         return (
             tuple(
                 sorted(
-                    (
-                        n.name, n.kind.value, n.op or "", tuple(self.nodes[p].name for p in n.operands),
-                        _key(n.value),
-                    )
-                    for n in self.nodes
+                    (name, kind.value, op or "", tuple(names[p] for p in operands), _key(value))
+                    for name, kind, op, operands, value in rows
                 )
             ),
             tuple(self.output_names),
@@ -263,15 +382,15 @@ class Graph:
     @property
     def has_arrays(self) -> bool:
         """Whether a leaf holds an array (a tensor graph)."""
-        return any(n.value is not None and type(n.value) is not float for n in self.nodes)
+        return any(v is not None and type(v) is not float for v in self.value_list())
 
 
 def _copied(value: LeafValue | None) -> LeafValue | None:
-    return value.copy() if isinstance(value, np.ndarray) else value
+    return value if value is None or isinstance(value, float) else value.copy()
 
 
 def _key(value: LeafValue | None) -> object:
     """A leaf value as something equality can compare: an array by shape and entries."""
-    if isinstance(value, np.ndarray):
+    if value is not None and not isinstance(value, float):
         return (value.shape, tuple(value.ravel().tolist()))
     return value

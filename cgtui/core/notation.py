@@ -29,7 +29,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol, TextIO
 
-import numpy as np
+from cgtui.core.lazy import np
 
 
 class Op(Protocol):
@@ -107,7 +107,7 @@ CONVENTION = (
 def format_number(x: float) -> str:
     """Short, exact-enough text for a number: ``2``, ``0.5``, ``1e-06``, ``0.4`` for
     ``0.40000000000000036`` (12 significant digits)."""
-    if isinstance(x, np.ndarray):
+    if type(x) is not float and isinstance(x, np.ndarray):
         if x.ndim == 0:
             x = float(x)
         else:
@@ -144,6 +144,8 @@ def inline_value(v: Any) -> str:
     """A value on one line: a number, or an array with its shape first,
     ``(2, 3) [[1, 2, 3], [4, 5, 6]]`` (past 40 entries numpy's ``...`` stands for the
     middle ones), for listings whose rows hold one value each."""
+    if type(v) is float or type(v) is int:
+        return format_number(float(v))
     if np.ndim(v) == 0:
         return format_number(float(v))
     arr = np.asarray(v, dtype=float)

@@ -40,10 +40,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from cgtui.core import arrays
 from cgtui.core.arrays import Shape
+from cgtui.core.lazy import np
 from cgtui.core.notation import dotted, format_number
 
 Value = Any  # a Python float or a float64 numpy array
@@ -119,11 +118,14 @@ def _is_scalar(x: Value) -> bool:
     return type(x) is float or type(x) is int
 
 
-def _elementwise(scalar: Callable[[float], float], array: Callable[[Any], Any]) -> Rule:
-    """One rule from a ``math`` function (floats) and a numpy one (arrays)."""
+def _elementwise(scalar: Callable[[float], float], array: Callable[[Any], Any] | str) -> Rule:
+    """One rule from a ``math`` function (floats) and a numpy one (arrays), the numpy
+    one given by its name when it is a numpy function (numpy is imported when first used)."""
 
     def rule(a: Value) -> Value:
-        return scalar(a) if type(a) is float else array(a)
+        if type(a) is float:
+            return scalar(a)
+        return getattr(np, array)(a) if isinstance(array, str) else array(a)
 
     rule.__name__ = getattr(scalar, "__name__", "rule")
     return rule
@@ -173,7 +175,7 @@ def _sign_scalar(a: float) -> float:
 
 
 step = _elementwise(_step_scalar, lambda a: (np.asarray(a) > 0).astype(float))
-sign = _elementwise(_sign_scalar, np.sign)
+sign = _elementwise(_sign_scalar, "sign")
 
 
 def _pow(a: Value, b: Value) -> Value:
@@ -360,9 +362,9 @@ def _fit(g: Value, a: Value) -> Value:
     return arrays.fit(g, shape)
 
 
-_cos = _elementwise(math.cos, np.cos)
+_cos = _elementwise(math.cos, "cos")
 _A, _B = dotted("a"), dotted("b")  # the tangents of operands a and b in a JVP's formula
-_sin = _elementwise(math.sin, np.sin)
+_sin = _elementwise(math.sin, "sin")
 
 OPS: dict[str, Op] = {
     op.name: op
@@ -388,21 +390,21 @@ OPS: dict[str, Op] = {
         ),
         Op("neg", 1, lambda a: -a, (d("-1", _minus_one),), symbol="-", precedence=3),
         # functions, called by name: name, forward rule, d/da
-        function("exp", _elementwise(math.exp, np.exp), d("out", lambda a, out: out)),
+        function("exp", _elementwise(math.exp, "exp"), d("out", lambda a, out: out)),
         function(
-            "log", _elementwise(math.log, np.log), d("1 / a", lambda a, out: 1.0 / a),
+            "log", _elementwise(math.log, "log"), d("1 / a", lambda a, out: 1.0 / a),
             domain=_log_domain, doc="natural logarithm; a > 0",
         ),
         function(
-            "sqrt", _elementwise(math.sqrt, np.sqrt),
+            "sqrt", _elementwise(math.sqrt, "sqrt"),
             d("1 / (2 * out)", lambda a, out: 0.5 / out, _sqrt_d_domain),
             domain=_sqrt_domain, doc="a >= 0; the derivative needs a > 0",
         ),
         function("sin", _sin, d("cos(a)", lambda a, out: _cos(a))),
         function("cos", _cos, d("-sin(a)", lambda a, out: -_sin(a))),
-        function("tan", _elementwise(math.tan, np.tan), d("1 + out^2", lambda a, out: 1.0 + _pow(out, 2.0))),
+        function("tan", _elementwise(math.tan, "tan"), d("1 + out^2", lambda a, out: 1.0 + _pow(out, 2.0))),
         function(
-            "tanh", _elementwise(math.tanh, np.tanh), d("1 - out^2", lambda a, out: 1.0 - _pow(out, 2.0))
+            "tanh", _elementwise(math.tanh, "tanh"), d("1 - out^2", lambda a, out: 1.0 - _pow(out, 2.0))
         ),
         function(
             "sigmoid", _elementwise(_sigmoid_scalar, _sigmoid_array),
@@ -413,7 +415,7 @@ OPS: dict[str, Op] = {
             d("step(a)", lambda a, out: step(a)), doc="max(a, 0); derivative 0 at a = 0",
         ),
         function(
-            "abs", _elementwise(abs, np.abs), d("sign(a)", lambda a, out: sign(a)),
+            "abs", _elementwise(abs, "abs"), d("sign(a)", lambda a, out: sign(a)),
             doc="derivative 0 at a = 0",
         ),
         function("step", step, d("0", _zero), doc="1 where a > 0, else 0 (relu's derivative)"),

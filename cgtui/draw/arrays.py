@@ -235,6 +235,9 @@ def _shade(block: FloatArray, lo: float, hi: float) -> str:
         return NEGINF_MARK
     if hi <= lo:
         return SHADES[_SAME]
-    # halves throughout: no overflow between the largest floats
-    k = int((_mean(block) * 0.5 - lo * 0.5) / (hi * 0.5 - lo * 0.5) * len(SHADES))
+    span = hi - lo
+    if span < math.inf:
+        k = int((_mean(block) - lo) / span * len(SHADES))
+    else:  # in halves: the largest floats' range overflows (and a tiny one's half is 0.0)
+        k = int((_mean(block) * 0.5 - lo * 0.5) / (hi * 0.5 - lo * 0.5) * len(SHADES))
     return SHADES[min(max(k, 0), len(SHADES) - 1)]

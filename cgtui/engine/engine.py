@@ -25,11 +25,10 @@ from enum import StrEnum
 from itertools import compress, islice, repeat
 from typing import Any
 
-import numpy as np
-
 from cgtui.core import arrays, notation
 from cgtui.core.errors import CgtuiError, NumericalFault, name_list, short_name
 from cgtui.core.graph import Graph, Kind, LeafValue
+from cgtui.core.lazy import np
 from cgtui.core.notation import format_number, value_text
 from cgtui.core.ops import OPS, SLOT_NAMES, Partial, Rule
 from cgtui.engine import tensor
@@ -180,12 +179,12 @@ def arithmetic_text(graph: Graph, i: int, values: Sequence[Value | None]) -> str
 def differentiable(graph: Graph, *, params_only: bool = False) -> list[bool]:
     """Whether each node depends on a leaf that is not a constant (a param, with
     ``params_only``)."""
-    needs = [False] * len(graph.nodes)
+    needs = [False] * len(graph)
     const = Kind.CONST
-    for i, node in enumerate(graph.nodes):
-        ops = node.operands
+    kinds = graph.kind_list()
+    for i, ops in enumerate(graph.operand_list()):
         if not ops:
-            needs[i] = node.kind is Kind.PARAM if params_only else node.kind is not const
+            needs[i] = kinds[i] is Kind.PARAM if params_only else kinds[i] is not const
         elif needs[ops[0]] or (len(ops) == 2 and needs[ops[1]]):  # reshape's others are constants
             needs[i] = True
     return needs
@@ -193,39 +192,39 @@ def differentiable(graph: Graph, *, params_only: bool = False) -> list[bool]:
 
 def on_path(graph: Graph, output: int) -> list[bool]:
     """Whether each node has a path to ``output`` (the output itself included)."""
-    mark = [False] * len(graph.nodes)
+    mark = [False] * len(graph)
     mark[output] = True
+    operands = graph.operand_list()
     for i in range(output, -1, -1):
         if mark[i]:
-            for p in graph.nodes[i].operands:
+            for p in operands[i]:
                 mark[p] = True
     return mark
 
 
 def leaf_values(graph: Graph, overrides: Mapping[str, float] | None = None) -> list[Value | None]:
     """Values for every node: leaves' from the graph and ``overrides``, the rest None."""
-    nodes = graph.nodes
-    values: list[Value | None] = list(map(_value, nodes))
+    ops = graph.op_list()
+    values: list[Value | None] = list(graph.value_list())
     # the common case in loops that run in C: leaves hold floats or None, computations None
     if not (
-        _FLOAT_OR_NONE.issuperset(map(type, values))
-        and not any(map(_is_not_none, compress(values, map(_op, nodes))))
+        _FLOAT_OR_NONE.issuperset(map(type, values)) and not any(map(_is_not_none, compress(values, ops)))
     ):
         values = [
-            None if n.op is not None or n.value is None
-            else n.value if isinstance(n.value, np.ndarray) else float(n.value)
-            for n in nodes
+            None if op is not None or v is None else v if isinstance(v, np.ndarray) else float(v)
+            for op, v in zip(ops, values, strict=True)
         ]
     for name, v in (overrides or {}).items():
         i = graph.lookup(name)
-        if graph.nodes[i].op is not None:
+        if ops[i] is not None:
             raise CgtuiError(f"'{name}' is computed by the graph; only leaves take values")
         values[i] = float(v)
     return values
 
 
 def missing_values(graph: Graph, values: Sequence[Value | None]) -> list[str]:
-    return [n.name for i, n in enumerate(graph.nodes) if n.op is None and values[i] is None]
+    rows = zip(graph.name_list(), graph.op_list(), values, strict=True)
+    return [name for name, op, value in rows if op is None and value is None]
 
 
 def require_values(graph: Graph, values: Sequence[Value | None]) -> None:
@@ -280,16 +279,17 @@ class _Tape:
             for name, (code, rules) in _INLINE.items()
             if (OPS[name].forward, *(p.rule for p in OPS[name].partials)) == rules
         }
-        nodes = graph.nodes
-        operands = list(map(_operands, nodes))  # (the lists are made by loops in C)
-        numbers = range(len(nodes))
+        operands = graph.operand_list()
+        op_names = graph.op_list()
+        numbers = range(len(operands))
         # (C ints, 4 bytes each: a list would hold an int object per node besides)
         self.order = array("i", compress(numbers, operands))
         self.leaves = array("i", compress(numbers, map(operator.not_, operands)))
         computed = list(filter(None, operands))
         self.firsts = list(map(_first, computed))
         self.seconds = list(map(_last, computed))
-        self.codes = list(map(inline.get, map(_op, compress(nodes, operands)), repeat(-1)))
+        called: Iterator[str] = compress(op_names, operands)  # type: ignore[arg-type] # (no None)
+        self.codes: list[int] = list(map(inline.get, called, repeat(-1)))
         if -1 in self.codes:  # ops whose rules are called
             for k, code in enumerate(self.codes):
                 if code == -1:
@@ -297,15 +297,11 @@ class _Tape:
                     ops = operands[i]
                     if len(ops) > 2:
                         raise _NotScalar
-                    op = OPS[nodes[i].op]  # type: ignore[index]
+                    op = OPS[op_names[i]]  # type: ignore[index]
                     self.codes[k] = _CALL2 if len(ops) == 2 else _CALL1
                     self.rules[i] = (op.forward, tuple(map(_scalar_rule, op.partials)))
 
 
-_operands = operator.attrgetter("operands")
-_value = operator.attrgetter("value")
-_op = operator.attrgetter("op")
-_kind = operator.attrgetter("kind")
 _first = operator.itemgetter(0)
 _last = operator.itemgetter(-1)
 
@@ -320,19 +316,33 @@ class _Plan:
     __slots__ = ("count", "positions", "sink", "to_firsts", "to_seconds")
 
     def __init__(self, graph: Graph, tape: _Tape, output: int) -> None:
-        nodes = graph.nodes
-        n = self.sink = len(nodes)
+        kinds = graph.kind_list()
+        n = self.sink = len(kinds)
         order, firsts, seconds = tape.order, tape.firsts, tape.seconds
         const = Kind.CONST
-        if const in map(_kind, nodes):
-            needs = [node.kind is not const for node in nodes]
+        m = bisect.bisect_right(order, output)  # the computations up to the output
+        self.count = m
+        self.positions: list[int] | None = None
+        self.to_firsts: list[int] | None = None
+        self.to_seconds: list[int] | None = None
+        if const not in kinds:
+            # every node takes a partial; when every computation up to the output is the
+            # output or an operand of one of them, every one reaches the output (each is
+            # used by a later one, up to the output): all push, to their operands (the
+            # usual case, found by set operations in C rather than the loop below)
+            used = set(firsts[:m])
+            used.update(seconds[:m])
+            used.add(output)
+            if used.issuperset(order[:m]):
+                return
+        if const in kinds:
+            needs = [kind is not const for kind in kinds]
             for i, a, b in zip(order, firsts, seconds, strict=True):
                 needs[i] = needs[a] or needs[b]
         else:
             needs = [True] * n
         reached = bytearray(n)
         reached[output] = 1
-        m = bisect.bisect_right(order, output)  # the computations up to the output
         kept: list[int] = []
         keep = kept.append
         for k in range(m - 1, -1, -1):
@@ -346,10 +356,7 @@ class _Plan:
             b = seconds[k]
             if needs[b]:
                 reached[b] = 1
-        self.count = m
-        self.positions: list[int] | None = None if len(kept) == m else kept
-        self.to_firsts: list[int] | None = None
-        self.to_seconds: list[int] | None = None
+        self.positions = None if len(kept) == m else kept
         if not all(map(needs.__getitem__, self.walk(firsts))):
             self.to_firsts = [a if needs[a] else n for a in self.walk(firsts)]
         if not all(map(needs.__getitem__, self.walk(seconds))):
@@ -370,7 +377,7 @@ def _tape(graph: Graph) -> _Tape:
     """The graph's tape, made once and kept with the graph (its nodes never change once
     it is built; the key notices nodes added and op table entries replaced; a change of
     a leaf's kind empties the graph's cache)."""
-    key = (len(graph.nodes), *OPS.values())  # the entries themselves: compared by identity first
+    key = (len(graph), *OPS.values())  # the entries themselves: compared by identity first
     tape = graph.cache.get("engine.tape")
     if not isinstance(tape, _Tape) or tape.key != key:
         tape = _Tape(graph, key)
@@ -694,7 +701,7 @@ def gradients(
     out = graph.lookup(output) if output is not None else graph.outputs[0]
     vals = forward(graph, leaf_values(graph, overrides))
     partials = backward(graph, vals, out)
-    return Gradients(graph.nodes[out].name, vals[out], vals, partials)
+    return Gradients(graph.names_of([out])[0], vals[out], vals, partials)
 
 
 # --- the stepper -----------------------------------------------------------------------

@@ -15,10 +15,9 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import numpy as np
-
 from cgtui.core import arrays
 from cgtui.core.graph import Graph
+from cgtui.core.lazy import np
 from cgtui.core.notation import value_text
 from cgtui.core.ops import OPS, Partial
 

@@ -25,28 +25,30 @@ named node, and a step that only repeats a name is an error.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import heapq
 import math
 import operator
 import re
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import chain, compress
+from itertools import chain, compress, count
 from operator import attrgetter
 from typing import Any
 
 from cgtui.core import arrays
 from cgtui.core.arrays import Shape
 from cgtui.core.errors import CgtuiError, GraphError, chain_text, did_you_mean
-from cgtui.core.graph import MAX_NODES, Graph, Kind, LeafValue, Node
+from cgtui.core.graph import MAX_NODES, Columns, Graph, Kind, LeafValue, Node
 from cgtui.core.notation import format_number
 from cgtui.core.ops import OPS, syntax
 from cgtui.lang.parser import (
-    END_PIECE,
     FRAME,
     MAX_OPERATIONS,
     NAME,
+    RESERVED_WORDS,
     Code,
     Instr,
     LineMap,
@@ -124,7 +126,8 @@ class GraphBuilder:
         self.merge = merge
         self.kinds = kinds or {}
         self.values = values or {}  # the values of free names (leaves made by run)
-        self.nodes: list[Node] = []
+        #: the nodes so far, as columns (name, kind, op, operands, value)
+        self.cols = Columns([], [], [], [], [])
         #: hash-consing: op name -> operand nodes -> the node that applies the op to them
         self.memo: dict[str, dict[tuple[int, ...], int]] = {}
         self.consts: dict[float, int] = {}
@@ -146,13 +149,14 @@ class GraphBuilder:
         """Every node's shape, in topological order (a loop: each from its operands')."""
         shapes = self.shapes if self.shapes is not None else []
         self.shapes = shapes
-        nodes = self.nodes
-        for i in range(len(shapes), len(nodes)):
-            node = nodes[i]
-            if node.op is None:
-                shapes.append(None if node.value is None else arrays.shape_of(node.value))
+        cols = self.cols
+        for i in range(len(shapes), len(cols.names)):
+            op = cols.ops[i]
+            if op is None:
+                value = cols.values[i]
+                shapes.append(None if value is None else arrays.shape_of(value))
             else:
-                shapes.append(self._result_shape(node.op, node.operands))
+                shapes.append(self._result_shape(op, cols.operands[i]))
         return shapes
 
     def _result_shape(self, opname: str, operands: tuple[int, ...]) -> Shape | None:
@@ -161,9 +165,10 @@ class GraphBuilder:
         given = [shapes[p] for p in operands]
         if any(s is None for s in given):
             return None
+        kinds, values = self.cols.kinds, self.cols.values
         consts = [
-            float(n.value) if n.kind is Kind.CONST and isinstance(n.value, float) else None
-            for n in (self.nodes[p] for p in operands)
+            float(v) if kinds[p] is Kind.CONST and isinstance(v := values[p], float) else None
+            for p in operands
         ]
         return OPS[opname].result_shape([s for s in given if s is not None], consts)
 
@@ -184,8 +189,19 @@ class GraphBuilder:
         self._room()
         if self.shapes is None and value is not None and type(value) is not float:
             self._shape_list()  # an array: shapes are checked from now on
-        self.nodes.append(Node(name, kind, None, (), value))
-        return len(self.nodes) - 1
+        return self._append(name, kind, None, (), value)
+
+    def _append(
+        self, name: str, kind: Kind, op: str | None, operands: tuple[int, ...], value: LeafValue | None
+    ) -> int:
+        """Add a node; its index."""
+        cols = self.cols
+        cols.names.append(name)
+        cols.kinds.append(kind)
+        cols.ops.append(op)
+        cols.operands.append(operands)
+        cols.values.append(value)
+        return len(cols.names) - 1
 
     def named_leaf(self, name: str, kind: Kind, value: LeafValue | None) -> int:
         """A declared leaf or a free name: in scope, and keeping its name."""
@@ -193,7 +209,7 @@ class GraphBuilder:
         return i
 
     def _room(self) -> None:
-        if len(self.nodes) >= MAX_NODES:
+        if len(self.cols.names) >= MAX_NODES:
             raise GraphError(f"the graph has more than {MAX_NODES:,} nodes, the most cgtui works on")
 
     def const(self, value: float) -> int:
@@ -212,8 +228,7 @@ class GraphBuilder:
             if i is not None:
                 return i
         self._room()
-        self.nodes.append(Node("", Kind.COMPUTATION, op, operands, None))
-        i = len(self.nodes) - 1
+        i = self._append("", Kind.COMPUTATION, op, operands, None)
         if merge:
             memo[operands] = i
         return i
@@ -247,8 +262,10 @@ class GraphBuilder:
         value_of = self.values.get
         free_kind = Kind.INPUT
         const = self.const
-        nodes = self.nodes
-        append = nodes.append
+        cols = self.cols
+        nodes = cols.names  # (its length is the number of nodes)
+        add_name, add_kind, add_op = cols.names.append, cols.kinds.append, cols.ops.append
+        add_operands, add_value = cols.operands.append, cols.values.append
         memos = self.memo
         merge = self.merge
         computation = Kind.COMPUTATION
@@ -277,7 +294,11 @@ class GraphBuilder:
                         if value is not None and type(value) is not float and not shaped:
                             self._shape_list()
                             shaped = True
-                        append(Node(item, kind, None, (), value))
+                        add_name(item)
+                        add_kind(kind)
+                        add_op(None)
+                        add_operands(())
+                        add_value(value)
                         env[item] = i
                 push(i)
                 continue
@@ -322,7 +343,11 @@ class GraphBuilder:
                 i = len(nodes)
             if i >= room:
                 self._room()
-            append(Node("", computation, name, operands, None))
+            add_name("")
+            add_kind(computation)
+            add_op(name)
+            add_operands(operands)
+            add_value(None)
             push(i)
         top: int | _Literal = pop()
         return top
@@ -330,11 +355,10 @@ class GraphBuilder:
     def assign(self, target: str, top: int | _Literal, *, distinct: bool = False) -> int:
         """``target = top``. With ``distinct`` (steps), a node that already has a name is
         copied, so that a named step is never merged with another one."""
+        names, ops = self.cols.names, self.cols.ops
         j = self.env.get(target)
-        if j is not None and target not in self.versions:
-            leaf = self.nodes[j]
-            if leaf.op is None and leaf.name == target:
-                self.leaf_names.add(target)  # a leaf named by the user: it keeps its name
+        if j is not None and target not in self.versions and ops[j] is None and names[j] == target:
+            self.leaf_names.add(target)  # a leaf named by the user: it keeps its name
         if isinstance(top, float):
             # 'c = 3' defines a named constant (or a leaf of the declared kind); it is
             # named at the end, with the other versions of target
@@ -342,12 +366,11 @@ class GraphBuilder:
             self.versions.setdefault(target, []).append(i)
         else:
             i = top
-            node = self.nodes[i]
-            if distinct and node.op is not None and node.name:
-                i = self.apply(node.op, node.operands, merge=False)
-                node = self.nodes[i]
-            if node.op is not None and not node.name:
-                node.name = target
+            op = ops[i]
+            if distinct and op is not None and names[i]:
+                i = self.apply(op, self.cols.operands[i], merge=False)
+            if op is not None and not names[i]:
+                names[i] = target
                 self.versions.setdefault(target, []).append(i)
         self.env[target] = i
         return i
@@ -363,7 +386,8 @@ class GraphBuilder:
         these takes a name already taken: a leaf's (numbers are named by their value, so
         only the leaves named by the user could clash, and each is in ``env`` under its
         name or in ``leaf_names``), a target's, or one given here."""
-        nodes = self.nodes
+        cols = self.cols
+        names, ops = cols.names, cols.ops
         env = self.env
         env_get = env.get
         leaf_names = self.leaf_names
@@ -374,7 +398,7 @@ class GraphBuilder:
             if name in given or name in leaf_names:
                 return True
             j = env_get(name)
-            return j is not None and nodes[j].op is None and nodes[j].name == name
+            return j is not None and ops[j] is None and names[j] == name
 
         named: dict[int, str] = {}
         for target, versioned in versions.items():
@@ -392,7 +416,7 @@ class GraphBuilder:
                     candidate = f"{target}_{suffix}"
                 named[i] = candidate
                 given.add(candidate)
-        if bare_output and result not in named and nodes[result].op is not None:
+        if bare_output and result not in named and ops[result] is not None:
             candidate = "out"
             k = 1
             while taken(candidate):
@@ -401,23 +425,34 @@ class GraphBuilder:
             named[result] = candidate
             given.add(candidate)
         for i, nm in named.items():
-            nodes[i].name = nm
-        # the names vN that are taken (usually none): a name given here, a leaf's
-        blocked = {
-            nm for nm in filter(_V_NAME.fullmatch, chain(given, leaf_names, env))
-            if nm in given or nm in leaf_names or nodes[env[nm]].name == nm
-        }
+            names[i] = nm
+        # the other computations are named when a name is first read (cgtui grad reads
+        # only the leaves' and the output's)
+        namer = functools.partial(_name_the_rest, names, given, leaf_names, env)
+        return Graph(cols, [result], title=title, checked=True, namer=namer)
+
+
+def _name_the_rest(names: list[str], given: set[str], leaf_names: set[str], env: Mapping[str, int]) -> None:
+    """Name the computations that have no name yet (``""``) ``v1``, ``v2``... in order,
+    past the names vN that are taken (usually none): one given by :meth:`GraphBuilder.finish`
+    (``given``), a leaf's (``leaf_names``, or a name in scope that names its own node)."""
+    blocked = {
+        nm for nm in filter(_V_NAME.fullmatch, filter(_STARTS_WITH_V, chain(given, leaf_names, env)))
+        if nm in given or nm in leaf_names or names[env[nm]] == nm
+    }
+    # the computations not named yet (every leaf has a name), in order
+    unnamed = compress(count(), map(operator.not_, names))
+    if blocked:
         counter = 0
-        for node in nodes:
-            if node.op is not None and not node.name:
+        for i in unnamed:
+            counter += 1
+            nm = f"v{counter}"
+            while nm in blocked:
                 counter += 1
                 nm = f"v{counter}"
-                if blocked:
-                    while nm in blocked:
-                        counter += 1
-                        nm = f"v{counter}"
-                node.name = nm
-        return Graph(nodes, [result], title=title, checked=True)
+            names[i] = nm
+    else:  # (the usual case: a loop in C)
+        deque(map(names.__setitem__, unnamed, map("v{}".format, count(1))), maxlen=0)
 
 
 def build_program(
@@ -496,20 +531,21 @@ def _finish_program(
     for its constants."""
     env = b.env
     graph = b.finish(result, bare_output=bare_output, title=title)
-    nodes = graph.nodes
+    cols = b.cols
+    names = cols.names
     # 'z = y': z is another name of y (the names in scope that name a node of another name)
-    for target in compress(env, map(operator.ne, map(_name, map(nodes.__getitem__, env.values())), env)):
-        name = nodes[env[target]].name
+    for target in compress(env, map(operator.ne, map(names.__getitem__, env.values()), env)):
+        name = names[env[target]]
         if target not in graph.index:
             graph.aliases[target] = name
     # values given for assigned constants apply to the version that has the plain name
     # (a leaf made for a free name has its value already: only the constants are left)
     leaf_names = b.leaf_names
-    constants = {nodes[i].name: i for i in chain(b.consts.values(), *b.versions.values())}
+    constants = {names[i]: i for i in chain(b.consts.values(), *b.versions.values())}
     for name in values.keys() & constants.keys():
         j = constants[name]
-        if nodes[j].op is None and name not in leaf_names and name not in declared:
-            nodes[j].value = values[name]
+        if cols.ops[j] is None and name not in leaf_names and name not in declared:
+            cols.values[j] = values[name]
     return graph
 
 
@@ -566,7 +602,7 @@ def build_steps(
                 step.line, step.column, GraphError,
             )
         b.assign(step.name, top, distinct=True)
-    return b.finish(len(b.nodes) - 1)
+    return b.finish(len(b.cols.names) - 1)
 
 
 def _dependency_order(steps: Sequence[Step], deps: Mapping[str, set[str]], src: SourceText) -> list[Step]:
@@ -639,21 +675,21 @@ def from_expression(
             program = parse(text, file=file)
             built = _build_program(program, kinds=kinds, values=values, merge=merge, file=file)
         g, b = built
-    nodes = g.nodes
+    node_names, ops = b.cols.names, g.op_list()  # (the nodes of names in scope are named)
     env = b.env
     given = values or {}
     # the common case, without the index of every name: each name given is a leaf made
     # for a free name (the builder counted them; else they are looked up in its scope)
     if given and b.valued != len(given) and not (
         env.keys() >= given.keys()
-        and list(map(_name, map(nodes.__getitem__, map(env.__getitem__, given)))) == list(given)
-        and not any(map(_op, map(nodes.__getitem__, map(env.__getitem__, given))))
+        and list(map(node_names.__getitem__, map(env.__getitem__, given))) == list(given)
+        and not any(map(ops.__getitem__, map(env.__getitem__, given)))
     ):  # else the first name that is not a leaf, in the order given, is refused
         _refuse_values(g, given)
 
     def node_of(name: str) -> int | None:
         j = env.get(name)
-        return j if j is not None and nodes[j].name == name else g.index.get(name)
+        return j if j is not None and node_names[j] == name else g.index.get(name)
 
     where = {name: node_of(name) for name in kinds}
     unknown = [name for name, j in where.items() if j is None]
@@ -662,7 +698,7 @@ def from_expression(
             "declared but not used in the expression: " + ", ".join(sorted(unknown))
         )
     for name, j in where.items():
-        if j is not None and nodes[j].op is not None:
+        if j is not None and ops[j] is not None:
             raise GraphError(
                 f"'{name}' is computed by the expression; only leaves can be {kinds[name].value}s"
             )
@@ -672,18 +708,19 @@ def from_expression(
 def _refuse_values(graph: Graph, values: Mapping[str, float]) -> None:
     """Raise for the first name in ``values`` that is not a leaf of ``graph``."""
     index = graph.index
-    nodes = graph.nodes
+    ops = graph.op_list()
     for name in values:
         j = index.get(name)
         if j is None:
             raise GraphError(f"a value was given for '{name}', which the expression does not use")
-        if nodes[j].op is not None:
+        if ops[j] is not None:
             raise GraphError(f"'{name}' is computed by the expression; only leaves take values")
 
 
 _op = attrgetter("op")
 _name = attrgetter("name")
 _V_NAME = re.compile(r"v[0-9]+")
+_STARTS_WITH_V: Any = operator.methodcaller("startswith", "v")  # (a first sieve, in C)
 
 
 #: The size of the blocks of text :func:`_fast_program` scans at a time (about 7,000 terms)
@@ -724,8 +761,10 @@ def _fast_program(
     The loop is the parser's shunting-yard (:meth:`cgtui.lang.parser._Parser.expression`)
     with :meth:`GraphBuilder.run` done where the parser emits an instruction, so the graph
     is the same, node for node; ``tests/test_build.py`` compares the two on random texts.
-    Anything else (a refused or unusual token, a misplaced one, an array, an op on arrays,
-    too many nodes) hands the text back at once.
+    Its tokens are bare strings (the grammar's ``tokens`` scanner: blanks and comments
+    skipped, a number glued to a name kept as one token, which no rule below takes).
+    Anything else (a refused or unusual token, a misplaced one, a reserved word, an array,
+    an op on arrays, too many nodes) hands the text back at once.
     """
     if sum(map(text.count, "+-*/^(")) > MAX_OPERATIONS:
         return None
@@ -734,35 +773,39 @@ def _fast_program(
             return None  # arrays: their shapes are checked by the builder
         values = {name: float(v) for name, v in values.items()}
     grammar = grammar_of(syntax())
-    # the tokens, scanned a block of text at a time (a 100,000-term sum's would take 18 MB at
+    # the tokens, scanned a block of text at a time (a 100,000-term sum's would take 2 MB at
     # once): ``limit`` is where the next block is scanned, three tokens before the end of
     # the ones scanned (the loop looks two tokens ahead)
-    scan = grammar.scan
+    scan = grammar.tokens
     scanned = 0  # where the text not yet scanned starts
 
-    def refill(pieces: list[Any], k: int) -> tuple[list[Any], int, int]:
+    def refill(pieces: list[str], k: int) -> tuple[list[str], int, int]:
         nonlocal scanned
         pieces = pieces[k:]
         while scanned < len(text) and len(pieces) < 3:
             end = _block_end(text, scanned)
             more = scan(text, scanned, end)
-            if end < len(text):  # the end of the block is not the end of the text
-                while more and not any(more[-1][1:]):  # (blanks alone, and the empty match)
+            if end < len(text):  # (the end of a block that is not the end of the text)
+                while more and not more[-1]:
                     more.pop()
             pieces += more
             scanned = end
         if scanned < len(text):
             return pieces, 0, len(pieces) - 2
-        pieces.append(END_PIECE)
-        return pieces, 0, len(pieces) + 1
+        pieces += ("", "", "")  # the end
+        return pieces, 0, len(pieces) - 2
 
     pieces, k, limit = refill([], 0)
     infix = grammar.infix
     prefix = grammar.prefix
     functions = grammar.functions
+    reserved = RESERVED_WORDS
+    name_start = _NAME_START
     b = GraphBuilder(merge=merge, kinds=kinds, values=values)
-    nodes = b.nodes
-    append = nodes.append
+    cols = b.cols
+    nodes = cols.names  # (its length is the number of nodes)
+    add_name, add_kind, add_op = cols.names.append, cols.kinds.append, cols.ops.append
+    add_operands, add_value = cols.operands.append, cols.values.append
     env = b.env
     env_get = env.get
     kind_of = kinds.get
@@ -809,31 +852,34 @@ def _fast_program(
             i = len(nodes)
         if i >= room:
             raise _Fallback
-        append(Node("", computation, op.name, operands, None))
+        add_name("")
+        add_kind(computation)
+        add_op(op.name)
+        add_operands(operands)
+        add_value(None)
         push(i)
 
     result: int | None = None
     bare_output = False
     valued = 0
     last_op: Any = None
+    opname = ""  # last_op's name
     memo: dict[tuple[int, ...], int] = {}
     try:
         while True:
             if k >= limit:
                 pieces, k, limit = refill(pieces, k)
-            _, name, sym, number, newline, rare = pieces[k]
-            if newline or sym == ";":
+            tok = pieces[k]
+            if tok == "\n" or tok == ";":
                 k += 1
                 continue
-            if rare:
-                return None
-            if not (name or sym or number):
+            if not tok:
                 break  # the end
             target: str | None = None
-            if name and pieces[k + 1][2] == "=":
-                if name in functions:
+            if pieces[k + 1] == "=" and tok[0] in name_start:
+                if tok in functions or tok in reserved:
                     return None
-                target = name
+                target = tok
                 k += 2
             # operators waiting for operands: (precedence, op); open brackets: [_FRAME,
             # function or None, arguments so far]; the bottom one stands for the statement
@@ -843,92 +889,103 @@ def _fast_program(
             while True:
                 if k >= limit:
                     pieces, k, limit = refill(pieces, k)
-                _, name, sym, number, newline, rare = pieces[k]
+                tok = pieces[k]
                 if expect_operand:
-                    if name:
-                        if pieces[k + 1][2] == "(":  # a call
-                            function = functions.get(name)
-                            if function is None or pieces[k + 2][2] == ")":
+                    if not tok:
+                        return None
+                    first = tok[0]
+                    if first in name_start:
+                        if pieces[k + 1] == "(":  # a call
+                            function = functions.get(tok)
+                            if function is None or pieces[k + 2] == ")":
                                 return None
                             ops.append([FRAME, function, 1])
                             depth += 1
                             k += 2
                             continue
-                        i = env_get(name)
+                        i = env_get(tok)
                         if i is None:
+                            if tok in reserved:
+                                return None
                             i = len(nodes)
                             if i >= room:
                                 return None
-                            kind = kind_of(name, free_kind) if kinds else free_kind
-                            value = value_of(name)
+                            kind = kind_of(tok, free_kind) if kinds else free_kind
+                            value = value_of(tok)
                             if value is not None:
                                 valued += 1
-                            append(Node(name, kind, None, (), value))
-                            env[name] = i
+                            add_name(tok)
+                            add_kind(kind)
+                            add_op(None)
+                            add_operands(())
+                            add_value(value)
+                            env[tok] = i
                         push(i)
                         expect_operand = False
-                    elif sym:
-                        if sym == "(":
-                            ops.append([FRAME, None, 1])
-                            depth += 1
-                        else:
-                            entry = prefix.get(sym)
-                            if entry is not None:
-                                ops.append(entry)
-                            elif sym != "+":  # a prefix '+' is the identity
-                                return None
-                    elif number:
-                        after = pieces[k + 1]
-                        if not number.isascii() or (not after[0] and (after[1] or after[5])):
-                            return None  # (a number glued to a name: '2x')
-                        value = float(number)
+                    elif first in _NUMBER_START:
+                        if "_" in tok:
+                            return None  # (a number glued to a name: '2_x'; float() takes '2_0')
+                        value = float(tok)  # (ValueError for a number glued to a name: '2x')
                         if value == math.inf:
                             return None
                         push(value)
                         expect_operand = False
-                    elif not (newline and depth > 0):
-                        return None
-                elif sym:
-                    entry2 = infix.get(sym)
+                    elif tok == "(":
+                        ops.append([FRAME, None, 1])
+                        depth += 1
+                    elif tok == "\n":
+                        if depth == 0:
+                            return None
+                    else:
+                        entry = prefix.get(tok)
+                        if entry is not None:
+                            ops.append(entry)
+                        elif tok != "+":  # a prefix '+' is the identity
+                            return None
+                else:
+                    entry2 = infix.get(tok)
                     if entry2 is not None:
-                        pop_at = entry2[0]
-                        while ops[-1][0] >= pop_at:
-                            op = ops.pop()[1]
-                            if op.arity != 2 or op is not last_op:
-                                apply(op)
-                                continue
-                            # a run of one binary op (a long sum): the builder's loop, inline
+                        if ops[-1] is entry2[3] and entry2[2] is last_op:
+                            # a run of one binary op that groups from the left (a long sum):
+                            # the op waiting on the stack is this one (nothing under it binds
+                            # as tight), so it is applied, and waits again for an operand
                             y = pop()
                             x = pop()
                             operands = (
                                 const(x) if type(x) is float else x, const(y) if type(y) is float else y
                             )
-                            if merge:
-                                i = memo.get(operands)
-                                if i is not None:
-                                    push(i)
-                                    continue
-                                i = memo[operands] = len(nodes)
-                            else:
+                            i = memo.get(operands) if merge else None
+                            if i is None:
                                 i = len(nodes)
-                            if i >= room:
-                                return None
-                            append(Node("", computation, op.name, operands, None))
+                                if i >= room:
+                                    return None
+                                if merge:
+                                    memo[operands] = i
+                                add_name("")
+                                add_kind(computation)
+                                add_op(opname)
+                                add_operands(operands)
+                                add_value(None)
                             push(i)
-                        op = entry2[2]
-                        if op is not last_op and op.arity == 2 and not op.tensor:
-                            last_op = op
-                            memo = memos.setdefault(op.name, {})
-                        ops.append((entry2[1], op))
+                        else:
+                            pop_at = entry2[0]
+                            while ops[-1][0] >= pop_at:
+                                apply(ops.pop()[1])
+                            op = entry2[2]
+                            if op is not last_op and op.arity == 2 and not op.tensor and not op.right:
+                                last_op = op
+                                opname = op.name
+                                memo = memos.setdefault(opname, {})
+                            ops.append(entry2[3])
                         expect_operand = True
-                    elif sym == ")" or sym == ",":
+                    elif tok == ")" or tok == ",":
                         while type(ops[-1]) is not list:
                             apply(ops.pop()[1])
                         if len(ops) == 1:
                             return None
                         frame = ops[-1]
                         function = frame[1]
-                        if sym == ",":
+                        if tok == ",":
                             if function is None:
                                 return None
                             frame[2] += 1
@@ -939,20 +996,16 @@ def _fast_program(
                                 if frame[2] != function.arity:
                                     return None
                                 apply(function)
-                            if pieces[k + 1][2] == "(":
+                            if pieces[k + 1] == "(":
                                 return None
                             depth -= 1
-                    elif sym == ";":
+                    elif tok == ";" or not tok:
                         break
+                    elif tok == "\n":
+                        if depth == 0:
+                            break
                     else:
                         return None
-                elif newline:
-                    if depth == 0:
-                        break
-                elif name or number or rare:
-                    return None
-                else:
-                    break  # the end
                 k += 1
             while len(ops) > 1:
                 top = ops.pop()
@@ -962,9 +1015,15 @@ def _fast_program(
             value_or_node = pop()
             bare_output = target is None
             result = b.node(value_or_node) if target is None else b.assign(target, value_or_node)
-    except (_Fallback, CgtuiError, IndexError):
+    except (_Fallback, CgtuiError, IndexError, ValueError):
         return None
     if result is None:
         return None
     b.valued = valued
     return _finish_program(b, result, bare_output, "", values, {}), b
+
+
+#: The first characters of names and numbers among the fast path's tokens (ASCII: the
+#: scanner reads only ASCII names and digits, anything else is a token of its own)
+_NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
+_NUMBER_START = frozenset("0123456789.")

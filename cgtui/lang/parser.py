@@ -110,8 +110,14 @@ class _Grammar:
 
     #: (text[, start, end]) -> one tuple per token (``Pattern.findall``)
     scan: Callable[..., list[tuple[str, str, str, str, str, str]]]
-    #: infix spelling -> (pop operators at least this tight, precedence, op)
-    infix: dict[str, tuple[float, int, Op]]
+    #: (text[, start, end]) -> the tokens as bare strings, blanks and comments skipped:
+    #: ASCII names, numbers (one glued to a name is one token: ``2x``), symbols, newlines,
+    #: any other character alone, and ``""`` at the end (when blanks or a comment are
+    #: the last thing before it: never a token's characters read as another token)
+    tokens: Callable[..., list[str]]
+    #: infix spelling -> (pop operators at least this tight, precedence, op, and
+    #: (precedence, op) made once: what the builder's fast path puts on its stack)
+    infix: dict[str, tuple[float, int, Op, tuple[int, Op]]]
     prefix: dict[str, tuple[int, Op]]  # symbol -> (precedence, op)
     functions: dict[str, Op]
     refused: frozenset[str]  # operators to refuse by name
@@ -140,13 +146,17 @@ def _grammar(table: Syntax) -> _Grammar:
         """,
         re.VERBOSE,
     )
-    infix: dict[str, tuple[float, int, Op]] = {}
+    infix: dict[str, tuple[float, int, Op, tuple[int, Op]]] = {}
     for sym, op in table.infix.items():
         # pop what binds tighter, and what binds as tight unless this one groups from the right
         pop_at = math.nextafter(op.precedence, math.inf) if op.right else op.precedence
-        infix[sym] = (pop_at, op.precedence, op)
+        infix[sym] = (pop_at, op.precedence, op, (op.precedence, op))
+    tokens = re.compile(
+        rf"[ \t\r\f]*+(?:\#[^\n]*+)?+((?:{_NUMBER})\w*+|[A-Za-z_]\w*+|{alternatives}|\n|.|\Z)", re.ASCII
+    )
     return _Grammar(
         token.findall,
+        tokens.findall,
         infix,
         {sym: (op.precedence, op) for sym, op in table.prefix.items()},
         table.functions,
@@ -448,8 +458,7 @@ def parse(
 _END = ("", "", "", "", "", "")  # the scanner's tuple at the end of the text
 
 #: What the builder's one-loop fast path (:func:`cgtui.lang.build._fast_program`) uses
-#: of the parser: the scanner and operator tables, the end tuple, the bracket's precedence.
-END_PIECE = _END
+#: of the parser besides its scanner and operator tables: the bracket's precedence.
 FRAME = _FRAME
 
 

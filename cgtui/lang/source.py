@@ -29,17 +29,21 @@ def _plain_assignments(items: list[str]) -> dict[str, float] | None:
     C; or None: then the general loop reads them (and names a problem)."""
     words: list[str] = []  # name, number, name, number...
     for item in items:
-        parts = item.split(",")
-        if not item.isascii() or set(map(str.count, parts, repeat("="))) != {1}:
+        # one '=' per pair (a pair with none and another with two leave a word out of
+        # place: a name that is not one, or a number that is not one, below)
+        if not item.isascii() or item.count("=") != item.count(",") + 1:
             return None
         words += item.replace("=", ",").split(",")
     names = words[::2]
-    if not all(map(str.isidentifier, names)) or not _NUMBER_CHARS.fullmatch(",".join(words[1::2])):
+    texts = ",".join(words[1::2])
+    if not all(map(str.isidentifier, names)) or not _NUMBER_CHARS.fullmatch(texts):
         return None
     try:
-        numbers = list(map(operator.add, map(float, words[1::2]), repeat(0.0)))  # -0.0 -> 0.0
+        numbers = list(map(float, words[1::2]))
     except ValueError:
         return None
+    if "-" in texts:
+        numbers = list(map(operator.add, numbers, repeat(0.0)))  # -0.0 -> 0.0
     total = sum(numbers)
     if total - total != 0.0:  # an infinite value (or a sum that overflows): the loop says which
         return None

@@ -7,9 +7,11 @@ first full screen under 1 s, whole process):
 * the time from start (graph built, stepper made, app started) to the first complete
   screen, in this process;
 * from a step key to the updated screen for each kind of key. "Updated screen" is the last
-  frame Textual draws for the key (before the side pane's paths, which a worker computes
-  afterwards; the figure in brackets includes them). Pilot's own key delivery is part of
-  every figure: the same measure on a trivial app is printed first as the floor;
+  frame Textual draws for the key before the side pane's paths, which a worker computes
+  afterwards, ``side.PATHS_DELAY`` (0.2 s) after the step; the figure in brackets is the
+  time to the paths section, that delay included. Pilot's own key delivery is part of
+  every figure: the same measure on a trivial app is printed first as the floor
+  (:class:`KeyClock`, which ``bench_speed.py`` shares for its row 6);
 * ``f`` held at 30 keys/s (30 key events 33 ms apart, not waiting for the screen): how long
   after the last key the screen shows its step;
 * the whole process of ``cgtui FILE`` on the graph written as a text file, launch to first
@@ -28,10 +30,18 @@ import random
 import statistics
 import sys
 import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+from textual import events
 from textual.worker import WorkerCancelled
 
 from cgtui.core.graph import Graph, Kind, Node
+
+if TYPE_CHECKING:
+    from textual.pilot import Pilot
+
+    from cgtui.app.app import ExplorerApp
 
 FIRST_SCREEN_GOAL = 2.0  # in this process
 STEP_GOAL = 0.100  # issue 10: single-step keys, median
@@ -80,8 +90,12 @@ class Frames:
 
     def __init__(self) -> None:
         self.times: list[float] = []
+        self.installed = False
 
     def install(self) -> None:
+        if self.installed:
+            return
+        self.installed = True
         from textual.screen import Screen
 
         original = Screen._compositor_refresh
@@ -101,32 +115,135 @@ class Frames:
 FRAMES = Frames()
 
 
+class PathsClock:
+    """When the side pane's paths computation starts. The side pane computes its paths
+    section off the UI thread once a step is on screen (after ``side.PATHS_DELAY``); the
+    frames before that start are the step's own."""
+
+    def __init__(self) -> None:
+        self.started: list[float] = []
+        self.installed = False
+
+    def install(self) -> None:
+        if self.installed:
+            return
+        self.installed = True
+        from cgtui.app.side import SidePane
+        from cgtui.engine.engine import Stepper
+
+        original_show = SidePane.show
+        clock = self
+
+        def show(pane: SidePane, stepper: Stepper, index: int) -> None:
+            original_show(pane, stepper, index)
+            timer = pane._pending
+            if timer is not None:
+                callback = timer._callback
+
+                def start() -> object:
+                    clock.started.append(time.perf_counter())
+                    return callback() if callback is not None else None
+
+                timer._callback = start
+
+        setattr(SidePane, "show", show)  # noqa: B010 - patched for the measurement
+
+
+PATHS = PathsClock()
+
+
+@dataclass
+class KeyTimes:
+    """One kind of key pressed some times: from each press to the step's own drawn frame
+    (``screens``) and to everything settled, the paths section included (``wholes``)."""
+
+    label: str
+    screens: list[float] = field(default_factory=list)
+    wholes: list[float] = field(default_factory=list)
+
+
+class KeyClock:
+    """Presses keys in a running explorer (``App.run_test``) and times each one to the
+    step's own drawn frame: the last frame between the press and the start of the paths
+    computation (or, when none starts, the end of everything the key caused)."""
+
+    def __init__(self, app: ExplorerApp, pilot: Pilot[None]) -> None:
+        FRAMES.install()
+        PATHS.install()
+        self.app = app
+        self.pilot = pilot
+
+    async def settle(self) -> None:
+        """Until nothing is left to draw: workers done, paths shown, rows loaded."""
+        while True:
+            await self.pilot.pause()
+            if not self.app.pending_work():
+                return
+            with contextlib.suppress(WorkerCancelled):  # a cancelled thread runs on: poll
+                await self.app.workers.wait_for_complete()
+            await asyncio.sleep(0.01)
+
+    def step_frame(self, t: float) -> float | None:
+        """The last frame between ``t`` and the start of the paths computation, after ``t``."""
+        end = PATHS.started[0] if PATHS.started else time.perf_counter()
+        frame = FRAMES.last_between(t, end)
+        return None if frame is None else frame - t
+
+    async def key(self, k: str) -> tuple[float, float]:
+        """Press ``k``: seconds to the step's frame, and to everything settled."""
+        PATHS.started.clear()
+        t = time.perf_counter()
+        await self.pilot.press(k)
+        await self.settle()  # the paths section, computed off the UI thread
+        whole = time.perf_counter() - t
+        frame = self.step_frame(t)
+        return (frame if frame is not None else whole), whole
+
+    async def series(self, label: str, k: str, times: int) -> KeyTimes:
+        result = KeyTimes(label)
+        for _ in range(times):
+            screen, whole = await self.key(k)
+            result.screens.append(screen)
+            result.wholes.append(whole)
+        return result
+
+    async def held(self, k: str, presses: int = 30, rate: float = 30.0) -> float:
+        """``k`` held: ``presses`` key events ``1/rate`` s apart, not waiting for the screen;
+        seconds from the last one until the screen shows its step."""
+        PATHS.started.clear()
+        last = time.perf_counter()
+        for n in range(presses):
+            if n:
+                await asyncio.sleep(1 / rate)
+            last = time.perf_counter()
+            self.app.post_message(events.Key(k, k))
+        await self.settle()
+        frame = self.step_frame(last)
+        return frame if frame is not None else time.perf_counter() - last
+
+
+def key_table(rows: list[KeyTimes]) -> tuple[float, float]:
+    """Print each kind of key's median and worst against issue 15's goals, and the time
+    to the paths section; return the median and worst over all of them."""
+    print(
+        f"{'key':26} {'median':>9} {'worst':>9} {'/25 ms':>7} {'/50 ms':>7}"
+        "   (to the paths section, 0.2 s debounce included: median)"
+    )
+    for row in rows:
+        med, worst = statistics.median(row.screens), max(row.screens)
+        print(
+            f"{row.label:26} {med * 1000:7.1f}ms {worst * 1000:7.1f}ms"
+            f" {med / STEP_MEDIAN_GOAL:6.2f}x {worst / STEP_WORST_GOAL:6.2f}x"
+            f"   ({statistics.median(row.wholes) * 1000:.1f} ms)"
+        )
+    single = [t for row in rows if row.label[0] in "fbu" for t in row.screens]
+    return statistics.median(single), max(single)
+
+
 async def measure(n: int) -> dict[str, bool]:
     """The in-process figures; what met its goal."""
-    from textual import events
-
     from cgtui.app.app import ExplorerApp
-    from cgtui.app.side import SidePane
     from cgtui.engine.engine import Stepper
-
-    # the paths section is computed off the UI thread once a step is on screen; the frames
-    # before that computation starts are the step's own
-    paths_started: list[float] = []
-    original_show = SidePane.show
-
-    def show(pane: SidePane, stepper: Stepper, index: int) -> None:
-        original_show(pane, stepper, index)
-        timer = pane._pending
-        if timer is not None:
-            callback = timer._callback
-
-            def start() -> object:
-                paths_started.append(time.perf_counter())
-                return callback() if callback is not None else None
-
-            timer._callback = start
-
-    setattr(SidePane, "show", show)  # noqa: B010 - patched for the measurement
 
     t0 = time.perf_counter()
     graph = layered_graph(n)
@@ -134,17 +251,8 @@ async def measure(n: int) -> dict[str, bool]:
     app = ExplorerApp(stepper, source="generated")
     verdicts: dict[str, bool] = {}
     async with app.run_test(size=(160, 50)) as pilot:
-
-        async def settle() -> None:
-            while True:
-                await pilot.pause()
-                if not app.pending_work():
-                    return
-                with contextlib.suppress(WorkerCancelled):  # a cancelled thread runs on: poll
-                    await app.workers.wait_for_complete()
-                await asyncio.sleep(0.01)
-
-        await settle()
+        clock = KeyClock(app, pilot)
+        await clock.settle()
         first = time.perf_counter() - t0
         print(f"graph: {len(graph.nodes):,} nodes, {graph.edge_count():,} edges")
         print(
@@ -153,68 +261,20 @@ async def measure(n: int) -> dict[str, bool]:
         )
         verdicts["first screen in this process under 2 s (issue 10)"] = first < FIRST_SCREEN_GOAL
 
-        def step_frame(t: float) -> float | None:
-            """The last frame between ``t`` and the start of the paths computation."""
-            end = paths_started[0] if paths_started else time.perf_counter()
-            frame = FRAMES.last_between(t, end)
-            return None if frame is None else frame - t
-
-        async def key(k: str) -> tuple[float, float]:
-            paths_started.clear()
-            t = time.perf_counter()
-            await pilot.press(k)
-            await settle()  # the paths section, computed off the UI thread
-            whole = time.perf_counter() - t
-            frame = step_frame(t)
-            return (frame if frame is not None else whole), whole
-
-        rows: list[tuple[str, list[float], list[float]]] = []
-
-        async def series(label: str, k: str, times: int) -> None:
-            screens, wholes = [], []
-            for _ in range(times):
-                s, w = await key(k)
-                screens.append(s)
-                wholes.append(w)
-            rows.append((label, screens, wholes))
-
-        await series("f  step forward", "f", 20)
-        await series("u  undo a forward step", "u", 5)
-        await series("F  run forward", "F", 1)
-        await series("b  step backward", "b", 20)
-        await series("u  undo a backward step", "u", 5)
-        await series("B  run backward", "B", 1)
-        await series("r  reset", "r", 1)
-
+        rows = [
+            await clock.series("f  step forward", "f", 20),
+            await clock.series("u  undo a forward step", "u", 5),
+            await clock.series("F  run forward", "F", 1),
+            await clock.series("b  step backward", "b", 20),
+            await clock.series("u  undo a backward step", "u", 5),
+            await clock.series("B  run backward", "B", 1),
+            await clock.series("r  reset", "r", 1),
+        ]
         # f held at 30 keys/s: key events at 33 ms intervals, not waiting for the screen
-        lags = []
-        for _ in range(2):
-            paths_started.clear()
-            last = time.perf_counter()
-            for k in range(30):
-                if k:
-                    await asyncio.sleep(1 / 30)
-                last = time.perf_counter()
-                app.post_message(events.Key("f", "f"))
-            await settle()
-            frame = step_frame(last)
-            lags.append(frame if frame is not None else time.perf_counter() - last)
+        held = max([await clock.held("f") for _ in range(2)])
 
-        print(
-            f"{'key':26} {'median':>9} {'worst':>9} {'/25 ms':>7} {'/50 ms':>7}"
-            "   (with the paths worker: median)"
-        )
-        for label, screens, wholes in rows:
-            med, worst = statistics.median(screens), max(screens)
-            print(
-                f"{label:26} {med * 1000:7.1f}ms {worst * 1000:7.1f}ms"
-                f" {med / STEP_MEDIAN_GOAL:6.2f}x {worst / STEP_WORST_GOAL:6.2f}x"
-                f"   ({statistics.median(wholes) * 1000:.1f} ms)"
-            )
-        single = [t for label, s, _ in rows if label[0] in "fbu" for t in s]
-        med, worst = statistics.median(single), max(single)
+        med, worst = key_table(rows)
         print(f"single-step keys (f, b, u): median {med * 1000:.1f} ms, worst {worst * 1000:.1f} ms")
-        held = max(lags)
         print(f"f held at 30 keys/s: the screen shows the last key's step {held * 1000:.1f} ms after it")
         verdicts[f"issue 10: single-step keys, median under {STEP_GOAL * 1000:.0f} ms"] = med < STEP_GOAL
         verdicts[f"issue 10 (ideally): single-step keys, worst under {STEP_GOAL * 1000:.0f} ms"] = (

@@ -23,9 +23,12 @@ Rows:
    of statements, loaded with ``--tree`` so that no node merges), launch to first full
    screen, whole process: the child runs the launch path of ``cgtui FILE`` with Textual's
    headless driver (``App.run_test``) and says when nothing is left to draw;
-6. the same explorer, key to drawn frame for ``f`` and ``b`` (median and worst of 20), and
-   the lag behind a key held at 30 keys/s (30 presses at 33 ms intervals: the time from
-   the last press until the screen is up to date);
+6. the same explorer, key to the step's own drawn frame for ``f``, ``b`` (median and worst
+   of 20) and ``u`` (undoing either, 10 each), measured as ``bench_app.py`` measures it
+   (``bench_app.KeyClock``: the last frame before the side pane starts computing its paths
+   section, which it does ``side.PATHS_DELAY`` after a step; the time to the paths section
+   is printed beside it), and the lag behind a key held at 30 keys/s (30 presses at 33 ms
+   intervals: the time from the last press until the screen shows its step);
 7. the peak memory of ``cgtui grad FILE`` on the 100,000-term sum, and bytes per node (the
    peak above that of the same process, same arguments, that loads the modules ``cgtui
    grad`` uses and stops: the interpreter's own copies of 1.1 MB of ``--at`` arguments are
@@ -45,7 +48,6 @@ import gc
 import os
 import platform
 import random
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -59,7 +61,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_app import FRAMES, layered_graph  # noqa: E402 - the benchmarks folder is on the path now
+from bench_app import KeyClock, KeyTimes, key_table, layered_graph  # noqa: E402 - benchmarks is on the path
 
 from cgtui.core.graph import Graph  # noqa: E402
 from cgtui.engine.engine import backward, forward, gradients, leaf_values  # noqa: E402
@@ -444,68 +446,39 @@ def bench_launch(repeat: int, folder: Path) -> tuple[Path, list[str]]:
     return path, at
 
 
-async def keys(graph: Graph) -> dict[str, list[float]]:
-    """Key to last drawn frame for f and b, 20 each; and the lag behind a held key."""
-    from textual import events
-
+async def keys(graph: Graph) -> tuple[list[KeyTimes], float]:
+    """Key to the step's own drawn frame for f, u, b and u (``bench_app.KeyClock``, as
+    ``bench_app.py`` measures it); and the lag behind a held key."""
     from cgtui.app.app import ExplorerApp
     from cgtui.engine.engine import Stepper
 
-    FRAMES.install()
-    app = ExplorerApp(Stepper(graph), source="generated", plugins=False)
-    result: dict[str, list[float]] = {}
+    app = ExplorerApp(Stepper(graph), source="generated")
     async with app.run_test(size=(160, 50)) as pilot:
-
-        async def settle() -> None:
-            while True:
-                await pilot.pause()
-                if not app.pending_work():
-                    return
-                await app.workers.wait_for_complete()
-                await asyncio.sleep(0.01)
-
-        await settle()
-        for k in ("f", "b"):
-            if k == "b":
-                await pilot.press("F")  # to the end of the forward pass
-                await settle()
-            times = []
-            for _ in range(20):
-                t = time.perf_counter()
-                await pilot.press(k)
-                await settle()
-                frame = FRAMES.last_between(t, time.perf_counter())
-                times.append((frame if frame is not None else time.perf_counter()) - t)
-            result[k] = times
-        await pilot.press("r")
-        await settle()
+        clock = KeyClock(app, pilot)
+        await clock.settle()
+        rows = [
+            await clock.series("f  step forward", "f", 20),
+            await clock.series("u  undo a forward step", "u", 10),
+        ]
+        await clock.key("F")  # to the end of the forward pass
+        rows += [
+            await clock.series("b  step backward", "b", 20),
+            await clock.series("u  undo a backward step", "u", 10),
+        ]
+        await clock.key("r")
         # held: 30 key events at 33 ms intervals, not waiting for the screen in between
-        lags = []
-        for _ in range(2):
-            for _ in range(30):
-                app.post_message(events.Key("f", "f"))
-                await asyncio.sleep(1 / 30)
-            last = time.perf_counter()
-            await settle()
-            frame = FRAMES.last_between(last, time.perf_counter())
-            lags.append((frame if frame is not None else last) - last)
-        result["held"] = lags
-    return result
+        held = max([await clock.held("f") for _ in range(2)])
+    return rows, held
 
 
 def bench_keys() -> None:
     graph = layered_graph(APP_NODES)
-    print(f"6. explorer, {len(graph.nodes):,}-node graph: key to drawn frame (in-process, headless)")
-    result = asyncio.run(keys(graph))
-    for k in ("f", "b"):
-        med, worst = statistics.median(result[k]), max(result[k])
-        print(f"   {k}: median {med * 1000:.1f} ms, worst {worst * 1000:.1f} ms")
-    held = max(result["held"])
-    print(f"   f held at 30 keys/s: the screen is up to date {held * 1000:.0f} ms after the last key")
-    med = max(statistics.median(result[k]) for k in ("f", "b"))
-    worst = max(max(result[k]) for k in ("f", "b"))
+    print(f"6. explorer, {len(graph.nodes):,}-node graph: key to the step's drawn frame (in-process)")
+    rows, held = asyncio.run(keys(graph))
+    med, worst = key_table(rows)
+    print(f"   f held at 30 keys/s: the screen shows the last key's step {held * 1000:.0f} ms after it")
     row(
-        "explorer, key to drawn frame, `f` and `b`; a key held at 30 keys/s",
+        "explorer, key to drawn frame, `f`, `b` and `u`; a key held at 30 keys/s",
         f"median {med * 1000:.0f} ms, worst {worst * 1000:.0f} ms; held: {held * 1000:.0f} ms behind",
         "median < 25 ms, worst < 50 ms, held never lags",
         med < 0.025 and worst < 0.050 and held < 0.050,

@@ -47,6 +47,7 @@ the speed, and any stepping key pauses it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from math import ceil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
@@ -59,15 +60,15 @@ from textual.actions import parse as parse_action
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.geometry import Region, Size
+from textual.geometry import Size
 from textual.reactive import var
 from textual.screen import ModalScreen, Screen
-from textual.scrollbar import ScrollBar
+from textual.scrollbar import ScrollBar, ScrollBarRender
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Footer, Input, Log, Static, TabbedContent, TabPane
 
-from cgtui.app import explain, safety
+from cgtui.app import explain, heap, safety
 from cgtui.app.footer import KeysFooter
 from cgtui.app.layout import breakpoint_classes, lesson_classes
 from cgtui.app.session import Session, beside, constant_value, hand_written
@@ -102,6 +103,10 @@ SINGLE_STEP_KEYS = frozenset({"f", "b", "u"})
 
 #: Seconds a deferred screen update waits at most (when the queued key does not step).
 DEFER_LIMIT = 0.05
+
+#: Seconds between tries to freeze the long-lived objects while other work is pending
+#: (see ``cgtui/app/heap.py``; the freeze is not part of what the screen waits for).
+HEAP_RETRY = 0.1
 
 
 class _Deferred:
@@ -180,6 +185,10 @@ class StepLog(SteadyScroll, Log):
     goes. New lines always scroll the log to its end.
     """
 
+    #: While lines are written: scrollbars take their new sizes and position without a
+    #: repaint; :meth:`write_lines` repaints the ones whose thumb moved on screen.
+    _quiet_bars = False
+
     def write_lines(self, lines: Iterable[str], scroll_end: bool | None = None) -> StepLog:
         new = [part for line in lines for part in line.splitlines()]
         if not new:
@@ -191,36 +200,89 @@ class StepLog(SteadyScroll, Log):
             self.virtual_size = Size(self._width, self.line_count)
             self.scroll_end(animate=False)
             return self
-        size = Size(self._width, self.line_count)
-        if size != self.virtual_size:
-            self.set_reactive(Log.virtual_size, size)
-            self._scroll_update(size)  # a scrollbar that appears or goes asks for a layout
-            if self._laid_out is not None:  # the scrollbars know the new size already
-                self._laid_out = (self._laid_out[0], size, self._laid_out[2])
-        follow = self.auto_scroll if scroll_end is None else scroll_end
-        if follow and not self.is_vertical_scrollbar_grabbed:
-            self.scroll_end(animate=False, immediate=True, x_axis=False)
-        self.refresh()
+        before = self._bar_states()
+        self._quiet_bars = True
+        try:
+            size = Size(self._width, self.line_count)
+            if size != self.virtual_size:
+                self.set_reactive(Log.virtual_size, size)
+                self._scroll_update(size)  # a scrollbar that appears or goes asks for a layout
+                if self._laid_out is not None:  # the scrollbars know the new size already
+                    self._laid_out = (self._laid_out[0], size, self._laid_out[2])
+            follow = self.auto_scroll if scroll_end is None else scroll_end
+            if follow and not self.is_vertical_scrollbar_grabbed:
+                self.scroll_end(animate=False, immediate=True, x_axis=False)
+        finally:
+            self._quiet_bars = False
+        after = self._bar_states()
+        for bar, state in before.items():
+            if bar in after and not _same_thumb(bar, state, after[bar]):
+                bar.refresh()
+        self.refresh(self.size.region)  # the lines: the border and its title stay as they were
         return self
 
+    def _bar_states(self) -> dict[ScrollBar, tuple[float, float, float]]:
+        """The shown scrollbars' virtual size, window size and position."""
+        bars = []
+        if self.show_vertical_scrollbar:
+            bars.append(self.vertical_scrollbar)
+        if self.show_horizontal_scrollbar:
+            bars.append(self.horizontal_scrollbar)
+        return {bar: (bar.window_virtual_size, bar.window_size, bar.position) for bar in bars}
+
     def _scroll_update(self, virtual_size: Size) -> None:
-        """Textual's, except that a scrollbar is repainted only when its sizes change: a
-        new line makes the log taller, and the horizontal scrollbar stays as it was."""
+        """Textual's, except that a scrollbar is repainted only when its sizes change (a
+        new line makes the log taller, and the horizontal scrollbar stays as it was), and
+        while lines are written not at all (see :meth:`write_lines`)."""
         self._refresh_scrollbars()
         width, height = self.container_size
+        across, down = self.scrollbar_size_horizontal, self.scrollbar_size_vertical
         if self.show_vertical_scrollbar and self.styles.scrollbar_size_vertical:
-            _resize_bar(self.vertical_scrollbar, virtual_size.height, height - self.scrollbar_size_horizontal)
+            self._resize_bar(self.vertical_scrollbar, virtual_size.height, height - across)
         if self.show_horizontal_scrollbar and self.styles.scrollbar_size_horizontal:
-            _resize_bar(self.horizontal_scrollbar, virtual_size.width, width - self.scrollbar_size_vertical)
+            self._resize_bar(self.horizontal_scrollbar, virtual_size.width, width - down)
         self.scroll_x = self.validate_scroll_x(self.scroll_x)
         self.scroll_y = self.validate_scroll_y(self.scroll_y)
 
+    def _resize_bar(self, bar: ScrollBar, virtual: int, window: int) -> None:
+        if (bar.window_virtual_size, bar.window_size) != (virtual, window):
+            bar.set_reactive(ScrollBar.window_virtual_size, virtual)
+            bar.set_reactive(ScrollBar.window_size, window)
+            if not self._quiet_bars:
+                bar.refresh()
 
-def _resize_bar(bar: ScrollBar, virtual: int, window: int) -> None:
-    if (bar.window_virtual_size, bar.window_size) != (virtual, window):
-        bar.window_virtual_size = virtual
-        bar.window_size = window
-        bar.refresh()
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        """Textual's, except that while lines are written the vertical scrollbar takes its
+        position without a repaint (see :meth:`write_lines`)."""
+        if self.show_vertical_scrollbar:
+            bar = self.vertical_scrollbar
+            if self._quiet_bars:
+                bar.set_reactive(ScrollBar.position, bar.validate_position(new_value))
+            else:
+                bar.position = new_value
+        if round(old_value) != round(new_value):
+            self.refresh(self.size.region)
+
+
+def _same_thumb(bar: ScrollBar, old: tuple[float, float, float], new: tuple[float, float, float]) -> bool:
+    """Whether a scrollbar draws its thumb in the same place for two (virtual size, window
+    size, position) (placed as Textual's ``ScrollBarRender.render_bar`` places it, in
+    eighths of a cell). Never for a scrollbar drawn by another renderer."""
+    if bar.renderer is not ScrollBarRender:
+        return False
+    size = bar.size.height if bar.vertical else bar.size.width
+    eighths = len(ScrollBarRender.VERTICAL_BARS if bar.vertical else ScrollBarRender.HORIZONTAL_BARS)
+
+    def thumb(virtual: float, window: float, position: float) -> tuple[int, int] | None:
+        virtual_cells = ceil(virtual)
+        window_cells = ceil(window if window < virtual else 0)
+        if not (window_cells and size and virtual_cells and size != virtual_cells):
+            return None
+        length = max(1, window_cells / (virtual_cells / size))
+        start = int((size - length) * (position / (virtual_cells - window_cells)) * eighths)
+        return start, start + ceil(length * eighths)
+
+    return thumb(*old) == thumb(*new)
 
 
 class _ShownCompositor(Compositor):
@@ -231,11 +293,14 @@ class _ShownCompositor(Compositor):
     from its map as a sign of a new widget and lay out the whole screen again at the next
     frame (which cannot place a widget that is not displayed anyway).
 
-    A frame draws the widgets under a changed region only. Textual draws every widget inside
-    the smallest rectangle around all the changed regions, and a step changes the side pane
-    at the top right and the log at the bottom: every widget on the screen. The parts of the
-    screen a frame writes are the changed regions alone, and any widget seen there overlaps
-    one of them, so the frame is the same.
+    A frame draws the widgets seen in a changed region only. Textual draws every widget
+    inside the smallest rectangle around all the changed regions, and a step changes the side
+    pane at the top right and the log at the bottom: every widget on the screen. The parts
+    of the screen a frame writes are the changed regions alone (each line's pieces between
+    two cuts that a changed region touches), and what shows there is the frontmost widget
+    at each piece: going from the front, the widgets over a changed region up to the first
+    one that covers all of it. The containers behind (the screen, the panes, the tabs),
+    drawn line by line under every change, are left out; the frame is the same.
     """
 
     def update_widgets(self, widgets: set[Widget]) -> None:
@@ -245,14 +310,17 @@ class _ShownCompositor(Compositor):
         changed = list(self._dirty_regions)
         if not changed:
             return super().render_partial_update()
-        visible = self.visible_widgets
+        visible = self.visible_widgets  # front to back, as the frame picks each piece
         _ = self.cuts  # each line's cuts come from every visible widget: made before the filter
-        overlaps = Region.overlaps
-        self._visible_widgets = {
-            widget: (region, clip)
-            for widget, (region, clip) in visible.items()
-            if any(overlaps(clip, r) for r in changed)
-        }
+        shown = [(widget, region.intersection(clip)) for widget, (region, clip) in visible.items()]
+        seen: set[Widget] = set()
+        for r in changed:
+            for widget, rect in shown:
+                if rect.overlaps(r):
+                    seen.add(widget)
+                    if rect.contains_region(r):
+                        break  # it covers the region: nothing behind it shows there
+        self._visible_widgets = {widget: place for widget, place in visible.items() if widget in seen}
         try:
             return super().render_partial_update()
         finally:
@@ -365,6 +433,8 @@ class ExplorerApp(App[None]):
         self.graph_stack: list[Saved] = []  # graphs left for their backward graphs (cgtui.app.modes)
         self._mask = explain.NO_MASK  # what an open quiz question asks about
         self._deferred: _Deferred | None = None  # steps not yet on screen (a held key)
+        self._shown_once = False  # a graph has been shown (the next one releases its objects)
+        self._heap_pending: bool | None = None  # a freeze to come (True: after a full pass)
 
     # ---- layout ---------------------------------------------------------------
 
@@ -406,6 +476,10 @@ class ExplorerApp(App[None]):
         # focused now, not after the first frame: the focus restyles the tree, and a restyle
         # before the first layout costs nothing more
         self.screen.set_focus(self._tree, scroll_visible=False)
+
+    def on_unmount(self) -> None:
+        heap.release()  # closing: what was frozen goes back to the collector
+        self._heap_pending = None
 
     def _handle_exception(self, error: Exception) -> None:
         """An exception nobody expected: save the user's graph first, then let Textual
@@ -452,6 +526,11 @@ class ExplorerApp(App[None]):
 
     def _show_graph(self, message: str) -> None:
         """A new graph or output: rebuild every view."""
+        if self._shown_once:
+            heap.release()  # the old graph's objects go back to the collector
+        # the new one's, once on screen, out of its passes (the old one's freed first)
+        self._freeze_heap(collect=self._shown_once)
+        self._shown_once = True
         stepper = self.stepper
         self.touched = None
         for view in self.views():
@@ -469,6 +548,25 @@ class ExplorerApp(App[None]):
 
             for panel in self.query(QuizPanel):  # an open quiz starts over on the new graph
                 panel.on_step(stepper, None)
+
+    def _freeze_heap(self, collect: bool = False) -> None:
+        """Freeze what is alive (:func:`heap.freeze`) once the screen is up to date and no
+        worker runs (a worker or a pending paths job may still hold an old graph)."""
+        if self._heap_pending is None:
+            self._heap_pending = collect
+            self.call_after_refresh(self._try_freeze_heap)
+        else:
+            self._heap_pending = self._heap_pending or collect
+
+    def _try_freeze_heap(self) -> None:
+        collect = self._heap_pending
+        if collect is None:
+            return
+        if self.pending_work():
+            self.set_timer(HEAP_RETRY, self._try_freeze_heap)
+            return
+        self._heap_pending = None
+        heap.freeze(collect)
 
     def _set_selected(self, index: int) -> None:
         if self.selected != index:
@@ -509,6 +607,8 @@ class ExplorerApp(App[None]):
         self._after(result.lines, changed, result.node, result, select=keep)
         if keep is not None:
             self._tree.follow(keep)  # F and B: the tree opens down to the selection
+        if all_nodes:
+            self._freeze_heap()  # what a whole pass made lives on
         return result
 
     def _after(

@@ -229,7 +229,7 @@ def definition(stepper: Stepper, i: int, mask: Mask = NO_MASK) -> str:
     fault = stepper.fault
     if fault is not None and fault.node == i:
         return f"{node.name} = {application_text(g, i)}\nstopped here: {fault.message}"
-    if g.has_arrays:
+    if stepper.arrays:  # the graph's has_arrays, kept by the stepper (a scan of every node)
         shaped = _array_definition(stepper, i, quiz=bool(mask))
         if shaped is not None:
             return shaped
@@ -335,7 +335,7 @@ def edge_rows(stepper: Stepper, i: int, mask: Mask = NO_MASK) -> list[EdgeRow]:
     for slot, p, formula, value in edges:
         pname = g.nodes[p].name
         # an array op's edge is a map G ↦ ..., not a local derivative ∂z/∂w: no one number
-        vjp = _is_vjp(g, i, slot) and g.has_arrays
+        vjp = _is_vjp(g, i, slot) and stepper.arrays
         if vjp:
             from cgtui.teach.tensor_text import NOT_DIFFERENTIATED, class_indices, node_shapes
 
@@ -432,7 +432,7 @@ def accumulation(stepper: Stepper, i: int, mask: Mask = NO_MASK) -> Accumulation
         term = chain_term(out, sname, node.name)
         arrow = edge_arrow(g, s, slot)
         via = f"  (edge {node.name} {arrow} {sname})" if arrow != "->" else ""
-        vjp = _is_vjp(g, s, slot) and g.has_arrays
+        vjp = _is_vjp(g, s, slot) and stepper.arrays
         if vjp:  # the map G ↦ ... at G = dL/ds, not a product with a local derivative ∂s/∂x
             from cgtui.teach.tensor_text import node_shapes, vjp_formula
 

@@ -52,6 +52,9 @@ MAX_REVEAL_DEPTH = 1000
 #: The tree expands this many nodes when a graph opens; deeper branches open on demand.
 INITIAL_TREE_NODES = 60
 
+#: Tree labels kept drawn (a few screens of lines) before the cache starts again.
+LABEL_CACHE_SIZE = 2000
+
 
 class GraphView:
     """What the app expects of a graph view (a mixin for :class:`~textual.widget.Widget`).
@@ -171,6 +174,8 @@ class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
         self._kinds_for: tuple[int, ...] | None = None  # the pseudo-classes _kinds are for
         self._styles: dict[str, Style] | None = None  # the label's, for the same
         self._frame_styles: dict[str, Style] | None = None
+        #: Each drawn line's label segments and width (see _label_segments).
+        self._label_cache: dict[tuple[object, ...], tuple[list[Segment], int]] = {}
 
     # ---- down ---------------------------------------------------------------
 
@@ -436,41 +441,78 @@ class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
         segments: list[Segment] = []
         cells = 0
         kind = 0  # the guides' look: 0 plain, 1 under the hovered node, 2 under the cursor's
+        # the guides of one look go out as one segment (fewer segments to cut and filter)
+        run: list[str] = []
+        run_kind = 0
+
+        def flush() -> None:
+            guide_style = kinds[run_kind][0]
+            style = styles.get(run_kind)
+            if style is None:
+                style = styles[run_kind] = line_style + guide_style if guide_style else line_style
+            segments.append(Segment("".join(run), style))
+            run.clear()
+
         last = path[-1]
         for node in path[1:]:
             kind = 2 if selected else 1 if hover else 0
             if node is not last:
-                guide_style, guides = kinds[kind]
+                guides = kinds[kind][1]
                 guide = guides[0] if node.is_last else guides[1]
-                style = styles.get(kind)
-                if style is None:
-                    style = styles[kind] = line_style + guide_style if guide_style else line_style
-                segments.append(Segment(guide, style))
+                if run and kind != run_kind:
+                    flush()
+                run_kind = kind
+                run.append(guide)
                 cells += len(guide)
             hover = hover or node._hover
             selected = (selected or node._selected) and has_focus
         if len(path) > 1:
-            guide_style, guides = kinds[kind]
+            guides = kinds[kind][1]
             guide = guides[2] if line.last else guides[3]
-            style = styles.get(kind)
-            if style is None:
-                style = line_style + guide_style if guide_style else line_style
-            segments.append(Segment(guide, style))
+            if run and kind != run_kind:
+                flush()
+            run_kind = kind
+            run.append(guide)
             cells += len(guide)
+        if run:
+            flush()
 
-        styles_of = self._frame_styles if self._frame_styles is not None else self._label_styles()
-        label_style = styles_of["tree--label"]
-        if self.hover_line == y:
-            label_style += styles_of["tree--highlight"]
-        if self.cursor_line == y:
-            label_style += styles_of["tree--cursor"]
-        label = self.render_label(path[-1], line_style, label_style).copy()
-        label.stylize(Style(meta={"node": line.node._id}))
-        label.style = line_style  # the base it has inside the whole line's text
-        segments.extend(label.render(self.app.console))
-        cells += label.cell_len
+        label, label_cells = self._label_segments(line.node, y, line_style)
+        segments.extend(label)
+        cells += label_cells
         pad_width = max(self.virtual_size.width, width)
         return Strip(line_pad(segments, 0, pad_width - cells, line_style))
+
+    def _label_segments(self, node: TreeNode[Entry], y: int, line_style: Style) -> tuple[list[Segment], int]:
+        """The label's segments and width on line ``y``, kept while nothing they show
+        changes: moving the cursor repaints every line under the old and the new cursor
+        node for their guides' colour, and their labels stay as they were."""
+        styles_of = self._frame_styles if self._frame_styles is not None else self._label_styles()
+        entry = node.data
+        index = -1 if entry is None else entry.index
+        stepper = self.stepper
+        kind = "" if stepper is None or entry is None else explain.kind_key(stepper, index, self.mask)
+        hover, cursor = self.hover_line == y, self.cursor_line == y
+        key = (
+            y, node._id, node._updates, node._allow_expand, node._expanded, line_style, hover, cursor,
+            kind, index == self.touched, styles_of["tree--label"], styles_of["tree--highlight"],
+            styles_of["tree--cursor"],
+        )
+        cached = self._label_cache.get(key)
+        if cached is not None:
+            return cached
+        label_style = styles_of["tree--label"]
+        if hover:
+            label_style += styles_of["tree--highlight"]
+        if cursor:
+            label_style += styles_of["tree--cursor"]
+        label = self.render_label(node, line_style, label_style).copy()
+        label.stylize(Style(meta={"node": node._id}))
+        label.style = line_style  # the base it has inside the whole line's text
+        if len(self._label_cache) >= LABEL_CACHE_SIZE:
+            self._label_cache.clear()
+        cached = self._label_cache[key] = (list(label.render(self.app.console)), label.cell_len)
+        return cached
 
     def _label_styles(self) -> dict[str, Style]:
         """The label's component styles, as ``Tree._render_line`` looks them up."""
@@ -535,6 +577,7 @@ class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
 
     def notify_style_update(self) -> None:
         self.kind_styles.clear()
+        self._label_cache.clear()
         self._kinds_for = None
         super().notify_style_update()
 

@@ -1,0 +1,30 @@
+"""Keeping the explorer's long-lived objects out of the garbage collector's full passes.
+
+A full pass of Python's cyclic collector scans every object the process holds: with a
+10,000-node graph open (its nodes, the stepper's values and ledger, the tree's lines) one
+takes a tenth of a second or more, and one that falls between a key and its frame is that
+key's worst case. What opening a graph and a whole pass (F, B, r) leave alive lives until
+the next graph, so it is frozen (``gc.freeze``: moved out of the collector's generations, a
+splice of lists, no scan); the generations then hold only what the last steps made, and a
+full pass is short. Frozen objects are still freed when nothing refers to them; only
+reference cycles among them wait until the next graph is shown (:func:`release`, then
+:func:`freeze` with a full pass, once no worker runs) or the explorer closes.
+"""
+
+from __future__ import annotations
+
+import gc
+
+
+def freeze(collect: bool = False) -> None:
+    """Move every object alive now out of the collector's generations; ``collect``: after
+    a full pass (once a graph has replaced another, to free the old one's cycles)."""
+    if collect:
+        gc.collect()
+    gc.freeze()
+
+
+def release() -> None:
+    """Before another graph is shown: give the frozen objects back to the collector (the
+    old graph's among them: its tree lines point at each other)."""
+    gc.unfreeze()

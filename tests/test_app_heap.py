@@ -1,0 +1,60 @@
+"""The explorer keeps a graph's long-lived objects out of the garbage collector's full
+passes (``cgtui/app/heap.py``): they are frozen once the graph is on screen and after a
+whole pass, and given back when another graph is opened (so that reference cycles the old
+graph leaves are freed, not kept for good) and when the explorer closes."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+
+from test_app import SQUARED_ERROR, regression, settle, sync
+from textual.pilot import Pilot
+
+from cgtui.app.app import ExplorerApp
+from cgtui.lang.build import from_expression
+
+
+async def frozen(pilot: Pilot[None]) -> None:
+    """Settle, then wait until the explorer has frozen what it means to (it does so once
+    no worker runs, in the background: the screen does not wait for it)."""
+    app = pilot.app
+    assert isinstance(app, ExplorerApp)
+    await settle(pilot)
+    for _ in range(200):  # the freeze retries every HEAP_RETRY while work is pending
+        if app._heap_pending is None:
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("the long-lived objects were never frozen")
+
+
+class Cycle:
+    """An object in a reference cycle: only a full pass of the collector frees it."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+@sync
+async def test_a_graph_is_frozen_on_screen_and_its_cycles_freed_when_another_opens() -> None:
+    app = ExplorerApp(regression(), plugins=True)
+    try:
+        async with app.run_test(size=(110, 36)) as pilot:
+            await frozen(pilot)
+            assert gc.get_freeze_count() > 0  # the first graph's objects, out of the passes
+            cycle = Cycle()
+            probe = weakref.ref(cycle)
+            setattr(app.stepper, "probe", cycle)  # noqa: B010 - lives as long as the stepper
+            del cycle
+            await pilot.press("F")  # a whole pass: what is alive now is frozen, the probe too
+            await frozen(pilot)
+            gc.collect()
+            assert probe() is not None
+            app._open(from_expression(SQUARED_ERROR, values={"w": 1, "x": 2, "b": 0, "y": 1}), "other")
+            await frozen(pilot)
+            assert probe() is None  # the old stepper went, and its cycle with it
+            assert gc.get_freeze_count() > 0  # the new graph's objects, frozen in turn
+            assert "opened other" in "\n".join(app._log_view.lines)
+        assert gc.get_freeze_count() == 0  # closed: nothing of the app's is kept frozen
+    finally:
+        gc.unfreeze()  # the next tests start with nothing frozen

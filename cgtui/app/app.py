@@ -51,7 +51,6 @@ from math import ceil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-import numpy as np
 from rich.cells import cell_len
 from rich.text import Text
 from textual import events
@@ -76,7 +75,7 @@ from cgtui.app.side import SideColumn, SidePane
 from cgtui.app.views import KIND_CLASSES, TOUCHED_MARK, GraphTree, GraphView, NodeTable, SteadyScroll
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind
-from cgtui.core.lazy import load_numpy
+from cgtui.core.lazy import np
 from cgtui.core.notation import format_number, partial_name, value_text
 from cgtui.engine.engine import Stepper, StepResult, descent_step, grad_check
 
@@ -403,7 +402,6 @@ class ExplorerApp(App[None]):
         """``plugins=False`` leaves out the drawing tab, the training screen and the quiz
         (lighter screens for tests that do not need them)."""
         super().__init__()
-        load_numpy()  # here, before any worker thread could be the first to use it
         self.stepper = stepper
         self.source = source
         #: What is open, its changes and their undo history.

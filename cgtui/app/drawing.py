@@ -37,6 +37,7 @@ from textual.strip import Strip
 from cgtui.app import explain
 from cgtui.app.views import KIND_CLASSES, GraphView
 from cgtui.core.errors import short_name
+from cgtui.core.lazy import load_numpy
 from cgtui.draw import (
     ARROW,
     BORDER,
@@ -266,6 +267,7 @@ class DrawingView(GraphView, ScrollView, can_focus=True):
         else:
             self._note = f"laying out {len(scene.items)} boxes…"
             self.refresh()
+            load_numpy()  # in the app's thread, before a worker could be the first to use it
             self._layout_in_thread(scene, self.orientation, self._generation, self.texts.box_mark)
 
     @work(thread=True, exclusive=True, group="drawing-layout")

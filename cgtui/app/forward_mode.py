@@ -31,7 +31,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
-import numpy as np
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -46,6 +45,7 @@ from cgtui.app.layout import breakpoint_classes
 from cgtui.app.tensor_view import MAP_HEIGHT, is_array, shapes, short_shape
 from cgtui.app.views import GraphTree, GraphView, NodeTable
 from cgtui.core.graph import Graph, Kind
+from cgtui.core.lazy import np
 from cgtui.core.notation import box_tangent, dotted, product, substitute_tangents, value_text
 from cgtui.core.ops import OPS, SLOT_NAMES
 from cgtui.draw.arrays import array_lines

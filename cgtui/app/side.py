@@ -19,6 +19,7 @@ from textual.worker import get_current_worker
 from cgtui.app import explain
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph
+from cgtui.core.lazy import load_numpy
 from cgtui.engine.engine import Status, Stepper
 from cgtui.engine.jacobian import pass_counts
 from cgtui.engine.paths import Cancelled
@@ -180,7 +181,7 @@ class SidePane(VerticalScroll):
             self._set(self._paths, "…" + "\n" * (height - 1))
             # start the paths worker once the step is on screen; a newer selection replaces it
             delay = FIRST_PATHS_DELAY if first else PATHS_DELAY
-            self._pending = self.set_timer(delay, lambda: self.compute_paths(job))
+            self._pending = self.set_timer(delay, lambda: self._start_paths(job))
         if stepper.backward_pos > 0:
             self.call_after_refresh(self._keep_partial_in_view)
         self._show_jacobian(stepper)
@@ -215,6 +216,7 @@ class SidePane(VerticalScroll):
         if len(stepper.graph.nodes) <= JACOBIAN_AT_ONCE:
             self._set(self._jacobian, _jacobian_text(stepper.graph))
         else:
+            load_numpy()  # in the app's thread, before a worker could be the first to use it
             self.count_jacobian(stepper.graph, stepper.needs)
 
     @work(thread=True, exclusive=True, group="jacobian", description="whole Jacobian's cost")
@@ -289,6 +291,10 @@ class SidePane(VerticalScroll):
             height = widget.get_content_height(self.size, self.app.size, size.width)
         if height != size.height:
             widget.refresh(layout=True)
+
+    def _start_paths(self, job: PathsJob) -> None:
+        load_numpy()  # in the app's thread, before a worker could be the first to use it
+        self.compute_paths(job)
 
     @work(thread=True, exclusive=True, group="paths", description="sum over paths")
     def compute_paths(self, job: PathsJob) -> None:

@@ -17,9 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-import numpy as np
-
 from cgtui.core.graph import Kind
+from cgtui.core.lazy import np
 from cgtui.core.notation import partial_name, short_shape, vjp_contribution, vjp_map
 from cgtui.core.ops import OPS
 from cgtui.draw.arrays import array_lines

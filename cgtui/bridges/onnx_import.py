@@ -24,11 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from cgtui.bridges.common import Compared, Names, number
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind
+from cgtui.core.lazy import np
 from cgtui.engine.engine import gradients
 from cgtui.lang.build import from_expression
 

@@ -18,12 +18,11 @@ from __future__ import annotations
 import argparse
 import json
 
-import numpy as np
-
 from cgtui.commands.common import add_source_arguments, differentiable_leaves, load
 from cgtui.commands.jacobian import matrix_lines
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind
+from cgtui.core.lazy import np
 from cgtui.core.notation import format_number
 from cgtui.engine.backward_graph import Hessian, hessian
 

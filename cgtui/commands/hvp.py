@@ -24,12 +24,11 @@ import json
 import re
 from typing import Any
 
-import numpy as np
-
 from cgtui.commands.common import add_source_arguments, dump_json, load
 from cgtui.core import arrays
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind
+from cgtui.core.lazy import np
 from cgtui.core.notation import format_number, inline_value
 from cgtui.core.numbers import checked_float, shown
 from cgtui.engine.backward_graph import hvp

@@ -22,10 +22,9 @@ import argparse
 from collections.abc import Iterable
 from typing import Any
 
-import numpy as np
-
 from cgtui.commands.common import add_source_arguments, differentiable_leaves, dump_json, graph_from_args
 from cgtui.core.errors import CgtuiError
+from cgtui.core.lazy import np
 from cgtui.core.notation import format_number, inline_value
 from cgtui.core.numbers import checked_float
 from cgtui.engine.forward import (

@@ -16,7 +16,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -25,6 +24,7 @@ from rich.text import Text
 from cgtui.commands.common import EXIT_FAULT, EXIT_OK, add_source_arguments, graph_from_args
 from cgtui.core.errors import CgtuiError, name_list, short_name
 from cgtui.core.graph import Graph
+from cgtui.core.lazy import np
 from cgtui.core.notation import format_number, value_text
 from cgtui.core.text import printable
 from cgtui.lang.files import YAML_SUFFIXES

@@ -30,10 +30,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import numpy as np
-import numpy.typing as npt
-
+from cgtui.core.lazy import np
 from cgtui.core.notation import ascii_fallback, format_number
 
 #: Rows and columns a table shows at most.
@@ -46,7 +45,10 @@ DIGITS = (12, 6, 4, 3, 2)
 SHADES = "░▒▓█"
 NAN_MARK, POSINF_MARK, NEGINF_MARK = "!", "+", "-"
 _SAME = len(SHADES) // 2  # the shade of an array whose finite values are all equal
-FloatArray = npt.NDArray[np.float64]
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+    FloatArray = npt.NDArray[np.float64]
 
 
 def number(x: float, digits: int = 12) -> str:

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
+from cgtui.core.lazy import np
 from cgtui.learn.regions import Regions
 
 #: The mark of a cell holding data points, and of a cell whose points are mixed classes.

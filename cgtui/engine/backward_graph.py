@@ -63,12 +63,11 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-import numpy as np
-
 from cgtui.core import arrays
 from cgtui.core.arrays import Shape
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind, Node
+from cgtui.core.lazy import np
 from cgtui.core.ops import OPS, SLOT_NAMES
 from cgtui.engine.engine import backward, differentiable, forward, leaf_values, on_path
 from cgtui.engine.forward import direction_vector, tangents

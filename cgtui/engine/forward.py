@@ -35,12 +35,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from cgtui.core import arrays
 from cgtui.core.arrays import Shape
 from cgtui.core.errors import CgtuiError, NumericalFault, name_list
 from cgtui.core.graph import Graph, Kind
+from cgtui.core.lazy import np
 from cgtui.core.notation import dotted, substitute_tangents, value_text
 from cgtui.core.ops import OPS, SLOT_NAMES
 from cgtui.engine.engine import (

@@ -19,12 +19,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from cgtui.core import arrays
 from cgtui.core.arrays import Shape
 from cgtui.core.errors import CgtuiError, NumericalFault
 from cgtui.core.graph import Graph, Kind
+from cgtui.core.lazy import np
 from cgtui.core.ops import OPS
 from cgtui.engine.engine import backward, differentiable, edge_contribution, forward, leaf_values
 from cgtui.engine.forward import direction_vector, entry_name, tangents, wanted_for

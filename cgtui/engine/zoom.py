@@ -50,13 +50,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING, Any
 
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind, Node
+from cgtui.core.lazy import np
 from cgtui.core.names import fresh_name
 from cgtui.core.ops import OPS
 from cgtui.lang.build import const_name
@@ -66,7 +64,11 @@ from cgtui.lang.parser import RESERVED_WORDS
 MAX_ZOOM_NODES = 2000
 
 Index = tuple[int, ...]
-FloatArray = npt.NDArray[np.float64]
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+    FloatArray = npt.NDArray[np.float64]
+    IntArray = npt.NDArray[np.int64]
 
 
 class ZoomError(CgtuiError):
@@ -273,8 +275,6 @@ def _axis(axis: int, ndim: int, op: str) -> int:
 # Each takes the builder, the operands' leaf indices (arrays of node indices in the
 # operands' shapes), their values, the options and the bases of generated names, and
 # returns the result as an array of node indices.
-
-IntArray = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)

@@ -20,12 +20,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import yaml
 
 from cgtui.core.arrays import shape_text
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import LeafValue
+from cgtui.core.lazy import np
 
 Error = Callable[[str, yaml.Node], CgtuiError]
 Number = Callable[[yaml.Node, str], "float | None"]

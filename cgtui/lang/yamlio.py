@@ -39,12 +39,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import yaml
 
 from cgtui.core import notation
 from cgtui.core.errors import CgtuiError, GraphError, ParseError, did_you_mean
 from cgtui.core.graph import Graph, Kind, LeafValue
+from cgtui.core.lazy import np
 from cgtui.core.numbers import NUMBER
 from cgtui.core.ops import FUNCTIONS, OPS, syntax
 from cgtui.lang import files, tensor_leaves

@@ -29,10 +29,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from cgtui.core.errors import CgtuiError, did_you_mean
 from cgtui.core.graph import Graph, Kind
+from cgtui.core.lazy import np
 from cgtui.core.numbers import NUMBER, checked_float, shown
 from cgtui.lang.files import read_bytes_capped
 

@@ -16,10 +16,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import numpy as np
-
 from cgtui.core.errors import CgtuiError, NumericalFault, name_list
 from cgtui.core.graph import Kind
+from cgtui.core.lazy import np
 from cgtui.engine.engine import evaluate_node
 from cgtui.learn.train import Problem, Value
 

@@ -23,10 +23,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-import numpy as np
-
 from cgtui.core.errors import CgtuiError, NumericalFault, name_list
 from cgtui.core.graph import Graph, Kind
+from cgtui.core.lazy import np
 from cgtui.core.notation import format_number, inline_value, operand, partial_name, value_text
 from cgtui.engine.engine import backward, differentiable, forward, leaf_values
 from cgtui.learn.dataset import Dataset, check_lr

@@ -23,11 +23,10 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-import numpy as np
-
 from cgtui.core import arrays
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind
+from cgtui.core.lazy import np
 from cgtui.core.names import fresh_name
 from cgtui.core.notation import TIMES, local_name, operand, partial_name, short_shape, vjp_map
 from cgtui.core.ops import OPS, SLOT_NAMES

@@ -19,11 +19,10 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from cgtui.core import notation
 from cgtui.core.errors import CgtuiError, name_list
 from cgtui.core.graph import Graph, Kind
+from cgtui.core.lazy import np
 from cgtui.core.notation import operand, partial_name, short_shape, value_text
 from cgtui.core.ops import SLOT_NAMES
 from cgtui.core.text import printable

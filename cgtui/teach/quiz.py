@@ -36,11 +36,10 @@ from enum import StrEnum
 from functools import partial
 from typing import Any
 
-import numpy as np
-
 from cgtui.core import arrays, notation
 from cgtui.core.errors import CgtuiError, name_list
 from cgtui.core.graph import Graph, Kind
+from cgtui.core.lazy import np
 from cgtui.core.notation import format_number, value_text
 from cgtui.core.ops import OPS, SLOT_NAMES
 from cgtui.engine.engine import (

@@ -17,10 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from cgtui.core import arrays
 from cgtui.core.graph import Graph, Kind
+from cgtui.core.lazy import np
 from cgtui.core.notation import short_shape
 from cgtui.core.ops import OPS, SLOT_NAMES
 from cgtui.engine.engine import edge_formula

@@ -3,11 +3,11 @@ classifier its accuracy beside it (on the right-hand axis, from 0 to 1)."""
 
 from __future__ import annotations
 
-import numpy as np
 from textual.app import ComposeResult
 
 from cgtui.app.training.plotting import decade_ticks, thin
 from cgtui.app.training.tab import TrainingTab
+from cgtui.core.lazy import np
 from cgtui.core.notation import format_number
 
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Input, Select
 
+from cgtui.core.lazy import np
 from cgtui.learn.train import Trainer, entry_name
 
 

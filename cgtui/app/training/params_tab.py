@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 from rich.color import Color
 from rich.style import Style
 from rich.text import Text
@@ -20,6 +19,7 @@ from textual.widgets import DataTable, Static
 
 from cgtui.app.training.plotting import param_colour, thin
 from cgtui.app.training.tab import TrainingTab
+from cgtui.core.lazy import np
 from cgtui.core.notation import partial_name
 from cgtui.draw.arrays import array_lines
 from cgtui.learn.train import Value

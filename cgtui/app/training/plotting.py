@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
-
+from cgtui.core.lazy import np
 from cgtui.learn.train import Surface
 
 #: Plots show at most this many points per line (the history is thinned evenly).

@@ -22,7 +22,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import ClassVar
 
-import numpy as np
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -50,6 +49,7 @@ from cgtui.app.training.tab import TrainingTab
 from cgtui.core.arrays import shape_text
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph
+from cgtui.core.lazy import load_numpy, np
 from cgtui.core.notation import format_number
 from cgtui.engine.engine import Stepper
 from cgtui.learn.dataset import Dataset, check_lr, check_steps, dataset_from_graph, training_settings
@@ -277,6 +277,7 @@ class TrainingScreen(ModalScreen[dict[str, Value] | None]):
         self._status(f"running {steps} steps with lr {format_number(lr)}...")
         self._first = self.trainer.steps_done
         self._ticks = 0
+        load_numpy()  # in the app's thread, before a worker could be the first to use it
         self._worker = self._train(steps)
         if self._timer is None:
             self._timer = self.set_interval(UPDATE_EVERY, self._poll)

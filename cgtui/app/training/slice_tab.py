@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -17,6 +16,7 @@ from textual.widgets import Label, Static
 from cgtui.app.training.param_picker import ParamPicker
 from cgtui.app.training.tab import TrainingTab
 from cgtui.core.errors import CgtuiError
+from cgtui.core.lazy import np
 from cgtui.core.notation import format_number
 from cgtui.learn.train import Slice, coordinate_path, loss_slice, span_around
 

@@ -382,7 +382,12 @@ class Graph:
     @property
     def has_arrays(self) -> bool:
         """Whether a leaf holds an array (a tensor graph)."""
-        return any(v is not None and type(v) is not float for v in self.value_list())
+        c = self._columns
+        values = c.values if c is not None else map(_value, self.nodes)
+        return not _FLOAT_OR_NONE.issuperset(map(type, values))  # (a scan in C, no list made)
+
+
+_FLOAT_OR_NONE = frozenset((float, type(None)))
 
 
 def _copied(value: LeafValue | None) -> LeafValue | None:

@@ -497,7 +497,7 @@ class Quiz:
             f"     = {' + '.join(f'paths({g.nodes[s].name})' for s, _ in succ)}",
             f"     = {parts} = {format_count(counts[i])}",
         ]
-        if counts[i] <= 6 and not g.has_arrays:  # the paths' products are numbers, not arrays
+        if counts[i] <= 6 and not st.arrays:  # the paths' products are numbers, not arrays
             report = top_paths(g, st.values, i, st.output, k=6)
             for path in report.paths:
                 lines.append("  " + " -> ".join(g.nodes[n].name for n in path.nodes))
@@ -518,14 +518,14 @@ class Quiz:
 
     def _array_node(self, i: int) -> bool:
         """Whether node ``i`` or an operand of it holds an array (a layer, not a number)."""
-        if not self.graph.has_arrays:
+        if not self.stepper.arrays:  # (the graph's has_arrays, kept: a scan of every node)
             return False
         values = self.stepper.values
         return _is_array(values[i]) or any(_is_array(values[p]) for p in self.graph.nodes[i].operands)
 
     def _array_partial(self, i: int) -> bool:
         """Whether ``dL/dnode`` involves arrays: the node's own or one of its terms'."""
-        if not self.graph.has_arrays:
+        if not self.stepper.arrays:
             return False
         st = self.stepper
         return _is_array(st.values[i]) or any(self._array_node(s) for s, _, _ in st.accumulation(i))

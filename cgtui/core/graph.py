@@ -298,14 +298,19 @@ class Graph:
     def ancestors(self, i: int) -> set[int]:
         """Every node that ``i`` depends on (not ``i`` itself)."""
         c = self._columns
-        operands = c.operands if c is not None else [n.operands for n in self.nodes]
+        operands_of: Callable[[int], tuple[int, ...]]
+        if c is not None:
+            operands_of = c.operands.__getitem__
+        else:  # (node by node: the walk takes time in the ancestors, not in the graph)
+            nodes = self.nodes
+            operands_of = lambda p: nodes[p].operands  # noqa: E731
         seen: set[int] = set()
-        todo = list(operands[i])
+        todo = list(operands_of(i))
         while todo:
             p = todo.pop()
             if p not in seen:
                 seen.add(p)
-                todo.extend(operands[p])
+                todo.extend(operands_of(p))
         return seen
 
     def descendants(self, i: int) -> set[int]:

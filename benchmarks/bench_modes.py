@@ -36,9 +36,9 @@ from bench_engine import best_of, mlp_data, mlp_text, mlp_values, ms
 
 from cgtui.core.graph import Kind
 from cgtui.engine.backward_graph import backward_graph, hessian, hvp
-from cgtui.engine.engine import backward, forward, leaf_values
+from cgtui.engine.engine import backward, differentiable_leaves, forward, leaf_values
 from cgtui.engine.forward import tangents
-from cgtui.engine.jacobian import differentiable_leaves, jacobian, pass_counts
+from cgtui.engine.jacobian import jacobian, pass_counts
 from cgtui.lang import yamlio
 from cgtui.lang.build import from_expression
 

@@ -22,13 +22,20 @@ import argparse
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from cgtui.commands.common import add_source_arguments, differentiable_leaves, dump_json, load
+from cgtui.commands.common import add_source_arguments, dump_json, load
 from cgtui.core.errors import CgtuiError, NumericalFault, name_list
 from cgtui.core.graph import Graph
 from cgtui.core.lazy import np
 from cgtui.core.notation import format_number, partial_name
 from cgtui.core.numbers import checked_float
-from cgtui.engine.engine import backward, forward, grad_check, grad_check_entries, leaf_values
+from cgtui.engine.engine import (
+    backward,
+    differentiable_leaves,
+    forward,
+    grad_check,
+    grad_check_entries,
+    leaf_values,
+)
 
 RELATIVE_TOLERANCE = 1e-5
 #: Each nudge re-runs the leaf's descendants twice, so checking every leaf of a

@@ -7,7 +7,7 @@ import argparse
 from typing import Any
 
 from cgtui.core.errors import CgtuiError, NumericalFault
-from cgtui.core.graph import Graph, Kind
+from cgtui.core.graph import Graph
 from cgtui.lang.source import load_source, parse_assignments, parse_names
 
 EXIT_OK = 0
@@ -53,12 +53,6 @@ def load(args: argparse.Namespace) -> tuple[Graph, int]:
     graph = graph_from_args(args)
     output = graph.lookup(args.output) if getattr(args, "output", None) else graph.outputs[0]
     return graph, output
-
-
-def differentiable_leaves(graph: Graph) -> list[int]:
-    """Leaves that take a gradient: every leaf but the constants, in graph order."""
-    rows = enumerate(zip(graph.op_list(), graph.kind_list(), strict=True))
-    return [i for i, (op, kind) in rows if op is None and kind is not Kind.CONST]
 
 
 def dump_json(data: Any) -> str:

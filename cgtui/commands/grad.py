@@ -19,14 +19,14 @@ import argparse
 import operator
 import sys
 from collections.abc import Iterator
-from itertools import chain, compress, repeat
+from itertools import chain, repeat
 from typing import Any
 
-from cgtui.commands.common import add_source_arguments, differentiable_leaves, dump_json, load
+from cgtui.commands.common import add_source_arguments, dump_json, load
 from cgtui.core.graph import Graph, Kind
 from cgtui.core.lazy import np
 from cgtui.core.notation import inline_value, partial_name, partial_names
-from cgtui.engine.engine import Gradients, gradients
+from cgtui.engine.engine import Gradients, differentiable_leaves, gradients
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -82,11 +82,7 @@ def render(graph: Graph, result: Gradients, *, show_all: bool = False) -> Iterat
     yield f"{out} = {inline_value(result.value)}\n"
     ops, kinds = graph.op_list(), graph.kind_list()
     partials = result.partials
-    # the leaves that take a gradient (every leaf but the constants, in graph order)
-    takes: Iterator[bool] = map(operator.not_, ops)
-    if Kind.CONST in kinds:
-        takes = map(operator.and_, takes, map(operator.is_not, kinds, repeat(Kind.CONST)))
-    leaves = list(compress(range(len(ops)), takes))
+    leaves = differentiable_leaves(graph)
     leaf_kinds = list(map(kinds.__getitem__, leaves))
     names = graph.names_of(leaves)  # each row's node (its partial's name, later)
     grads = list(map(partials.__getitem__, leaves))

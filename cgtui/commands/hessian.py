@@ -18,13 +18,14 @@ from __future__ import annotations
 import argparse
 import json
 
-from cgtui.commands.common import add_source_arguments, differentiable_leaves, load
+from cgtui.commands.common import add_source_arguments, load
 from cgtui.commands.jacobian import matrix_lines
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind
 from cgtui.core.lazy import np
 from cgtui.core.notation import format_number
 from cgtui.engine.backward_graph import Hessian, hessian
+from cgtui.engine.engine import differentiable_leaves
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

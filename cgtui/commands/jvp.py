@@ -22,11 +22,12 @@ import argparse
 from collections.abc import Iterable
 from typing import Any
 
-from cgtui.commands.common import add_source_arguments, differentiable_leaves, dump_json, graph_from_args
+from cgtui.commands.common import add_source_arguments, dump_json, graph_from_args
 from cgtui.core.errors import CgtuiError
 from cgtui.core.lazy import np
 from cgtui.core.notation import format_number, inline_value
 from cgtui.core.numbers import checked_float
+from cgtui.engine.engine import differentiable_leaves
 from cgtui.engine.forward import (
     JVP,
     Direction,

@@ -190,6 +190,16 @@ def differentiable(graph: Graph, *, params_only: bool = False) -> list[bool]:
     return needs
 
 
+def differentiable_leaves(graph: Graph) -> list[int]:
+    """Leaves that take a gradient: every leaf but the constants, in graph order (in loops
+    that run in C: ``cgtui grad`` asks it of 100,000 leaves)."""
+    ops, kinds = graph.op_list(), graph.kind_list()
+    takes: Iterator[bool] = map(operator.not_, ops)
+    if Kind.CONST in kinds:
+        takes = map(operator.and_, takes, map(operator.is_not, kinds, repeat(Kind.CONST)))
+    return list(compress(range(len(ops)), takes))
+
+
 def on_path(graph: Graph, output: int) -> list[bool]:
     """Whether each node has a path to ``output`` (the output itself included)."""
     mark = [False] * len(graph)

@@ -22,10 +22,17 @@ from typing import Any
 from cgtui.core import arrays
 from cgtui.core.arrays import Shape
 from cgtui.core.errors import CgtuiError, NumericalFault
-from cgtui.core.graph import Graph, Kind
+from cgtui.core.graph import Graph
 from cgtui.core.lazy import np
 from cgtui.core.ops import OPS
-from cgtui.engine.engine import backward, differentiable, edge_contribution, forward, leaf_values
+from cgtui.engine.engine import (
+    backward,
+    differentiable,
+    differentiable_leaves,
+    edge_contribution,
+    forward,
+    leaf_values,
+)
 from cgtui.engine.forward import direction_vector, entry_name, tangents, wanted_for
 
 Value = Any
@@ -67,10 +74,6 @@ class PassCounts:
         if self.reverse_multiplications < self.forward_multiplications:
             return "reverse"
         return "either"
-
-
-def differentiable_leaves(graph: Graph) -> list[int]:
-    return [i for i, n in enumerate(graph.nodes) if n.op is None and n.kind is not Kind.CONST]
 
 
 def node_shapes(graph: Graph) -> list[Shape]:

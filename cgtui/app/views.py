@@ -453,27 +453,26 @@ class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
             segments.append(Segment("".join(run), style))
             run.clear()
 
-        last = path[-1]
-        for node in path[1:]:
-            kind = 2 if selected else 1 if hover else 0
-            if node is not last:
-                guides = kinds[kind][1]
-                guide = guides[0] if node.is_last else guides[1]
-                if run and kind != run_kind:
-                    flush()
-                run_kind = kind
-                run.append(guide)
-                cells += len(guide)
-            hover = hover or node._hover
-            selected = (selected or node._selected) and has_focus
-        if len(path) > 1:
-            guides = kinds[kind][1]
-            guide = guides[2] if line.last else guides[3]
+        def put(guide: str) -> None:
+            """One guide of look ``kind``: joins the run, or starts one after a flush."""
+            nonlocal run_kind, cells
             if run and kind != run_kind:
                 flush()
             run_kind = kind
             run.append(guide)
             cells += len(guide)
+
+        last = path[-1]
+        for node in path[1:]:
+            kind = 2 if selected else 1 if hover else 0
+            if node is not last:
+                guides = kinds[kind][1]
+                put(guides[0] if node.is_last else guides[1])
+            hover = hover or node._hover
+            selected = (selected or node._selected) and has_focus
+        if len(path) > 1:
+            guides = kinds[kind][1]
+            put(guides[2] if line.last else guides[3])
         if run:
             flush()
 

@@ -46,6 +46,7 @@ the speed, and any stepping key pauses it.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from math import ceil
 from pathlib import Path
@@ -60,6 +61,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.geometry import Size
+from textual.message import Message
 from textual.reactive import var
 from textual.screen import ModalScreen, Screen
 from textual.scrollbar import ScrollBar, ScrollBarRender
@@ -433,6 +435,8 @@ class ExplorerApp(App[None]):
         self._deferred: _Deferred | None = None  # steps not yet on screen (a held key)
         self._shown_once = False  # a graph has been shown (the next one releases its objects)
         self._heap_pending: bool | None = None  # a freeze to come (True: after a full pass)
+        self._warmed: Graph | None = None  # the graph the warm-up thread was started for
+        self._warm_thread: threading.Thread | None = None
 
     # ---- layout ---------------------------------------------------------------
 
@@ -476,6 +480,8 @@ class ExplorerApp(App[None]):
         self.screen.set_focus(self._tree, scroll_visible=False)
 
     def on_unmount(self) -> None:
+        if self._warm_thread is not None:
+            self._warm_thread.join()  # closing: not in the middle of an import
         heap.release()  # closing: what was frozen goes back to the collector
         self._heap_pending = None
 
@@ -565,6 +571,25 @@ class ExplorerApp(App[None]):
             return
         self._heap_pending = None
         heap.freeze(collect)
+        self._warm_up()
+
+    class Warmed(Message):
+        """The warm-up thread has made what the graph's first step needs."""
+
+    def _warm_up(self) -> None:
+        """Once a graph is on screen, make what its first step would wait for in a thread
+        (``cgtui/app/preload.py``): numpy's import, the graph's successor lists. What it
+        made is frozen with the rest when it is done."""
+        graph = self.stepper.graph
+        if self._warmed is graph:
+            return
+        from cgtui.app.preload import warm
+
+        self._warmed = graph
+        self._warm_thread = warm(np, [graph.successor_lists], done=lambda: self.post_message(self.Warmed()))
+
+    def on_explorer_app_warmed(self, message: Warmed) -> None:
+        self._freeze_heap()
 
     def _set_selected(self, index: int) -> None:
         if self.selected != index:

@@ -67,6 +67,8 @@ class KeysFooter(Footer):
         if not screen.app.app_focus:
             return
         if self.is_attached and screen is self.screen and not self._update_pending:
+            if self._enable_in_place():
+                return  # drawn in the frame of the change that made it (a step's, say)
             self._update_pending = True
             self.call_after_refresh(self._update_keys)
 
@@ -81,19 +83,29 @@ class KeysFooter(Footer):
         self._update_pending = False
         if not self.is_attached:
             return
+        if not self._enable_in_place():
+            await self.recompose()
+
+    def _enable_in_place(self) -> bool:
+        """Whether the keys shown are up to date, made so here when only some turned
+        usable or greyed out (each such key restyled in place); False when they must be
+        built again."""
         old, new = self._shown, self._keys_state()
         if old == new:
-            return
-        if old is not None and _without_enabled(old) == _without_enabled(new):
-            acts = {(key, action): enabled for key, action, _, _, enabled in new[1]}
-            for widget in self.query(FooterKey):
-                enabled = acts.get((widget.key, widget.action))
-                if enabled is not None and widget._disabled == enabled:
-                    widget._disabled = not enabled
-                    widget.set_class(not enabled, "-disabled")
-            self._shown = new
-            return
-        await self.recompose()
+            return True
+        if old is None or _without_enabled(old) != _without_enabled(new):
+            return False
+        acts = {(key, action): enabled for key, action, _, _, enabled in new[1]}
+        for widget in self.query(FooterKey):
+            enabled = acts.get((widget.key, widget.action))
+            if enabled is not None and widget._disabled == enabled:
+                widget._disabled = not enabled
+                widget.set_class(not enabled, "-disabled")
+                # its repaint asked of the screen now, not when the key is next idle (which
+                # may come after the frame of the change that greyed it out)
+                widget._check_refresh()
+        self._shown = new
+        return True
 
     def compose(self) -> ComposeResult:
         if not self._bindings_ready and self.is_attached:

@@ -1,0 +1,116 @@
+"""The warm-up thread (``cgtui/app/preload.py``) loads a lazy module while other threads
+may use it: their first use waits for the load and finds the whole module, never a
+half-made one (Python 3.11's lazy modules take no lock: without the guard such a use runs
+the module's code a second time or reads a module whose names are not all set yet)."""
+
+from __future__ import annotations
+
+import gc
+import sys
+import threading
+import types
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from test_app import regression, settle, sync
+from textual.widgets._footer import FooterKey
+
+from cgtui.app import preload
+from cgtui.app.app import ExplorerApp
+from cgtui.app.footer import KeysFooter
+from cgtui.core.lazy import _lazy
+
+
+@pytest.fixture
+def slow_module(tmp_path: Path) -> Iterator[tuple[str, threading.Event, threading.Event]]:
+    """A module whose code stops half way (one name set, the other not) until released."""
+    name = "cgtui_slow_module_for_test"
+    started, release = threading.Event(), threading.Event()
+    gate = types.ModuleType("cgtui_slow_gate_for_test")
+    gate.started, gate.release, gate.runs = started, release, []  # type: ignore[attr-defined]
+    sys.modules[gate.__name__] = gate
+    (tmp_path / f"{name}.py").write_text(
+        "import cgtui_slow_gate_for_test as gate\n"
+        "gate.runs.append(1)\n"
+        "FIRST = 1\n"
+        "gate.started.set()\n"
+        "gate.release.wait()\n"
+        "SECOND = 2\n"
+    )
+    sys.path.insert(0, str(tmp_path))
+    yield name, started, release
+    sys.path.remove(str(tmp_path))
+    sys.modules.pop(name, None)
+    sys.modules.pop(gate.__name__, None)
+
+
+def test_a_use_during_the_load_waits_for_the_whole_module(
+    slow_module: tuple[str, threading.Event, threading.Event],
+) -> None:
+    name, started, release = slow_module
+    module = _lazy(name)
+    assert preload.is_lazy(module)
+    done: list[str] = []
+    thread = preload.warm(module, [lambda: done.append("job")], done=lambda: done.append("done"))
+    assert started.wait(10)  # the load is half way: FIRST is set, SECOND is not
+    seen: list[int] = []
+    reader = threading.Thread(target=lambda: seen.append(module.SECOND))
+    reader.start()
+    reader.join(0.05)
+    assert reader.is_alive() and seen == []  # waits for the load, not a half-made module
+    release.set()
+    reader.join(10)
+    thread.join(10)
+    assert seen == [2]
+    assert module.FIRST == 1 and module.SECOND == 2
+    assert type(module) is types.ModuleType  # a plain module from now on
+    assert sys.modules["cgtui_slow_gate_for_test"].runs == [1]  # its code ran once
+    assert done == ["job", "done"]
+
+
+def test_a_loaded_module_is_not_loaded_again_and_the_jobs_still_run() -> None:
+    done: list[str] = []
+    thread = preload.warm(types, [lambda: done.append("job")])
+    thread.join(10)
+    assert done == ["job"]
+    assert not preload.is_lazy(types)
+
+
+@sync
+async def test_the_explorer_warms_up_the_graph_it_shows_and_freezes_what_that_made() -> None:
+    app = ExplorerApp(regression(), plugins=False)
+    try:
+        async with app.run_test(size=(110, 36)) as pilot:
+            await settle(pilot)
+            for _ in range(200):
+                if app._warm_thread is not None:
+                    break
+                await pilot.pause(0.01)
+            assert app._warm_thread is not None and app._warmed is app.stepper.graph
+            app._warm_thread.join(10)
+            assert app.stepper.graph._succs is not None  # made by the thread, not by a step
+            for _ in range(200):  # its Warmed message asks for a freeze, done when idle
+                if app._heap_pending is None and gc.get_freeze_count():
+                    break
+                await pilot.pause(0.05)
+            assert app._heap_pending is None and gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+
+
+@sync
+async def test_a_footer_key_that_turns_usable_is_repainted_in_the_steps_frame() -> None:
+    app = ExplorerApp(regression(), plugins=False)
+    async with app.run_test(size=(110, 36)) as pilot:
+        await settle(pilot)
+        footer = app.query_one(KeysFooter)
+        undo = next(k for k in footer.query(FooterKey) if k.action.endswith("undo"))
+        assert undo.has_class("-disabled")
+        app.action_step_forward()  # no await: the step's frame is not drawn yet
+        footer.bindings_changed(app.screen)  # what the step's refresh of bindings calls next
+        assert not undo.has_class("-disabled")
+        # its repaint is with the screen already (beside the step's other changes), not
+        # waiting for the key's next idle moment, which may come after the step's frame
+        assert not undo._repaint_required
+        assert not footer._update_pending  # nothing left for after the frame

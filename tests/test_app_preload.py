@@ -14,11 +14,14 @@ from pathlib import Path
 
 import pytest
 from test_app import regression, settle, sync
+from textual.geometry import Size
+from textual.widget import Widget
 from textual.widgets._footer import FooterKey
 
 from cgtui.app import preload
 from cgtui.app.app import ExplorerApp
 from cgtui.app.footer import KeysFooter
+from cgtui.app.side import Section, SidePane
 from cgtui.core.lazy import _lazy
 
 
@@ -114,3 +117,24 @@ async def test_a_footer_key_that_turns_usable_is_repainted_in_the_steps_frame() 
         # waiting for the key's next idle moment, which may come after the step's frame
         assert not undo._repaint_required
         assert not footer._update_pending  # nothing left for after the frame
+
+
+@sync
+async def test_the_side_pane_and_its_parts_ask_for_no_second_layout_when_their_content_changes() -> None:
+    """A layout that gives the side pane new content (a section grew after a step) sets the
+    virtual sizes of the pane, its sections and its headings; none of them asks for another
+    layout of the whole screen for it (the first one placed everything)."""
+    app = ExplorerApp(regression(), plugins=False)
+    async with app.run_test(size=(110, 36)) as pilot:
+        await settle(pilot)
+        pane = app.query_one(SidePane)
+        parts: list[Widget] = [pane, *pane.query(Section)]
+        assert {"side-edges-title", "side-acc-title", "side-paths-title"} <= {w.id for w in parts}
+        for widget in parts:
+            virtual = widget.virtual_size
+            # the pane's new content keeps its scrollbars as they were (one that comes or
+            # goes does ask for the layout it needs)
+            grown = Size(virtual.width - 1, virtual.height) if widget is pane else virtual + (1, 3)
+            assert widget._size_updated(widget.size, grown, widget.container_size)
+            assert widget.virtual_size == grown
+            assert not widget._layout_required, widget.id

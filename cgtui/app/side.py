@@ -59,11 +59,13 @@ class PathsJob:
 
 
 class Section(Static):
-    """A section of the side pane whose text changes with the selection and the steps.
+    """A section of the side pane whose text changes with the selection and the steps, or
+    a heading.
 
-    When a layout gives it a new height, Textual sets its virtual size, which asks for a
-    second layout of the whole screen; the first one has already placed everything (a
-    section does not scroll), so that second one is left out.
+    When a layout gives it a new height (or, for a heading, a new width: the pane's
+    scrollbar came or went), Textual sets its virtual size, which asks for a second layout
+    of the whole screen; the first one has already placed everything (a section does not
+    scroll), so that second one is left out.
     """
 
     def _size_updated(
@@ -89,6 +91,15 @@ class SidePane(VerticalScroll):
 
     ALLOW_MAXIMIZE = True
 
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        """When a layout gives the pane new content (a section grew or shrank), Textual sets
+        its virtual size, which asks for a second layout of the whole screen; the first one
+        has placed everything already. The scrollbars still follow the new size (one that
+        appears or goes asks for the layout it needs)."""
+        return super()._size_updated(size, virtual_size, container_size, layout=False)
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.stepper: Stepper | None = None
@@ -104,11 +115,11 @@ class SidePane(VerticalScroll):
         self._definition = Section(id="side-definition", markup=False)
         #: An array-valued node's value and partial as tables, and its VJPs with shapes.
         self._tensor = Section(id="side-tensor", markup=False)
-        self._edges_title = Static(
+        self._edges_title = Section(
             "Local derivatives of the incoming edges", id="side-edges-title", classes="heading"
         )
         self._edges = Section(id="side-edges")
-        self._acc_title = Static("Partial and how backprop builds it", id="side-acc-title", classes="heading")
+        self._acc_title = Section("Partial and how backprop builds it", id="side-acc-title", classes="heading")
         self._accumulation = Section(id="side-accumulation", markup=False)
         self._paths = Section(id="side-paths", markup=False)
         #: The whole Jacobian's cost by either direction (forward: n passes, reverse: m),
@@ -124,7 +135,7 @@ class SidePane(VerticalScroll):
         yield self._edges
         yield self._acc_title
         yield self._accumulation
-        yield Static("Chain rule as a sum over paths", id="side-paths-title", classes="heading")
+        yield Section("Chain rule as a sum over paths", id="side-paths-title", classes="heading")
         yield self._paths
         yield self._jacobian
 

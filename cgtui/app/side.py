@@ -119,7 +119,9 @@ class SidePane(VerticalScroll):
             "Local derivatives of the incoming edges", id="side-edges-title", classes="heading"
         )
         self._edges = Section(id="side-edges")
-        self._acc_title = Section("Partial and how backprop builds it", id="side-acc-title", classes="heading")
+        self._acc_title = Section(
+            "Partial and how backprop builds it", id="side-acc-title", classes="heading"
+        )
         self._accumulation = Section(id="side-accumulation", markup=False)
         self._paths = Section(id="side-paths", markup=False)
         #: The whole Jacobian's cost by either direction (forward: n passes, reverse: m),

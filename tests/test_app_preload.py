@@ -134,7 +134,9 @@ async def test_the_side_pane_and_its_parts_ask_for_no_second_layout_when_their_c
             virtual = widget.virtual_size
             # the pane's new content keeps its scrollbars as they were (one that comes or
             # goes does ask for the layout it needs)
-            grown = Size(virtual.width - 1, virtual.height) if widget is pane else Size(virtual.width + 1, virtual.height + 3)
+            grown = Size(virtual.width + 1, virtual.height + 3)
+            if widget is pane:
+                grown = Size(virtual.width - 1, virtual.height)
             assert widget._size_updated(widget.size, grown, widget.container_size)
             assert widget.virtual_size == grown
             assert not widget._layout_required, widget.id

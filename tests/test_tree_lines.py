@@ -82,3 +82,22 @@ async def test_tree_lines_are_textuals_own() -> None:
         await settle(pilot)
         assert not tree.has_focus
         assert lines_differ(tree) == []
+
+
+@sync
+async def test_a_line_repaint_leaves_the_scrollbar_alone() -> None:
+    """A repainted line (a new label, the cursor's guides) covers the lines' width only:
+    as wide as the widget, it would have every frame draw the vertical scrollbar again."""
+    graph = from_expression(" + ".join(f"x{i}" for i in range(80)), values={f"x{i}": i for i in range(80)})
+    app = ExplorerApp(Stepper(graph), plugins=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        tree = app.query_one("#tree", GraphTree)
+        assert tree.show_vertical_scrollbar
+        lines_width = tree.scrollable_content_region.width
+        assert lines_width < tree.size.width  # the scrollbar's columns
+        tree._repaint_regions.clear()
+        tree._refresh_line(3)
+        tree._refresh_node(tree._tree_lines[1].node)  # what a cursor move repaints
+        assert tree._repaint_regions
+        assert all(region.right <= lines_width for region in tree._repaint_regions)

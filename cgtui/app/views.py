@@ -17,7 +17,7 @@ from rich.text import Text
 from textual import events
 from textual._segment_tools import line_pad
 from textual.coordinate import Coordinate
-from textual.geometry import Region, Size
+from textual.geometry import Offset, Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -139,6 +139,19 @@ class KindStyles:
 
 
 @dataclass(frozen=True, slots=True)
+class _Frame:
+    """What the tree's lines read while a frame draws them (each a lookup through the
+    widget's styles or reactives, for every line otherwise)."""
+
+    width: int
+    scroll: Offset
+    has_focus: bool
+    pad_width: int
+    hover_line: int
+    cursor_line: int
+
+
+@dataclass(frozen=True, slots=True)
 class Entry:
     """A tree line: node ``index``, or a reference to it when it is expanded elsewhere."""
 
@@ -174,6 +187,7 @@ class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
         self._kinds_for: tuple[int, ...] | None = None  # the pseudo-classes _kinds are for
         self._styles: dict[str, Style] | None = None  # the label's, for the same
         self._frame_styles: dict[str, Style] | None = None
+        self._frame: _Frame | None = None  # while lines are drawn
         #: Each drawn line's label segments and width (see _label_segments).
         self._label_cache: dict[tuple[object, ...], tuple[list[Segment], int]] = {}
 
@@ -214,6 +228,13 @@ class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
             # only when it changed: a new label repaints its line
             if not isinstance(line.label, Text) or line.label.plain != label:
                 self._relabel(line, Text(label))
+
+    def _refresh_line(self, line: int) -> None:
+        """Repaint line ``line``: Textual's region is as wide as the widget, its vertical
+        scrollbar included, and a frame then draws the whole scrollbar again for each line
+        (it is the frontmost widget there); the lines' own width leaves it alone."""
+        width = self.scrollable_content_region.width or self.size.width
+        self.refresh(Region(0, line - self.scroll_offset.y, width, 1))
 
     def _relabel(self, line: TreeNode[Entry], label: Text) -> None:
         """Give ``line`` a new label and repaint that line alone.
@@ -382,18 +403,26 @@ class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
             # looked up again after a focus, hover or style change
             self._kinds_for, self._kinds, self._styles = key, self._guide_kinds(), self._label_styles()
         self._frame_guides, self._frame_styles = self._kinds, self._styles
+        width = self.size.width
+        # what every line reads, looked up once for the lines drawn now
+        self._frame = _Frame(
+            width, self.scroll_offset, self.has_focus, max(self.virtual_size.width, width),
+            self.hover_line, self.cursor_line,
+        )
         try:
             return super().render_lines(crop)
         finally:
             self._line_style = None
             self._frame_guides = self._frame_styles = None
+            self._frame = None
 
     def render_line(self, y: int) -> Strip:
         style = self._line_style
-        if style is None:
+        frame = self._frame
+        if style is None or frame is None:
             return super().render_line(y)
-        scroll_x, scroll_y = self.scroll_offset
-        return self._render_line(y + scroll_y, scroll_x, scroll_x + self.size.width, style)
+        scroll_x, scroll_y = frame.scroll
+        return self._render_line(y + scroll_y, scroll_x, scroll_x + frame.width, style)
 
     def _render_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip:
         """Textual's tree line, the same segments made directly.
@@ -405,12 +434,14 @@ class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
         Textual's own.
         """
         tree_lines = self._tree_lines
-        width = self.size.width
+        frame = self._frame
+        width = frame.width if frame is not None else self.size.width
         if y >= len(tree_lines):
             return Strip.blank(width, base_style)
         line = tree_lines[y]
         path = line.path
-        is_hover = self.hover_line >= 0 and any(node._hover for node in path)
+        hover_line = frame.hover_line if frame is not None else self.hover_line
+        is_hover = hover_line >= 0 and any(node._hover for node in path)
         cache_key = (
             y,
             is_hover,
@@ -431,7 +462,8 @@ class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
         for the guides."""
         path = line.path
         kinds = self._frame_guides if self._frame_guides is not None else self._guide_kinds()
-        has_focus = self.has_focus
+        frame = self._frame
+        has_focus = frame.has_focus if frame is not None else self.has_focus
         hover = path[0]._hover
         selected = path[0]._selected and has_focus
         line_style = self.get_component_rich_style("tree--highlight-line") if is_hover else base_style
@@ -479,7 +511,7 @@ class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
         label, label_cells = self._label_segments(line.node, y, line_style)
         segments.extend(label)
         cells += label_cells
-        pad_width = max(self.virtual_size.width, width)
+        pad_width = frame.pad_width if frame is not None else max(self.virtual_size.width, width)
         return Strip(line_pad(segments, 0, pad_width - cells, line_style))
 
     def _label_segments(self, node: TreeNode[Entry], y: int, line_style: Style) -> tuple[list[Segment], int]:
@@ -491,7 +523,11 @@ class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
         index = -1 if entry is None else entry.index
         stepper = self.stepper
         kind = "" if stepper is None or entry is None else explain.kind_key(stepper, index, self.mask)
-        hover, cursor = self.hover_line == y, self.cursor_line == y
+        frame = self._frame
+        if frame is not None:
+            hover, cursor = frame.hover_line == y, frame.cursor_line == y
+        else:
+            hover, cursor = self.hover_line == y, self.cursor_line == y
         key = (
             y, node._id, node._updates, node._allow_expand, node._expanded, line_style, hover, cursor,
             kind, index == self.touched, styles_of["tree--label"], styles_of["tree--highlight"],

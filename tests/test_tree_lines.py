@@ -101,3 +101,26 @@ async def test_a_line_repaint_leaves_the_scrollbar_alone() -> None:
         tree._refresh_node(tree._tree_lines[1].node)  # what a cursor move repaints
         assert tree._repaint_regions
         assert all(region.right <= lines_width for region in tree._repaint_regions)
+
+
+@sync
+async def test_a_cursor_move_repaints_the_lines_under_both_nodes_as_textual_does() -> None:
+    graph = from_expression(SHARED, values={"x": 0.5, "y": -1.5})
+    app = ExplorerApp(Stepper(graph), plugins=False)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        tree = app.query_one("#tree", GraphTree)
+        for line in list(tree._lines.values()):
+            line.expand()
+        await settle(pilot)
+        width = tree.scrollable_content_region.width
+        for index in range(len(tree._tree_lines)):
+            node = tree._tree_lines[index].node
+            tree._repaint_regions.clear()
+            Tree._refresh_node(tree, node)  # Textual's: one region per line
+            theirs = {(r.y, r.height) for r in tree._repaint_regions}
+            tree._repaint_regions.clear()
+            tree._refresh_node(node)  # runs of lines
+            ours = {(r.y + k, 1) for r in tree._repaint_regions for k in range(r.height)}
+            assert ours == theirs
+            assert all(r.x == 0 and r.right == width for r in tree._repaint_regions)

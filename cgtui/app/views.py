@@ -236,6 +236,25 @@ class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
         width = self.scrollable_content_region.width or self.size.width
         self.refresh(Region(0, line - self.scroll_offset.y, width, 1))
 
+    def _refresh_node(self, node: TreeNode[Entry]) -> None:
+        """Repaint the lines on screen under ``node`` (its guides change colour when the
+        cursor comes or goes), as Textual does, in one refresh of each run of lines (not a
+        refresh and a lookup of the widget's regions per line)."""
+        scroll_y = self.scroll_offset.y
+        width = self.scrollable_content_region.width or self.size.width
+        visible = self._tree_lines[scroll_y : scroll_y + self.size.height]
+        regions: list[Region] = []
+        start = -1
+        for y, line in enumerate([*visible, None]):
+            if line is not None and node in line.path:
+                if start < 0:
+                    start = y
+            elif start >= 0:
+                regions.append(Region(0, start, width, y - start))
+                start = -1
+        if regions:
+            self.refresh(*regions)
+
     def _relabel(self, line: TreeNode[Entry], label: Text) -> None:
         """Give ``line`` a new label and repaint that line alone.
 

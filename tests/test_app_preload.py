@@ -140,3 +140,45 @@ async def test_the_side_pane_and_its_parts_ask_for_no_second_layout_when_their_c
             assert widget._size_updated(widget.size, grown, widget.container_size)
             assert widget.virtual_size == grown
             assert not widget._layout_required, widget.id
+
+
+@sync
+async def test_a_step_whose_side_pane_comes_to_overflow_lays_the_screen_out_once() -> None:
+    """At 110x36 the second backward step's paths make the side pane overflow: its
+    scrollbar is shown at once, and the sections placed at their narrower width, in one
+    layout of the screen (left to Textual: one for the new heights, one for the scrollbar
+    that came, one for the scrollbar's own size). The step before the paths: one too."""
+    app = ExplorerApp(regression(), plugins=False)
+    layouts: list[int] = []
+    async with app.run_test(size=(110, 36)) as pilot:
+        await settle(pilot)
+        for key in "Fb":
+            await pilot.press(key)
+            await settle(pilot)
+        pane = app.query_one(SidePane)
+        assert not pane.show_vertical_scrollbar
+        screen = app.screen
+        original = screen._refresh_layout
+
+        def counted(size: Size | None = None, scroll: bool = False) -> None:
+            layouts.append(1)
+            original(size, scroll)
+
+        screen._refresh_layout = counted  # type: ignore[method-assign]
+        await pilot.press("b")
+        await pilot.pause()
+        await pilot.pause()
+        assert not pane.paths_ready  # the paths come 0.2 s after the step
+        step = len(layouts)
+        await settle(pilot)
+        paths = len(layouts) - step
+        assert pane.show_vertical_scrollbar
+        assert pane.virtual_size.height > pane.container_size.height  # as Textual would have it
+        assert (step, paths) == (1, 1)
+        # what shows is what a full layout from scratch shows
+        shown = [(w.id, w.region) for w in pane.query(Section)]
+        screen._refresh_layout = original
+        screen._layout_required = True
+        screen._refresh_layout(scroll=False)
+        await pilot.pause()
+        assert [(w.id, w.region) for w in pane.query(Section)] == shown

@@ -12,7 +12,9 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.geometry import Size
+from textual.scrollbar import ScrollBar
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
@@ -74,6 +76,18 @@ class Section(Static):
         return super()._size_updated(size, virtual_size, container_size, layout=False)
 
 
+class _PaneScrollBar(ScrollBar):
+    """The side pane's vertical scrollbar. Shown for the first time (or given another
+    height), Textual sets its virtual size, which asks for another layout of the whole
+    screen; a scrollbar holds nothing to place, and the layout that sized it has placed
+    everything, so that one is left out."""
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        return super()._size_updated(size, virtual_size, container_size, layout=False)
+
+
 class SideColumn(Vertical):
     """The column of the side pane (and the quiz above it in quiz mode); ``z`` maximises it."""
 
@@ -100,6 +114,18 @@ class SidePane(VerticalScroll):
         appears or goes asks for the layout it needs)."""
         return super()._size_updated(size, virtual_size, container_size, layout=False)
 
+    @property
+    def vertical_scrollbar(self) -> ScrollBar:
+        """Textual's, made as a :class:`_PaneScrollBar`."""
+        bar = self._vertical_scrollbar
+        if bar is None:
+            bar = self._vertical_scrollbar = _PaneScrollBar(
+                vertical=True, name="vertical", thickness=self.scrollbar_size_vertical
+            )
+            bar.display = False
+            self.app._start_widget(self, bar)
+        return bar
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.stepper: Stepper | None = None
@@ -110,6 +136,10 @@ class SidePane(VerticalScroll):
         self._shown_generation = 0  # this catches up
         self._pending: Timer | None = None
         self._shown: dict[str, str] = {}
+        #: The sections whose height the texts set since the last selection (or paths) take
+        #: (see :meth:`_fit_scrollbar`); unknown when a section was shown or hidden.
+        self._new_heights: dict[Widget, int] = {}
+        self._heights_unknown = False
 
         self._title = Section(id="side-title", markup=False)
         self._definition = Section(id="side-definition", markup=False)
@@ -147,6 +177,7 @@ class SidePane(VerticalScroll):
         unless there are no paths to follow (the output itself, a node off every path or
         constant, a quiz question about them): those are shown with the rest."""
         first = self.stepper is None or self.stepper.graph is not stepper.graph
+        self._new_heights, self._heights_unknown = {}, False
         self.stepper = stepper
         self.node_index = index
         g = stepper.graph
@@ -161,6 +192,7 @@ class SidePane(VerticalScroll):
         self._show_edges()
         if self.has_class("-leaf") != (node.op is None):
             self.set_class(node.op is None, "-leaf")  # the definition says it is a leaf
+            self._heights_unknown = True
         acc = explain.accumulation(stepper, index, self.mask)
         lines = [acc.heading]
         lines += [("  ✓ done    " if t.done else "  … pending ") + t.text for t in acc.terms]
@@ -198,6 +230,34 @@ class SidePane(VerticalScroll):
         if stepper.backward_pos > 0:
             self.call_after_refresh(self._keep_partial_in_view)
         self._show_jacobian(stepper)
+        self._fit_scrollbar()
+
+    def _fit_scrollbar(self) -> None:
+        """When the sections' new heights make the pane's content overflow where it fitted
+        (or fit where it overflowed), show (or hide) the pane's scrollbar now, as the layout
+        to come would: that layout then places the sections at the width they keep.
+
+        Left to the layout, it would find the scrollbar's change and ask for another layout
+        of the whole screen to give the sections their narrower (or wider) width: two
+        layouts for the step that makes the pane overflow (the first backward step)."""
+        if self._heights_unknown or not self._new_heights or not self.container_size:
+            return
+        if self.styles.overflow_y != "auto":
+            return
+        total, below = 0, 0
+        for child in self.children:
+            if not isinstance(child, Widget) or not child.display:
+                continue
+            margin = child.styles.margin
+            height = self._new_heights.get(child)
+            outer = child.outer_size.height if height is None else height + child.styles.gutter.height
+            total += max(below, margin.top) + outer  # Textual's vertical layout: margins collapse
+            below = margin.bottom
+        total += below
+        overflow = total > self.container_size.height
+        if overflow != self.show_vertical_scrollbar:
+            self.show_vertical_scrollbar = overflow
+            self.vertical_scrollbar.display = overflow
 
     def _show_tensor(self, stepper: Stepper, index: int) -> None:
         """The tensor section: shown for an array-valued node (or one with array operands)."""
@@ -213,6 +273,7 @@ class SidePane(VerticalScroll):
             lines = tensor_view.tensor_lines(stepper, index, width - 1)
         if self._tensor.display != bool(lines):
             self._tensor.display = bool(lines)
+            self._heights_unknown = True
         if lines:
             self._set(self._tensor, "\n".join(lines))
 
@@ -295,6 +356,7 @@ class SidePane(VerticalScroll):
         size = widget.content_size
         if old is None or not size.width or not widget.display:
             widget.update(content)
+            self._heights_unknown = True
             return
         widget.update(content, layout=False)
         lines = key.split("\n")
@@ -304,6 +366,7 @@ class SidePane(VerticalScroll):
             height = widget.get_content_height(self.size, self.app.size, size.width)
         if height != size.height:
             widget.refresh(layout=True)
+            self._new_heights[widget] = height
 
     def _start_paths(self, job: PathsJob) -> None:
         load_numpy()  # in the app's thread, before a worker could be the first to use it
@@ -316,7 +379,12 @@ class SidePane(VerticalScroll):
             text = _paths_text(job, cancel=lambda: worker.is_cancelled)  # a newer selection, or quitting
         except Cancelled:
             return
-        self.app.call_from_thread(self._show_paths, job.generation, text)
+        self.app.call_from_thread(self._paths_arrived, job.generation, text)
+
+    def _paths_arrived(self, generation: int, text: str) -> None:
+        self._new_heights, self._heights_unknown = {}, False
+        self._show_paths(generation, text)
+        self._fit_scrollbar()
 
     def _show_paths(self, generation: int, text: str) -> None:
         if generation == self._generation:

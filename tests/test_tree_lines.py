@@ -15,7 +15,7 @@ from textual.geometry import Region
 from textual.widgets import Tree
 
 from cgtui.app.app import ExplorerApp
-from cgtui.app.views import GraphTree
+from cgtui.app.views import Entry, GraphTree
 from cgtui.engine.engine import Stepper
 from cgtui.lang.build import from_expression
 
@@ -124,3 +124,24 @@ async def test_a_cursor_move_repaints_the_lines_under_both_nodes_as_textual_does
             ours = {(r.y + k, 1) for r in tree._repaint_regions for k in range(r.height)}
             assert ours == theirs
             assert all(r.x == 0 and r.right == width for r in tree._repaint_regions)
+
+
+@sync
+async def test_the_cursor_goes_to_a_node_whose_branch_a_step_builds() -> None:
+    """A node whose line is not built yet (below the first screen's branches): selecting
+    it builds and opens its branch and the cursor lands on its line (it landed on the root,
+    line -1 made 0, and the app's selection followed the cursor to the output)."""
+    terms = [f"x{i} * w{i}" for i in range(40)]
+    values = {**{f"x{i}": i for i in range(40)}, **{f"w{i}": 1 for i in range(40)}}
+    graph = from_expression(" + ".join(terms), values=values)
+    app = ExplorerApp(Stepper(graph), plugins=False)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        tree = app.query_one("#tree", GraphTree)
+        hidden = [i for i in range(len(graph.nodes)) if i in tree._home and i not in tree._lines]
+        assert hidden  # lines a step would build
+        app.selected = hidden[0]  # as a step that touches it does
+        assert tree.cursor_node is not None and tree.cursor_node.data == Entry(hidden[0])
+        await settle(pilot)
+        assert app.selected == hidden[0]
+        assert tree.cursor_node.data == Entry(hidden[0])

@@ -287,6 +287,14 @@ class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
             self._placed = line
             self.move_cursor(line, animate=False)
 
+    def move_cursor(self, node: TreeNode[Entry] | None, animate: bool = False) -> None:
+        """Textual's, after numbering the lines when a branch was just built or opened
+        (the cursor goes to the node's line number, which until then is -1: the cursor
+        would land on the root, and the selection follow it there)."""
+        if node is not None and node._line < 0:
+            _ = self._tree_lines  # numbers every line shown
+        super().move_cursor(node, animate)
+
     def follow(self, index: int) -> None:
         """Open the branches down to ``index`` (deeper than a step follows) and move there."""
         line = self.reveal(index, MAX_REVEAL_DEPTH)

@@ -145,3 +145,26 @@ async def test_the_cursor_goes_to_a_node_whose_branch_a_step_builds() -> None:
         await settle(pilot)
         assert app.selected == hidden[0]
         assert tree.cursor_node.data == Entry(hidden[0])
+
+
+@sync
+async def test_opening_a_branch_repaints_the_tree_and_its_scrollbar_without_a_layout() -> None:
+    """A step that goes to a node in a branch not open yet builds and opens it: the tree's
+    lines and its scrollbar change, its size does not, so the screen is not laid out again
+    (Textual's tree asks for that at every branch opened)."""
+    terms = [f"x{i} * w{i}" for i in range(40)]
+    values = {**{f"x{i}": i for i in range(40)}, **{f"w{i}": 1 for i in range(40)}}
+    app = ExplorerApp(Stepper(from_expression(" + ".join(terms), values=values)), plugins=False)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        tree = app.query_one("#tree", GraphTree)
+        assert tree.show_vertical_scrollbar
+        lines = len(tree._tree_lines)
+        hidden = [i for i in tree._home if i not in tree._lines]
+        app.selected = hidden[0]
+        assert len(tree._tree_lines) > lines  # the branch built and opened
+        assert not tree._layout_required and not app.screen._layout_required
+        assert tree.virtual_size.height == len(tree._tree_lines)
+        assert tree.vertical_scrollbar.window_virtual_size == len(tree._tree_lines)
+        await settle(pilot)
+        assert tree.cursor_node is not None and tree.cursor_node.data == Entry(hidden[0])

@@ -19,6 +19,7 @@ from textual._segment_tools import line_pad
 from textual.coordinate import Coordinate
 from textual.geometry import Offset, Region, Size
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
@@ -412,6 +413,26 @@ class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
 
     #: The width the lines were last drawn at.
     _drawn_width = -1
+
+    #: Textual's, without the layout of the whole screen a new virtual size asks for: the
+    #: tree's own size is the stylesheet's, and its scrollbars follow its lines (_build).
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+
+    def _invalidate(self) -> None:
+        """Textual's, without a layout of the screen: a branch opened or built (a step
+        that goes to a node deeper in the tree) changes the lines, not the tree's size."""
+        self._clear_line_cache()
+        self._updates += 1
+        self.root._reset()
+        self.refresh()
+
+    def _build(self) -> None:
+        """Textual's; the scrollbars then follow the lines' new count and width (a
+        scrollbar that comes or goes asks for the layout it needs)."""
+        before = self.virtual_size
+        super()._build()
+        if self.virtual_size != before and self.container_size:
+            self._scroll_update(self.virtual_size)
 
     def _on_resize(self, event: events.Resize) -> None:
         """Textual's tree draws every line again after any resize. A line drawn is cached

@@ -194,6 +194,10 @@ def differentiable_leaves(graph: Graph) -> list[int]:
     """Leaves that take a gradient: every leaf but the constants, in graph order (in loops
     that run in C: ``cgtui grad`` asks it of 100,000 leaves)."""
     ops, kinds = graph.op_list(), graph.kind_list()
+    if Kind.CONST not in kinds:
+        tape = graph.cache.get("engine.tape")  # (its leaves, when the passes made it)
+        if isinstance(tape, _Tape) and tape.key == _tape_key(graph):
+            return tape.leaves.tolist()
     takes: Iterator[bool] = map(operator.not_, ops)
     if Kind.CONST in kinds:
         takes = map(operator.and_, takes, map(operator.is_not, kinds, repeat(Kind.CONST)))
@@ -383,11 +387,17 @@ class _NotScalar(Exception):
     """The graph has an op the tape does not take (more than two operands)."""
 
 
+def _tape_key(graph: Graph) -> tuple[object, ...]:
+    """What a graph's kept tape was made for: its nodes (added ones) and the op table's
+    entries (the entries themselves: compared by identity first)."""
+    return (len(graph), *OPS.values())
+
+
 def _tape(graph: Graph) -> _Tape:
     """The graph's tape, made once and kept with the graph (its nodes never change once
     it is built; the key notices nodes added and op table entries replaced; a change of
     a leaf's kind empties the graph's cache)."""
-    key = (len(graph), *OPS.values())  # the entries themselves: compared by identity first
+    key = _tape_key(graph)
     tape = graph.cache.get("engine.tape")
     if not isinstance(tape, _Tape) or tape.key != key:
         tape = _Tape(graph, key)

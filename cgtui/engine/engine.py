@@ -816,8 +816,8 @@ class Stepper:
         self.values: list[Value | None] = leaf_values(graph, values)
         self.needs = differentiable(graph)
         self.arrays = graph.has_arrays  # a tensor graph: pushes say when they are broadcast
-        n = len(graph.nodes)
-        self.forward_order = [i for i in range(n) if graph.nodes[i].op is not None]
+        n = len(graph)
+        self.forward_order = list(compress(range(n), graph.op_list()))
         self._forward_pos = [-1] * n
         for k, i in enumerate(self.forward_order):
             self._forward_pos[i] = k
@@ -838,15 +838,16 @@ class Stepper:
             raise CgtuiError(f"no node number {out}")
         self.output = out
         self.path = on_path(g, out)
+        ops, operands, needs = g.op_list(), g.operand_list(), self.needs
         self.backward_order = [out] + [
-            i for i in range(out - 1, -1, -1) if self.path[i] and g.nodes[i].op is not None and self.needs[i]
+            i for i in range(out - 1, -1, -1) if self.path[i] and ops[i] is not None and needs[i]
         ]
         # the pushes each node receives before its partial is final
-        need = [0] * len(g.nodes)
+        need = [0] * len(g)
         for s in self.backward_order:
-            if self.needs[s]:
-                for p in g.nodes[s].operands:
-                    if self.needs[p]:
+            if needs[s]:
+                for p in operands[s]:
+                    if needs[p]:
                         need[p] += 1
         self.pushes_needed = need
         self._reset_backward()

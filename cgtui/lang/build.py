@@ -436,6 +436,8 @@ def _name_the_rest(names: list[str], given: set[str], leaf_names: set[str], env:
     """Name the computations that have no name yet (``""``) ``v1``, ``v2``... in order,
     past the names vN that are taken (usually none): one given by :meth:`GraphBuilder.finish`
     (``given``), a leaf's (``leaf_names``, or a name in scope that names its own node)."""
+    if "" not in names:
+        return  # (statements that name every computation)
     blocked = {
         nm for nm in filter(_V_NAME.fullmatch, filter(_STARTS_WITH_V, chain(given, leaf_names, env)))
         if nm in given or nm in leaf_names or names[env[nm]] == nm

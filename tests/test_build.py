@@ -315,6 +315,21 @@ def test_runs_made_at_once_build_what_the_parser_and_builder_build(
         assert _built(text, True, mp, merge=merge) == _built(text, False, mp, merge=merge)
 
 
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"params": {"n3", "n7"}, "labels": {"n5"}, "consts": {"n9"}, "values": {"n1": 1.5, "n9": 2.0}},
+        {"values": {f"n{i}": float(i) for i in range(20)}},
+        {"values": {"n4": 1.0, "q": 2.0}},  # a value for a name the text does not use: refused
+    ],
+)
+def test_a_run_made_at_once_takes_kinds_and_values_as_the_builder_does(kw: dict[str, object]) -> None:
+    text = "s = " + " + ".join(f"n{i}" for i in range(20)) + "\ns * n3"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(build, "_RUN", 2)
+        assert _built(text, True, mp, **kw) == _built(text, False, mp, **kw)
+
+
 @pytest.mark.parametrize("merge", [True, False])
 def test_a_long_run_met_again_merges_node_for_node(merge: bool) -> None:
     terms = [f"x{i}" for i in range(3000)]

@@ -343,6 +343,8 @@ def statements(graph: Graph) -> tuple[str, list[str]]:
 
 LAUNCH = """
 import asyncio, sys, time
+from cgtui.app import heap
+heap.pause()  # as cgtui.app.explore.run does
 from cgtui.cli import app_parser
 from cgtui.commands.common import graph_from_args
 from cgtui.engine.engine import Stepper

@@ -58,3 +58,27 @@ async def test_a_graph_is_frozen_on_screen_and_its_cycles_freed_when_another_ope
         assert gc.get_freeze_count() == 0  # closed: nothing of the app's is kept frozen
     finally:
         gc.unfreeze()  # the next tests start with nothing frozen
+
+
+@sync
+async def test_the_collector_paused_for_the_launch_runs_again_once_the_graph_is_frozen() -> None:
+    from cgtui.app import heap
+
+    assert gc.isenabled()
+    heap.pause()  # as `cgtui FILE` does before it imports the app and loads the graph
+    try:
+        assert not gc.isenabled()
+        app = ExplorerApp(regression(), plugins=True)
+        async with app.run_test(size=(110, 36)) as pilot:
+            await frozen(pilot)
+            assert gc.isenabled()  # the first screen is drawn and frozen: passes run again
+            heap.pause()
+            assert not gc.isenabled()
+        assert gc.isenabled()  # closing gives everything back, the collector on
+        gc.disable()
+        heap.pause()  # someone else turned it off: theirs to turn on
+        heap.freeze()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+        gc.unfreeze()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import examples, structure
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from cgtui.core.errors import CgtuiError, GraphError, ParseError
@@ -278,6 +278,68 @@ def test_the_fast_path_builds_what_the_parser_and_builder_build(text: str, merge
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(build, "_BLOCK", block)  # the text scanned a few characters at a time, or at once
         assert _built(text, True, mp, merge=merge) == _built(text, False, mp, merge=merge)
+
+
+def _runs() -> st.SearchStrategy[str]:
+    """Statements that are runs of one op over names (``a + b + c + d``), often new names,
+    sometimes a name again, a number, a reserved word or another op in the middle; often
+    one run again, so that merging finds it."""
+    plain = st.integers(0, 40).map("n{}".format)
+    odd = st.sampled_from(["a", "sin", "if", "é", "2", "v1", "(a)", "c*d", "-e", "1e400"])
+    names = st.one_of(plain, plain, plain, odd)
+    op = st.sampled_from([" + ", " - ", " * ", "+", " +\n", " # c\n+ "])
+    terms = st.one_of(
+        st.lists(names, min_size=2, max_size=16), st.lists(names, min_size=4, max_size=16, unique=True)
+    )
+    run = st.tuples(terms, op).map(lambda t: t[1].join(t[0]))
+    statement = st.one_of(run, st.tuples(st.sampled_from(["s", "t", "a"]), run).map(" = ".join))
+    return st.lists(statement, min_size=1, max_size=3).flatmap(
+        lambda found: st.sampled_from([found, found + found[:1], found[:1] * 2]).map("\n".join)
+    )
+
+
+@settings(max_examples=examples(300), deadline=None)
+@given(_runs(), st.booleans(), st.sampled_from([1, 2, 8]), st.sampled_from([7, 1 << 16]))
+@example("n0 + n1 + n2 + n3 + n2 + n4", True, 1, 1 << 16)  # a name twice in one run
+@example("n0 + n1 + n2 + if + n3", True, 1, 1 << 16)  # a reserved word
+@example("n0 + n1 + n2 + ｘ + n3", True, 1, 1 << 16)  # a name the parser writes as 'x'
+@example("n0 + n1 + n2 + n3 + n4\nn0 + n1 + n2 + n3 + n4", True, 1, 1 << 16)  # merged again
+def test_runs_made_at_once_build_what_the_parser_and_builder_build(
+    text: str, merge: bool, shortest: int, block: int
+) -> None:
+    """The fast path makes a run of one op over new names in one go (and a merged run's
+    memo entries only when the run is met again): node for node what the builder makes."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(build, "_RUN", shortest)
+        mp.setattr(build, "_BLOCK", block)
+        assert _built(text, True, mp, merge=merge) == _built(text, False, mp, merge=merge)
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"params": {"n3", "n7"}, "labels": {"n5"}, "consts": {"n9"}, "values": {"n1": 1.5, "n9": 2.0}},
+        {"values": {f"n{i}": float(i) for i in range(20)}},
+        {"values": {"n4": 1.0, "q": 2.0}},  # a value for a name the text does not use: refused
+    ],
+)
+def test_a_run_made_at_once_takes_kinds_and_values_as_the_builder_does(kw: dict[str, object]) -> None:
+    text = "s = " + " + ".join(f"n{i}" for i in range(20)) + "\ns * n3"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(build, "_RUN", 2)
+        assert _built(text, True, mp, **kw) == _built(text, False, mp, **kw)
+
+
+@pytest.mark.parametrize("merge", [True, False])
+def test_a_long_run_met_again_merges_node_for_node(merge: bool) -> None:
+    terms = [f"x{i}" for i in range(3000)]
+    text = f"a = {' + '.join(terms)}\nb = {' + '.join(terms[:2000])}\nc = {' + '.join(terms)} + y\na * b * c"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(build, "_BLOCK", 1 << 10)  # (runs cut at the ends of blocks)
+        fast = _built(text, True, mp, merge=merge)
+        assert fast == _built(text, False, mp, merge=merge)
+    nodes = fast[0]  # type: ignore[index]
+    assert len(nodes) == (3000 + 2999 + 1 + 1 + 2 if merge else 3000 + 2999 + 1999 + 3000 + 1 + 2)
 
 
 @pytest.mark.parametrize(

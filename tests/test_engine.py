@@ -19,6 +19,7 @@ from cgtui.engine.engine import (
     _backward_checked,
     backward,
     descent_step,
+    differentiable_leaves,
     forward,
     grad_check,
     gradients,
@@ -26,6 +27,19 @@ from cgtui.engine.engine import (
     require_values,
 )
 from cgtui.lang.build import from_expression
+
+
+def test_differentiable_leaves_are_the_same_before_and_after_the_passes_keep_a_tape() -> None:
+    g = from_expression("z = a*x + b\nL = (z - y)^2 + 2*z", values=dict(a=1.0, x=2.0, b=0.5, y=3.0))
+    leaves = [i for i, n in enumerate(g.nodes) if n.op is None and n.kind is not Kind.CONST]
+    assert differentiable_leaves(g) == leaves
+    gradients(g)  # (keeps the graph's tape)
+    assert "engine.tape" in g.cache
+    assert differentiable_leaves(g) == leaves
+    g.set_kind("b", Kind.CONST)
+    gradients(g)
+    assert differentiable_leaves(g) == [i for i in leaves if g.nodes[i].name != "b"]
+
 
 # --- faults in the full passes --------------------------------------------------------------
 

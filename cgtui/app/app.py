@@ -337,6 +337,24 @@ def _displayed(widget: Widget) -> bool:
     return True
 
 
+class _ExplorerScreen(Screen[Any]):
+    """The explorer's screen: its first showing keeps the styles its widgets were given
+    as they were mounted (Textual restyles every widget of a screen pushed or switched
+    to, for classes changed while it was hidden; the first time, none has been)."""
+
+    #: the tree has the focus from the start: the first widget that takes it (the log),
+    #: focused and then left for the tree, was restyled twice before the first frame
+    AUTO_FOCUS = "#tree"
+
+    _shown = False
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        if not self._shown:
+            self._shown = True
+            event.refresh_styles = False
+        super()._on_screen_resume(event)
+
+
 class ExplorerApp(App[None]):
     """Step a graph's forward and backward passes and see every number explained."""
 
@@ -459,7 +477,7 @@ class ExplorerApp(App[None]):
     def get_default_screen(self) -> Screen[Any]:
         """The explorer's screen, with the classes of the terminal's size before its
         widgets are styled (setting them later restyles every widget)."""
-        screen = super().get_default_screen()
+        screen = _ExplorerScreen(id="_default")
         screen._compositor = _ShownCompositor()  # not laid out yet: nothing to carry over
         width, height = self.size
         screen.update_classes(

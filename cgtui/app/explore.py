@@ -9,11 +9,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from cgtui.app import heap
 from cgtui.commands.common import graph_from_args
 from cgtui.lang.samples import default_sample
 
 
 def run(args: argparse.Namespace) -> int:
+    heap.pause()  # until the first screen is drawn (see cgtui/app/heap.py)
     sandbox = getattr(args, "sandbox", None)
     read_only = bool(getattr(args, "read_only", False))
     served = sandbox is not None or read_only

@@ -15,16 +15,40 @@ from __future__ import annotations
 
 import gc
 
+#: Whether :func:`pause` turned the collector off (and the first freeze turns it on)
+_paused = False
+
+
+def pause() -> None:
+    """Opening the explorer: the collector is off until the first graph is on screen and
+    frozen. What the launch makes (Textual's modules, the graph, the first screen's
+    widgets) lives on, so full passes among it free nothing, and each one falls in the
+    time to the first screen (on a 10,000-node graph, about a tenth of a second)."""
+    global _paused
+    if gc.isenabled():
+        gc.disable()
+        _paused = True
+
 
 def freeze(collect: bool = False) -> None:
     """Move every object alive now out of the collector's generations; ``collect``: after
-    a full pass (once a graph has replaced another, to free the old one's cycles)."""
+    a full pass (once a graph has replaced another, to free the old one's cycles). The
+    collector runs again if :func:`pause` stopped it."""
     if collect:
         gc.collect()
     gc.freeze()
+    _resume()
 
 
 def release() -> None:
-    """Before another graph is shown: give the frozen objects back to the collector (the
-    old graph's among them: its tree lines point at each other)."""
+    """Before another graph is shown, or on closing: give the frozen objects back to the
+    collector (the old graph's among them: its tree lines point at each other)."""
     gc.unfreeze()
+    _resume()
+
+
+def _resume() -> None:
+    global _paused
+    if _paused:
+        _paused = False
+        gc.enable()

@@ -350,7 +350,7 @@ class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
         The first line is the first in the fully expanded tree's reading order (preorder),
         found with an explicit stack.
         """
-        g = stepper.graph
+        operands = stepper.graph.operand_list()
         home: dict[int, tuple[int, int]] = {}
         seen: set[int] = set()
         stack: list[tuple[int, int, int]] = [(stepper.output, -1, -1)]
@@ -361,7 +361,7 @@ class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
             seen.add(i)
             if parent >= 0:
                 home[i] = (parent, slot)
-            ops = g.nodes[i].operands
+            ops = operands[i]
             for s in range(len(ops) - 1, -1, -1):
                 if ops[s] not in seen:
                     stack.append((ops[s], i, s))

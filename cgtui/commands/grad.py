@@ -25,7 +25,7 @@ from typing import Any
 from cgtui.commands.common import add_source_arguments, dump_json, load
 from cgtui.core.graph import Graph, Kind
 from cgtui.core.lazy import np
-from cgtui.core.notation import inline_value, partial_name, partial_names
+from cgtui.core.notation import inline_value, partial_prefix
 from cgtui.engine.engine import Gradients, differentiable_leaves, gradients
 
 
@@ -113,14 +113,16 @@ def render(graph: Graph, result: Gradients, *, show_all: bool = False) -> Iterat
         yield f"(no leaf of {out} takes a gradient: every leaf is a constant)\n"
         return
     # each row is NAME = NUMBER   NOTE, the names padded on the right, the numbers on the left
-    name_width = len(partial_name(out, max(names, key=len)))
+    prefix = partial_prefix(out)
+    name_width = len(max(names, key=len))
     number_width = max(map(len, numbers))
     for start in range(0, len(names), _ROWS):
         end = start + _ROWS
         yield "".join(
             chain.from_iterable(
                 zip(
-                    map(str.ljust, partial_names(out, names[start:end]), repeat(name_width)),
+                    repeat(prefix),
+                    map(str.ljust, names[start:end], repeat(name_width)),
                     repeat(" = "),
                     map(str.rjust, numbers[start:end], repeat(number_width)),
                     repeat("   "),

@@ -35,6 +35,7 @@ the printer read that from the entry (:func:`syntax`).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -95,9 +96,10 @@ class Op:
     #: op needs none: its JVP is its local derivative times the tangent, broadcast.
     jvps: tuple[Tangent, ...] = ()
 
-    @property
+    @functools.cached_property
     def tensor(self) -> bool:
-        """An array op whose partials are vector-Jacobian products."""
+        """An array op whose partials are vector-Jacobian products (asked for each op
+        a graph's text applies)."""
         return any(p.vjp for p in self.partials)
 
     def result_shape(self, shapes: Sequence[Shape], consts: Sequence[float | None]) -> Shape:

@@ -194,6 +194,10 @@ def differentiable_leaves(graph: Graph) -> list[int]:
     """Leaves that take a gradient: every leaf but the constants, in graph order (in loops
     that run in C: ``cgtui grad`` asks it of 100,000 leaves)."""
     ops, kinds = graph.op_list(), graph.kind_list()
+    if Kind.CONST not in kinds:
+        tape = graph.cache.get("engine.tape")  # (its leaves, when the passes made it)
+        if isinstance(tape, _Tape) and tape.key == _tape_key(graph):
+            return tape.leaves.tolist()
     takes: Iterator[bool] = map(operator.not_, ops)
     if Kind.CONST in kinds:
         takes = map(operator.and_, takes, map(operator.is_not, kinds, repeat(Kind.CONST)))
@@ -383,11 +387,17 @@ class _NotScalar(Exception):
     """The graph has an op the tape does not take (more than two operands)."""
 
 
+def _tape_key(graph: Graph) -> tuple[object, ...]:
+    """What a graph's kept tape was made for: its nodes (added ones) and the op table's
+    entries (the entries themselves: compared by identity first)."""
+    return (len(graph), *OPS.values())
+
+
 def _tape(graph: Graph) -> _Tape:
     """The graph's tape, made once and kept with the graph (its nodes never change once
     it is built; the key notices nodes added and op table entries replaced; a change of
     a leaf's kind empties the graph's cache)."""
-    key = (len(graph), *OPS.values())  # the entries themselves: compared by identity first
+    key = _tape_key(graph)
     tape = graph.cache.get("engine.tape")
     if not isinstance(tape, _Tape) or tape.key != key:
         tape = _Tape(graph, key)
@@ -806,8 +816,8 @@ class Stepper:
         self.values: list[Value | None] = leaf_values(graph, values)
         self.needs = differentiable(graph)
         self.arrays = graph.has_arrays  # a tensor graph: pushes say when they are broadcast
-        n = len(graph.nodes)
-        self.forward_order = [i for i in range(n) if graph.nodes[i].op is not None]
+        n = len(graph)
+        self.forward_order = list(compress(range(n), graph.op_list()))
         self._forward_pos = [-1] * n
         for k, i in enumerate(self.forward_order):
             self._forward_pos[i] = k
@@ -828,15 +838,16 @@ class Stepper:
             raise CgtuiError(f"no node number {out}")
         self.output = out
         self.path = on_path(g, out)
+        ops, operands, needs = g.op_list(), g.operand_list(), self.needs
         self.backward_order = [out] + [
-            i for i in range(out - 1, -1, -1) if self.path[i] and g.nodes[i].op is not None and self.needs[i]
+            i for i in range(out - 1, -1, -1) if self.path[i] and ops[i] is not None and needs[i]
         ]
         # the pushes each node receives before its partial is final
-        need = [0] * len(g.nodes)
+        need = [0] * len(g)
         for s in self.backward_order:
-            if self.needs[s]:
-                for p in g.nodes[s].operands:
-                    if self.needs[p]:
+            if needs[s]:
+                for p in operands[s]:
+                    if needs[p]:
                         need[p] += 1
         self.pushes_needed = need
         self._reset_backward()

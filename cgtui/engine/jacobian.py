@@ -123,17 +123,17 @@ def pass_counts(graph: Graph, outputs: Sequence[int] | None = None) -> PassCount
     outs = list(graph.outputs if outputs is None else outputs)
     leaves = differentiable_leaves(graph)
     needs = differentiable(graph)
-    nodes = graph.nodes
+    operands, ops = graph.operand_list(), graph.op_list()
     tensor = graph.has_arrays
     shapes = node_shapes(graph) if tensor else []
     # which outputs each node reaches, as a bit set: one sweep up the graph
-    reach = [0] * len(nodes)
+    reach = [0] * len(operands)
     for k, out in enumerate(outs):
         reach[out] |= 1 << k
-    for i in range(len(nodes) - 1, -1, -1):
+    for i in range(len(operands) - 1, -1, -1):
         r = reach[i]
         if r:
-            for p in nodes[i].operands:
+            for p in operands[i]:
                 reach[p] |= r
     out_sizes = [_size(shapes[out]) for out in outs] if tensor else [1] * len(outs)
     n = sum(_size(shapes[i]) for i in leaves) if tensor else len(leaves)
@@ -142,17 +142,17 @@ def pass_counts(graph: Graph, outputs: Sequence[int] | None = None) -> PassCount
     # depending on a non-constant leaf, among the nodes the outputs need; the reverse
     # pass of output k one for each such edge on a path to k
     fwd = rev = 0
-    for i, node in enumerate(nodes):
+    for i, ps in enumerate(operands):
         if not (reach[i] and needs[i]):
             continue
-        for slot, p in enumerate(node.operands):
+        for slot, p in enumerate(ps):
             if not needs[p]:
                 continue
             if not tensor:
                 fwd += 1
                 rev += reach[i].bit_count()
                 continue
-            cost = edge_products(node.op, slot, [shapes[q] for q in node.operands], shapes[i])  # type: ignore[arg-type]
+            cost = edge_products(ops[i], slot, [shapes[q] for q in ps], shapes[i])  # type: ignore[arg-type]
             fwd += cost
             rev += cost * sum(size for k, size in enumerate(out_sizes) if reach[i] >> k & 1)
     return PassCounts(n, m, n, m, fwd * n, rev, entries=tensor)

@@ -34,7 +34,7 @@ import re
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import chain, compress, count
+from itertools import chain, compress, count, repeat, takewhile
 from operator import attrgetter
 from typing import Any
 
@@ -436,6 +436,8 @@ def _name_the_rest(names: list[str], given: set[str], leaf_names: set[str], env:
     """Name the computations that have no name yet (``""``) ``v1``, ``v2``... in order,
     past the names vN that are taken (usually none): one given by :meth:`GraphBuilder.finish`
     (``given``), a leaf's (``leaf_names``, or a name in scope that names its own node)."""
+    if "" not in names:
+        return  # (statements that name every computation)
     blocked = {
         nm for nm in filter(_V_NAME.fullmatch, filter(_STARTS_WITH_V, chain(given, leaf_names, env)))
         if nm in given or nm in leaf_names or names[env[nm]] == nm
@@ -747,6 +749,12 @@ def _block_end(text: str, start: int) -> int:
 FAST_PATH = True
 
 
+def _remember(run: tuple[dict[tuple[int, ...], int], list[tuple[int, int]], list[int]]) -> None:
+    """Put a run's sums in its memo, by their pairs of operands."""
+    memo, pairs, sums = run
+    memo.update(zip(pairs, sums, strict=True))
+
+
 class _Fallback(Exception):
     """Something :func:`_fast_program` leaves to the parser and the builder."""
 
@@ -845,6 +853,8 @@ def _fast_program(
             memo = memos.setdefault(op.name, {})
             i = memo.get(operands)
             if i is not None:
+                if i in later:
+                    _remember(later.pop(i))
                 push(i)
                 return
             i = memo[operands] = len(nodes)
@@ -865,6 +875,11 @@ def _fast_program(
     last_op: Any = None
     opname = ""  # last_op's name
     memo: dict[tuple[int, ...], int] = {}
+    bulk_from = 0  # where a run of one op may next be made at once
+    # a run's first sum -> the run's memo, its pairs of operands and its sums (put in the
+    # memo when the first sum is found there: see below)
+    later: dict[int | None, tuple[dict[tuple[int, ...], int], list[tuple[int, int]], list[int]]] = {}
+    made: list[Any]
     try:
         while True:
             if k >= limit:
@@ -955,6 +970,8 @@ def _fast_program(
                                 const(x) if type(x) is float else x, const(y) if type(y) is float else y
                             )
                             i = memo.get(operands) if merge else None
+                            if i in later:
+                                _remember(later.pop(i))
                             if i is None:
                                 i = len(nodes)
                                 if i >= room:
@@ -967,6 +984,53 @@ def _fast_program(
                                 add_operands(operands)
                                 add_value(None)
                             push(i)
+                            if k >= bulk_from:
+                                # the names of the run that follow, each followed by this op,
+                                # made at once when each is new (a leaf, then the sum so far)
+                                m = len(list(takewhile(tok.__eq__, pieces[k + 2 : limit : 2])))
+                                run = pieces[k + 1 : k + 1 + 2 * m : 2]
+                                n = len(nodes)
+                                if (
+                                    m >= _RUN
+                                    and "".join(run).isascii()
+                                    and all(map(str.isidentifier, run))
+                                    and reserved.isdisjoint(run)
+                                    and env.keys().isdisjoint(run)
+                                    and len(set(run)) == m
+                                    and n + 2 * m <= room
+                                ):
+                                    made = list(range(n, n + 2 * m))  # (one int object each)
+                                    leaves = made[::2]
+                                    sums = made[1::2]
+                                    made = [computation] * (2 * m)  # kinds, then names...
+                                    kinds_of = map(kind_of, run, repeat(free_kind)) if kinds else None
+                                    made[::2] = kinds_of or repeat(free_kind, m)
+                                    cols.kinds += made
+                                    made[::2] = run
+                                    made[1::2] = repeat("", m)
+                                    cols.names += made
+                                    made[::2] = repeat(None, m)
+                                    made[1::2] = repeat(opname, m)
+                                    cols.ops += made
+                                    pairs = list(zip(chain((i,), sums), leaves, strict=False))  # (a sum more)
+                                    made[::2] = repeat((), m)
+                                    made[1::2] = pairs
+                                    cols.operands += made
+                                    made[::2] = given = list(map(value_of, run))
+                                    made[1::2] = repeat(None, m)
+                                    cols.values += made
+                                    valued += m - given.count(None)
+                                    env.update(zip(run, leaves, strict=True))
+                                    if merge:
+                                        # only the run's first sum is looked up until it is
+                                        # found again (the rest are met only after it): the
+                                        # others go in the memo then
+                                        memo[pairs[0]] = sums[0]
+                                        later[sums[0]] = (memo, pairs, sums)
+                                    stack[-1] = sums[-1]
+                                    k += 2 * m
+                                else:
+                                    bulk_from = k + 2 * m + 1  # (not again in this run)
                         else:
                             pop_at = entry2[0]
                             while ops[-1][0] >= pop_at:
@@ -1021,6 +1085,11 @@ def _fast_program(
         return None
     b.valued = valued
     return _finish_program(b, result, bare_output, "", values, {}), b
+
+
+#: The shortest run of one op over new names (``x0 + x1 + ... + x99999``) that
+#: :func:`_fast_program` makes at once, a few list operations in C for the whole run
+_RUN = 8
 
 
 #: The first characters of names and numbers among the fast path's tokens (ASCII: the

@@ -152,7 +152,7 @@ def _grammar(table: Syntax) -> _Grammar:
         pop_at = math.nextafter(op.precedence, math.inf) if op.right else op.precedence
         infix[sym] = (pop_at, op.precedence, op, (op.precedence, op))
     tokens = re.compile(
-        rf"[ \t\r\f]*+(?:\#[^\n]*+)?+((?:{_NUMBER})\w*+|[A-Za-z_]\w*+|{alternatives}|\n|.|\Z)", re.ASCII
+        rf"[ \t\r\f]*+(?:\#[^\n]*+)?+([A-Za-z_]\w*+|(?:{_NUMBER})\w*+|{alternatives}|\n|.|\Z)", re.ASCII
     )
     return _Grammar(
         token.findall,

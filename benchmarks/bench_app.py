@@ -174,10 +174,13 @@ class KeyClock:
         self.pilot = pilot
 
     async def settle(self) -> None:
-        """Until nothing is left to draw: workers done, paths shown, rows loaded."""
+        """Until nothing is left to draw (workers done, paths shown, rows loaded) and the
+        graph's warm-up has run (a user reads a new screen before the first key)."""
         while True:
             await self.pilot.pause()
             if not self.app.pending_work():
+                while self.app.warming():
+                    await asyncio.sleep(0.01)
                 return
             with contextlib.suppress(WorkerCancelled):  # a cancelled thread runs on: poll
                 await self.app.workers.wait_for_complete()

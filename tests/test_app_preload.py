@@ -103,6 +103,27 @@ async def test_the_explorer_warms_up_the_graph_it_shows_and_freezes_what_that_ma
 
 
 @sync
+async def test_the_warm_up_waits_until_the_first_screen_has_been_drawn(monkeypatch: pytest.MonkeyPatch) -> None:
+    """It starts WARM_DELAY after the screen is complete, so that no import runs beside the
+    screen's last frames; until it has run, the explorer says it is warming up."""
+    from cgtui.app import app as app_module
+
+    monkeypatch.setattr(app_module, "WARM_DELAY", 60.0)  # (longer than the test)
+    app = ExplorerApp(regression(), plugins=False)
+    try:
+        async with app.run_test(size=(110, 36)) as pilot:
+            await settle(pilot)
+            assert not app.pending_work() and app._heap_pending is None  # complete, frozen
+            assert app._warm_thread is None and app.warming()
+            app._warm_up()  # what the timer does
+            assert app._warm_thread is not None
+            app._warm_thread.join(10)
+            assert not app.warming()
+    finally:
+        gc.unfreeze()
+
+
+@sync
 async def test_a_footer_key_that_turns_usable_is_repainted_in_the_steps_frame() -> None:
     app = ExplorerApp(regression(), plugins=False)
     async with app.run_test(size=(110, 36)) as pilot:

@@ -105,6 +105,11 @@ SINGLE_STEP_KEYS = frozenset({"f", "b", "u"})
 #: Seconds a deferred screen update waits at most (when the queued key does not step).
 DEFER_LIMIT = 0.05
 
+#: Seconds from a graph's screen being complete to the start of its warm-up thread (see
+#: :meth:`ExplorerApp._warm_up`): the screen's last frames are drawn first, without a
+#: thread importing numpy beside them; a user reads a new screen for longer than that.
+WARM_DELAY = 0.2
+
 #: Seconds between tries to freeze the long-lived objects while other work is pending
 #: (see ``cgtui/app/heap.py``; the freeze is not part of what the screen waits for).
 HEAP_RETRY = 0.1
@@ -589,7 +594,7 @@ class ExplorerApp(App[None]):
             return
         self._heap_pending = None
         heap.freeze(collect)
-        self._warm_up()
+        self.set_timer(WARM_DELAY, self._warm_up)
 
     class Warmed(Message):
         """The warm-up thread has made what the graph's first step needs."""
@@ -605,6 +610,12 @@ class ExplorerApp(App[None]):
 
         self._warmed = graph
         self._warm_thread = warm(np, [graph.successor_lists], done=lambda: self.post_message(self.Warmed()))
+
+    def warming(self) -> bool:
+        """Whether the warm-up of the graph on screen has yet to start or to end (a key
+        pressed meanwhile may wait for what it makes: numpy's import)."""
+        thread = self._warm_thread
+        return self._warmed is not self.stepper.graph or (thread is not None and thread.is_alive())
 
     def on_explorer_app_warmed(self, message: Warmed) -> None:
         self._freeze_heap()

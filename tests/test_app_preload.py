@@ -103,7 +103,7 @@ async def test_the_explorer_warms_up_the_graph_it_shows_and_freezes_what_that_ma
 
 
 @sync
-async def test_the_warm_up_waits_until_the_first_screen_has_been_drawn(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_the_warm_up_waits_for_the_first_screen(monkeypatch: pytest.MonkeyPatch) -> None:
     """It starts WARM_DELAY after the screen is complete, so that no import runs beside the
     screen's last frames; until it has run, the explorer says it is warming up."""
     from cgtui.app import app as app_module

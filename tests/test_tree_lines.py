@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from rich.segment import Segment
 from test_app import settle, sync
 from textual.geometry import Region
+from textual.pilot import Pilot
 from textual.widgets import Tree
 
 from cgtui.app.app import ExplorerApp
@@ -58,16 +59,22 @@ def lines_differ(tree: GraphTree) -> list[int]:
     return differ
 
 
+async def opened(pilot: Pilot[None]) -> GraphTree:
+    """The explorer's tree once settled with every branch open (lines many levels deep)."""
+    await settle(pilot)
+    tree = pilot.app.query_one("#tree", GraphTree)
+    for line in list(tree._lines.values()):
+        line.expand()
+    await settle(pilot)
+    return tree
+
+
 @sync
 async def test_tree_lines_are_textuals_own() -> None:
     graph = from_expression(SHARED, values={"x": 0.5, "y": -1.5})
     app = ExplorerApp(Stepper(graph), plugins=False)
     async with app.run_test(size=(100, 40)) as pilot:
-        await settle(pilot)
-        tree = app.query_one("#tree", GraphTree)
-        for line in list(tree._lines.values()):
-            line.expand()  # every branch open: lines many levels deep
-        await settle(pilot)
+        tree = await opened(pilot)
         assert len(tree._tree_lines) > 10
         assert lines_differ(tree) == []
         for key in "Fbbbu":  # the cursor moves down and back, a node is marked touched
@@ -108,11 +115,7 @@ async def test_a_cursor_move_repaints_the_lines_under_both_nodes_as_textual_does
     graph = from_expression(SHARED, values={"x": 0.5, "y": -1.5})
     app = ExplorerApp(Stepper(graph), plugins=False)
     async with app.run_test(size=(100, 40)) as pilot:
-        await settle(pilot)
-        tree = app.query_one("#tree", GraphTree)
-        for line in list(tree._lines.values()):
-            line.expand()
-        await settle(pilot)
+        tree = await opened(pilot)
         width = tree.scrollable_content_region.width
         for index in range(len(tree._tree_lines)):
             node = tree._tree_lines[index].node

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from conftest import examples, structure
 from hypothesis import example, given, settings
@@ -313,6 +315,22 @@ def test_runs_made_at_once_build_what_the_parser_and_builder_build(
         mp.setattr(build, "_RUN", shortest)
         mp.setattr(build, "_BLOCK", block)
         assert _built(text, True, mp, merge=merge) == _built(text, False, mp, merge=merge)
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(
+    st.lists(st.sampled_from(["+", "+", "+", "*", "x"]), max_size=300),
+    st.integers(0, 20),
+    st.integers(0, 320),
+    st.sampled_from([1, 2, 8]),
+)
+def test_a_run_is_measured_in_doubling_slices_as_one_slice_would(
+    pieces: list[str], start: int, limit: int, shortest: int
+) -> None:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(build, "_RUN", shortest)
+        found = build._run_length(pieces, start, limit, "+")
+    assert found == len(list(itertools.takewhile("+".__eq__, pieces[start:limit:2])))
 
 
 @pytest.mark.parametrize(

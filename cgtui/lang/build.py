@@ -749,6 +749,22 @@ def _block_end(text: str, start: int) -> int:
 FAST_PATH = True
 
 
+def _run_length(pieces: list[str], start: int, limit: int, op: str) -> int:
+    """How many of ``pieces[start:limit:2]`` are ``op`` from the first on: looked at in
+    slices that double from :data:`_RUN` on, so that finding a short run costs as little
+    as it is long (a sum of products, ``a + b + c*d + ...``, stops at every other term)."""
+    found = 0
+    size = _RUN
+    while True:
+        at = start + 2 * found
+        ahead = pieces[at : min(limit, at + 2 * size) : 2]
+        same = len(list(takewhile(op.__eq__, ahead)))
+        found += same
+        if same < size:
+            return found
+        size *= 2
+
+
 def _remember(run: tuple[dict[tuple[int, ...], int], list[tuple[int, int]], list[int]]) -> None:
     """Put a run's sums in its memo, by their pairs of operands."""
     memo, pairs, sums = run
@@ -987,7 +1003,7 @@ def _fast_program(
                             if k >= bulk_from:
                                 # the names of the run that follow, each followed by this op,
                                 # made at once when each is new (a leaf, then the sum so far)
-                                m = len(list(takewhile(tok.__eq__, pieces[k + 2 : limit : 2])))
+                                m = _run_length(pieces, k + 2, limit, tok)
                                 run = pieces[k + 1 : k + 1 + 2 * m : 2]
                                 n = len(nodes)
                                 if (

@@ -82,3 +82,17 @@ async def test_the_collector_paused_for_the_launch_runs_again_once_the_graph_is_
     finally:
         gc.enable()
         gc.unfreeze()
+
+
+def test_a_source_the_explorer_refuses_leaves_the_collector_on() -> None:
+    """`cgtui SOURCE` turns the collector off before it loads the graph: a graph it
+    refuses (an error message, status 2) must not leave it off."""
+    from cgtui.cli import main
+
+    assert gc.isenabled()
+    try:
+        assert main(["(x + * y)"]) == 2
+        assert main(["x * y", "--output", "nope"]) == 2
+        assert gc.isenabled()
+    finally:
+        gc.enable()

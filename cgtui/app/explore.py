@@ -16,6 +16,13 @@ from cgtui.lang.samples import default_sample
 
 def run(args: argparse.Namespace) -> int:
     heap.pause()  # until the first screen is drawn (see cgtui/app/heap.py)
+    try:
+        return _run(args)
+    finally:
+        heap.resume()  # (a refused source, or an app that closed before its first screen)
+
+
+def _run(args: argparse.Namespace) -> int:
     sandbox = getattr(args, "sandbox", None)
     read_only = bool(getattr(args, "read_only", False))
     served = sandbox is not None or read_only

@@ -47,6 +47,12 @@ def release() -> None:
     _resume()
 
 
+def resume() -> None:
+    """The collector on again if :func:`pause` turned it off (the launch ended before a
+    graph was on screen: a source refused, the app closed early)."""
+    _resume()
+
+
 def _resume() -> None:
     global _paused
     if _paused:

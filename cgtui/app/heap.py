@@ -37,23 +37,19 @@ def freeze(collect: bool = False) -> None:
     if collect:
         gc.collect()
     gc.freeze()
-    _resume()
+    resume()
 
 
 def release() -> None:
     """Before another graph is shown, or on closing: give the frozen objects back to the
     collector (the old graph's among them: its tree lines point at each other)."""
     gc.unfreeze()
-    _resume()
+    resume()
 
 
 def resume() -> None:
-    """The collector on again if :func:`pause` turned it off (the launch ended before a
-    graph was on screen: a source refused, the app closed early)."""
-    _resume()
-
-
-def _resume() -> None:
+    """The collector on again if :func:`pause` turned it off (by the first freeze; or the
+    launch ended before a graph was on screen: a source refused, the app closed early)."""
     global _paused
     if _paused:
         _paused = False

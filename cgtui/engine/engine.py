@@ -194,12 +194,13 @@ def differentiable_leaves(graph: Graph) -> list[int]:
     """Leaves that take a gradient: every leaf but the constants, in graph order (in loops
     that run in C: ``cgtui grad`` asks it of 100,000 leaves)."""
     ops, kinds = graph.op_list(), graph.kind_list()
-    if Kind.CONST not in kinds:
+    consts = Kind.CONST in kinds
+    if not consts:
         tape = graph.cache.get("engine.tape")  # (its leaves, when the passes made it)
         if isinstance(tape, _Tape) and tape.key == _tape_key(graph):
             return tape.leaves.tolist()
     takes: Iterator[bool] = map(operator.not_, ops)
-    if Kind.CONST in kinds:
+    if consts:
         takes = map(operator.and_, takes, map(operator.is_not, kinds, repeat(Kind.CONST)))
     return list(compress(range(len(ops)), takes))
 
@@ -339,7 +340,8 @@ class _Plan:
         self.positions: list[int] | None = None
         self.to_firsts: list[int] | None = None
         self.to_seconds: list[int] | None = None
-        if const not in kinds:
+        consts = const in kinds
+        if not consts:
             # every node takes a partial; when every computation up to the output is the
             # output or an operand of one of them, every one reaches the output (each is
             # used by a later one, up to the output): all push, to their operands (the
@@ -349,7 +351,7 @@ class _Plan:
             used.add(output)
             if used.issuperset(order[:m]):
                 return
-        if const in kinds:
+        if consts:
             needs = [kind is not const for kind in kinds]
             for i, a, b in zip(order, firsts, seconds, strict=True):
                 needs[i] = needs[a] or needs[b]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -60,32 +60,35 @@ class PathsJob:
         return f"PathsJob(node {self.index}, generation {self.generation})"
 
 
-class Section(Static):
+if TYPE_CHECKING:
+    _WidgetMixin = Widget
+else:  # (a plain mixin: a Widget subclass among the bases would change their class setup)
+    _WidgetMixin = object
+
+
+class _PlacedByItsLayout(_WidgetMixin):
+    """A widget whose new size, set by a layout of the screen, asks for no second layout:
+    Textual then sets its virtual size, which asks for one, and the layout that sized it
+    has placed everything already."""
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        return super()._size_updated(size, virtual_size, container_size, layout=False)
+
+
+class Section(_PlacedByItsLayout, Static):
     """A section of the side pane whose text changes with the selection and the steps, or
     a heading.
 
-    When a layout gives it a new height (or, for a heading, a new width: the pane's
-    scrollbar came or went), Textual sets its virtual size, which asks for a second layout
-    of the whole screen; the first one has already placed everything (a section does not
-    scroll), so that second one is left out.
+    A layout gives it a new height (or, for a heading, a new width: the pane's scrollbar
+    came or went); a section does not scroll, so nothing else needs placing then.
     """
 
-    def _size_updated(
-        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
-    ) -> bool:
-        return super()._size_updated(size, virtual_size, container_size, layout=False)
 
-
-class _PaneScrollBar(ScrollBar):
-    """The side pane's vertical scrollbar. Shown for the first time (or given another
-    height), Textual sets its virtual size, which asks for another layout of the whole
-    screen; a scrollbar holds nothing to place, and the layout that sized it has placed
-    everything, so that one is left out."""
-
-    def _size_updated(
-        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
-    ) -> bool:
-        return super()._size_updated(size, virtual_size, container_size, layout=False)
+class _PaneScrollBar(_PlacedByItsLayout, ScrollBar):
+    """The side pane's vertical scrollbar, shown for the first time or given another
+    height: a scrollbar holds nothing to place."""
 
 
 class SideColumn(Vertical):
@@ -94,25 +97,19 @@ class SideColumn(Vertical):
     ALLOW_MAXIMIZE = True
 
 
-class SidePane(VerticalScroll):
+class SidePane(_PlacedByItsLayout, VerticalScroll):
     """Definition, local derivatives, accumulation, paths and cost for one node.
 
     A leaf has no incoming edges: its local-derivative section folds into its definition.
     Once the backward pass has begun, the pane keeps what a backward step changes (the
     partial, its terms and the sum over paths) in view: when the whole pane does not fit,
     it scrolls to the partial.
+
+    A layout that gives it new content (a section grew or shrank) places everything; its
+    scrollbars still follow the new size (one that comes or goes asks for its layout).
     """
 
     ALLOW_MAXIMIZE = True
-
-    def _size_updated(
-        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
-    ) -> bool:
-        """When a layout gives the pane new content (a section grew or shrank), Textual sets
-        its virtual size, which asks for a second layout of the whole screen; the first one
-        has placed everything already. The scrollbars still follow the new size (one that
-        appears or goes asks for the layout it needs)."""
-        return super()._size_updated(size, virtual_size, container_size, layout=False)
 
     @property
     def vertical_scrollbar(self) -> ScrollBar:

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 from test_app import regression, settle, sync
-from textual.geometry import Size
+from textual.geometry import Region, Size
+from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets._footer import FooterKey
 
@@ -203,3 +204,50 @@ async def test_a_step_whose_side_pane_comes_to_overflow_lays_the_screen_out_once
         screen._refresh_layout(scroll=False)
         await pilot.pause()
         assert [(w.id, w.region) for w in pane.query(Section)] == shown
+
+
+@sync
+async def test_a_repaint_asked_for_before_a_frame_is_drawn_in_that_frame() -> None:
+    """A layout updates the scrollbars of a pane whose content changed height; Textual
+    hears of such repaints after the frame, and draws them in a frame of their own, later
+    (the side pane's scrollbar thumb moved 40-90 ms after a backward step was on screen).
+    The explorer's screen draws them in the frame being drawn."""
+    app = ExplorerApp(regression(), plugins=False)
+    async with app.run_test(size=(110, 36)) as pilot:
+        await settle(pilot)
+        bar = app.query_one(SidePane).vertical_scrollbar  # one widget of the screen
+        await pilot.press("F", "b", "b")  # the pane overflows
+        await settle(pilot)
+        assert bar.display
+        drawn: list[Widget] = []
+        original = type(bar).render_lines
+
+        def counted(self: Widget, crop: Region) -> list[Strip]:
+            drawn.append(self)
+            return original(self, crop)
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(type(bar), "render_lines", counted)
+            bar.refresh()  # no await: the screen has not heard of it yet
+            assert bar._repaint_required
+            app.screen._compositor_refresh()
+        assert bar in drawn
+        assert not bar._repaint_required  # nothing left for a frame of its own
+
+
+@sync
+async def test_the_side_pane_keeps_its_width_for_text_when_its_scrollbar_comes() -> None:
+    """The pane keeps room for its scrollbar: one that comes or goes leaves the sections'
+    width (and their wrapped lines) as they were, and the screen is not laid out for it."""
+    app = ExplorerApp(regression(), plugins=False)
+    async with app.run_test(size=(110, 36)) as pilot:
+        await settle(pilot)
+        pane = app.query_one(SidePane)
+        await pilot.press("F", "b")
+        await settle(pilot)
+        assert not pane.show_vertical_scrollbar
+        widths = {w.id: w.size.width for w in pane.query(Section) if w.display}
+        await pilot.press("b")
+        await settle(pilot)
+        assert pane.show_vertical_scrollbar
+        assert {w.id: w.size.width for w in pane.query(Section) if w.display} == widths

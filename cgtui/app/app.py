@@ -359,6 +359,20 @@ class _ExplorerScreen(Screen[Any]):
             event.refresh_styles = False
         super()._on_screen_resume(event)
 
+    def _compositor_refresh(self) -> None:
+        """Draw a frame, with the widgets that asked for a repaint since the last one and
+        have not yet said so to the screen. A layout updates the scrollbars of every pane
+        whose content changed height; Textual hears of those repaints only after the frame
+        and draws them in one of their own, a frame later (after a backward step that
+        changes the side pane's height, its scrollbar's thumb moved 40-90 ms after the
+        step was on screen)."""
+        late = {w for w in self._compositor.visible_widgets if w._repaint_required}
+        if late:
+            for widget in late:
+                widget._repaint_required = False
+            self._compositor.update_widgets(late)
+        super()._compositor_refresh()
+
 
 class ExplorerApp(App[None]):
     """Step a graph's forward and backward passes and see every number explained."""

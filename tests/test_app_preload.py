@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import SAMPLES
 from test_app import regression, settle, sync
 from textual.geometry import Region, Size
 from textual.strip import Strip
@@ -24,6 +25,8 @@ from cgtui.app.app import ExplorerApp
 from cgtui.app.footer import KeysFooter
 from cgtui.app.side import Section, SidePane
 from cgtui.core.lazy import _lazy
+from cgtui.engine.engine import Stepper
+from cgtui.lang.source import load_source
 
 
 @pytest.fixture
@@ -251,3 +254,48 @@ async def test_the_side_pane_keeps_its_width_for_text_when_its_scrollbar_comes()
         await settle(pilot)
         assert pane.show_vertical_scrollbar
         assert {w.id: w.size.width for w in pane.query(Section) if w.display} == widths
+
+
+@sync
+async def test_a_backward_step_scrolls_the_side_pane_to_the_partial_in_its_one_frame() -> None:
+    """Once the pane does not fit down to the paths, a backward step scrolls it to the
+    partial's section. The scroll is set before the step's layout, which places the
+    sections scrolled: the screen is laid out (or scrolled) once for the step and once
+    for its paths, never again after a frame; and where it lands is where scrolling
+    after the frame would have taken it (or where Textual brings back a scroll beyond
+    shorter content). (From the second backward step: at 80x24 the first one gives the
+    log's rows to the pane, whose new height only that layout finds.)"""
+    app = ExplorerApp(Stepper(load_source(str(SAMPLES / "messy.yaml"))), plugins=False)
+    refreshes: list[str] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("F", "b")
+        await settle(pilot)
+        pane = app.query_one(SidePane)
+        screen = app.screen
+        original = screen._refresh_layout
+
+        def counted(size: Size | None = None, scroll: bool = False) -> None:
+            refreshes.append("scroll" if scroll else "layout")
+            original(size, scroll)
+
+        screen._refresh_layout = counted  # type: ignore[method-assign]
+        scrolled = 0
+        for _ in range(12):
+            refreshes.clear()
+            before = pane.scroll_y
+            await pilot.press("b")
+            await pilot.pause()
+            await pilot.pause()
+            if not pane.paths_ready:  # the paths come 0.2 s after the step (if any)
+                assert len(refreshes) <= 1, refreshes
+                refreshes.clear()
+            await settle(pilot)
+            assert len(refreshes) <= 1, refreshes
+            scrolled += pane.scroll_y != before
+            landed = pane.scroll_y
+            pane._keep_partial_in_view()
+            await pilot.pause()
+            assert pane.scroll_y == landed
+            assert pane.scroll_y <= pane.max_scroll_y
+        assert scrolled >= 3  # the steps did scroll the pane

@@ -71,7 +71,7 @@ from textual.widgets import Footer, Input, Log, Static, TabbedContent, TabPane
 
 from cgtui.app import explain, heap, safety
 from cgtui.app.footer import KeysFooter
-from cgtui.app.layout import breakpoint_classes, lesson_classes
+from cgtui.app.layout import breakpoint_classes, lesson_changes
 from cgtui.app.session import Session, beside, constant_value, hand_written
 from cgtui.app.side import SideColumn, SidePane
 from cgtui.app.views import KIND_CLASSES, TOUCHED_MARK, GraphTree, GraphView, NodeTable, SteadyScroll
@@ -769,12 +769,8 @@ class ExplorerApp(App[None]):
             self._status.update(status, layout=False)  # always one line
         self._legend.show_title(self.session.label, self.session.modified)
         screen = self.screen_stack[0]
-        # the lesson's layout is for a narrow, short screen only; elsewhere a class would
-        # change nothing but cost a restyle of every widget
-        lesson = screen.has_class("-narrow") and screen.has_class("-short")
-        for name, on in lesson_classes(self.stepper).items():
-            if screen.has_class(name) != (on and lesson):
-                screen.set_class(on and lesson, name)
+        for name, on in lesson_changes(self.stepper, screen.classes).items():
+            screen.set_class(on, name)
 
     def _param_indices(self) -> list[int]:
         """The params' node indices, found once per graph and kind change (scanning a big

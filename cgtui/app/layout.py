@@ -3,7 +3,7 @@ and the lesson's room for the side pane during the backward pass (see ``app.tcss
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 
 from cgtui.engine.engine import Stepper
 
@@ -12,6 +12,15 @@ def lesson_classes(stepper: Stepper) -> dict[str, bool]:
     """The screen classes that follow the lesson: ``-backward`` once the backward pass has
     begun, when a short, narrow screen gives the side pane the room."""
     return {"-backward": stepper.backward_pos > 0}
+
+
+def lesson_changes(stepper: Stepper, classes: Set[str]) -> dict[str, bool]:
+    """The lesson classes a screen with ``classes`` is to set (True) or clear (False) now.
+    The lesson's layout is for a narrow, short screen only; elsewhere a class would change
+    nothing but cost a restyle of every widget."""
+    lesson = "-narrow" in classes and "-short" in classes
+    wanted = {name: on and lesson for name, on in lesson_classes(stepper).items()}
+    return {name: on for name, on in wanted.items() if (name in classes) != on}
 
 
 def breakpoint_classes(

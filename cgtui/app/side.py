@@ -19,6 +19,7 @@ from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from cgtui.app import explain
+from cgtui.app.layout import lesson_changes
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph
 from cgtui.core.lazy import load_numpy
@@ -232,15 +233,29 @@ class SidePane(_PlacedByItsLayout, VerticalScroll):
     def _fit_scrollbar(self) -> None:
         """When the sections' new heights make the pane's content overflow where it fitted
         (or fit where it overflowed), show (or hide) the pane's scrollbar now, as the layout
-        to come would: that layout then places the sections at the width they keep.
+        to come would: that layout then places the sections as they will stay. During the
+        backward pass, scroll to the partial now as well (see :meth:`_keep_partial_in_view`).
 
         Left to the layout, it would find the scrollbar's change and ask for another layout
-        of the whole screen to give the sections their narrower (or wider) width: two
-        layouts for the step that makes the pane overflow (the first backward step)."""
+        of the whole screen (two layouts for the step that makes the pane overflow, the
+        first backward step); and a scroll after the frame draws the whole pane again in a
+        frame of its own."""
         if self._heights_unknown or not self._new_heights or not self.container_size:
             return
         if self.styles.overflow_y != "auto":
             return
+        tops, total = self._placed_tops()
+        overflow = total > self.container_size.height
+        if overflow != self.show_vertical_scrollbar:
+            self.show_vertical_scrollbar = overflow
+            self.vertical_scrollbar.display = overflow
+        self._plan_scroll(tops, total)
+
+    def _placed_tops(self) -> tuple[dict[Widget, tuple[int, int]], int]:
+        """Where the layout to come places each shown section (its margin's top, its own
+        top) with the heights the texts set, and the content's whole height (Textual's
+        vertical layout: margins between two sections collapse to the larger)."""
+        tops: dict[Widget, tuple[int, int]] = {}
         total, below = 0, 0
         for child in self.children:
             if not isinstance(child, Widget) or not child.display:
@@ -248,13 +263,40 @@ class SidePane(_PlacedByItsLayout, VerticalScroll):
             margin = child.styles.margin
             height = self._new_heights.get(child)
             outer = child.outer_size.height if height is None else height + child.styles.gutter.height
-            total += max(below, margin.top) + outer  # Textual's vertical layout: margins collapse
+            gap = max(below, margin.top)
+            tops[child] = (total + gap - margin.top, total + gap)
+            total += gap + outer
             below = margin.bottom
-        total += below
-        overflow = total > self.container_size.height
-        if overflow != self.show_vertical_scrollbar:
-            self.show_vertical_scrollbar = overflow
-            self.vertical_scrollbar.display = overflow
+        return tops, total + below
+
+    def _plan_scroll(self, tops: dict[Widget, tuple[int, int]], total: int) -> None:
+        """Scroll now where the layout to come, then :meth:`_keep_partial_in_view`, would
+        scroll after the frame: within the new content (Textual brings a scroll beyond it
+        back after the layout), and during the backward pass to the partial. The layout
+        then places the sections scrolled, and the step has one frame: a scroll after the
+        frame draws the whole pane again in a frame of its own.
+
+        The scroll is set as the layout will find it, beyond the old content's end if the
+        new content is longer (where Textual's scroll methods would stop it)."""
+        height = self.scrollable_content_region.height
+        stepper = self.stepper
+        if not height or stepper is None:
+            return
+        if self.is_attached and lesson_changes(stepper, self.screen.classes):
+            return  # the step changes the screen's layout: the pane's height is the layout's
+        target = min(self.scroll_y, float(max(0, total - height)))
+        title, paths = tops.get(self._acc_title), tops.get(self._paths)
+        if stepper.backward_pos > 0 and title is not None and paths is not None:
+            paths_bottom = paths[1] + self._new_heights.get(self._paths, self._paths.outer_size.height)
+            if total > height and paths_bottom > height:  # down to the paths does not fit
+                target = float(min(title[0], total - height))
+        if target == self.scroll_y:
+            return
+        self.set_reactive(SidePane.scroll_y, target)
+        self.set_reactive(SidePane.scroll_target_y, target)
+        if self.show_vertical_scrollbar:
+            self.vertical_scrollbar.position = target
+        self._refresh_scroll()
 
     def _show_tensor(self, stepper: Stepper, index: int) -> None:
         """The tensor section: shown for an array-valued node (or one with array operands)."""

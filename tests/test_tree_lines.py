@@ -171,3 +171,53 @@ async def test_opening_a_branch_repaints_the_tree_and_its_scrollbar_without_a_la
         assert tree.vertical_scrollbar.window_virtual_size == len(tree._tree_lines)
         await settle(pilot)
         assert tree.cursor_node is not None and tree.cursor_node.data == Entry(hidden[0])
+
+
+@sync
+async def test_a_branch_opened_redraws_only_its_new_lines_wherever_the_others_move() -> None:
+    """Opening a branch moves the lines below it: they are kept for their node and look,
+    wherever they move, and only the branch's new lines and the lines whose look changed
+    (the opened node's arrow) are drawn (Textual drew every line on screen again). Steps
+    that open branches and move the cursor still draw Textual's own lines."""
+    terms = [f"x{i} * w{i}" for i in range(40)]
+    values = {**{f"x{i}": i for i in range(40)}, **{f"w{i}": 1 for i in range(40)}}
+    app = ExplorerApp(Stepper(from_expression(" + ".join(terms), values=values)), plugins=False)
+    drawn: list[int] = []
+    original = GraphTree._draw_line
+
+    def counted(tree: GraphTree, *args: object) -> object:
+        drawn.append(1)
+        return original(tree, *args)  # type: ignore[arg-type]
+
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("F", "b", "b")  # the cursor off the root (whose flags a change resets)
+        await settle(pilot)
+        tree = app.query_one("#tree", GraphTree)
+        assert tree.cursor_node is not tree.root
+        GraphTree._draw_line = counted  # type: ignore[method-assign,assignment]
+        try:
+            closed = [
+                line.node for line in tree._tree_lines if line.node.allow_expand and not line.node.is_expanded
+            ]
+            assert closed
+            node = closed[0]
+            tree.scroll_to(y=max(0, node.line - 3), animate=False, immediate=True)
+            await settle(pilot)
+            drawn.clear()
+            before = len(tree._tree_lines)
+            node.expand()
+            await settle(pilot)
+            new = len(tree._tree_lines) - before
+            assert new > 0 and tree.size.height > new + 1
+            assert 0 < len(drawn) <= new + 1  # the new lines and the opened node's own
+            assert lines_differ(tree) == []
+            opened = 0
+            for _ in range(60):
+                lines = len(tree._tree_lines)
+                await pilot.press("b")
+                await settle(pilot)
+                opened += len(tree._tree_lines) > lines
+                assert lines_differ(tree) == []
+            assert opened >= 1
+        finally:
+            GraphTree._draw_line = original  # type: ignore[method-assign]

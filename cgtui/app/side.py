@@ -20,6 +20,7 @@ from textual.worker import get_current_worker
 
 from cgtui.app import explain
 from cgtui.app.layout import lesson_changes
+from cgtui.app.scrollbars import QuickScrollBar
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph
 from cgtui.core.lazy import load_numpy
@@ -87,9 +88,10 @@ class Section(_PlacedByItsLayout, Static):
     """
 
 
-class _PaneScrollBar(_PlacedByItsLayout, ScrollBar):
+class _PaneScrollBar(_PlacedByItsLayout, QuickScrollBar):
     """The side pane's vertical scrollbar, shown for the first time or given another
-    height: a scrollbar holds nothing to place."""
+    height: a scrollbar holds nothing to place. It draws a moved thumb from the lines it
+    drew before."""
 
 
 class SideColumn(Vertical):

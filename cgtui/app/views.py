@@ -9,18 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import ClassVar, cast
+from typing import ClassVar, Self, cast
 
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
-from textual._segment_tools import line_pad
+from textual.cache import LRUCache
 from textual.coordinate import Coordinate
 from textual.geometry import Offset, Region, Size
 from textual.message import Message
 from textual.reactive import Reactive
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import DataTable, Tree
@@ -28,6 +29,7 @@ from textual.widgets._tree import _TreeLine
 from textual.widgets.tree import TreeNode
 
 from cgtui.app import explain
+from cgtui.app.scrollbars import quick_vertical_scrollbar
 from cgtui.engine.engine import Stepper
 
 KIND_CLASSES = {f"kind--{k}" for k in explain.KIND_TAGS} | {"node--touched"}
@@ -55,6 +57,10 @@ INITIAL_TREE_NODES = 60
 
 #: Tree labels kept drawn (a few screens of lines) before the cache starts again.
 LABEL_CACHE_SIZE = 2000
+
+#: Tree lines kept drawn, the least recently drawn going first (each line is kept twice:
+#: for its look, and with its line number).
+DRAWN_LINES = 2000
 
 
 class GraphView:
@@ -108,9 +114,14 @@ class GraphView:
 class SteadyScroll:
     """Leaves out the scrollbar refresh Textual does for a scrolling view at every layout of
     the screen, when neither the view's size nor its content's changed (the refresh repaints
-    the scrollbars in a frame of their own). A mixin for a ``ScrollView``, listed before it."""
+    the scrollbars in a frame of their own). A mixin for a ``ScrollView``, listed before it.
+    Its vertical scrollbar is a :class:`~cgtui.app.scrollbars.QuickScrollBar`."""
 
     _laid_out: tuple[Size, Size, Size] | None = None
+
+    @property
+    def vertical_scrollbar(self) -> ScrollBar:
+        return quick_vertical_scrollbar(cast(Widget, self))
 
     def _size_updated(
         self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
@@ -147,7 +158,6 @@ class _Frame:
     width: int
     scroll: Offset
     has_focus: bool
-    pad_width: int
     hover_line: int
     cursor_line: int
 
@@ -191,6 +201,8 @@ class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
         self._frame: _Frame | None = None  # while lines are drawn
         #: Each drawn line's label segments and width (see _label_segments).
         self._label_cache: dict[tuple[object, ...], tuple[list[Segment], int]] = {}
+        #: The lines drawn, for their look and for their look and place (_render_line).
+        self._drawn: LRUCache[tuple[object, ...], Strip] = LRUCache(DRAWN_LINES)
 
     # ---- down ---------------------------------------------------------------
 
@@ -418,13 +430,9 @@ class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
     #: tree's own size is the stylesheet's, and its scrollbars follow its lines (_build).
     virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
 
-    def _invalidate(self) -> None:
-        """Textual's, without a layout of the screen: a branch opened or built (a step
-        that goes to a node deeper in the tree) changes the lines, not the tree's size."""
-        self._clear_line_cache()
-        self._updates += 1
-        self.root._reset()
-        self.refresh()
+    #: Counts the changes of the tree's look (a style, a new set of nodes): part of each
+    #: drawn line's key.
+    _look = 0
 
     def _build(self) -> None:
         """Textual's; the scrollbars then follow the lines' new count and width (a
@@ -439,7 +447,7 @@ class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
         for its width: a resize that keeps the width (the one that follows the first layout,
         a log shown or hidden) keeps them, and a new height needs only room in the cache."""
         event.prevent_default()  # Textual's own handler is the only other one
-        self._line_cache.grow(event.size.height)
+        self._drawn.grow(4 * event.size.height)  # each line twice: for its look, and placed
         if event.size.width != self._drawn_width:
             self._invalidate()
 
@@ -454,8 +462,7 @@ class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
         width = self.size.width
         # what every line reads, looked up once for the lines drawn now
         self._frame = _Frame(
-            width, self.scroll_offset, self.has_focus, max(self.virtual_size.width, width),
-            self.hover_line, self.cursor_line,
+            width, self.scroll_offset, self.has_focus, self.hover_line, self.cursor_line,
         )
         try:
             return super().render_lines(crop)
@@ -478,8 +485,15 @@ class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
         Moving the cursor repaints every line under the old and the new cursor node (their
         guides change colour); Textual builds each as a Rich text of one span per guide and
         renders it, which costs about a millisecond for a line 20 deep. Here the guides are
-        segments at once and only the label is rendered as text. The cache key is
-        Textual's own.
+        segments at once and only the label is rendered as text.
+
+        A line is kept for what it shows, not for where it is: Textual keeps each line for
+        its line number and the tree's count of changes, and every branch that opens (a
+        step late in a backward pass opens one at nearly every step) moves the lines below
+        and counts a change: the whole tree was drawn again. Here a line is kept for its
+        node, its guides' look and its label (each node's count of changes, along its
+        path, and what its label reads of the lesson); its line number goes on as the meta
+        Textual's clicks read, at the end.
         """
         tree_lines = self._tree_lines
         frame = self._frame
@@ -488,20 +502,58 @@ class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
             return Strip.blank(width, base_style)
         line = tree_lines[y]
         path = line.path
-        hover_line = frame.hover_line if frame is not None else self.hover_line
+        if frame is not None:
+            hover_line, cursor_line = frame.hover_line, frame.cursor_line
+        else:
+            hover_line, cursor_line = self.hover_line, self.cursor_line
         is_hover = hover_line >= 0 and any(node._hover for node in path)
-        cache_key = (
-            y,
+        entry = line.node.data
+        stepper = self.stepper
+        index = -1 if entry is None else entry.index
+        look = (
+            line.node._id,
+            line.last,
+            "" if stepper is None or entry is None else explain.kind_key(stepper, index, self.mask),
+            index == self.touched,
             is_hover,
+            hover_line == y,
+            cursor_line == y,
             width,
-            self._updates,
+            self._look,
             self._pseudo_class_state,
             tuple(node._updates for node in path),
         )
-        strip = self._line_cache.get(cache_key)
+        placed = (look, y, x2)
+        drawn = self._drawn
+        strip = drawn.get(placed)
         if strip is None:
-            strip = self._line_cache[cache_key] = self._draw_line(line, y, is_hover, width, base_style)
+            body = drawn.get(look)
+            if body is None:
+                body = drawn[look] = self._draw_line(line, y, is_hover, width, base_style)
+            # padded as far as the crop below (Textual pads to the widest line's width, which
+            # a deeper line coming changes: every line drawn again)
+            line_style = self._highlight_line_style() if is_hover else base_style
+            strip = drawn[placed] = body.extend_cell_length(x2, line_style).apply_meta({"line": y})
         return strip.crop(x1, x2)
+
+    def _highlight_line_style(self) -> Style:
+        """The base style of a line under the mouse."""
+        return self.get_component_rich_style("tree--highlight-line")
+
+    def _invalidate(self) -> None:
+        """Textual's, without a layout of the screen (a branch opened or built, a step that
+        goes to a node deeper in the tree, changes the lines, not the tree's size), and
+        keeping the lines drawn (see :meth:`_render_line`)."""
+        self._tree_lines_cached = None
+        root = self.root
+        if root._hover_ or root._selected_:
+            root._reset()  # (which counts a change of the root: of every line)
+        self.refresh()
+
+    def clear(self) -> Self:
+        """Textual's: node ids start again from 0, so the lines drawn go."""
+        self._look += 1
+        return super().clear()
 
     def _draw_line(
         self, line: _TreeLine[Entry], y: int, is_hover: bool, width: int, base_style: Style
@@ -514,8 +566,7 @@ class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
         has_focus = frame.has_focus if frame is not None else self.has_focus
         hover = path[0]._hover
         selected = path[0]._selected and has_focus
-        line_style = self.get_component_rich_style("tree--highlight-line") if is_hover else base_style
-        line_style += Style(meta={"line": y})
+        line_style = self._highlight_line_style() if is_hover else base_style
         styles: dict[int, Style] = {}
 
         segments: list[Segment] = []
@@ -559,8 +610,7 @@ class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
         label, label_cells = self._label_segments(line.node, y, line_style)
         segments.extend(label)
         cells += label_cells
-        pad_width = frame.pad_width if frame is not None else max(self.virtual_size.width, width)
-        return Strip(line_pad(segments, 0, pad_width - cells, line_style))
+        return Strip(segments, cells)  # (padded to the widest line's width by _render_line)
 
     def _label_segments(self, node: TreeNode[Entry], y: int, line_style: Style) -> tuple[list[Segment], int]:
         """The label's segments and width on line ``y``, kept while nothing they show
@@ -577,7 +627,7 @@ class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
         else:
             hover, cursor = self.hover_line == y, self.cursor_line == y
         key = (
-            y, node._id, node._updates, node._allow_expand, node._expanded, line_style, hover, cursor,
+            node._id, node._updates, node._allow_expand, node._expanded, line_style, hover, cursor,
             kind, index == self.touched, styles_of["tree--label"], styles_of["tree--highlight"],
             styles_of["tree--cursor"],
         )
@@ -662,6 +712,7 @@ class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
         self.kind_styles.clear()
         self._label_cache.clear()
         self._kinds_for = None
+        self._look += 1
         super().notify_style_update()
 
 

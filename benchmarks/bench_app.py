@@ -270,6 +270,12 @@ async def measure(n: int) -> dict[str, bool]:
             await clock.series("F  run forward", "F", 1),
             await clock.series("b  step backward", "b", 20),
             await clock.series("u  undo a backward step", "u", 5),
+        ]
+        # deeper in the pass, where steps open branches and the side pane's sections
+        # change height: 80 steps on at key-repeat speed, then 20 measured
+        await clock.held("b", presses=80)
+        rows += [
+            await clock.series("b  later (from step 95)", "b", 20),
             await clock.series("B  run backward", "B", 1),
             await clock.series("r  reset", "r", 1),
         ]

@@ -24,7 +24,9 @@ Rows:
    screen, whole process: the child runs the launch path of ``cgtui FILE`` with Textual's
    headless driver (``App.run_test``) and says when nothing is left to draw;
 6. the same explorer, key to the step's own drawn frame for ``f``, ``b`` (median and worst
-   of 20) and ``u`` (undoing either, 10 each), measured as ``bench_app.py`` measures it
+   of 20), ``u`` (undoing either, 10 each) and ``b`` again from the 90th backward step
+   (where steps open branches of the tree and change the side pane's sections' heights:
+   20 more), measured as ``bench_app.py`` measures it
    (``bench_app.KeyClock``: the last frame before the side pane starts computing its paths
    section, which it does ``side.PATHS_DELAY`` after a step; the time to the paths section
    is printed beside it), and the lag behind a key held at 30 keys/s (30 presses at 33 ms
@@ -467,6 +469,10 @@ async def keys(graph: Graph) -> tuple[list[KeyTimes], float]:
             await clock.series("b  step backward", "b", 20),
             await clock.series("u  undo a backward step", "u", 10),
         ]
+        # deeper in the pass, where steps open branches and the side pane's sections
+        # change height: 80 steps on at key-repeat speed, then 20 measured
+        await clock.held("b", presses=80)
+        rows.append(await clock.series("b  later (from step 90)", "b", 20))
         await clock.key("r")
         # held: 30 key events at 33 ms intervals, not waiting for the screen in between
         held = max([await clock.held("f") for _ in range(2)])

@@ -85,15 +85,13 @@ class QuickScrollBar(ScrollBar):
         return strips
 
 
-def quick_vertical_scrollbar(widget: Widget) -> ScrollBar:
-    """Textual's ``Widget.vertical_scrollbar``, made as a :class:`QuickScrollBar` (for the
-    property of a widget class that scrolls)."""
+def quick_vertical_scrollbar(widget: Widget, kind: type[QuickScrollBar] = QuickScrollBar) -> ScrollBar:
+    """Textual's ``Widget.vertical_scrollbar``, made as a :class:`QuickScrollBar` (or
+    ``kind``), for the property of a widget class that scrolls."""
     bar = widget._vertical_scrollbar
     if bar is None:
-        bar = widget._vertical_scrollbar = QuickScrollBar(
-            vertical=True, name="vertical", thickness=widget.scrollbar_size_vertical
-        )
+        thickness = widget.scrollbar_size_vertical
+        bar = widget._vertical_scrollbar = kind(vertical=True, name="vertical", thickness=thickness)
         bar.display = False
         widget.app._start_widget(widget, bar)
     return bar
-

@@ -20,7 +20,7 @@ from textual.worker import get_current_worker
 
 from cgtui.app import explain
 from cgtui.app.layout import lesson_changes
-from cgtui.app.scrollbars import QuickScrollBar
+from cgtui.app.scrollbars import QuickScrollBar, quick_vertical_scrollbar
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph
 from cgtui.core.lazy import load_numpy
@@ -117,14 +117,7 @@ class SidePane(_PlacedByItsLayout, VerticalScroll):
     @property
     def vertical_scrollbar(self) -> ScrollBar:
         """Textual's, made as a :class:`_PaneScrollBar`."""
-        bar = self._vertical_scrollbar
-        if bar is None:
-            bar = self._vertical_scrollbar = _PaneScrollBar(
-                vertical=True, name="vertical", thickness=self.scrollbar_size_vertical
-            )
-            bar.display = False
-            self.app._start_widget(self, bar)
-        return bar
+        return quick_vertical_scrollbar(self, _PaneScrollBar)
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)

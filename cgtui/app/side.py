@@ -246,11 +246,11 @@ class SidePane(_PlacedByItsLayout, VerticalScroll):
             self.vertical_scrollbar.display = overflow
         self._plan_scroll(tops, total)
 
-    def _placed_tops(self) -> tuple[dict[Widget, tuple[int, int]], int]:
+    def _placed_tops(self) -> tuple[dict[Widget, tuple[int, int, int]], int]:
         """Where the layout to come places each shown section (its margin's top, its own
-        top) with the heights the texts set, and the content's whole height (Textual's
-        vertical layout: margins between two sections collapse to the larger)."""
-        tops: dict[Widget, tuple[int, int]] = {}
+        top and bottom) with the heights the texts set, and the content's whole height
+        (Textual's vertical layout: margins between two sections collapse to the larger)."""
+        tops: dict[Widget, tuple[int, int, int]] = {}
         total, below = 0, 0
         for child in self.children:
             if not isinstance(child, Widget) or not child.display:
@@ -259,12 +259,12 @@ class SidePane(_PlacedByItsLayout, VerticalScroll):
             height = self._new_heights.get(child)
             outer = child.outer_size.height if height is None else height + child.styles.gutter.height
             gap = max(below, margin.top)
-            tops[child] = (total + gap - margin.top, total + gap)
+            tops[child] = (total + gap - margin.top, total + gap, total + gap + outer)
             total += gap + outer
             below = margin.bottom
         return tops, total + below
 
-    def _plan_scroll(self, tops: dict[Widget, tuple[int, int]], total: int) -> None:
+    def _plan_scroll(self, tops: dict[Widget, tuple[int, int, int]], total: int) -> None:
         """Scroll now where the layout to come, then :meth:`_keep_partial_in_view`, would
         scroll after the frame: within the new content (Textual brings a scroll beyond it
         back after the layout), and during the backward pass to the partial. The layout
@@ -281,10 +281,9 @@ class SidePane(_PlacedByItsLayout, VerticalScroll):
             return  # the step changes the screen's layout: the pane's height is the layout's
         target = min(self.scroll_y, float(max(0, total - height)))
         title, paths = tops.get(self._acc_title), tops.get(self._paths)
-        if stepper.backward_pos > 0 and title is not None and paths is not None:
-            paths_bottom = paths[1] + self._new_heights.get(self._paths, self._paths.outer_size.height)
-            if total > height and paths_bottom > height:  # down to the paths does not fit
-                target = float(min(title[0], total - height))
+        fits = paths is None or paths[2] <= height  # the pane down to the paths fits
+        if stepper.backward_pos > 0 and title is not None and not fits and total > height:
+            target = float(min(title[0], total - height))
         if target == self.scroll_y:
             return
         self.set_reactive(SidePane.scroll_y, target)

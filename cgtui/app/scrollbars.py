@@ -43,14 +43,13 @@ class QuickScrollBar(ScrollBar):
         if (
             not self.vertical
             or not isinstance(bar, ScrollBarRender)
+            or not isinstance(bar.style, Style)
             or crop.x != 0
             or crop.width != width
             or not height
         ):
             return super().render_lines(crop)
-        style = bar.style if isinstance(bar.style, Style) else None
-        if style is None:
-            return super().render_lines(crop)
+        style = bar.style
         segments = list(
             bar.render_bar(
                 size=height,

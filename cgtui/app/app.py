@@ -614,8 +614,7 @@ class ExplorerApp(App[None]):
         self._heap_pending = None
         self._steps_unfrozen = 0
         heap.freeze(collect)
-        if self._warmed is not self.stepper.graph:
-            self.set_timer(WARM_DELAY, self._warm_up)
+        self.set_timer(WARM_DELAY, self._warm_up)  # (once per graph: see there)
 
     class Warmed(Message):
         """The warm-up thread has made what the graph's first step needs."""

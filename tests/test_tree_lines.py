@@ -59,6 +59,11 @@ def lines_differ(tree: GraphTree) -> list[int]:
     return differ
 
 
+def shared_app() -> ExplorerApp:
+    """The explorer on :data:`SHARED` (nodes used more than once: reference lines)."""
+    return ExplorerApp(Stepper(from_expression(SHARED, values={"x": 0.5, "y": -1.5})), plugins=False)
+
+
 async def opened(pilot: Pilot[None]) -> GraphTree:
     """The explorer's tree once settled with every branch open (lines many levels deep)."""
     await settle(pilot)
@@ -71,8 +76,7 @@ async def opened(pilot: Pilot[None]) -> GraphTree:
 
 @sync
 async def test_tree_lines_are_textuals_own() -> None:
-    graph = from_expression(SHARED, values={"x": 0.5, "y": -1.5})
-    app = ExplorerApp(Stepper(graph), plugins=False)
+    app = shared_app()
     async with app.run_test(size=(100, 40)) as pilot:
         tree = await opened(pilot)
         assert len(tree._tree_lines) > 10
@@ -112,8 +116,7 @@ async def test_a_line_repaint_leaves_the_scrollbar_alone() -> None:
 
 @sync
 async def test_a_cursor_move_repaints_the_lines_under_both_nodes_as_textual_does() -> None:
-    graph = from_expression(SHARED, values={"x": 0.5, "y": -1.5})
-    app = ExplorerApp(Stepper(graph), plugins=False)
+    app = shared_app()
     async with app.run_test(size=(100, 40)) as pilot:
         tree = await opened(pilot)
         width = tree.scrollable_content_region.width

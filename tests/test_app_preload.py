@@ -299,3 +299,50 @@ async def test_a_backward_step_scrolls_the_side_pane_to_the_partial_in_its_one_f
             assert pane.scroll_y == landed
             assert pane.scroll_y <= pane.max_scroll_y
         assert scrolled >= 3  # the steps did scroll the pane
+
+
+def cells(strips: list[Strip]) -> list[list[tuple[str, object, object]]]:
+    """What strips draw, cell by cell: the character, its colour (none for a blank) and
+    its background."""
+    return [
+        [
+            (char, None if char == " " else style.color, style.bgcolor)
+            for text, style, _ in strip
+            if style is not None  # (every segment of a line drawn has one)
+            for char in text
+        ]
+        for strip in strips
+    ]
+
+
+@sync
+async def test_the_paths_placeholder_keeps_the_sections_height_and_draws_one_line_of_text() -> None:
+    """While a step's paths are computed, the paths section holds its height (no layout of
+    the screen) and shows '…' over blank lines: what a text of '…' and newlines drew, for
+    one line of text rendered (the rest are Textual's blank lines)."""
+    app = ExplorerApp(Stepper(load_source(str(SAMPLES / "messy.yaml"))), plugins=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("F", "b", "b")
+        await settle(pilot)
+        paths = app.query_one("#side-paths", Section)
+        held = None
+        for _ in range(10):  # the next step whose paths are computed
+            await pilot.press("b")
+            if paths._held_lines:
+                held = paths._held_lines
+                break
+            await settle(pilot)
+        assert held is not None and held > 3
+        assert paths.size.height == held  # the last paths' height
+        assert str(paths.render()) == "…"
+        assert not paths._layout_required and not app.screen._layout_required
+        await pilot.pause()
+        width = paths.size.width
+        ours = paths.render_lines(Region(0, 0, width, held))
+        assert ours[0].text.startswith("…") and all(not strip.text.strip() for strip in ours[1:])
+        paths.update("…" + "\n" * (held - 1), layout=False)  # the text it stands for
+        assert paths.get_content_height(paths.size, app.size, width) == held
+        assert cells(ours) == cells(paths.render_lines(Region(0, 0, width, held)))
+        await settle(pilot)
+        assert not paths._held_lines  # the paths came
+        assert "…" not in str(paths.render())

@@ -14,6 +14,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.geometry import Size
 from textual.scrollbar import ScrollBar
 from textual.timer import Timer
+from textual.visual import VisualType
 from textual.widget import Widget
 from textual.widgets import Static
 from textual.worker import get_current_worker
@@ -86,6 +87,24 @@ class Section(_PlacedByItsLayout, Static):
     A layout gives it a new height (or, for a heading, a new width: the pane's scrollbar
     came or went); a section does not scroll, so nothing else needs placing then.
     """
+
+    #: the height :meth:`hold` keeps (0: the text's own)
+    _held_lines = 0
+
+    def update(self, content: VisualType = "", *, layout: bool = True) -> None:
+        self._held_lines = 0
+        super().update(content, layout=layout)
+
+    def hold(self, lines: int) -> None:
+        """'…', keeping ``lines`` lines of height, while the section's text is computed:
+        Textual renders one line of text and blank lines below it (a text of ``lines``
+        lines, blank but the first, cost as much to render as the text it stands for)."""
+        self.update("…", layout=False)
+        self._held_lines = lines
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        height = super().get_content_height(container, viewport, width)
+        return max(height, self._held_lines) if width else height
 
 
 class _PaneScrollBar(_PlacedByItsLayout, QuickScrollBar):
@@ -216,7 +235,7 @@ class SidePane(_PlacedByItsLayout, VerticalScroll):
             # layout of the screen, no jump) until the new paths arrive
             last = self._shown.get(self._paths.id or "", "")
             height = self._paths.content_size.height or last.count("\n") + 1
-            self._set(self._paths, "…" + "\n" * (height - 1))
+            self._hold(self._paths, height)
             # start the paths worker once the step is on screen; a newer selection replaces it
             delay = FIRST_PATHS_DELAY if first else PATHS_DELAY
             self._pending = self.set_timer(delay, lambda: self._start_paths(job))
@@ -400,6 +419,17 @@ class SidePane(_PlacedByItsLayout, VerticalScroll):
         if height != size.height:
             widget.refresh(layout=True)
             self._new_heights[widget] = height
+
+    def _hold(self, section: Section, lines: int) -> None:
+        """:meth:`_set` for a placeholder of ``lines`` lines ('…' on the first), drawn as
+        :meth:`Section.hold` draws it when the section has that height on screen."""
+        key = "…" + "\n" * (lines - 1)
+        size = section.content_size
+        if size.height != lines or not size.width or not section.display:
+            self._set(section, key)
+        elif self._shown.get(section.id or "") != key:
+            self._shown[section.id or ""] = key
+            section.hold(lines)
 
     def _start_paths(self, job: PathsJob) -> None:
         load_numpy()  # in the app's thread, before a worker could be the first to use it

@@ -2,7 +2,9 @@
 text, styles and click targets must be exactly Textual's own ``Tree._render_line``'s,
 with the cursor, hover, focus and the touched mark anywhere. (Neighbouring guides of one
 style may go out as one segment: compared with neighbouring segments of one style joined,
-which draws the same cells.)"""
+which draws the same cells. Textual puts the line number on every segment for its mouse
+handlers; the tree's handlers read it from the mouse's row instead: compared without it,
+and the mouse tested on its own.)"""
 
 from __future__ import annotations
 
@@ -23,9 +25,20 @@ from cgtui.lang.build import from_expression
 SHARED = "a = x * y\nb = a + x\nc = tanh(b) * a\nd = c - b * a\nL = d * d + c"
 
 
-def joined(segments: Iterable[Segment]) -> list[Segment]:
-    """Neighbouring segments of one style joined: what they draw, cell by cell."""
-    return list(Segment.simplify(segments))
+def joined(segments: Iterable[Segment]) -> list[tuple[str, object]]:
+    """Neighbouring segments of one style joined: what they draw, cell by cell, and the
+    meta a click reads (the line number left out, and the meta's order)."""
+    out: list[tuple[str, object]] = []
+    for text, style, _ in segments:
+        key = None
+        if style is not None:
+            meta = sorted((k, v) for k, v in style.meta.items() if k != "line")
+            key = (style.clear_meta_and_links(), style.link, meta)
+        if out and out[-1][1] == key:
+            out[-1] = (out[-1][0] + text, key)
+        else:
+            out.append((text, key))
+    return out
 
 
 def lines_differ(tree: GraphTree) -> list[int]:
@@ -93,6 +106,50 @@ async def test_tree_lines_are_textuals_own() -> None:
         await settle(pilot)
         assert not tree.has_focus
         assert lines_differ(tree) == []
+
+
+@sync
+async def test_the_mouse_finds_the_line_under_it_scrolled_or_not() -> None:
+    """Hover and click go to the line under the mouse (Textual's handlers read the line
+    number it puts on every segment), at any scroll; a row below the last line is none;
+    a click on a branch's arrow folds it."""
+    app = shared_app()
+    async with app.run_test(size=(100, 16)) as pilot:
+        tree = await opened(pilot)
+        rows = tree.scrollable_content_region.height
+        assert len(tree._tree_lines) > rows  # the tree scrolls
+        for scroll in (0, 5):
+            tree.scroll_to(y=scroll, animate=False, immediate=True)
+            await settle(pilot)
+            assert tree.scroll_offset.y == scroll
+            for row in (0, 3, rows - 1):
+                line = tree._tree_lines[scroll + row]
+                label_x = len(line.path) * 4 + 2  # past the guides and the arrow
+                await pilot.hover("#tree", offset=(label_x, row))
+                assert tree.hover_line == scroll + row
+                await pilot.click("#tree", offset=(label_x, row))
+                await settle(pilot)
+                assert tree.cursor_line == scroll + row
+                assert line.node.data is not None and app.selected == line.node.data.index
+        await pilot.hover("#tree", offset=(2, 0))
+        assert tree.hover_line == tree.scroll_offset.y
+        await pilot.hover("#status")
+        assert tree.hover_line == -1
+        tree.scroll_to(y=0, animate=False, immediate=True)
+        await settle(pilot)
+        node = tree._tree_lines[1].node
+        assert node.allow_expand and node.is_expanded
+        arrow_x = 4  # the root's line has no guides; its children's arrow is after one
+        await pilot.click("#tree", offset=(arrow_x, 1))
+        await settle(pilot)
+        assert not node.is_expanded
+        assert len(tree._tree_lines) < rows  # folded: rows below the last line
+        await pilot.hover("#tree", offset=(8, rows - 1))
+        assert tree.hover_line == -1
+        cursor = tree.cursor_line
+        await pilot.click("#tree", offset=(8, rows - 1))
+        await settle(pilot)
+        assert tree.cursor_line == cursor
 
 
 @sync

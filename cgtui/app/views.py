@@ -447,7 +447,7 @@ class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
         for its width: a resize that keeps the width (the one that follows the first layout,
         a log shown or hidden) keeps them, and a new height needs only room in the cache."""
         event.prevent_default()  # Textual's own handler is the only other one
-        self._drawn.grow(4 * event.size.height)  # each line twice: for its look, and placed
+        self._drawn.grow(4 * event.size.height)  # each line twice: for its look, and padded
         if event.size.width != self._drawn_width:
             self._invalidate()
 
@@ -492,8 +492,9 @@ class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
         step late in a backward pass opens one at nearly every step) moves the lines below
         and counts a change: the whole tree was drawn again. Here a line is kept for its
         node, its guides' look and its label (each node's count of changes, along its
-        path, and what its label reads of the lesson); its line number goes on as the meta
-        Textual's clicks read, at the end.
+        path, and what its label reads of the lesson). Textual also puts the line number
+        on every segment, for its mouse handlers to read: a line that moves would be a new
+        line. Here the handlers read the line from the mouse's row (:meth:`_line_at`).
         """
         tree_lines = self._tree_lines
         frame = self._frame
@@ -523,9 +524,9 @@ class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
             self._pseudo_class_state,
             tuple(node._updates for node in path),
         )
-        placed = (look, y, x2)
+        padded = (look, x2)
         drawn = self._drawn
-        strip = drawn.get(placed)
+        strip = drawn.get(padded)
         if strip is None:
             body = drawn.get(look)
             if body is None:
@@ -533,8 +534,38 @@ class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
             # padded as far as the crop below (Textual pads to the widest line's width, which
             # a deeper line coming changes: every line drawn again)
             line_style = self._highlight_line_style() if is_hover else base_style
-            strip = drawn[placed] = body.extend_cell_length(x2, line_style).apply_meta({"line": y})
+            strip = drawn[padded] = body.extend_cell_length(x2, line_style)
         return strip.crop(x1, x2)
+
+    def _line_at(self, event: events.MouseEvent) -> int:
+        """The line under the mouse, or -1 (off the lines): what the line number Textual
+        puts on every segment of a line tells its handlers."""
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return -1
+        y = offset.y + self.scroll_offset.y
+        return y if y < len(self._tree_lines) else -1
+
+    def _on_mouse_move(self, event: events.MouseMove) -> None:
+        """Textual's, the line read from the mouse's row (see :meth:`_render_line`)."""
+        event.prevent_default()  # Textual's own handler is the only other one
+        self.hover_line = self._line_at(event)
+
+    async def _on_click(self, event: events.Click) -> None:
+        """Textual's, the line read from the mouse's row (see :meth:`_render_line`).
+        Textual's own handler runs after it and finds no line number; the widget's (text
+        selection, links) runs as before."""
+        async with self.lock:
+            line = self._line_at(event)
+            if line < 0:
+                return
+            if event.style.meta.get("toggle", False):
+                node = self.get_node_at_line(line)
+                if node is not None:
+                    self._toggle_node(node)
+            else:
+                self.cursor_line = line
+                await self.run_action("select_cursor")
 
     def _highlight_line_style(self) -> Style:
         """The base style of a line under the mouse."""

@@ -5,6 +5,7 @@ the module's code a second time or reads a module whose names are not all set ye
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import sys
 import threading
@@ -18,6 +19,7 @@ from test_app import regression, settle, sync
 from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
+from textual.widgets import Static
 from textual.widgets._footer import FooterKey
 
 from cgtui.app import preload
@@ -346,3 +348,33 @@ async def test_the_paths_placeholder_keeps_the_sections_height_and_draws_one_lin
         await settle(pilot)
         assert not paths._held_lines  # the paths came
         assert "…" not in str(paths.render())
+
+
+@sync
+async def test_a_steps_frame_is_drawn_when_the_screen_is_idle_not_at_the_timers_tick() -> None:
+    """Textual draws a frame at its update timer's next tick after the screen goes idle
+    (0-17 ms later); a step's frame is drawn as soon as the screen is idle. With the timer
+    stopped, a step is still drawn, once; a change that is not a step waits for the timer."""
+    app = ExplorerApp(regression(), plugins=False)
+    async with app.run_test(size=(110, 36)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        frames: list[int] = []
+        original = screen._compositor_refresh
+
+        def counted() -> None:
+            frames.append(1)
+            original()
+
+        screen._compositor_refresh = counted  # type: ignore[method-assign]
+        screen._update_timer.resume = lambda: None  # type: ignore[method-assign] # the tick never comes
+        # (not pilot.pause(), which draws a frame itself)
+        await pilot.press("f")
+        await asyncio.sleep(0.1)
+        assert frames == [1]
+        assert not screen._dirty_widgets and not screen._repaint_required
+        frames.clear()
+        status = app.query_one("#status", Static)
+        status.update("a change that is not a step's")
+        await asyncio.sleep(0.1)
+        assert frames == []  # left to the timer

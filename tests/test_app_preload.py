@@ -12,6 +12,7 @@ import threading
 import types
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import SAMPLES
@@ -378,3 +379,50 @@ async def test_a_steps_frame_is_drawn_when_the_screen_is_idle_not_at_the_timers_
         status.update("a change that is not a step's")
         await asyncio.sleep(0.1)
         assert frames == []  # left to the timer
+
+
+@sync
+async def test_a_steps_collector_passes_come_after_its_frame(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The collector is held off from a step's key to its drawn frame (its young passes,
+    five to ten a step, and now and then an older one, fell inside the frame), and its
+    passes run after it: with passes due every few allocations, none falls in between."""
+    app = ExplorerApp(regression(), plugins=False)
+    events: list[str] = []
+
+    def seen(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            events.append("pass")
+
+    thresholds = gc.get_threshold()
+    async with app.run_test(size=(110, 36)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        original = screen._compositor_refresh
+
+        def counted() -> None:
+            original()
+            events.append("frame")
+
+        screen._compositor_refresh = counted  # type: ignore[method-assign]
+        for name in ("step_forward", "step_backward"):
+            step = getattr(app.stepper, name)
+
+            def stepped(step: Any = step) -> Any:
+                events.append("step")
+                return step()
+
+            monkeypatch.setattr(app.stepper, name, stepped)
+        gc.callbacks.append(seen)
+        gc.set_threshold(20)  # a young pass every 20 allocations
+        try:
+            for key in "fb":
+                events.clear()
+                await pilot.press(key)
+                await settle(pilot)
+                assert gc.isenabled()
+                step, frame = events.index("step"), events.index("frame")
+                assert step < frame and "pass" in events[frame:]
+                assert "pass" not in events[step:frame]  # none from the step to its frame
+        finally:
+            gc.set_threshold(*thresholds)
+            gc.callbacks.remove(seen)

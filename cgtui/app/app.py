@@ -679,7 +679,15 @@ class ExplorerApp(App[None]):
             self.selected = message.index
 
     def _apply(self, action: str, *, all_nodes: bool = False) -> StepResult:
-        """Run one Stepper action and bring every pane up to date."""
+        """Run one Stepper action and bring every pane up to date (the collector held off
+        until the frame that shows it is drawn: :func:`heap.hold`)."""
+        heap.hold()
+        try:
+            return self._apply_held(action, all_nodes=all_nodes)
+        finally:
+            self.call_after_refresh(heap.let_go)
+
+    def _apply_held(self, action: str, *, all_nodes: bool) -> StepResult:
         s = self.stepper
         before = (s.forward_done, s.backward_pos)
         keep = self.selected if all_nodes and action.startswith("run_") else None

@@ -47,6 +47,31 @@ def release() -> None:
     resume()
 
 
+#: Whether :func:`hold` turned the collector off (and :func:`let_go` turns it on)
+_held = False
+
+
+def hold() -> None:
+    """A key's step is on its way to the screen: no collector pass until its frame is
+    drawn (:func:`let_go`, after the frame). A step and its frame allocate thousands of
+    tracked objects (Textual's strips and segments among them): five to ten young passes
+    fell inside each, 1-5 ms together, and now and then an older one of 5-15 ms. The
+    passes are not skipped: the first allocation after :func:`let_go` runs them, in the
+    quiet time after the frame."""
+    global _held
+    if gc.isenabled():
+        gc.disable()
+        _held = True
+
+
+def let_go() -> None:
+    """The collector on again if :func:`hold` turned it off."""
+    global _held
+    if _held:
+        _held = False
+        gc.enable()
+
+
 def resume() -> None:
     """The collector on again if :func:`pause` turned it off (by the first freeze; or the
     launch ended before a graph was on screen: a source refused, the app closed early)."""

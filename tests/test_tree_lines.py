@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
+from typing import Any
 
+import pytest
 from rich.segment import Segment
 from test_app import settle, sync
+from textual._styles_cache import StylesCache
 from textual.geometry import Region
 from textual.pilot import Pilot
+from textual.strip import Strip
 from textual.widgets import Tree
 
 from cgtui.app.app import ExplorerApp
@@ -150,6 +154,32 @@ async def test_the_mouse_finds_the_line_under_it_scrolled_or_not() -> None:
         await pilot.click("#tree", offset=(8, rows - 1))
         await settle(pilot)
         assert tree.cursor_line == cursor
+
+
+@sync
+async def test_a_scrolled_tree_styles_only_the_rows_that_come_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Textual styles every row again after a scroll (it keeps styled rows by their place);
+    the tree keeps them for their line, and the frame is still Textual's own."""
+    app = shared_app()
+    async with app.run_test(size=(100, 16)) as pilot:
+        tree = await opened(pilot)
+        rows = tree.scrollable_content_region.height
+        assert len(tree._tree_lines) >= rows + 3
+        styled: list[int] = []
+        original = StylesCache.render_line
+
+        def counted(cache: StylesCache, styles: Any, y: int, *args: Any) -> Strip:
+            if cache is tree._styles_cache:
+                styled.append(y)
+            return original(cache, styles, y, *args)
+
+        monkeypatch.setattr(StylesCache, "render_line", counted)
+        tree.scroll_to(y=3, animate=False, immediate=True)
+        await settle(pilot)
+        assert tree.scroll_offset.y == 3
+        assert sorted(styled) == list(range(rows - 3, rows))  # the three new rows
+        monkeypatch.undo()
+        assert lines_differ(tree) == []
 
 
 @sync

@@ -7,22 +7,28 @@ a view posts :class:`GraphView.NodeChosen` going up when the user moves to a nod
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import ClassVar, Self, cast
 
 from rich.segment import Segment
 from rich.style import Style
+from rich.terminal_theme import TerminalTheme
 from rich.text import Text
 from textual import events
+from textual._styles_cache import StylesCache
 from textual.cache import LRUCache
+from textual.color import Color
+from textual.content import Content
 from textual.coordinate import Coordinate
-from textual.geometry import Offset, Region, Size
+from textual.css.styles import StylesBase
+from textual.geometry import Offset, Region, Size, Spacing
 from textual.message import Message
 from textual.reactive import Reactive
 from textual.scroll_view import ScrollView
 from textual.scrollbar import ScrollBar
 from textual.strip import Strip
+from textual.style import Style as TextualStyle
 from textual.widget import Widget
 from textual.widgets import DataTable, Tree
 from textual.widgets._tree import _TreeLine
@@ -61,6 +67,9 @@ LABEL_CACHE_SIZE = 2000
 #: Tree lines kept drawn, the least recently drawn going first (each line is kept twice:
 #: for its look, and with its line number).
 DRAWN_LINES = 2000
+
+#: Styled rows the tree keeps for the lines they were made from (:class:`KeptRows`)
+KEPT_ROWS = 1000
 
 
 class GraphView:
@@ -150,6 +159,65 @@ class KindStyles:
         self._styles.clear()
 
 
+class KeptRows(StylesCache):
+    """Textual's styles cache for a widget whose lines move (the tree scrolls at nearly
+    every step late in a backward pass): Textual keeps a styled row for its place on the
+    widget and styles every row again when the widget scrolls (its background, the colour
+    filter's pass over the segments: about 0.1 ms a row). Here a styled row is kept for
+    the line it was made from, while that line is the same object (the tree keeps its
+    lines: see :meth:`GraphTree._render_line`) and the styles are the same; the row made
+    is Textual's own. The rows stay when Textual empties its cache (at every scroll): a
+    row is found again only for the same line and the same styles, sizes and colours. A
+    widget with a border, padding or an outline is styled as Textual styles it (its rows
+    depend on their place)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: LRUCache[tuple[object, ...], tuple[Strip, Strip]] = LRUCache(KEPT_ROWS)
+
+    def render_line(
+        self,
+        styles: StylesBase,
+        y: int,
+        size: Size,
+        content_size: Size,
+        padding: Spacing,
+        base_background: Color,
+        background: Color,
+        render_content_line: Callable[[int], Strip],
+        border_title: tuple[Content, Color, Color, TextualStyle] | None,
+        border_subtitle: tuple[Content, Color, Color, TextualStyle] | None,
+        opacity: float,
+        ansi_theme: TerminalTheme,
+        native_ansi: bool,
+    ) -> Strip:
+        args = (base_background, background)
+        styles_key = getattr(styles, "_cache_key", None)  # (RenderStyles': it changes with any rule)
+        if (
+            styles_key is None
+            or styles.gutter
+            or any(edge for edge, _ in styles.outline)
+            or border_title is not None
+            or border_subtitle is not None
+            or y >= content_size.height
+        ):
+            return super().render_line(
+                styles, y, size, content_size, padding, *args, render_content_line,
+                border_title, border_subtitle, opacity, ansi_theme, native_ansi,
+            )
+        line = render_content_line(y)
+        key = (id(line), styles_key, size, content_size, *args, opacity, ansi_theme, native_ansi)
+        kept = self._rows.get(key)
+        if kept is not None and kept[0] is line:
+            return kept[1]
+        row = super().render_line(
+            styles, y, size, content_size, padding, *args, lambda _: line,
+            border_title, border_subtitle, opacity, ansi_theme, native_ansi,
+        )
+        self._rows[key] = (line, row)  # (the line kept with its row: its id stays its own)
+        return row
+
+
 @dataclass(frozen=True, slots=True)
 class _Frame:
     """What the tree's lines read while a frame draws them (each a lookup through the
@@ -203,6 +271,7 @@ class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
         self._label_cache: dict[tuple[object, ...], tuple[list[Segment], int]] = {}
         #: The lines drawn, for their look and for their look and place (_render_line).
         self._drawn: LRUCache[tuple[object, ...], Strip] = LRUCache(DRAWN_LINES)
+        self._styles_cache = KeptRows()
 
     # ---- down ---------------------------------------------------------------
 

@@ -6,11 +6,16 @@ lines."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from test_app import settle, sync
+from textual._styles_cache import StylesCache
 from textual.geometry import Region
+from textual.strip import Strip
 from textual.widget import Widget
 
 from cgtui.app.app import ExplorerApp, StepLog
+from cgtui.app.views import KeptRows
 from cgtui.engine.engine import Stepper
 from cgtui.lang.build import from_expression
 
@@ -55,3 +60,39 @@ async def test_log_and_its_scrollbars_show_what_they_draw_afresh() -> None:
                 assert before == fresh(part), (key, part)
                 checked += 1
         assert log.show_vertical_scrollbar and checked > 20
+
+
+@sync
+async def test_a_step_styles_only_the_logs_new_row_and_the_rows_are_textuals() -> None:
+    """A new line scrolls every line of the full log up by one: Textual drew and styled
+    every row again; the log keeps each line drawn and each styled row for its line
+    (``KeptRows``), so a step styles its new line's row alone (the border is not
+    repainted). The rows are what Textual's own cache makes."""
+    graph = from_expression(CHAIN, values={"x": 0.5, "y": -1.5})
+    app = ExplorerApp(Stepper(graph), plugins=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        log = app.query_one("#log", StepLog)
+        assert isinstance(log._styles_cache, KeptRows)
+        await pilot.press(*"ffffffff")  # the log full: it scrolls at every line
+        await settle(pilot)
+        content_rows = log.scrollable_content_region.height  # (a horizontal scrollbar below)
+        assert log.scroll_offset.y > 0 and content_rows > 3
+        styled: list[int] = []
+        original = StylesCache.render_line
+
+        def counted(cache: StylesCache, styles: Any, y: int, *args: Any) -> Strip:
+            if cache is log._styles_cache:
+                styled.append(y)
+            return original(cache, styles, y, *args)
+
+        StylesCache.render_line = counted  # type: ignore[method-assign,assignment]
+        try:
+            await pilot.press("f")
+            await settle(pilot)
+        finally:
+            StylesCache.render_line = original  # type: ignore[method-assign]
+        assert styled == [log.styles.gutter.top + content_rows - 1]  # the new line's row alone
+        ours = shown(log)
+        log._styles_cache = StylesCache()  # Textual's own
+        assert fresh(log) == ours

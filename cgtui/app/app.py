@@ -53,6 +53,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from rich.cells import cell_len
+from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual._compositor import ChopsUpdate, Compositor
@@ -65,6 +66,7 @@ from textual.message import Message
 from textual.reactive import var
 from textual.screen import ModalScreen, Screen
 from textual.scrollbar import ScrollBar, ScrollBarRender
+from textual.strip import Strip
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Footer, Input, Log, Static, TabbedContent, TabPane
@@ -74,7 +76,15 @@ from cgtui.app.footer import KeysFooter
 from cgtui.app.layout import breakpoint_classes, lesson_changes
 from cgtui.app.session import Session, beside, constant_value, hand_written
 from cgtui.app.side import SideColumn, SidePane
-from cgtui.app.views import KIND_CLASSES, TOUCHED_MARK, GraphTree, GraphView, NodeTable, SteadyScroll
+from cgtui.app.views import (
+    KIND_CLASSES,
+    TOUCHED_MARK,
+    GraphTree,
+    GraphView,
+    KeptRows,
+    NodeTable,
+    SteadyScroll,
+)
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph, Kind
 from cgtui.core.lazy import np
@@ -198,6 +208,21 @@ class StepLog(SteadyScroll, Log):
     #: While lines are written: scrollbars take their new sizes and position without a
     #: repaint; :meth:`write_lines` repaints the ones whose thumb moved on screen.
     _quiet_bars = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._styles_cache = KeptRows()  # a new line moves the others up: they keep their rows
+
+    def _render_line_strip(self, y: int, rich_style: Style) -> Strip:
+        """Textual's, kept in Textual's cache of the log's lines (which it empties when the
+        styles change and renumbers when old lines go): Textual keeps a line there only
+        while text is selected, and drew every line again at every frame."""
+        if self.text_selection is not None:
+            return super()._render_line_strip(y, rich_style)
+        line = self._render_line_cache.get(y)
+        if line is None:
+            line = self._render_line_cache[y] = super()._render_line_strip(y, rich_style)
+        return line
 
     def write_lines(self, lines: Iterable[str], scroll_end: bool | None = None) -> StepLog:
         new = [part for line in lines for part in line.splitlines()]

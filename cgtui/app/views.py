@@ -167,9 +167,10 @@ class KeptRows(StylesCache):
     the line it was made from, while that line is the same object (the tree keeps its
     lines: see :meth:`GraphTree._render_line`) and the styles are the same; the row made
     is Textual's own. The rows stay when Textual empties its cache (at every scroll): a
-    row is found again only for the same line and the same styles, sizes and colours. A
-    widget with a border, padding or an outline is styled as Textual styles it (its rows
-    depend on their place)."""
+    row is found again only for the same line and the same styles, sizes and colours.
+    Only rows of content are kept: a row of a border, of padding or of an outline's top or
+    bottom is styled as Textual styles it (it depends on its place). The step log uses it
+    too (its new line scrolls every line up by one)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -193,20 +194,20 @@ class KeptRows(StylesCache):
     ) -> Strip:
         args = (base_background, background)
         styles_key = getattr(styles, "_cache_key", None)  # (RenderStyles': it changes with any rule)
+        content_y = y - styles.gutter.top
+        (outline_top, _), _, (outline_bottom, _), _ = styles.outline
         if (
             styles_key is None
-            or styles.gutter
-            or any(edge for edge, _ in styles.outline)
-            or border_title is not None
-            or border_subtitle is not None
-            or y >= content_size.height
+            or not 0 <= content_y < content_size.height  # a border's or padding's row
+            or (outline_top and y == 0)
+            or (outline_bottom and y == size.height - 1)
         ):
             return super().render_line(
                 styles, y, size, content_size, padding, *args, render_content_line,
                 border_title, border_subtitle, opacity, ansi_theme, native_ansi,
             )
-        line = render_content_line(y)
-        key = (id(line), styles_key, size, content_size, *args, opacity, ansi_theme, native_ansi)
+        line = render_content_line(content_y)
+        key = (id(line), styles_key, size, content_size, padding, *args, opacity, ansi_theme, native_ansi)
         kept = self._rows.get(key)
         if kept is not None and kept[0] is line:
             return kept[1]

@@ -65,10 +65,10 @@ INITIAL_TREE_NODES = 60
 LABEL_CACHE_SIZE = 2000
 
 #: Tree lines kept drawn, the least recently drawn going first (each line is kept twice:
-#: for its look, and with its line number).
+#: for its look, and padded to the widget's width).
 DRAWN_LINES = 2000
 
-#: Styled rows the tree keeps for the lines they were made from (:class:`KeptRows`)
+#: Styled rows a widget keeps for the lines they were made from (:class:`KeptRows`)
 KEPT_ROWS = 1000
 
 
@@ -270,7 +270,7 @@ class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
         self._frame: _Frame | None = None  # while lines are drawn
         #: Each drawn line's label segments and width (see _label_segments).
         self._label_cache: dict[tuple[object, ...], tuple[list[Segment], int]] = {}
-        #: The lines drawn, for their look and for their look and place (_render_line).
+        #: The lines drawn, for their look and padded to a width (_render_line).
         self._drawn: LRUCache[tuple[object, ...], Strip] = LRUCache(DRAWN_LINES)
         self._styles_cache = KeptRows()
 

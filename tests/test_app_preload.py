@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from conftest import SAMPLES
 from test_app import regression, settle, sync
+from textual import events, messages
 from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
@@ -24,7 +25,7 @@ from textual.widgets import Static
 from textual.widgets._footer import FooterKey
 
 from cgtui.app import preload
-from cgtui.app.app import ExplorerApp
+from cgtui.app.app import ExplorerApp, _ExplorerScreen
 from cgtui.app.footer import KeysFooter
 from cgtui.app.side import Section, SidePane
 from cgtui.core.lazy import _lazy
@@ -426,3 +427,31 @@ async def test_a_steps_collector_passes_come_after_its_frame(monkeypatch: pytest
         finally:
             gc.set_threshold(*thresholds)
             gc.callbacks.remove(seen)
+
+
+@sync
+async def test_a_steps_frame_waits_for_a_message_taken_from_the_queue() -> None:
+    """Textual sends Idle when the queue is empty, even while a message taken from it (to
+    see whether it replaces the one handled) waits: a widget's repaint, say. The step's
+    frame waits for it, or the widget is drawn in a frame of its own after the step's."""
+    app = ExplorerApp(regression(), plugins=False)
+    async with app.run_test(size=(110, 36)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, _ExplorerScreen)
+        frames: list[int] = []
+        original = screen._on_timer_update
+
+        def counted() -> None:
+            frames.append(1)
+            original()
+
+        screen._on_timer_update = counted  # type: ignore[method-assign]
+        status = app.query_one("#status", Static)
+        screen.frame_when_idle()
+        screen._pending_message = messages.Update(status)
+        await screen._on_idle(events.Idle())
+        assert frames == [] and screen._frame_when_idle  # not yet
+        screen._pending_message = None
+        await screen._on_idle(events.Idle())
+        assert frames == [1] and not screen._frame_when_idle

@@ -398,7 +398,10 @@ class _ExplorerScreen(Screen[Any]):
         self._frame_when_idle = True
 
     async def _on_idle(self, event: events.Idle) -> None:
-        if self._frame_when_idle:
+        # (Textual sends Idle when the queue is empty, even with a message taken from it to
+        # see whether it replaces the one handled: that one, a widget's repaint, say, goes
+        # first, and the frame at the next Idle)
+        if self._frame_when_idle and self._pending_message is None:
             self._frame_when_idle = False
             if not self.app._batch_count and self.is_current:
                 event.prevent_default()  # (Textual's handler, which resumes the timer)

@@ -6,12 +6,10 @@ lines."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from test_app import settle, sync
+from test_tree_lines import styled_rows
 from textual._styles_cache import StylesCache
 from textual.geometry import Region
-from textual.strip import Strip
 from textual.widget import Widget
 
 from cgtui.app.app import ExplorerApp, StepLog
@@ -78,20 +76,9 @@ async def test_a_step_styles_only_the_logs_new_row_and_the_rows_are_textuals() -
         await settle(pilot)
         content_rows = log.scrollable_content_region.height  # (a horizontal scrollbar below)
         assert log.scroll_offset.y > 0 and content_rows > 3
-        styled: list[int] = []
-        original = StylesCache.render_line
-
-        def counted(cache: StylesCache, styles: Any, y: int, *args: Any) -> Strip:
-            if cache is log._styles_cache:
-                styled.append(y)
-            return original(cache, styles, y, *args)
-
-        StylesCache.render_line = counted  # type: ignore[method-assign,assignment]
-        try:
+        with styled_rows(log) as styled:
             await pilot.press("f")
             await settle(pilot)
-        finally:
-            StylesCache.render_line = original  # type: ignore[method-assign]
         assert styled == [log.styles.gutter.top + content_rows - 1]  # the new line's row alone
         ours = shown(log)
         log._styles_cache = StylesCache()  # Textual's own

@@ -8,17 +8,18 @@ and the mouse tested on its own.)"""
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-import pytest
 from rich.segment import Segment
 from test_app import settle, sync
 from textual._styles_cache import StylesCache
 from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.strip import Strip
+from textual.widget import Widget
 from textual.widgets import Tree
 
 from cgtui.app.app import ExplorerApp
@@ -74,6 +75,24 @@ def lines_differ(tree: GraphTree) -> list[int]:
         tree._styles_cache.clear()
     differ += [-1 - y for y, (a, b) in enumerate(zip(frame, textuals, strict=True)) if a != b]
     return differ
+
+
+@contextlib.contextmanager
+def styled_rows(widget: Widget) -> Iterator[list[int]]:
+    """The rows Textual's styles cache styles for ``widget`` while the block runs."""
+    styled: list[int] = []
+    original = StylesCache.render_line
+
+    def counted(cache: StylesCache, styles: Any, y: int, *args: Any) -> Strip:
+        if cache is widget._styles_cache:
+            styled.append(y)
+        return original(cache, styles, y, *args)
+
+    StylesCache.render_line = counted  # type: ignore[method-assign,assignment]
+    try:
+        yield styled
+    finally:
+        StylesCache.render_line = original  # type: ignore[method-assign]
 
 
 def shared_app() -> ExplorerApp:
@@ -157,7 +176,7 @@ async def test_the_mouse_finds_the_line_under_it_scrolled_or_not() -> None:
 
 
 @sync
-async def test_a_scrolled_tree_styles_only_the_rows_that_come_in(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_scrolled_tree_styles_only_the_rows_that_come_in() -> None:
     """Textual styles every row again after a scroll (it keeps styled rows by their place);
     the tree keeps them for their line, and the frame is still Textual's own."""
     app = shared_app()
@@ -165,20 +184,11 @@ async def test_a_scrolled_tree_styles_only_the_rows_that_come_in(monkeypatch: py
         tree = await opened(pilot)
         rows = tree.scrollable_content_region.height
         assert len(tree._tree_lines) >= rows + 3
-        styled: list[int] = []
-        original = StylesCache.render_line
-
-        def counted(cache: StylesCache, styles: Any, y: int, *args: Any) -> Strip:
-            if cache is tree._styles_cache:
-                styled.append(y)
-            return original(cache, styles, y, *args)
-
-        monkeypatch.setattr(StylesCache, "render_line", counted)
-        tree.scroll_to(y=3, animate=False, immediate=True)
-        await settle(pilot)
+        with styled_rows(tree) as styled:
+            tree.scroll_to(y=3, animate=False, immediate=True)
+            await settle(pilot)
         assert tree.scroll_offset.y == 3
         assert sorted(styled) == list(range(rows - 3, rows))  # the three new rows
-        monkeypatch.undo()
         assert lines_differ(tree) == []
 
 

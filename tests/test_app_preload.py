@@ -353,6 +353,22 @@ async def test_the_paths_placeholder_keeps_the_sections_height_and_draws_one_lin
         assert "…" not in str(paths.render())
 
 
+def mark_calls(owner: object, name: str, marks: list[str], mark: str, *, after: bool = False) -> None:
+    """Put ``mark`` in ``marks`` at each call of ``owner``'s method ``name`` (as it is
+    called, or ``after`` it returns)."""
+    original = getattr(owner, name)
+
+    def marked(*args: Any, **kwargs: Any) -> Any:
+        if not after:
+            marks.append(mark)
+        result = original(*args, **kwargs)
+        if after:
+            marks.append(mark)
+        return result
+
+    setattr(owner, name, marked)
+
+
 @sync
 async def test_a_steps_frame_is_drawn_when_the_screen_is_idle_not_at_the_timers_tick() -> None:
     """Textual draws a frame at its update timer's next tick after the screen goes idle
@@ -362,14 +378,8 @@ async def test_a_steps_frame_is_drawn_when_the_screen_is_idle_not_at_the_timers_
     async with app.run_test(size=(110, 36)) as pilot:
         await settle(pilot)
         screen = app.screen
-        frames: list[int] = []
-        original = screen._compositor_refresh
-
-        def counted() -> None:
-            frames.append(1)
-            original()
-
-        screen._compositor_refresh = counted  # type: ignore[method-assign]
+        frames: list[str] = []
+        mark_calls(screen, "_compositor_refresh", frames, "frame")
         screen._update_timer.resume = lambda: None  # type: ignore[method-assign] # the tick never comes
         # (not pilot.pause(), which draws a frame itself)
         await pilot.press("f")
@@ -377,7 +387,7 @@ async def test_a_steps_frame_is_drawn_when_the_screen_is_idle_not_at_the_timers_
         while not frames and time.monotonic() < deadline:
             await asyncio.sleep(0.01)
         await asyncio.sleep(0.05)
-        assert frames == [1]
+        assert frames == ["frame"]
         assert not screen._dirty_widgets and not screen._repaint_required
         frames.clear()
         status = app.query_one("#status", Static)
@@ -387,7 +397,7 @@ async def test_a_steps_frame_is_drawn_when_the_screen_is_idle_not_at_the_timers_
 
 
 @sync
-async def test_a_steps_collector_passes_come_after_its_frame(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_steps_collector_passes_come_after_its_frame() -> None:
     """The collector is held off from a step's key to its drawn frame (its young passes,
     five to ten a step, and now and then an older one, fell inside the frame), and its
     passes run after it: with passes due every few allocations, none falls in between."""
@@ -401,22 +411,9 @@ async def test_a_steps_collector_passes_come_after_its_frame(monkeypatch: pytest
     thresholds = gc.get_threshold()
     async with app.run_test(size=(110, 36)) as pilot:
         await settle(pilot)
-        screen = app.screen
-        original = screen._compositor_refresh
-
-        def counted() -> None:
-            original()
-            events.append("frame")
-
-        screen._compositor_refresh = counted  # type: ignore[method-assign]
-        for name in ("step_forward", "step_backward"):
-            step = getattr(app.stepper, name)
-
-            def stepped(step: Any = step) -> Any:
-                events.append("step")
-                return step()
-
-            monkeypatch.setattr(app.stepper, name, stepped)
+        mark_calls(app.screen, "_compositor_refresh", events, "frame", after=True)
+        mark_calls(app.stepper, "step_forward", events, "step")
+        mark_calls(app.stepper, "step_backward", events, "step")
         gc.callbacks.append(seen)
         gc.set_threshold(20)  # a young pass every 20 allocations
         try:
@@ -444,14 +441,8 @@ async def test_a_steps_frame_waits_for_a_message_taken_from_the_queue() -> None:
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, _ExplorerScreen)
-        frames: list[int] = []
-        original = screen._on_timer_update
-
-        def counted() -> None:
-            frames.append(1)
-            original()
-
-        screen._on_timer_update = counted  # type: ignore[method-assign]
+        frames: list[str] = []
+        mark_calls(screen, "_on_timer_update", frames, "frame")
         status = app.query_one("#status", Static)
         screen.frame_when_idle()
         screen._pending_message = messages.Update(status)
@@ -459,4 +450,4 @@ async def test_a_steps_frame_waits_for_a_message_taken_from_the_queue() -> None:
         assert frames == [] and screen._frame_when_idle  # not yet
         screen._pending_message = None
         await screen._on_idle(events.Idle())
-        assert frames == [1] and not screen._frame_when_idle
+        assert frames == ["frame"] and not screen._frame_when_idle

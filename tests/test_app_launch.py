@@ -9,7 +9,7 @@ from rich.cells import cell_len
 from screen_text import screen_rows
 from test_app import jump, settle, squared_error, sync
 from textual.pilot import Pilot
-from textual.widgets import Log, Static
+from textual.widgets import Log
 from textual.widgets._footer import FooterKey
 
 from cgtui.app import side
@@ -34,9 +34,9 @@ async def test_the_first_screen_has_the_focus_the_keys_and_the_log_at_once() -> 
         # as wide as its longest line: the log scrolls sideways to the end of the name
         assert log.virtual_size.width == max(cell_len(line) for line in log.lines)
         assert log.virtual_size.width > log.size.width
-        assert JACOBIAN in str(app.query_one("#side-jacobian", Static).render())
+        assert JACOBIAN in app.query_one(side.SidePane).text("jacobian")
         # the output has no paths to follow: its paths section needs no worker either
-        assert str(app.query_one("#side-paths", Static).render()) == "L is the output: dL/dL = 1"
+        assert app.query_one(side.SidePane).text("paths") == "L is the output: dL/dL = 1"
         assert not app.pending_work()
 
 
@@ -61,7 +61,7 @@ async def test_a_graph_above_the_limit_has_its_jacobian_counted_in_a_worker(
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert workers == [len(app.stepper.graph.nodes)]
-        assert JACOBIAN in str(app.query_one("#side-jacobian", Static).render())
+        assert JACOBIAN in app.query_one(side.SidePane).text("jacobian")
 
 
 @sync
@@ -154,13 +154,13 @@ async def test_a_node_with_no_paths_to_follow_has_its_paths_section_at_once() ->
     app = ExplorerApp(squared_error())
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        paths = app.query_one("#side-paths", Static)
+        pane = app.query_one(side.SidePane)
         app.selected = app.stepper.graph.index["2"]  # the exponent: a constant
-        assert str(paths.render()) == "2 is constant: no paths are followed" and not app.pending_work()
+        assert pane.text("paths") == "2 is constant: no paths are followed" and not app.pending_work()
         app.selected = app.stepper.graph.index["w"]  # paths to follow: a worker finds them
-        assert str(paths.render()) == "…" and app.pending_work() == ["side pane paths"]
+        assert pane.text("paths") == "…" and app.pending_work() == ["side pane paths"]
         await settle(pilot)
-        assert str(paths.render()).startswith("paths from w to L")
+        assert pane.text("paths").startswith("paths from w to L")
 
 
 @sync

@@ -17,9 +17,13 @@ from typing import Any
 
 import pytest
 from conftest import SAMPLES
+from screen_text import screen_text
 from test_app import regression, settle, sync
+from test_tree_lines import styled_rows
 from textual import events, messages
-from textual.geometry import Region, Size
+from textual.geometry import Offset, Region, Size
+from textual.screen import Screen
+from textual.selection import Selection
 from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Static
@@ -28,7 +32,7 @@ from textual.widgets._footer import FooterKey
 from cgtui.app import preload
 from cgtui.app.app import ExplorerApp, _ExplorerScreen
 from cgtui.app.footer import KeysFooter
-from cgtui.app.side import Section, SidePane
+from cgtui.app.side import SidePane
 from cgtui.core.lazy import _lazy
 from cgtui.engine.engine import Stepper
 from cgtui.lang.source import load_source
@@ -149,69 +153,47 @@ async def test_a_footer_key_that_turns_usable_is_repainted_in_the_steps_frame() 
         assert not footer._update_pending  # nothing left for after the frame
 
 
+def count_layouts(screen: Screen[Any], layouts: list[str]) -> None:
+    """Put 'layout' (or 'scroll') in ``layouts`` at each layout of ``screen``."""
+    original = screen._refresh_layout
+
+    def counted(size: Size | None = None, scroll: bool = False) -> None:
+        layouts.append("scroll" if scroll else "layout")
+        original(size, scroll)
+
+    screen._refresh_layout = counted  # type: ignore[method-assign]
+
+
 @sync
-async def test_the_side_pane_and_its_parts_ask_for_no_second_layout_when_their_content_changes() -> None:
-    """A layout that gives the side pane new content (a section grew after a step) sets the
-    virtual sizes of the pane, its sections and its headings; none of them asks for another
-    layout of the whole screen for it (the first one placed everything)."""
-    app = ExplorerApp(regression(), plugins=False)
-    async with app.run_test(size=(110, 36)) as pilot:
+async def test_side_pane_sections_that_grow_and_shrink_lay_the_screen_out_only_for_its_scrollbar() -> None:
+    """The side pane's sections are rows of one view: a step that makes a section longer
+    or shorter (a term more in the partial's sum, paths that wrap) moves the rows below it,
+    and the screen is laid out only when the pane's scrollbar comes or goes. What shows is
+    what a layout of the whole screen shows."""
+    app = ExplorerApp(Stepper(load_source(str(SAMPLES / "messy.yaml"))), plugins=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("F")
         await settle(pilot)
         pane = app.query_one(SidePane)
-        parts: list[Widget] = [pane, *pane.query(Section)]
-        assert {"side-edges-title", "side-acc-title", "side-paths-title"} <= {w.id for w in parts}
-        for widget in parts:
-            virtual = widget.virtual_size
-            # the pane's new content keeps its scrollbars as they were (one that comes or
-            # goes does ask for the layout it needs)
-            grown = Size(virtual.width + 1, virtual.height + 3)
-            if widget is pane:
-                grown = Size(virtual.width - 1, virtual.height)
-            assert widget._size_updated(widget.size, grown, widget.container_size)
-            assert widget.virtual_size == grown
-            assert not widget._layout_required, widget.id
-
-
-@sync
-async def test_a_step_whose_side_pane_comes_to_overflow_lays_the_screen_out_once() -> None:
-    """At 110x36 the second backward step's paths make the side pane overflow: its
-    scrollbar is shown at once, and the sections placed at their narrower width, in one
-    layout of the screen (left to Textual: one for the new heights, one for the scrollbar
-    that came, one for the scrollbar's own size). The step before the paths: one too."""
-    app = ExplorerApp(regression(), plugins=False)
-    layouts: list[int] = []
-    async with app.run_test(size=(110, 36)) as pilot:
-        await settle(pilot)
-        for key in "Fb":
-            await pilot.press(key)
+        layouts: list[str] = []
+        count_layouts(app.screen, layouts)
+        heights: set[tuple[int, int]] = set()
+        for _ in range(12):
+            bar = pane.show_vertical_scrollbar
+            layouts.clear()
+            await pilot.press("b")
             await settle(pilot)
-        pane = app.query_one(SidePane)
-        assert not pane.show_vertical_scrollbar
-        screen = app.screen
-        original = screen._refresh_layout
-
-        def counted(size: Size | None = None, scroll: bool = False) -> None:
-            layouts.append(1)
-            original(size, scroll)
-
-        screen._refresh_layout = counted  # type: ignore[method-assign]
-        await pilot.press("b")
+            # (Textual's for a scrollbar that comes or goes: one for it, one for its size)
+            assert len(layouts) <= 2 * (pane.show_vertical_scrollbar != bar), layouts
+            accumulation, paths = pane.rows_of("accumulation"), pane.rows_of("paths")
+            assert accumulation is not None and paths is not None
+            heights.add((accumulation[1] - accumulation[0], paths[1] - paths[0]))
+        assert len(heights) > 3  # the sections did change height
+        shown = screen_text(app)
+        app.screen._refresh_layout(scroll=False)  # a layout of everything, then a frame
+        pane.refresh()
         await pilot.pause()
-        await pilot.pause()
-        assert not pane.paths_ready  # the paths come 0.2 s after the step
-        step = len(layouts)
-        await settle(pilot)
-        paths = len(layouts) - step
-        assert pane.show_vertical_scrollbar
-        assert pane.virtual_size.height > pane.container_size.height  # as Textual would have it
-        assert (step, paths) == (1, 1)
-        # what shows is what a full layout from scratch shows
-        shown = [(w.id, w.region) for w in pane.query(Section)]
-        screen._refresh_layout = original
-        screen._layout_required = True
-        screen._refresh_layout(scroll=False)
-        await pilot.pause()
-        assert [(w.id, w.region) for w in pane.query(Section)] == shown
+        assert screen_text(app) == shown
 
 
 @sync
@@ -245,8 +227,8 @@ async def test_a_repaint_asked_for_before_a_frame_is_drawn_in_that_frame() -> No
 
 @sync
 async def test_the_side_pane_keeps_its_width_for_text_when_its_scrollbar_comes() -> None:
-    """The pane keeps room for its scrollbar: one that comes or goes leaves the sections'
-    width (and their wrapped lines) as they were, and the screen is not laid out for it."""
+    """The pane keeps room for its scrollbar: one that comes or goes leaves the width of
+    its text (and its wrapped lines) as they were."""
     app = ExplorerApp(regression(), plugins=False)
     async with app.run_test(size=(110, 36)) as pilot:
         await settle(pilot)
@@ -254,103 +236,107 @@ async def test_the_side_pane_keeps_its_width_for_text_when_its_scrollbar_comes()
         await pilot.press("F", "b")
         await settle(pilot)
         assert not pane.show_vertical_scrollbar
-        widths = {w.id: w.size.width for w in pane.query(Section) if w.display}
+        width = pane.size.width
         await pilot.press("b")
         await settle(pilot)
         assert pane.show_vertical_scrollbar
-        assert {w.id: w.size.width for w in pane.query(Section) if w.display} == widths
+        assert pane.size.width == width
+        assert all(row.cell_length == width for row in pane._rows)
 
 
 @sync
 async def test_a_backward_step_scrolls_the_side_pane_to_the_partial_in_its_one_frame() -> None:
     """Once the pane does not fit down to the paths, a backward step scrolls it to the
-    partial's section. The scroll is set before the step's layout, which places the
-    sections scrolled: the screen is laid out (or scrolled) once for the step and once
-    for its paths, never again after a frame; and where it lands is where scrolling
-    after the frame would have taken it (or where Textual brings back a scroll beyond
-    shorter content). (From the second backward step: at 80x24 the first one gives the
-    log's rows to the pane, whose new height only that layout finds.)"""
+    partial's heading, with no layout of the screen, and where it lands the rule leaves it.
+    (From the second backward step: at 80x24 the first one gives the log's rows to the
+    pane.)"""
     app = ExplorerApp(Stepper(load_source(str(SAMPLES / "messy.yaml"))), plugins=False)
-    refreshes: list[str] = []
+    layouts: list[str] = []
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("F", "b")
         await settle(pilot)
         pane = app.query_one(SidePane)
-        screen = app.screen
-        original = screen._refresh_layout
-
-        def counted(size: Size | None = None, scroll: bool = False) -> None:
-            refreshes.append("scroll" if scroll else "layout")
-            original(size, scroll)
-
-        screen._refresh_layout = counted  # type: ignore[method-assign]
+        count_layouts(app.screen, layouts)
         scrolled = 0
         for _ in range(12):
-            refreshes.clear()
+            layouts.clear()
             before = pane.scroll_y
             await pilot.press("b")
-            await pilot.pause()
-            await pilot.pause()
-            if not pane.paths_ready:  # the paths come 0.2 s after the step (if any)
-                assert len(refreshes) <= 1, refreshes
-                refreshes.clear()
             await settle(pilot)
-            assert len(refreshes) <= 1, refreshes
+            assert not layouts
             scrolled += pane.scroll_y != before
-            landed = pane.scroll_y
-            pane._keep_partial_in_view()
-            await pilot.pause()
-            assert pane.scroll_y == landed
-            assert pane.scroll_y <= pane.max_scroll_y
+            title = pane.rows_of("acc-title")  # (a short screen: no blank row above it)
+            assert title is not None and pane.scroll_y in (0, min(title[0], pane.max_scroll_y))
+            assert not pane._keep_partial_in_view()  # where it landed, the rule leaves it
         assert scrolled >= 3  # the steps did scroll the pane
 
 
-def cells(strips: list[Strip]) -> list[list[tuple[str, object, object]]]:
-    """What strips draw, cell by cell: the character, its colour (none for a blank) and
-    its background."""
-    return [
-        [
-            (char, None if char == " " else style.color, style.bgcolor)
-            for text, style, _ in strip
-            if style is not None  # (every segment of a line drawn has one)
-            for char in text
-        ]
-        for strip in strips
-    ]
-
-
 @sync
-async def test_the_paths_placeholder_keeps_the_sections_height_and_draws_one_line_of_text() -> None:
-    """While a step's paths are computed, the paths section holds its height (no layout of
-    the screen) and shows '…' over blank lines: what a text of '…' and newlines drew, for
-    one line of text rendered (the rest are Textual's blank lines)."""
+async def test_a_step_styles_only_the_side_pane_rows_that_are_new() -> None:
+    """A row that a step leaves as it was, or only moves (a section above it grew), is
+    drawn from the row styled before; only rows made new are styled."""
     app = ExplorerApp(Stepper(load_source(str(SAMPLES / "messy.yaml"))), plugins=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("F", "b", "b")
         await settle(pilot)
-        paths = app.query_one("#side-paths", Section)
+        pane = app.query_one(SidePane)
+        made: dict[int, Strip] = {}  # every row made (kept: an id is not reused)
+        make_rows = pane._make_rows
+
+        def counted(width: int) -> None:
+            make_rows(width)
+            made.update((id(row), row) for row in pane._rows)
+
+        pane._make_rows = counted  # type: ignore[method-assign]
+        moved = 0
+        for _ in range(6):
+            before = {id(row): y for y, row in enumerate(pane._rows)}
+            made.update((id(row), row) for row in pane._rows)
+            known = len(made)
+            with styled_rows(pane) as styled:
+                await pilot.press("b")
+                await settle(pilot)
+            moved += sum(before.get(id(row), y) != y for y, row in enumerate(pane._rows))
+            assert len(styled) <= len(made) - known
+        assert moved  # rows did move
+
+
+@sync
+async def test_the_paths_placeholder_keeps_the_sections_rows_and_text_in_the_pane_can_be_selected() -> None:
+    """While a step's paths are computed, the paths section keeps as many rows as the last
+    paths took ('…' over blank rows): the sections below stay where they were. The pane's
+    text can be selected and copied, row by row as it shows, as the step log's."""
+    app = ExplorerApp(Stepper(load_source(str(SAMPLES / "messy.yaml"))), plugins=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("F", "b", "b")
+        await settle(pilot)
+        pane = app.query_one(SidePane)
         held = None
         for _ in range(10):  # the next step whose paths are computed
+            before = pane.rows_of("paths")
             await pilot.press("b")
-            if paths._held_lines:
-                held = paths._held_lines
+            if not pane.paths_ready:
+                held = pane.rows_of("paths")
                 break
             await settle(pilot)
-        assert held is not None and held > 3
-        assert paths.size.height == held  # the last paths' height
-        assert str(paths.render()) == "…"
-        assert not paths._layout_required and not app.screen._layout_required
-        await pilot.pause()
-        width = paths.size.width
-        ours = paths.render_lines(Region(0, 0, width, held))
-        assert ours[0].text.startswith("…") and all(not strip.text.strip() for strip in ours[1:])
-        paths.update("…" + "\n" * (held - 1), layout=False)  # the text it stands for
-        assert paths.get_content_height(paths.size, app.size, width) == held
-        assert cells(ours) == cells(paths.render_lines(Region(0, 0, width, held)))
+        assert held is not None and before is not None and held[1] - held[0] == before[1] - before[0] > 3
+        assert pane.text("paths") == "…"
+        rows = pane._plain[held[0] : held[1]]
+        assert rows[0] == "…" and not any(rows[1:])
         await settle(pilot)
-        assert not paths._held_lines  # the paths came
-        assert "…" not in str(paths.render())
+        assert pane.paths_ready and "…" not in pane.text("paths")
+        # a selection from the start of the partial's heading to the end of its section
+        title, accumulation = pane.rows_of("acc-title"), pane.rows_of("accumulation")
+        assert title is not None and accumulation is not None
+        selection = Selection(Offset(0, title[0]), Offset(0, accumulation[1]))
+        picked = pane.get_selection(selection)
+        assert picked is not None
+        assert picked[0].rstrip("\n") == "\n".join(pane._plain[title[0] : accumulation[1]])  # the rows
+        assert picked[0].startswith("Partial and how backprop builds it\n" + pane.text("accumulation")[:20])
+        # outside a frame (where Textual looks up a selection's ends), a row says where it is
+        first = next(iter(pane.render_line(0)))
+        assert first.style is not None and first.style.meta["offset"] == (0, round(pane.scroll_y))
 
 
 def mark_calls(owner: object, name: str, marks: list[str], mark: str, *, after: bool = False) -> None:

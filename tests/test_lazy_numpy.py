@@ -35,6 +35,7 @@ def first_frame(screen):
     drawn(screen)
 Screen._compositor_refresh = first_frame
 from cgtui.app.app import ExplorerApp
+from cgtui.app.side import SidePane
 from cgtui.engine.engine import Stepper
 from cgtui.lang.source import load_source
 
@@ -57,7 +58,7 @@ async def main():
         await asyncio.sleep(0.4)  # past the paths section's delay
         await settle()
         report["after the paths worker"] = "numpy._core" in sys.modules
-        report["paths shown"] = "…" not in str(app.screen.query_one("#side-paths").render())
+        report["paths shown"] = "…" not in app.screen.query_one(SidePane).text("paths")
         for key in ("F", "B", "down", "down"):
             await pilot.press(key)
         await settle()

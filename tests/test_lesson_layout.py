@@ -27,9 +27,9 @@ async def test_after_backward_a_leafs_partial_terms_and_paths_are_on_screen_at_8
         # nothing of the node's story below the fold: only the whole Jacobian's cost (the
         # graph's, not the node's) follows with a scroll
         assert side.scroll_y == 0
-        paths = app.query_one("#side-paths")
-        assert paths.region.bottom <= side.scrollable_content_region.bottom
-        assert app.query_one("#side-jacobian").region.y >= side.scrollable_content_region.bottom
+        paths, jacobian = side.rows_of("paths"), side.rows_of("jacobian")
+        assert paths is not None and paths[1] <= side.size.height
+        assert jacobian is not None and jacobian[0] >= side.size.height
         text = screen_text(app)
         assert "dL/dw = 0.4  (final)" in text  # the partial
         assert "✓ done" in text and "= 0.2 · 2 = 0.4" in text  # its += term

@@ -15,6 +15,7 @@ from textual.widgets import Static
 from cgtui.app.app import ExplorerApp
 from cgtui.app.drawing import DrawingView
 from cgtui.app.forward_mode import ForwardModeScreen
+from cgtui.app.side import SidePane
 from cgtui.app.views import GraphTree, NodeTable
 from cgtui.core.graph import Kind
 from cgtui.engine.engine import Stepper, gradients
@@ -330,7 +331,7 @@ def test_main_side_pane_shows_the_whole_jacobian_s_cost_in_both_directions() -> 
         app = ExplorerApp(Stepper(g), plugins=False)
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
-            shown = text(app.query_one("#side-jacobian", Static))
+            shown = app.query_one(SidePane).text("jacobian")
             assert shown == "\n".join(jacobian_cost_lines(pass_counts(g)))
             assert "the whole Jacobian (5 outputs × 2 leaves):" in shown
             assert "forward mode: 2 passes (one per leaf, n = 2), 70 multiplications" in shown
@@ -343,12 +344,12 @@ def test_main_side_pane_shows_the_whole_jacobian_s_cost_in_both_directions() -> 
             await pilot.press("down", "down", "down", "enter")  # input, label, param, const
             await settle(pilot)
             assert g.node("omega0").kind is Kind.CONST
-            shown = text(app.query_one("#side-jacobian", Static))
+            shown = app.query_one(SidePane).text("jacobian")
             assert "forward mode: 1 pass (one per leaf, n = 1)" in shown
             assert "forward mode is cheaper for this graph" in shown
             await pilot.press("u")  # and back
             await settle(pilot)
-            assert "n = 2" in text(app.query_one("#side-jacobian", Static))
+            assert "n = 2" in app.query_one(SidePane).text("jacobian")
 
     run(main)
 
@@ -359,7 +360,7 @@ def test_main_side_pane_names_reverse_mode_for_a_loss() -> None:
         app = ExplorerApp(Stepper(g), plugins=False)
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
-            shown = text(app.query_one("#side-jacobian", Static))
+            shown = app.query_one(SidePane).text("jacobian")
             assert "the whole Jacobian (1 output × 2 leaves):" in shown
             assert "reverse mode is cheaper for this graph" in shown
 

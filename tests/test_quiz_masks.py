@@ -26,7 +26,7 @@ from textual.widgets import Static
 from cgtui.app import explain
 from cgtui.app.app import ExplorerApp
 from cgtui.app.quiz import QuizPanel
-from cgtui.app.side import SidePane
+from cgtui.app.side import PARTS, SidePane
 from cgtui.app.tensor_view import short_shape
 from cgtui.app.views import GraphTree, NodeTable
 from cgtui.core.notation import format_number
@@ -118,11 +118,8 @@ BOX_PREFIX = {
 
 def side_lines(app: ExplorerApp) -> list[str]:
     """The side pane's lines, of the sections on screen."""
-    lines: list[str] = []
-    for static in app.query_one("#side", SidePane).query(Static):
-        if static.display:
-            lines += str(static.render()).split("\n")
-    return lines
+    pane = app.query_one("#side", SidePane)
+    return [line for part in PARTS for line in pane.text(part[0]).split("\n") if pane.rows_of(part[0])]
 
 
 def tree_lines(app: ExplorerApp, q: Question) -> list[str]:
@@ -157,7 +154,7 @@ def leaks(app: ExplorerApp, q: Question, *, screen: bool) -> list[str]:
         found.append(f"status: {status.strip()}")
     # the array section shows every number of the node, its VJPs and broadcast axes
     arrays = app.stepper.graph.has_arrays and q.kind is not QuestionKind.LEAF_KIND
-    if arrays and app.selected == q.node and app.query_one("#side-tensor").display:
+    if arrays and app.selected == q.node and app.query_one(SidePane).rows_of("tensor") is not None:
         found.append("the side pane's array section of the node asked about is on screen")
     log = app.query_one("#log")
     if log.display and log.region.height:

@@ -11,14 +11,15 @@ from test_modes_app import run, settle
 from textual.widgets import Static
 
 from cgtui.app.app import ExplorerApp
+from cgtui.app.side import SidePane
 from cgtui.app.zoom_mode import in_zoom
 from cgtui.engine.engine import Stepper, edge_contribution
 from cgtui.lang.samples import samples_dir
 from cgtui.lang.source import load_source
 
 
-def side_text(app: ExplorerApp, id: str) -> str:
-    return str(app.query_one(f"#{id}", Static).render())
+def side_text(app: ExplorerApp, part: str) -> str:
+    return app.query_one(SidePane).text(part)
 
 
 def xor_app() -> ExplorerApp:
@@ -45,12 +46,12 @@ def test_tensor_node_tables_vjp_and_zoom_round_trip() -> None:
             v3 = next(i for i, n in enumerate(g.nodes) if n.op == "matmul" and n.operands[1] == u)
             app.selected = v3
             await settle(pilot)
-            tensor = side_text(app, "side-tensor")
+            tensor = side_text(app, "tensor")
             name = g.nodes[v3].name
             assert f"{name} (4,1):" in tensor and f"dL/d{name} (4,1):" in tensor
             assert "dL/dU += Hᵀ (2,4) @ G (4,1) -> (2,1)" in tensor
             assert "dL/dH += G (4,1) @ Uᵀ (1,2) -> (4,2)" in tensor
-            assert side_text(app, "side-tensor").count("\n") >= 10
+            assert side_text(app, "tensor").count("\n") >= 10
 
             await pilot.press("Z")
             await settle(pilot)
@@ -100,7 +101,7 @@ def test_zoom_of_a_big_node_says_why_in_one_line() -> None:
             await settle(pilot)
             assert not in_zoom(app)
             assert len(told) == 1 and told[0].startswith("no zoom: ") and "\n" not in told[0]
-            assert "(300,100):" in side_text(app, "side-tensor").replace(" ", "")  # the summary
+            assert "(300,100):" in side_text(app, "tensor").replace(" ", "")  # the summary
 
     run(main)
 

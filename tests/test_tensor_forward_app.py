@@ -9,10 +9,10 @@ import unicodedata
 
 import numpy as np
 from conftest import SAMPLES
-from test_modes_app import Shown, forward_screen, run, settle, text
-from textual.widgets import Static
+from test_modes_app import Shown, forward_screen, run, settle
 
 from cgtui.app.app import ExplorerApp
+from cgtui.app.side import SidePane
 from cgtui.core.notation import value_text
 from cgtui.engine.engine import Stepper
 from cgtui.engine.forward import jvp
@@ -96,7 +96,7 @@ def test_main_side_pane_counts_a_layer_s_jacobian_in_entries() -> None:
         app = ExplorerApp(Stepper(g), source=str(XOR), plugins=False)
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
-            shown = text(app.query_one("#side-jacobian", Static))
+            shown = app.query_one(SidePane).text("jacobian")
             assert "the whole Jacobian (1 output entry × 21 input entries):" in shown
             assert "forward mode: 21 passes (one per input entry, n = 21)" in shown
             assert "reverse mode: 1 pass (one per output entry, m = 1)" in shown

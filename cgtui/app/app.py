@@ -48,7 +48,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from math import ceil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
@@ -65,7 +64,6 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import var
 from textual.screen import ModalScreen, Screen
-from textual.scrollbar import ScrollBar, ScrollBarRender
 from textual.strip import Strip
 from textual.timer import Timer
 from textual.widget import Widget
@@ -74,6 +72,7 @@ from textual.widgets import Footer, Input, Log, Static, TabbedContent, TabPane
 from cgtui.app import explain, heap, safety
 from cgtui.app.footer import KeysFooter
 from cgtui.app.layout import breakpoint_classes, lesson_changes
+from cgtui.app.scrollbars import QuietBars
 from cgtui.app.session import Session, beside, constant_value, hand_written
 from cgtui.app.side import SideColumn, SidePane
 from cgtui.app.views import (
@@ -195,7 +194,7 @@ class Legend(Static):
         return Text.assemble(*kinds)
 
 
-class StepLog(SteadyScroll, Log):
+class StepLog(QuietBars, SteadyScroll, Log):
     """The step log: a :class:`Log` whose new lines repaint it without a layout of the screen.
 
     Textual's Log sets its virtual size on every write (a layout of the whole screen) and
@@ -204,10 +203,6 @@ class StepLog(SteadyScroll, Log):
     here the width is measured at once and a layout happens only when a scrollbar appears or
     goes. New lines always scroll the log to its end.
     """
-
-    #: While lines are written: scrollbars take their new sizes and position without a
-    #: repaint; :meth:`write_lines` repaints the ones whose thumb moved on screen.
-    _quiet_bars = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -235,89 +230,15 @@ class StepLog(SteadyScroll, Log):
             self.virtual_size = Size(self._width, self.line_count)
             self.scroll_end(animate=False)
             return self
-        before = self._bar_states()
-        self._quiet_bars = True
-        try:
+        with self.quietly():
             size = Size(self._width, self.line_count)
             if size != self.virtual_size:
-                self.set_reactive(Log.virtual_size, size)
-                self._scroll_update(size)  # a scrollbar that appears or goes asks for a layout
-                if self._laid_out is not None:  # the scrollbars know the new size already
-                    self._laid_out = (self._laid_out[0], size, self._laid_out[2])
+                self.set_virtual_size_quietly(size)
             follow = self.auto_scroll if scroll_end is None else scroll_end
             if follow and not self.is_vertical_scrollbar_grabbed:
                 self.scroll_end(animate=False, immediate=True, x_axis=False)
-        finally:
-            self._quiet_bars = False
-        after = self._bar_states()
-        for bar, state in before.items():
-            if bar in after and not _same_thumb(bar, state, after[bar]):
-                bar.refresh()
         self.refresh(self.size.region)  # the lines: the border and its title stay as they were
         return self
-
-    def _bar_states(self) -> dict[ScrollBar, tuple[float, float, float]]:
-        """The shown scrollbars' virtual size, window size and position."""
-        bars = []
-        if self.show_vertical_scrollbar:
-            bars.append(self.vertical_scrollbar)
-        if self.show_horizontal_scrollbar:
-            bars.append(self.horizontal_scrollbar)
-        return {bar: (bar.window_virtual_size, bar.window_size, bar.position) for bar in bars}
-
-    def _scroll_update(self, virtual_size: Size) -> None:
-        """Textual's, except that a scrollbar is repainted only when its sizes change (a
-        new line makes the log taller, and the horizontal scrollbar stays as it was), and
-        while lines are written not at all (see :meth:`write_lines`)."""
-        self._refresh_scrollbars()
-        width, height = self.container_size
-        across, down = self.scrollbar_size_horizontal, self.scrollbar_size_vertical
-        if self.show_vertical_scrollbar and self.styles.scrollbar_size_vertical:
-            self._resize_bar(self.vertical_scrollbar, virtual_size.height, height - across)
-        if self.show_horizontal_scrollbar and self.styles.scrollbar_size_horizontal:
-            self._resize_bar(self.horizontal_scrollbar, virtual_size.width, width - down)
-        self.scroll_x = self.validate_scroll_x(self.scroll_x)
-        self.scroll_y = self.validate_scroll_y(self.scroll_y)
-
-    def _resize_bar(self, bar: ScrollBar, virtual: int, window: int) -> None:
-        if (bar.window_virtual_size, bar.window_size) != (virtual, window):
-            bar.set_reactive(ScrollBar.window_virtual_size, virtual)
-            bar.set_reactive(ScrollBar.window_size, window)
-            if not self._quiet_bars:
-                bar.refresh()
-
-    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
-        """Textual's, except that while lines are written the vertical scrollbar takes its
-        position without a repaint (see :meth:`write_lines`)."""
-        if self.show_vertical_scrollbar:
-            bar = self.vertical_scrollbar
-            if self._quiet_bars:
-                bar.set_reactive(ScrollBar.position, bar.validate_position(new_value))
-            else:
-                bar.position = new_value
-        if round(old_value) != round(new_value):
-            self.refresh(self.size.region)
-
-
-def _same_thumb(bar: ScrollBar, old: tuple[float, float, float], new: tuple[float, float, float]) -> bool:
-    """Whether a scrollbar draws its thumb in the same place for two (virtual size, window
-    size, position) (placed as Textual's ``ScrollBarRender.render_bar`` places it, in
-    eighths of a cell). Never for a scrollbar drawn by another renderer."""
-    if bar.renderer is not ScrollBarRender:
-        return False
-    size = bar.size.height if bar.vertical else bar.size.width
-    eighths = len(ScrollBarRender.VERTICAL_BARS if bar.vertical else ScrollBarRender.HORIZONTAL_BARS)
-
-    def thumb(virtual: float, window: float, position: float) -> tuple[int, int] | None:
-        virtual_cells = ceil(virtual)
-        window_cells = ceil(window if window < virtual else 0)
-        if not (window_cells and size and virtual_cells and size != virtual_cells):
-            return None
-        length = max(1, window_cells / (virtual_cells / size))
-        start = int((size - length) * (position / (virtual_cells - window_cells)) * eighths)
-        return start, start + ceil(length * eighths)
-
-    return thumb(*old) == thumb(*new)
 
 
 class _ShownCompositor(Compositor):

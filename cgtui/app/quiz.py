@@ -63,11 +63,6 @@ class QuizPanel(Vertical):
     QuizPanel #quiz-verdict.-wrong { color: $error; text-style: bold; }
     QuizPanel #quiz-verdict.-revealed { color: $warning; text-style: bold; }
     QuizPanel #quiz-solution { color: $text; }
-    Screen.-quiz #side-edges, Screen.-quiz #side-edges-title,
-    Screen.-quiz #side-accumulation, Screen.-quiz #side-acc-title,
-    Screen.-quiz #side-paths, Screen.-quiz #side-paths-title {
-        display: none;
-    }
     /* the log says how each partial was built: the very numbers the next questions ask */
     Screen.-quiz #log {
         display: none !important;

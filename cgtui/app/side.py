@@ -1,27 +1,38 @@
-"""The side pane: everything about the selected node, from its definition to the paths."""
+"""The side pane: everything about the selected node, from its definition to the paths.
+
+The pane is one scrolling view of rows, as the step log is, and its sections are runs of
+those rows. A step changes how many lines a section has at nearly every step (one line per
+term of the partial, per path, per edge), and Textual lays out the whole screen when a
+widget's height changes (5-7 ms on a big graph, then every section below it drawn again).
+Here a section that grows or shrinks moves the rows below it, the pane takes its new length
+without a layout, and a frame draws the rows that changed.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, cast
 
-from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual import work
-from textual.app import ComposeResult
-from textual.containers import Vertical, VerticalScroll
-from textual.geometry import Size
-from textual.scrollbar import ScrollBar
+from textual.containers import Vertical
+from textual.content import Content
+from textual.css.styles import RulesMap
+from textual.geometry import Region, Size
+from textual.scroll_view import ScrollView
+from textual.selection import Selection
+from textual.strip import Strip
+from textual.style import Style as VisualStyle
 from textual.timer import Timer
-from textual.visual import VisualType
-from textual.widget import Widget
-from textual.widgets import Static
+from textual.visual import RenderOptions
 from textual.worker import get_current_worker
 
 from cgtui.app import explain
-from cgtui.app.layout import lesson_changes
-from cgtui.app.scrollbars import QuickScrollBar, quick_vertical_scrollbar
+from cgtui.app.scrollbars import QuietBars
+from cgtui.app.views import KeptRows, SteadyScroll
 from cgtui.core.errors import CgtuiError
 from cgtui.core.graph import Graph
 from cgtui.core.lazy import load_numpy
@@ -63,54 +74,48 @@ class PathsJob:
         return f"PathsJob(node {self.index}, generation {self.generation})"
 
 
-if TYPE_CHECKING:
-    _WidgetMixin = Widget
-else:  # (a plain mixin: a Widget subclass among the bases would change their class setup)
-    _WidgetMixin = object
+#: The pane's sections, top to bottom: name, style ("title", "heading" or "text": the
+#: component class of its rows) and the blank rows above it.
+PARTS = (
+    ("title", "title", 0),
+    ("definition", "text", 0),
+    ("tensor", "text", 0),  # an array-valued node's value and partial as tables
+    ("edges-title", "heading", 1),
+    ("edges", "text", 0),
+    ("acc-title", "heading", 1),
+    ("accumulation", "text", 0),
+    ("paths-title", "heading", 1),
+    ("paths", "text", 0),
+    ("jacobian", "text", 1),  # the whole Jacobian's cost by either direction
+)
+
+HEADINGS = {
+    "edges-title": "Local derivatives of the incoming edges",
+    "acc-title": "Partial and how backprop builds it",
+    "paths-title": "Chain rule as a sum over paths",
+}
+
+#: What a leaf leaves out (it has no incoming edges: its definition says so).
+LEAF_HIDES = frozenset({"edges-title", "edges"})
+
+#: What the quiz hides (``Screen.-quiz``): the numbers its questions ask.
+QUIZ_HIDES = frozenset({"edges-title", "edges", "acc-title", "accumulation", "paths-title", "paths"})
 
 
-class _PlacedByItsLayout(_WidgetMixin):
-    """A widget whose new size, set by a layout of the screen, asks for no second layout:
-    Textual then sets its virtual size, which asks for one, and the layout that sized it
-    has placed everything already."""
+@dataclass(eq=False)
+class _Part:
+    """A section of the pane: its text, and the rows made from it for a width and style."""
 
-    def _size_updated(
-        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
-    ) -> bool:
-        return super()._size_updated(size, virtual_size, container_size, layout=False)
-
-
-class Section(_PlacedByItsLayout, Static):
-    """A section of the side pane whose text changes with the selection and the steps, or
-    a heading.
-
-    A layout gives it a new height (or, for a heading, a new width: the pane's scrollbar
-    came or went); a section does not scroll, so nothing else needs placing then.
-    """
-
-    #: the height :meth:`hold` keeps (0: the text's own)
-    _held_lines = 0
-
-    def update(self, content: VisualType = "", *, layout: bool = True) -> None:
-        self._held_lines = 0
-        super().update(content, layout=layout)
-
-    def hold(self, lines: int) -> None:
-        """'…', keeping ``lines`` lines of height, while the section's text is computed:
-        Textual renders one line of text and blank lines below it (a text of ``lines``
-        lines, blank but the first, cost as much to render as the text it stands for)."""
-        self.update("…", layout=False)
-        self._held_lines = lines
-
-    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        height = super().get_content_height(container, viewport, width)
-        return max(height, self._held_lines) if width else height
-
-
-class _PaneScrollBar(_PlacedByItsLayout, QuickScrollBar):
-    """The side pane's vertical scrollbar, shown for the first time or given another
-    height: a scrollbar holds nothing to place. It draws a moved thumb from the lines it
-    drew before."""
+    name: str
+    role: str
+    gap: int
+    text: str | Text = ""
+    key: str = ""  # the text's plain string
+    shown: bool = True
+    held: int = 0  # a placeholder's rows: '…' over blank rows (0: the text's own)
+    made_for: tuple[object, ...] | None = None
+    rows: list[Strip] = field(default_factory=list)
+    plain: list[str] = field(default_factory=list)
 
 
 class SideColumn(Vertical):
@@ -119,27 +124,23 @@ class SideColumn(Vertical):
     ALLOW_MAXIMIZE = True
 
 
-class SidePane(_PlacedByItsLayout, VerticalScroll):
+class SidePane(QuietBars, SteadyScroll, ScrollView):
     """Definition, local derivatives, accumulation, paths and cost for one node.
 
     A leaf has no incoming edges: its local-derivative section folds into its definition.
     Once the backward pass has begun, the pane keeps what a backward step changes (the
-    partial, its terms and the sum over paths) in view: when the whole pane does not fit,
-    it scrolls to the partial.
+    partial, its terms and the sum over paths) in view: when the pane down to the paths
+    does not fit, it scrolls to the partial's heading.
 
-    A layout that gives it new content (a section grew or shrank) places everything; its
-    scrollbars still follow the new size (one that comes or goes asks for its layout).
+    Text in the pane can be selected and copied, as in the step log.
     """
 
     ALLOW_MAXIMIZE = True
-
-    @property
-    def vertical_scrollbar(self) -> ScrollBar:
-        """Textual's, made as a :class:`_PaneScrollBar`."""
-        return quick_vertical_scrollbar(self, _PaneScrollBar)
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"side-pane--title", "side-pane--heading"}
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
+        self._styles_cache = KeptRows()  # a section that grows moves the rows below it
         self.stepper: Stepper | None = None
         self.node_index: int | None = None
         #: What an open quiz question asks about (hidden until it is answered).
@@ -147,41 +148,34 @@ class SidePane(_PlacedByItsLayout, VerticalScroll):
         self._generation = 0  # of the latest selection; its paths are shown when
         self._shown_generation = 0  # this catches up
         self._pending: Timer | None = None
-        self._shown: dict[str, str] = {}
-        #: The sections whose height the texts set since the last selection (or paths) take
-        #: (see :meth:`_fit_scrollbar`); unknown when a section was shown or hidden.
-        self._new_heights: dict[Widget, int] = {}
-        self._heights_unknown = False
-
-        self._title = Section(id="side-title", markup=False)
-        self._definition = Section(id="side-definition", markup=False)
-        #: An array-valued node's value and partial as tables, and its VJPs with shapes.
-        self._tensor = Section(id="side-tensor", markup=False)
-        self._edges_title = Section(
-            "Local derivatives of the incoming edges", id="side-edges-title", classes="heading"
-        )
-        self._edges = Section(id="side-edges")
-        self._acc_title = Section(
-            "Partial and how backprop builds it", id="side-acc-title", classes="heading"
-        )
-        self._accumulation = Section(id="side-accumulation", markup=False)
-        self._paths = Section(id="side-paths", markup=False)
+        self._parts = {name: _Part(name, role, gap) for name, role, gap in PARTS}
+        for name, heading in HEADINGS.items():
+            self._put(name, heading)
+        self._leaf = False
+        #: The whole pane's rows (with their plain text) for :attr:`_width`, and each shown
+        #: part's rows: (the first of its gap above, its first, the one after its last).
+        self._rows: list[Strip] = []
+        self._plain: list[str] = []
+        self._spans: dict[str, tuple[int, int, int]] = {}
+        self._width = 0
+        self._blank: Strip | None = None
+        self._drawing = False  # (in :meth:`render_lines`)
         #: The whole Jacobian's cost by either direction (forward: n passes, reverse: m),
         #: for the graph and kinds it was counted for.
-        self._jacobian = Section(id="side-jacobian", markup=False)
         self._jacobian_for: tuple[Graph, list[bool]] | None = None
 
-    def compose(self) -> ComposeResult:
-        yield self._title
-        yield self._definition
-        yield self._tensor
-        yield self._edges_title
-        yield self._edges
-        yield self._acc_title
-        yield self._accumulation
-        yield Section("Chain rule as a sum over paths", id="side-paths-title", classes="heading")
-        yield self._paths
-        yield self._jacobian
+    # -- what the pane shows ---------------------------------------------------------------
+
+    def text(self, part: str) -> str:
+        """The text of section ``part`` (``'paths'``, ``'accumulation'``...), or '' when the
+        pane does not show it."""
+        return self._parts[part].key if self._visible(self._parts[part]) else ""
+
+    def rows_of(self, part: str) -> tuple[int, int] | None:
+        """The rows of the pane's content that section ``part`` takes (first, one past the
+        last), or None when the pane does not show it."""
+        span = self._spans.get(part)
+        return None if span is None else (span[1], span[2])
 
     def show(self, stepper: Stepper, index: int) -> None:
         """Show node ``index``; the paths section follows from a worker (at once for a
@@ -189,28 +183,25 @@ class SidePane(_PlacedByItsLayout, VerticalScroll):
         unless there are no paths to follow (the output itself, a node off every path or
         constant, a quiz question about them): those are shown with the rest."""
         first = self.stepper is None or self.stepper.graph is not stepper.graph
-        self._new_heights, self._heights_unknown = {}, False
         self.stepper = stepper
         self.node_index = index
         g = stepper.graph
         node = g.nodes[index]
         kind = explain.MASKED if index in self.mask.kinds else explain.kind_key(stepper, index)
-        self._set(self._title,
+        self._put("title",
             f"{node.name}  ({kind}{', ' + node.op if node.op else ''})  {stepper.status(index).value}"
         )
         imported = explain.imported_lines(stepper, index, self.mask)
-        self._set(self._definition, "\n".join([explain.definition(stepper, index, self.mask), *imported]))
+        self._put("definition", "\n".join([explain.definition(stepper, index, self.mask), *imported]))
         self._show_tensor(stepper, index)
         self._show_edges()
-        if self.has_class("-leaf") != (node.op is None):
-            self.set_class(node.op is None, "-leaf")  # the definition says it is a leaf
-            self._heights_unknown = True
+        self._leaf = node.op is None
         acc = explain.accumulation(stepper, index, self.mask)
         lines = [acc.heading]
         lines += [("  ✓ done    " if t.done else "  … pending ") + t.text for t in acc.terms]
         if acc.total:
             lines.append(acc.total)
-        self._set(self._accumulation, "\n".join(lines))
+        self._put("accumulation", "\n".join(lines))
         self._generation += 1
         job = PathsJob(
             self._generation,
@@ -231,85 +222,27 @@ class SidePane(_PlacedByItsLayout, VerticalScroll):
         if job.masked or index == job.output or not job.on_path or not job.needs:
             self._show_paths(job.generation, _paths_text(job))  # nothing to follow
         else:
-            # a placeholder as tall as the last paths text: the pane keeps its height (no
-            # layout of the screen, no jump) until the new paths arrive
-            last = self._shown.get(self._paths.id or "", "")
-            height = self._paths.content_size.height or last.count("\n") + 1
-            self._hold(self._paths, height)
+            # a placeholder as tall as the last paths text: the sections below stay where
+            # they are until the new paths arrive
+            paths = self._parts["paths"]
+            self._hold(paths, len(paths.rows) or paths.key.count("\n") + 1)
             # start the paths worker once the step is on screen; a newer selection replaces it
             delay = FIRST_PATHS_DELAY if first else PATHS_DELAY
             self._pending = self.set_timer(delay, lambda: self._start_paths(job))
-        if stepper.backward_pos > 0:
-            self.call_after_refresh(self._keep_partial_in_view)
         self._show_jacobian(stepper)
-        self._fit_scrollbar()
+        self._arrange()
 
-    def _fit_scrollbar(self) -> None:
-        """When the sections' new heights make the pane's content overflow where it fitted
-        (or fit where it overflowed), show (or hide) the pane's scrollbar now, as the layout
-        to come would: that layout then places the sections as they will stay. During the
-        backward pass, scroll to the partial now as well (see :meth:`_keep_partial_in_view`).
+    def _put(self, name: str, content: str | Text) -> None:
+        """Section ``name``'s new text (its rows are made again when it changes)."""
+        part = self._parts[name]
+        key = content.plain if isinstance(content, Text) else content
+        if key != part.key or part.held or isinstance(content, Text) != isinstance(part.text, Text):
+            part.text, part.key, part.held = content, key, 0
 
-        Left to the layout, it would find the scrollbar's change and ask for another layout
-        of the whole screen (two layouts for the step that makes the pane overflow, the
-        first backward step); and a scroll after the frame draws the whole pane again in a
-        frame of its own."""
-        if self._heights_unknown or not self._new_heights or not self.container_size:
-            return
-        if self.styles.overflow_y != "auto":
-            return
-        tops, total = self._placed_tops()
-        overflow = total > self.container_size.height
-        if overflow != self.show_vertical_scrollbar:
-            self.show_vertical_scrollbar = overflow
-            self.vertical_scrollbar.display = overflow
-        self._plan_scroll(tops, total)
-
-    def _placed_tops(self) -> tuple[dict[Widget, tuple[int, int, int]], int]:
-        """Where the layout to come places each shown section (its margin's top, its own
-        top and bottom) with the heights the texts set, and the content's whole height
-        (Textual's vertical layout: margins between two sections collapse to the larger)."""
-        tops: dict[Widget, tuple[int, int, int]] = {}
-        total, below = 0, 0
-        for child in self.children:
-            if not isinstance(child, Widget) or not child.display:
-                continue
-            margin = child.styles.margin
-            height = self._new_heights.get(child)
-            outer = child.outer_size.height if height is None else height + child.styles.gutter.height
-            gap = max(below, margin.top)
-            tops[child] = (total + gap - margin.top, total + gap, total + gap + outer)
-            total += gap + outer
-            below = margin.bottom
-        return tops, total + below
-
-    def _plan_scroll(self, tops: dict[Widget, tuple[int, int, int]], total: int) -> None:
-        """Scroll now where the layout to come, then :meth:`_keep_partial_in_view`, would
-        scroll after the frame: within the new content (Textual brings a scroll beyond it
-        back after the layout), and during the backward pass to the partial. The layout
-        then places the sections scrolled, and the step has one frame: a scroll after the
-        frame draws the whole pane again in a frame of its own.
-
-        The scroll is set as the layout will find it, beyond the old content's end if the
-        new content is longer (where Textual's scroll methods would stop it)."""
-        height = self.scrollable_content_region.height
-        stepper = self.stepper
-        if not height or stepper is None:
-            return
-        if self.is_attached and lesson_changes(stepper, self.screen.classes):
-            return  # the step changes the screen's layout: the pane's height is the layout's
-        target = min(self.scroll_y, float(max(0, total - height)))
-        title, paths = tops.get(self._acc_title), tops.get(self._paths)
-        fits = paths is None or paths[2] <= height  # the pane down to the paths fits
-        if stepper.backward_pos > 0 and title is not None and not fits and total > height:
-            target = float(min(title[0], total - height))
-        if target == self.scroll_y:
-            return
-        self.set_reactive(SidePane.scroll_y, target)
-        self.set_reactive(SidePane.scroll_target_y, target)
-        if self.show_vertical_scrollbar:
-            self.vertical_scrollbar.position = target
-        self._refresh_scroll()
+    def _hold(self, part: _Part, rows: int) -> None:
+        """'…' in ``part``, keeping ``rows`` rows, while its text is computed."""
+        if part.held != rows or part.key != "…":
+            part.text, part.key, part.held = "…", "…", max(1, rows)
 
     def _show_tensor(self, stepper: Stepper, index: int) -> None:
         """The tensor section: shown for an array-valued node (or one with array operands)."""
@@ -317,17 +250,15 @@ class SidePane(_PlacedByItsLayout, VerticalScroll):
         hidden = index in self.mask.nodes() or not stepper.arrays
         if self.mask and stepper.graph.nodes[index].op is not None and stepper.values[index] is None:
             hidden = True  # its shapes are worked out ahead, and a quiz question may ask one
-        width = self.scrollable_content_region.width or 40
+        width = self.size.width or 40
         lines: list[str] = []
         if not hidden:
             from cgtui.app import tensor_view  # loaded for array graphs only (with cgtui.draw)
 
             lines = tensor_view.tensor_lines(stepper, index, width - 1)
-        if self._tensor.display != bool(lines):
-            self._tensor.display = bool(lines)
-            self._heights_unknown = True
+        self._parts["tensor"].shown = bool(lines)
         if lines:
-            self._set(self._tensor, "\n".join(lines))
+            self._put("tensor", "\n".join(lines))
 
     def _show_jacobian(self, stepper: Stepper) -> None:
         """The efficiency section's last lines: what the whole Jacobian costs by forward
@@ -340,7 +271,7 @@ class SidePane(_PlacedByItsLayout, VerticalScroll):
             return
         self._jacobian_for = (stepper.graph, stepper.needs)
         if len(stepper.graph.nodes) <= JACOBIAN_AT_ONCE:
-            self._set(self._jacobian, _jacobian_text(stepper.graph))
+            self._put("jacobian", _jacobian_text(stepper.graph))
         else:
             load_numpy()  # in the app's thread, before a worker could be the first to use it
             self.count_jacobian(stepper.graph, stepper.needs)
@@ -353,16 +284,8 @@ class SidePane(_PlacedByItsLayout, VerticalScroll):
     def _set_jacobian(self, graph: Graph, needs: list[bool], text: str) -> None:
         done = self._jacobian_for
         if done is not None and done[0] is graph and done[1] is needs:
-            self._set(self._jacobian, text)
-
-    def _keep_partial_in_view(self) -> None:
-        """During the backward pass, scroll so the partial's section starts the pane when
-        the pane down to the paths does not fit (a no-op when it does: the whole
-        Jacobian's cost below them is for the graph, not the node, and may wait for a
-        scroll)."""
-        fits = self._paths.virtual_region.bottom <= self.scrollable_content_region.height
-        if self.max_scroll_y > 0 and not fits and self._acc_title.region.height:
-            self.scroll_to_widget(self._acc_title, top=True, animate=False)
+            self._put("jacobian", text)
+            self._arrange()
 
     def _show_edges(self) -> None:
         """The local-derivative table: one aligned line per edge when the pane is wide enough,
@@ -372,7 +295,7 @@ class SidePane(_PlacedByItsLayout, VerticalScroll):
             return
         rows = explain.edge_rows(stepper, index, self.mask)
         if not rows:
-            self._set(self._edges, Text("a leaf: no incoming edges"))
+            self._put("edges", Text("a leaf: no incoming edges"))
             return
         # an aligned plain-text table: cheaper to lay out than a Rich Table
         header = ("Edge", "Local derivative", "value")
@@ -380,7 +303,7 @@ class SidePane(_PlacedByItsLayout, VerticalScroll):
         w0 = max(len(c[0]) for c in cells)
         w1 = max(len(c[1]) for c in cells)
         w2 = max(len(c[2]) for c in cells)
-        width = self.scrollable_content_region.width
+        width = self.size.width
         if not width or w0 + w1 + w2 + 4 <= width:
             lines = [f"{a.ljust(w0)}  {b.ljust(w1)}  {c.rjust(w2)}" for a, b, c in cells]
         else:
@@ -391,45 +314,7 @@ class SidePane(_PlacedByItsLayout, VerticalScroll):
                 lines += [f"{a.ljust(w0)}  {b}", f"{indent}{value}"]
         text = Text("\n".join(lines))
         text.stylize("bold", 0, len(lines[0]))
-        self._set(self._edges, text)
-
-    def on_resize(self) -> None:
-        self._show_edges()  # the table's form follows the pane's width
-
-    def _set(self, widget: Static, content: str | Text) -> None:
-        """Update ``widget`` only when its text changes; lay out the screen only when the
-        new text takes a different number of lines (a layout costs far more than repainting
-        one widget, and a step mostly changes numbers on the same lines)."""
-        key = content.plain if isinstance(content, Text) else content
-        old = self._shown.get(widget.id or "")
-        if old == key:
-            return
-        self._shown[widget.id or ""] = key
-        size = widget.content_size
-        if old is None or not size.width or not widget.display:
-            widget.update(content)
-            self._heights_unknown = True
-            return
-        widget.update(content, layout=False)
-        lines = key.split("\n")
-        if key and all(cell_len(line) <= size.width for line in lines):
-            height = len(lines)  # no line wraps
-        else:  # measured as the layout would, wrapped lines included
-            height = widget.get_content_height(self.size, self.app.size, size.width)
-        if height != size.height:
-            widget.refresh(layout=True)
-            self._new_heights[widget] = height
-
-    def _hold(self, section: Section, lines: int) -> None:
-        """:meth:`_set` for a placeholder of ``lines`` lines ('…' on the first), drawn as
-        :meth:`Section.hold` draws it when the section has that height on screen."""
-        key = "…" + "\n" * (lines - 1)
-        size = section.content_size
-        if size.height != lines or not size.width or not section.display:
-            self._set(section, key)
-        elif self._shown.get(section.id or "") != key:
-            self._shown[section.id or ""] = key
-            section.hold(lines)
+        self._put("edges", text)
 
     def _start_paths(self, job: PathsJob) -> None:
         load_numpy()  # in the app's thread, before a worker could be the first to use it
@@ -445,21 +330,184 @@ class SidePane(_PlacedByItsLayout, VerticalScroll):
         self.app.call_from_thread(self._paths_arrived, job.generation, text)
 
     def _paths_arrived(self, generation: int, text: str) -> None:
-        self._new_heights, self._heights_unknown = {}, False
-        self._show_paths(generation, text)
-        self._fit_scrollbar()
+        if self._show_paths(generation, text):
+            self._arrange()
 
-    def _show_paths(self, generation: int, text: str) -> None:
-        if generation == self._generation:
-            self._shown_generation = generation
-            self._set(self._paths, text)
-            if self.stepper is not None and self.stepper.backward_pos > 0:
-                self.call_after_refresh(self._keep_partial_in_view)
+    def _show_paths(self, generation: int, text: str) -> bool:
+        if generation != self._generation:
+            return False
+        self._shown_generation = generation
+        self._put("paths", text)
+        return True
 
     @property
     def paths_ready(self) -> bool:
         """Whether the paths section shows the latest selection (not still computing)."""
         return self._shown_generation == self._generation
+
+    # -- rows ------------------------------------------------------------------------------
+
+    def _visible(self, part: _Part) -> bool:
+        if not part.shown or (self._leaf and part.name in LEAF_HIDES):
+            return False
+        return not (part.name in QUIZ_HIDES and self.is_attached and self.screen.has_class("-quiz"))
+
+    def _make_rows(self, width: int) -> None:
+        """The pane's rows for ``width``: each shown part's, made again only when its text,
+        the width or its style changed (its rows stay the same objects otherwise: a frame
+        draws again only the rows that changed)."""
+        styles = {
+            "text": self.visual_style,
+            "title": self.get_visual_style("side-pane--title"),
+            "heading": self.get_visual_style("side-pane--heading"),
+        }
+        short = self.is_attached and self.screen.has_class("-short")
+        blank = self._blank
+        if blank is None or blank.cell_length != width:
+            blank = self._blank = self._blank_for(width)
+        rows: list[Strip] = []
+        plain: list[str] = []
+        spans: dict[str, tuple[int, int, int]] = {}
+        for part in self._parts.values():
+            if not self._visible(part):
+                continue
+            gap = 0 if not rows or (short and part.role == "heading") else part.gap
+            top = len(rows)
+            rows += [blank] * gap
+            plain += [""] * gap
+            self._make_part(part, width, styles[part.role], blank)
+            rows += part.rows
+            plain += part.plain
+            spans[part.name] = (top, top + gap, len(rows))
+        self._rows, self._plain, self._spans, self._width = rows, plain, spans, width
+
+    def _blank_for(self, width: int) -> Strip:
+        return Strip.blank(width, self.visual_style.rich_style)
+
+    def _make_part(self, part: _Part, width: int, style: VisualStyle, blank: Strip) -> None:
+        made_for = (part.key, part.held, isinstance(part.text, Text), width, style)
+        if part.made_for == made_for:
+            return
+        text = part.text
+        content = Content.from_rich_text(text) if isinstance(text, Text) else Content(text)
+        options = RenderOptions(self._get_style, cast(RulesMap, self.styles))  # (as Static's)
+        rich_style = style.rich_style
+        strips = [
+            strip.extend_cell_length(width, rich_style).crop(0, width)
+            for strip in content.render_strips(width, None, style, options)
+        ] or [blank]
+        part.plain = [strip.text.rstrip() for strip in strips]
+        if part.held > 1:
+            strips += [blank] * (part.held - 1)
+            part.plain += [""] * (part.held - 1)
+        part.rows, part.made_for = strips, made_for
+
+    def _arrange(self) -> None:
+        """The rows for the pane's width, its content's new length (no layout of the screen:
+        see :class:`QuietBars`), the scroll that keeps the partial in view, and a repaint of
+        the rows that changed."""
+        width = self.size.width
+        if not width or not self.is_attached:
+            return  # the first layout gives the width; :meth:`on_resize` comes then
+        old = self._rows if self._width == width else []
+        self._make_rows(width)
+        with self.quietly():
+            size = Size(width, len(self._rows))
+            if size != self.virtual_size:
+                self.set_virtual_size_quietly(size)
+            scrolled = self._keep_partial_in_view()
+        if not scrolled:
+            self._repaint_changed(old)
+
+    def _keep_partial_in_view(self) -> bool:
+        """During the backward pass, scroll so the partial's heading starts the pane when the
+        pane down to the paths does not fit (the whole Jacobian's cost below them is for
+        the graph, not the node, and may wait for a scroll), and to the top when it does;
+        otherwise keep the scroll within the content. Whether the pane scrolled (a repaint
+        of all of it)."""
+        height = self.size.height
+        target = min(round(self.scroll_y), max(0, len(self._rows) - height))
+        stepper, title, paths = self.stepper, self._spans.get("acc-title"), self._spans.get("paths")
+        if stepper is not None and stepper.backward_pos > 0 and title is not None and paths is not None:
+            target = min(title[0] if paths[2] > height else 0, max(0, len(self._rows) - height))
+        if target == round(self.scroll_y):
+            return False
+        self.scroll_target_y = self.scroll_y = target
+        return True
+
+    def _repaint_changed(self, old: list[Strip]) -> None:
+        """Repaint the rows on screen that are not the rows drawn before."""
+        new, top = self._rows, round(self.scroll_y)
+        bottom = top + self.size.height
+        start = None
+        for y in range(top, bottom):
+            same = (y < len(new) and y < len(old) and new[y] is old[y]) or (y >= len(new) and y >= len(old))
+            if not same and start is None:
+                start = y
+            elif same and start is not None:
+                self.refresh_lines(start, y - start)
+                start = None
+        if start is not None:
+            self.refresh_lines(start, bottom - start)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._drawing = True
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._drawing = False
+
+    def render_line(self, y: int) -> Strip:
+        """Row ``y`` on screen. Drawn, a row is the part's own strip (a row that moved is
+        styled once: :class:`KeptRows`); asked for by Textual's text selection (outside a
+        frame), it carries its place in the pane's text."""
+        width = self.size.width
+        if width != self._width:  # a layout gave a new width: :meth:`on_resize` follows
+            self._make_rows(width)
+        row = round(self.scroll_y) + y
+        if row >= len(self._rows):
+            return self._blank or self._blank_for(width)
+        strip = self._rows[row]
+        selection = self.text_selection
+        if selection is not None:
+            strip = self._selected(row, strip, selection)
+        elif self._drawing:
+            return strip
+        return strip.apply_offsets(0, row)
+
+    def _selected(self, row: int, strip: Strip, selection: Selection) -> Strip:
+        span = selection.get_span(row)
+        if span is None:
+            return strip
+        start, end = span
+        end = len(self._plain[row]) if end == -1 else end
+        style = self.screen.get_component_rich_style("screen--selection")
+        picked = strip.crop(start, end)
+        middle = Strip([Segment(text, (seg or Style()) + style, ctl) for text, seg, ctl in picked])
+        return Strip.join([strip.crop(0, start), middle, strip.crop(end, strip.cell_length)])
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        return selection.extract("\n".join(self._plain)), "\n"
+
+    def selection_updated(self, selection: Selection | None) -> None:
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self._show_edges()  # the table's form follows the pane's width
+        self._arrange()
+        self.refresh()
+
+    def notify_style_update(self) -> None:
+        """A new theme, or a screen class (the quiz, a short screen) that shows or hides
+        sections: the rows are made again."""
+        super().notify_style_update()
+        self._blank = None
+        if self.is_attached and self._width:
+            self.call_later(self._arrange_all)
+
+    def _arrange_all(self) -> None:
+        self._arrange()
+        self.refresh()
 
 
 def _jacobian_text(graph: Graph) -> str:

@@ -110,6 +110,37 @@ async def opened(pilot: Pilot[None]) -> GraphTree:
     return tree
 
 
+def built(tree: GraphTree) -> list[tuple[tuple[int, ...], bool, int]]:
+    """The tree's lines as built: each line's path (node ids), last flag and line number."""
+    return [(tuple(node._id for node in line.path), line.last, line.node._line) for line in tree._tree_lines]
+
+
+@sync
+async def test_tree_lines_are_built_as_textual_builds_them() -> None:
+    """The tree builds its lines without recursion and keeps label widths: the lines, their
+    numbers and the tree's width are those of Textual's own build, with the root shown or
+    not, after a label changes (a step), and with folded branches."""
+    app = shared_app()
+    async with app.run_test(size=(100, 40)) as pilot:
+        tree = await opened(pilot)
+        for key in ("", "F", "b"):
+            if key:
+                await pilot.press(key)
+                await settle(pilot)
+            for show_root in (True, False):
+                tree.show_root = show_root
+                tree._build()
+                ours, size = built(tree), tree.virtual_size
+                Tree._build(tree)
+                assert built(tree) == ours and tree.virtual_size == size
+        tree.show_root = True
+        next(line for line in tree._lines.values() if line.children).collapse()
+        tree._build()
+        ours, size = built(tree), tree.virtual_size
+        Tree._build(tree)
+        assert built(tree) == ours and tree.virtual_size == size
+
+
 @sync
 async def test_tree_lines_are_textuals_own() -> None:
     app = shared_app()

@@ -169,7 +169,7 @@ class SidePane(QuietBars, SteadyScroll, ScrollView):
     def text(self, part: str) -> str:
         """The text of section ``part`` (``'paths'``, ``'accumulation'``...), or '' when the
         pane does not show it."""
-        return self._parts[part].key if self._visible(self._parts[part]) else ""
+        return self._parts[part].key if self._visible(self._parts[part], self._quiz()) else ""
 
     def rows_of(self, part: str) -> tuple[int, int] | None:
         """The rows of the pane's content that section ``part`` takes (first, one past the
@@ -347,10 +347,14 @@ class SidePane(QuietBars, SteadyScroll, ScrollView):
 
     # -- rows ------------------------------------------------------------------------------
 
-    def _visible(self, part: _Part) -> bool:
+    def _quiz(self) -> bool:
+        """Whether a quiz is open (its screen class hides :data:`QUIZ_HIDES`)."""
+        return self.is_attached and self.screen.has_class("-quiz")
+
+    def _visible(self, part: _Part, quiz: bool) -> bool:
         if not part.shown or (self._leaf and part.name in LEAF_HIDES):
             return False
-        return not (part.name in QUIZ_HIDES and self.is_attached and self.screen.has_class("-quiz"))
+        return not (quiz and part.name in QUIZ_HIDES)
 
     def _make_rows(self, width: int) -> None:
         """The pane's rows for ``width``: each shown part's, made again only when its text,
@@ -362,6 +366,7 @@ class SidePane(QuietBars, SteadyScroll, ScrollView):
             "heading": self.get_visual_style("side-pane--heading"),
         }
         short = self.is_attached and self.screen.has_class("-short")
+        quiz = self._quiz()
         blank = self._blank
         if blank is None or blank.cell_length != width:
             blank = self._blank = self._blank_for(width)
@@ -369,7 +374,7 @@ class SidePane(QuietBars, SteadyScroll, ScrollView):
         plain: list[str] = []
         spans: dict[str, tuple[int, int, int]] = {}
         for part in self._parts.values():
-            if not self._visible(part):
+            if not self._visible(part, quiz):
                 continue
             gap = 0 if not rows or (short and part.role == "heading") else part.gap
             top = len(rows)
@@ -494,8 +499,7 @@ class SidePane(QuietBars, SteadyScroll, ScrollView):
 
     def on_resize(self) -> None:
         self._show_edges()  # the table's form follows the pane's width
-        self._arrange()
-        self.refresh()
+        self._arrange_all()
 
     def notify_style_update(self) -> None:
         """A new theme, or a screen class (the quiz, a short screen) that shows or hides

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import random
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from rich.segment import Segment
+from rich.text import Text
 from test_app import settle, sync
 from textual._styles_cache import StylesCache
 from textual.geometry import Region
@@ -139,6 +141,76 @@ async def test_tree_lines_are_built_as_textual_builds_them() -> None:
         ours, size = built(tree), tree.virtual_size
         Tree._build(tree)
         assert built(tree) == ours and tree.virtual_size == size
+
+
+#: A graph many levels deep, each level used by the next two (reference lines everywhere).
+DEEP = "\n".join(
+    ["s0 = x * y", "s1 = s0 + x"]
+    + [f"s{i} = tanh(s{i - 1}) * s{i - 2} + y" for i in range(2, 12)]
+    + ["L = s11 * s10"]
+)
+
+
+def as_textual_builds(tree: GraphTree) -> None:
+    """The tree's lines (spliced or built), their numbers, the tree's width and the cursor's
+    line are those of Textual's own build; the tree's own lines stay (the next build may
+    splice them). With no build due, the root's branch is spliced again (a label changed
+    since the last build changes the width at the next build, not at once)."""
+    if tree._tree_lines_cached is not None:
+        with tree._changes(tree.root):
+            tree._invalidate()
+    lines = tree._tree_lines
+    ours, size, cursor = built(tree), tree.virtual_size, tree.cursor_line
+    widths = [  # each line's, as Textual's build measures it (the tree's width is the widest)
+        tree.get_label_width(line.node) + line._get_guide_width(tree.guide_depth, tree.show_root)
+        for line in lines
+    ]
+    assert tree._widths == widths
+    Tree._build(tree)
+    assert (built(tree), tree.virtual_size, tree.cursor_line) == (ours, size, cursor)
+    tree._tree_lines_cached = lines
+
+
+@sync
+async def test_spliced_lines_are_those_of_a_full_build() -> None:
+    """Branches opened, folded and grown (by a step, a jump, the space key, a hidden
+    branch under a folded one) splice their lines into the last build's: after each of
+    150 random changes, one to three at a time, the lines, their numbers, the width (labels
+    and the touched mark change it) and the cursor are those of Textual's own build."""
+    app = ExplorerApp(Stepper(from_expression(DEEP, values={"x": 0.5, "y": -1.5})), plugins=False)
+    rng = random.Random(15)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        tree = pilot.app.query_one("#tree", GraphTree)
+        splices: list[bool] = []
+        splice = tree._splice
+
+        def counted() -> Any:
+            made = splice()
+            splices.append(made is not None)
+            return made
+
+        tree._splice = counted  # type: ignore[method-assign]
+        as_textual_builds(tree)
+        nodes = list(tree._home)
+        for _ in range(150):
+            for _ in range(rng.randint(1, 3)):
+                change = rng.choice(["fold"] * 6 + ["follow"] * 2 + ["touch", "relabel", "key"])
+                lines = [line for line in tree._lines.values() if line.allow_expand]
+                if change == "fold":  # shown or not
+                    tree._toggle_node(rng.choice(lines))
+                elif change == "follow":
+                    tree.follow(rng.choice(nodes))
+                elif change == "touch":
+                    tree.set_touched(rng.choice(nodes))
+                elif change == "relabel":
+                    line = rng.choice(lines)
+                    tree._relabel(line, Text(str(line.label) + " " * rng.randint(0, 30)))
+                else:
+                    await pilot.press(rng.choice("bbfuF"))
+                    await settle(pilot)
+            as_textual_builds(tree)
+        assert splices.count(True) > 120  # (a build that splices nothing is full)
 
 
 @sync

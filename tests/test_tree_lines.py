@@ -211,6 +211,13 @@ async def test_spliced_lines_are_those_of_a_full_build() -> None:
                     await settle(pilot)
             as_textual_builds(tree)
         assert splices.count(True) > 120  # (a build that splices nothing is full)
+        # a change still to build when the tree is cleared: the next build makes every line
+        tree._toggle_node(tree.root)
+        assert tree._tree_lines_cached is None
+        tree.clear()
+        builds = len(splices)
+        as_textual_builds(tree)
+        assert splices[builds:] == [False]
 
 
 @sync

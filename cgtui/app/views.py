@@ -253,15 +253,15 @@ class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
         self.stepper: Stepper | None = None
         self.touched: int | None = None
         self.kind_styles = KindStyles()
-        #: What the next build splices (see :meth:`_splice`): the last build's lines (while
-        #: every change since is one of :meth:`_changes`), the nodes whose branches changed,
-        #: and the nodes whose labels changed; each line's width, for the lines of a build.
-        self._previous: list[_TreeLine[Entry]] | None = None
-        self._changing: TreeNode[Entry] | None = None
-        self._changed: list[TreeNode[Entry]] = []
-        self._restyled: dict[int, TreeNode[Entry]] = {}  # by Textual's node id
+        #: What the next build splices (see :meth:`_splice`): the lines of the tree's last
+        #: build and each one's width; the nodes whose branches changed since, while every
+        #: change is one of :meth:`_changes` (None: the next build makes every line); and
+        #: the nodes whose labels changed since.
+        self._built_lines: list[_TreeLine[Entry]] | None = None
         self._widths: list[int] = []
-        self._widths_for: list[_TreeLine[Entry]] | None = None
+        self._changing: TreeNode[Entry] | None = None
+        self._changed: list[TreeNode[Entry]] | None = None
+        self._restyled: dict[int, TreeNode[Entry]] = {}  # by Textual's node id
         super().__init__("graph", id=id)
         self.guide_depth = 3
         self.auto_expand = False  # a click or enter selects; space or a click on ▶/▼ folds
@@ -539,10 +539,9 @@ class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
             self._walk([([], node, True) for node in reversed(top)], lines, widths)
         else:
             lines, widths = spliced
-        self._previous = None
-        self._changed = []
+        self._changed = None
         self._restyled = {}
-        self._tree_lines_cached = self._widths_for = lines
+        self._tree_lines_cached = self._built_lines = lines
         self._widths = widths
         self.virtual_size = Size(max(widths) if lines else self.size.width, len(lines))
         if self.cursor_line != -1:
@@ -579,12 +578,12 @@ class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
     def _splice(self) -> tuple[list[_TreeLine[Entry]], list[int]] | None:
         """The last build's lines with the branches changed since made again, and their
         widths; or None, when a full build is needed (no last build, or another change)."""
-        previous = self._previous
-        if previous is None or previous is not self._widths_for:
+        changed, built = self._changed, self._built_lines
+        if changed is None or built is None:
             return None
-        lines = list(previous)
+        lines = list(built)
         widths = list(self._widths)
-        for node in dict.fromkeys(self._changed):  # (in order, once each)
+        for node in dict.fromkeys(changed):  # (in order, once each)
             y = node._line
             if not (0 <= y < len(lines) and lines[y].node is node):
                 continue  # not shown: an opened branch above it shows it as it is now
@@ -762,10 +761,10 @@ class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
         (:meth:`_changes`) keeps the last build's lines for the next build to splice."""
         changing = self._changing
         if changing is None:
-            self._previous = None
-        elif self._tree_lines_cached is not None:
-            self._previous, self._changed = self._tree_lines_cached, [changing]
-        elif self._previous is not None:
+            self._changed = None
+        elif self._tree_lines_cached is not None:  # (the last build's: _built_lines)
+            self._changed = [changing]
+        elif self._changed is not None:
             self._changed.append(changing)
         self._tree_lines_cached = None
         root = self.root
@@ -777,7 +776,7 @@ class GraphTree(GraphView, SteadyScroll, Tree[Entry]):
         """Textual's: node ids start again from 0, so the lines drawn go."""
         self._look += 1
         self._label_widths.clear()
-        self._previous = None
+        self._changed = None
         return super().clear()
 
     def _draw_line(

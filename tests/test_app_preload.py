@@ -21,8 +21,7 @@ from screen_text import screen_text
 from test_app import regression, settle, sync
 from test_tree_lines import styled_rows
 from textual import events, messages
-from textual.geometry import Offset, Region, Size
-from textual.screen import Screen
+from textual.geometry import Offset, Region
 from textual.selection import Selection
 from textual.strip import Strip
 from textual.widget import Widget
@@ -153,17 +152,6 @@ async def test_a_footer_key_that_turns_usable_is_repainted_in_the_steps_frame() 
         assert not footer._update_pending  # nothing left for after the frame
 
 
-def count_layouts(screen: Screen[Any], layouts: list[str]) -> None:
-    """Put 'layout' (or 'scroll') in ``layouts`` at each layout of ``screen``."""
-    original = screen._refresh_layout
-
-    def counted(size: Size | None = None, scroll: bool = False) -> None:
-        layouts.append("scroll" if scroll else "layout")
-        original(size, scroll)
-
-    screen._refresh_layout = counted  # type: ignore[method-assign]
-
-
 @sync
 async def test_side_pane_sections_that_grow_and_shrink_lay_the_screen_out_only_for_its_scrollbar() -> None:
     """The side pane's sections are rows of one view: a step that makes a section longer
@@ -176,7 +164,7 @@ async def test_side_pane_sections_that_grow_and_shrink_lay_the_screen_out_only_f
         await settle(pilot)
         pane = app.query_one(SidePane)
         layouts: list[str] = []
-        count_layouts(app.screen, layouts)
+        mark_calls(app.screen, "_refresh_layout", layouts, "layout")
         heights: set[tuple[int, int]] = set()
         for _ in range(12):
             bar = pane.show_vertical_scrollbar
@@ -257,7 +245,7 @@ async def test_a_backward_step_scrolls_the_side_pane_to_the_partial_in_its_one_f
         await pilot.press("F", "b")
         await settle(pilot)
         pane = app.query_one(SidePane)
-        count_layouts(app.screen, layouts)
+        mark_calls(app.screen, "_refresh_layout", layouts, "layout")
         scrolled = 0
         for _ in range(12):
             layouts.clear()
